@@ -1,0 +1,208 @@
+"""Differential tests: each C test program, run natively and under `pkgload run`.
+
+Both runs get the same argv, the same environment (the one pkgload gives a
+guest by default, plus the case's -e variables), stdin from /dev/null and
+pipes for stdout and stderr. stdout, stderr and the exit status must match
+byte for byte. A native death by signal N must come back from pkgload as
+status 128+N with strsignal(N) appended to stderr, as a shell reports it.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from cprograms import FLAVOUR_NAMES, get_binary_path
+
+# What a guest sees unless -e adds to it (docs/boot-protocol.md, loader/vm.py).
+GUEST_BASE_ENV = {
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "HOME": "/",
+}
+GUEST_CWD = "/"
+RUN_TIMEOUT = 120  # seconds; TCG is slow, but no case should come near this
+LOG_TAIL_LINES = 30
+
+
+@dataclass(frozen=True)
+class Case:
+    """One program with its arguments and extra environment."""
+
+    program: str
+    args: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    label: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.program}-{self.label}" if self.label else self.program
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one run produced."""
+
+    status: int  # subprocess returncode: negative for death by signal natively
+    stdout: bytes
+    stderr: bytes
+    log: str = field(default="", compare=False)
+
+
+CASES = (
+    Case("hello"),
+    Case("args_env", label="bare"),
+    Case(
+        "args_env",
+        args=("one", "two words", "", "ünïcødé", "--flag=x", "-e", "tab\there"),
+        env=(
+            ("PKGLOAD_TEST_A", "value with spaces"),
+            ("PKGLOAD_TEST_EMPTY", ""),
+            ("PKGLOAD_TEST_EQ", "a=b=c"),
+        ),
+        label="args",
+    ),
+    Case("exit_code", args=("0", "return"), label="0-return"),
+    Case("exit_code", args=("1", "exit"), label="1-exit"),
+    Case("exit_code", args=("42", "_exit"), label="42-_exit"),
+    Case("exit_code", args=("255", "exit"), label="255-exit"),
+    Case("exit_code", args=("300", "return"), label="300-return"),
+    Case("malloc_stress"),
+    Case("big_stdout"),
+    Case("stderr_out"),
+    Case("getrandom"),
+    Case("uname"),
+    Case("monotonic"),
+    Case("tls"),
+    Case("abort"),
+    Case("nullderef"),
+    Case("mm"),
+    Case("self_exe"),
+    Case("auxv"),
+    Case("ids"),
+    Case("stdio_fds"),
+    Case("kill_self", args=("15", "kill"), label="SIGTERM-kill"),
+    Case("kill_self", args=("9", "raise"), label="SIGKILL-raise"),
+    Case("kill_self", args=("10", "tgkill"), label="SIGUSR1-tgkill"),
+)
+
+
+def get_guest_env(case: Case) -> dict[str, str]:
+    """Return the environment the program gets, natively and in the guest."""
+    return {**GUEST_BASE_ENV, **dict(case.env)}
+
+
+def _no_core_dumps() -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def run_native(binary: Path, case: Case) -> Outcome:
+    """Run the program on the host as pkgload would run it in the guest."""
+    proc = subprocess.run(
+        [str(binary), *case.args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env=get_guest_env(case),
+        cwd=GUEST_CWD,
+        timeout=RUN_TIMEOUT,
+        preexec_fn=_no_core_dumps,
+    )
+    return Outcome(proc.returncode, proc.stdout, proc.stderr)
+
+
+def get_last_run_log() -> Path:
+    """Return where pkgload keeps the kernel log of its last run."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "pkgload" / "last-run.log"
+
+
+def read_log_tail(lines: int = LOG_TAIL_LINES) -> str:
+    """Return the last lines of the last run's kernel log, or why there are none."""
+    path = get_last_run_log()
+    try:
+        text = path.read_text(errors="replace")
+    except OSError as e:
+        return f"(no kernel log: {e})"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def run_pkgload(pkgload: Path, binary: Path, case: Case) -> Outcome:
+    """Run the program under `pkgload run` with the case's args and -e variables."""
+    cmd = [str(pkgload), "run"]
+    for key, value in case.env:
+        cmd += ["-e", f"{key}={value}"]
+    cmd += ["--", str(binary), *case.args]
+    try:
+        proc = subprocess.run(
+            cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=RUN_TIMEOUT
+        )
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(
+            f"`{' '.join(cmd)}` did not finish in {RUN_TIMEOUT} s\n"
+            f"stdout head: {(e.stdout or b'')[:300]!r}\nstderr head: {(e.stderr or b'')[:300]!r}\n"
+            f"kernel log tail:\n{read_log_tail()}",
+            pytrace=False,
+        )
+    return Outcome(proc.returncode, proc.stdout, proc.stderr, read_log_tail())
+
+
+def expected_under_pkgload(native: Outcome) -> Outcome:
+    """Translate a native outcome into what `pkgload run` must report."""
+    if native.status >= 0:
+        return native
+    signo = -native.status
+    message = (signal.strsignal(signo) or f"Unknown signal {signo}") + "\n"
+    return Outcome(128 + signo, native.stdout, native.stderr + message.encode())
+
+
+def describe_difference(stream: str, want: bytes, got: bytes) -> str:
+    """Explain where two byte strings part: offset, lengths, and the text around it."""
+    offset = next((i for i, (a, b) in enumerate(zip(want, got)) if a != b), min(len(want), len(got)))
+    start = max(0, offset - 40)
+    return (
+        f"{stream} differs at byte {offset} (native {len(want)} bytes, pkgload {len(got)} bytes)\n"
+        f"  native  [{start}:]: {want[start:start + 160]!r}\n"
+        f"  pkgload [{start}:]: {got[start:start + 160]!r}"
+    )
+
+
+def compare(want: Outcome, got: Outcome) -> list[str]:
+    """Return one message per way in which `got` differs from `want`."""
+    problems = []
+    if want.status != got.status:
+        problems.append(f"exit status: want {want.status}, pkgload gave {got.status}")
+    if want.stdout != got.stdout:
+        problems.append(describe_difference("stdout", want.stdout, got.stdout))
+    if want.stderr != got.stderr:
+        problems.append(describe_difference("stderr", want.stderr, got.stderr))
+    return problems
+
+
+@pytest.mark.parametrize("flavour", FLAVOUR_NAMES)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_native_is_deterministic(programs: Path, case: Case, flavour: str) -> None:
+    """A program whose native output varies cannot be compared: run it twice."""
+    binary = get_binary_path(case.program, flavour)
+    first, second = run_native(binary, case), run_native(binary, case)
+    problems = compare(first, second)
+    assert not problems, f"{binary} is not deterministic natively:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("flavour", FLAVOUR_NAMES)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_same_as_native(programs: Path, pkgload: Path, case: Case, flavour: str) -> None:
+    """stdout, stderr and exit status under pkgload equal the native run's."""
+    binary = get_binary_path(case.program, flavour)
+    native = run_native(binary, case)
+    guest = run_pkgload(pkgload, binary, case)
+    problems = compare(expected_under_pkgload(native), guest)
+    assert not problems, (
+        f"{case.id} ({flavour}) under pkgload differs from native:\n"
+        + "\n".join(problems)
+        + f"\nkernel log tail ({get_last_run_log()}):\n{guest.log}"
+    )
