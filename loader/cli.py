@@ -1,0 +1,147 @@
+"""The `pkgload` command: thin click commands over elf, image and vm.
+
+Exit statuses of `pkgload run`: the program's own status; 128+N when signal
+N killed it; 2 for bad input (a file that is not a runnable program, bad
+options); 125 when pkgload or the VM failed, not the program (as `docker
+run` does); 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, Any
+
+import click
+
+from loader import __version__
+from loader.errors import ElfFormatError, PkgloadError, VmError
+from loader.vm import ACCELS, DEFAULT_MEMORY_MIB, EXIT_VM_FAILED, parse_memory
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class BadProgram(click.ClickException):
+    """The PROGRAM argument is not something pkgload can run: `Error: ...`, status 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class VmFailed(click.ClickException):
+    """pkgload or the VM failed, not the program: `pkgload: ...`, status 125."""
+
+    exit_code = EXIT_VM_FAILED
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        if self.details:
+            click.echo(self.details, err=True)
+        click.echo(f"pkgload: {self.message}", err=True)
+
+
+def _debug() -> bool:
+    """Return True when the root command was given --debug."""
+    return bool(click.get_current_context().find_root().params.get("debug"))
+
+
+@contextmanager
+def run_errors() -> Iterator[None]:
+    """Map expected failures of `run`: bad program -> 2, anything else -> 125."""
+    try:
+        yield
+    except ElfFormatError as e:
+        if _debug():
+            raise
+        raise BadProgram(str(e)) from e
+    except PkgloadError as e:
+        if _debug():
+            raise
+        raise VmFailed(str(e), e.details if isinstance(e, VmError) else "") from e
+
+
+class MemoryParam(click.ParamType):
+    """A memory size: 256, 256M, 1G; converted to MiB."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_memory(str(value))
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
+def _check_env(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """Reject -e values without a variable name."""
+    for pair in value:
+        if not pair.partition("=")[0]:
+            raise click.BadParameter(f"{pair!r}: expected KEY=VALUE or KEY", ctx, param)
+    return value
+
+
+class _StderrAppender:
+    """Copy the kernel log to our stderr as it arrives (--verbose).
+
+    Writes go through a descriptor of their own opened with O_APPEND, as
+    QEMU's are: when stderr is a file, writing at our own offset would land
+    on top of what the program wrote to its stderr.
+    """
+
+    def __init__(self) -> None:
+        try:
+            self._fd = os.open("/dev/fd/2", os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        except OSError:  # e.g. a socket, which cannot be reopened: no offset to mind
+            self._fd = os.dup(2)
+
+    def __call__(self, chunk: bytes) -> None:
+        while chunk:
+            chunk = chunk[os.write(self._fd, chunk):]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show a traceback for expected errors too.")
+def main(debug: bool) -> None:
+    """Run unmodified Linux x86-64 programs as single-purpose VMs."""
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("-e", "--env", "env", multiple=True, metavar="KEY[=VALUE]", callback=_check_env,
+              help="Set a variable for the program; KEY alone passes the host's value. Repeatable.")
+@click.option("-m", "--memory", type=MemoryParam(), default=str(DEFAULT_MEMORY_MIB), show_default=True,
+              help="Guest memory, e.g. 256, 256M or 1G (MiB unless a unit is given).")
+@click.option("--accel", type=click.Choice(ACCELS), default="auto", show_default=True,
+              help="Accelerator; auto picks KVM only on hardware KVM ($PKGLOAD_ACCEL overrides auto).")
+@click.option("--verbose", is_flag=True, help="Copy the kernel log to stderr.")
+@click.argument("program")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, accel: str,
+        verbose: bool) -> None:
+    """Run PROGRAM with ARGS in a VM; exit with its exit status."""
+    from loader import image, vm
+
+    try:
+        with run_errors():
+            img = image.build_image(program)
+            manifest = image.make_manifest(img.guest_path, [program, *args], image.make_env(env))
+            result = vm.run(img, manifest, memory, vm.select_accel(accel),
+                            on_log=_StderrAppender() if verbose else None)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+    message = result.get_signal_message()
+    if message:
+        click.echo(message, err=True)
+    sys.exit(result.exit_status)
+
+
+@main.command()
+def version() -> None:
+    """Print pkgload's version."""
+    click.echo(f"pkgload {__version__}")

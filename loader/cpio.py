@@ -1,0 +1,85 @@
+"""A writer for cpio archives in the "newc" format (the Linux initramfs format).
+
+Each entry is a 110-byte ASCII header ("070701" then 13 eight-digit hex
+fields), the NUL-terminated name padded to 4 bytes, then the data padded to
+4 bytes. The archive ends with an entry named "TRAILER!!!". Names are stored
+without a leading "/", as Linux's gen_init_cpio does.
+"""
+
+from __future__ import annotations
+
+import shutil
+import stat
+from types import TracebackType
+from typing import BinaryIO, Protocol
+
+from loader.errors import ImageError
+
+NEWC_MAGIC = b"070701"
+TRAILER = "TRAILER!!!"
+
+
+class Readable(Protocol):
+    """Anything with a binary read(n), like an open file."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
+
+
+def _pad4(n: int) -> bytes:
+    """Return the NUL bytes that pad a length of n to a multiple of 4."""
+    return b"\0" * (-n % 4)
+
+
+class CpioWriter:
+    """Write a newc archive to a binary stream; use it with `with`.
+
+    Entries get inode numbers 1, 2, ... in order, uid/gid 0 and mtime 0, so
+    the same entries always give the same bytes.
+    """
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._ino = 0
+
+    def __enter__(self) -> CpioWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+
+    def _header(self, name: str, mode: int, size: int, nlink: int) -> None:
+        """Write one entry's header and padded name."""
+        self._ino += 1
+        raw_name = name.lstrip("/").encode() + b"\0"
+        fields = (self._ino, mode, 0, 0, nlink, 0, size, 0, 0, 0, 0, len(raw_name), 0)
+        head = NEWC_MAGIC + b"".join(b"%08X" % f for f in fields)
+        self._out.write(head + raw_name + _pad4(len(head) + len(raw_name)))
+
+    def add_dir(self, name: str, perm: int = 0o755) -> None:
+        """Add a directory entry with permission bits perm."""
+        self._header(name, stat.S_IFDIR | (perm & 0o7777), 0, 2)
+
+    def add_file(self, name: str, perm: int, src: Readable, size: int) -> None:
+        """Add a regular file of size bytes read from src, with permission bits perm.
+
+        Raises ImageError when the file is too big for newc (4 GiB) or its
+        size changed while it was copied.
+        """
+        if size >= 1 << 32:
+            raise ImageError(f"{name}: {size} bytes, too big for a cpio newc archive")
+        self._header(name, stat.S_IFREG | (perm & 0o7777), size, 1)
+        before = self._out.tell()
+        shutil.copyfileobj(src, self._out)
+        if self._out.tell() - before != size:
+            raise ImageError(f"{name}: file changed while it was archived, try again")
+        self._out.write(_pad4(size))
+
+    def close(self) -> None:
+        """Write the trailer entry; the archive is complete after this."""
+        self._header(TRAILER, 0, 0, 1)

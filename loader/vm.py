@@ -1,0 +1,363 @@
+"""Boot one program in QEMU and bring back its output and exit status.
+
+The command line, the devices and the exit record follow
+docs/boot-protocol.md. Host-side choices (which file descriptors QEMU gets,
+where the kernel log goes) are in docs/host.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from loader.cache import cache_dir
+from loader.errors import KernelNotFound, QemuNotFound, VmError
+from loader.image import Image, Manifest, encode_manifest
+
+QEMU = "qemu-system-x86_64"
+KERNEL_ENV = "PKGLOAD_KERNEL"
+ACCEL_ENV = "PKGLOAD_ACCEL"
+ACCELS = ("auto", "kvm", "tcg")
+DEFAULT_MEMORY_MIB = 256
+MIN_MEMORY_MIB = 16
+EXIT_VM_FAILED = 125  # pkgload's own status: the VM failed, not the program
+QEMU_EXIT_ENDED = 33  # the kernel wrote 0x10 to isa-debug-exit
+QEMU_EXIT_PANIC = 35  # the kernel wrote 0x11
+PANIC_TAIL_LINES = 40  # shown when the log has no "panic:" line to start from
+_SHELL_QUIET_SIGNALS = (signal.SIGINT, signal.SIGPIPE)  # bash prints nothing for these
+
+_EXIT_RE = re.compile(rb"^pkgload-exit (?:status=(\d+)|signal=(\d+)|(panic))\s*$", re.M)
+
+
+@dataclass(frozen=True)
+class Accel:
+    """The accelerator to run with, the CPU model that works with it, and why."""
+
+    name: str  # "kvm" or "tcg"
+    cpu: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExitRecord:
+    """The kernel's last word: how the program ended."""
+
+    status: int | None = None
+    signal: int | None = None
+    panic: bool = False
+
+
+@dataclass
+class RunResult:
+    """How a run ended, as pkgload reports it."""
+
+    exit_status: int  # what `pkgload run` exits with
+    signal: int | None  # the signal that killed the program, if one did
+    log: bytes = field(repr=False)  # the kernel log
+    qemu_status: int = 0
+
+    def get_signal_message(self) -> str | None:
+        """Return the line a shell prints for the killing signal, or None."""
+        if self.signal is None or self.signal in _SHELL_QUIET_SIGNALS:
+            return None
+        return signal.strsignal(self.signal) or f"Unknown signal {self.signal}"
+
+
+def repo_root() -> Path:
+    """Return the source tree this package was loaded from."""
+    return Path(__file__).resolve().parent.parent
+
+
+def find_kernel(environ: Mapping[str, str] | None = None) -> Path:
+    """Return the kernel image: $PKGLOAD_KERNEL, else build/kernel/pkgload.elf.
+
+    Raises KernelNotFound when the file does not exist.
+    """
+    environ = os.environ if environ is None else environ
+    path = Path(environ.get(KERNEL_ENV) or repo_root() / "build" / "kernel" / "pkgload.elf")
+    if not path.is_file():
+        raise KernelNotFound(f"kernel image not found at {path}: run make")
+    return path
+
+
+def find_qemu() -> str:
+    """Return the path of qemu-system-x86_64; raise QemuNotFound if it is not installed."""
+    qemu = shutil.which(QEMU)
+    if qemu is None:
+        raise QemuNotFound(f"{QEMU}: not found on PATH, install qemu-system-x86 (./tools/setup does)")
+    return qemu
+
+
+def detect_kvm(dev: str = "/dev/kvm", sys_module: str = "/sys/module") -> str | None:
+    """Return "hardware" for kvm_intel/kvm_amd, "other" for any other /dev/kvm, None if it won't open."""
+    try:
+        os.close(os.open(dev, os.O_RDWR | os.O_CLOEXEC))
+    except OSError:
+        return None
+    if any(os.path.isdir(os.path.join(sys_module, m)) for m in ("kvm_intel", "kvm_amd")):
+        return "hardware"
+    return "other"
+
+
+def select_accel(
+    requested: str = "auto",
+    environ: Mapping[str, str] | None = None,
+    dev: str = "/dev/kvm",
+    sys_module: str = "/sys/module",
+) -> Accel:
+    """Choose the accelerator and CPU model.
+
+    requested is "auto", "kvm" or "tcg"; for "auto", $PKGLOAD_ACCEL decides
+    when set. auto picks KVM only when hardware virtualisation backs
+    /dev/kvm: under another backend (kvm_pvm) guest kernel code runs far
+    slower than under TCG. Raises VmError for an unknown name or when KVM is
+    asked for and /dev/kvm does not open.
+    """
+    environ = os.environ if environ is None else environ
+    if requested == "auto":
+        requested = environ.get(ACCEL_ENV, "").strip() or "auto"
+    if requested not in ACCELS:
+        raise VmError(f"{ACCEL_ENV}={requested}: unknown accelerator, use auto, kvm or tcg")
+    if requested == "tcg":
+        return Accel("tcg", "max", "asked for")
+    kvm = detect_kvm(dev, sys_module)
+    if requested == "kvm" and kvm is None:
+        raise VmError(f"{dev}: cannot open it for KVM, use --accel tcg")
+    if kvm == "hardware":
+        return Accel("kvm", "host", f"{requested}: /dev/kvm is kvm_intel or kvm_amd")
+    if requested == "kvm":  # e.g. kvm_pvm: -cpu host and max abort on MSR 0x10a
+        return Accel("kvm", "max,-arch-capabilities", "asked for, /dev/kvm is not hardware KVM")
+    why = "no usable /dev/kvm" if kvm is None else "/dev/kvm is not hardware KVM"
+    return Accel("tcg", "max", f"auto: {why}")
+
+
+def parse_memory(text: str) -> int:
+    """Return a memory size in MiB from "256", "256M", "1G" or "524288K".
+
+    Raises ValueError for anything else or a size under MIN_MEMORY_MIB.
+    """
+    m = re.fullmatch(r"\s*(\d+)\s*([kKmMgG]?)(?:i?[bB])?\s*", text)
+    if not m:
+        raise ValueError(f"{text!r}: not a size, use e.g. 256, 256M or 1G")
+    n = int(m.group(1))
+    mib = {"k": n // 1024, "": n, "m": n, "g": n * 1024}[m.group(2).lower()]
+    if mib < MIN_MEMORY_MIB:
+        raise ValueError(f"{text!r}: too little memory, the minimum is {MIN_MEMORY_MIB}M")
+    return mib
+
+
+@dataclass(frozen=True)
+class VmFds:
+    """The host file descriptors QEMU opens through /dev/fd/N."""
+
+    out: int  # the host's stdout: the program's fd 1 (COM1)
+    err: int  # the host's stderr: the program's fd 2 (COM2)
+    klog: int  # the write end of the kernel log pipe (debugcon)
+    manifest: int  # a memfd holding the manifest (fw_cfg)
+
+
+def qemu_command(
+    qemu: str, kernel: Path, initrd: Path, memory_mib: int, accel: Accel, fds: VmFds
+) -> list[str]:
+    """Return the QEMU argv of docs/boot-protocol.md."""
+    return [
+        qemu,
+        "-M", "microvm,x-option-roms=off,rtc=off,isa-serial=on",
+        "-m", str(memory_mib),
+        "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+        "-accel", accel.name, "-cpu", accel.cpu,
+        "-kernel", str(kernel),
+        "-initrd", str(initrd),
+        "-fw_cfg", f"name=opt/pkgload/manifest,file=/dev/fd/{fds.manifest}",
+        "-chardev", f"file,id=out,path=/dev/fd/{fds.out},append=on",
+        "-serial", "chardev:out",
+        "-chardev", f"file,id=err,path=/dev/fd/{fds.err},append=on",
+        "-device", "isa-serial,chardev=err,iobase=0x2f8,irq=3,index=1",
+        "-chardev", f"file,id=klog,path=/dev/fd/{fds.klog}",
+        "-device", "isa-debugcon,iobase=0xe9,chardev=klog",
+        "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+    ]  # fmt: skip
+
+
+def parse_exit_record(log: bytes) -> ExitRecord | None:
+    """Return the last exit record in the kernel log, or None if there is none."""
+    last = None
+    for last in _EXIT_RE.finditer(log):
+        pass
+    if last is None:
+        return None
+    status, sig, panic = last.groups()
+    if panic:
+        return ExitRecord(panic=True)
+    if sig is not None:
+        return ExitRecord(signal=int(sig))
+    return ExitRecord(status=int(status))
+
+
+def get_panic_report(log: bytes) -> str:
+    """Return the kernel's panic lines: from the last "panic:" line to the exit record."""
+    lines = log.decode(errors="replace").splitlines()
+    end = max((i for i, ln in enumerate(lines) if ln.startswith("pkgload-exit")), default=len(lines))
+    starts = [i for i, ln in enumerate(lines[:end]) if ln.startswith("panic:")]
+    start = starts[-1] if starts else max(0, end - PANIC_TAIL_LINES)
+    return "\n".join(lines[start:end])
+
+
+class _LogReader(threading.Thread):
+    """Drain a pipe into memory, passing each chunk to on_chunk as it comes."""
+
+    def __init__(self, fd: int, on_chunk: Callable[[bytes], None] | None) -> None:
+        super().__init__(name="pkgload-klog", daemon=True)
+        self._fd = fd
+        self._on_chunk = on_chunk
+        self._chunks: list[bytes] = []
+
+    def run(self) -> None:
+        with open(self._fd, "rb", buffering=0, closefd=True) as f:
+            while chunk := f.read(65536):
+                self._chunks.append(chunk)
+                if self._on_chunk:
+                    self._on_chunk(chunk)
+
+    def get_bytes(self) -> bytes:
+        """Return everything read so far (all of it once the thread has ended)."""
+        return b"".join(self._chunks)
+
+
+def run(
+    image: Image,
+    manifest: Manifest,
+    memory_mib: int = DEFAULT_MEMORY_MIB,
+    accel: Accel | None = None,
+    on_log: Callable[[bytes], None] | None = None,
+    kernel: Path | None = None,
+) -> RunResult:
+    """Boot the image's program in a VM and wait for it to end.
+
+    The program's stdout and stderr go straight to this process's fd 1 and
+    2; the kernel log is kept, written to last-run.log in the cache, and
+    passed to on_log as it arrives. Returns the RunResult of a program that
+    ended (by exit or signal). Raises KernelNotFound, QemuNotFound, or
+    VmError when the VM failed (panic, QEMU error, no exit record). On
+    KeyboardInterrupt QEMU is killed and the interrupt re-raised.
+    """
+    kernel = kernel or find_kernel()
+    qemu = find_qemu()
+    accel = accel or select_accel()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    status, log, qemu_err = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel, on_log)
+    _save_log(log, qemu_err)
+    if qemu_err and on_log:
+        on_log(qemu_err)
+    return _result(status, log, qemu_err)
+
+
+def _run_qemu(
+    qemu: str,
+    kernel: Path,
+    image: Image,
+    manifest: Manifest,
+    memory_mib: int,
+    accel: Accel,
+    on_log: Callable[[bytes], None] | None,
+) -> tuple[int, bytes, bytes]:
+    """Run QEMU to its end; return its status, the kernel log and QEMU's own stderr."""
+    opened: list[int] = []
+    try:
+        fds, klog_r = _open_fds(manifest, opened)
+        cmd = qemu_command(qemu, kernel, image.path, memory_mib, accel, fds)
+        reader = _LogReader(klog_r, on_log)
+        opened.remove(klog_r)  # the reader closes it
+        reader.start()
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            pass_fds=(fds.out, fds.err, fds.klog, fds.manifest),
+        )
+    except OSError as e:
+        raise VmError(f"{qemu}: cannot start it ({e.strerror or e})") from e
+    finally:
+        for fd in opened:
+            os.close(fd)
+    try:
+        _, qemu_err = proc.communicate()
+    except BaseException:  # KeyboardInterrupt above all: never leave QEMU behind
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        _seek_outputs_to_end()
+    reader.join()
+    return proc.returncode, reader.get_bytes(), qemu_err
+
+
+def _open_fds(manifest: Manifest, opened: list[int]) -> tuple[VmFds, int]:
+    """Open the descriptors QEMU needs (recorded in opened); return them and the log's read end."""
+
+    def keep(fd: int) -> int:
+        opened.append(fd)
+        return fd
+
+    try:
+        out, err = keep(os.dup(1)), keep(os.dup(2))
+    except OSError as e:
+        raise VmError("stdout or stderr is closed: the program's output has nowhere to go") from e
+    klog_r, klog_w = os.pipe()
+    keep(klog_r), keep(klog_w)
+    mfd = keep(os.memfd_create("pkgload-manifest"))
+    os.write(mfd, encode_manifest(manifest))
+    return VmFds(out=out, err=err, klog=klog_w, manifest=mfd), klog_r
+
+
+def _seek_outputs_to_end() -> None:
+    """Move our stdout/stderr offsets past what QEMU appended, when they are files.
+
+    QEMU reopens /dev/fd/1 with O_APPEND: its writes do not move the offset
+    we share with our parent (a shell redirecting `{ a; pkgload run p; b; } > f`),
+    whose next write would land on top of the program's output.
+    """
+    for fd in (1, 2):
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                os.lseek(fd, 0, os.SEEK_END)
+        except OSError:
+            pass
+
+
+def _save_log(log: bytes, qemu_err: bytes) -> None:
+    """Write the kernel log (and QEMU's stderr) to last-run.log; a failure here is not fatal."""
+    path = cache_dir() / "last-run.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(log + (b"\n--- qemu stderr ---\n" + qemu_err if qemu_err else b""))
+    except OSError:
+        pass
+
+
+def _result(qemu_status: int, log: bytes, qemu_err: bytes) -> RunResult:
+    """Map QEMU's status and the exit record to a RunResult, or raise VmError."""
+    record = parse_exit_record(log)
+    logname = cache_dir() / "last-run.log"
+    if record is None:
+        first = qemu_err.decode(errors="replace").strip().splitlines()
+        why = f": {first[0]}" if first else f", kernel log in {logname}"
+        raise VmError(f"the VM ended without an exit record (qemu status {qemu_status}){why}")
+    if record.panic:
+        raise VmError(f"kernel panic, kernel log in {logname}", details=get_panic_report(log))
+    if record.signal is not None:
+        return RunResult(128 + record.signal, record.signal, log, qemu_status)
+    assert record.status is not None
+    return RunResult(record.status, None, log, qemu_status)
+
