@@ -1,0 +1,87 @@
+// A ChaCha20 stream (RFC 8439 block function) as the kernel's CSPRNG. The key
+// mixes the 32 random bytes the host puts in the manifest with RDRAND (when
+// the CPU has it) and the TSC; the key is replaced after every request so
+// earlier output cannot be recomputed from a later state.
+#include "drivers/rng.h"
+#include "arch/x86_64/cpu.h"
+#include "lib/string.h"
+
+static uint32_t key[8];
+static uint64_t counter;
+
+#define ROTL(v, n) (((v) << (n)) | ((v) >> (32 - (n))))
+#define QR(a, b, c, d)                                 \
+    do {                                               \
+        a += b; d ^= a; d = ROTL(d, 16);               \
+        c += d; b ^= c; b = ROTL(b, 12);               \
+        a += b; d ^= a; d = ROTL(d, 8);                \
+        c += d; b ^= c; b = ROTL(b, 7);                \
+    } while (0)
+
+static void
+chacha20_block(uint32_t out[16])
+{
+    uint32_t s[16] = { 0x61707865, 0x3320646e, 0x79622d32, 0x6b206574 };
+    uint32_t x[16];
+
+    memcpy(&s[4], key, sizeof(key));
+    s[12] = (uint32_t)counter;
+    s[13] = (uint32_t)(counter >> 32);
+    counter++;
+    memcpy(x, s, sizeof(x));
+    for (int i = 0; i < 10; i++) {
+        QR(x[0], x[4], x[8], x[12]);
+        QR(x[1], x[5], x[9], x[13]);
+        QR(x[2], x[6], x[10], x[14]);
+        QR(x[3], x[7], x[11], x[15]);
+        QR(x[0], x[5], x[10], x[15]);
+        QR(x[1], x[6], x[11], x[12]);
+        QR(x[2], x[7], x[8], x[13]);
+        QR(x[3], x[4], x[9], x[14]);
+    }
+    for (int i = 0; i < 16; i++)
+        out[i] = x[i] + s[i];
+}
+
+static bool
+rdrand64(uint64_t *v)
+{
+    bool ok;
+    __asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+    return ok;
+}
+
+void
+rng_seed(const uint8_t *seed, size_t n)
+{
+    uint8_t *k = (uint8_t *)key;
+    uint64_t r;
+
+    for (size_t i = 0; i < n; i++)
+        k[i % sizeof(key)] ^= seed[i];
+    for (int i = 0; i < 4; i++) {
+        r = rdtsc();
+        if (cpu_features.rdrand && rdrand64(&r))
+            r ^= rdtsc();
+        key[2 * i] ^= (uint32_t)r;
+        key[2 * i + 1] ^= (uint32_t)(r >> 32);
+    }
+}
+
+void
+rng_bytes(void *buf, size_t n)
+{
+    uint32_t block[16];
+    uint8_t *p = buf;
+
+    while (n) {
+        size_t chunk = n < sizeof(block) ? n : sizeof(block);
+        chacha20_block(block);
+        memcpy(p, block, chunk);
+        p += chunk;
+        n -= chunk;
+    }
+    chacha20_block(block);        // fast key erasure
+    memcpy(key, block, sizeof(key));
+    memset(block, 0, sizeof(block));
+}

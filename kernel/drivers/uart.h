@@ -1,0 +1,10 @@
+// 16550 UARTs: COM1 carries the program's stdout, COM2 its stderr.
+#pragma once
+#include "types.h"
+
+#define UART_COM1 0x3f8
+#define UART_COM2 0x2f8
+
+void uart_init(uint16_t base);
+void uart_write(uint16_t base, const char *buf, size_t n);
+void uart_flush(uint16_t base);

@@ -1,0 +1,37 @@
+// Starting the program: load it (and its interpreter), build its stack.
+#pragma once
+#include "types.h"
+
+struct mm;
+struct trap_frame;
+
+struct elf_image {
+    uint64_t base;            // load bias (0 for ET_EXEC)
+    uint64_t entry;           // entry point, relocated
+    uint64_t phdr;            // where the program headers are in memory (AT_PHDR)
+    uint16_t phnum, phent;
+    uint64_t end;             // highest address mapped (the break starts after it)
+    char interp[256];         // PT_INTERP, "" when static
+};
+
+// Load the ELF file DATA (SIZE bytes) into MM. INTERP picks the interpreter's placement.
+long elf_load(struct mm *mm, const void *data, uint64_t size, bool interp, struct elf_image *out);
+
+struct exec_args {
+    const char *path;          // the program's path (AT_EXECFN, /proc/self/exe)
+    const char *const *argv;
+    const char *const *envp;
+};
+
+// Map the stack at a randomised top and set where mmap starts below it.
+long stack_map(struct mm *mm);
+// Build the initial stack in MM; returns the initial %rsp or a negative errno.
+long stack_build(struct mm *mm, const struct exec_args *args, const struct elf_image *prog,
+                 const struct elf_image *interp);
+
+// Load the program named in the manifest into the current process and fill F
+// so that returning through it starts the program. Panics with the reason on failure.
+void exec_initial(struct trap_frame *f);
+uint64_t random_u64(void);
+
+extern uint64_t user_entry_tsc;   // TSC when the program was first entered

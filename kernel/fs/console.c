@@ -1,0 +1,148 @@
+// The standard streams. Output goes to the host's stdout (COM1) and stderr
+// (COM2) unchanged. Each stream is a terminal exactly when the host's fd is
+// (the manifest says), so isatty(), buffering and TCGETS match a native run;
+// otherwise it looks like a pipe.
+// LINUX-DIFF: stdin reads end of file: the host does not forward input yet.
+#include "fs/console.h"
+#include "fs/file.h"
+#include "drivers/uart.h"
+#include "manifest.h"
+#include "mm/heap.h"
+#include "mm/uaccess.h"
+#include "sched/proc.h"
+#include "lib/string.h"
+#include "log.h"
+#include <asm-generic/errno.h>
+#include <asm/stat.h>
+#include <asm/termbits.h>
+#include <asm-generic/termios.h>
+#include <linux/stat.h>
+#include <asm/ioctls.h>
+#include <asm-generic/fcntl.h>
+
+#define TTY_MAJOR 136   // /dev/pts/N
+
+struct console {
+    int fd;             // which standard stream
+    uint16_t port;      // UART for output, 0 for none
+    bool tty;
+};
+
+static struct console consoles[3];
+static struct termios termios = {
+    .c_iflag = ICRNL | IXON,
+    .c_oflag = OPOST | ONLCR,
+    .c_cflag = B38400 | CS8 | CREAD | HUPCL,
+    .c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN | ECHOCTL | ECHOKE,
+    .c_cc = { [VINTR] = 3, [VQUIT] = 28, [VERASE] = 127, [VKILL] = 21, [VEOF] = 4, [VSTART] = 17,
+              [VSTOP] = 19, [VSUSP] = 26, [VMIN] = 1 },
+};
+static struct winsize winsize = { .ws_row = 24, .ws_col = 80 };
+
+static ssize_t
+console_read(struct file *f, void *buf, size_t n)
+{
+    return 0;
+}
+
+static ssize_t
+console_write(struct file *f, const void *buf, size_t n)
+{
+    struct console *c = f->priv;
+
+    if (!c->port)
+        return -EBADF;
+    uart_write(c->port, buf, n);
+    return n;
+}
+
+static long
+tty_ioctl(struct console *c, unsigned int cmd, uint64_t arg)
+{
+    switch (cmd) {
+    case TCGETS:
+        return copy_to_user((void *)arg, &termios, sizeof(termios));
+    case TCSETS:
+    case TCSETSW:
+    case TCSETSF:
+        return copy_from_user(&termios, (void *)arg, sizeof(termios));
+    case TIOCGWINSZ:
+        return copy_to_user((void *)arg, &winsize, sizeof(winsize));
+    case TIOCSWINSZ:
+        return copy_from_user(&winsize, (void *)arg, sizeof(winsize));
+    case TIOCGPGRP: {
+        int pgrp = current_proc()->pgid;
+        return copy_to_user((void *)arg, &pgrp, sizeof(pgrp));
+    }
+    default:
+        return -ENOTTY;
+    }
+}
+
+static long
+console_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
+{
+    struct console *c = f->priv;
+    int zero = 0;
+
+    if (cmd == FIONREAD)
+        return copy_to_user((void *)arg, &zero, sizeof(zero));
+    if (cmd == FIONBIO) {
+        int on;
+        long ret = copy_from_user(&on, (void *)arg, sizeof(on));
+        if (ret == 0)
+            f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+        return ret;
+    }
+    return c->tty ? tty_ioctl(c, cmd, arg) : -ENOTTY;
+}
+
+static long
+console_stat(struct file *f, struct stat *st)
+{
+    struct console *c = f->priv;
+
+    memset(st, 0, sizeof(*st));
+    st->st_dev = c->tty ? 0x19 : 0xd;     // devpts, or pipefs
+    st->st_ino = 3 + c->fd;
+    st->st_nlink = 1;
+    if (c->tty) {
+        st->st_mode = S_IFCHR | 0620;
+        st->st_rdev = (TTY_MAJOR << 8);
+        st->st_blksize = 1024;
+    } else {
+        st->st_mode = S_IFIFO | 0600;
+        st->st_blksize = 4096;
+    }
+    return 0;
+}
+
+static const struct file_ops console_ops = {
+    .read = console_read,
+    .write = console_write,
+    .ioctl = console_ioctl,
+    .stat = console_stat,
+};
+
+static void
+open_one(int fd, uint16_t port, uint32_t flags)
+{
+    struct file *f = kzalloc(sizeof(*f));
+
+    if (!f)
+        panic("out of memory opening the console");
+    consoles[fd] = (struct console){ .fd = fd, .port = port, .tty = manifest.tty[fd] };
+    *f = (struct file){ .ops = &console_ops, .refs = 1, .flags = flags, .priv = &consoles[fd] };
+    fd_install(fd, f, false);
+}
+
+void
+console_open_stdio(void)
+{
+    uart_init(UART_COM1);
+    uart_init(UART_COM2);
+    // A terminal stdin is opened read-write on Linux; /dev/null or a pipe read-only.
+    open_one(0, manifest.tty[0] ? UART_COM1 : 0, manifest.tty[0] ? O_RDWR : O_RDONLY);
+    open_one(1, UART_COM1, O_WRONLY);
+    open_one(2, UART_COM2, O_WRONLY);
+}

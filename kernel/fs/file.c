@@ -1,0 +1,69 @@
+// Descriptor table: a fixed array of FD_MAX open-file pointers per process,
+// shared open files counted by reference (dup, fork later).
+#include "fs/file.h"
+#include "sched/proc.h"
+#include "mm/heap.h"
+#include <asm-generic/errno.h>
+
+struct fd_table *
+fd_table_create(void)
+{
+    return kzalloc(sizeof(struct fd_table));
+}
+
+struct file *
+fd_get(int fd)
+{
+    struct fd_table *t = current_proc()->fds;
+
+    if (fd < 0 || fd >= FD_MAX)
+        return NULL;
+    return t->files[fd];
+}
+
+int
+fd_install(int fd, struct file *f, bool cloexec)
+{
+    struct fd_table *t = current_proc()->fds;
+
+    if (fd < 0) {
+        for (fd = 0; fd < FD_MAX && t->files[fd]; fd++)
+            ;
+        if (fd == FD_MAX)
+            return -EMFILE;
+    }
+    if (t->files[fd])
+        file_put(t->files[fd]);
+    t->files[fd] = f;
+    t->cloexec[fd] = cloexec;
+    return fd;
+}
+
+long
+fd_close(int fd)
+{
+    struct fd_table *t = current_proc()->fds;
+
+    if (fd < 0 || fd >= FD_MAX || !t->files[fd])
+        return -EBADF;
+    file_put(t->files[fd]);
+    t->files[fd] = NULL;
+    return 0;
+}
+
+struct file *
+file_get(struct file *f)
+{
+    f->refs++;
+    return f;
+}
+
+void
+file_put(struct file *f)
+{
+    if (--f->refs > 0)
+        return;
+    if (f->ops->release)
+        f->ops->release(f);
+    kfree(f);
+}

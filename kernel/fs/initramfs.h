@@ -1,0 +1,21 @@
+// The initramfs: a cpio "newc" archive QEMU loaded as the PVH module.
+#pragma once
+#include "types.h"
+
+struct hvm_start_info;
+
+struct initramfs_entry {
+    const char *name;        // without a leading "/"
+    size_t name_len;
+    const void *data;        // in the direct map
+    uint64_t size;
+    uint32_t mode;           // st_mode: type and permission bits
+    uint32_t uid, gid;
+    uint64_t mtime;
+};
+
+void initramfs_init(const struct hvm_start_info *si);
+// Find PATH (absolute); false if absent.
+bool initramfs_lookup(const char *path, struct initramfs_entry *out);
+// Call FN for each entry in archive order; stop when it returns false.
+void initramfs_each(bool (*fn)(const struct initramfs_entry *e, void *arg), void *arg);

@@ -1,0 +1,49 @@
+// kmain: from the boot stub to the program's first instruction.
+#include "types.h"
+#include "layout.h"
+#include "log.h"
+#include "manifest.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/pvh.h"
+#include "arch/x86_64/trap.h"
+#include "drivers/clock.h"
+#include "drivers/pic.h"
+#include "drivers/rng.h"
+#include "exec/exec.h"
+#include "fs/console.h"
+#include "fs/file.h"
+#include "fs/initramfs.h"
+#include "mm/paging.h"
+#include "mm/pmm.h"
+#include "sched/proc.h"
+
+void kmain(void);
+
+void
+kmain(void)
+{
+    const struct hvm_start_info *si = phys_to_virt(boot_start_info);
+    struct thread *t;
+    struct trap_frame *f;
+
+    pmm_init(si);
+    paging_init();
+    gdt_init();
+    trap_init();
+    cpu_init();
+    pic_disable();
+    initramfs_init(si);
+    manifest_load();
+    rng_seed(manifest.seed, manifest.have_seed ? sizeof(manifest.seed) : 0);
+    clock_set_realtime(manifest.time_ns);
+
+    t = proc_create_init();
+    if (!(t->proc->fds = fd_table_create()))
+        panic("out of memory for the descriptor table");
+    console_open_stdio();
+    f = (struct trap_frame *)(t->kstack_top - sizeof(*f));
+    exec_initial(f);
+    user_entry_tsc = rdtsc();
+    trap_return_to(f);
+}

@@ -1,0 +1,104 @@
+// Reads opt/pkgload/manifest from fw_cfg: NUL-terminated key/value strings.
+// Unknown keys are skipped so the host can add keys first.
+#include "manifest.h"
+#include "drivers/fw_cfg.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "log.h"
+
+#define MANIFEST_FILE "opt/pkgload/manifest"
+#define MANIFEST_MAGIC "pkgload-manifest"
+
+struct manifest manifest;
+
+static int
+hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+static void
+parse_seed(const char *hex)
+{
+    for (int i = 0; i < 32; i++) {
+        int hi = hex_digit(hex[2 * i]), lo = hi < 0 ? -1 : hex_digit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            panic("manifest: seed is not 64 hex digits");
+        manifest.seed[i] = hi << 4 | lo;
+    }
+    manifest.have_seed = true;
+}
+
+static void
+set_key(const char *key, const char *value)
+{
+    if (!strcmp(key, "path"))
+        manifest.path = value;
+    else if (!strcmp(key, "arg") && manifest.argc < MANIFEST_MAX_STRINGS - 1)
+        manifest.argv[manifest.argc++] = value;
+    else if (!strcmp(key, "env") && manifest.envc < MANIFEST_MAX_STRINGS - 1)
+        manifest.envp[manifest.envc++] = value;
+    else if (!strcmp(key, "arg") || !strcmp(key, "env"))
+        panic("manifest: more than %d arguments or environment strings", MANIFEST_MAX_STRINGS - 1);
+    else if (!strcmp(key, "cwd"))
+        manifest.cwd = value;
+    else if (!strcmp(key, "tty"))
+        for (int i = 0; i < 3 && value[i]; i++)
+            manifest.tty[i] = value[i] == '1';
+    else if (!strcmp(key, "seed"))
+        parse_seed(value);
+    else if (!strcmp(key, "time"))
+        manifest.time_ns = parse_u64(value, 10, NULL);
+    else if (!strcmp(key, "hostname"))
+        manifest.hostname = value;
+}
+
+// Split BUF (SIZE bytes, plus a NUL the caller added) into key/value pairs.
+static void
+parse(char *buf, uint32_t size)
+{
+    char *p = buf, *end = buf + size;
+    const char *strings[2];
+    int n = 0;
+
+    while (p < end) {
+        char *s = p;
+        p += strlen(p) + 1;
+        strings[n++] = s;
+        if (n == 2) {
+            set_key(strings[0], strings[1]);
+            n = 0;
+        }
+    }
+}
+
+void
+manifest_load(void)
+{
+    uint32_t size;
+    int sel = fw_cfg_find(MANIFEST_FILE, &size);
+    char *buf;
+
+    if (sel < 0)
+        panic("no boot manifest: QEMU was started without -fw_cfg name=" MANIFEST_FILE);
+    buf = kmalloc(size + 1);
+    manifest.argv = kzalloc(MANIFEST_MAX_STRINGS * sizeof(char *));
+    manifest.envp = kzalloc(MANIFEST_MAX_STRINGS * sizeof(char *));
+    if (!buf || !manifest.argv || !manifest.envp)
+        panic("manifest: out of memory");
+    fw_cfg_read(sel, buf, size);
+    buf[size] = 0;
+    if (size < sizeof(MANIFEST_MAGIC) || strcmp(buf, MANIFEST_MAGIC))
+        panic("manifest: bad magic");
+    parse(buf, size);
+    if (!manifest.path || manifest.argc == 0)
+        panic("manifest: no program path or argv");
+    if (!manifest.cwd)
+        manifest.cwd = "/";
+    if (!manifest.hostname)
+        manifest.hostname = "pkgload";
+}

@@ -1,0 +1,22 @@
+// The boot manifest from the host (docs/boot-protocol.md).
+#pragma once
+#include "types.h"
+
+#define MANIFEST_MAX_STRINGS 4096
+
+struct manifest {
+    const char *path;                 // guest path of the program
+    const char **argv;                // NULL-terminated
+    int argc;
+    const char **envp;                // NULL-terminated
+    int envc;
+    const char *cwd;
+    bool tty[3];                      // is the host's fd 0/1/2 a terminal
+    uint8_t seed[32];
+    bool have_seed;
+    uint64_t time_ns;
+    const char *hostname;
+};
+
+extern struct manifest manifest;
+void manifest_load(void);             // panics with the reason when it is missing or malformed

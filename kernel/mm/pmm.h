@@ -1,0 +1,14 @@
+// Physical page allocator.
+#pragma once
+#include "types.h"
+
+struct hvm_start_info;
+
+void pmm_init(const struct hvm_start_info *si);
+uint64_t pmm_alloc_page(void);                  // physical address, contents undefined; 0 when out of memory
+uint64_t pmm_alloc_zeroed(void);
+uint64_t pmm_alloc_contig(size_t npages);       // npages contiguous pages, 0 when none
+void pmm_free_page(uint64_t pa);
+uint64_t pmm_num_free(void);                    // in pages
+uint64_t pmm_num_total(void);
+uint64_t pmm_max_phys(void);                    // end of the highest RAM range

@@ -1,0 +1,102 @@
+// Program memory access. Each page of the range is checked in the page table
+// and faulted in through vm_fault if needed, so the copy itself cannot fault:
+// no exception fixups are needed while the kernel runs one thread at a time.
+#include "mm/uaccess.h"
+#include "mm/vm.h"
+#include "mm/paging.h"
+#include "sched/proc.h"
+#include "arch/x86_64/cpu.h"
+#include "lib/string.h"
+#include "layout.h"
+#include <asm-generic/errno.h>
+
+static bool
+page_ready(uint64_t va, bool write)
+{
+    uint64_t *pte = pte_lookup(va, false);
+    uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
+
+    return pte && (*pte & need) == need;
+}
+
+long
+user_range_prepare(uint64_t addr, size_t n, bool write)
+{
+    uint64_t end = addr + n;
+    struct mm *mm = current_proc()->mm;
+
+    if (n == 0)
+        return 0;
+    if (end < addr || end > USER_TOP)
+        return -EFAULT;
+    for (uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE); va < end; va += PAGE_SIZE) {
+        if (page_ready(va, write))
+            continue;
+        if (vm_fault(mm, va, PF_USER | (write ? PF_WRITE : 0)) < 0 || !page_ready(va, write))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+long
+copy_from_user(void *dst, const void __user *src, size_t n)
+{
+    long ret = user_range_prepare((uint64_t)src, n, false);
+
+    if (ret < 0)
+        return ret;
+    user_access_begin();
+    memcpy(dst, src, n);
+    user_access_end();
+    return 0;
+}
+
+long
+copy_to_user(void __user *dst, const void *src, size_t n)
+{
+    long ret = user_range_prepare((uint64_t)dst, n, true);
+
+    if (ret < 0)
+        return ret;
+    user_access_begin();
+    memcpy(dst, src, n);
+    user_access_end();
+    return 0;
+}
+
+long
+clear_user(void __user *dst, size_t n)
+{
+    long ret = user_range_prepare((uint64_t)dst, n, true);
+
+    if (ret < 0)
+        return ret;
+    user_access_begin();
+    memset(dst, 0, n);
+    user_access_end();
+    return 0;
+}
+
+// Page by page, so a string that ends just before an unmapped page is fine.
+long
+strncpy_from_user(char *dst, const char __user *src, size_t max)
+{
+    uint64_t addr = (uint64_t)src;
+    size_t len = 0;
+
+    while (len < max) {
+        size_t chunk = MIN(PAGE_SIZE - ((addr + len) & (PAGE_SIZE - 1)), max - len);
+        if (user_range_prepare(addr + len, chunk, false) < 0)
+            return -EFAULT;
+        user_access_begin();
+        for (size_t i = 0; i < chunk; i++, len++) {
+            dst[len] = ((const char *)addr)[len];
+            if (!dst[len]) {
+                user_access_end();
+                return len;
+            }
+        }
+        user_access_end();
+    }
+    return -ENAMETOOLONG;
+}

@@ -1,0 +1,12 @@
+// The only way the kernel touches program memory: check the range against
+// the program's regions, fault its pages in, then copy with SMAP opened.
+#pragma once
+#include "types.h"
+
+long copy_from_user(void *dst, const void __user *src, size_t n);    // 0 or -EFAULT
+long copy_to_user(void __user *dst, const void *src, size_t n);      // 0 or -EFAULT
+long clear_user(void __user *dst, size_t n);                          // 0 or -EFAULT
+// Copy a NUL-terminated string of at most MAX-1 chars; its length, -EFAULT or -ENAMETOOLONG.
+long strncpy_from_user(char *dst, const char __user *src, size_t max);
+// Check that [addr, addr+n) is accessible (and writable when WRITE), faulting pages in.
+long user_range_prepare(uint64_t addr, size_t n, bool write);

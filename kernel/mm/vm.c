@@ -1,0 +1,265 @@
+// The program's regions and their pages. Pages are allocated zeroed on the
+// first fault (so a 1 GiB reservation costs nothing until used); unmapping
+// frees them. Splitting at range boundaries keeps each VMA uniform.
+#include "mm/vm.h"
+#include "mm/paging.h"
+#include "mm/pmm.h"
+#include "mm/heap.h"
+#include "layout.h"
+#include "log.h"
+#include "lib/string.h"
+#include <asm-generic/errno.h>
+#include <asm-generic/mman-common.h>
+
+struct mm *
+mm_create(void)
+{
+    return kzalloc(sizeof(struct mm));
+}
+
+struct vma *
+vma_find(struct mm *mm, uint64_t addr)
+{
+    for (struct vma *v = mm->vmas; v && v->start <= addr; v = v->next)
+        if (addr < v->end)
+            return v;
+    return NULL;
+}
+
+uint64_t
+vm_pte_flags(uint32_t prot)
+{
+    uint64_t f = PTE_U;
+
+    if (prot & PROT_WRITE)
+        f |= PTE_W;
+    if (!(prot & PROT_EXEC))
+        f |= PTE_NX;
+    return f;
+}
+
+static void
+insert_vma(struct mm *mm, struct vma *n)
+{
+    struct vma **pp = &mm->vmas;
+
+    while (*pp && (*pp)->start < n->start)
+        pp = &(*pp)->next;
+    n->next = *pp;
+    *pp = n;
+}
+
+// Split V at ADDR (strictly inside it); V keeps the lower part.
+static long
+split_vma(struct vma *v, uint64_t addr)
+{
+    struct vma *hi = kmalloc(sizeof(*hi));
+
+    if (!hi)
+        return -ENOMEM;
+    *hi = *v;
+    hi->start = addr;
+    if (hi->backing.data)
+        hi->backing.off += addr - v->start;
+    v->end = addr;
+    v->next = hi;
+    return 0;
+}
+
+static void
+free_pages(uint64_t start, uint64_t end)
+{
+    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+        uint64_t pte = page_unmap(va);
+        if (pte & PTE_P)
+            pmm_free_page(pte & PTE_ADDR);
+    }
+}
+
+// Make [start, end) start and end on VMA boundaries.
+static long
+split_around(struct mm *mm, uint64_t start, uint64_t end)
+{
+    struct vma *v;
+    long ret;
+
+    if ((v = vma_find(mm, start)) && v->start < start && (ret = split_vma(v, start)) < 0)
+        return ret;
+    if ((v = vma_find(mm, end)) && v->start < end && (ret = split_vma(v, end)) < 0)
+        return ret;
+    return 0;
+}
+
+long
+vm_unmap(struct mm *mm, uint64_t addr, uint64_t len)
+{
+    uint64_t end = addr + len;
+    struct vma **pp = &mm->vmas;
+    long ret = split_around(mm, addr, end);
+
+    if (ret < 0)
+        return ret;
+    while (*pp) {
+        struct vma *v = *pp;
+        if (v->start >= addr && v->end <= end) {
+            free_pages(v->start, v->end);
+            *pp = v->next;
+            kfree(v);
+        } else {
+            pp = &v->next;
+        }
+    }
+    return 0;
+}
+
+long
+vm_map_backed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
+              const struct vma_backing *backing)
+{
+    struct vma *v;
+    long ret = vm_unmap(mm, addr, len);
+
+    if (ret < 0)
+        return ret;
+    if (!(v = kzalloc(sizeof(*v))))
+        return -ENOMEM;
+    *v = (struct vma){ .start = addr, .end = addr + len, .prot = prot, .flags = flags };
+    if (backing)
+        v->backing = *backing;
+    insert_vma(mm, v);
+    return 0;
+}
+
+long
+vm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags)
+{
+    return vm_map_backed(mm, addr, len, prot, flags, NULL);
+}
+
+// Fill the new page at VA (direct-mapped at PAGE) from V's backing bytes.
+static void
+fill_from_backing(const struct vma *v, uint64_t va, char *page)
+{
+    uint64_t off = v->backing.off + (va - v->start);
+    uint64_t n = off < v->backing.end ? MIN(PAGE_SIZE, v->backing.end - off) : 0;
+
+    memcpy(page, v->backing.data + off, n);
+    memset(page + n, 0, PAGE_SIZE - n);
+}
+
+bool
+vm_range_is_free(struct mm *mm, uint64_t addr, uint64_t len)
+{
+    if (addr < USER_MIN || addr + len > USER_TOP || addr + len < addr)
+        return false;
+    for (struct vma *v = mm->vmas; v; v = v->next)
+        if (v->start < addr + len && addr < v->end)
+            return false;
+    return true;
+}
+
+bool
+vm_range_is_mapped(struct mm *mm, uint64_t addr, uint64_t len)
+{
+    uint64_t end = addr + len;
+
+    while (addr < end) {
+        struct vma *v = vma_find(mm, addr);
+        if (!v)
+            return false;
+        addr = v->end;
+    }
+    return true;
+}
+
+// Highest gap below mmap_base that fits LEN.
+uint64_t
+vm_find_free(struct mm *mm, uint64_t len, uint64_t hint)
+{
+    uint64_t best = 0, gap_start = USER_MIN;
+
+    if (hint && vm_range_is_free(mm, hint, len))
+        return hint;
+    for (struct vma *v = mm->vmas;; v = v->next) {
+        uint64_t gap_end = MIN(v ? v->start : USER_TOP, mm->mmap_base);
+        if (gap_end >= gap_start + len)
+            best = gap_end - len;
+        if (!v || v->start >= mm->mmap_base)
+            break;
+        gap_start = MAX(gap_start, v->end);
+    }
+    return best;
+}
+
+long
+vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
+{
+    uint64_t end = addr + len;
+    long ret;
+
+    if (!vm_range_is_mapped(mm, addr, len))
+        return -ENOMEM;
+    if ((ret = split_around(mm, addr, end)) < 0)
+        return ret;
+    for (struct vma *v = vma_find(mm, addr); v && v->start < end; v = v->next) {
+        v->prot = prot;
+        for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
+            // PROT_NONE keeps the frame in a supervisor-only, no-execute PTE, so
+            // the program faults on it and a later mprotect gets the data back.
+            page_set_flags(va, prot == PROT_NONE ? PTE_NX : vm_pte_flags(prot));
+        }
+    }
+    return 0;
+}
+
+long
+vm_fault(struct mm *mm, uint64_t addr, uint32_t error)
+{
+    struct vma *v = vma_find(mm, addr);
+    uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE), pa;
+
+    if (!v || addr >= USER_TOP)
+        return -EFAULT;
+    if ((error & PF_WRITE) && !(v->prot & PROT_WRITE))
+        return -EFAULT;
+    if ((error & PF_INSTR) && !(v->prot & PROT_EXEC))
+        return -EFAULT;
+    if (!(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+        return -EFAULT;
+    if (error & PF_PRESENT)
+        return -EFAULT;           // present and still refused: a real protection fault
+    if (!(pa = v->backing.data ? pmm_alloc_page() : pmm_alloc_zeroed()))
+        return -ENOMEM;
+    if (v->backing.data)
+        fill_from_backing(v, va, phys_to_virt(pa));
+    if (page_map(va, pa, vm_pte_flags(v->prot)) < 0) {
+        pmm_free_page(pa);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+long
+vm_move(struct mm *mm, uint64_t old, uint64_t len, uint64_t new)
+{
+    struct vma *v = vma_find(mm, old);
+    long ret;
+
+    struct vma_backing backing = v->backing;
+
+    ASSERT(v);
+    if (backing.data)
+        backing.off += old - v->start;   // untouched pages still fill from the same bytes
+    if ((ret = vm_map_backed(mm, new, len, v->prot, v->flags, &backing)) < 0)
+        return ret;
+    for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+        uint64_t pte = page_unmap(old + off);
+        if (pte & PTE_ADDR) {
+            uint64_t *dst = pte_lookup(new + off, true);
+            if (!dst)
+                return -ENOMEM;
+            *dst = pte;
+        }
+    }
+    return vm_unmap(mm, old, len);
+}

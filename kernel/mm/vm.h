@@ -1,0 +1,55 @@
+// The program's half of the address space: a sorted list of regions (VMAs)
+// with their protection; pages are allocated when first touched.
+#pragma once
+#include "types.h"
+
+#define VMA_ANON   0x1
+#define VMA_STACK  0x2
+#define VMA_HEAP   0x4
+
+// Bytes that fill a region's pages when first touched (an ELF segment in the
+// initramfs): page VA gets data[off + (VA - start)...], zero at and past END.
+struct vma_backing {
+    const char *data;         // NULL: anonymous, zero-filled
+    uint64_t off;             // offset in DATA of the region's first byte
+    uint64_t end;             // offset in DATA where the bytes stop
+};
+
+struct vma {
+    uint64_t start, end;      // page aligned, [start, end)
+    uint32_t prot;            // PROT_READ | PROT_WRITE | PROT_EXEC
+    uint32_t flags;           // VMA_*
+    struct vma_backing backing;
+    struct vma *next;         // sorted by start
+};
+
+struct mm {
+    struct vma *vmas;
+    uint64_t brk_start, brk;  // program break: [brk_start, brk) is the heap
+    uint64_t mmap_base;       // mmap places regions below this, top down
+    uint64_t stack_top;
+};
+
+// #PF error code bits
+#define PF_PRESENT 0x1
+#define PF_WRITE   0x2
+#define PF_USER    0x4
+#define PF_INSTR   0x10
+
+struct mm *mm_create(void);
+struct vma *vma_find(struct mm *mm, uint64_t addr);
+// Map [addr, addr+len) anonymous with PROT at exactly ADDR (replacing what is there).
+long vm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags);
+// The same, with pages filled from BACKING on first touch.
+long vm_map_backed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
+                   const struct vma_backing *backing);
+// A free, page-aligned range of LEN bytes: at HINT if free, else top down. 0 if none.
+uint64_t vm_find_free(struct mm *mm, uint64_t len, uint64_t hint);
+long vm_unmap(struct mm *mm, uint64_t addr, uint64_t len);
+long vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
+long vm_fault(struct mm *mm, uint64_t addr, uint32_t error);   // 0, or -EFAULT for SIGSEGV
+bool vm_range_is_free(struct mm *mm, uint64_t addr, uint64_t len);
+bool vm_range_is_mapped(struct mm *mm, uint64_t addr, uint64_t len);
+// Move the pages of [old, old+len) to NEW (already free), keeping their contents.
+long vm_move(struct mm *mm, uint64_t old, uint64_t len, uint64_t new);
+uint64_t vm_pte_flags(uint32_t prot);

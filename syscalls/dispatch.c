@@ -1,0 +1,41 @@
+// From the syscall instruction to a handler: look the number up in the table
+// generated from table.tsv; a missing call returns -ENOSYS and is logged once
+// with its name and the caller's address. Pending signals are acted on last.
+#include "syscalls/dispatch.h"
+#include "arch/x86_64/trap.h"
+#include "sched/proc.h"
+#include "sched/signal.h"
+#include "log.h"
+#include <asm-generic/errno.h>
+
+static uint64_t logged[(NR_SYSCALLS + 63) / 64];
+
+static void
+log_missing_once(uint64_t nr, uint64_t rip)
+{
+    if (nr >= NR_SYSCALLS) {
+        klog("syscall %lu: no such syscall number, from %p", nr, (void *)rip);
+        return;
+    }
+    if (logged[nr / 64] & (1ull << (nr % 64)))
+        return;
+    logged[nr / 64] |= 1ull << (nr % 64);
+    klog("syscall %s (%lu) not implemented, from %p", syscall_table[nr].name ? syscall_table[nr].name : "?",
+         nr, (void *)rip);
+}
+
+void
+syscall_dispatch(struct trap_frame *f)
+{
+    uint64_t nr = f->rax;
+    syscall_fn fn = nr < NR_SYSCALLS ? syscall_table[nr].fn : NULL;
+
+    current_thread()->frame = f;
+    if (fn) {
+        f->rax = fn(f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+    } else {
+        log_missing_once(nr, f->rip);
+        f->rax = -ENOSYS;
+    }
+    signal_deliver(f);
+}

@@ -1,0 +1,222 @@
+// Memory syscalls: Linux's argument checks, in Linux's order, then mm/vm.c.
+#include "types.h"
+#include "mm/vm.h"
+#include "mm/paging.h"
+#include "mm/pmm.h"
+#include "fs/file.h"
+#include "sched/proc.h"
+#include "layout.h"
+#include <asm-generic/errno.h>
+#include <linux/mman.h>
+
+#define PROT_VALID (PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP)
+#define MAP_TYPE_MASK 0x0f
+#define TASK_SIZE USER_TOP
+
+static struct mm *mm(void) { return current_proc()->mm; }
+
+static uint32_t
+vma_prot(unsigned long prot)
+{
+    return prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+}
+
+// Where an anonymous mapping of LEN bytes goes, or a negative errno.
+static long
+choose_address(uint64_t addr, uint64_t len, int flags)
+{
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        if (addr & (PAGE_SIZE - 1))
+            return -EINVAL;
+        if (addr > TASK_SIZE - len)
+            return -ENOMEM;
+        if (addr < USER_MIN)
+            return -EPERM;
+        if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && !vm_range_is_free(mm(), addr, len))
+            return -EEXIST;
+        return addr;
+    }
+    addr = vm_find_free(mm(), len, ALIGN_DOWN(addr, PAGE_SIZE));
+    return addr ? (long)addr : -ENOMEM;
+}
+
+long
+sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags, int fd,
+         unsigned long off)
+{
+    long where, ret;
+    uint32_t type = flags & MAP_TYPE_MASK;
+
+    if (off & (PAGE_SIZE - 1))
+        return -EINVAL;
+    if (!(flags & MAP_ANONYMOUS)) {
+        if (!fd_get(fd))
+            return -EBADF;
+        return -ENODEV;            // file mappings come with the VFS
+    }
+    if (!len)
+        return -EINVAL;
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (!len || len > TASK_SIZE)
+        return -ENOMEM;
+    if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
+        return -EINVAL;
+    if (prot & ~PROT_VALID)
+        return -EINVAL;
+    if ((where = choose_address(addr, len, flags)) < 0)
+        return where;
+    if ((ret = vm_map_fixed(mm(), where, len, vma_prot(prot), VMA_ANON)) < 0)
+        return ret;
+    return where;
+}
+
+long
+sys_munmap(unsigned long addr, size_t len)
+{
+    if ((addr & (PAGE_SIZE - 1)) || !len || addr > TASK_SIZE || len > TASK_SIZE - addr)
+        return -EINVAL;
+    return vm_unmap(mm(), addr, ALIGN_UP(len, PAGE_SIZE));
+}
+
+long
+sys_mprotect(unsigned long addr, size_t len, unsigned long prot)
+{
+    uint64_t end;
+
+    if (prot & ~PROT_VALID)
+        return -EINVAL;
+    if ((prot & PROT_GROWSDOWN) && (prot & PROT_GROWSUP))
+        return -EINVAL;
+    if (addr & (PAGE_SIZE - 1))
+        return -EINVAL;
+    if (!len)
+        return 0;
+    end = addr + ALIGN_UP(len, PAGE_SIZE);
+    if (end <= addr)
+        return -ENOMEM;
+    return vm_protect(mm(), addr, end - addr, vma_prot(prot));
+}
+
+// brk(2): returns the new break, or the old one when it cannot move.
+long
+sys_brk(unsigned long brk)
+{
+    struct mm *m = mm();
+    uint64_t old_top = ALIGN_UP(m->brk, PAGE_SIZE), new_top = ALIGN_UP(brk, PAGE_SIZE);
+
+    if (brk < m->brk_start || brk > TASK_SIZE)
+        return m->brk;
+    if (new_top > old_top) {
+        if (!vm_range_is_free(m, old_top, new_top - old_top) ||
+            vm_map_fixed(m, old_top, new_top - old_top, PROT_READ | PROT_WRITE, VMA_HEAP) < 0)
+            return m->brk;
+    } else if (new_top < old_top) {
+        vm_unmap(m, new_top, old_top - new_top);
+    }
+    m->brk = brk;
+    return brk;
+}
+
+// Grow [old, old+old_len) to NEW_LEN in place when the pages after it are free.
+static bool
+grow_in_place(uint64_t old, uint64_t old_len, uint64_t new_len)
+{
+    struct vma *v = vma_find(mm(), old + old_len - 1);
+
+    if (!v || v->end != old + old_len || !vm_range_is_free(mm(), old + old_len, new_len - old_len))
+        return false;
+    if (v->next && v->next->start < old + new_len)
+        return false;
+    v->end = old + new_len;
+    return true;
+}
+
+static long
+move_mapping(uint64_t old, uint64_t old_len, uint64_t new_len, uint64_t new)
+{
+    long ret = vm_move(mm(), old, old_len, new);
+
+    if (ret < 0)
+        return ret;
+    if (new_len > old_len && !grow_in_place(new, old_len, new_len))
+        return -ENOMEM;
+    return new;
+}
+
+long
+sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len, unsigned long flags,
+           unsigned long new_addr)
+{
+    struct vma *v;
+
+    if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+        return -EINVAL;
+    if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+        return -EINVAL;
+    if (flags & MREMAP_DONTUNMAP)
+        return -EINVAL;            // LINUX-DIFF: not supported yet
+    if (old & (PAGE_SIZE - 1))
+        return -EINVAL;
+    old_len = ALIGN_UP(old_len, PAGE_SIZE);
+    new_len = ALIGN_UP(new_len, PAGE_SIZE);
+    if (!new_len || !old_len)
+        return -EINVAL;            // old_len 0 duplicates shared mappings: none here
+    v = vma_find(mm(), old);
+    if (!v || old + old_len > v->end)
+        return -EFAULT;
+    if (flags & MREMAP_FIXED) {
+        if ((new_addr & (PAGE_SIZE - 1)) || new_addr > TASK_SIZE - new_len || new_addr < USER_MIN)
+            return -EINVAL;
+        if (new_addr < old + old_len && old < new_addr + new_len)
+            return -EINVAL;
+        vm_unmap(mm(), new_addr, new_len);
+        if (new_len < old_len)
+            vm_unmap(mm(), old + new_len, old_len - new_len), old_len = new_len;
+        return move_mapping(old, old_len, new_len, new_addr);
+    }
+    if (new_len <= old_len) {
+        if (new_len < old_len)
+            vm_unmap(mm(), old + new_len, old_len - new_len);
+        return old;
+    }
+    if (grow_in_place(old, old_len, new_len))
+        return old;
+    if (!(flags & MREMAP_MAYMOVE))
+        return -ENOMEM;
+    new_addr = vm_find_free(mm(), new_len, 0);
+    if (!new_addr)
+        return -ENOMEM;
+    return move_mapping(old, old_len, new_len, new_addr);
+}
+
+long
+sys_madvise(unsigned long addr, size_t len, int advice)
+{
+    uint64_t end;
+
+    if (addr & (PAGE_SIZE - 1))
+        return -EINVAL;
+    end = addr + ALIGN_UP(len, PAGE_SIZE);
+    if (end < addr)
+        return -EINVAL;
+    switch (advice) {
+    case MADV_DONTNEED:
+    case MADV_FREE:
+        if (!vm_range_is_mapped(mm(), addr, end - addr))
+            return -ENOMEM;
+        // Anonymous private memory reads back as zeros: give the frames back.
+        for (uint64_t va = addr; va < end; va += PAGE_SIZE) {
+            uint64_t pte = page_unmap(va);
+            if (pte & PTE_ADDR)
+                pmm_free_page(pte & PTE_ADDR);
+        }
+        return 0;
+    case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+    case MADV_DONTFORK: case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE:
+    case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
+    case MADV_WIPEONFORK: case MADV_KEEPONFORK: case MADV_COLD: case MADV_PAGEOUT:
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}

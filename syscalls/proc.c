@@ -1,0 +1,163 @@
+// Process and thread syscalls: exit, ids, thread-area and registration calls.
+#include "types.h"
+#include "sched/proc.h"
+#include "mm/uaccess.h"
+#include "arch/x86_64/cpu.h"
+#include "layout.h"
+#include <asm-generic/errno.h>
+#include <asm/prctl.h>
+#include <linux/rseq.h>
+
+long
+sys_exit_group(int status)
+{
+    proc_exit(status);
+}
+
+// LINUX-DIFF: with one thread, exit ends the program like exit_group.
+long
+sys_exit(int status)
+{
+    proc_exit(status);
+}
+
+long sys_getpid(void) { return current_proc()->pid; }
+long sys_gettid(void) { return current_thread()->tid; }
+long sys_getppid(void) { return current_proc()->ppid; }
+long sys_getpgrp(void) { return current_proc()->pgid; }
+
+long
+sys_getpgid(int pid)
+{
+    if (pid != 0 && pid != current_proc()->pid)
+        return -ESRCH;
+    return current_proc()->pgid;
+}
+
+long
+sys_getsid(int pid)
+{
+    if (pid != 0 && pid != current_proc()->pid)
+        return -ESRCH;
+    return current_proc()->sid;
+}
+
+long
+sys_set_tid_address(int __user *tidptr)
+{
+    current_thread()->clear_child_tid = (uint64_t)tidptr;
+    return current_thread()->tid;
+}
+
+#define ROBUST_LIST_HEAD_SIZE 24   // struct robust_list_head on x86-64
+
+long
+sys_set_robust_list(void __user *head, size_t len)
+{
+    if (len != ROBUST_LIST_HEAD_SIZE)
+        return -EINVAL;
+    current_thread()->robust_list = (uint64_t)head;
+    current_thread()->robust_len = len;
+    return 0;
+}
+
+long
+sys_get_robust_list(int pid, void __user *__user *head_ptr, size_t __user *len_ptr)
+{
+    struct thread *t = current_thread();
+
+    if (pid != 0 && pid != t->tid)
+        return -ESRCH;
+    if (copy_to_user(head_ptr, &t->robust_list, sizeof(uint64_t)) < 0 ||
+        copy_to_user(len_ptr, &t->robust_len, sizeof(size_t)) < 0)
+        return -EFAULT;
+    return 0;
+}
+
+// rseq(2): registered areas see cpu_id 0, the only CPU. With no preemption
+// yet no critical section is ever interrupted, so none needs restarting.
+long
+sys_rseq(struct rseq __user *rseq, uint32_t len, int flags, uint32_t sig)
+{
+    struct thread *t = current_thread();
+    uint32_t cpu[2] = { 0, 0 };   // cpu_id_start, cpu_id
+
+    if (flags & RSEQ_FLAG_UNREGISTER) {
+        if (flags & ~RSEQ_FLAG_UNREGISTER)
+            return -EINVAL;
+        if (t->rseq != (uint64_t)rseq || !t->rseq)
+            return -EINVAL;
+        if (len != t->rseq_len)
+            return -EINVAL;
+        if (sig != t->rseq_sig)
+            return -EPERM;
+        t->rseq = 0;
+        return 0;
+    }
+    if (flags)
+        return -EINVAL;
+    if (t->rseq)
+        return t->rseq == (uint64_t)rseq && len == t->rseq_len ? (sig == t->rseq_sig ? -EBUSY : -EPERM)
+                                                                : -EINVAL;
+    if (((uint64_t)rseq & 31) || len < 32)
+        return -EINVAL;
+    if (copy_to_user(rseq, cpu, sizeof(cpu)) < 0)
+        return -EFAULT;
+    t->rseq = (uint64_t)rseq;
+    t->rseq_len = len;
+    t->rseq_sig = sig;
+    return 0;
+}
+
+long
+sys_arch_prctl(int code, unsigned long addr)
+{
+    uint64_t v;
+
+    switch (code) {
+    case ARCH_SET_FS:
+    case ARCH_SET_GS:
+        if (addr >= USER_TOP)
+            return -EPERM;
+        // In the kernel, the program's %gs base waits in KERNEL_GS_BASE (swapgs).
+        wrmsr(code == ARCH_SET_FS ? MSR_FS_BASE : MSR_KERNEL_GS_BASE, addr);
+        return 0;
+    case ARCH_GET_FS:
+    case ARCH_GET_GS:
+        v = rdmsr(code == ARCH_GET_FS ? MSR_FS_BASE : MSR_KERNEL_GS_BASE);
+        return copy_to_user((void __user *)addr, &v, sizeof(v));
+    default:
+        return -EINVAL;
+    }
+}
+
+long
+sys_sched_yield(void)
+{
+    return 0;
+}
+
+long
+sys_sched_getaffinity(int pid, unsigned int len, unsigned long __user *mask)
+{
+    uint64_t one = 1;
+
+    if (pid != 0 && pid != current_proc()->pid)
+        return -ESRCH;
+    if (len < sizeof(one) || (len & (sizeof(one) - 1)))
+        return -EINVAL;
+    if (clear_user(mask, len) < 0 || copy_to_user(mask, &one, sizeof(one)) < 0)
+        return -EFAULT;
+    return sizeof(one);
+}
+
+long
+sys_getcpu(unsigned __user *cpu, unsigned __user *node, void __user *unused)
+{
+    unsigned zero = 0;
+
+    if ((cpu && copy_to_user(cpu, &zero, sizeof(zero)) < 0) ||
+        (node && copy_to_user(node, &zero, sizeof(zero)) < 0))
+        return -EFAULT;
+    return 0;
+}
