@@ -33,7 +33,6 @@ EXIT_VM_FAILED = 125  # pkgload's own status: the VM failed, not the program
 QEMU_EXIT_ENDED = 33  # the kernel wrote 0x10 to isa-debug-exit
 QEMU_EXIT_PANIC = 35  # the kernel wrote 0x11
 PANIC_TAIL_LINES = 40  # shown when the log has no "panic:" line to start from
-_SHELL_QUIET_SIGNALS = (signal.SIGINT, signal.SIGPIPE)  # bash prints nothing for these
 
 _EXIT_RE = re.compile(rb"^pkgload-exit (?:status=(\d+)|signal=(\d+)|(panic))\s*$", re.M)
 
@@ -66,8 +65,8 @@ class RunResult:
     qemu_status: int = 0
 
     def get_signal_message(self) -> str | None:
-        """Return the line a shell prints for the killing signal, or None."""
-        if self.signal is None or self.signal in _SHELL_QUIET_SIGNALS:
+        """Return the line a shell prints for the killing signal (strsignal), or None."""
+        if self.signal is None:
             return None
         return signal.strsignal(self.signal) or f"Unknown signal {self.signal}"
 
