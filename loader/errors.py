@@ -14,6 +14,10 @@ class ElfFormatError(PkgloadError):
     """The program file is missing, not an ELF, or not one we can run."""
 
 
+class UnsupportedProgram(ElfFormatError):
+    """A valid x86-64 program that pkgload cannot run yet (dynamically linked)."""
+
+
 class KernelNotFound(PkgloadError):
     """The guest kernel image is not where we looked."""
 

@@ -26,7 +26,7 @@ from typing import BinaryIO
 from loader.cache import FileIndex, atomic_output, cache_dir
 from loader.cpio import CpioWriter
 from loader.elf import ElfInfo, check_runnable
-from loader.errors import ImageError
+from loader.errors import ImageError, UnsupportedProgram
 
 IMAGE_FORMAT = "pkgload-image-1"  # bump when the archive layout changes
 MANIFEST_MAGIC = "pkgload-manifest"
@@ -76,8 +76,9 @@ class Manifest:
 def build_image(program: str | os.PathLike[str], cache: Path | None = None) -> Image:
     """Check program and return its root filesystem image, building it if not cached.
 
-    Raises ElfFormatError when program is not a runnable x86-64 ELF, and
-    ImageError or OSError when the image cannot be written.
+    Raises ElfFormatError when program is not a runnable x86-64 ELF,
+    UnsupportedProgram when it is dynamically linked, and ImageError or
+    OSError when the image cannot be written.
     """
     cache = cache or cache_dir()
     with FileIndex(cache / "index.json") as index:
@@ -101,6 +102,11 @@ def _program_entry(program: str | os.PathLike[str], index: FileIndex) -> tuple[I
         facts = {"sha256": _sha256_file(real), "elf": _info_to_json(info)}
         index.put(real, st, facts)
     info = ElfInfo(**{**facts["elf"], "path": Path(program)})
+    if info.is_dynamic:  # its libraries are not packaged yet (issue 3)
+        raise UnsupportedProgram(
+            f"{program}: dynamically linked (interpreter {info.interpreter}), "
+            "pkgload runs only static programs for now: link it with -static"
+        )
     entry = ImageEntry(real, real, stat.S_IMODE(st.st_mode), facts["sha256"])
     return entry, info
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -271,25 +272,23 @@ def _run_qemu(
     on_log: Callable[[bytes], None] | None,
 ) -> tuple[int, bytes, bytes]:
     """Run QEMU to its end; return its status, the kernel log and QEMU's own stderr."""
-    opened: list[int] = []
-    try:
-        fds, klog_r = _open_fds(manifest, opened)
+    klog_r, klog_w = os.pipe()
+    reader = _LogReader(klog_r, on_log)  # owns klog_r; ends when every klog_w is closed
+    reader.start()
+    with ExitStack() as ours:  # our copies close once QEMU has its own
+        ours.callback(os.close, klog_w)
+        fds = VmFds(_dup_output(1, ours), _dup_output(2, ours), klog_w, _manifest_fd(manifest, ours))
         cmd = qemu_command(qemu, kernel, image.path, memory_mib, accel, fds)
-        reader = _LogReader(klog_r, on_log)
-        opened.remove(klog_r)  # the reader closes it
-        reader.start()
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            pass_fds=(fds.out, fds.err, fds.klog, fds.manifest),
-        )
-    except OSError as e:
-        raise VmError(f"{qemu}: cannot start it ({e.strerror or e})") from e
-    finally:
-        for fd in opened:
-            os.close(fd)
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                pass_fds=(fds.out, fds.err, fds.klog, fds.manifest),
+            )
+        except OSError as e:
+            raise VmError(f"{qemu}: cannot start it ({e.strerror or e})") from e
     try:
         _, qemu_err = proc.communicate()
     except BaseException:  # KeyboardInterrupt above all: never leave QEMU behind
@@ -302,22 +301,22 @@ def _run_qemu(
     return proc.returncode, reader.get_bytes(), qemu_err
 
 
-def _open_fds(manifest: Manifest, opened: list[int]) -> tuple[VmFds, int]:
-    """Open the descriptors QEMU needs (recorded in opened); return them and the log's read end."""
-
-    def keep(fd: int) -> int:
-        opened.append(fd)
-        return fd
-
+def _dup_output(fd: int, stack: ExitStack) -> int:
+    """Return a copy of our fd 1 or 2 for QEMU, closed with stack."""
     try:
-        out, err = keep(os.dup(1)), keep(os.dup(2))
+        copy = os.dup(fd)
     except OSError as e:
-        raise VmError("stdout or stderr is closed: the program's output has nowhere to go") from e
-    klog_r, klog_w = os.pipe()
-    keep(klog_r), keep(klog_w)
-    mfd = keep(os.memfd_create("pkgload-manifest"))
-    os.write(mfd, encode_manifest(manifest))
-    return VmFds(out=out, err=err, klog=klog_w, manifest=mfd), klog_r
+        raise VmError(f"fd {fd} is closed: the program's output has nowhere to go") from e
+    stack.callback(os.close, copy)
+    return copy
+
+
+def _manifest_fd(manifest: Manifest, stack: ExitStack) -> int:
+    """Return a memfd holding the encoded manifest, closed with stack."""
+    fd = os.memfd_create("pkgload-manifest")
+    stack.callback(os.close, fd)
+    os.write(fd, encode_manifest(manifest))
+    return fd
 
 
 def _seek_outputs_to_end() -> None:
