@@ -27,6 +27,7 @@ kmain(void)
     struct thread *t;
     struct trap_frame *f;
 
+    cpu_detect();
     pmm_init(si);
     paging_init();
     gdt_init();

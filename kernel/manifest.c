@@ -53,6 +53,8 @@ set_key(const char *key, const char *value)
         parse_seed(value);
     else if (!strcmp(key, "time"))
         manifest.time_ns = parse_u64(value, 10, NULL);
+    else if (!strcmp(key, "stdin"))
+        manifest.stdin_relay = !strcmp(value, "relay");
     else if (!strcmp(key, "hostname"))
         manifest.hostname = value;
 }

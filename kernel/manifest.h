@@ -12,6 +12,7 @@ struct manifest {
     int envc;
     const char *cwd;
     bool tty[3];                      // is the host's fd 0/1/2 a terminal
+    bool stdin_relay;                 // the host forwards its stdin on COM1 (else stdin is empty)
     uint8_t seed[32];
     bool have_seed;
     uint64_t time_ns;

@@ -313,7 +313,8 @@ sys_dup2(int oldfd, int newfd)
     return sys_dup3(oldfd, newfd, 0);
 }
 
-// poll(2) on the standard streams: output is always writable, input at end of file.
+// poll(2) on the standard streams: output is always writable; input is
+// readable when a byte has arrived. LINUX-DIFF: never waits (no timers yet).
 long
 sys_poll(struct pollfd __user *ufds, unsigned int nfds, int timeout)
 {
@@ -328,9 +329,10 @@ sys_poll(struct pollfd __user *ufds, unsigned int nfds, int timeout)
         pfd.revents = 0;
         if (pfd.fd >= 0) {
             struct file *f = fd_get(pfd.fd);
-            pfd.revents = !f ? POLLNVAL : (pfd.events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM));
-            if (f && can_read(f) && (pfd.events & POLLIN))
-                pfd.revents |= POLLHUP;
+            if (!f)
+                pfd.revents = POLLNVAL;
+            else
+                pfd.revents = f->ops->poll(f) & (pfd.events | POLLERR | POLLHUP);
         }
         if (pfd.revents)
             ready++;

@@ -9,6 +9,7 @@
 #define REG_LCR  3
 #define REG_MCR  4
 #define REG_LSR  5
+#define LSR_DR   0x01   // a received byte is waiting
 #define LSR_THRE 0x20   // transmit holding register (and FIFO) empty
 #define LSR_TEMT 0x40   // transmitter completely idle
 #define FIFO_LEN 16
@@ -49,4 +50,19 @@ uart_flush(uint16_t base)
 {
     while ((inb(base + REG_LSR) & (LSR_THRE | LSR_TEMT)) != (LSR_THRE | LSR_TEMT))
         cpu_relax();
+}
+
+bool
+uart_can_read(uint16_t base)
+{
+    return inb(base + REG_LSR) & LSR_DR;
+}
+
+// Polls: there are no device interrupts yet, and the one program is waiting anyway.
+uint8_t
+uart_read_byte(uint16_t base)
+{
+    while (!uart_can_read(base))
+        cpu_relax();
+    return inb(base + REG_DATA);
 }

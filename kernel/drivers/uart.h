@@ -8,3 +8,5 @@
 void uart_init(uint16_t base);
 void uart_write(uint16_t base, const char *buf, size_t n);
 void uart_flush(uint16_t base);
+bool uart_can_read(uint16_t base);
+uint8_t uart_read_byte(uint16_t base);     // waits for one

@@ -1,8 +1,9 @@
 // The standard streams. Output goes to the host's stdout (COM1) and stderr
 // (COM2) unchanged. Each stream is a terminal exactly when the host's fd is
 // (the manifest says), so isatty(), buffering and TCGETS match a native run;
-// otherwise it looks like a pipe.
-// LINUX-DIFF: stdin reads end of file: the host does not forward input yet.
+// otherwise it looks like a pipe. Input arrives on COM1's receive side,
+// escaped by the host so that end of input can be told (docs/boot-protocol.md):
+// 0xff 0x00 is a 0xff byte, 0xff 0x01 is end of file.
 #include "fs/console.h"
 #include "fs/file.h"
 #include "drivers/uart.h"
@@ -19,6 +20,7 @@
 #include <linux/stat.h>
 #include <asm/ioctls.h>
 #include <asm-generic/fcntl.h>
+#include <asm-generic/poll.h>
 
 #define TTY_MAJOR 136   // /dev/pts/N
 
@@ -39,10 +41,50 @@ static struct termios termios = {
 };
 static struct winsize winsize = { .ws_row = 24, .ws_col = 80 };
 
+#define STDIN_ESCAPE     0xff
+#define STDIN_ESCAPE_FF  0x00
+#define STDIN_ESCAPE_EOF 0x01
+
+static bool stdin_eof;
+
+// One decoded input byte, or -1 at end of input.
+static int
+stdin_next(void)
+{
+    uint8_t b = uart_read_byte(UART_COM1);
+
+    if (b != STDIN_ESCAPE)
+        return b;
+    b = uart_read_byte(UART_COM1);
+    if (b == STDIN_ESCAPE_EOF)
+        return -1;
+    if (b != STDIN_ESCAPE_FF)
+        klog("console: bad stdin escape 0x%x", b);
+    return STDIN_ESCAPE;
+}
+
+// Wait for at least one byte, then take what has already arrived, like a pipe.
 static ssize_t
 console_read(struct file *f, void *buf, size_t n)
 {
-    return 0;
+    uint8_t *p = buf;
+    size_t got = 0;
+
+    if (stdin_eof)
+        return 0;
+    if (f->flags & O_NONBLOCK && !uart_can_read(UART_COM1))
+        return -EAGAIN;
+    while (got < n && (got == 0 || uart_can_read(UART_COM1))) {
+        int c = stdin_next();
+        if (c < 0) {
+            stdin_eof = true;
+            break;
+        }
+        p[got++] = c;
+        if (c == '\n' && ((struct console *)f->priv)->tty)
+            break;    // a terminal in canonical mode returns one line per read
+    }
+    return got;
 }
 
 static ssize_t
@@ -83,10 +125,10 @@ static long
 console_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 {
     struct console *c = f->priv;
-    int zero = 0;
+    int avail = c->fd == 0 && uart_can_read(UART_COM1);
 
     if (cmd == FIONREAD)
-        return copy_to_user((void *)arg, &zero, sizeof(zero));
+        return copy_to_user((void *)arg, &avail, sizeof(avail));
     if (cmd == FIONBIO) {
         int on;
         long ret = copy_from_user(&on, (void *)arg, sizeof(on));
@@ -117,7 +159,20 @@ console_stat(struct file *f, struct stat *st)
     return 0;
 }
 
+static uint32_t
+console_poll(struct file *f)
+{
+    uint32_t ev = 0;
+
+    if ((f->flags & O_ACCMODE) != O_RDONLY)
+        ev |= POLLOUT | POLLWRNORM;
+    if ((f->flags & O_ACCMODE) != O_WRONLY && (stdin_eof || uart_can_read(UART_COM1)))
+        ev |= POLLIN | POLLRDNORM | (stdin_eof ? POLLHUP : 0);
+    return ev;
+}
+
 static const struct file_ops console_ops = {
+    .poll = console_poll,
     .read = console_read,
     .write = console_write,
     .ioctl = console_ioctl,
@@ -139,6 +194,7 @@ open_one(int fd, uint16_t port, uint32_t flags)
 void
 console_open_stdio(void)
 {
+    stdin_eof = !manifest.stdin_relay;
     uart_init(UART_COM1);
     uart_init(UART_COM2);
     // A terminal stdin is opened read-write on Linux; /dev/null or a pipe read-only.

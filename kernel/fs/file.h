@@ -11,6 +11,7 @@ struct file_ops {
     ssize_t (*write)(struct file *f, const void *buf, size_t n);
     long (*ioctl)(struct file *f, unsigned int cmd, uint64_t arg);
     long (*stat)(struct file *f, struct stat *st);
+    uint32_t (*poll)(struct file *f);    // POLLIN/POLLOUT/POLLHUP that hold now
     void (*release)(struct file *f);
 };
 

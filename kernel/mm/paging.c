@@ -91,13 +91,21 @@ page_set_flags(uint64_t va, uint64_t flags)
     invlpg(va);
 }
 
-// Physical memory at DIRECT_BASE, 2 MiB pages; the MMIO hole below 4 GiB uncached.
+// Physical memory at DIRECT_BASE: 1 GiB pages where the CPU has them (four
+// entries for 4 GiB instead of 2048), else 2 MiB pages; the MMIO hole below 4 GiB uncached.
 static void
 map_direct(void)
 {
-    uint64_t end = MAX(pmm_max_phys(), 4 * GIB);
+    uint64_t end = ALIGN_UP(MAX(pmm_max_phys(), 4 * GIB), GIB);
     uint64_t *pdpt = next_table(&pml4[PT_INDEX(DIRECT_BASE, 3)], true, false);
 
+    if (cpu_features.pdpe1gb) {
+        for (uint64_t pa = 0; pa < end; pa += GIB) {
+            uint64_t flags = PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
+            pdpt[PT_INDEX(pa, 2)] = pa | flags | (pa == 3 * GIB ? PTE_PCD | PTE_PWT : 0);
+        }
+        return;
+    }
     for (uint64_t pa = 0; pa < end; pa += 2 << 20) {
         uint64_t *pd = next_table(&pdpt[PT_INDEX(pa, 2)], true, false);
         uint64_t flags = PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;

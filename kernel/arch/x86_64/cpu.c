@@ -22,8 +22,8 @@ extern char syscall_entry[];
 #define CR4_SMAP       (1ull << 21)
 #define EFER_SCE       (1ull << 0)
 
-static void
-detect_features(void)
+void
+cpu_detect(void)
 {
     struct cpuid_regs r1 = cpuid(1, 0), r7 = cpuid(7, 0), e1 = cpuid(0x80000001, 0);
 
@@ -88,7 +88,6 @@ setup_syscall(void)
 void
 cpu_init(void)
 {
-    detect_features();
     setup_control_registers();
     setup_syscall();
     boot_cpu.self = &boot_cpu;

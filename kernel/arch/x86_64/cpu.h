@@ -77,6 +77,7 @@ struct cpu_features {
     uint64_t xcr0;
 };
 extern struct cpu_features cpu_features;
+void cpu_detect(void);   // fill cpu_features (before paging_init)
 void cpu_init(void);
 
 // Open and close the window where the kernel may touch user pages (SMAP).
