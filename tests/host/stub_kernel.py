@@ -125,6 +125,7 @@ class StubKernel:
     exit_value: int = 0x10
     echo_manifest: bool = False
     echo_initrd: bool = False
+    hang: bool = False  # never end: for Ctrl-C
 
     def source(self) -> str:
         """Return the assembly source of this stub."""
@@ -138,6 +139,8 @@ class StubKernel:
             code.append(_INITRD)
         data.append(_data("log", self.log))
         code.append(_WRITE.format(label="log", port=0xE9))
+        if self.hang:
+            code.append("8:  hlt\n    jmp 8b\n")
         code.append(_TAIL.format(exit_value=self.exit_value, data="\n".join(data)))
         return "".join(code)
 

@@ -7,6 +7,7 @@ with fixed bytes, so these tests check the host side alone.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -128,3 +129,30 @@ def test_output_to_a_file_keeps_shell_order(build_stub: Callable[[StubKernel], P
            "PKGLOAD_KERNEL": str(kernel), "PKGLOAD_ACCEL": "tcg", "XDG_CACHE_HOME": str(tmp_path)}
     subprocess.run(["bash", "-c", script], check=True, env=env, timeout=120)
     assert out.read_bytes() == b"a\n" + OUT + ERR + b"b\n"
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Return the pids whose command line contains text."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text.encode() in (entry / "cmdline").read_bytes():
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+def test_ctrl_c_kills_qemu_and_exits_130(build_stub: Callable[[StubKernel], Path], elf_dir: Path,
+                                         tmp_path: Path) -> None:
+    kernel = build_stub(StubKernel(log=b"running\n", hang=True))
+    env = {**os.environ, "PKGLOAD_KERNEL": str(kernel), "PKGLOAD_ACCEL": "tcg",
+           "XDG_CACHE_HOME": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "loader", "run", "--verbose", str(elf_dir / "static")],
+                            stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    assert proc.stderr is not None
+    assert proc.stderr.readline() == b"running\n"  # the VM is up
+    assert _processes_mentioning(str(kernel))
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 130
+    assert _processes_mentioning(str(kernel)) == []
