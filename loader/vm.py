@@ -20,7 +20,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loader.cache import cache_dir
+from loader.cache import atomic_output, cache_dir
 from loader.errors import KernelNotFound, QemuNotFound, VmError
 from loader.image import Image, Manifest, encode_manifest
 
@@ -256,10 +256,11 @@ def run(
     sys.stdout.flush()
     sys.stderr.flush()
     status, log, qemu_err = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel, on_log)
-    _save_log(log, qemu_err)
+    log_path = cache_dir() / "last-run.log"
+    _save_log(log_path, log, qemu_err)
     if qemu_err and on_log:
         on_log(qemu_err)
-    return _result(status, log, qemu_err)
+    return _result(status, log, qemu_err, log_path)
 
 
 def _run_qemu(
@@ -334,26 +335,24 @@ def _seek_outputs_to_end() -> None:
             pass
 
 
-def _save_log(log: bytes, qemu_err: bytes) -> None:
-    """Write the kernel log (and QEMU's stderr) to last-run.log; a failure here is not fatal."""
-    path = cache_dir() / "last-run.log"
+def _save_log(path: Path, log: bytes, qemu_err: bytes) -> None:
+    """Write the kernel log (and QEMU's stderr) to path; a failure here is not fatal."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(log + (b"\n--- qemu stderr ---\n" + qemu_err if qemu_err else b""))
+        with atomic_output(path) as f:
+            f.write(log + (b"\n--- qemu stderr ---\n" + qemu_err if qemu_err else b""))
     except OSError:
         pass
 
 
-def _result(qemu_status: int, log: bytes, qemu_err: bytes) -> RunResult:
+def _result(qemu_status: int, log: bytes, qemu_err: bytes, log_path: Path) -> RunResult:
     """Map QEMU's status and the exit record to a RunResult, or raise VmError."""
     record = parse_exit_record(log)
-    logname = cache_dir() / "last-run.log"
     if record is None:
         first = qemu_err.decode(errors="replace").strip().splitlines()
-        why = f": {first[0]}" if first else f", kernel log in {logname}"
+        why = f": {first[0]}" if first else f", kernel log in {log_path}"
         raise VmError(f"the VM ended without an exit record (qemu status {qemu_status}){why}")
     if record.panic:
-        raise VmError(f"kernel panic, kernel log in {logname}", details=get_panic_report(log))
+        raise VmError(f"kernel panic, kernel log in {log_path}", details=get_panic_report(log))
     if record.signal is not None:
         return RunResult(128 + record.signal, record.signal, log, qemu_status)
     assert record.status is not None
