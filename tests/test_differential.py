@@ -20,12 +20,15 @@ import pytest
 
 from cprograms import FLAVOUR_NAMES, get_binary_path
 
-# What a guest sees unless -e adds to it (docs/boot-protocol.md, loader/vm.py).
+# What a guest sees unless -e adds to it (docs/host.md): PATH, HOME, then each
+# -e in order, a repeated key replacing the earlier value in place, exactly
+# as a dict update does.
 GUEST_BASE_ENV = {
     "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     "HOME": "/",
 }
-GUEST_CWD = "/"
+# Both runs start here: pkgload hands its own cwd to the guest (docs/host.md).
+RUN_CWD = "/"
 RUN_TIMEOUT = 120  # seconds; TCG is slow, but no case should come near this
 LOG_TAIL_LINES = 30
 
@@ -67,6 +70,7 @@ CASES = (
         ),
         label="args",
     ),
+    Case("args_env", env=(("HOME", "/root"), ("PKGLOAD_TEST_A", "x")), label="override"),
     Case("exit_code", args=("0", "return"), label="0-return"),
     Case("exit_code", args=("1", "exit"), label="1-exit"),
     Case("exit_code", args=("42", "_exit"), label="42-_exit"),
@@ -108,7 +112,7 @@ def run_native(binary: Path, case: Case) -> Outcome:
         stdin=subprocess.DEVNULL,
         capture_output=True,
         env=get_guest_env(case),
-        cwd=GUEST_CWD,
+        cwd=RUN_CWD,
         timeout=RUN_TIMEOUT,
         preexec_fn=_no_core_dumps,
     )
@@ -131,24 +135,36 @@ def read_log_tail(lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+def _stop(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
+    """Stop a hung pkgload as Ctrl-C would (it then ends QEMU); kill it if that fails."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate()
+
+
 def run_pkgload(pkgload: Path, binary: Path, case: Case) -> Outcome:
     """Run the program under `pkgload run` with the case's args and -e variables."""
     cmd = [str(pkgload), "run"]
     for key, value in case.env:
         cmd += ["-e", f"{key}={value}"]
     cmd += ["--", str(binary), *case.args]
-    try:
-        proc = subprocess.run(
-            cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=RUN_TIMEOUT
-        )
-    except subprocess.TimeoutExpired as e:
-        pytest.fail(
-            f"`{' '.join(cmd)}` did not finish in {RUN_TIMEOUT} s\n"
-            f"stdout head: {(e.stdout or b'')[:300]!r}\nstderr head: {(e.stderr or b'')[:300]!r}\n"
-            f"kernel log tail:\n{read_log_tail()}",
-            pytrace=False,
-        )
-    return Outcome(proc.returncode, proc.stdout, proc.stderr, read_log_tail())
+    with subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=RUN_CWD
+    ) as proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            stdout, stderr = _stop(proc)
+            pytest.fail(
+                f"`{' '.join(cmd)}` did not finish in {RUN_TIMEOUT} s (stopped with SIGINT)\n"
+                f"stdout head: {stdout[:300]!r}\nstderr head: {stderr[:300]!r}\n"
+                f"kernel log tail (if pkgload wrote it on SIGINT):\n{read_log_tail()}",
+                pytrace=False,
+            )
+    return Outcome(proc.returncode, stdout, stderr, read_log_tail())
 
 
 def expected_under_pkgload(native: Outcome) -> Outcome:
