@@ -14,6 +14,7 @@
 #include "fs/console.h"
 #include "fs/file.h"
 #include "fs/initramfs.h"
+#include "fs/vfs.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "sched/proc.h"
@@ -38,6 +39,7 @@ kmain(void)
     manifest_load();
     rng_seed(manifest.seed, manifest.have_seed ? sizeof(manifest.seed) : 0);
     clock_set_realtime(manifest.time_ns);
+    vfs_init();
 
     t = proc_create_init();
     if (!(t->proc->fds = fd_table_create()))

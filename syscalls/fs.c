@@ -1,29 +1,32 @@
-// File syscalls: argument checks and copies between the program and kernel
-// buffers; the work is in kernel/fs. For now the only files are the
-// standard streams (the VFS comes with dynamic programs).
+// Descriptor I/O syscalls: argument checks, copies between the program and
+// kernel buffers, and the file's operations (kernel/fs) for the work.
 #include "types.h"
 #include "fs/file.h"
+#include "fs/vfs.h"
 #include "mm/uaccess.h"
 #include "mm/heap.h"
 #include "sched/proc.h"
 #include "lib/string.h"
 #include <asm-generic/errno.h>
-#include <linux/fcntl.h>
 #include <asm/stat.h>
+#include <linux/fcntl.h>
 #include <linux/stat.h>
 #include <linux/uio.h>
-#include <linux/limits.h>
 #include <linux/poll.h>
+#include <linux/fs.h>
+#include <linux/close_range.h>
+#include <asm/ioctls.h>
 
 #define IO_CHUNK 4096
 #define IOV_MAX_LINUX 1024
+#define MAX_RW_COUNT 0x7ffff000ul
 
 static bool can_read(struct file *f) { return (f->flags & O_ACCMODE) != O_WRONLY; }
 static bool can_write(struct file *f) { return (f->flags & O_ACCMODE) != O_RDONLY; }
 
-// Copy the program's buffer to F in chunks; a failure after some bytes returns the count.
+// Write COUNT bytes from the program at *POS, in chunks; a failure after some bytes returns the count.
 static ssize_t
-write_from_user(struct file *f, const char __user *buf, size_t count)
+write_from_user(struct file *f, const char __user *buf, size_t count, uint64_t *pos)
 {
     char chunk[IO_CHUNK];
     size_t done = 0;
@@ -33,7 +36,7 @@ write_from_user(struct file *f, const char __user *buf, size_t count)
         ssize_t w;
         if (copy_from_user(chunk, buf + done, n) < 0)
             return done ? (ssize_t)done : -EFAULT;
-        w = f->ops->write(f, chunk, n);
+        w = f->ops->write(f, chunk, n, pos);
         if (w < 0)
             return done ? (ssize_t)done : w;
         done += w;
@@ -43,29 +46,25 @@ write_from_user(struct file *f, const char __user *buf, size_t count)
     return done;
 }
 
-// One read from F into the program's buffer. A short read is returned as is,
-// as pipes and terminals do; the VFS will read files in larger pieces.
+// Read up to COUNT bytes into the program; stops at the first short read (pipes, terminals, EOF).
 static ssize_t
-read_to_user(struct file *f, char __user *buf, size_t count)
+read_to_user(struct file *f, char __user *buf, size_t count, uint64_t *pos)
 {
     char chunk[IO_CHUNK];
-    ssize_t r = f->ops->read(f, chunk, MIN(count, sizeof(chunk)));
+    size_t done = 0;
 
-    if (r > 0 && copy_to_user(buf, chunk, r) < 0)
-        return -EFAULT;
-    return r;
-}
-
-long
-sys_write(int fd, const char __user *buf, size_t count)
-{
-    struct file *f = fd_get(fd);
-
-    if (!f || !can_write(f))
-        return -EBADF;
-    if (count == 0)
-        return 0;
-    return write_from_user(f, buf, MIN(count, 0x7ffff000));   // Linux's MAX_RW_COUNT
+    while (done < count) {
+        size_t want = MIN(count - done, sizeof(chunk));
+        ssize_t r = f->ops->read(f, chunk, want, pos);
+        if (r < 0)
+            return done ? (ssize_t)done : r;
+        if (r && copy_to_user(buf + done, chunk, r) < 0)
+            return done ? (ssize_t)done : -EFAULT;
+        done += r;
+        if ((size_t)r < want || !f->ops->seekable)
+            break;
+    }
+    return done;
 }
 
 long
@@ -75,9 +74,56 @@ sys_read(int fd, char __user *buf, size_t count)
 
     if (!f || !can_read(f))
         return -EBADF;
-    if (count == 0)
-        return 0;
-    return read_to_user(f, buf, MIN(count, 0x7ffff000));
+    return count ? read_to_user(f, buf, MIN(count, MAX_RW_COUNT), &f->pos) : 0;
+}
+
+long
+sys_write(int fd, const char __user *buf, size_t count)
+{
+    struct file *f = fd_get(fd);
+
+    if (!f || !can_write(f))
+        return -EBADF;
+    return count ? write_from_user(f, buf, MIN(count, MAX_RW_COUNT), &f->pos) : 0;
+}
+
+static long
+positional_file(int fd, int64_t off, bool write, struct file **out)
+{
+    struct file *f = fd_get(fd);
+
+    if (!f || !(write ? can_write(f) : can_read(f)))
+        return -EBADF;
+    if (off < 0)
+        return -EINVAL;
+    if (!f->ops->seekable)
+        return -ESPIPE;
+    *out = f;
+    return 0;
+}
+
+long
+sys_pread64(int fd, char __user *buf, size_t count, int64_t off)
+{
+    struct file *f;
+    uint64_t pos = off;
+    long ret = positional_file(fd, off, false, &f);
+
+    if (ret < 0)
+        return ret;
+    return count ? read_to_user(f, buf, MIN(count, MAX_RW_COUNT), &pos) : 0;
+}
+
+long
+sys_pwrite64(int fd, const char __user *buf, size_t count, int64_t off)
+{
+    struct file *f;
+    uint64_t pos = off;
+    long ret = positional_file(fd, off, true, &f);
+
+    if (ret < 0)
+        return ret;
+    return count ? write_from_user(f, buf, MIN(count, MAX_RW_COUNT), &pos) : 0;
 }
 
 // Copy and check an iovec array: EINVAL for a bad count or a total over ssize_t.
@@ -85,7 +131,7 @@ static long
 iov_from_user(const struct iovec __user *uiov, int iovcnt, struct iovec **out)
 {
     struct iovec *iov;
-    size_t total = 0;
+    uint64_t total = 0;
 
     if (iovcnt < 0 || iovcnt > IOV_MAX_LINUX)
         return -EINVAL;
@@ -96,7 +142,7 @@ iov_from_user(const struct iovec __user *uiov, int iovcnt, struct iovec **out)
         return -EFAULT;
     }
     for (int i = 0; i < iovcnt; i++) {
-        if ((ssize_t)iov[i].iov_len < 0 || (total += iov[i].iov_len) > 0x7fffffffffffffffull) {
+        if ((int64_t)iov[i].iov_len < 0 || (total += iov[i].iov_len) > 0x7fffffffffffffffull) {
             kfree(iov);
             return -EINVAL;
         }
@@ -105,26 +151,26 @@ iov_from_user(const struct iovec __user *uiov, int iovcnt, struct iovec **out)
     return 0;
 }
 
-long
-sys_writev(int fd, const struct iovec __user *uiov, int iovcnt)
+static long
+do_iov(struct file *f, const struct iovec __user *uiov, int iovcnt, uint64_t *pos, bool write)
 {
-    struct file *f = fd_get(fd);
     struct iovec *iov;
     ssize_t total = 0;
-    long ret;
+    long ret = iov_from_user(uiov, iovcnt, &iov);
 
-    if (!f || !can_write(f))
-        return -EBADF;
-    if ((ret = iov_from_user(uiov, iovcnt, &iov)) < 0)
+    if (ret < 0)
         return ret;
     for (int i = 0; i < iovcnt; i++) {
-        ssize_t w = iov[i].iov_len ? write_from_user(f, iov[i].iov_base, iov[i].iov_len) : 0;
-        if (w < 0) {
-            total = total ? total : w;
+        ssize_t n = 0;
+        if (iov[i].iov_len)
+            n = write ? write_from_user(f, iov[i].iov_base, iov[i].iov_len, pos)
+                      : read_to_user(f, iov[i].iov_base, iov[i].iov_len, pos);
+        if (n < 0) {
+            total = total ? total : n;
             break;
         }
-        total += w;
-        if ((size_t)w < iov[i].iov_len)
+        total += n;
+        if ((size_t)n < iov[i].iov_len)
             break;
     }
     kfree(iov);
@@ -132,29 +178,74 @@ sys_writev(int fd, const struct iovec __user *uiov, int iovcnt)
 }
 
 long
-sys_readv(int fd, const struct iovec __user *uiov, int iovcnt)
+sys_readv(int fd, const struct iovec __user *iov, int iovcnt)
 {
     struct file *f = fd_get(fd);
-    struct iovec *iov;
-    ssize_t total = 0;
-    long ret;
 
     if (!f || !can_read(f))
         return -EBADF;
-    if ((ret = iov_from_user(uiov, iovcnt, &iov)) < 0)
-        return ret;
-    for (int i = 0; i < iovcnt; i++) {
-        ssize_t r = iov[i].iov_len ? read_to_user(f, iov[i].iov_base, iov[i].iov_len) : 0;
-        if (r < 0) {
-            total = total ? total : r;
-            break;
-        }
-        total += r;
-        if ((size_t)r < iov[i].iov_len)
-            break;
+    return do_iov(f, iov, iovcnt, &f->pos, false);
+}
+
+long
+sys_writev(int fd, const struct iovec __user *iov, int iovcnt)
+{
+    struct file *f = fd_get(fd);
+
+    if (!f || !can_write(f))
+        return -EBADF;
+    return do_iov(f, iov, iovcnt, &f->pos, true);
+}
+
+long
+sys_preadv(int fd, const struct iovec __user *iov, int iovcnt, int64_t off)
+{
+    struct file *f;
+    uint64_t pos = off;
+    long ret = positional_file(fd, off, false, &f);
+
+    return ret < 0 ? ret : do_iov(f, iov, iovcnt, &pos, false);
+}
+
+long
+sys_pwritev(int fd, const struct iovec __user *iov, int iovcnt, int64_t off)
+{
+    struct file *f;
+    uint64_t pos = off;
+    long ret = positional_file(fd, off, true, &f);
+
+    return ret < 0 ? ret : do_iov(f, iov, iovcnt, &pos, true);
+}
+
+long
+sys_lseek(int fd, int64_t offset, int whence)
+{
+    struct file *f = fd_get(fd);
+    int64_t base;
+
+    if (!f)
+        return -EBADF;
+    if (!f->ops->seekable)
+        return -ESPIPE;
+    switch (whence) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = f->pos; break;
+    case SEEK_END: base = f->vn ? (int64_t)f->vn->size : 0; break;
+    case SEEK_DATA:
+    case SEEK_HOLE:
+        if (!f->vn || offset < 0 || (uint64_t)offset >= f->vn->size)
+            return -ENXIO;
+        base = 0;
+        if (whence == SEEK_HOLE)
+            offset = f->vn->size;   // no holes are reported: all data
+        break;
+    default:
+        return -EINVAL;
     }
-    kfree(iov);
-    return total;
+    if (base + offset < 0)
+        return -EINVAL;
+    f->pos = base + offset;
+    return f->pos;
 }
 
 long
@@ -164,22 +255,48 @@ sys_close(int fd)
 }
 
 long
-sys_lseek(int fd, off_t offset, int whence)
+sys_close_range(unsigned int first, unsigned int last, unsigned int flags)
 {
-    struct file *f = fd_get(fd);
-
-    if (!f)
-        return -EBADF;
-    return -ESPIPE;   // the standard streams are terminals or pipes
+    if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+        return -EINVAL;
+    if (first > last)
+        return -EINVAL;
+    for (unsigned int fd = first; fd <= last && fd < FD_MAX; fd++) {
+        if (!fd_get(fd))
+            continue;
+        if (flags & CLOSE_RANGE_CLOEXEC)
+            current_proc()->fds->cloexec[fd] = 1;
+        else
+            fd_close(fd);
+    }
+    return 0;
 }
 
 long
 sys_ioctl(int fd, unsigned int cmd, unsigned long arg)
 {
     struct file *f = fd_get(fd);
+    int on;
 
     if (!f)
         return -EBADF;
+    switch (cmd) {
+    case FIOCLEX:
+    case FIONCLEX:
+        current_proc()->fds->cloexec[fd] = cmd == FIOCLEX;
+        return 0;
+    case FIONBIO:
+        if (copy_from_user(&on, (void __user *)arg, sizeof(on)) < 0)
+            return -EFAULT;
+        f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+        return 0;
+    case FIONREAD:
+        if (f->vn && vnode_is_reg(f->vn)) {
+            on = f->pos < f->vn->size ? MIN(f->vn->size - f->pos, 0x7fffffffu) : 0;
+            return copy_to_user((void __user *)arg, &on, sizeof(on));
+        }
+        break;
+    }
     return f->ops->ioctl ? f->ops->ioctl(f, cmd, arg) : -ENOTTY;
 }
 
@@ -188,56 +305,44 @@ sys_fstat(int fd, struct stat __user *ust)
 {
     struct file *f = fd_get(fd);
     struct stat st;
-    long ret;
+    long ret = 0;
 
     if (!f)
         return -EBADF;
-    if ((ret = f->ops->stat(f, &st)) < 0)
-        return ret;
-    return copy_to_user(ust, &st, sizeof(st));
+    if (f->vn)
+        vnode_stat(f->vn, &st);
+    else
+        ret = f->ops->stat(f, &st);
+    return ret < 0 ? ret : copy_to_user(ust, &st, sizeof(st));
 }
 
-long
-sys_newfstatat(int dirfd, const char __user *upath, struct stat __user *ust, int flags)
+static long
+dup_to_lowest(struct file *f, int min, bool cloexec)
 {
-    char path[PATH_MAX];
-    long ret;
+    struct fd_table *t = current_proc()->fds;
 
-    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
+    if (min < 0 || min >= FD_MAX)
         return -EINVAL;
-    if ((ret = strncpy_from_user(path, upath, sizeof(path))) < 0)
-        return ret;
-    if (path[0] == 0 && (flags & AT_EMPTY_PATH))
-        return sys_fstat(dirfd, ust);
-    if (path[0] == 0)
-        return -ENOENT;
-    return -ENOENT;   // no filesystem yet
+    for (int n = min; n < FD_MAX; n++)
+        if (!t->files[n])
+            return fd_install(n, file_get(f), cloexec);
+    return -EMFILE;
 }
 
-// readlinkat(2): only /proc/self/exe exists so far.
-long
-sys_readlinkat(int dirfd, const char __user *upath, char __user *buf, int bufsiz)
+static long
+lock_cmd(struct file *f, int cmd, unsigned long arg)
 {
-    char path[PATH_MAX];
-    const char *target = current_proc()->exe_path;
-    long ret;
+    struct flock fl;
 
-    if ((ret = strncpy_from_user(path, upath, sizeof(path))) < 0)
-        return ret;
-    if (bufsiz <= 0)
-        return -EINVAL;
-    if (strcmp(path, "/proc/self/exe") && strcmp(path, "/proc/2/exe"))
-        return -ENOENT;
-    size_t n = MIN(strlen(target), (size_t)bufsiz);
-    if (copy_to_user(buf, target, n) < 0)
+    if (copy_from_user(&fl, (void __user *)arg, sizeof(fl)) < 0)
         return -EFAULT;
-    return n;
-}
-
-long
-sys_readlink(const char __user *upath, char __user *buf, int bufsiz)
-{
-    return sys_readlinkat(AT_FDCWD, upath, buf, bufsiz);
+    if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK)
+        return -EINVAL;
+    if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+        fl.l_type = F_UNLCK;   // one process: no other owner can hold a conflicting lock
+        return copy_to_user((void __user *)arg, &fl, sizeof(fl));
+    }
+    return 0;                  // LINUX-DIFF: locks always granted; nobody else can contend yet
 }
 
 long
@@ -261,15 +366,30 @@ sys_fcntl(int fd, int cmd, unsigned long arg)
         f->flags = (f->flags & ~settable) | (arg & settable);
         return 0;
     case F_DUPFD:
-    case F_DUPFD_CLOEXEC: {
-        struct fd_table *tab = t;
-        if (arg >= FD_MAX)
-            return -EINVAL;
-        for (int n = arg; n < FD_MAX; n++)
-            if (!tab->files[n])
-                return fd_install(n, file_get(f), cmd == F_DUPFD_CLOEXEC);
-        return -EMFILE;
+    case F_DUPFD_CLOEXEC:
+        return arg >= FD_MAX ? -EINVAL : dup_to_lowest(f, arg, cmd == F_DUPFD_CLOEXEC);
+    case F_GETLK: case F_SETLK: case F_SETLKW:
+    case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+        return lock_cmd(f, cmd, arg);
+    case F_GETPIPE_SZ:
+    case F_SETPIPE_SZ:
+        return f->vn ? -EBADF : 65536;
+    case F_ADD_SEALS:
+    case F_GET_SEALS:
+        return cmd == F_GET_SEALS ? 0 : -EINVAL;
+    default:
+        return -EINVAL;
     }
+}
+
+long
+sys_flock(int fd, unsigned int op)
+{
+    if (!fd_get(fd))
+        return -EBADF;
+    switch (op & ~LOCK_NB) {
+    case LOCK_SH: case LOCK_EX: case LOCK_UN:
+        return 0;    // LINUX-DIFF: always granted, as with fcntl locks
     default:
         return -EINVAL;
     }
@@ -279,14 +399,8 @@ long
 sys_dup(int oldfd)
 {
     struct file *f = fd_get(oldfd);
-    int fd;
 
-    if (!f)
-        return -EBADF;
-    fd = fd_install(-1, file_get(f), false);
-    if (fd < 0)
-        file_put(f);
-    return fd;
+    return f ? dup_to_lowest(f, 0, false) : -EBADF;
 }
 
 long
@@ -298,9 +412,7 @@ sys_dup3(int oldfd, int newfd, int flags)
         return -EINVAL;
     if (oldfd == newfd)
         return -EINVAL;
-    if (!f)
-        return -EBADF;
-    if (newfd < 0 || newfd >= FD_MAX)
+    if (!f || newfd < 0 || newfd >= FD_MAX)
         return -EBADF;
     return fd_install(newfd, file_get(f), flags & O_CLOEXEC);
 }
@@ -313,8 +425,7 @@ sys_dup2(int oldfd, int newfd)
     return sys_dup3(oldfd, newfd, 0);
 }
 
-// poll(2) on the standard streams: output is always writable; input is
-// readable when a byte has arrived. LINUX-DIFF: never waits (no timers yet).
+// poll(2). LINUX-DIFF: never waits (no timers yet): readiness is checked once.
 long
 sys_poll(struct pollfd __user *ufds, unsigned int nfds, int timeout)
 {
@@ -329,10 +440,7 @@ sys_poll(struct pollfd __user *ufds, unsigned int nfds, int timeout)
         pfd.revents = 0;
         if (pfd.fd >= 0) {
             struct file *f = fd_get(pfd.fd);
-            if (!f)
-                pfd.revents = POLLNVAL;
-            else
-                pfd.revents = f->ops->poll(f) & (pfd.events | POLLERR | POLLHUP);
+            pfd.revents = !f ? POLLNVAL : f->ops->poll(f) & (pfd.events | POLLERR | POLLHUP);
         }
         if (pfd.revents)
             ready++;
@@ -343,24 +451,112 @@ sys_poll(struct pollfd __user *ufds, unsigned int nfds, int timeout)
 }
 
 long
-sys_umask(int mask)
+sys_fsync(int fd)
 {
-    struct proc *p = current_proc();
-    int old = p->umask;
+    return fd_get(fd) ? 0 : -EBADF;    // memory is the storage: nothing to flush
+}
 
-    p->umask = mask & 0777;
-    return old;
+long sys_fdatasync(int fd) { return sys_fsync(fd); }
+long sys_sync(void) { return 0; }
+
+long
+sys_fadvise64(int fd, int64_t offset, int64_t len, int advice)
+{
+    struct file *f = fd_get(fd);
+
+    if (!f)
+        return -EBADF;
+    if (!f->ops->seekable)
+        return -ESPIPE;
+    if (advice < 0 || advice > 5 || len < 0)
+        return -EINVAL;
+    return 0;
 }
 
 long
-sys_getcwd(char __user *buf, size_t size)
+sys_ftruncate(int fd, int64_t length)
 {
-    const char *cwd = current_proc()->cwd;
-    size_t len = strlen(cwd) + 1;
+    struct file *f = fd_get(fd);
 
-    if (size < len)
-        return -ERANGE;
-    if (copy_to_user(buf, cwd, len) < 0)
+    if (!f)
+        return -EBADF;
+    if (length < 0)
+        return -EINVAL;
+    if (!f->vn || !vnode_is_reg(f->vn) || !can_write(f))
+        return -EINVAL;
+    return vnode_truncate(f->vn, length);
+}
+
+// Move up to COUNT bytes from IN (at *IN_POS) to OUT through a kernel buffer.
+static long
+splice_files(struct file *in, uint64_t *in_pos, struct file *out, size_t count)
+{
+    char chunk[IO_CHUNK];
+    size_t done = 0;
+
+    while (done < count) {
+        ssize_t r = in->ops->read(in, chunk, MIN(count - done, sizeof(chunk)), in_pos), w;
+        if (r <= 0)
+            return done ? (long)done : r;
+        w = out->ops->write(out, chunk, r, &out->pos);
+        if (w < 0)
+            return done ? (long)done : w;
+        done += w;
+        if (w < r)
+            break;
+    }
+    return done;
+}
+
+long
+sys_sendfile(int out_fd, int in_fd, int64_t __user *offset, size_t count)
+{
+    struct file *in = fd_get(in_fd), *out = fd_get(out_fd);
+    uint64_t pos;
+    long ret;
+
+    if (!in || !out || !can_read(in) || !can_write(out))
+        return -EBADF;
+    if (!offset)
+        return splice_files(in, &in->pos, out, MIN(count, MAX_RW_COUNT));
+    if (copy_from_user(&pos, offset, sizeof(pos)) < 0)
         return -EFAULT;
-    return len;
+    if ((int64_t)pos < 0)
+        return -EINVAL;
+    ret = splice_files(in, &pos, out, MIN(count, MAX_RW_COUNT));
+    if (ret >= 0 && copy_to_user(offset, &pos, sizeof(pos)) < 0)
+        return -EFAULT;
+    return ret;
+}
+
+long
+sys_copy_file_range(int fd_in, int64_t __user *off_in, int fd_out, int64_t __user *off_out, size_t len,
+                    unsigned int flags)
+{
+    struct file *in = fd_get(fd_in), *out = fd_get(fd_out);
+    uint64_t in_pos, out_pos;
+    long ret;
+
+    if (flags)
+        return -EINVAL;
+    if (!in || !out || !can_read(in) || !can_write(out))
+        return -EBADF;
+    if (!in->vn || !out->vn || !vnode_is_reg(in->vn) || !vnode_is_reg(out->vn))
+        return -EINVAL;
+    in_pos = in->pos, out_pos = out->pos;
+    if ((off_in && copy_from_user(&in_pos, off_in, 8) < 0) || (off_out && copy_from_user(&out_pos, off_out, 8) < 0))
+        return -EFAULT;
+    {
+        uint64_t saved = out->pos;
+        out->pos = out_pos;
+        ret = splice_files(in, &in_pos, out, MIN(len, MAX_RW_COUNT));
+        out_pos = out->pos;
+        if (off_out)
+            out->pos = saved;
+    }
+    if (!off_in)
+        in->pos = in_pos;
+    if (ret >= 0 && ((off_in && copy_to_user(off_in, &in_pos, 8) < 0) || (off_out && copy_to_user(off_out, &out_pos, 8) < 0)))
+        return -EFAULT;
+    return ret;
 }

@@ -4,10 +4,13 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "fs/file.h"
+#include "fs/vfs.h"
 #include "sched/proc.h"
+#include "mm/uaccess.h"
 #include "layout.h"
 #include <asm-generic/errno.h>
 #include <linux/mman.h>
+#include <linux/fcntl.h>
 
 #define PROT_VALID (PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP)
 #define MAP_TYPE_MASK 0x0f
@@ -19,6 +22,21 @@ static uint32_t
 vma_prot(unsigned long prot)
 {
     return prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+}
+
+// Can F be mapped with PROT and FLAGS? Regular files and the memory devices can.
+static long
+check_file_mapping(struct file *f, unsigned long prot, unsigned long flags)
+{
+    uint32_t acc = f->flags & O_ACCMODE;
+
+    if (!f->vn || (!vnode_is_reg(f->vn) && !f->vn->fops))
+        return -ENODEV;
+    if (acc == O_WRONLY)
+        return -EACCES;
+    if ((flags & MAP_TYPE_MASK) != MAP_PRIVATE && (prot & PROT_WRITE) && acc != O_RDWR)
+        return -EACCES;
+    return 0;
 }
 
 // Where an anonymous mapping of LEN bytes goes, or a negative errno.
@@ -47,12 +65,18 @@ sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned lon
     long where, ret;
     uint32_t type = flags & MAP_TYPE_MASK;
 
+    struct file *f = NULL;
+    struct vma_backing backing = { 0 };
+
     if (off & (PAGE_SIZE - 1))
         return -EINVAL;
     if (!(flags & MAP_ANONYMOUS)) {
-        if (!fd_get(fd))
+        if (!(f = fd_get(fd)))
             return -EBADF;
-        return -ENODEV;            // file mappings come with the VFS
+        if ((ret = check_file_mapping(f, prot, flags)) < 0)
+            return ret;
+        if (f->vn && vnode_is_reg(f->vn))
+            backing = (struct vma_backing){ .vn = f->vn, .off = off, .end = UINT64_MAX };
     }
     if (!len)
         return -EINVAL;
@@ -65,9 +89,12 @@ sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned lon
         return -EINVAL;
     if ((where = choose_address(addr, len, flags)) < 0)
         return where;
-    if ((ret = vm_map_fixed(mm(), where, len, vma_prot(prot), VMA_ANON)) < 0)
-        return ret;
-    return where;
+    if (backing.vn && off + len < off)
+        return -EOVERFLOW;
+    ret = vm_map_backed(mm(), where, len, vma_prot(prot),
+                        (backing.vn ? 0 : VMA_ANON) | ((type != MAP_PRIVATE) ? VMA_SHARED : 0),
+                        backing.vn ? &backing : NULL, backing.vn ? f->path : NULL);
+    return ret < 0 ? ret : where;
 }
 
 long
@@ -219,4 +246,44 @@ sys_madvise(unsigned long addr, size_t len, int advice)
     default:
         return -EINVAL;
     }
+}
+
+long
+sys_msync(unsigned long addr, size_t len, int flags)
+{
+    if (addr & (PAGE_SIZE - 1))
+        return -EINVAL;
+    if (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE))
+        return -EINVAL;
+    if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+        return -EINVAL;
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (addr + len < addr)
+        return -ENOMEM;
+    // Shared mappings map the file's own pages: the file already has every write.
+    return vm_range_is_mapped(mm(), addr, len) ? 0 : -ENOMEM;
+}
+
+long
+sys_mincore(unsigned long addr, size_t len, unsigned char __user *vec)
+{
+    unsigned char buf[64];
+    uint64_t pages;
+
+    if (addr & (PAGE_SIZE - 1))
+        return -EINVAL;
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (addr + len < addr || addr + len > TASK_SIZE || !vm_range_is_mapped(mm(), addr, len))
+        return -ENOMEM;
+    pages = len / PAGE_SIZE;
+    for (uint64_t i = 0; i < pages; i += sizeof(buf)) {
+        uint64_t n = MIN(pages - i, sizeof(buf));
+        for (uint64_t j = 0; j < n; j++) {
+            uint64_t *pte = pte_lookup(addr + (i + j) * PAGE_SIZE, false);
+            buf[j] = pte && (*pte & PTE_P);
+        }
+        if (copy_to_user(vec + i, buf, n) < 0)
+            return -EFAULT;
+    }
+    return 0;
 }

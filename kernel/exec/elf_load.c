@@ -4,6 +4,8 @@
 // files (static-pie, PIE, the dynamic linker) go at a randomised base.
 #include "exec/exec.h"
 #include "mm/vm.h"
+#include "mm/heap.h"
+#include "fs/vfs.h"
 #include "lib/string.h"
 #include "layout.h"
 #include "log.h"
@@ -40,17 +42,19 @@ segment_prot(uint32_t p_flags)
 // touched. A page two segments share goes to the later one, as with Linux's
 // MAP_FIXED mappings; its bytes come from the same file offsets either way.
 static long
-map_segment(struct mm *mm, const Elf64_Phdr *ph, uint64_t bias, const char *file, uint64_t start,
-            uint64_t end)
+map_segment(struct mm *mm, const Elf64_Phdr *ph, uint64_t bias, struct vnode *vn, const char *path,
+            uint64_t start, uint64_t end)
 {
     uint64_t va = bias + ph->p_vaddr;
     struct vma_backing backing = {
-        .data = file,
+        .vn = vn,
         .off = ph->p_offset - (va - start),   // congruent offset of the first page
         .end = ph->p_offset + ph->p_filesz,
     };
 
-    return vm_map_backed(mm, start, end - start, segment_prot(ph->p_flags), VMA_ANON, &backing);
+    if ((va - start) != (ph->p_offset & (PAGE_SIZE - 1)))
+        return -ENOEXEC;                      // not congruent: Linux refuses too
+    return vm_map_backed(mm, start, end - start, segment_prot(ph->p_flags), 0, &backing, path);
 }
 
 // The span of all PT_LOAD segments, and their largest alignment.
@@ -85,7 +89,7 @@ choose_bias(struct mm *mm, const Elf64_Ehdr *eh, const Elf64_Phdr *ph, bool inte
 }
 
 static void
-note_headers(const Elf64_Ehdr *eh, const Elf64_Phdr *ph, const char *file, struct elf_image *out)
+note_headers(const Elf64_Ehdr *eh, const Elf64_Phdr *ph, struct vnode *vn, struct elf_image *out)
 {
     uint64_t first_load_vaddr = UINT64_MAX;
 
@@ -98,39 +102,74 @@ note_headers(const Elf64_Ehdr *eh, const Elf64_Phdr *ph, const char *file, struc
             out->phdr = out->base + ph[i].p_vaddr;
         if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0 && first_load_vaddr == UINT64_MAX)
             first_load_vaddr = ph[i].p_vaddr;
-        if (ph[i].p_type == PT_INTERP && ph[i].p_filesz < sizeof(out->interp))
-            strlcpy(out->interp, file + ph[i].p_offset, ph[i].p_filesz);
+        if (ph[i].p_type == PT_INTERP && ph[i].p_filesz < sizeof(out->interp) &&
+            vnode_read(vn, out->interp, ph[i].p_filesz, ph[i].p_offset) == (ssize_t)ph[i].p_filesz)
+            out->interp[ph[i].p_filesz] = 0;
     }
     if (!out->phdr && first_load_vaddr != UINT64_MAX)
         out->phdr = out->base + first_load_vaddr + eh->e_phoff;
 }
 
-long
-elf_load(struct mm *mm, const void *data, uint64_t size, bool interp, struct elf_image *out)
+// Read the ELF header and program headers of VN into HDR (caller frees *HDR).
+static long
+read_headers(struct vnode *vn, Elf64_Ehdr *eh, Elf64_Phdr **phdrs)
 {
-    const Elf64_Ehdr *eh = data;
-    const Elf64_Phdr *ph;
+    size_t len;
     long ret;
 
-    if ((ret = check_header(eh, size)) < 0)
+    if (vnode_read(vn, eh, sizeof(*eh), 0) != sizeof(*eh))
+        return -ENOEXEC;
+    if ((ret = check_header(eh, vn->size)) < 0)
         return ret;
-    ph = (const Elf64_Phdr *)((const char *)data + eh->e_phoff);
-    memset(out, 0, sizeof(*out));
-    out->base = choose_bias(mm, eh, ph, interp);
-    for (int i = 0; i < eh->e_phnum; i++) {
+    len = eh->e_phnum * sizeof(Elf64_Phdr);
+    if (!(*phdrs = kmalloc(len)))
+        return -ENOMEM;
+    if (vnode_read(vn, *phdrs, len, eh->e_phoff) != (ssize_t)len) {
+        kfree(*phdrs);
+        return -ENOEXEC;
+    }
+    return 0;
+}
+
+static long
+map_all(struct mm *mm, const Elf64_Phdr *ph, int n, struct vnode *vn, const char *path, struct elf_image *out)
+{
+    long ret;
+
+    for (int i = 0; i < n; i++) {
         uint64_t start, end;
         if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
             continue;
-        if (ph[i].p_filesz > ph[i].p_memsz || ph[i].p_offset > size || ph[i].p_filesz > size - ph[i].p_offset)
+        if (ph[i].p_filesz > ph[i].p_memsz || ph[i].p_offset > vn->size ||
+            ph[i].p_filesz > vn->size - ph[i].p_offset)
             return -ENOEXEC;
         start = ALIGN_DOWN(out->base + ph[i].p_vaddr, PAGE_SIZE);
         end = ALIGN_UP(out->base + ph[i].p_vaddr + ph[i].p_memsz, PAGE_SIZE);
         if (start < USER_MIN || end > USER_TOP || end <= start)
             return -ENOEXEC;
-        if ((ret = map_segment(mm, &ph[i], out->base, data, start, end)) < 0)
+        if ((ret = map_segment(mm, &ph[i], out->base, vn, path, start, end)) < 0)
             return ret;
         out->end = MAX(out->end, end);
     }
-    note_headers(eh, ph, data, out);
     return 0;
+}
+
+long
+elf_load(struct mm *mm, struct vnode *vn, const char *path, bool interp, struct elf_image *out)
+{
+    Elf64_Ehdr eh;
+    Elf64_Phdr *ph;
+    long ret;
+
+    if (!vnode_is_reg(vn))
+        return -EACCES;
+    if ((ret = read_headers(vn, &eh, &ph)) < 0)
+        return ret;
+    memset(out, 0, sizeof(*out));
+    out->base = choose_bias(mm, &eh, ph, interp);
+    ret = map_all(mm, ph, eh.e_phnum, vn, path, out);
+    if (ret == 0)
+        note_headers(&eh, ph, vn, out);
+    kfree(ph);
+    return ret;
 }

@@ -4,7 +4,7 @@
 #include "exec/exec.h"
 #include "arch/x86_64/trap.h"
 #include "drivers/rng.h"
-#include "fs/initramfs.h"
+#include "fs/vfs.h"
 #include "manifest.h"
 #include "mm/heap.h"
 #include "mm/vm.h"
@@ -27,12 +27,14 @@ random_u64(void)
 static void
 load_file(const char *path, bool interp, struct elf_image *img)
 {
-    struct initramfs_entry e;
+    struct vnode *vn;
     long ret;
 
-    if (!initramfs_lookup(path, &e))
-        panic("exec %s: not in the initramfs", path);
-    if ((ret = elf_load(current_proc()->mm, e.data, e.size, interp, img)) < 0)
+    if ((ret = path_lookup(vfs_root, path, LOOKUP_FOLLOW, &vn, NULL)) < 0)
+        panic("exec %s: not in the image (error %ld)", path, -ret);
+    ret = elf_load(current_proc()->mm, vn, path, interp, img);
+    vnode_put(vn);
+    if (ret < 0)
         panic("exec %s: cannot load (error %ld)", path, -ret);
 }
 
@@ -53,6 +55,8 @@ exec_initial(struct trap_frame *f)
 
     p->exe_path = kstrdup(manifest.path);
     p->cwd = kstrdup(manifest.cwd);
+    if (path_lookup(vfs_root, manifest.cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p->cwd_vn, NULL) < 0)
+        p->cwd_vn = vnode_get(vfs_root);   // LINUX-DIFF: a cwd missing from the image is "/"
     if ((sp = stack_map(p->mm)) < 0)
         panic("exec %s: cannot map the stack (error %ld)", manifest.path, -sp);
     load_file(manifest.path, false, &prog);

@@ -14,8 +14,9 @@ struct elf_image {
     char interp[256];         // PT_INTERP, "" when static
 };
 
-// Load the ELF file DATA (SIZE bytes) into MM. INTERP picks the interpreter's placement.
-long elf_load(struct mm *mm, const void *data, uint64_t size, bool interp, struct elf_image *out);
+struct vnode;
+// Load the ELF file VN (named PATH) into MM. INTERP picks the interpreter's placement.
+long elf_load(struct mm *mm, struct vnode *vn, const char *path, bool interp, struct elf_image *out);
 
 struct exec_args {
     const char *path;          // the program's path (AT_EXECFN, /proc/self/exe)

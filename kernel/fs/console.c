@@ -13,6 +13,8 @@
 #include "sched/proc.h"
 #include "lib/string.h"
 #include "log.h"
+#include "lib/fmt.h"
+#include "fs/vfs.h"
 #include <asm-generic/errno.h>
 #include <asm/stat.h>
 #include <asm/termbits.h>
@@ -65,7 +67,7 @@ stdin_next(void)
 
 // Wait for at least one byte, then take what has already arrived, like a pipe.
 static ssize_t
-console_read(struct file *f, void *buf, size_t n)
+console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 {
     uint8_t *p = buf;
     size_t got = 0;
@@ -88,7 +90,7 @@ console_read(struct file *f, void *buf, size_t n)
 }
 
 static ssize_t
-console_write(struct file *f, const void *buf, size_t n)
+console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 {
     struct console *c = f->priv;
 
@@ -201,4 +203,46 @@ console_open_stdio(void)
     open_one(0, manifest.tty[0] ? UART_COM1 : 0, manifest.tty[0] ? O_RDWR : O_RDONLY);
     open_one(1, UART_COM1, O_WRONLY);
     open_one(2, UART_COM2, O_WRONLY);
+}
+
+// /dev/tty: opening it reaches the terminal on COM1, or fails with ENXIO
+// (no controlling terminal) when the host's stdin is not one, as on Linux.
+static struct console tty_console = { .fd = 0, .port = UART_COM1, .tty = true };
+
+static long
+tty_open(struct file *f)
+{
+    if (!manifest.tty[0] && !manifest.tty[1])
+        return -ENXIO;
+    f->priv = &tty_console;
+    return 0;
+}
+
+static const struct file_ops tty_ops = {
+    .open = tty_open,
+    .read = console_read,
+    .write = console_write,
+    .ioctl = console_ioctl,
+    .poll = console_poll,
+};
+
+const struct file_ops *
+console_tty_ops(void)
+{
+    return &tty_ops;
+}
+
+bool
+console_describe(struct file *f, char *buf, size_t len)
+{
+    struct console *c;
+
+    if (f->ops != &console_ops)
+        return false;
+    c = f->priv;
+    if (c->tty)
+        strlcpy(buf, "/dev/pts/0", len);
+    else
+        snprintf(buf, len, "pipe:[%d]", 1000 + c->fd);
+    return true;
 }

@@ -3,6 +3,7 @@
 #include "fs/file.h"
 #include "sched/proc.h"
 #include "mm/heap.h"
+#include "fs/vfs.h"
 #include <asm-generic/errno.h>
 
 struct fd_table *
@@ -65,5 +66,8 @@ file_put(struct file *f)
         return;
     if (f->ops->release)
         f->ops->release(f);
+    if (f->vn)
+        vnode_put(f->vn);
+    kfree(f->path);
     kfree(f);
 }

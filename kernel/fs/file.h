@@ -5,21 +5,27 @@
 
 struct file;
 struct stat;
+struct vnode;
 
+// read/write use and advance *POS (the file's offset, or pread's own).
 struct file_ops {
-    ssize_t (*read)(struct file *f, void *buf, size_t n);
-    ssize_t (*write)(struct file *f, const void *buf, size_t n);
+    long (*open)(struct file *f);        // optional: may refuse the open
+    ssize_t (*read)(struct file *f, void *buf, size_t n, uint64_t *pos);
+    ssize_t (*write)(struct file *f, const void *buf, size_t n, uint64_t *pos);
     long (*ioctl)(struct file *f, unsigned int cmd, uint64_t arg);
     long (*stat)(struct file *f, struct stat *st);
     uint32_t (*poll)(struct file *f);    // POLLIN/POLLOUT/POLLHUP that hold now
     void (*release)(struct file *f);
+    bool seekable;                       // lseek and pread work; else ESPIPE
 };
 
 struct file {
     const struct file_ops *ops;
     int refs;
     uint32_t flags;        // O_* status flags (O_RDONLY.., O_APPEND, O_NONBLOCK)
-    off_t pos;
+    uint64_t pos;
+    struct vnode *vn;      // the node opened, NULL for the console and pipes
+    char *path;            // the absolute path it was opened by, for /proc/self/fd
     void *priv;
 };
 

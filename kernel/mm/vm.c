@@ -8,6 +8,7 @@
 #include "layout.h"
 #include "log.h"
 #include "lib/string.h"
+#include "fs/vfs.h"
 #include <asm-generic/errno.h>
 #include <asm-generic/mman-common.h>
 
@@ -59,21 +60,37 @@ split_vma(struct vma *v, uint64_t addr)
         return -ENOMEM;
     *hi = *v;
     hi->start = addr;
-    if (hi->backing.data)
+    if (hi->backing.vn) {
         hi->backing.off += addr - v->start;
+        vnode_get(hi->backing.vn);
+    }
+    if (v->path)
+        hi->path = kstrdup(v->path);
     v->end = addr;
     v->next = hi;
     return 0;
 }
 
+// Unmap V's pages; frames of a shared file mapping belong to the file.
 static void
-free_pages(uint64_t start, uint64_t end)
+free_pages(const struct vma *v, uint64_t start, uint64_t end)
 {
+    bool owned = !((v->flags & VMA_SHARED) && v->backing.vn);
+
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
         uint64_t pte = page_unmap(va);
-        if (pte & PTE_P)
+        if ((pte & PTE_P) && owned)
             pmm_free_page(pte & PTE_ADDR);
     }
+}
+
+static void
+free_vma(struct vma *v)
+{
+    if (v->backing.vn)
+        vnode_put(v->backing.vn);
+    kfree(v->path);
+    kfree(v);
 }
 
 // Make [start, end) start and end on VMA boundaries.
@@ -102,9 +119,9 @@ vm_unmap(struct mm *mm, uint64_t addr, uint64_t len)
     while (*pp) {
         struct vma *v = *pp;
         if (v->start >= addr && v->end <= end) {
-            free_pages(v->start, v->end);
+            free_pages(v, v->start, v->end);
             *pp = v->next;
-            kfree(v);
+            free_vma(v);
         } else {
             pp = &v->next;
         }
@@ -114,7 +131,7 @@ vm_unmap(struct mm *mm, uint64_t addr, uint64_t len)
 
 long
 vm_map_backed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
-              const struct vma_backing *backing)
+              const struct vma_backing *backing, const char *path)
 {
     struct vma *v;
     long ret = vm_unmap(mm, addr, len);
@@ -124,8 +141,12 @@ vm_map_backed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_
     if (!(v = kzalloc(sizeof(*v))))
         return -ENOMEM;
     *v = (struct vma){ .start = addr, .end = addr + len, .prot = prot, .flags = flags };
-    if (backing)
+    if (backing && backing->vn) {
         v->backing = *backing;
+        vnode_get(backing->vn);
+    }
+    if (path)
+        v->path = kstrdup(path);
     insert_vma(mm, v);
     return 0;
 }
@@ -133,18 +154,31 @@ vm_map_backed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_
 long
 vm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags)
 {
-    return vm_map_backed(mm, addr, len, prot, flags, NULL);
+    return vm_map_backed(mm, addr, len, prot, flags, NULL, NULL);
 }
 
-// Fill the new page at VA (direct-mapped at PAGE) from V's backing bytes.
+// Fill the new page at VA (direct-mapped at PAGE) from V's file.
 static void
 fill_from_backing(const struct vma *v, uint64_t va, char *page)
 {
     uint64_t off = v->backing.off + (va - v->start);
-    uint64_t n = off < v->backing.end ? MIN(PAGE_SIZE, v->backing.end - off) : 0;
 
-    memcpy(page, v->backing.data + off, n);
-    memset(page + n, 0, PAGE_SIZE - n);
+    vnode_read_page(v->backing.vn, off / PAGE_SIZE, page);
+    if (v->backing.end < off + PAGE_SIZE) {
+        uint64_t keep = v->backing.end > off ? v->backing.end - off : 0;
+        memset(page + keep, 0, PAGE_SIZE - keep);
+    }
+}
+
+// The file's own page for VA in a shared mapping.
+static long
+map_shared_page(const struct vma *v, uint64_t va)
+{
+    uint64_t pa = vnode_page(v->backing.vn, (v->backing.off + (va - v->start)) / PAGE_SIZE);
+
+    if (!pa)
+        return -ENOMEM;
+    return page_map(va, pa, vm_pte_flags(v->prot));
 }
 
 bool
@@ -228,9 +262,11 @@ vm_fault(struct mm *mm, uint64_t addr, uint32_t error)
         return -EFAULT;
     if (error & PF_PRESENT)
         return -EFAULT;           // present and still refused: a real protection fault
-    if (!(pa = v->backing.data ? pmm_alloc_page() : pmm_alloc_zeroed()))
+    if (v->backing.vn && (v->flags & VMA_SHARED))
+        return map_shared_page(v, va);
+    if (!(pa = v->backing.vn ? pmm_alloc_page() : pmm_alloc_zeroed()))
         return -ENOMEM;
-    if (v->backing.data)
+    if (v->backing.vn)
         fill_from_backing(v, va, phys_to_virt(pa));
     if (page_map(va, pa, vm_pte_flags(v->prot)) < 0) {
         pmm_free_page(pa);
@@ -248,9 +284,9 @@ vm_move(struct mm *mm, uint64_t old, uint64_t len, uint64_t new)
     struct vma_backing backing = v->backing;
 
     ASSERT(v);
-    if (backing.data)
+    if (backing.vn)
         backing.off += old - v->start;   // untouched pages still fill from the same bytes
-    if ((ret = vm_map_backed(mm, new, len, v->prot, v->flags, &backing)) < 0)
+    if ((ret = vm_map_backed(mm, new, len, v->prot, v->flags, &backing, v->path)) < 0)
         return ret;
     for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
         uint64_t pte = page_unmap(old + off);

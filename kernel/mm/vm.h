@@ -6,13 +6,17 @@
 #define VMA_ANON   0x1
 #define VMA_STACK  0x2
 #define VMA_HEAP   0x4
+#define VMA_SHARED 0x8
 
-// Bytes that fill a region's pages when first touched (an ELF segment in the
-// initramfs): page VA gets data[off + (VA - start)...], zero at and past END.
+struct vnode;
+
+// The file behind a region. Private regions copy a page of it on first
+// touch (zeros at and past END, for an ELF segment's bss); shared regions
+// map the file's own pages, so writes reach the file.
 struct vma_backing {
-    const char *data;         // NULL: anonymous, zero-filled
-    uint64_t off;             // offset in DATA of the region's first byte
-    uint64_t end;             // offset in DATA where the bytes stop
+    struct vnode *vn;         // NULL: anonymous, zero-filled
+    uint64_t off;             // page-aligned file offset of the region's first byte
+    uint64_t end;             // file offset where the bytes stop; UINT64_MAX for mmap(2)
 };
 
 struct vma {
@@ -20,6 +24,7 @@ struct vma {
     uint32_t prot;            // PROT_READ | PROT_WRITE | PROT_EXEC
     uint32_t flags;           // VMA_*
     struct vma_backing backing;
+    char *path;               // the file's path, for /proc/self/maps
     struct vma *next;         // sorted by start
 };
 
@@ -42,7 +47,7 @@ struct vma *vma_find(struct mm *mm, uint64_t addr);
 long vm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags);
 // The same, with pages filled from BACKING on first touch.
 long vm_map_backed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
-                   const struct vma_backing *backing);
+                   const struct vma_backing *backing, const char *path);
 // A free, page-aligned range of LEN bytes: at HINT if free, else top down. 0 if none.
 uint64_t vm_find_free(struct mm *mm, uint64_t len, uint64_t hint);
 long vm_unmap(struct mm *mm, uint64_t addr, uint64_t len);

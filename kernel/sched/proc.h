@@ -6,6 +6,7 @@
 
 struct mm;
 struct fd_table;
+struct vnode;
 struct trap_frame;
 
 #define NSIG_LINUX 64
@@ -36,7 +37,8 @@ struct proc {
     struct rlimit_k rlimits[NUM_RLIMITS];
     uint32_t umask;
     char *exe_path;                                  // what /proc/self/exe names
-    char *cwd;
+    char *cwd;                                      // unused once the VFS has cwd_vn
+    struct vnode *cwd_vn;
 };
 
 struct thread {

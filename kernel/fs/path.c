@@ -1,0 +1,203 @@
+// Path resolution (path_resolution(7)): component by component from the root
+// or a starting directory, following symlinks (at most 40, then ELOOP) in
+// every component but the last unless asked, with ENOTDIR, ENAMETOOLONG and
+// the trailing-slash rule (a trailing "/" demands a directory).
+#include "fs/vfs.h"
+#include "fs/file.h"
+#include "sched/proc.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include <asm-generic/errno.h>
+#include <linux/fcntl.h>
+
+#define MAX_SYMLINKS 40
+
+struct walk {
+    int links;            // symlinks followed so far
+};
+
+static long walk(struct walk *w, struct vnode *start, const char *path, unsigned flags,
+                 struct vnode **out, char *last);
+
+// The target of symlink VN into BUF.
+static long
+read_link(struct vnode *vn, char *buf, size_t len)
+{
+    if (vn->dyn_link)
+        return vn->dyn_link(vn, buf, len);
+    if (!vn->link)
+        return -EINVAL;
+    if (strlcpy(buf, vn->link, len) >= len)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+// Replace *CUR (a symlink found in DIR) by what it points to.
+static long
+follow(struct walk *w, struct vnode *dir, struct vnode **cur, unsigned flags)
+{
+    char *target;
+    struct vnode *res;
+    long ret;
+
+    if (++w->links > MAX_SYMLINKS)
+        return -ELOOP;
+    if (!(target = kmalloc(PATH_MAX_LINUX)))
+        return -ENOMEM;
+    ret = read_link(*cur, target, PATH_MAX_LINUX);
+    if (ret == 0)
+        ret = walk(w, target[0] == '/' ? vfs_root : dir, target, flags & ~LOOKUP_PARENT, &res, NULL);
+    kfree(target);
+    if (ret < 0)
+        return ret;
+    vnode_put(*cur);
+    *cur = res;
+    return 0;
+}
+
+// Copy the component at *P into NAME and advance *P past it and its slashes.
+static long
+next_component(const char **p, char *name)
+{
+    const char *s = *p;
+    size_t n = 0;
+
+    while (s[n] && s[n] != '/')
+        n++;
+    if (n > NAME_MAX_LINUX)
+        return -ENAMETOOLONG;
+    memcpy(name, s, n);
+    name[n] = 0;
+    s += n;
+    while (*s == '/')
+        s++;
+    *p = s;
+    return 0;
+}
+
+static long
+walk(struct walk *w, struct vnode *start, const char *path, unsigned flags, struct vnode **out, char *last)
+{
+    char name[NAME_MAX_LINUX + 1];
+    bool trailing_slash = path[0] && path[strlen(path) - 1] == '/';
+    struct vnode *cur = vnode_get(path[0] == '/' ? vfs_root : start), *next;
+    long ret;
+
+    while (*path == '/')
+        path++;
+    while (*path) {
+        if ((ret = next_component(&path, name)) < 0)
+            goto fail;
+        bool final = !*path;
+        if (!vnode_is_dir(cur)) {
+            ret = -ENOTDIR;
+            goto fail;
+        }
+        if (final && (flags & LOOKUP_PARENT)) {
+            strlcpy(last, name, NAME_MAX_LINUX + 1);
+            *out = cur;
+            return trailing_slash ? 1 : 0;   // 1 tells the caller the name had a trailing slash
+        }
+        if ((ret = dir_lookup(cur, name, &next)) < 0)
+            goto fail;
+        if (vnode_is_link(next) && (!final || (flags & LOOKUP_FOLLOW) || trailing_slash)) {
+            if ((ret = follow(w, cur, &next, flags)) < 0) {
+                vnode_put(next);
+                goto fail;
+            }
+        }
+        vnode_put(cur);
+        cur = next;
+    }
+    if (flags & LOOKUP_PARENT) {
+        // The path named the root (or "."): there is no last component.
+        strlcpy(last, ".", NAME_MAX_LINUX + 1);
+        *out = cur;
+        return 0;
+    }
+    if (((flags & LOOKUP_DIRECTORY) || trailing_slash) && !vnode_is_dir(cur)) {
+        ret = -ENOTDIR;
+        goto fail;
+    }
+    *out = cur;
+    return 0;
+fail:
+    vnode_put(cur);
+    return ret;
+}
+
+long
+path_lookup(struct vnode *start, const char *path, unsigned flags, struct vnode **out, char *last)
+{
+    struct walk w = { 0 };
+
+    if (!path[0])
+        return -ENOENT;
+    return walk(&w, start, path, flags, out, last);
+}
+
+struct vnode *
+vfs_start_dir(int dirfd, const char *path, long *err)
+{
+    struct file *f;
+
+    if (path[0] == '/')
+        return vnode_get(vfs_root);
+    if (dirfd == AT_FDCWD)
+        return vnode_get(current_proc()->cwd_vn);
+    if (!(f = fd_get(dirfd))) {
+        *err = -EBADF;
+        return NULL;
+    }
+    if (!f->vn || !vnode_is_dir(f->vn)) {
+        *err = -ENOTDIR;
+        return NULL;
+    }
+    return vnode_get(f->vn);
+}
+
+long
+path_lookup_at(int dirfd, const char *path, unsigned flags, struct vnode **out, char *last)
+{
+    long err = 0, ret;
+    struct vnode *start;
+
+    if (!path[0])
+        return -ENOENT;
+    if (!(start = vfs_start_dir(dirfd, path, &err)))
+        return err;
+    ret = path_lookup(start, path, flags, out, last);
+    vnode_put(start);
+    return ret;
+}
+
+// Walk up through the parents of directory DIR, prepending each name.
+long
+vnode_path(struct vnode *dir, char *buf, size_t len)
+{
+    char *tmp = kmalloc(PATH_MAX_LINUX);
+    size_t pos = PATH_MAX_LINUX - 1;
+
+    if (!tmp)
+        return -ENOMEM;
+    tmp[pos] = 0;
+    for (struct vnode *v = dir; v != vfs_root && v->parent; v = v->parent) {
+        size_t n = strlen(v->name);
+        if (pos < n + 1) {
+            kfree(tmp);
+            return -ENAMETOOLONG;
+        }
+        pos -= n;
+        memcpy(tmp + pos, v->name, n);
+        tmp[--pos] = '/';
+    }
+    if (pos == PATH_MAX_LINUX - 1)
+        tmp[--pos] = '/';
+    if (PATH_MAX_LINUX - pos > len) {
+        kfree(tmp);
+        return -ERANGE;
+    }
+    memcpy(buf, tmp + pos, PATH_MAX_LINUX - pos);
+    kfree(tmp);
+    return PATH_MAX_LINUX - pos;
+}

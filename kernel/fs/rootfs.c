@@ -1,0 +1,126 @@
+// Builds the file tree at boot: every initramfs entry becomes a node (files
+// keep pointing into the archive), then the kernel's own /dev, /proc, /sys
+// and a /tmp are added where the archive has none.
+#include "fs/vfs.h"
+#include "fs/initramfs.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include "log.h"
+#include <asm-generic/errno.h>
+#include <linux/stat.h>
+
+struct vnode *vfs_root;
+
+// The directory that will hold NAME (a path relative to the root), made as needed.
+static struct vnode *
+parent_of(const char *name, char *last)
+{
+    struct vnode *dir = vfs_root, *next;
+    const char *p = name, *slash;
+
+    while ((slash = strchr(p, '/'))) {
+        char comp[NAME_MAX_LINUX + 1];
+        size_t n = MIN((size_t)(slash - p), sizeof(comp) - 1);
+        memcpy(comp, p, n);
+        comp[n] = 0;
+        if (dir_lookup(dir, comp, &next) == 0) {
+            vnode_put(next);
+            dir = next;
+        } else if (!(dir = dir_mkdir(dir, comp, 0755))) {
+            panic("rootfs: cannot make directory for %s", name);
+        }
+        p = slash + 1;
+    }
+    strlcpy(last, p, NAME_MAX_LINUX + 1);
+    return dir;
+}
+
+static void
+apply_attrs(struct vnode *vn, const struct initramfs_entry *e)
+{
+    vn->uid = e->uid;
+    vn->gid = e->gid;
+    vn->mtime.sec = vn->ctime.sec = vn->atime.sec = e->mtime;
+    vn->mtime.nsec = vn->ctime.nsec = vn->atime.nsec = 0;
+}
+
+static struct vnode *
+make_node(const struct initramfs_entry *e)
+{
+    struct vnode *vn = vnode_new(e->mode);
+
+    if (!vn)
+        return NULL;
+    if (S_ISREG(e->mode)) {
+        vn->ro_data = e->data;
+        vn->ro_len = vn->size = e->size;
+    } else if (S_ISLNK(e->mode)) {
+        vn->link = kmalloc(e->size + 1);
+        if (vn->link) {
+            memcpy(vn->link, e->data, e->size);
+            vn->link[e->size] = 0;
+        }
+        vn->size = e->size;
+    }
+    return vn;
+}
+
+static bool
+add_entry(const struct initramfs_entry *e, void *arg)
+{
+    char name[PATH_MAX_LINUX], last[NAME_MAX_LINUX + 1];
+    struct vnode *dir, *vn, *existing;
+
+    if (e->name_len == 0 || e->name_len >= sizeof(name) || !strcmp(e->name, "."))
+        return true;
+    memcpy(name, e->name, e->name_len);
+    name[e->name_len] = 0;
+    dir = parent_of(name, last);
+    if (dir_lookup(dir, last, &existing) == 0) {     // a folder made earlier as a parent
+        if (S_ISDIR(e->mode) && vnode_is_dir(existing)) {
+            existing->mode = e->mode;
+            apply_attrs(existing, e);
+        }
+        vnode_put(existing);
+        return true;
+    }
+    if (S_ISDIR(e->mode)) {
+        if ((vn = dir_mkdir(dir, last, e->mode)))
+            apply_attrs(vn, e);
+        return true;
+    }
+    if (!(vn = make_node(e)))
+        panic("rootfs: out of memory for %s", name);
+    apply_attrs(vn, e);
+    dir_link(dir, last, vn);
+    vnode_put(vn);
+    return true;
+}
+
+// A directory under the root, whether or not the archive had one.
+static struct vnode *
+ensure_dir(const char *name, uint32_t mode)
+{
+    struct vnode *vn;
+
+    if (dir_lookup(vfs_root, name, &vn) == 0) {
+        vnode_put(vn);
+        return vn;
+    }
+    if (!(vn = dir_mkdir(vfs_root, name, mode)))
+        panic("rootfs: cannot make /%s", name);
+    return vn;
+}
+
+void
+vfs_init(void)
+{
+    if (!(vfs_root = vnode_new(S_IFDIR | 0755)))
+        panic("rootfs: out of memory");
+    vfs_root->nlink = 2;
+    initramfs_each(add_entry, NULL);
+    ensure_dir("tmp", 01777);
+    devfs_init(ensure_dir("dev", 0755));
+    procfs_init(ensure_dir("proc", 0555));
+    sysfs_init(ensure_dir("sys", 0555));
+}

@@ -1,0 +1,103 @@
+// The file tree. One in-memory filesystem holds everything: the initramfs's
+// files (read in place until first written), /tmp, and the synthetic nodes of
+// /dev and /proc, whose opens are served by their own file operations.
+#pragma once
+#include "types.h"
+
+struct file;
+struct file_ops;
+struct stat;
+
+struct vtime { int64_t sec, nsec; };
+
+struct dirent_node {
+    char *name;
+    struct vnode *vn;
+    struct dirent_node *next;
+};
+
+struct vnode {
+    uint64_t ino;
+    uint32_t mode;                 // S_IFMT | permission bits
+    uint32_t nlink, uid, gid;
+    uint64_t rdev;
+    uint64_t size;
+    struct vtime atime, mtime, ctime;
+    int refs;                      // open files, mappings, cwd, lookups in progress
+
+    // Directories: children in creation order; name and parent for getcwd and "..".
+    struct dirent_node *children;
+    struct vnode *parent;
+    char *name;
+    // Dynamic directories (/proc/self/fd): listed and searched by callbacks.
+    long (*dyn_lookup)(struct vnode *dir, const char *name, struct vnode **out);
+    long (*dyn_list)(struct vnode *dir, int index, char *name, size_t len, uint32_t *type);
+
+    // Symbolic links.
+    char *link;
+
+    // Regular files: pages[i] is the physical page of bytes [i*4K, i*4K+4K), 0 when
+    // not yet materialised; such bytes come from ro_data below ro_len, else zeros.
+    const char *ro_data;
+    uint64_t ro_len;
+    uint64_t *pages;
+    uint64_t npages;               // capacity of pages[]
+
+    // Device and synthetic nodes: what an open file of this node does.
+    const struct file_ops *fops;
+    // Synthetic files generate their whole content at open (procfs).
+    long (*generate)(struct vnode *vn, char **buf, size_t *len);
+    // Symlinks computed at lookup (/proc/self/exe).
+    long (*dyn_link)(struct vnode *vn, char *buf, size_t len);
+    void *priv;
+};
+
+extern struct vnode *vfs_root;
+
+// Nodes.
+struct vnode *vnode_new(uint32_t mode);
+struct vnode *vnode_get(struct vnode *vn);
+void vnode_put(struct vnode *vn);
+bool vnode_is_dir(const struct vnode *vn);
+bool vnode_is_reg(const struct vnode *vn);
+bool vnode_is_link(const struct vnode *vn);
+void vnode_touch(struct vnode *vn, bool modify);   // atime, or mtime+ctime
+void vnode_stat(struct vnode *vn, struct stat *st);
+
+// Directories.
+long dir_lookup(struct vnode *dir, const char *name, struct vnode **out);   // referenced
+long dir_link(struct vnode *dir, const char *name, struct vnode *vn);       // adds a name
+long dir_unlink(struct vnode *dir, const char *name);
+bool dir_is_empty(struct vnode *dir);
+// Entry INDEX (0 and 1 are "." and ".."); 0, or -ENOENT past the end.
+long dir_entry(struct vnode *dir, int index, char *name, size_t len, uint64_t *ino, uint32_t *type);
+struct vnode *dir_mkdir(struct vnode *dir, const char *name, uint32_t mode);  // NULL on failure
+
+// Regular file contents.
+ssize_t vnode_read(struct vnode *vn, void *buf, size_t n, uint64_t off);
+ssize_t vnode_write(struct vnode *vn, const void *buf, size_t n, uint64_t off);
+long vnode_truncate(struct vnode *vn, uint64_t size);
+uint64_t vnode_page(struct vnode *vn, uint64_t index);   // materialise; phys, 0 on ENOMEM
+void vnode_read_page(struct vnode *vn, uint64_t index, void *dst);   // 4 KiB, zeros past EOF
+
+// Paths. Flags for path_lookup:
+#define LOOKUP_FOLLOW    0x1   // follow a symlink in the last component
+#define LOOKUP_DIRECTORY 0x2   // the result must be a directory
+#define LOOKUP_PARENT    0x4   // stop at the parent; *last gets the final name
+#define NAME_MAX_LINUX   255
+#define PATH_MAX_LINUX   4096
+
+struct vnode *vfs_start_dir(int dirfd, const char *path, long *err);   // referenced
+long path_lookup(struct vnode *start, const char *path, unsigned flags, struct vnode **out,
+                 char *last);
+long path_lookup_at(int dirfd, const char *path, unsigned flags, struct vnode **out, char *last);
+long vnode_path(struct vnode *dir, char *buf, size_t len);   // absolute path of a directory
+
+// Opening.
+long vfs_open_vnode(struct vnode *vn, uint32_t flags, struct file **out);
+struct vnode *file_vnode(struct file *f);   // NULL for files without one (console, pipes)
+
+void vfs_init(void);              // the root from the initramfs, /dev, /proc, /sys, /tmp
+void devfs_init(struct vnode *dev);
+void procfs_init(struct vnode *proc);
+void sysfs_init(struct vnode *sys);

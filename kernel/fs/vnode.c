@@ -1,0 +1,226 @@
+// Nodes of the in-memory filesystem: attributes, reference counts, and the
+// contents of regular files. A file from the initramfs reads straight from
+// the archive (ro_data) until a page of it is written; then that page gets
+// a frame of its own.
+#include "fs/vfs.h"
+#include "mm/heap.h"
+#include "mm/pmm.h"
+#include "drivers/clock.h"
+#include "lib/string.h"
+#include "layout.h"
+#include "log.h"
+#include <asm-generic/errno.h>
+#include <asm/stat.h>
+#include <linux/stat.h>
+
+static uint64_t next_ino = 2;
+
+bool vnode_is_dir(const struct vnode *vn) { return S_ISDIR(vn->mode); }
+bool vnode_is_reg(const struct vnode *vn) { return S_ISREG(vn->mode); }
+bool vnode_is_link(const struct vnode *vn) { return S_ISLNK(vn->mode); }
+
+static struct vtime
+now(void)
+{
+    uint64_t ns = clock_realtime_ns();
+    return (struct vtime){ ns / 1000000000, ns % 1000000000 };
+}
+
+struct vnode *
+vnode_new(uint32_t mode)
+{
+    struct vnode *vn = kzalloc(sizeof(*vn));
+
+    if (!vn)
+        return NULL;
+    vn->ino = next_ino++;
+    vn->mode = mode;
+    vn->refs = 1;
+    vn->atime = vn->mtime = vn->ctime = now();
+    return vn;
+}
+
+struct vnode *
+vnode_get(struct vnode *vn)
+{
+    vn->refs++;
+    return vn;
+}
+
+static void
+free_contents(struct vnode *vn)
+{
+    for (uint64_t i = 0; i < vn->npages; i++)
+        if (vn->pages[i])
+            pmm_free_page(vn->pages[i]);
+    kfree(vn->pages);
+    kfree(vn->link);
+    kfree(vn->name);
+}
+
+// A node goes when nothing refers to it and no directory names it.
+void
+vnode_put(struct vnode *vn)
+{
+    ASSERT(vn->refs > 0);
+    if (--vn->refs > 0 || vn->nlink > 0)
+        return;
+    free_contents(vn);
+    kfree(vn);
+}
+
+void
+vnode_touch(struct vnode *vn, bool modify)
+{
+    if (modify)
+        vn->mtime = vn->ctime = now();
+    else
+        vn->atime = now();
+}
+
+void
+vnode_stat(struct vnode *vn, struct stat *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->st_dev = 0x801;              // one device for the whole tree
+    st->st_ino = vn->ino;
+    st->st_mode = vn->mode;
+    st->st_nlink = vn->nlink ? vn->nlink : 1;
+    st->st_uid = vn->uid;
+    st->st_gid = vn->gid;
+    st->st_rdev = vn->rdev;
+    st->st_size = S_ISDIR(vn->mode) ? 4096 : vn->size;
+    st->st_blksize = 4096;
+    st->st_blocks = ALIGN_UP(st->st_size, 4096) / 512;
+    st->st_atime = vn->atime.sec;
+    st->st_atime_nsec = vn->atime.nsec;
+    st->st_mtime = vn->mtime.sec;
+    st->st_mtime_nsec = vn->mtime.nsec;
+    st->st_ctime = vn->ctime.sec;
+    st->st_ctime_nsec = vn->ctime.nsec;
+}
+
+static long
+grow_page_array(struct vnode *vn, uint64_t need)
+{
+    uint64_t cap = vn->npages ? vn->npages : 4, *pages;
+
+    if (need <= vn->npages)
+        return 0;
+    while (cap < need)
+        cap *= 2;
+    if (!(pages = kzalloc(cap * sizeof(uint64_t))))
+        return -ENOMEM;
+    if (vn->pages)
+        memcpy(pages, vn->pages, vn->npages * sizeof(uint64_t));
+    kfree(vn->pages);
+    vn->pages = pages;
+    vn->npages = cap;
+    return 0;
+}
+
+void
+vnode_read_page(struct vnode *vn, uint64_t index, void *dst)
+{
+    uint64_t off = index * PAGE_SIZE, n = 0;
+
+    if (index < vn->npages && vn->pages[index]) {
+        memcpy(dst, phys_to_virt(vn->pages[index]), PAGE_SIZE);
+        n = PAGE_SIZE;
+    } else if (off < vn->ro_len) {
+        n = MIN(PAGE_SIZE, vn->ro_len - off);
+        memcpy(dst, vn->ro_data + off, n);
+    }
+    if (n < PAGE_SIZE)
+        memset((char *)dst + n, 0, PAGE_SIZE - n);
+    // Bytes past the end of the file read as zeros even if a page still holds old data.
+    if (off + PAGE_SIZE > vn->size)
+        memset((char *)dst + (vn->size > off ? vn->size - off : 0), 0,
+               PAGE_SIZE - (vn->size > off ? vn->size - off : 0));
+}
+
+uint64_t
+vnode_page(struct vnode *vn, uint64_t index)
+{
+    uint64_t pa;
+
+    if (grow_page_array(vn, index + 1) < 0)
+        return 0;
+    if (vn->pages[index])
+        return vn->pages[index];
+    if (!(pa = pmm_alloc_page()))
+        return 0;
+    vnode_read_page(vn, index, phys_to_virt(pa));
+    vn->pages[index] = pa;
+    return pa;
+}
+
+ssize_t
+vnode_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
+{
+    char page[PAGE_SIZE];
+    size_t done = 0;
+
+    if (off >= vn->size)
+        return 0;
+    n = MIN(n, vn->size - off);
+    while (done < n) {
+        uint64_t pos = off + done, in = pos % PAGE_SIZE, chunk = MIN(n - done, PAGE_SIZE - in);
+        uint64_t idx = pos / PAGE_SIZE;
+        if (idx < vn->npages && vn->pages[idx])
+            memcpy((char *)buf + done, (char *)phys_to_virt(vn->pages[idx]) + in, chunk);
+        else if (pos + chunk <= vn->ro_len)
+            memcpy((char *)buf + done, vn->ro_data + pos, chunk);
+        else {
+            vnode_read_page(vn, idx, page);
+            memcpy((char *)buf + done, page + in, chunk);
+        }
+        done += chunk;
+    }
+    return done;
+}
+
+ssize_t
+vnode_write(struct vnode *vn, const void *buf, size_t n, uint64_t off)
+{
+    size_t done = 0;
+
+    if (off + n < off)
+        return -EFBIG;
+    while (done < n) {
+        uint64_t pos = off + done, in = pos % PAGE_SIZE, chunk = MIN(n - done, PAGE_SIZE - in);
+        uint64_t pa = vnode_page(vn, pos / PAGE_SIZE);
+        if (!pa)
+            return done ? (ssize_t)done : -ENOSPC;
+        memcpy((char *)phys_to_virt(pa) + in, (const char *)buf + done, chunk);
+        done += chunk;
+        if (pos + chunk > vn->size)
+            vn->size = pos + chunk;
+    }
+    if (n)
+        vnode_touch(vn, true);
+    return done;
+}
+
+long
+vnode_truncate(struct vnode *vn, uint64_t size)
+{
+    uint64_t keep = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
+
+    if (size < vn->size) {
+        for (uint64_t i = keep; i < vn->npages; i++) {
+            if (vn->pages[i])
+                pmm_free_page(vn->pages[i]);
+            vn->pages[i] = 0;
+        }
+        // The partial last page keeps stale bytes; vnode_read_page zeroes past size,
+        // and so must a later extension:
+        if (size % PAGE_SIZE && keep - 1 < vn->npages && vn->pages[keep - 1])
+            memset((char *)phys_to_virt(vn->pages[keep - 1]) + size % PAGE_SIZE, 0,
+                   PAGE_SIZE - size % PAGE_SIZE);
+        vn->ro_len = MIN(vn->ro_len, size);
+    }
+    vn->size = size;
+    vnode_touch(vn, true);
+    return 0;
+}

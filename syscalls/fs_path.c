@@ -1,0 +1,922 @@
+// Path syscalls: they resolve names with fs/path.c and change the tree with
+// fs/dir.c; every check is made in the order Linux makes it.
+#include "types.h"
+#include "fs/file.h"
+#include "fs/vfs.h"
+#include "mm/uaccess.h"
+#include "mm/heap.h"
+#include "sched/proc.h"
+#include "drivers/clock.h"
+#include "lib/string.h"
+#include <asm-generic/errno.h>
+#include <asm/stat.h>
+#include <linux/fcntl.h>
+#include <linux/stat.h>
+#include <asm/statfs.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <linux/memfd.h>
+#include <linux/fs.h>
+#include <linux/time_types.h>
+
+long sys_fstat(int fd, struct stat __user *st);
+
+// Internal: an AT_EMPTY_PATH lookup found a file with no node (the console, a pipe).
+#define E_NO_VNODE 4096
+
+// utimensat(2)'s special tv_nsec values (include/linux/stat.h in the kernel, not the UAPI).
+#define UTIME_NOW  ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+
+#define OPEN_VALID (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | \
+                    FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | \
+                    __O_SYNC | O_PATH | __O_TMPFILE)
+
+// A path from the program in a kernel buffer; free with kfree.
+static long
+get_path(const char __user *upath, char **out)
+{
+    char *buf = kmalloc(PATH_MAX_LINUX);
+    long ret;
+
+    if (!buf)
+        return -ENOMEM;
+    if ((ret = strncpy_from_user(buf, upath, PATH_MAX_LINUX)) < 0) {
+        kfree(buf);
+        return ret;
+    }
+    *out = buf;
+    return 0;
+}
+
+// May the caller access VN for MASK (4 read, 2 write, 1 execute)? Root may,
+// except executing a file with no execute bit at all.
+static long
+permission(struct vnode *vn, int mask)
+{
+    struct creds *c = &current_proc()->creds;
+    uint32_t bits;
+
+    if (c->fsuid == 0)
+        return (mask & 1) && !vnode_is_dir(vn) && !(vn->mode & 0111) ? -EACCES : 0;
+    bits = c->fsuid == vn->uid ? vn->mode >> 6 : c->fsgid == vn->gid ? vn->mode >> 3 : vn->mode;
+    return (bits & mask & 7) == (uint32_t)(mask & 7) ? 0 : -EACCES;
+}
+
+// The absolute path of NAME in DIR, for /proc/self/fd.
+static char *
+make_path(struct vnode *dir, const char *name)
+{
+    char *buf = kmalloc(PATH_MAX_LINUX);
+    long n;
+
+    if (!buf)
+        return NULL;
+    if ((n = vnode_path(dir, buf, PATH_MAX_LINUX)) < 0) {
+        kfree(buf);
+        return NULL;
+    }
+    if (strcmp(name, ".") && n + strlen(name) + 1 < PATH_MAX_LINUX) {
+        if (n > 2)
+            strlcpy(buf + n - 1, "/", 2), n++;
+        strlcpy(buf + n - 1, name, PATH_MAX_LINUX - n + 1);
+    }
+    return buf;
+}
+
+static struct vnode *
+create_file(struct vnode *dir, const char *name, uint32_t mode)
+{
+    struct vnode *vn = vnode_new(S_IFREG | (mode & 07777 & ~current_proc()->umask));
+
+    if (!vn)
+        return NULL;
+    vn->uid = current_proc()->creds.fsuid;
+    vn->gid = current_proc()->creds.fsgid;
+    if (name && dir_link(dir, name, vn) < 0) {
+        vnode_put(vn);
+        return NULL;
+    }
+    return vn;
+}
+
+// Find or create the file for open(2); returns a referenced node.
+static long
+open_lookup(int dirfd, const char *path, int flags, uint32_t mode, struct vnode **out, struct vnode **dir_out,
+            char *last)
+{
+    struct vnode *dir, *vn;
+    long ret = path_lookup_at(dirfd, path, LOOKUP_PARENT, &dir, last);
+
+    if (ret < 0)
+        return ret;
+    if (ret == 1 && (flags & O_CREAT)) {
+        vnode_put(dir);
+        return -EISDIR;                       // "name/" cannot be created as a file
+    }
+    ret = dir_lookup(dir, last, &vn);
+    if (ret == 0 && vnode_is_link(vn) && !(flags & O_NOFOLLOW)) {
+        vnode_put(vn);
+        ret = path_lookup(dir, last, LOOKUP_FOLLOW, &vn, NULL);
+    }
+    if (ret == -ENOENT && (flags & O_CREAT)) {
+        if ((ret = permission(dir, 3)) == 0)
+            ret = (vn = create_file(dir, last, mode)) ? 0 : -ENOMEM;
+    } else if (ret == 0 && (flags & O_CREAT) && (flags & O_EXCL)) {
+        vnode_put(vn);
+        ret = -EEXIST;
+    }
+    if (ret < 0) {
+        vnode_put(dir);
+        return ret;
+    }
+    *out = vn;
+    *dir_out = dir;
+    return 0;
+}
+
+static long
+check_open(struct vnode *vn, int flags, const char *path)
+{
+    int acc = flags & O_ACCMODE;
+
+    if (flags & O_PATH)
+        return 0;
+    if (vnode_is_link(vn))
+        return -ELOOP;                         // O_NOFOLLOW on a symlink
+    if ((flags & O_DIRECTORY) && !vnode_is_dir(vn))
+        return -ENOTDIR;
+    if (vnode_is_dir(vn) && (acc != O_RDONLY || (flags & O_CREAT)))
+        return -EISDIR;
+    if (path[strlen(path) - 1] == '/' && !vnode_is_dir(vn))
+        return -ENOTDIR;
+    return permission(vn, (acc != O_WRONLY ? 4 : 0) | (acc != O_RDONLY ? 2 : 0) | (flags & O_TRUNC ? 2 : 0));
+}
+
+static long
+do_open(int dirfd, const char __user *upath, int flags, uint32_t mode)
+{
+    char *path, last[NAME_MAX_LINUX + 1];
+    struct vnode *vn, *dir;
+    struct file *f;
+    long ret;
+
+    if (flags & ~OPEN_VALID)
+        flags &= OPEN_VALID;                   // Linux ignores unknown flags in open(2)
+    if ((flags & __O_TMPFILE) == __O_TMPFILE)
+        return -EOPNOTSUPP;                    // LINUX-DIFF: no O_TMPFILE yet
+    if ((ret = get_path(upath, &path)) < 0)
+        return ret;
+    ret = open_lookup(dirfd, path, flags, mode, &vn, &dir, last);
+    if (ret < 0)
+        goto out;
+    if ((ret = check_open(vn, flags, path)) == 0 && (flags & O_TRUNC) && vnode_is_reg(vn) &&
+        (flags & O_ACCMODE) != O_RDONLY)
+        ret = vnode_truncate(vn, 0);
+    if (ret == 0 && (ret = vfs_open_vnode(vn, flags & ~O_CLOEXEC, &f)) == 0) {
+        f->path = vnode_is_dir(vn) ? make_path(vn, ".") : make_path(dir, last);
+        if ((ret = fd_install(-1, f, flags & O_CLOEXEC)) < 0)
+            file_put(f);
+    }
+    vnode_put(vn);
+    vnode_put(dir);
+out:
+    kfree(path);
+    return ret;
+}
+
+long sys_open(const char __user *path, int flags, uint32_t mode) { return do_open(AT_FDCWD, path, flags, mode); }
+long sys_openat(int dirfd, const char __user *path, int flags, uint32_t mode) { return do_open(dirfd, path, flags, mode); }
+long sys_creat(const char __user *path, uint32_t mode) { return do_open(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode); }
+
+long
+sys_openat2(int dirfd, const char __user *path, struct open_how __user *uhow, size_t size)
+{
+    struct open_how how;
+
+    if (size < sizeof(how))
+        return -EINVAL;
+    if (copy_from_user(&how, uhow, sizeof(how)) < 0)
+        return -EFAULT;
+    if (how.flags & ~(uint64_t)OPEN_VALID)
+        return -EINVAL;
+    if (how.resolve)
+        return -EINVAL;    // LINUX-DIFF: RESOLVE_* not supported yet
+    return do_open(dirfd, path, how.flags, how.mode);
+}
+
+// Look PATH up relative to DIRFD with FLAGS (AT_* as for fstatat).
+static long
+lookup_user(int dirfd, const char __user *upath, int atflags, struct vnode **out)
+{
+    char *path;
+    long ret;
+
+    if ((ret = get_path(upath, &path)) < 0)
+        return ret;
+    if (!path[0] && (atflags & AT_EMPTY_PATH)) {
+        struct file *f = dirfd == AT_FDCWD ? NULL : fd_get(dirfd);
+        if (dirfd == AT_FDCWD)
+            *out = vnode_get(current_proc()->cwd_vn);
+        else if (!f)
+            ret = -EBADF;
+        else if (!f->vn)
+            ret = -E_NO_VNODE;            // the console and pipes are handled by fstat
+        else
+            *out = vnode_get(f->vn);
+    } else {
+        ret = path_lookup_at(dirfd, path, atflags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW, out, NULL);
+    }
+    kfree(path);
+    return ret;
+}
+
+long
+sys_newfstatat(int dirfd, const char __user *upath, struct stat __user *ust, int flags)
+{
+    struct vnode *vn;
+    struct stat st;
+    long ret;
+
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
+        return -EINVAL;
+    ret = lookup_user(dirfd, upath, flags, &vn);
+    if (ret == -E_NO_VNODE)
+        return sys_fstat(dirfd, ust);
+    if (ret < 0)
+        return ret;
+    vnode_stat(vn, &st);
+    vnode_put(vn);
+    return copy_to_user(ust, &st, sizeof(st));
+}
+
+long sys_fstat(int fd, struct stat __user *st);
+
+// Internal: an AT_EMPTY_PATH lookup found a file with no node (the console, a pipe).
+#define E_NO_VNODE 4096
+
+// utimensat(2)'s special tv_nsec values (include/linux/stat.h in the kernel, not the UAPI).
+#define UTIME_NOW  ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+long sys_stat(const char __user *p, struct stat __user *st) { return sys_newfstatat(AT_FDCWD, p, st, 0); }
+long sys_lstat(const char __user *p, struct stat __user *st) { return sys_newfstatat(AT_FDCWD, p, st, AT_SYMLINK_NOFOLLOW); }
+
+static void
+fill_statx(const struct stat *st, struct statx *sx)
+{
+    memset(sx, 0, sizeof(*sx));
+    sx->stx_mask = STATX_BASIC_STATS;
+    sx->stx_blksize = st->st_blksize;
+    sx->stx_nlink = st->st_nlink;
+    sx->stx_uid = st->st_uid;
+    sx->stx_gid = st->st_gid;
+    sx->stx_mode = st->st_mode;
+    sx->stx_ino = st->st_ino;
+    sx->stx_size = st->st_size;
+    sx->stx_blocks = st->st_blocks;
+    sx->stx_atime = (struct statx_timestamp){ st->st_atime, st->st_atime_nsec, 0 };
+    sx->stx_mtime = (struct statx_timestamp){ st->st_mtime, st->st_mtime_nsec, 0 };
+    sx->stx_ctime = (struct statx_timestamp){ st->st_ctime, st->st_ctime_nsec, 0 };
+    sx->stx_rdev_major = st->st_rdev >> 8;
+    sx->stx_rdev_minor = st->st_rdev & 0xff;
+    sx->stx_dev_major = st->st_dev >> 8;
+    sx->stx_dev_minor = st->st_dev & 0xff;
+}
+
+long
+sys_statx(int dirfd, const char __user *upath, int flags, unsigned int mask, struct statx __user *ubuf)
+{
+    struct vnode *vn;
+    struct stat st;
+    struct statx sx;
+    long ret;
+
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
+        return -EINVAL;
+    if (mask & STATX__RESERVED)
+        return -EINVAL;
+    ret = lookup_user(dirfd, upath, flags, &vn);
+    if (ret == -E_NO_VNODE) {
+        struct file *f = fd_get(dirfd);
+        ret = f->ops->stat(f, &st);
+    } else if (ret == 0) {
+        vnode_stat(vn, &st);
+        vnode_put(vn);
+    }
+    if (ret < 0)
+        return ret;
+    fill_statx(&st, &sx);
+    return copy_to_user(ubuf, &sx, sizeof(sx));
+}
+
+long
+sys_faccessat2(int dirfd, const char __user *upath, int mode, int flags)
+{
+    struct vnode *vn;
+    long ret;
+
+    if (mode & ~7)
+        return -EINVAL;
+    if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    if ((ret = lookup_user(dirfd, upath, flags, &vn)) < 0)
+        return ret == -E_NO_VNODE ? 0 : ret;
+    ret = mode ? permission(vn, mode) : 0;
+    vnode_put(vn);
+    return ret;
+}
+
+long sys_faccessat(int dirfd, const char __user *p, int mode) { return sys_faccessat2(dirfd, p, mode, 0); }
+long sys_access(const char __user *p, int mode) { return sys_faccessat2(AT_FDCWD, p, mode, 0); }
+
+long
+sys_readlinkat(int dirfd, const char __user *upath, char __user *buf, int bufsiz)
+{
+    struct vnode *vn;
+    char *target;
+    long ret;
+
+    if (bufsiz <= 0)
+        return -EINVAL;
+    if ((ret = lookup_user(dirfd, upath, AT_SYMLINK_NOFOLLOW, &vn)) < 0)
+        return ret == -E_NO_VNODE ? -ENOENT : ret;
+    if (!vnode_is_link(vn)) {
+        vnode_put(vn);
+        return -EINVAL;
+    }
+    if (!(target = kmalloc(PATH_MAX_LINUX))) {
+        vnode_put(vn);
+        return -ENOMEM;
+    }
+    ret = vn->dyn_link ? vn->dyn_link(vn, target, PATH_MAX_LINUX) : (strlcpy(target, vn->link, PATH_MAX_LINUX), 0);
+    vnode_put(vn);
+    if (ret == 0) {
+        ret = MIN(strlen(target), (size_t)bufsiz);
+        if (copy_to_user(buf, target, ret) < 0)
+            ret = -EFAULT;
+    }
+    kfree(target);
+    return ret;
+}
+
+long sys_readlink(const char __user *p, char __user *buf, int n) { return sys_readlinkat(AT_FDCWD, p, buf, n); }
+
+long
+sys_getcwd(char __user *buf, size_t size)
+{
+    char *path = kmalloc(PATH_MAX_LINUX);
+    long n;
+
+    if (!path)
+        return -ENOMEM;
+    n = vnode_path(current_proc()->cwd_vn, path, PATH_MAX_LINUX);
+    if (n >= 0 && (size_t)n > size)
+        n = -ERANGE;
+    if (n >= 0 && copy_to_user(buf, path, n) < 0)
+        n = -EFAULT;
+    kfree(path);
+    return n;
+}
+
+static long
+set_cwd(struct vnode *vn)
+{
+    struct proc *p = current_proc();
+    long ret;
+
+    if (!vnode_is_dir(vn))
+        ret = -ENOTDIR;
+    else if ((ret = permission(vn, 1)) == 0) {
+        vnode_put(p->cwd_vn);
+        p->cwd_vn = vnode_get(vn);
+    }
+    vnode_put(vn);
+    return ret;
+}
+
+long
+sys_chdir(const char __user *upath)
+{
+    struct vnode *vn;
+    long ret = lookup_user(AT_FDCWD, upath, 0, &vn);
+
+    return ret < 0 ? ret : set_cwd(vn);
+}
+
+long
+sys_fchdir(int fd)
+{
+    struct file *f = fd_get(fd);
+
+    if (!f)
+        return -EBADF;
+    if (!f->vn)
+        return -ENOTDIR;
+    return set_cwd(vnode_get(f->vn));
+}
+
+// Resolve the parent of UPATH for a call that creates or removes its last name.
+static long
+parent_user(int dirfd, const char __user *upath, struct vnode **dir, char *last, bool *trailing)
+{
+    char *path;
+    long ret;
+
+    if ((ret = get_path(upath, &path)) < 0)
+        return ret;
+    ret = path_lookup_at(dirfd, path, LOOKUP_PARENT, dir, last);
+    kfree(path);
+    if (ret >= 0 && trailing)
+        *trailing = ret == 1;
+    return ret < 0 ? ret : 0;
+}
+
+static bool
+is_dot(const char *name)
+{
+    return !strcmp(name, ".") || !strcmp(name, "..");
+}
+
+long
+sys_mkdirat(int dirfd, const char __user *upath, uint32_t mode)
+{
+    char last[NAME_MAX_LINUX + 1];
+    struct vnode *dir, *vn;
+    long ret;
+
+    if ((ret = parent_user(dirfd, upath, &dir, last, NULL)) < 0)
+        return ret;
+    if (dir_lookup(dir, last, &vn) == 0) {
+        vnode_put(vn);
+        ret = -EEXIST;
+    } else if ((ret = permission(dir, 3)) == 0) {
+        vn = dir_mkdir(dir, last, mode & 07777 & ~current_proc()->umask);
+        if (vn) {
+            vn->uid = current_proc()->creds.fsuid;
+            vn->gid = current_proc()->creds.fsgid;
+        }
+        ret = vn ? 0 : -ENOMEM;
+    }
+    vnode_put(dir);
+    return ret;
+}
+
+long sys_mkdir(const char __user *p, uint32_t mode) { return sys_mkdirat(AT_FDCWD, p, mode); }
+
+static long
+remove_name(struct vnode *dir, const char *last, bool want_dir, bool trailing)
+{
+    struct vnode *vn;
+    long ret;
+
+    if (want_dir && !strcmp(last, "."))
+        return -EINVAL;
+    if (is_dot(last))
+        return want_dir ? -ENOTEMPTY : -EISDIR;
+    if ((ret = dir_lookup(dir, last, &vn)) < 0)
+        return ret;
+    if (want_dir && !vnode_is_dir(vn))
+        ret = -ENOTDIR;
+    else if (!want_dir && vnode_is_dir(vn))
+        ret = -EISDIR;
+    else if (!want_dir && trailing)
+        ret = -ENOTDIR;
+    else if (want_dir && (!dir_is_empty(vn) || vn->dyn_list))
+        ret = -ENOTEMPTY;
+    else if ((ret = permission(dir, 3)) == 0)
+        ret = dir_unlink(dir, last);
+    vnode_put(vn);
+    return ret;
+}
+
+long
+sys_unlinkat(int dirfd, const char __user *upath, int flags)
+{
+    char last[NAME_MAX_LINUX + 1];
+    struct vnode *dir;
+    bool trailing;
+    long ret;
+
+    if (flags & ~AT_REMOVEDIR)
+        return -EINVAL;
+    if ((ret = parent_user(dirfd, upath, &dir, last, &trailing)) < 0)
+        return ret;
+    ret = remove_name(dir, last, flags & AT_REMOVEDIR, trailing);
+    vnode_put(dir);
+    return ret;
+}
+
+long sys_unlink(const char __user *p) { return sys_unlinkat(AT_FDCWD, p, 0); }
+long sys_rmdir(const char __user *p) { return sys_unlinkat(AT_FDCWD, p, AT_REMOVEDIR); }
+
+long
+sys_symlinkat(const char __user *utarget, int dirfd, const char __user *upath)
+{
+    char last[NAME_MAX_LINUX + 1], *target;
+    struct vnode *dir, *vn;
+    long ret;
+
+    if ((ret = get_path(utarget, &target)) < 0)
+        return ret;
+    if (!target[0]) {
+        kfree(target);
+        return -ENOENT;
+    }
+    if ((ret = parent_user(dirfd, upath, &dir, last, NULL)) < 0) {
+        kfree(target);
+        return ret;
+    }
+    if (dir_lookup(dir, last, &vn) == 0) {
+        vnode_put(vn);
+        ret = -EEXIST;
+    } else if (!(vn = vnode_new(S_IFLNK | 0777))) {
+        ret = -ENOMEM;
+    } else {
+        vn->link = target, target = NULL;
+        vn->size = strlen(vn->link);
+        ret = dir_link(dir, last, vn);
+        vnode_put(vn);
+    }
+    kfree(target);
+    vnode_put(dir);
+    return ret;
+}
+
+long sys_symlink(const char __user *t, const char __user *p) { return sys_symlinkat(t, AT_FDCWD, p); }
+
+long
+sys_linkat(int olddirfd, const char __user *oldpath, int newdirfd, const char __user *newpath, int flags)
+{
+    char last[NAME_MAX_LINUX + 1];
+    struct vnode *vn, *dir, *existing;
+    long ret;
+
+    if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    if ((ret = lookup_user(olddirfd, oldpath, (flags & AT_SYMLINK_FOLLOW ? 0 : AT_SYMLINK_NOFOLLOW) |
+                                                   (flags & AT_EMPTY_PATH), &vn)) < 0)
+        return ret == -E_NO_VNODE ? -EXDEV : ret;
+    if ((ret = parent_user(newdirfd, newpath, &dir, last, NULL)) == 0) {
+        if (vnode_is_dir(vn))
+            ret = -EPERM;
+        else if (dir_lookup(dir, last, &existing) == 0) {
+            vnode_put(existing);
+            ret = -EEXIST;
+        } else {
+            ret = dir_link(dir, last, vn);
+        }
+        vnode_put(dir);
+    }
+    vnode_put(vn);
+    return ret;
+}
+
+long sys_link(const char __user *o, const char __user *n) { return sys_linkat(AT_FDCWD, o, AT_FDCWD, n, 0); }
+
+// Is A an ancestor of (or the same as) B?
+static bool
+is_ancestor(struct vnode *a, struct vnode *b)
+{
+    for (; b; b = b->parent)
+        if (a == b)
+            return true;
+    return false;
+}
+
+static long
+rename_checks(struct vnode *src, struct vnode *dst, struct vnode *newdir, unsigned int flags)
+{
+    if (dst && (flags & RENAME_NOREPLACE))
+        return -EEXIST;
+    if (!dst && (flags & RENAME_EXCHANGE))
+        return -ENOENT;
+    if (vnode_is_dir(src) && is_ancestor(src, newdir))
+        return -EINVAL;
+    if (dst && vnode_is_dir(src) && !vnode_is_dir(dst))
+        return -ENOTDIR;
+    if (dst && !vnode_is_dir(src) && vnode_is_dir(dst))
+        return -EISDIR;
+    if (dst && vnode_is_dir(dst) && !dir_is_empty(dst))
+        return -ENOTEMPTY;
+    return 0;
+}
+
+static long
+do_rename(struct vnode *odir, const char *olast, struct vnode *ndir, const char *nlast, unsigned int flags)
+{
+    struct vnode *src, *dst = NULL;
+    long ret;
+
+    if (is_dot(olast) || is_dot(nlast))
+        return -EBUSY;
+    if ((ret = dir_lookup(odir, olast, &src)) < 0)
+        return ret;
+    if (dir_lookup(ndir, nlast, &dst) < 0)
+        dst = NULL;
+    if (dst == src) {                      // same file: nothing to do
+        ret = 0;
+        goto out;
+    }
+    if ((ret = rename_checks(src, dst, ndir, flags)) < 0)
+        goto out;
+    if (flags & RENAME_EXCHANGE) {
+        dir_unlink(odir, olast);
+        dir_unlink(ndir, nlast);
+        dir_link(odir, olast, dst);
+        ret = dir_link(ndir, nlast, src);
+        goto out;
+    }
+    if (dst)
+        dir_unlink(ndir, nlast);
+    if ((ret = dir_link(ndir, nlast, src)) == 0)
+        dir_unlink(odir, olast);
+out:
+    vnode_put(src);
+    if (dst)
+        vnode_put(dst);
+    return ret;
+}
+
+long
+sys_renameat2(int olddirfd, const char __user *oldpath, int newdirfd, const char __user *newpath, unsigned int flags)
+{
+    char olast[NAME_MAX_LINUX + 1], nlast[NAME_MAX_LINUX + 1];
+    struct vnode *odir, *ndir;
+    long ret;
+
+    if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
+        return -EINVAL;
+    if ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)))
+        return -EINVAL;
+    if (flags & RENAME_WHITEOUT)
+        return -EINVAL;   // LINUX-DIFF: no overlay filesystems, no whiteouts
+    if ((ret = parent_user(olddirfd, oldpath, &odir, olast, NULL)) < 0)
+        return ret;
+    if ((ret = parent_user(newdirfd, newpath, &ndir, nlast, NULL)) == 0) {
+        ret = do_rename(odir, olast, ndir, nlast, flags);
+        vnode_put(ndir);
+    }
+    vnode_put(odir);
+    return ret;
+}
+
+long sys_renameat(int od, const char __user *o, int nd, const char __user *n) { return sys_renameat2(od, o, nd, n, 0); }
+long sys_rename(const char __user *o, const char __user *n) { return sys_renameat2(AT_FDCWD, o, AT_FDCWD, n, 0); }
+
+long
+sys_truncate(const char __user *upath, int64_t length)
+{
+    struct vnode *vn;
+    long ret;
+
+    if (length < 0)
+        return -EINVAL;
+    if ((ret = lookup_user(AT_FDCWD, upath, 0, &vn)) < 0)
+        return ret;
+    if (vnode_is_dir(vn))
+        ret = -EISDIR;
+    else if (!vnode_is_reg(vn))
+        ret = -EINVAL;
+    else if ((ret = permission(vn, 2)) == 0)
+        ret = vnode_truncate(vn, length);
+    vnode_put(vn);
+    return ret;
+}
+
+static long
+chmod_vnode(struct vnode *vn, uint32_t mode)
+{
+    struct creds *c = &current_proc()->creds;
+
+    if (c->fsuid != 0 && c->fsuid != vn->uid)
+        return -EPERM;
+    vn->mode = (vn->mode & S_IFMT) | (mode & 07777);
+    vn->ctime = vn->mtime, vnode_touch(vn, false);
+    return 0;
+}
+
+long
+sys_fchmodat(int dirfd, const char __user *upath, uint32_t mode)
+{
+    struct vnode *vn;
+    long ret = lookup_user(dirfd, upath, 0, &vn);
+
+    if (ret < 0)
+        return ret;
+    ret = chmod_vnode(vn, mode);
+    vnode_put(vn);
+    return ret;
+}
+
+long sys_chmod(const char __user *p, uint32_t mode) { return sys_fchmodat(AT_FDCWD, p, mode); }
+
+long
+sys_fchmod(int fd, uint32_t mode)
+{
+    struct file *f = fd_get(fd);
+
+    if (!f)
+        return -EBADF;
+    return f->vn ? chmod_vnode(f->vn, mode) : 0;
+}
+
+static long
+chown_vnode(struct vnode *vn, uint32_t uid, uint32_t gid)
+{
+    if (current_proc()->creds.fsuid != 0)
+        return -EPERM;
+    if (uid != (uint32_t)-1)
+        vn->uid = uid;
+    if (gid != (uint32_t)-1)
+        vn->gid = gid;
+    return 0;
+}
+
+long
+sys_fchownat(int dirfd, const char __user *upath, uint32_t uid, uint32_t gid, int flags)
+{
+    struct vnode *vn;
+    long ret;
+
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    if ((ret = lookup_user(dirfd, upath, flags, &vn)) < 0)
+        return ret == -E_NO_VNODE ? 0 : ret;
+    ret = chown_vnode(vn, uid, gid);
+    vnode_put(vn);
+    return ret;
+}
+
+long sys_chown(const char __user *p, uint32_t u, uint32_t g) { return sys_fchownat(AT_FDCWD, p, u, g, 0); }
+long sys_lchown(const char __user *p, uint32_t u, uint32_t g) { return sys_fchownat(AT_FDCWD, p, u, g, AT_SYMLINK_NOFOLLOW); }
+
+long
+sys_fchown(int fd, uint32_t uid, uint32_t gid)
+{
+    struct file *f = fd_get(fd);
+
+    if (!f)
+        return -EBADF;
+    return f->vn ? chown_vnode(f->vn, uid, gid) : 0;
+}
+
+static bool
+set_time(struct vtime *t, const struct __kernel_timespec *ts)
+{
+    uint64_t now = clock_realtime_ns();
+
+    if (ts->tv_nsec == UTIME_OMIT)
+        return true;
+    if (ts->tv_nsec == UTIME_NOW) {
+        *t = (struct vtime){ now / 1000000000, now % 1000000000 };
+        return true;
+    }
+    if (ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+        return false;
+    *t = (struct vtime){ ts->tv_sec, ts->tv_nsec };
+    return true;
+}
+
+long
+sys_utimensat(int dirfd, const char __user *upath, const struct __kernel_timespec __user *utimes, int flags)
+{
+    struct __kernel_timespec ts[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
+    struct vnode *vn;
+    long ret;
+
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    if (utimes && copy_from_user(ts, utimes, sizeof(ts)) < 0)
+        return -EFAULT;
+    if (!upath) {                         // futimens: the fd itself
+        struct file *f = fd_get(dirfd);
+        if (!f)
+            return -EBADF;
+        if (!f->vn)
+            return 0;
+        vn = vnode_get(f->vn);
+    } else if ((ret = lookup_user(dirfd, upath, flags, &vn)) < 0) {
+        return ret == -E_NO_VNODE ? 0 : ret;
+    }
+    ret = set_time(&vn->atime, &ts[0]) && set_time(&vn->mtime, &ts[1]) ? 0 : -EINVAL;
+    vnode_put(vn);
+    return ret;
+}
+
+static void
+fill_statfs(struct statfs *sf)
+{
+    memset(sf, 0, sizeof(*sf));
+    sf->f_type = TMPFS_MAGIC;
+    sf->f_bsize = 4096;
+    sf->f_blocks = 262144;
+    sf->f_bfree = sf->f_bavail = 131072;
+    sf->f_files = 1 << 20;
+    sf->f_ffree = 1 << 19;
+    sf->f_namelen = NAME_MAX_LINUX;
+    sf->f_frsize = 4096;
+}
+
+long
+sys_statfs(const char __user *upath, struct statfs __user *buf)
+{
+    struct vnode *vn;
+    struct statfs sf;
+    long ret = lookup_user(AT_FDCWD, upath, 0, &vn);
+
+    if (ret < 0)
+        return ret;
+    vnode_put(vn);
+    fill_statfs(&sf);
+    return copy_to_user(buf, &sf, sizeof(sf));
+}
+
+long
+sys_fstatfs(int fd, struct statfs __user *buf)
+{
+    struct statfs sf;
+
+    if (!fd_get(fd))
+        return -EBADF;
+    fill_statfs(&sf);
+    return copy_to_user(buf, &sf, sizeof(sf));
+}
+
+struct linux_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    uint16_t d_reclen;
+    uint8_t d_type;
+    char d_name[];
+};
+
+// getdents64(2): the file offset counts entries; EINVAL when even one does not fit.
+long
+sys_getdents64(int fd, void __user *dirp, unsigned int count)
+{
+    struct file *f = fd_get(fd);
+    char name[NAME_MAX_LINUX + 1], rec[sizeof(struct linux_dirent64) + NAME_MAX_LINUX + 8];
+    struct linux_dirent64 *d = (struct linux_dirent64 *)rec;
+    unsigned int used = 0;
+
+    if (!f)
+        return -EBADF;
+    if (!f->vn || !vnode_is_dir(f->vn))
+        return -ENOTDIR;
+    for (;;) {
+        uint64_t ino;
+        uint32_t type;
+        if (dir_entry(f->vn, f->pos, name, sizeof(name), &ino, &type) < 0)
+            break;
+        d->d_reclen = ALIGN_UP(sizeof(*d) + strlen(name) + 1, 8);
+        if (used + d->d_reclen > count)
+            return used ? (long)used : -EINVAL;
+        d->d_ino = ino;
+        d->d_off = f->pos + 1;
+        d->d_type = type;
+        memset(d->d_name, 0, d->d_reclen - sizeof(*d));
+        strlcpy(d->d_name, name, NAME_MAX_LINUX + 1);
+        if (copy_to_user((char __user *)dirp + used, d, d->d_reclen) < 0)
+            return -EFAULT;
+        used += d->d_reclen;
+        f->pos++;
+    }
+    vnode_touch(f->vn, false);
+    return used;
+}
+
+long
+sys_umask(int mask)
+{
+    struct proc *p = current_proc();
+    int old = p->umask;
+
+    p->umask = mask & 0777;
+    return old;
+}
+
+long
+sys_memfd_create(const char __user *uname, unsigned int flags)
+{
+    char name[250];
+    struct vnode *vn;
+    struct file *f;
+    long ret;
+
+    if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB))
+        return -EINVAL;
+    if ((ret = strncpy_from_user(name, uname, sizeof(name))) < 0)
+        return ret == -ENAMETOOLONG ? -EINVAL : ret;
+    if (!(vn = create_file(NULL, NULL, 0777)))
+        return -ENOMEM;
+    ret = vfs_open_vnode(vn, O_RDWR, &f);
+    vnode_put(vn);
+    if (ret < 0)
+        return ret;
+    f->path = kmalloc(sizeof(name) + 16);
+    if (f->path)
+        strlcpy(f->path, "/memfd:", 8), strlcpy(f->path + 7, name, sizeof(name));
+    if ((ret = fd_install(-1, f, flags & MFD_CLOEXEC)) < 0)
+        file_put(f);
+    return ret;
+}
