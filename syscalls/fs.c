@@ -3,6 +3,7 @@
 #include "types.h"
 #include "fs/file.h"
 #include "fs/vfs.h"
+#include "fs/pipe.h"
 #include "mm/uaccess.h"
 #include "mm/heap.h"
 #include "sched/proc.h"
@@ -559,4 +560,36 @@ sys_copy_file_range(int fd_in, int64_t __user *off_in, int fd_out, int64_t __use
     if (ret >= 0 && ((off_in && copy_to_user(off_in, &in_pos, 8) < 0) || (off_out && copy_to_user(off_out, &out_pos, 8) < 0)))
         return -EFAULT;
     return ret;
+}
+
+long
+sys_pipe2(int __user *fds, int flags)
+{
+    struct file *rd, *wr;
+    int fd[2];
+    long ret;
+
+    if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+        return -EINVAL;
+    if ((ret = pipe_create(flags, &rd, &wr)) < 0)
+        return ret;
+    if ((fd[0] = fd_install(-1, rd, flags & O_CLOEXEC)) < 0) {
+        file_put(rd), file_put(wr);
+        return fd[0];
+    }
+    if ((fd[1] = fd_install(-1, wr, flags & O_CLOEXEC)) < 0) {
+        fd_close(fd[0]), file_put(wr);
+        return fd[1];
+    }
+    if (copy_to_user(fds, fd, sizeof(fd)) < 0) {
+        fd_close(fd[0]), fd_close(fd[1]);
+        return -EFAULT;
+    }
+    return 0;
+}
+
+long
+sys_pipe(int __user *fds)
+{
+    return sys_pipe2(fds, 0);
 }

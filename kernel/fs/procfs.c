@@ -4,6 +4,7 @@
 #include "fs/vfs.h"
 #include "fs/file.h"
 #include "fs/console.h"
+#include "fs/pipe.h"
 #include "sched/proc.h"
 #include "mm/vm.h"
 #include "mm/pmm.h"
@@ -200,7 +201,7 @@ link_fd(struct vnode *vn, char *buf, size_t len)
 
     if (!f)
         return -ENOENT;
-    if (console_describe(f, buf, len))
+    if (console_describe(f, buf, len) || pipe_describe(f, buf, len))
         return 0;
     if (f->path)
         return strlcpy(buf, f->path, len) < len ? 0 : -ENAMETOOLONG;
