@@ -80,3 +80,12 @@ clock_realtime_ns(void)
 {
     return realtime_at_boot_ns + clock_monotonic_ns();
 }
+
+// Wall time without forcing calibration: before the TSC is calibrated (only
+// boot work has run) it is the host's time at boot, which is what the files
+// made at boot should carry anyway.
+uint64_t
+clock_realtime_coarse_ns(void)
+{
+    return tsc_hz ? clock_realtime_ns() : realtime_at_boot_ns;
+}

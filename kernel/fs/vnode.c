@@ -22,7 +22,7 @@ bool vnode_is_link(const struct vnode *vn) { return S_ISLNK(vn->mode); }
 static struct vtime
 now(void)
 {
-    uint64_t ns = clock_realtime_ns();
+    uint64_t ns = clock_realtime_coarse_ns();
     return (struct vtime){ ns / 1000000000, ns % 1000000000 };
 }
 
