@@ -93,6 +93,9 @@ CASES = (
     Case("kill_self", args=("15", "kill"), label="SIGTERM-kill"),
     Case("kill_self", args=("9", "raise"), label="SIGKILL-raise"),
     Case("kill_self", args=("10", "tgkill"), label="SIGUSR1-tgkill"),
+    Case("signals", args=("record",), label="record"),
+    Case("signals", args=("ignore",), label="ignore"),
+    Case("signals", args=("block",), label="block"),
 )
 
 
@@ -181,9 +184,9 @@ def describe_difference(stream: str, want: bytes, got: bytes) -> str:
     offset = next((i for i, (a, b) in enumerate(zip(want, got)) if a != b), min(len(want), len(got)))
     start = max(0, offset - 40)
     return (
-        f"{stream} differs at byte {offset} (native {len(want)} bytes, pkgload {len(got)} bytes)\n"
-        f"  native  [{start}:]: {want[start:start + 160]!r}\n"
-        f"  pkgload [{start}:]: {got[start:start + 160]!r}"
+        f"{stream} differs at byte {offset} (expected {len(want)} bytes, got {len(got)} bytes)\n"
+        f"  expected [{start}:]: {want[start:start + 160]!r}\n"
+        f"  got      [{start}:]: {got[start:start + 160]!r}"
     )
 
 
@@ -191,7 +194,7 @@ def compare(want: Outcome, got: Outcome) -> list[str]:
     """Return one message per way in which `got` differs from `want`."""
     problems = []
     if want.status != got.status:
-        problems.append(f"exit status: want {want.status}, pkgload gave {got.status}")
+        problems.append(f"exit status: expected {want.status}, got {got.status}")
     if want.stdout != got.stdout:
         problems.append(describe_difference("stdout", want.stdout, got.stdout))
     if want.stderr != got.stderr:
