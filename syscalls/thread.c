@@ -1,0 +1,69 @@
+// Thread syscalls. Until the kernel runs more than one thread, futex has no
+// one to wake and no one to wait for: WAKE wakes nobody, WAIT on a changed
+// value is EAGAIN as on Linux, and a WAIT that could only end by another
+// thread's hand times out (with a timeout) or is logged and fails EINTR.
+#include "types.h"
+#include "mm/uaccess.h"
+#include "drivers/clock.h"
+#include "arch/x86_64/cpu.h"
+#include "sched/proc.h"
+#include "log.h"
+#include <asm-generic/errno.h>
+#include <linux/futex.h>
+#include <linux/time_types.h>
+
+#define NSEC_PER_SEC 1000000000ull
+
+static long
+futex_wait(uint32_t __user *uaddr, uint32_t val, const struct __kernel_timespec __user *utimeout, bool abs)
+{
+    uint32_t cur;
+    struct __kernel_timespec ts;
+    uint64_t deadline;
+
+    if ((uint64_t)uaddr & 3)
+        return -EINVAL;
+    if (copy_from_user(&cur, uaddr, sizeof(cur)) < 0)
+        return -EFAULT;
+    if (cur != val)
+        return -EAGAIN;
+    if (!utimeout) {
+        klog("futex: wait at %p with no other thread to wake it; EINTR", (void *)uaddr);
+        return -EINTR;
+    }
+    if (copy_from_user(&ts, utimeout, sizeof(ts)) < 0)
+        return -EFAULT;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long long)NSEC_PER_SEC)
+        return -EINVAL;
+    deadline = ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+    if (!abs)
+        deadline += clock_monotonic_ns();
+    while (clock_monotonic_ns() < deadline)
+        cpu_relax();
+    return -ETIMEDOUT;
+}
+
+long
+sys_futex(uint32_t __user *uaddr, int op, uint32_t val, const struct __kernel_timespec __user *timeout,
+          uint32_t __user *uaddr2, uint32_t val3)
+{
+    int cmd = op & FUTEX_CMD_MASK;
+
+    if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
+        return -ENOSYS;
+    switch (cmd) {
+    case FUTEX_WAIT:
+        return futex_wait(uaddr, val, timeout, false);
+    case FUTEX_WAIT_BITSET:
+        return val3 ? futex_wait(uaddr, val, timeout, true) : -EINVAL;
+    case FUTEX_WAKE:
+    case FUTEX_WAKE_BITSET:
+        return (uint64_t)uaddr & 3 ? -EINVAL : 0;
+    case FUTEX_REQUEUE:
+    case FUTEX_CMP_REQUEUE:
+    case FUTEX_WAKE_OP:
+        return 0;
+    default:
+        return -ENOSYS;
+    }
+}
