@@ -7,6 +7,7 @@
 #include <asm-generic/errno.h>
 #include <asm/prctl.h>
 #include <linux/rseq.h>
+#include <linux/prctl.h>
 
 long
 sys_exit_group(int status)
@@ -160,4 +161,54 @@ sys_getcpu(unsigned __user *cpu, unsigned __user *node, void __user *unused)
         (node && copy_to_user(node, &zero, sizeof(zero)) < 0))
         return -EFAULT;
     return 0;
+}
+
+// prctl(2): the options programs use at start-up. The thread name is kept
+// (PR_GET_NAME reads it back); the rest is recorded or reports Linux's defaults.
+long
+sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)
+{
+    static char name[16] = "";
+    static int dumpable = 1, pdeathsig, no_new_privs, child_subreaper;
+
+    switch (option) {
+    case PR_SET_NAME:
+        return strncpy_from_user(name, (const char __user *)arg2, sizeof(name)) == -EFAULT ? -EFAULT : (name[15] = 0, 0);
+    case PR_GET_NAME:
+        return copy_to_user((void __user *)arg2, name, sizeof(name));
+    case PR_SET_PDEATHSIG:
+        if (arg2 > NSIG_LINUX)
+            return -EINVAL;
+        pdeathsig = arg2;
+        return 0;
+    case PR_GET_PDEATHSIG:
+        return copy_to_user((void __user *)arg2, &pdeathsig, sizeof(int));
+    case PR_SET_DUMPABLE:
+        if (arg2 > 1)
+            return -EINVAL;
+        dumpable = arg2;
+        return 0;
+    case PR_GET_DUMPABLE:
+        return dumpable;
+    case PR_SET_NO_NEW_PRIVS:
+        if (arg2 != 1 || arg3 || arg4 || arg5)
+            return -EINVAL;
+        no_new_privs = 1;
+        return 0;
+    case PR_GET_NO_NEW_PRIVS:
+        return no_new_privs;
+    case PR_SET_CHILD_SUBREAPER:
+        child_subreaper = !!arg2;
+        return 0;
+    case PR_GET_CHILD_SUBREAPER:
+        return copy_to_user((void __user *)arg2, &child_subreaper, sizeof(int));
+    case PR_CAPBSET_READ:
+        return arg2 <= 40 ? 1 : -EINVAL;   // root holds every capability
+    case PR_GET_SECCOMP:
+        return 0;
+    case PR_SET_VMA:
+        return 0;                          // naming anonymous memory: accepted, not shown
+    default:
+        return -EINVAL;
+    }
 }
