@@ -65,7 +65,10 @@ def _compile(flavour: Flavour, source: Path) -> str | None:
         return None
     tmp = binary.with_name(f".{binary.name}.tmp")
     cmd = [*flavour.flags, "-o", str(tmp), str(source)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+    except FileNotFoundError:
+        return f"{cmd[0]}: not installed (tools/setup installs it)"
     if proc.returncode != 0:
         return f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}"
     os.replace(tmp, binary)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from cprograms import FLAVOUR_NAMES, get_binary_path
+from cprograms import FLAVOUR_NAMES, get_binary_path, iter_program_sources
 
 # What a guest sees unless -e adds to it (docs/host.md): PATH, HOME, then each
 # -e in order, a repeated key replacing the earlier value in place, exactly
@@ -200,6 +200,14 @@ def compare(want: Outcome, got: Outcome) -> list[str]:
     if want.stderr != got.stderr:
         problems.append(describe_difference("stderr", want.stderr, got.stderr))
     return problems
+
+
+def test_every_program_has_a_case() -> None:
+    """A program in tests/programs/ without a case here would never be compared."""
+    sources = {path.stem for path in iter_program_sources()}
+    covered = {case.program for case in CASES}
+    assert sources - covered == set(), f"programs with no case in CASES: {sorted(sources - covered)}"
+    assert covered - sources == set(), f"cases for missing programs: {sorted(covered - sources)}"
 
 
 @pytest.mark.parametrize("flavour", FLAVOUR_NAMES)
