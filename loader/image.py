@@ -36,6 +36,11 @@ DEFAULT_ENV = {
     "HOME": "/",
 }
 DEFAULT_HOSTNAME = "pkgload"
+# Off until the kernel keeps a byte that reaches COM1 before it sets the UART
+# up (today that byte is lost, and with it the end-of-file escape of an empty
+# stdin): without the relay the program's stdin is at end of file, as with
+# </dev/null. See docs/host.md, "Standard input".
+RELAY_STDIN = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class Manifest:
     seed: str
     time_ns: int
     hostname: str = DEFAULT_HOSTNAME
+    stdin_relay: bool = False  # the host forwards its stdin on COM1
 
 
 def build_image(program: str | os.PathLike[str], cache: Path | None = None) -> Image:
@@ -197,7 +203,11 @@ def make_env(pairs: Iterable[str], host_env: Mapping[str, str] | None = None) ->
 
 
 def make_manifest(guest_path: str, argv: list[str], env: list[str]) -> Manifest:
-    """Return the manifest for one run, with this host's cwd, ttys, a fresh seed and the time."""
+    """Return the manifest for one run, with this host's cwd, ttys, a fresh seed and the time.
+
+    With RELAY_STDIN, stdin is relayed whenever our fd 0 is open (for
+    /dev/null too: the relay then sends end-of-file at once).
+    """
     return Manifest(
         path=guest_path,
         argv=list(argv),
@@ -206,7 +216,17 @@ def make_manifest(guest_path: str, argv: list[str], env: list[str]) -> Manifest:
         tty="".join("1" if os.isatty(fd) else "0" for fd in (0, 1, 2)),
         seed=os.urandom(32).hex(),
         time_ns=time.time_ns(),
+        stdin_relay=RELAY_STDIN and _is_open(0),
     )
+
+
+def _is_open(fd: int) -> bool:
+    """Return True when fd is an open file descriptor."""
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 def encode_manifest(m: Manifest) -> bytes:
@@ -219,6 +239,8 @@ def encode_manifest(m: Manifest) -> bytes:
     pairs += [("env", e) for e in m.env]
     pairs += [("cwd", m.cwd), ("tty", m.tty), ("seed", m.seed)]
     pairs += [("time", str(m.time_ns)), ("hostname", m.hostname)]
+    if m.stdin_relay:
+        pairs.append(("stdin", "relay"))
     out = bytearray()
     for key, value in pairs:
         raw = os.fsencode(value)

@@ -157,9 +157,10 @@ def parse_memory(text: str) -> int:
 
 @dataclass(frozen=True)
 class VmFds:
-    """The host file descriptors QEMU opens through /dev/fd/N."""
+    """The host file descriptors QEMU gets: its stdin and stdout, and some opened by /dev/fd/N."""
 
-    out: int  # the host's stdout: the program's fd 1 (COM1)
+    out: int  # QEMU's stdout (COM1 output, the program's fd 1): our stdout, reopened
+    stdin: int  # QEMU's stdin (COM1 input, the program's fd 0): the relay pipe or /dev/null
     err: int  # the host's stderr: the program's fd 2 (COM2)
     klog: int  # the write end of the kernel log pipe (debugcon)
     manifest: int  # a memfd holding the manifest (fw_cfg)
@@ -168,7 +169,7 @@ class VmFds:
 def qemu_command(
     qemu: str, kernel: Path, initrd: Path, memory_mib: int, accel: Accel, fds: VmFds
 ) -> list[str]:
-    """Return the QEMU argv of docs/boot-protocol.md."""
+    """Return the QEMU argv of docs/boot-protocol.md (COM1 is QEMU's stdin and stdout)."""
     return [
         qemu,
         "-M", "microvm,x-option-roms=off,rtc=off,isa-serial=on",
@@ -178,7 +179,7 @@ def qemu_command(
         "-kernel", str(kernel),
         "-initrd", str(initrd),
         "-fw_cfg", f"name=opt/pkgload/manifest,file=/dev/fd/{fds.manifest}",
-        "-chardev", f"file,id=out,path=/dev/fd/{fds.out},append=on",
+        "-chardev", "stdio,id=out,signal=off",
         "-serial", "chardev:out",
         "-chardev", f"file,id=err,path=/dev/fd/{fds.err},append=on",
         "-device", "isa-serial,chardev=err,iobase=0x2f8,irq=3,index=1",
@@ -233,6 +234,39 @@ class _LogReader(threading.Thread):
         return b"".join(self._chunks)
 
 
+STDIN_ESCAPE = b"\xff"
+STDIN_EOF = b"\xff\x01"  # docs/boot-protocol.md, "Standard input"
+
+
+def escape_stdin(data: bytes) -> bytes:
+    """Escape host stdin bytes for COM1: 0xff becomes ff 00, all else is itself."""
+    return data.replace(STDIN_ESCAPE, b"\xff\x00")
+
+
+class _StdinRelay(threading.Thread):
+    """Copy our stdin, escaped, into the COM1 input pipe; end it with ff 01."""
+
+    def __init__(self, write_fd: int) -> None:
+        super().__init__(name="pkgload-stdin", daemon=True)
+        self._fd = write_fd
+
+    def run(self) -> None:
+        try:
+            while data := os.read(0, 65536):
+                _write_all(self._fd, escape_stdin(data))
+            _write_all(self._fd, STDIN_EOF)
+        except OSError:  # QEMU is gone (EPIPE), or stdin failed: nothing more to send
+            pass
+        finally:
+            os.close(self._fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of data to fd."""
+    while data:
+        data = data[os.write(fd, data):]
+
+
 def run(
     image: Image,
     manifest: Manifest,
@@ -278,15 +312,16 @@ def _run_qemu(
     reader.start()
     with ExitStack() as ours:  # our copies close once QEMU has its own
         ours.callback(os.close, klog_w)
-        fds = VmFds(_dup_output(1, ours), _dup_output(2, ours), klog_w, _manifest_fd(manifest, ours))
+        stdin = _stdin_relay(ours) if manifest.stdin_relay else _open_devnull(ours)
+        fds = VmFds(_reopen_stdout(ours), stdin, _dup_stderr(ours), klog_w, _manifest_fd(manifest, ours))
         cmd = qemu_command(qemu, kernel, image.path, memory_mib, accel, fds)
         try:
             proc = subprocess.Popen(
                 cmd,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
+                stdin=fds.stdin,
+                stdout=fds.out,
                 stderr=subprocess.PIPE,
-                pass_fds=(fds.out, fds.err, fds.klog, fds.manifest),
+                pass_fds=(fds.err, fds.klog, fds.manifest),
             )
         except OSError as e:
             raise VmError(f"{qemu}: cannot start it ({e.strerror or e})") from e
@@ -302,14 +337,51 @@ def _run_qemu(
     return proc.returncode, reader.get_bytes(), qemu_err
 
 
-def _dup_output(fd: int, stack: ExitStack) -> int:
-    """Return a copy of our fd 1 or 2 for QEMU, closed with stack."""
+def _reopen_stdout(stack: ExitStack) -> int:
+    """Return our stdout opened anew with O_APPEND for QEMU's stdout, closed with stack.
+
+    A description of its own keeps QEMU's O_NONBLOCK off the one we share
+    with our parent; a socket cannot be reopened, so it is shared as is.
+    """
     try:
-        copy = os.dup(fd)
+        fd = os.open("/dev/fd/1", os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+    except OSError:
+        fd = _dup(1)
+    stack.callback(os.close, fd)
+    return fd
+
+
+def _dup_stderr(stack: ExitStack) -> int:
+    """Return a copy of our stderr for QEMU's COM2 chardev to reopen, closed with stack."""
+    fd = _dup(2)
+    stack.callback(os.close, fd)
+    return fd
+
+
+def _dup(fd: int) -> int:
+    """Return a copy of fd; raise VmError if it is closed."""
+    try:
+        return os.dup(fd)
     except OSError as e:
         raise VmError(f"fd {fd} is closed: the program's output has nowhere to go") from e
-    stack.callback(os.close, copy)
-    return copy
+
+
+def _open_devnull(stack: ExitStack) -> int:
+    """Return /dev/null open for reading, closed with stack."""
+    fd = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    stack.callback(os.close, fd)
+    return fd
+
+
+def _stdin_relay(stack: ExitStack) -> int:
+    """Start relaying our stdin into a pipe; return its read end for QEMU, closed with stack.
+
+    Without a reader (QEMU failed to start) the relay ends on EPIPE.
+    """
+    read_fd, write_fd = os.pipe()
+    stack.callback(os.close, read_fd)
+    _StdinRelay(write_fd).start()
+    return read_fd
 
 
 def _manifest_fd(manifest: Manifest, stack: ExitStack) -> int:

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from loader.errors import ImageError
-from loader.image import DEFAULT_ENV, Manifest, encode_manifest, make_env, make_manifest
+from loader.image import DEFAULT_ENV, RELAY_STDIN, Manifest, encode_manifest, make_env, make_manifest
+from loader.vm import escape_stdin
 
 DEFAULT_PAIRS = [f"{k}={v}" for k, v in DEFAULT_ENV.items()]
 
@@ -51,6 +52,19 @@ def test_non_utf8_arguments_pass_through() -> None:
     arg = os.fsdecode(b"caf\xe9")
     raw = encode_manifest(make_manifest("/p", ["p", arg], []))
     assert b"\0arg\0caf\xe9\0" in raw
+
+
+def test_stdin_relay_key() -> None:
+    m = Manifest(path="/p", argv=[], env=[], cwd="/", tty="000", seed="", time_ns=0,
+                 stdin_relay=True)
+    assert decode(encode_manifest(m))[-1] == ("stdin", "relay")
+    relayed = ("stdin", "relay") in decode(encode_manifest(make_manifest("/p", [], [])))
+    assert relayed == RELAY_STDIN
+
+
+def test_stdin_escape() -> None:
+    assert escape_stdin(b"a\xffb\xff") == b"a\xff\x00b\xff\x00"
+    assert escape_stdin(b"") == b""
 
 
 def test_nul_in_value_is_refused() -> None:
