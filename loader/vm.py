@@ -317,7 +317,7 @@ def _run_qemu(
         cmd = qemu_command(qemu, kernel, image.path, memory_mib, accel, fds)
         try:
             proc = subprocess.Popen(
-                cmd,
+                _die_with_us(cmd),
                 stdin=fds.stdin,
                 stdout=fds.out,
                 stderr=subprocess.PIPE,
@@ -335,6 +335,18 @@ def _run_qemu(
         _seek_outputs_to_end()
     reader.join()
     return proc.returncode, reader.get_bytes(), qemu_err
+
+
+def _die_with_us(cmd: list[str]) -> list[str]:
+    """Return cmd run so that it gets SIGKILL when we die (prctl PR_SET_PDEATHSIG).
+
+    A pkgload killed by SIGKILL (a test's timeout, a supervisor) must not
+    leave a VM spinning. util-linux's setpriv sets it and execs cmd, which
+    costs an exec where ctypes would cost its import; without setpriv, cmd
+    runs as is.
+    """
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", *cmd] if setpriv else cmd
 
 
 def _reopen_stdout(stack: ExitStack) -> int:

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -155,4 +156,22 @@ def test_ctrl_c_kills_qemu_and_exits_130(build_stub: Callable[[StubKernel], Path
     assert _processes_mentioning(str(kernel))
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 130
+    assert _processes_mentioning(str(kernel)) == []
+
+
+def test_qemu_dies_with_pkgload(build_stub: Callable[[StubKernel], Path], elf_dir: Path,
+                                tmp_path: Path) -> None:
+    kernel = build_stub(StubKernel(log=b"running\n", hang=True))
+    env = {**os.environ, "PKGLOAD_KERNEL": str(kernel), "PKGLOAD_ACCEL": "tcg",
+           "XDG_CACHE_HOME": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "loader", "run", "--verbose", str(elf_dir / "static")],
+                            stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    assert proc.stderr is not None
+    assert proc.stderr.readline() == b"running\n"
+    proc.kill()
+    proc.wait(timeout=30)
+    for _ in range(100):
+        if not _processes_mentioning(str(kernel)):
+            break
+        time.sleep(0.1)
     assert _processes_mentioning(str(kernel)) == []
