@@ -16,9 +16,8 @@ from typing import IO, Any
 
 import click
 
-from loader import __version__
+from loader import __version__, image, vm
 from loader.errors import ElfFormatError, PkgloadError, VmError
-from loader.vm import ACCELS, DEFAULT_MEMORY_MIB, EXIT_VM_FAILED, parse_memory
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -33,7 +32,7 @@ class BadProgram(click.ClickException):
 class VmFailed(click.ClickException):
     """pkgload or the VM failed, not the program: `pkgload: ...`, status 125."""
 
-    exit_code = EXIT_VM_FAILED
+    exit_code = vm.EXIT_VM_FAILED
 
     def __init__(self, message: str, details: str = "") -> None:
         super().__init__(message)
@@ -74,7 +73,7 @@ class MemoryParam(click.ParamType):
         if isinstance(value, int):
             return value
         try:
-            return parse_memory(str(value))
+            return vm.parse_memory(str(value))
         except ValueError as e:
             self.fail(str(e), param, ctx)
 
@@ -115,9 +114,9 @@ def main(debug: bool) -> None:
 @main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.option("-e", "--env", "env", multiple=True, metavar="KEY[=VALUE]", callback=_check_env,
               help="Set a variable for the program; KEY alone passes the host's value. Repeatable.")
-@click.option("-m", "--memory", type=MemoryParam(), default=str(DEFAULT_MEMORY_MIB), show_default=True,
+@click.option("-m", "--memory", type=MemoryParam(), default=str(vm.DEFAULT_MEMORY_MIB), show_default=True,
               help="Guest memory, e.g. 256, 256M or 1G (MiB unless a unit is given).")
-@click.option("--accel", type=click.Choice(ACCELS), default="auto", show_default=True,
+@click.option("--accel", type=click.Choice(vm.ACCELS), default="auto", show_default=True,
               help="Accelerator; auto picks KVM only on hardware KVM ($PKGLOAD_ACCEL overrides auto).")
 @click.option("--verbose", is_flag=True, help="Copy the kernel log to stderr.")
 @click.argument("program")
@@ -125,8 +124,6 @@ def main(debug: bool) -> None:
 def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, accel: str,
         verbose: bool) -> None:
     """Run PROGRAM with ARGS in a VM; exit with its exit status."""
-    from loader import image, vm
-
     try:
         with run_errors():
             img = image.build_image(program)
