@@ -15,7 +15,6 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import Any, BinaryIO
 
 INDEX_VERSION = 2  # bump when what the index stores changes meaning
@@ -52,26 +51,14 @@ def stat_key(st: os.stat_result) -> list[int]:
 class FileIndex:
     """Facts about host files, memoised by (path, size, mtime, ctime, inode, device).
 
-    Use it with `with`: changes are saved atomically on a clean exit. A
-    damaged or old-version index is treated as empty.
+    Read when made; save() writes changes atomically. A damaged or
+    old-version index is treated as empty.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._files: dict[str, dict[str, Any]] = self._load()
         self._dirty = False
-
-    def __enter__(self) -> FileIndex:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.save()
 
     def _load(self) -> dict[str, dict[str, Any]]:
         """Read the index file; return {} when it is missing, damaged or old."""

@@ -83,17 +83,24 @@ def build_image(program: str | os.PathLike[str], cache: Path | None = None) -> I
     """Check program and return its root filesystem image, building it if not cached.
 
     Raises ElfFormatError when program is not a runnable x86-64 ELF,
-    UnsupportedProgram when it is dynamically linked, and ImageError or
-    OSError when the image cannot be written.
+    UnsupportedProgram when it is dynamically linked, and ImageError when
+    the cache cannot be written.
     """
     cache = cache or cache_dir()
-    with FileIndex(cache / "index.json") as index:
-        entry, info = _program_entry(program, index)
+    index = FileIndex(cache / "index.json")
+    entry, info = _program_entry(program, index)
     key = image_key([entry])
     path = cache / "images" / f"{key}.cpio"
     built = not path.exists()
-    if built:
-        _write_image(path, [entry])
+    try:
+        index.save()
+        if built:
+            _write_image(path, [entry])
+    except OSError as e:
+        raise ImageError(
+            f"{e.filename or cache}: cannot write the image cache ({e.strerror or e}), "
+            "set XDG_CACHE_HOME to a writable folder"
+        ) from e
     return Image(path=path, key=key, program=info, guest_path=entry.guest_path, built=built)
 
 

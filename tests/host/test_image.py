@@ -8,6 +8,7 @@ import os
 import shutil
 import stat
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,14 @@ def test_cpio_writer_pads_names_and_data() -> None:
 
 def test_parent_dirs_in_order_once() -> None:
     assert iter_parent_dirs(["/a/b/c", "/a/b/d", "/a/e/f", "/g"]) == ["/a", "/a/b", "/a/e"]
+
+
+def test_unwritable_cache_is_one_line_125(
+    static_elf: Path, tmp_path: Path, run_pkgload: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    proc = run_pkgload("run", str(static_elf), env={"XDG_CACHE_HOME": str(blocker)})
+    assert proc.returncode == 125
+    assert proc.stderr.startswith("pkgload: ") and "cannot write the image cache" in proc.stderr
+    assert proc.stderr.count("\n") == 1
