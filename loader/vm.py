@@ -31,8 +31,6 @@ ACCELS = ("auto", "kvm", "tcg")
 DEFAULT_MEMORY_MIB = 256
 MIN_MEMORY_MIB = 16
 EXIT_VM_FAILED = 125  # pkgload's own status: the VM failed, not the program
-QEMU_EXIT_ENDED = 33  # the kernel wrote 0x10 to isa-debug-exit
-QEMU_EXIT_PANIC = 35  # the kernel wrote 0x11
 PANIC_TAIL_LINES = 40  # shown when the log has no "panic:" line to start from
 
 _EXIT_RE = re.compile(rb"^pkgload-exit (?:status=(\d+)|signal=(\d+)|(panic))\s*$", re.M)
