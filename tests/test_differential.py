@@ -41,6 +41,7 @@ class Case:
     args: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
     label: str = ""
+    stdin: bytes | None = None  # None: stdin is /dev/null
 
     @property
     def id(self) -> str:
@@ -56,6 +57,13 @@ class Outcome:
     stderr: bytes
     log: str = field(default="", compare=False)
 
+
+# Text, every byte value, and the relay's escape bytes (ff 00, ff 01) as data.
+STDIN_DATA = (
+    b"".join(b"stdin line %d\n" % i for i in range(1000))
+    + bytes(range(256)) * 8
+    + b"\xff\x01\xff\x00\xff\xff\x01 after the escapes\n"
+)
 
 CASES = (
     Case("hello"),
@@ -90,6 +98,8 @@ CASES = (
     Case("auxv"),
     Case("ids"),
     Case("stdio_fds"),
+    Case("stdin_read", label="devnull"),
+    Case("stdin_read", stdin=STDIN_DATA, label="data"),
     Case("kill_self", args=("15", "kill"), label="SIGTERM-kill"),
     Case("kill_self", args=("9", "raise"), label="SIGKILL-raise"),
     Case("kill_self", args=("10", "tgkill"), label="SIGUSR1-tgkill"),
@@ -112,7 +122,8 @@ def run_native(binary: Path, case: Case) -> Outcome:
     """Run the program on the host as pkgload would run it in the guest."""
     proc = subprocess.run(
         [str(binary), *case.args],
-        stdin=subprocess.DEVNULL,
+        input=case.stdin,
+        stdin=subprocess.DEVNULL if case.stdin is None else None,
         capture_output=True,
         env=get_guest_env(case),
         cwd=RUN_CWD,
@@ -154,11 +165,12 @@ def run_pkgload(pkgload: Path, binary: Path, case: Case) -> Outcome:
     for key, value in case.env:
         cmd += ["-e", f"{key}={value}"]
     cmd += ["--", str(binary), *case.args]
+    stdin = subprocess.DEVNULL if case.stdin is None else subprocess.PIPE
     with subprocess.Popen(
-        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=RUN_CWD
+        cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=RUN_CWD
     ) as proc:
         try:
-            stdout, stderr = proc.communicate(timeout=RUN_TIMEOUT)
+            stdout, stderr = proc.communicate(case.stdin, timeout=RUN_TIMEOUT)
         except subprocess.TimeoutExpired:
             stdout, stderr = _stop(proc)
             pytest.fail(
@@ -220,8 +232,27 @@ def test_native_is_deterministic(programs: Path, case: Case, flavour: str) -> No
     assert not problems, f"{binary} is not deterministic natively:\n" + "\n".join(problems)
 
 
+def host_relays_stdin() -> bool:
+    """Return whether the host forwards its stdin to the guest (loader/image.py's switch)."""
+    import loader.image
+
+    return bool(getattr(loader.image, "RELAY_STDIN", True))
+
+
+def iter_guest_cases() -> list[object]:
+    """Return CASES for the pkgload runs; stdin data is expected to fail while the relay is off.
+
+    strict: once the host turns the relay on, these cases must pass, and a
+    pass while it is off would mean the test no longer tests anything.
+    """
+    relay_off = pytest.mark.xfail(
+        not host_relays_stdin(), strict=True,
+        reason="loader/image.py RELAY_STDIN is off: the guest's stdin is at end of file")
+    return [pytest.param(c, id=c.id, marks=[relay_off] if c.stdin else []) for c in CASES]
+
+
 @pytest.mark.parametrize("flavour", FLAVOUR_NAMES)
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", iter_guest_cases())
 def test_same_as_native(programs: Path, pkgload: Path, case: Case, flavour: str) -> None:
     """stdout, stderr and exit status under pkgload equal the native run's."""
     binary = get_binary_path(case.program, flavour)
