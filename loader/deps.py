@@ -41,7 +41,6 @@ import functools
 import os
 import posixpath
 import re
-import stat
 import struct
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -119,6 +118,7 @@ class DepClosure:
     ld_library_path: str | None = None
     cwd: str = "/"
     hwcaps: HwCaps | None = None  # the CPU capabilities the search assumed
+    aliases: dict[str, str] = field(default_factory=dict)  # every name loaded -> Library.path
 
     def host_path(self, guest: str) -> str:
         """Return where the guest path guest is on the host."""
@@ -131,9 +131,10 @@ class DepClosure:
         yield from self.libraries
 
     def get_library(self, soname: str) -> Library | None:
-        """Return the loaded object answering to soname (or DT_NEEDED name), or None."""
+        """Return the loaded object answering to soname (or any name it was loaded for), or None."""
+        path = self.aliases.get(soname)
         for lib in self.iter_objects():
-            if soname in (lib.soname, lib.name):
+            if soname in (lib.soname, lib.name) or lib.path == path:
                 return lib
         return None
 
@@ -226,7 +227,7 @@ class HwCaps:
     legacy_hwcaps: tuple[str, ...]  # legacy hwcap names supported (x86_64, avx512_1)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def get_host_hwcaps(interp: str = HOST_INTERP) -> HwCaps:
     """Return the hwcaps the host's ld.so searches (runs `interp --help` once)."""
     try:
@@ -502,7 +503,9 @@ def _check_header(head: bytes) -> Literal["ok", "other"] | str:
 def _read_dyninfo(host: str, shown: str) -> _DynInfo:
     """Read the dynamic section of host with pyelftools; shown names it in errors."""
     from elftools.common.exceptions import ELFError
+    from elftools.elf.dynamic import DynamicSegment
     from elftools.elf.elffile import ELFFile
+    from elftools.elf.segments import InterpSegment
 
     needed: list[str] = []
     soname = rpath = runpath = interp = None
@@ -511,9 +514,9 @@ def _read_dyninfo(host: str, shown: str) -> _DynInfo:
         with open(host, "rb") as f:
             elf = ELFFile(f)
             for seg in elf.iter_segments():
-                if seg["p_type"] == "PT_INTERP":
+                if isinstance(seg, InterpSegment):
                     interp = seg.get_interp_name()
-                elif seg["p_type"] == "PT_DYNAMIC":
+                elif isinstance(seg, DynamicSegment):
                     for tag in seg.iter_tags():
                         t = tag.entry.d_tag
                         if t == "DT_NEEDED":
@@ -561,9 +564,7 @@ class _Loaded:
 class _Resolver:
     """ld.so's link map for one program, grown breadth-first."""
 
-    def __init__(
-        self, sysroot: str, ld_library_path: str | None, cwd: str, caps: HwCaps
-    ) -> None:
+    def __init__(self, sysroot: str, ld_library_path: str | None, cwd: str, caps: HwCaps) -> None:
         self.sysroot = sysroot
         self.cwd = cwd
         self.caps = caps
@@ -657,7 +658,7 @@ class _Resolver:
         stops the search, (None, None) when nothing was found.
         """
         subs = [f"glibc-hwcaps/{h}" for h in self.caps.glibc_hwcaps]
-        subs += list(self.caps.legacy_subdirs) + [""]
+        subs += [*self.caps.legacy_subdirs, ""]
         for d in dirs:
             for sub in subs:
                 cand = posixpath.join(d, sub, name) if sub else posixpath.join(d, name)
@@ -712,8 +713,8 @@ class _Resolver:
 
     def load_needed(self, name: str, loader: _Loaded) -> _Loaded | None:
         """Map one DT_NEEDED entry of loader; return the object if newly loaded."""
-        if self.find_loaded(name) is not None:
-            return None
+        if self.find_loaded(name) is not None or any(m.name == name for m in self.missing):
+            return None  # ld.so's trace mode fakes a missing object: it is reported once
         expanded = self.expand(name, loader)
         how: FoundBy | None
         if "/" in expanded:
@@ -761,9 +762,13 @@ class _Resolver:
         res = self.try_file(program)
         if res == "absent":
             raise ElfFormatError(f"{program}: no such file")
-        if res == "other":
-            raise ElfFormatError(f"{program}: not an x86-64 ELF64 file")
         if res != "ok":
+            with open(host, "rb") as f:
+                is_elf = f.read(4) == _ELF_MAGIC
+            if not is_elf:
+                raise ElfFormatError(f"{program}: not an ELF file")
+            if res == "other":
+                raise ElfFormatError(f"{program}: not an x86-64 ELF64 file")
             raise ElfFormatError(f"{program}: {res}")
         info = _read_dyninfo(host, program)
         real, links = resolve_symlinks(self.sysroot, program)
@@ -865,6 +870,7 @@ def resolve_deps(
         ld_library_path=ld_library_path,
         cwd=res.cwd,
         hwcaps=res.caps,
+        aliases={n: o.path for o in res.loaded if o.lib is not None for n in sorted(o.names)},
     )
 
 
@@ -917,7 +923,9 @@ class _Emitter:
             self.seen.add(guest)
             self.out.append(RuntimeFile(self.closure.host_path(guest), guest, reason))
 
-    def tree(self, guest_dir: str, reason: str, skip: Sequence[str] = (), pycache: bool = True) -> None:
+    def tree(
+        self, guest_dir: str, reason: str, skip: Sequence[str] = (), pycache: bool = True
+    ) -> None:
         """Emit every file of a folder (no folders), top-level skip names left out."""
         host_dir = self.closure.host_path(guest_dir)
         for root, dirs, files in os.walk(host_dir):
@@ -928,7 +936,9 @@ class _Emitter:
                 dirs[:] = [d for d in dirs if d != "__pycache__"]
             dirs.sort()
             gdir = guest_dir if rel == "." else posixpath.join(guest_dir, rel)
-            for name in sorted(files) + sorted(d for d in dirs if os.path.islink(os.path.join(root, d))):
+            for name in sorted(files) + sorted(
+                d for d in dirs if os.path.islink(os.path.join(root, d))
+            ):
                 self.file(posixpath.join(gdir, name), reason)
 
     def library(self, lib: Library, reason: str) -> None:
@@ -967,11 +977,12 @@ def _has_dynamic_symbol(host: str, name: str) -> bool:
     """Return True when host defines name in .dynsym."""
     from elftools.common.exceptions import ELFError
     from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
 
     try:
         with open(host, "rb") as f:
             dynsym = ELFFile(f).get_section_by_name(".dynsym")
-            if dynsym is None:
+            if not isinstance(dynsym, SymbolTableSection):
                 return False
             return any(s["st_shndx"] != "SHN_UNDEF" for s in dynsym.get_symbol_by_name(name) or ())
     except (ELFError, OSError, struct.error, ValueError):
