@@ -13,6 +13,7 @@ import os
 import resource
 import signal
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,10 +140,12 @@ def get_last_run_log() -> Path:
     return Path(cache) / "pkgload" / "last-run.log"
 
 
-def read_log_tail(lines: int = LOG_TAIL_LINES) -> str:
-    """Return the last lines of the last run's kernel log, or why there are none."""
+def read_log_tail(since: float, lines: int = LOG_TAIL_LINES) -> str:
+    """Return the last lines of the kernel log written after `since` (time.time()), or why not."""
     path = get_last_run_log()
     try:
+        if path.stat().st_mtime < since:
+            return f"(none: {path} is older than this run)"
         text = path.read_text(errors="replace")
     except OSError as e:
         return f"(no kernel log: {e})"
@@ -166,6 +169,7 @@ def run_pkgload(pkgload: Path, binary: Path, case: Case) -> Outcome:
         cmd += ["-e", f"{key}={value}"]
     cmd += ["--", str(binary), *case.args]
     stdin = subprocess.DEVNULL if case.stdin is None else subprocess.PIPE
+    started = time.time()
     with subprocess.Popen(
         cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=RUN_CWD
     ) as proc:
@@ -176,10 +180,10 @@ def run_pkgload(pkgload: Path, binary: Path, case: Case) -> Outcome:
             pytest.fail(
                 f"`{' '.join(cmd)}` did not finish in {RUN_TIMEOUT} s (stopped with SIGINT)\n"
                 f"stdout head: {stdout[:300]!r}\nstderr head: {stderr[:300]!r}\n"
-                f"kernel log tail (if pkgload wrote it on SIGINT):\n{read_log_tail()}",
+                f"kernel log tail:\n{read_log_tail(started)}",
                 pytrace=False,
             )
-    return Outcome(proc.returncode, stdout, stderr, read_log_tail())
+    return Outcome(proc.returncode, stdout, stderr, read_log_tail(started))
 
 
 def expected_under_pkgload(native: Outcome) -> Outcome:
