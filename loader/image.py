@@ -36,11 +36,10 @@ DEFAULT_ENV = {
     "HOME": "/",
 }
 DEFAULT_HOSTNAME = "pkgload"
-# Off until the kernel keeps a byte that reaches COM1 before it sets the UART
-# up (today that byte is lost, and with it the end-of-file escape of an empty
-# stdin): without the relay the program's stdin is at end of file, as with
-# </dev/null. See docs/host.md, "Standard input".
-RELAY_STDIN = False
+# The host forwards its stdin to the program (docs/boot-protocol.md,
+# "Standard input"). The kernel keeps a byte that reaches COM1 before it sets
+# the UART up, so nothing is lost however early the host writes.
+RELAY_STDIN = True
 
 
 @dataclass(frozen=True)

@@ -211,21 +211,35 @@ def get_panic_report(log: bytes) -> str:
     return "\n".join(lines[start:end])
 
 
+# The kernel's log line saying COM1 may now receive the program's stdin.
+INPUT_READY = b"console: input ready\n"
+
+
 class _LogReader(threading.Thread):
-    """Drain a pipe into memory, passing each chunk to on_chunk as it comes."""
+    """Drain a pipe into memory, passing each chunk to on_chunk as it comes.
+
+    Sets input_ready when the kernel logs INPUT_READY.
+    """
 
     def __init__(self, fd: int, on_chunk: Callable[[bytes], None] | None) -> None:
         super().__init__(name="pkgload-klog", daemon=True)
         self._fd = fd
         self._on_chunk = on_chunk
         self._chunks: list[bytes] = []
+        self.input_ready = threading.Event()
 
     def run(self) -> None:
+        tail = b""
         with open(self._fd, "rb", buffering=0, closefd=True) as f:
             while chunk := f.read(65536):
                 self._chunks.append(chunk)
+                if not self.input_ready.is_set():
+                    tail = (tail + chunk)[-4096:]
+                    if INPUT_READY in tail:
+                        self.input_ready.set()
                 if self._on_chunk:
                     self._on_chunk(chunk)
+        self.input_ready.set()   # the kernel is gone: let the relay find out (EPIPE)
 
     def get_bytes(self) -> bytes:
         """Return everything read so far (all of it once the thread has ended)."""
@@ -242,14 +256,19 @@ def escape_stdin(data: bytes) -> bytes:
 
 
 class _StdinRelay(threading.Thread):
-    """Copy our stdin, escaped, into the COM1 input pipe; end it with ff 01."""
+    """Copy our stdin, escaped, into the COM1 input pipe; end it with ff 01.
 
-    def __init__(self, write_fd: int) -> None:
+    Nothing is written before the kernel says COM1 is ready (docs/boot-protocol.md).
+    """
+
+    def __init__(self, write_fd: int, ready: threading.Event) -> None:
         super().__init__(name="pkgload-stdin", daemon=True)
         self._fd = write_fd
+        self._ready = ready
 
     def run(self) -> None:
         try:
+            self._ready.wait()
             while data := os.read(0, 65536):
                 _write_all(self._fd, escape_stdin(data))
             _write_all(self._fd, STDIN_EOF)
@@ -310,7 +329,7 @@ def _run_qemu(
     reader.start()
     with ExitStack() as ours:  # our copies close once QEMU has its own
         ours.callback(os.close, klog_w)
-        stdin = _stdin_relay(ours) if manifest.stdin_relay else _open_devnull(ours)
+        stdin = _stdin_relay(ours, reader.input_ready) if manifest.stdin_relay else _open_devnull(ours)
         fds = VmFds(_reopen_stdout(ours), stdin, _dup_stderr(ours), klog_w, _manifest_fd(manifest, ours))
         cmd = qemu_command(qemu, kernel, image.path, memory_mib, accel, fds)
         try:
@@ -383,14 +402,14 @@ def _open_devnull(stack: ExitStack) -> int:
     return fd
 
 
-def _stdin_relay(stack: ExitStack) -> int:
+def _stdin_relay(stack: ExitStack, ready: threading.Event) -> int:
     """Start relaying our stdin into a pipe; return its read end for QEMU, closed with stack.
 
     Without a reader (QEMU failed to start) the relay ends on EPIPE.
     """
     read_fd, write_fd = os.pipe()
     stack.callback(os.close, read_fd)
-    _StdinRelay(write_fd).start()
+    _StdinRelay(write_fd, ready).start()
     return read_fd
 
 

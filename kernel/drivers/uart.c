@@ -14,9 +14,22 @@
 #define LSR_TEMT 0x40   // transmitter completely idle
 #define FIFO_LEN 16
 
+// A byte that arrived before uart_init: turning the FIFOs on resets them
+// (QEMU's 16550 does, like the real part), so it is read out first and kept.
+// Index 0 is COM1, 1 is COM2.
+static int early_byte[2] = { -1, -1 };
+
+static int *
+early_slot(uint16_t base)
+{
+    return &early_byte[base == UART_COM1 ? 0 : 1];
+}
+
 void
 uart_init(uint16_t base)
 {
+    if (inb(base + REG_LSR) & 0x01)
+        *early_slot(base) = inb(base + REG_DATA);
     outb(base + REG_IER, 0x00);   // no interrupts: we poll
     outb(base + REG_LCR, 0x80);   // DLAB on to set the divisor
     outb(base + REG_DATA, 0x01);  // 115200 baud (QEMU ignores it)
@@ -55,13 +68,20 @@ uart_flush(uint16_t base)
 bool
 uart_can_read(uint16_t base)
 {
-    return inb(base + REG_LSR) & LSR_DR;
+    return *early_slot(base) >= 0 || (inb(base + REG_LSR) & LSR_DR);
 }
 
 // Polls: there are no device interrupts yet, and the one program is waiting anyway.
 uint8_t
 uart_read_byte(uint16_t base)
 {
+    int *early = early_slot(base);
+
+    if (*early >= 0) {
+        uint8_t b = *early;
+        *early = -1;
+        return b;
+    }
     while (!uart_can_read(base))
         cpu_relax();
     return inb(base + REG_DATA);

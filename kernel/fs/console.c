@@ -203,6 +203,10 @@ console_open_stdio(void)
     open_one(0, manifest.tty[0] ? UART_COM1 : 0, manifest.tty[0] ? O_RDWR : O_RDONLY);
     open_one(1, UART_COM1, O_WRONLY);
     open_one(2, UART_COM2, O_WRONLY);
+    // The host holds its stdin back until this line: a byte that reached COM1
+    // before the FIFOs were set up would have been reset away.
+    if (manifest.stdin_relay)
+        klog("console: input ready");
 }
 
 // /dev/tty: opening it reaches the terminal on COM1, or fails with ENXIO
