@@ -23,6 +23,7 @@ from loader.deps import (
     HwCaps,
     LdSoCache,
     get_host_hwcaps,
+    get_python_version,
     iter_runtime_files,
     parse_ld_so_help,
     read_ld_so_cache,
@@ -596,7 +597,9 @@ def test_python_runtime_files() -> None:
     files = list(iter_runtime_files(closure))
     guests = {f.guest_path for f in files}
     assert len(guests) == len(files)
-    stdlib = "/usr/lib/python3.11"
+    version = get_python_version(closure)
+    assert version is not None and os.path.realpath("/usr/bin/python3").endswith(version)
+    stdlib = f"/usr/lib/python{version}"
     assert {
         f"{stdlib}/os.py",
         f"{stdlib}/json/__init__.py",
