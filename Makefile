@@ -12,7 +12,7 @@ GCCINC  := $(shell $(CC) -print-file-name=include)
 # from the host's include path is visible to the kernel.
 UAPI    := $(B)/uapi
 
-CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
+CFLAGS  := -std=gnu11 -Os -g -Wall -Wextra -Werror=implicit-function-declaration \
            -Wno-unused-parameter -Wno-sign-compare \
            -ffreestanding -fno-builtin-printf -fno-stack-protector -fno-pic -fno-pie \
            -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer \

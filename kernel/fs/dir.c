@@ -11,11 +11,24 @@
 #define DT_UNKNOWN 0
 #define DT_DIR     4
 
+// Run a lazily filled directory's populate callback once.
+static void
+ensure_populated(struct vnode *dir)
+{
+    void (*fn)(struct vnode *) = dir->populate;
+
+    if (fn) {
+        dir->populate = NULL;
+        fn(dir);
+    }
+}
+
 long
 dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
 {
     if (!vnode_is_dir(dir))
         return -ENOTDIR;
+    ensure_populated(dir);
     if (!strcmp(name, ".") || !name[0]) {
         *out = vnode_get(dir);
         return 0;
@@ -85,6 +98,7 @@ dir_unlink(struct vnode *dir, const char *name)
 bool
 dir_is_empty(struct vnode *dir)
 {
+    ensure_populated(dir);
     return dir->children == NULL;
 }
 
@@ -97,8 +111,10 @@ dtype(uint32_t mode)
 long
 dir_entry(struct vnode *dir, int index, char *name, size_t len, uint64_t *ino, uint32_t *type)
 {
-    struct dirent_node *d = dir->children;
+    struct dirent_node *d;
 
+    ensure_populated(dir);
+    d = dir->children;
     if (index < 2) {
         struct vnode *vn = index == 0 ? dir : (dir->parent ? dir->parent : dir);
         strlcpy(name, index == 0 ? "." : "..", len);

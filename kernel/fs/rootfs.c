@@ -1,6 +1,7 @@
 // Builds the file tree at boot: every initramfs entry becomes a node (files
 // keep pointing into the archive), then the kernel's own /dev, /proc, /sys
-// and a /tmp are added where the archive has none.
+// and a /tmp are added where the archive has none; the first three are
+// filled in when first looked at.
 #include "fs/vfs.h"
 #include "fs/initramfs.h"
 #include "mm/heap.h"
@@ -120,7 +121,7 @@ vfs_init(void)
     vfs_root->nlink = 2;
     initramfs_each(add_entry, NULL);
     ensure_dir("tmp", 01777);
-    devfs_init(ensure_dir("dev", 0755));
-    procfs_init(ensure_dir("proc", 0555));
-    sysfs_init(ensure_dir("sys", 0555));
+    ensure_dir("dev", 0755)->populate = devfs_init;
+    ensure_dir("proc", 0555)->populate = procfs_init;
+    ensure_dir("sys", 0555)->populate = sysfs_init;
 }

@@ -29,6 +29,8 @@ struct vnode {
     struct dirent_node *children;
     struct vnode *parent;
     char *name;
+    // Filled in on first use (/dev, /proc, /sys), so boot does not pay for them.
+    void (*populate)(struct vnode *dir);
     // Dynamic directories (/proc/self/fd): listed and searched by callbacks.
     long (*dyn_lookup)(struct vnode *dir, const char *name, struct vnode **out);
     long (*dyn_list)(struct vnode *dir, int index, char *name, size_t len, uint32_t *type);
