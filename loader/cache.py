@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 INDEX_VERSION = 2  # bump when what the index stores changes meaning
-INDEX_MAX_ENTRIES = 1024
+INDEX_MAX_ENTRIES = 65536
 
 
 def cache_dir() -> Path:

@@ -17,7 +17,7 @@ from typing import IO, Any
 import click
 
 from loader import __version__, image, vm
-from loader.errors import ElfFormatError, PkgloadError, VmError
+from loader.errors import ElfFormatError, MissingLibrary, PkgloadError, VmError
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -54,7 +54,7 @@ def run_errors() -> Iterator[None]:
     """Map expected failures of `run`: bad program -> 2, anything else -> 125."""
     try:
         yield
-    except ElfFormatError as e:
+    except (ElfFormatError, MissingLibrary) as e:
         if _debug():
             raise
         raise BadProgram(str(e)) from e
@@ -84,6 +84,22 @@ def _check_env(ctx: click.Context, param: click.Parameter, value: tuple[str, ...
         if not pair.partition("=")[0]:
             raise click.BadParameter(f"{pair!r}: expected KEY=VALUE or KEY", ctx, param)
     return value
+
+
+def _parse_extra(ctx: click.Context, param: click.Parameter,
+                 value: tuple[str, ...]) -> tuple[image.ExtraPath, ...]:
+    """Turn HOST[:GUEST] values into ExtraPaths; GUEST defaults to HOST's absolute path."""
+    out = []
+    for spec in value:
+        host, _, guest = spec.partition(":")
+        host = os.path.abspath(host)
+        guest = guest or host
+        if not os.path.lexists(host):
+            raise click.BadParameter(f"{host}: no such file or folder", ctx, param)
+        if not guest.startswith("/"):
+            raise click.BadParameter(f"{guest}: the guest path must be absolute", ctx, param)
+        out.append(image.ExtraPath(host, os.path.normpath(guest)))
+    return tuple(out)
 
 
 class _StderrAppender:
@@ -119,14 +135,18 @@ def main(debug: bool) -> None:
 @click.option("--accel", type=click.Choice(vm.ACCELS), default="auto", show_default=True,
               help="Accelerator; auto picks KVM only on hardware KVM ($PKGLOAD_ACCEL overrides auto).")
 @click.option("--verbose", is_flag=True, help="Copy the kernel log to stderr.")
+@click.option("--file", "files", multiple=True, metavar="HOST[:GUEST]", callback=_parse_extra,
+              help="Add a host file to the image (at GUEST, default its host path). Repeatable.")
+@click.option("--dir", "dirs", multiple=True, metavar="HOST[:GUEST]", callback=_parse_extra,
+              help="Add a host folder, recursively, symlinks kept. Repeatable.")
 @click.argument("program")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, accel: str,
-        verbose: bool) -> None:
+        verbose: bool, files: tuple[image.ExtraPath, ...], dirs: tuple[image.ExtraPath, ...]) -> None:
     """Run PROGRAM with ARGS in a VM; exit with its exit status."""
     try:
         with run_errors():
-            img = image.build_image(program)
+            img = image.build_image(program, extra=[*files, *dirs])
             manifest = image.make_manifest(img.guest_path, [program, *args], image.make_env(env))
             result = vm.run(img, manifest, memory, vm.select_accel(accel),
                             on_log=_StderrAppender() if verbose else None)

@@ -153,12 +153,3 @@ def test_bad_options_are_status_2(
     proc = run_pkgload("run", *args, str(elf_dir / "static"))
     assert proc.returncode == 2
     assert needle in proc.stderr and "Traceback" not in proc.stderr
-
-
-def test_dynamic_program_is_refused_for_now(
-    elf_dir: Path, run_pkgload: Callable[..., subprocess.CompletedProcess[str]]
-) -> None:
-    proc = run_pkgload("run", str(elf_dir / "dynamic"))
-    assert proc.returncode == 2
-    assert proc.stderr.startswith(f"Error: {elf_dir / 'dynamic'}: dynamically linked")
-    assert proc.stderr.count("\n") == 1

@@ -1,0 +1,99 @@
+"""Images of dynamically linked programs: libraries, symlinks, /etc, --file/--dir."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import loader.image
+from host_samples import compile_c
+from loader.deps import resolve_deps
+from loader.etc import get_etc_files
+from loader.image import ExtraPath, build_image
+from test_image import read_newc
+
+LIBFOO_C = b"int foo(void) { return 42; }\n"
+USES_FOO_C = b'#include <stdio.h>\nint foo(void);\nint main(void) { printf("%d\\n", foo()); }\n'
+
+
+def _entries(img: loader.image.Image) -> dict[str, tuple[int, bytes]]:
+    return {"/" + n: (mode, body) for n, mode, body in read_newc(img.path.read_bytes())}
+
+
+def test_dynamic_image_holds_the_closure(elf_dir: Path, cache: Path) -> None:
+    img = build_image(elf_dir / "dynamic")
+    entries = _entries(img)
+    closure = resolve_deps(elf_dir / "dynamic")
+    for lib in closure.iter_objects():
+        mode, body = entries[lib.real_path]
+        assert stat.S_ISREG(mode) and body == Path(lib.real_path).read_bytes()
+        for link in lib.links:
+            mode, body = entries[link.path]
+            assert mode == stat.S_IFLNK | 0o777 and body == link.target.encode()
+    for guest, data in get_etc_files(loader.image.DEFAULT_HOSTNAME).items():
+        assert entries[guest][1] == data
+    assert entries["/etc/ld.so.cache"][1] == Path("/etc/ld.so.cache").read_bytes()
+
+
+def test_warm_dynamic_build_does_no_work(
+    elf_dir: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = build_image(elf_dir / "dynamic")
+
+    def forbidden(*args: object) -> None:
+        raise AssertionError("packaging work on a warm run")
+
+    monkeypatch.setattr(loader.image, "_write_image", forbidden)
+    monkeypatch.setattr(loader.image, "_sha256_file", forbidden)
+    second = build_image(elf_dir / "dynamic")
+    assert second.key == first.key and not second.built
+
+
+def test_extra_dir_keeps_symlinks_and_changes_the_key(
+    static_elf: Path, cache: Path, tmp_path: Path
+) -> None:
+    d = tmp_path / "extra"
+    (d / "sub").mkdir(parents=True)
+    (d / "sub" / "a.txt").write_text("a\n")
+    (d / "link").symlink_to("sub/a.txt")
+    plain = build_image(static_elf)
+    img = build_image(static_elf, extra=[ExtraPath(str(d), "/data")])
+    assert img.key != plain.key
+    entries = _entries(img)
+    assert entries["/data/sub/a.txt"][1] == b"a\n"
+    assert entries["/data/link"] == (stat.S_IFLNK | 0o777, b"sub/a.txt")
+    (d / "sub" / "a.txt").write_text("b\n")
+    assert build_image(static_elf, extra=[ExtraPath(str(d), "/data")]).key != img.key
+
+
+def make_uses_foo(d: Path) -> Path:
+    """Build d/libfoo.so and d/usesfoo, which needs it (found through its rpath)."""
+    compile_c(d / "libfoo.so", "-shared", "-fPIC", source=LIBFOO_C)
+    src = d / "usesfoo.c"
+    src.write_bytes(USES_FOO_C)
+    subprocess.run(["gcc", "-o", str(d / "usesfoo"), str(src), f"-L{d}", "-lfoo",
+                    f"-Wl,-rpath,{d}"], check=True)
+    return d / "usesfoo"
+
+
+def test_missing_library_is_one_line_status_2(
+    tmp_path: Path, run_pkgload: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    prog = make_uses_foo(tmp_path)
+    os.unlink(tmp_path / "libfoo.so")
+    proc = run_pkgload("run", str(prog))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"Error: libfoo.so: needed by {prog}")
+    assert proc.stderr.count("\n") == 1
+
+
+def test_dynamic_program_runs(
+    elf_dir: Path, run_pkgload: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    proc = run_pkgload("run", str(elf_dir / "dynamic"))
+    assert (proc.returncode, proc.stdout) == (0, "hello\n"), proc.stderr
