@@ -1,4 +1,4 @@
-"""The `pkgload` command: thin click commands over elf, image and vm.
+"""The `pkgload` command: thin click commands over elf, image, vm and report.
 
 Exit statuses of `pkgload run`: the program's own status; 128+N when signal
 N killed it; 2 for bad input (a file that is not a runnable program, bad
@@ -8,6 +8,7 @@ run` does); 130 on Ctrl-C.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from typing import IO, Any
 
 import click
 
-from loader import __version__, image, vm
+from loader import __version__, image, report, vm
 from loader.errors import ElfFormatError, MissingLibrary, PkgloadError, VmError
 
 EXIT_BAD_INPUT = 2
@@ -156,6 +157,36 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
     if message:
         click.echo(message, err=True)
     sys.exit(result.exit_status)
+
+
+@contextmanager
+def analyze_errors() -> Iterator[None]:
+    """Map expected failures of `analyze`: bad program -> 2, anything else -> 1."""
+    try:
+        yield
+    except ElfFormatError as e:
+        if _debug():
+            raise
+        raise BadProgram(str(e)) from e
+    except PkgloadError as e:
+        if _debug():
+            raise
+        raise click.ClickException(str(e)) from e
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of tables.")
+@click.option("--all", "all_sites", is_flag=True,
+              help="List the syscalls of every site, not only those the program likely makes.")
+@click.argument("program")
+def analyze(program: str, as_json: bool, all_sites: bool) -> None:
+    """Show PROGRAM's ELF facts, libraries, syscalls and whether it should run."""
+    with analyze_errors():
+        r = report.get_report(program, "all" if all_sites else "likely")
+    if as_json:
+        click.echo(json.dumps(report.report_to_json(r), indent=2))
+    else:
+        report.render_report(r)
 
 
 @main.command()
