@@ -1,0 +1,76 @@
+// Extended attributes. The in-memory filesystem keeps none: a lookup finds
+// no attribute (ENODATA, what Linux gives for a file without that label),
+// a listing is empty, and setting one is not supported (EOPNOTSUPP, as on a
+// filesystem without xattr support). The path or fd is still checked first,
+// so a missing file is ENOENT and a bad fd EBADF, as on Linux.
+#include "types.h"
+#include "fs/file.h"
+#include "fs/vfs.h"
+#include "mm/uaccess.h"
+#include "mm/heap.h"
+#include <asm-generic/errno.h>
+#include <linux/fcntl.h>
+
+#define XATTR_NAME_MAX 255
+
+static long
+check_path(const char __user *upath, bool follow)
+{
+    char *path = kmalloc(PATH_MAX_LINUX);
+    struct vnode *vn;
+    long ret;
+
+    if (!path)
+        return -ENOMEM;
+    ret = strncpy_from_user(path, upath, PATH_MAX_LINUX);
+    if (ret >= 0)
+        ret = path_lookup_at(AT_FDCWD, path, follow ? LOOKUP_FOLLOW : 0, &vn, NULL);
+    if (ret >= 0) {
+        vnode_put(vn);
+        ret = 0;
+    }
+    kfree(path);
+    return ret;
+}
+
+static long
+check_name(const char __user *uname)
+{
+    char name[XATTR_NAME_MAX + 1];
+    long ret = strncpy_from_user(name, uname, sizeof(name));
+
+    if (ret == -ENAMETOOLONG)
+        return -ERANGE;
+    if (ret == 0)
+        return -ERANGE;
+    return ret < 0 ? ret : 0;
+}
+
+static long
+get(long target, const char __user *name)
+{
+    long ret = target < 0 ? target : check_name(name);
+    return ret < 0 ? ret : -ENODATA;
+}
+
+static long fd_check(int fd) { return fd_get(fd) ? 0 : -EBADF; }
+
+long sys_getxattr(const char __user *p, const char __user *n, void __user *v, size_t s) { return get(check_path(p, true), n); }
+long sys_lgetxattr(const char __user *p, const char __user *n, void __user *v, size_t s) { return get(check_path(p, false), n); }
+long sys_fgetxattr(int fd, const char __user *n, void __user *v, size_t s) { return get(fd_check(fd), n); }
+long sys_listxattr(const char __user *p, char __user *l, size_t s) { return check_path(p, true); }
+long sys_llistxattr(const char __user *p, char __user *l, size_t s) { return check_path(p, false); }
+long sys_flistxattr(int fd, char __user *l, size_t s) { return fd_check(fd); }
+
+static long
+set(long target)
+{
+    return target < 0 ? target : -EOPNOTSUPP;
+}
+
+long sys_setxattr(const char __user *p, const char __user *n, const void __user *v, size_t s, int f) { return set(check_path(p, true)); }
+long sys_lsetxattr(const char __user *p, const char __user *n, const void __user *v, size_t s, int f) { return set(check_path(p, false)); }
+long sys_fsetxattr(int fd, const char __user *n, const void __user *v, size_t s, int f) { return set(fd_check(fd)); }
+long sys_removexattr(const char __user *p, const char __user *n) { return get(check_path(p, true), n); }
+long sys_lremovexattr(const char __user *p, const char __user *n) { return get(check_path(p, false), n); }
+long sys_fremovexattr(int fd, const char __user *n) { return get(fd_check(fd), n); }
