@@ -441,7 +441,7 @@ sys_poll(struct pollfd __user *ufds, unsigned int nfds, int timeout)
         pfd.revents = 0;
         if (pfd.fd >= 0) {
             struct file *f = fd_get(pfd.fd);
-            pfd.revents = !f ? POLLNVAL : f->ops->poll(f) & (pfd.events | POLLERR | POLLHUP);
+            pfd.revents = !f ? POLLNVAL : file_poll(f) & (pfd.events | POLLERR | POLLHUP);
         }
         if (pfd.revents)
             ready++;

@@ -206,7 +206,7 @@ sys_openat2(int dirfd, const char __user *path, struct open_how __user *uhow, si
 }
 
 // Look PATH up relative to DIRFD with FLAGS (AT_* as for fstatat).
-static long
+long
 lookup_user(int dirfd, const char __user *upath, int atflags, struct vnode **out)
 {
     char *path;

@@ -7,30 +7,23 @@
 #include "fs/file.h"
 #include "fs/vfs.h"
 #include "mm/uaccess.h"
-#include "mm/heap.h"
 #include <asm-generic/errno.h>
 #include <linux/fcntl.h>
 
 #define XATTR_NAME_MAX 255
 
+long lookup_user(int dirfd, const char __user *upath, int atflags, struct vnode **out);   // fs_path.c
+
 static long
 check_path(const char __user *upath, bool follow)
 {
-    char *path = kmalloc(PATH_MAX_LINUX);
     struct vnode *vn;
-    long ret;
+    long ret = lookup_user(AT_FDCWD, upath, follow ? 0 : AT_SYMLINK_NOFOLLOW, &vn);
 
-    if (!path)
-        return -ENOMEM;
-    ret = strncpy_from_user(path, upath, PATH_MAX_LINUX);
-    if (ret >= 0)
-        ret = path_lookup_at(AT_FDCWD, path, follow ? LOOKUP_FOLLOW : 0, &vn, NULL);
-    if (ret >= 0) {
-        vnode_put(vn);
-        ret = 0;
-    }
-    kfree(path);
-    return ret;
+    if (ret < 0)
+        return ret;
+    vnode_put(vn);
+    return 0;
 }
 
 static long

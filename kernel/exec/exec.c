@@ -54,7 +54,6 @@ exec_initial(struct trap_frame *f)
     long sp;
 
     p->exe_path = kstrdup(manifest.path);
-    p->cwd = kstrdup(manifest.cwd);
     if (path_lookup(vfs_root, manifest.cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p->cwd_vn, NULL) < 0)
         p->cwd_vn = vnode_get(vfs_root);   // LINUX-DIFF: a cwd missing from the image is "/"
     if ((sp = stack_map(p->mm)) < 0)

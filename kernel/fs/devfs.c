@@ -44,27 +44,8 @@ read_random(struct file *f, void *buf, size_t n, uint64_t *pos)
     return n;
 }
 
-static long
-dev_stat(struct file *f, struct stat *st)
-{
-    vnode_stat(f->vn, st);
-    return 0;
-}
-
-static uint32_t
-dev_ready(struct file *f)
-{
-    return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
-}
-
-static long
-dev_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
-{
-    return -ENOTTY;
-}
-
-#define MEMDEV(rd, wr) { .read = rd, .write = wr, .stat = dev_stat, .poll = dev_ready, \
-                         .ioctl = dev_ioctl, .seekable = true }
+// stat comes from the device node; poll and ioctl are the defaults (ready, ENOTTY).
+#define MEMDEV(rd, wr) { .read = rd, .write = wr, .seekable = true }
 static const struct file_ops null_ops = MEMDEV(read_eof, write_sink);
 static const struct file_ops zero_ops = MEMDEV(read_zero, write_sink);
 static const struct file_ops full_ops = MEMDEV(read_zero, write_full);

@@ -5,6 +5,7 @@
 #include "mm/heap.h"
 #include "fs/vfs.h"
 #include <asm-generic/errno.h>
+#include <asm-generic/poll.h>
 
 struct fd_table *
 fd_table_create(void)
@@ -50,6 +51,13 @@ fd_close(int fd)
     file_put(t->files[fd]);
     t->files[fd] = NULL;
     return 0;
+}
+
+// Like Linux's DEFAULT_POLLMASK: a file with no poll method never blocks.
+uint32_t
+file_poll(struct file *f)
+{
+    return f->ops->poll ? f->ops->poll(f) : POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
 }
 
 struct file *

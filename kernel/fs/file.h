@@ -13,8 +13,8 @@ struct file_ops {
     ssize_t (*read)(struct file *f, void *buf, size_t n, uint64_t *pos);
     ssize_t (*write)(struct file *f, const void *buf, size_t n, uint64_t *pos);
     long (*ioctl)(struct file *f, unsigned int cmd, uint64_t arg);
-    long (*stat)(struct file *f, struct stat *st);
-    uint32_t (*poll)(struct file *f);    // POLLIN/POLLOUT/POLLHUP that hold now
+    long (*stat)(struct file *f, struct stat *st);   // for files without a vnode (console, pipes)
+    uint32_t (*poll)(struct file *f);    // POLLIN/POLLOUT/POLLHUP that hold now; NULL: always ready
     void (*release)(struct file *f);
     bool seekable;                       // lseek and pread work; else ESPIPE
 };
@@ -41,4 +41,5 @@ struct file *fd_get(int fd);                  // borrowed; NULL when not open
 int fd_install(int fd, struct file *f, bool cloexec);   // fd < 0: lowest free; returns fd or -EMFILE
 long fd_close(int fd);
 struct file *file_get(struct file *f);        // take a reference
+uint32_t file_poll(struct file *f);           // the file's ready events
 void file_put(struct file *f);

@@ -90,28 +90,3 @@ initramfs_each(bool (*fn)(const struct initramfs_entry *e, void *arg), void *arg
         off = next;
     }
 }
-
-struct lookup { const char *path; struct initramfs_entry *out; bool found; };
-
-static bool
-match(const struct initramfs_entry *e, void *arg)
-{
-    struct lookup *l = arg;
-
-    if (strlen(l->path) != e->name_len || memcmp(l->path, e->name, e->name_len))
-        return true;
-    *l->out = *e;
-    l->found = true;
-    return false;
-}
-
-bool
-initramfs_lookup(const char *path, struct initramfs_entry *out)
-{
-    struct lookup l = { path, out, false };
-
-    while (*l.path == '/')
-        l.path++;
-    initramfs_each(match, &l);
-    return l.found;
-}

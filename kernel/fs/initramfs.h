@@ -15,7 +15,5 @@ struct initramfs_entry {
 };
 
 void initramfs_init(const struct hvm_start_info *si);
-// Find PATH (absolute); false if absent.
-bool initramfs_lookup(const char *path, struct initramfs_entry *out);
 // Call FN for each entry in archive order; stop when it returns false.
 void initramfs_each(bool (*fn)(const struct initramfs_entry *e, void *arg), void *arg);

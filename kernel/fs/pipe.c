@@ -95,12 +95,6 @@ pipe_poll(struct file *f)
     return (p->len < PIPE_SIZE ? POLLOUT | POLLWRNORM : 0) | (p->readers ? 0 : POLLERR);
 }
 
-static long
-pipe_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
-{
-    return -ENOTTY;
-}
-
 static void
 pipe_release(struct file *f)
 {
@@ -118,7 +112,7 @@ pipe_release(struct file *f)
 
 static const struct file_ops pipe_ops = {
     .read = pipe_read, .write = pipe_write, .stat = pipe_stat, .poll = pipe_poll,
-    .ioctl = pipe_ioctl, .release = pipe_release,
+    .release = pipe_release,
 };
 
 long

@@ -33,28 +33,9 @@ reg_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
     return w;
 }
 
-static long
-node_stat(struct file *f, struct stat *st)
-{
-    vnode_stat(f->vn, st);
-    return 0;
-}
-
-static uint32_t
-always_ready(struct file *f)
-{
-    return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
-}
-
-static long
-reg_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
-{
-    return -ENOTTY;
-}
-
+// stat, poll and ioctl come from the vnode and the defaults (always ready, ENOTTY).
 static const struct file_ops reg_ops = {
-    .read = reg_read, .write = reg_write, .stat = node_stat, .poll = always_ready,
-    .ioctl = reg_ioctl, .seekable = true,
+    .read = reg_read, .write = reg_write, .seekable = true,
 };
 
 static ssize_t
@@ -70,8 +51,7 @@ dir_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 }
 
 static const struct file_ops dir_ops = {
-    .read = dir_read, .write = dir_write, .stat = node_stat, .poll = always_ready,
-    .ioctl = reg_ioctl, .seekable = true,
+    .read = dir_read, .write = dir_write, .seekable = true,
 };
 
 struct gen_buf {
@@ -108,8 +88,7 @@ gen_release(struct file *f)
 }
 
 static const struct file_ops gen_ops = {
-    .read = gen_read, .write = gen_write, .stat = node_stat, .poll = always_ready,
-    .ioctl = reg_ioctl, .release = gen_release, .seekable = true,
+    .read = gen_read, .write = gen_write, .release = gen_release, .seekable = true,
 };
 
 static long

@@ -119,24 +119,21 @@ grow_page_array(struct vnode *vn, uint64_t need)
     return 0;
 }
 
+// The page's bytes below the end of the file, then zeros.
 void
 vnode_read_page(struct vnode *vn, uint64_t index, void *dst)
 {
     uint64_t off = index * PAGE_SIZE, n = 0;
+    uint64_t valid = vn->size > off ? MIN(PAGE_SIZE, vn->size - off) : 0;
 
     if (index < vn->npages && vn->pages[index]) {
-        memcpy(dst, phys_to_virt(vn->pages[index]), PAGE_SIZE);
-        n = PAGE_SIZE;
+        n = valid;
+        memcpy(dst, phys_to_virt(vn->pages[index]), n);
     } else if (off < vn->ro_len) {
-        n = MIN(PAGE_SIZE, vn->ro_len - off);
+        n = MIN(valid, vn->ro_len - off);
         memcpy(dst, vn->ro_data + off, n);
     }
-    if (n < PAGE_SIZE)
-        memset((char *)dst + n, 0, PAGE_SIZE - n);
-    // Bytes past the end of the file read as zeros even if a page still holds old data.
-    if (off + PAGE_SIZE > vn->size)
-        memset((char *)dst + (vn->size > off ? vn->size - off : 0), 0,
-               PAGE_SIZE - (vn->size > off ? vn->size - off : 0));
+    memset((char *)dst + n, 0, PAGE_SIZE - n);
 }
 
 uint64_t

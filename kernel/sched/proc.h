@@ -37,7 +37,6 @@ struct proc {
     struct rlimit_k rlimits[NUM_RLIMITS];
     uint32_t umask;
     char *exe_path;                                  // what /proc/self/exe names
-    char *cwd;                                      // unused once the VFS has cwd_vn
     struct vnode *cwd_vn;
 };
 
