@@ -13,24 +13,28 @@ long sys_geteuid(void) { return creds()->euid; }
 long sys_getgid(void) { return creds()->rgid; }
 long sys_getegid(void) { return creds()->egid; }
 
+// Copy one kind of id (real, effective, saved) to the program.
+static long
+get_res(const uint32_t *r, const uint32_t *e, const uint32_t *s, uint32_t __user *ur, uint32_t __user *ue,
+        uint32_t __user *us)
+{
+    if (copy_to_user(ur, r, 4) < 0 || copy_to_user(ue, e, 4) < 0 || copy_to_user(us, s, 4) < 0)
+        return -EFAULT;
+    return 0;
+}
+
 long
 sys_getresuid(uint32_t __user *r, uint32_t __user *e, uint32_t __user *s)
 {
     struct creds *c = creds();
-
-    if (copy_to_user(r, &c->ruid, 4) < 0 || copy_to_user(e, &c->euid, 4) < 0 || copy_to_user(s, &c->suid, 4) < 0)
-        return -EFAULT;
-    return 0;
+    return get_res(&c->ruid, &c->euid, &c->suid, r, e, s);
 }
 
 long
 sys_getresgid(uint32_t __user *r, uint32_t __user *e, uint32_t __user *s)
 {
     struct creds *c = creds();
-
-    if (copy_to_user(r, &c->rgid, 4) < 0 || copy_to_user(e, &c->egid, 4) < 0 || copy_to_user(s, &c->sgid, 4) < 0)
-        return -EFAULT;
-    return 0;
+    return get_res(&c->rgid, &c->egid, &c->sgid, r, e, s);
 }
 
 long
@@ -66,40 +70,40 @@ may_set(uint32_t id, uint32_t r, uint32_t e, uint32_t s)
     return is_root() || id == r || id == e || id == s;
 }
 
+#define KEEP ((uint32_t)-1)
+
+// setres[ug]id for one kind of id: each of WANT (real, effective, saved) that
+// is not -1 replaces *SLOT; the filesystem id follows the effective one.
+static long
+set_res(uint32_t *slot[3], uint32_t *fs, const uint32_t want[3])
+{
+    for (int i = 0; i < 3; i++)
+        if (want[i] != KEEP && !may_set(want[i], *slot[0], *slot[1], *slot[2]))
+            return -EPERM;
+    for (int i = 0; i < 3; i++)
+        if (want[i] != KEEP)
+            *slot[i] = want[i];
+    if (want[1] != KEEP)
+        *fs = want[1];
+    return 0;
+}
+
 long
 sys_setresuid(uint32_t ruid, uint32_t euid, uint32_t suid)
 {
     struct creds *c = creds();
+    uint32_t *slot[3] = { &c->ruid, &c->euid, &c->suid }, want[3] = { ruid, euid, suid };
 
-    if ((ruid != (uint32_t)-1 && !may_set(ruid, c->ruid, c->euid, c->suid)) ||
-        (euid != (uint32_t)-1 && !may_set(euid, c->ruid, c->euid, c->suid)) ||
-        (suid != (uint32_t)-1 && !may_set(suid, c->ruid, c->euid, c->suid)))
-        return -EPERM;
-    if (ruid != (uint32_t)-1)
-        c->ruid = ruid;
-    if (euid != (uint32_t)-1)
-        c->euid = c->fsuid = euid;
-    if (suid != (uint32_t)-1)
-        c->suid = suid;
-    return 0;
+    return set_res(slot, &c->fsuid, want);
 }
 
 long
 sys_setresgid(uint32_t rgid, uint32_t egid, uint32_t sgid)
 {
     struct creds *c = creds();
+    uint32_t *slot[3] = { &c->rgid, &c->egid, &c->sgid }, want[3] = { rgid, egid, sgid };
 
-    if ((rgid != (uint32_t)-1 && !may_set(rgid, c->rgid, c->egid, c->sgid)) ||
-        (egid != (uint32_t)-1 && !may_set(egid, c->rgid, c->egid, c->sgid)) ||
-        (sgid != (uint32_t)-1 && !may_set(sgid, c->rgid, c->egid, c->sgid)))
-        return -EPERM;
-    if (rgid != (uint32_t)-1)
-        c->rgid = rgid;
-    if (egid != (uint32_t)-1)
-        c->egid = c->fsgid = egid;
-    if (sgid != (uint32_t)-1)
-        c->sgid = sgid;
-    return 0;
+    return set_res(slot, &c->fsgid, want);
 }
 
 long
@@ -121,22 +125,27 @@ sys_setgid(uint32_t gid)
 long sys_setreuid(uint32_t r, uint32_t e) { return sys_setresuid(r, e, -1); }
 long sys_setregid(uint32_t r, uint32_t e) { return sys_setresgid(r, e, -1); }
 
+// setfs[ug]id: switch *FS to ID when allowed; always return the old value.
+static long
+set_fs(uint32_t *fs, uint32_t r, uint32_t e, uint32_t s, uint32_t id)
+{
+    uint32_t old = *fs;
+
+    if (id != KEEP && may_set(id, r, e, s))
+        *fs = id;
+    return old;
+}
+
 long
 sys_setfsuid(uint32_t uid)
 {
-    uint32_t old = creds()->fsuid;
-
-    if (uid != (uint32_t)-1 && may_set(uid, creds()->ruid, creds()->euid, creds()->suid))
-        creds()->fsuid = uid;
-    return old;
+    struct creds *c = creds();
+    return set_fs(&c->fsuid, c->ruid, c->euid, c->suid, uid);
 }
 
 long
 sys_setfsgid(uint32_t gid)
 {
-    uint32_t old = creds()->fsgid;
-
-    if (gid != (uint32_t)-1 && may_set(gid, creds()->rgid, creds()->egid, creds()->sgid))
-        creds()->fsgid = gid;
-    return old;
+    struct creds *c = creds();
+    return set_fs(&c->fsgid, c->rgid, c->egid, c->sgid, gid);
 }
