@@ -2,9 +2,12 @@
 // instructions, which are fast on every x86-64 CPU with ERMS and fine without.
 #include "lib/string.h"
 
+#undef memcpy
+#undef memset
+
 // Eight bytes at a time, then the tail: under TCG each string iteration is
 // costly, so fewer, wider ones matter (page copies dominate program loading).
-void *
+__attribute__((noinline)) void *
 memcpy(void *dst, const void *src, size_t n)
 {
     void *ret = dst;
@@ -28,7 +31,7 @@ memmove(void *dst, const void *src, size_t n)
     return dst;
 }
 
-void *
+__attribute__((noinline)) void *
 memset(void *dst, int c, size_t n)
 {
     void *ret = dst;

@@ -15,3 +15,9 @@ char *strrchr(const char *s, int c);
 size_t strlcpy(char *dst, const char *src, size_t size);
 bool str_starts_with(const char *s, const char *prefix);
 uint64_t parse_u64(const char *s, int base, const char **end);
+
+// Small fixed-size copies and fills become plain moves; the rest call the
+// functions above (never inlined: each string instruction ends a TCG
+// translation block, so one out-of-line copy is cheaper to boot than many).
+#define memcpy(dst, src, n) __builtin_memcpy((dst), (src), (n))
+#define memset(dst, c, n)   __builtin_memset((dst), (c), (n))
