@@ -1,7 +1,7 @@
-// The page table. At boot: the direct map of physical memory (2 MiB pages,
-// no execute) and the kernel image with 4 KiB pages, text read-only and
-// executable, the rest no-execute; all supervisor-only and global. The lower
-// half belongs to the program and is filled in by mm/vm.c.
+// The page table. boot.S made the kernel's half: the direct map of physical
+// memory (1 GiB pages, no execute) and the kernel image with 4 KiB pages,
+// text read-only and executable, the rest no-execute; all supervisor-only
+// and global. The lower half belongs to the program and is filled in by mm/vm.c.
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "layout.h"
@@ -15,7 +15,7 @@
 
 static uint64_t *pml4;
 
-extern char __kernel_start[], __text_end[], __rodata_end[], __kernel_end[];
+extern uint64_t boot_pml4[512], boot_pdpt_direct[512];   // boot.S
 
 uint64_t *paging_root(void) { return pml4; }
 
@@ -91,52 +91,17 @@ page_set_flags(uint64_t va, uint64_t flags)
     invlpg(va);
 }
 
-// Physical memory at DIRECT_BASE: 1 GiB pages where the CPU has them (four
-// entries for 4 GiB instead of 2048), else 2 MiB pages; the MMIO hole below 4 GiB uncached.
-static void
-map_direct(void)
-{
-    uint64_t end = ALIGN_UP(MAX(pmm_max_phys(), 4 * GIB), GIB);
-    uint64_t *pdpt = next_table(&pml4[PT_INDEX(DIRECT_BASE, 3)], true, false);
-
-    if (cpu_features.pdpe1gb) {
-        for (uint64_t pa = 0; pa < end; pa += GIB) {
-            uint64_t flags = PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
-            pdpt[PT_INDEX(pa, 2)] = pa | flags | (pa == 3 * GIB ? PTE_PCD | PTE_PWT : 0);
-        }
-        return;
-    }
-    for (uint64_t pa = 0; pa < end; pa += 2 << 20) {
-        uint64_t *pd = next_table(&pdpt[PT_INDEX(pa, 2)], true, false);
-        uint64_t flags = PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
-        if (pa >= 3 * GIB && pa < 4 * GIB)
-            flags |= PTE_PCD | PTE_PWT;
-        if (!pd)
-            panic("out of memory building the direct map");
-        pd[PT_INDEX(pa, 1)] = pa | flags;
-    }
-}
-
-static void
-map_kernel_range(char *start, char *end, uint64_t flags)
-{
-    for (uint64_t va = (uint64_t)start; va < (uint64_t)end; va += PAGE_SIZE) {
-        uint64_t *pte = pte_lookup(va, true);
-        if (!pte)
-            panic("out of memory mapping the kernel");
-        *pte = (va - KERNEL_BASE) | flags | PTE_P | PTE_G;
-    }
-}
-
+// boot.S built the kernel's mappings and the direct map of the first 4 GiB;
+// RAM above that gets more 1 GiB pages in the same table. The identity
+// slot the boot needed goes: the lower half belongs to the program.
 void
 paging_init(void)
 {
-    pml4 = alloc_table();
-    if (!pml4)
-        panic("out of memory for the page table");
-    map_direct();
-    map_kernel_range(__kernel_start, __text_end, 0);
-    map_kernel_range(__text_end, __rodata_end, PTE_NX);
-    map_kernel_range(__rodata_end, __kernel_end, PTE_W | PTE_NX);
+    uint64_t end = ALIGN_UP(pmm_max_phys(), GIB);
+
+    pml4 = boot_pml4;
+    for (uint64_t pa = 4 * GIB; pa < end && pa < 512 * GIB; pa += GIB)
+        boot_pdpt_direct[PT_INDEX(pa, 2)] = pa | PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
+    pml4[0] = 0;
     write_cr3(virt_to_phys(pml4));
 }

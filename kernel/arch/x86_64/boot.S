@@ -1,10 +1,28 @@
 // PVH entry. QEMU starts us in 32-bit protected mode with paging off and %ebx
-// holding the physical address of struct hvm_start_info. We build a temporary
-// page table (identity + direct map of 4 GiB, kernel at -2 GiB), enter long
-// mode, jump to the upper half and call kmain. mm/paging.c replaces the table.
+// holding the physical address of struct hvm_start_info. We build the page
+// table the kernel keeps (mm/paging.c only drops the identity slot and maps
+// RAM above 4 GiB), enter long mode, jump to the upper half and call kmain.
+// Building it here, in a few loops, instead of in C matters under TCG, where
+// every distinct instruction run at boot costs about a microsecond.
+//
+//   PML4[0]   identity of the first GiB (one 1 GiB page), until we run high
+//   PML4[256] DIRECT_BASE: physical 0..4 GiB, 1 GiB pages, no-execute, global;
+//             3..4 GiB (the MMIO hole) uncached
+//   PML4[511] the kernel image at KERNEL_BASE + 1 MiB in 4 KiB pages: text
+//             read-only and executable, rodata read-only, data and bss
+//             writable; all but text no-execute
+//
+// 1 GiB pages (CPUID pdpe1gb) are required; every x86-64 CPU QEMU offers with
+// -cpu max, and every host CPU KVM runs on since 2010, has them.
 #include "layout.h"
 
 #define V2P(x) ((x) - KERNEL_BASE)
+#define PTE_PW  0x003           // present | writable
+#define PTE_PS  0x080           // large page
+#define PTE_G   0x100           // global
+#define PTE_UC  0x018           // cache disabled, write-through
+#define NX_HIGH 0x80000000      // bit 63, in the high dword
+#define GIB_PAGE(n) ((n) << 30 | PTE_PW | PTE_PS | PTE_G)
 
     .section .note.Xen, "a"
     .align 4
@@ -20,8 +38,8 @@
 pvh_entry:
     cli
     cld
-    mov %ebx, %esi                      // keep start_info across rdtsc and loops
-    // Zero .bss first: it holds the boot page tables, the stack and boot_tsc.
+    mov %ebx, %esi                      // keep start_info across rdtsc and cpuid
+    // Zero .bss first: it holds the page tables, the stack and boot_tsc.
     mov $V2P(__bss_start), %edi
     mov $V2P(__bss_end), %ecx
     sub %edi, %ecx
@@ -34,41 +52,48 @@ pvh_entry:
     mov %esi, V2P(boot_start_info)
     mov $V2P(boot_stack_top), %esp
 
-    // Four page directories of 2 MiB pages: physical 0..4 GiB.
-    mov $V2P(boot_pd), %edi
-    xor %ecx, %ecx
-1:  mov %ecx, %eax
-    shl $21, %eax
-    or $0x83, %eax                      // present | writable | 2 MiB page
-    mov %eax, (%edi,%ecx,8)
-    mov %ecx, %eax
-    shr $11, %eax                       // high bits of the physical address
-    mov %eax, 4(%edi,%ecx,8)
-    inc %ecx
-    cmp $2048, %ecx
-    jb 1b
+    mov $0x80000001, %eax
+    cpuid
+    bt $26, %edx                        // pdpe1gb
+    jnc no_gib_pages
 
-    // boot_pdpt: slots 0..3 point at the four directories.
-    mov $V2P(boot_pdpt), %edi
-    mov $V2P(boot_pd) + 3, %eax
-    mov %eax, 0(%edi)
+    // The image's pages. Physical = virtual - KERNEL_BASE, below 2 MiB (the
+    // linker script checks), so the PT index is the physical page number.
+    mov $V2P(__kernel_start), %eax
+1:  mov %eax, %edx
+    or $(PTE_PW | PTE_G), %edx
+    cmp $V2P(__rodata_end), %eax
+    jae 2f
+    and $~2, %edx                       // text and rodata: read-only
+2:  mov %eax, %ecx
+    shr $12, %ecx
+    mov %edx, V2P(boot_pt_kernel)(,%ecx,8)
+    xor %edx, %edx
+    cmp $V2P(__text_end), %eax
+    jb 3f
+    mov $NX_HIGH, %edx
+3:  mov %edx, V2P(boot_pt_kernel) + 4(,%ecx,8)
     add $4096, %eax
-    mov %eax, 8(%edi)
-    add $4096, %eax
-    mov %eax, 16(%edi)
-    add $4096, %eax
-    mov %eax, 24(%edi)
-    // boot_pdpt_high: slot 510 maps -2 GiB to physical 0..1 GiB.
-    mov $V2P(boot_pdpt_high), %edi
-    mov $V2P(boot_pd) + 3, %eax
-    mov %eax, 510*8(%edi)
+    cmp $V2P(__kernel_end), %eax
+    jb 1b
+    movl $V2P(boot_pt_kernel) + PTE_PW, V2P(boot_pd_kernel)
+    movl $V2P(boot_pd_kernel) + PTE_PW, V2P(boot_pdpt_kernel) + 510 * 8
+
+    movl $GIB_PAGE(0), V2P(boot_pdpt_direct)
+    movl $GIB_PAGE(1), V2P(boot_pdpt_direct) + 8
+    movl $GIB_PAGE(2), V2P(boot_pdpt_direct) + 16
+    movl $GIB_PAGE(3) | PTE_UC, V2P(boot_pdpt_direct) + 24
+    mov $NX_HIGH, %eax
+    mov %eax, V2P(boot_pdpt_direct) + 4
+    mov %eax, V2P(boot_pdpt_direct) + 12
+    mov %eax, V2P(boot_pdpt_direct) + 20
+    mov %eax, V2P(boot_pdpt_direct) + 28
+    movl $GIB_PAGE(0), V2P(boot_pdpt_identity)
 
     mov $V2P(boot_pml4), %edi
-    mov $V2P(boot_pdpt) + 3, %eax
-    mov %eax, 0(%edi)                   // identity, only until we run high
-    mov %eax, 256*8(%edi)               // DIRECT_BASE
-    mov $V2P(boot_pdpt_high) + 3, %eax
-    mov %eax, 511*8(%edi)
+    movl $V2P(boot_pdpt_identity) + PTE_PW, 0(%edi)
+    movl $V2P(boot_pdpt_direct) + PTE_PW, 256 * 8(%edi)
+    movl $V2P(boot_pdpt_kernel) + PTE_PW, 511 * 8(%edi)
 
     mov %edi, %cr3
     mov %cr4, %eax
@@ -102,7 +127,25 @@ boot_high:
 2:  hlt
     jmp 2b
 
+    .code32
+// No 1 GiB pages: say so in the kernel log and exit as a panic does.
+no_gib_pages:
+    mov $V2P(no_gib_msg), %esi
+    mov $0xe9, %dx
+1:  lodsb
+    test %al, %al
+    jz 2f
+    outb %al, %dx
+    jmp 1b
+2:  mov $0x11, %eax                      // QEMU_EXIT_PANIC
+    mov $0xf4, %dx
+    outl %eax, %dx
+    hlt
+    jmp 2b
+
     .section .rodata
+no_gib_msg:
+    .asciz "panic: the CPU has no 1 GiB pages (CPUID pdpe1gb); use -cpu max or a newer host CPU\npkgload-exit panic\n"
     .align 16
 boot_gdt:
     .quad 0
@@ -115,11 +158,13 @@ boot_gdt_ptr:
 
     .section .bss
     .align 4096
-    .globl boot_pml4
-boot_pml4:      .skip 4096
-boot_pdpt:      .skip 4096
-boot_pdpt_high: .skip 4096
-boot_pd:        .skip 4 * 4096
+    .globl boot_pml4, boot_pdpt_direct
+boot_pml4:          .skip 4096
+boot_pdpt_identity: .skip 4096
+boot_pdpt_direct:   .skip 4096
+boot_pdpt_kernel:   .skip 4096
+boot_pd_kernel:     .skip 4096
+boot_pt_kernel:     .skip 4096
     .globl boot_stack_top
 boot_stack:     .skip KSTACK_SIZE
 boot_stack_top:

@@ -25,7 +25,7 @@ extern char syscall_entry[];
 void
 cpu_detect(void)
 {
-    struct cpuid_regs r1 = cpuid(1, 0), r7 = cpuid(7, 0), e1 = cpuid(0x80000001, 0);
+    struct cpuid_regs r1 = cpuid(1, 0), r7 = cpuid(7, 0);
 
     cpu_features.hwcap = r1.edx;
     cpu_features.xsave = r1.ecx & (1u << 26);
@@ -34,7 +34,6 @@ cpu_detect(void)
     cpu_features.smap = r7.ebx & (1u << 20);
     cpu_features.umip = r7.ecx & (1u << 2);
     cpu_features.fsgsbase = r7.ebx & (1u << 0);
-    cpu_features.pdpe1gb = e1.edx & (1u << 26);
 }
 
 // XCR0: every user state component the CPU has among x87, SSE, AVX, and the

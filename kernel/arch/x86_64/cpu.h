@@ -71,7 +71,7 @@ static inline uint64_t read_rbp(void) { uint64_t v; __asm__ volatile("mov %%rbp,
 
 // Which optional features the boot CPU has and we turned on (arch/x86_64/cpu.c).
 struct cpu_features {
-    bool smap, smep, umip, xsave, rdrand, fsgsbase, pdpe1gb;
+    bool smap, smep, umip, xsave, rdrand, fsgsbase;
     uint32_t hwcap;          // CPUID.1:EDX, what AT_HWCAP reports
     uint32_t xsave_size;     // bytes for the user's FPU/SSE/AVX state
     uint64_t xcr0;
