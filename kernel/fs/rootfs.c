@@ -1,7 +1,8 @@
 // Builds the file tree at boot: every initramfs entry becomes a node (files
 // keep pointing into the archive), then the kernel's own /dev, /proc, /sys
 // and a /tmp are added where the archive has none; the first three are
-// filled in when first looked at.
+// filled in when first looked at. Nodes keep the archive's mode, owner and
+// mtime: building the tree does not count as modifying its folders.
 #include "fs/vfs.h"
 #include "fs/initramfs.h"
 #include "mm/heap.h"
@@ -11,6 +12,28 @@
 #include <linux/stat.h>
 
 struct vnode *vfs_root;
+
+// dir_mkdir without touching DIR's times: the archive's mtime for it stands.
+static struct vnode *
+mkdir_at_boot(struct vnode *dir, const char *name, uint32_t mode)
+{
+    struct vtime mtime = dir->mtime, ctime = dir->ctime;
+    struct vnode *vn = dir_mkdir(dir, name, mode);
+
+    dir->mtime = mtime, dir->ctime = ctime;
+    return vn;
+}
+
+// dir_link without touching DIR's times.
+static long
+link_at_boot(struct vnode *dir, const char *name, struct vnode *vn)
+{
+    struct vtime mtime = dir->mtime, ctime = dir->ctime;
+    long ret = dir_link(dir, name, vn);
+
+    dir->mtime = mtime, dir->ctime = ctime;
+    return ret;
+}
 
 // The directory that will hold NAME (a path relative to the root), made as needed.
 static struct vnode *
@@ -27,7 +50,7 @@ parent_of(const char *name, char *last)
         if (dir_lookup(dir, comp, &next) == 0) {
             vnode_put(next);
             dir = next;
-        } else if (!(dir = dir_mkdir(dir, comp, 0755))) {
+        } else if (!(dir = mkdir_at_boot(dir, comp, 0755))) {
             panic("rootfs: cannot make directory for %s", name);
         }
         p = slash + 1;
@@ -39,6 +62,7 @@ parent_of(const char *name, char *last)
 static void
 apply_attrs(struct vnode *vn, const struct initramfs_entry *e)
 {
+    vn->mode = (vn->mode & S_IFMT) | (e->mode & 07777);
     vn->uid = e->uid;
     vn->gid = e->gid;
     vn->mtime.sec = vn->ctime.sec = vn->atime.sec = e->mtime;
@@ -72,28 +96,31 @@ add_entry(const struct initramfs_entry *e, void *arg)
     char name[PATH_MAX_LINUX], last[NAME_MAX_LINUX + 1];
     struct vnode *dir, *vn, *existing;
 
-    if (e->name_len == 0 || e->name_len >= sizeof(name) || !strcmp(e->name, "."))
+    if (e->name_len == 0 || !strcmp(e->name, ".")) {    // the root itself
+        if (S_ISDIR(e->mode))
+            apply_attrs(vfs_root, e);
+        return true;
+    }
+    if (e->name_len >= sizeof(name))
         return true;
     memcpy(name, e->name, e->name_len);
     name[e->name_len] = 0;
     dir = parent_of(name, last);
     if (dir_lookup(dir, last, &existing) == 0) {     // a folder made earlier as a parent
-        if (S_ISDIR(e->mode) && vnode_is_dir(existing)) {
-            existing->mode = e->mode;
+        if (S_ISDIR(e->mode) && vnode_is_dir(existing))
             apply_attrs(existing, e);
-        }
         vnode_put(existing);
         return true;
     }
     if (S_ISDIR(e->mode)) {
-        if ((vn = dir_mkdir(dir, last, e->mode)))
+        if ((vn = mkdir_at_boot(dir, last, e->mode)))
             apply_attrs(vn, e);
         return true;
     }
     if (!(vn = make_node(e)))
         panic("rootfs: out of memory for %s", name);
     apply_attrs(vn, e);
-    dir_link(dir, last, vn);
+    link_at_boot(dir, last, vn);
     vnode_put(vn);
     return true;
 }
@@ -108,7 +135,7 @@ ensure_dir(const char *name, uint32_t mode)
         vnode_put(vn);
         return vn;
     }
-    if (!(vn = dir_mkdir(vfs_root, name, mode)))
+    if (!(vn = mkdir_at_boot(vfs_root, name, mode)))
         panic("rootfs: cannot make /%s", name);
     return vn;
 }
