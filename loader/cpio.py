@@ -68,15 +68,20 @@ class CpioWriter:
         if exc_type is None:
             self.close()
 
-    def _header(self, name: str, mode: int, size: int, nlink: int,
-                attrs: EntryAttrs | None = None) -> None:
-        """Write one entry's header and padded name ("/" is written as ".")."""
+    def new_ino(self) -> int:
+        """Return a fresh inode number, for the entries of a hard-linked file to share."""
         self._ino += 1
+        return self._ino
+
+    def _header(self, name: str, mode: int, size: int, nlink: int,
+                attrs: EntryAttrs | None = None, ino: int | None = None) -> None:
+        """Write one entry's header and padded name ("/" is written as ".")."""
+        ino = ino or self.new_ino()
         a = attrs or EntryAttrs(0)
         mode |= a.perm & 0o7777
         raw_name = (name.lstrip("/") or ".").encode() + b"\0"
         mtime = min(max(a.mtime, 0), U32_MAX)
-        fields = (self._ino, mode, a.uid, a.gid, nlink, mtime, size, 0, 0, 0, 0,
+        fields = (ino, mode, a.uid, a.gid, nlink, mtime, size, 0, 0, 0, 0,
                   len(raw_name), 0)
         head = NEWC_MAGIC + b"".join(b"%08X" % f for f in fields)
         self._out.write(head + raw_name + _pad4(len(head) + len(raw_name)))
@@ -91,15 +96,19 @@ class CpioWriter:
         self._header(name, stat.S_IFLNK, len(raw), 1, attrs)
         self._out.write(raw + _pad4(len(raw)))
 
-    def add_file(self, name: str, attrs: EntryAttrs, src: Readable, size: int) -> None:
+    def add_file(self, name: str, attrs: EntryAttrs, src: Readable, size: int,
+                 ino: int | None = None, nlink: int = 1) -> None:
         """Add a regular file of size bytes read from src.
+
+        The names of a hard-linked file share ino (from new_ino) and nlink, the
+        number of names; as GNU cpio writes them, only the last has the data.
 
         Raises ImageError when the file is too big for newc (4 GiB) or its
         size changed while it was copied.
         """
         if size >= 1 << 32:
             raise ImageError(f"{name}: {size} bytes, too big for a cpio newc archive")
-        self._header(name, stat.S_IFREG, size, 1, attrs)
+        self._header(name, stat.S_IFREG, size, nlink, attrs, ino)
         before = self._out.tell()
         shutil.copyfileobj(src, self._out)
         if self._out.tell() - before != size:

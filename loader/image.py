@@ -69,6 +69,7 @@ class ImageEntry:
     link_target: str | None = None  # set for a symbolic link
     data: bytes | None = None  # contents of a generated file
     is_dir: bool = False
+    inode: tuple[int, int] | None = None  # (st_dev, st_ino) of a host file with hard links
 
     @property
     def kind(self) -> str:
@@ -235,7 +236,8 @@ def _file_entry(guest: str, host: str, index: FileIndex) -> ImageEntry:
         except OSError as e:
             raise ImageError(f"{host}: cannot read it ({e.strerror})") from e
         index.put(host, st, facts)
-    return ImageEntry(guest, host, _attrs(st), facts["sha256"])
+    inode = (st.st_dev, st.st_ino) if st.st_nlink > 1 else None
+    return ImageEntry(guest, host, _attrs(st), facts["sha256"], inode=inode)
 
 
 def _program_entry(program: str | os.PathLike[str], index: FileIndex) -> tuple[ImageEntry, ElfInfo]:
@@ -277,13 +279,28 @@ def _info_to_json(info: ElfInfo) -> dict[str, object]:
 
 def image_key(entries: Iterable[ImageEntry]) -> str:
     """Return the content key of an image: the format, then each entry's path, kind,
-    attributes (mode, owner, mtime) and hash."""
+    attributes (mode, owner, mtime), hash and, for a hard link, its group's first name."""
+    entries = list(entries)
+    groups = _hard_link_groups(entries)
     h = hashlib.sha256(IMAGE_FORMAT.encode() + b"\0")
     for e in sorted(entries, key=lambda e: e.guest_path):
         a = e.attrs
+        group = min(groups.get(e.guest_path, ("",)))
         h.update(f"{e.guest_path}\0{e.kind}\0{a.perm:o}\0{a.uid}\0{a.gid}\0{a.mtime}\0"
-                 f"{e.sha256}\0".encode())
+                 f"{e.sha256}\0{group}\0".encode())
     return h.hexdigest()
+
+
+def _hard_link_groups(entries: Iterable[ImageEntry]) -> dict[str, tuple[str, ...]]:
+    """Return guest path -> every guest path of the same host file, in entry order.
+
+    Only files with two names or more in the image are in it.
+    """
+    by_inode: dict[tuple[int, int], list[str]] = {}
+    for e in entries:
+        if e.inode is not None and e.kind == "f" and e.data is None:
+            by_inode.setdefault(e.inode, []).append(e.guest_path)
+    return {p: tuple(g) for g in by_inode.values() if len(g) > 1 for p in g}
 
 
 def iter_parent_dirs(guest_paths: Iterable[str]) -> list[str]:
@@ -304,6 +321,8 @@ def _write_image(path: Path, entries: list[ImageEntry]) -> None:
     with atomic_output(path) as out, CpioWriter(out) as cpio:
         links = {e.guest_path for e in entries if e.link_target is not None}
         dirs = {e.guest_path: e.attrs for e in entries if e.is_dir}
+        groups = _hard_link_groups(entries)
+        inos: dict[tuple[str, ...], int] = {}
         cpio.add_dir("/", GENERATED_DIR)
         for d in iter_parent_dirs(e.guest_path for e in entries):
             if d not in links:
@@ -316,15 +335,22 @@ def _write_image(path: Path, entries: list[ImageEntry]) -> None:
                 cpio.add_symlink(e.guest_path, e.link_target, e.attrs)
             elif e.data is not None:
                 cpio.add_file(e.guest_path, e.attrs, io.BytesIO(e.data), len(e.data))
-            else:
+            elif (group := groups.get(e.guest_path)) is None:
                 _add_host_file(cpio, e)
+            else:
+                ino = inos.setdefault(group, cpio.new_ino())
+                if e.guest_path != group[-1]:  # the data goes with the last name
+                    cpio.add_file(e.guest_path, e.attrs, io.BytesIO(), 0, ino, len(group))
+                else:
+                    _add_host_file(cpio, e, ino, len(group))
 
 
-def _add_host_file(cpio: CpioWriter, e: ImageEntry) -> None:
+def _add_host_file(cpio: CpioWriter, e: ImageEntry, ino: int | None = None,
+                   nlink: int = 1) -> None:
     """Copy a host file into the archive; raise ImageError if its bytes changed since hashing."""
     with open(e.host_path, "rb") as f:
         src = _HashingReader(f)
-        cpio.add_file(e.guest_path, e.attrs, src, os.fstat(f.fileno()).st_size)
+        cpio.add_file(e.guest_path, e.attrs, src, os.fstat(f.fileno()).st_size, ino, nlink)
     if src.hash.hexdigest() != e.sha256:  # the key would name other bytes
         raise ImageError(f"{e.host_path}: changed while it was packaged, try again")
 

@@ -23,10 +23,12 @@ class NewcEntry:
     """One archive entry: its name as stored ("." for the root) and its header fields."""
 
     name: str
+    ino: int
     mode: int
     uid: int
     gid: int
     mtime: int
+    nlink: int
     data: bytes
 
 
@@ -41,7 +43,7 @@ def iter_newc(data: bytes) -> Iterator[NewcEntry]:
         body = (pos + 110 + namesize + 3) & ~3
         if name == "TRAILER!!!":
             return
-        yield NewcEntry(name, f[1], f[2], f[3], f[5], data[body : body + filesize])
+        yield NewcEntry(name, f[0], f[1], f[2], f[3], f[5], f[4], data[body : body + filesize])
         pos = (body + filesize + 3) & ~3
 
 
@@ -49,21 +51,28 @@ def materialise(archive: Path, root: Path) -> None:
     """Recreate the image archive under root, with the kernel's own top folders.
 
     Must run as root (it chowns). Attributes are set once everything exists,
-    since creating a folder's contents changes its mtime.
+    since creating a folder's contents changes its mtime. Files whose entries
+    share an inode number (nlink > 1) become hard links of one file.
     """
     entries = list(iter_newc(archive.read_bytes()))
     names = {e.name for e in entries}
     for name in KERNEL_DIRS:
         if name not in names:
             (root / name).mkdir(parents=True)
+    first_name: dict[int, Path] = {}
     for e in entries:
         path = root / e.name
         if stat.S_ISDIR(e.mode):
             path.mkdir(parents=True, exist_ok=True)
         elif stat.S_ISLNK(e.mode):
             os.symlink(os.fsdecode(e.data), path)
+        elif e.nlink > 1 and e.ino in first_name:
+            os.link(first_name[e.ino], path)
+            if e.data:
+                path.write_bytes(e.data)
         else:
             path.write_bytes(e.data)
+            first_name.setdefault(e.ino, path)
     for e in entries:
         _set_attrs(root / e.name, e)
 

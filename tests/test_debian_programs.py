@@ -201,7 +201,8 @@ def _nobody_agrees() -> bool:
 @pytest.fixture(scope="module")
 def ls_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """base/tree: files of 0 .. 50000 bytes, nested folders, short and long symlinks,
-    modes 0600/04755/02755/01777, files of nobody and of an unknown id; one mtime."""
+    modes 0600/04755/02755/01777, files of nobody and of an unknown id, a hard link;
+    one mtime."""
     base = tmp_path_factory.mktemp("ls-base")
     _require_root_on_ext4(base)
     t = base / "tree"
@@ -216,6 +217,7 @@ def ls_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (t / "l59").symlink_to("x" * 59)  # ext4 keeps targets under 60 bytes in the inode
     (t / "l60").symlink_to("y" * 60)  # and gives longer ones a block
     (t / "dirlink").symlink_to("sub/deep")
+    os.link(t / "nobodys", t / "sub" / "hard")  # both names: st_nlink 2
     other = _unknown_id()
     os.chown(t / "big", other, other + 1)
     if _nobody_agrees():

@@ -2,7 +2,9 @@
 // keep pointing into the archive), then the kernel's own /dev, /proc, /sys
 // and a /tmp are added where the archive has none; the first three are
 // filled in when first looked at. Nodes keep the archive's mode, owner and
-// mtime: building the tree does not count as modifying its folders.
+// mtime: building the tree does not count as modifying its folders. Regular
+// files whose entries share an inode number (nlink > 1) become one node with
+// several names; the entry that has data gives the contents.
 #include "fs/vfs.h"
 #include "fs/initramfs.h"
 #include "mm/heap.h"
@@ -12,6 +14,13 @@
 #include <linux/stat.h>
 
 struct vnode *vfs_root;
+
+// A hard-linked file seen during boot: the archive's inode number and its node.
+struct boot_link {
+    uint32_t ino;
+    struct vnode *vn;       // named by a directory, so alive until boot ends
+    struct boot_link *next;
+};
 
 // dir_mkdir without touching DIR's times: the archive's mtime for it stands.
 static struct vnode *
@@ -69,6 +78,13 @@ apply_attrs(struct vnode *vn, const struct initramfs_entry *e)
     vn->mtime.nsec = vn->ctime.nsec = vn->atime.nsec = 0;
 }
 
+static void
+set_contents(struct vnode *vn, const struct initramfs_entry *e)
+{
+    vn->ro_data = e->data;
+    vn->ro_len = vn->size = e->size;
+}
+
 static struct vnode *
 make_node(const struct initramfs_entry *e)
 {
@@ -77,8 +93,7 @@ make_node(const struct initramfs_entry *e)
     if (!vn)
         return NULL;
     if (S_ISREG(e->mode)) {
-        vn->ro_data = e->data;
-        vn->ro_len = vn->size = e->size;
+        set_contents(vn, e);
     } else if (S_ISLNK(e->mode)) {
         vn->link = kmalloc(e->size + 1);
         if (vn->link) {
@@ -90,11 +105,33 @@ make_node(const struct initramfs_entry *e)
     return vn;
 }
 
+// The node of a hard-linked file E, already named or new (then remembered in LINKS).
+static struct vnode *
+hard_link_node(const struct initramfs_entry *e, struct boot_link **links)
+{
+    struct boot_link *l;
+    struct vnode *vn;
+
+    for (l = *links; l; l = l->next) {
+        if (l->ino == e->ino) {
+            if (e->size)
+                set_contents(l->vn, e);
+            return vnode_get(l->vn);
+        }
+    }
+    if (!(vn = make_node(e)) || !(l = kmalloc(sizeof(*l))))
+        return NULL;
+    *l = (struct boot_link){ e->ino, vn, *links };
+    *links = l;
+    return vn;
+}
+
 static bool
 add_entry(const struct initramfs_entry *e, void *arg)
 {
     char name[PATH_MAX_LINUX], last[NAME_MAX_LINUX + 1];
     struct vnode *dir, *vn, *existing;
+    struct boot_link **links = arg;
 
     if (e->name_len == 0 || !strcmp(e->name, ".")) {    // the root itself
         if (S_ISDIR(e->mode))
@@ -117,7 +154,8 @@ add_entry(const struct initramfs_entry *e, void *arg)
             apply_attrs(vn, e);
         return true;
     }
-    if (!(vn = make_node(e)))
+    vn = S_ISREG(e->mode) && e->nlink > 1 ? hard_link_node(e, links) : make_node(e);
+    if (!vn)
         panic("rootfs: out of memory for %s", name);
     apply_attrs(vn, e);
     link_at_boot(dir, last, vn);
@@ -143,10 +181,17 @@ ensure_dir(const char *name, uint32_t mode)
 void
 vfs_init(void)
 {
+    struct boot_link *links = NULL;
+
     if (!(vfs_root = vnode_new(S_IFDIR | 0755)))
         panic("rootfs: out of memory");
     vfs_root->nlink = 2;
-    initramfs_each(add_entry, NULL);
+    initramfs_each(add_entry, &links);
+    while (links) {
+        struct boot_link *next = links->next;
+        kfree(links);
+        links = next;
+    }
     ensure_dir("tmp", 01777);
     ensure_dir("dev", 0755)->populate = devfs_init;
     ensure_dir("proc", 0555)->populate = procfs_init;

@@ -15,7 +15,7 @@ from host_samples import compile_c
 from loader.deps import resolve_deps
 from loader.etc import get_etc_files
 from loader.image import ExtraPath, build_image
-from test_image import read_newc, read_newc_attrs
+from test_image import read_newc, read_newc_attrs, read_newc_fields
 
 LIBFOO_C = b"int foo(void) { return 42; }\n"
 USES_FOO_C = b'#include <stdio.h>\nint foo(void);\nint main(void) { printf("%d\\n", foo()); }\n'
@@ -93,6 +93,27 @@ def test_extra_dir_keeps_attributes_and_empty_folders(
     assert attrs["data"][3] == 1004
     os.utime(d / "sub" / "empty", (1, 1))
     assert build_image(static_elf, extra=[ExtraPath(str(d), "/data")]).key != img.key
+
+
+def test_extra_dir_keeps_hard_links(static_elf: Path, cache: Path, tmp_path: Path) -> None:
+    d = tmp_path / "extra"
+    (d / "sub").mkdir(parents=True)
+    (d / "a").write_text("same\n")
+    (d / "b").write_text("same\n")
+    mtime = (d / "a").stat().st_mtime_ns
+    os.utime(d / "b", ns=(mtime, mtime))
+    copies = build_image(static_elf, extra=[ExtraPath(str(d), "/data")])
+    os.unlink(d / "b")
+    os.link(d / "a", d / "b")
+    os.link(d / "a", d / "sub" / "c")
+    img = build_image(static_elf, extra=[ExtraPath(str(d), "/data")])
+    assert img.key != copies.key
+    fields = {name: (f[0], f[4], body) for name, f, body in
+              read_newc_fields(img.path.read_bytes())}
+    ino = fields["data/a"][0]
+    assert fields["data/a"] == fields["data/b"] == (ino, 3, b"")  # GNU cpio's order:
+    assert fields["data/sub/c"] == (ino, 3, b"same\n")          # the data with the last name
+    assert len({f[0] for f in fields.values()}) == len(fields) - 2
 
 
 def make_uses_foo(d: Path) -> Path:
