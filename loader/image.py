@@ -4,11 +4,14 @@ The initramfs holds the program at its absolute host path (symlinks
 resolved), with its parent folders. A dynamically linked program also gets
 its interpreter and libraries at their host paths (deps.resolve_deps), each
 symlink crossed on the way recreated as a link, the files it loads at run
-time (deps.iter_runtime_files), the host's /etc/ld.so.cache and generated
-/etc files (loader/etc.py). Files and folders given with --file/--dir are
-added at the guest path asked for. It is content-addressed: its name is a
-hash of a format version, the guest paths, the modes and the file contents,
-so the same program is packaged once. Contents are hashed once per file
+time (deps.iter_runtime_files) and the host's /etc/ld.so.cache. Every image
+gets the generated /etc files (loader/etc.py). Files and folders given with
+--file/--dir are added at the guest path asked for. Shipped files, links and
+--dir folders keep their host mode, owner and mtime; what the image makes up
+(the root, parent folders, /etc files) gets GENERATED_MTIME and root's
+ownership. It is content-addressed: its name is a hash of a format version,
+each entry's guest path, kind, attributes and contents, so the same program
+is packaged once. Contents are hashed once per file
 version: the hash and the ELF check are memoised by the file's stat in the
 cache index, so a warm run reads no program bytes at all.
 
@@ -31,13 +34,13 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from loader.cache import FileIndex, atomic_output, cache_dir
-from loader.cpio import CpioWriter
+from loader.cpio import CpioWriter, EntryAttrs
 from loader.deps import iter_runtime_files, resolve_deps
 from loader.elf import ElfInfo, check_runnable
 from loader.errors import ImageError
 from loader.etc import LD_SO_CACHE, get_etc_files
 
-IMAGE_FORMAT = "pkgload-image-2"  # bump when the archive layout changes
+IMAGE_FORMAT = "pkgload-image-3"  # bump when the archive layout changes
 MANIFEST_MAGIC = "pkgload-manifest"
 MANIFEST_VERSION = "1"
 DEFAULT_ENV = {
@@ -45,6 +48,10 @@ DEFAULT_ENV = {
     "HOME": "/",
 }
 DEFAULT_HOSTNAME = "pkgload"
+# The mtime of everything the image makes up rather than ships: fixed, so the
+# same entries give the same image (2024-01-01 00:00:00 UTC).
+GENERATED_MTIME = 1704067200
+GENERATED_DIR = EntryAttrs(0o755, 0, 0, GENERATED_MTIME)
 # The host forwards its stdin to the program (docs/boot-protocol.md,
 # "Standard input"). The kernel keeps a byte that reaches COM1 before it sets
 # the UART up, so nothing is lost however early the host writes.
@@ -53,14 +60,21 @@ RELAY_STDIN = True
 
 @dataclass(frozen=True)
 class ImageEntry:
-    """One file or symlink of the image: where it goes, where it comes from."""
+    """One file, symlink or folder of the image: where it goes, where it comes from."""
 
     guest_path: str  # absolute, e.g. "/work/main/build/examples/hello"
-    host_path: str  # "" for generated files and symlinks
-    perm: int  # permission bits, e.g. 0o755
-    sha256: str  # of the contents (of the target for a symlink)
+    host_path: str  # "" for generated files, symlinks and folders
+    attrs: EntryAttrs  # permission bits, owner, mtime
+    sha256: str  # of the contents (of the target for a symlink, "" for a folder)
     link_target: str | None = None  # set for a symbolic link
     data: bytes | None = None  # contents of a generated file
+    is_dir: bool = False
+    inode: tuple[int, int] | None = None  # (st_dev, st_ino) of a host file with hard links
+
+    @property
+    def kind(self) -> str:
+        """Return "d" for a folder, "l" for a symbolic link, "f" for a file."""
+        return "d" if self.is_dir else "l" if self.link_target is not None else "f"
 
 
 @dataclass(frozen=True)
@@ -115,6 +129,9 @@ def build_image(
     if info.is_dynamic:
         for e in _dynamic_entries(program, index):
             entries.setdefault(e.guest_path, e)
+    for guest, data in get_etc_files(DEFAULT_HOSTNAME).items():
+        attrs = dataclasses.replace(GENERATED_DIR, perm=0o644)
+        entries.setdefault(guest, ImageEntry(guest, "", attrs, _sha256(data), data=data))
     for x in extra:
         for e in _extra_entries(x, index):
             entries[e.guest_path] = e
@@ -134,50 +151,76 @@ def build_image(
 
 
 def _dynamic_entries(program: str | os.PathLike[str], index: FileIndex) -> Iterator[ImageEntry]:
-    """Yield the interpreter, libraries, run-time files and /etc files of a dynamic program."""
+    """Yield the interpreter, libraries, run-time files and ld.so.cache of a dynamic program."""
     closure = resolve_deps(program)
     closure.require_complete()
     for link in closure.program_links:
-        yield _link_entry(link.path, link.target)
+        yield _link_entry(link.path, closure.host_path(link.path), link.target)
     for lib in closure.iter_objects():
         for link in lib.links:
-            yield _link_entry(link.path, link.target)
+            yield _link_entry(link.path, closure.host_path(link.path), link.target)
         yield _file_entry(lib.real_path, closure.host_path(lib.real_path), index)
     for rf in iter_runtime_files(closure):
         if os.path.islink(rf.host_path):
-            yield _link_entry(rf.guest_path, os.readlink(rf.host_path))
+            yield _link_entry(rf.guest_path, rf.host_path)
         elif os.path.isfile(rf.host_path):
             yield _file_entry(rf.guest_path, rf.host_path, index)
     if os.path.isfile(LD_SO_CACHE):
         yield _file_entry(LD_SO_CACHE, LD_SO_CACHE, index)
-    for guest, data in get_etc_files(DEFAULT_HOSTNAME).items():
-        yield ImageEntry(guest, "", 0o644, hashlib.sha256(data).hexdigest(), data=data)
 
 
 def _extra_entries(x: ExtraPath, index: FileIndex) -> Iterator[ImageEntry]:
-    """Yield the entries for one --file or --dir: a file, a link, or a tree (links kept)."""
+    """Yield the entries for one --file or --dir: a file, a link, or a tree (links kept).
+
+    A tree's folders, empty ones too, are entries of their own with their host
+    attributes.
+    """
     if os.path.islink(x.host_path):
-        yield _link_entry(x.guest_path, os.readlink(x.host_path))
+        yield _link_entry(x.guest_path, x.host_path)
     elif os.path.isfile(x.host_path):
         yield _file_entry(x.guest_path, x.host_path, index)
     elif os.path.isdir(x.host_path):
         for root, dirs, files in os.walk(x.host_path):
             rel = os.path.relpath(root, x.host_path)
             groot = x.guest_path if rel == "." else posixpath.join(x.guest_path, rel)
+            yield ImageEntry(groot, root, _attrs(_lstat(root)), "", is_dir=True)
             for name in sorted(dirs + files):
                 host, guest = os.path.join(root, name), posixpath.join(groot, name)
                 if os.path.islink(host):
-                    yield _link_entry(guest, os.readlink(host))
+                    yield _link_entry(guest, host)
                 elif os.path.isfile(host):
                     yield _file_entry(guest, host, index)
     else:
         raise ImageError(f"{x.host_path}: no such file or folder to add to the image")
 
 
-def _link_entry(guest: str, target: str) -> ImageEntry:
-    """Return the entry of a symbolic link at guest pointing to target."""
-    return ImageEntry(guest, "", 0o777, hashlib.sha256(target.encode()).hexdigest(),
-                      link_target=target)
+def _attrs(st: os.stat_result) -> EntryAttrs:
+    """Return the attributes an entry keeps from a host file's stat."""
+    return EntryAttrs(stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, st.st_mtime_ns // 10**9)
+
+
+def _lstat(host: str) -> os.stat_result:
+    """Return lstat(host); raise ImageError when it cannot be read."""
+    try:
+        return os.lstat(host)
+    except OSError as e:
+        raise ImageError(f"{host}: cannot read it ({e.strerror})") from e
+
+
+def _sha256(data: bytes) -> str:
+    """Return the hex sha256 of data."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _link_entry(guest: str, host: str, target: str | None = None) -> ImageEntry:
+    """Return the entry of the host symbolic link host, placed at guest.
+
+    target, when given, is its os.readlink() already read.
+    """
+    st = _lstat(host)
+    if target is None:
+        target = os.readlink(host)
+    return ImageEntry(guest, "", _attrs(st), _sha256(os.fsencode(target)), link_target=target)
 
 
 def _file_entry(guest: str, host: str, index: FileIndex) -> ImageEntry:
@@ -193,7 +236,8 @@ def _file_entry(guest: str, host: str, index: FileIndex) -> ImageEntry:
         except OSError as e:
             raise ImageError(f"{host}: cannot read it ({e.strerror})") from e
         index.put(host, st, facts)
-    return ImageEntry(guest, host, stat.S_IMODE(st.st_mode), facts["sha256"])
+    inode = (st.st_dev, st.st_ino) if st.st_nlink > 1 else None
+    return ImageEntry(guest, host, _attrs(st), facts["sha256"], inode=inode)
 
 
 def _program_entry(program: str | os.PathLike[str], index: FileIndex) -> tuple[ImageEntry, ElfInfo]:
@@ -207,7 +251,7 @@ def _program_entry(program: str | os.PathLike[str], index: FileIndex) -> tuple[I
         facts = {"sha256": _sha256_file(real), "elf": _info_to_json(info)}
         index.put(real, st, facts)
     info = ElfInfo(**{**facts["elf"], "path": Path(program)})
-    entry = ImageEntry(real, real, stat.S_IMODE(st.st_mode), facts["sha256"])
+    entry = ImageEntry(real, real, _attrs(st), facts["sha256"])
     return entry, info
 
 
@@ -234,12 +278,29 @@ def _info_to_json(info: ElfInfo) -> dict[str, object]:
 
 
 def image_key(entries: Iterable[ImageEntry]) -> str:
-    """Return the content key of an image: the format, and each file's path, mode, hash."""
+    """Return the content key of an image: the format, then each entry's path, kind,
+    attributes (mode, owner, mtime), hash and, for a hard link, its group's first name."""
+    entries = list(entries)
+    groups = _hard_link_groups(entries)
     h = hashlib.sha256(IMAGE_FORMAT.encode() + b"\0")
     for e in sorted(entries, key=lambda e: e.guest_path):
-        kind = "l" if e.link_target is not None else "f"
-        h.update(f"{e.guest_path}\0{kind}\0{e.perm:o}\0{e.sha256}\0".encode())
+        a = e.attrs
+        group = min(groups.get(e.guest_path, ("",)))
+        h.update(f"{e.guest_path}\0{e.kind}\0{a.perm:o}\0{a.uid}\0{a.gid}\0{a.mtime}\0"
+                 f"{e.sha256}\0{group}\0".encode())
     return h.hexdigest()
+
+
+def _hard_link_groups(entries: Iterable[ImageEntry]) -> dict[str, tuple[str, ...]]:
+    """Return guest path -> every guest path of the same host file, in entry order.
+
+    Only files with two names or more in the image are in it.
+    """
+    by_inode: dict[tuple[int, int], list[str]] = {}
+    for e in entries:
+        if e.inode is not None and e.kind == "f" and e.data is None:
+            by_inode.setdefault(e.inode, []).append(e.guest_path)
+    return {p: tuple(g) for g in by_inode.values() if len(g) > 1 for p in g}
 
 
 def iter_parent_dirs(guest_paths: Iterable[str]) -> list[str]:
@@ -253,34 +314,45 @@ def iter_parent_dirs(guest_paths: Iterable[str]) -> list[str]:
 
 
 def _write_image(path: Path, entries: list[ImageEntry]) -> None:
-    """Write the cpio for entries to path, atomically."""
-    with atomic_output(path) as out, _CpioWriter(out) as cpio:
+    """Write the cpio for entries to path, atomically: the root, folders, then the rest.
+
+    A parent folder that is not an entry of its own gets GENERATED_DIR.
+    """
+    with atomic_output(path) as out, CpioWriter(out) as cpio:
         links = {e.guest_path for e in entries if e.link_target is not None}
+        dirs = {e.guest_path: e.attrs for e in entries if e.is_dir}
+        groups = _hard_link_groups(entries)
+        inos: dict[tuple[str, ...], int] = {}
+        cpio.add_dir("/", GENERATED_DIR)
         for d in iter_parent_dirs(e.guest_path for e in entries):
             if d not in links:
-                cpio.add_dir(d)
+                cpio.add_dir(d, dirs.pop(d, GENERATED_DIR))
         for e in entries:
-            if e.link_target is not None:
-                cpio.add_symlink(e.guest_path, e.link_target)
-                continue
-            if e.data is not None:
-                cpio.add_file(e.guest_path, e.perm, io.BytesIO(e.data), len(e.data))
-                continue
-            with open(e.host_path, "rb") as f:
-                src = _HashingReader(f)
-                cpio.add_file(e.guest_path, e.perm, src, os.fstat(f.fileno()).st_size)
-            if src.hash.hexdigest() != e.sha256:  # the key would name other bytes
-                raise ImageError(f"{e.host_path}: changed while it was packaged, try again")
+            if e.is_dir:
+                if e.guest_path in dirs:  # not a parent of another entry
+                    cpio.add_dir(e.guest_path, e.attrs)
+            elif e.link_target is not None:
+                cpio.add_symlink(e.guest_path, e.link_target, e.attrs)
+            elif e.data is not None:
+                cpio.add_file(e.guest_path, e.attrs, io.BytesIO(e.data), len(e.data))
+            elif (group := groups.get(e.guest_path)) is None:
+                _add_host_file(cpio, e)
+            else:
+                ino = inos.setdefault(group, cpio.new_ino())
+                if e.guest_path != group[-1]:  # the data goes with the last name
+                    cpio.add_file(e.guest_path, e.attrs, io.BytesIO(), 0, ino, len(group))
+                else:
+                    _add_host_file(cpio, e, ino, len(group))
 
 
-class _CpioWriter(CpioWriter):
-    """CpioWriter with symbolic links."""
-
-    def add_symlink(self, name: str, target: str) -> None:
-        """Add a symbolic link entry: mode S_IFLNK|0777, data the target."""
-        raw = os.fsencode(target)
-        self._header(name, stat.S_IFLNK | 0o777, len(raw), 1)
-        self._out.write(raw + b"\0" * (-len(raw) % 4))
+def _add_host_file(cpio: CpioWriter, e: ImageEntry, ino: int | None = None,
+                   nlink: int = 1) -> None:
+    """Copy a host file into the archive; raise ImageError if its bytes changed since hashing."""
+    with open(e.host_path, "rb") as f:
+        src = _HashingReader(f)
+        cpio.add_file(e.guest_path, e.attrs, src, os.fstat(f.fileno()).st_size, ino, nlink)
+    if src.hash.hexdigest() != e.sha256:  # the key would name other bytes
+        raise ImageError(f"{e.host_path}: changed while it was packaged, try again")
 
 
 class _HashingReader:

@@ -3,14 +3,22 @@
 Each case runs the host's own binary twice, natively and in the guest, with
 the differential tests' environment and cwd. Files a case reads are in a
 folder made here and shipped with --dir (or --file) at their own host path,
-so both runs see the same paths; their mtimes are set to 0, the mtime the
-image gives every file. Files a case writes go to /tmp under a name of its
-own and are removed after the native run (the guest's /tmp starts empty).
+so both runs see the same paths (the image keeps their mode, owner and
+mtime). Files a case writes go to /tmp under a name of its own and are
+removed after the native run (the guest's /tmp starts empty).
+
+`ls -la` cases compare listings byte for byte: the guest's generated /etc
+against the same tree recreated on the host from the image itself (busybox
+and coreutils), and a shipped tree of odd files against itself (busybox
+-la and -laR). Both runs use TZ=UTC (ls prints local times). They need root (they chown) and an ext4 temporary folder (the
+kernel reports sizes and blocks as ext4 does).
 """
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -18,6 +26,9 @@ from pathlib import Path
 
 import pytest
 
+from imagetree import materialise
+from loader.etc import get_etc_files
+from loader.image import DEFAULT_HOSTNAME, build_image
 from test_differential import GUEST_BASE_ENV, RUN_CWD, RUN_TIMEOUT
 
 SCRATCH = f"/tmp/pkgload-debian-{os.getpid()}"  # what the programs write, on the host
@@ -103,7 +114,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of small files with fixed mtimes (0, as in the image)."""
+    """A folder of small files with fixed mtimes."""
     d = tmp_path_factory.mktemp("debian-data")
     fruit = ["apple 3", "pear 10", "fig 7", "apple 12", "kiwi 1", "pear 2", "date 40"]
     (d / "fruit.txt").write_text("\n".join(fruit) + "\n")
@@ -151,3 +162,93 @@ def test_same_as_native(case: Program, data_dir: Path, pkgload: Path) -> None:
 def test_tools_are_installed() -> None:
     for tool in ("sqlite3", "lua5.4", "busybox", "ls", "sort", "sha256sum"):
         assert shutil.which(tool, path=GUEST_BASE_ENV["PATH"]), f"{tool}: run tools/setup"
+
+
+BUSYBOX = "/bin/busybox"
+LS_ENV = {**GUEST_BASE_ENV, "TZ": "UTC"}
+TREE_MTIME = 1677906367  # 2023-03-04 05:06:07 UTC
+
+
+def _require_root_on_ext4(path: Path) -> None:
+    """Skip unless we can chown and path is on ext4 (whose numbers the kernel mimics)."""
+    if os.geteuid() != 0:
+        pytest.skip("ls -la comparisons chown files: run as root")
+    fs = subprocess.run(["stat", "-f", "-c", "%T", str(path)], capture_output=True, text=True)
+    if fs.stdout.strip() != "ext2/ext3":
+        pytest.skip(f"{path}: on {fs.stdout.strip() or '?'}, not ext4")
+
+
+def _unknown_id() -> int:
+    """Return an id that is neither a user nor a group on the host or in the guest's /etc."""
+    etc = get_etc_files(DEFAULT_HOSTNAME)
+    guest = {int(line.split(b":")[2]) for f in ("/etc/passwd", "/etc/group")
+             for line in etc[f].splitlines()}
+    host = {p.pw_uid for p in pwd.getpwall()} | {g.gr_gid for g in grp.getgrall()}
+    return next(i for i in range(4242, 60000) if i not in guest | host)
+
+
+def _nobody_agrees() -> bool:
+    """Return True when the host names uid/gid 65534 as the guest's /etc does."""
+    etc = get_etc_files(DEFAULT_HOSTNAME)
+    try:
+        host = (pwd.getpwuid(65534).pw_name, grp.getgrgid(65534).gr_name)
+    except KeyError:
+        return False
+    return (f"{host[0]}:x:65534:".encode() in etc["/etc/passwd"]
+            and f"{host[1]}:x:65534:".encode() in etc["/etc/group"])
+
+
+@pytest.fixture(scope="module")
+def ls_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """base/tree: files of 0 .. 50000 bytes, nested folders, short and long symlinks,
+    modes 0600/04755/02755/01777, files of nobody and of an unknown id, a hard link;
+    one mtime."""
+    base = tmp_path_factory.mktemp("ls-base")
+    _require_root_on_ext4(base)
+    t = base / "tree"
+    (t / "sub" / "deep" / "er").mkdir(parents=True)
+    (t / "empty").mkdir()
+    (t / "zero").write_bytes(b"")
+    (t / "small").write_text("hi\n")
+    for name, size in (("page", 4096), ("page1", 4097), ("big", 50000), ("nobodys", 10)):
+        (t / name).write_bytes(os.urandom(size))
+    (t / "sub" / "deep" / "f.txt").write_text("deep\n")
+    (t / "short").symlink_to("small")
+    (t / "l59").symlink_to("x" * 59)  # ext4 keeps targets under 60 bytes in the inode
+    (t / "l60").symlink_to("y" * 60)  # and gives longer ones a block
+    (t / "dirlink").symlink_to("sub/deep")
+    os.link(t / "nobodys", t / "sub" / "hard")  # both names: st_nlink 2
+    other = _unknown_id()
+    os.chown(t / "big", other, other + 1)
+    if _nobody_agrees():
+        os.chown(t / "nobodys", 65534, 65534)
+    (t / "small").chmod(0o600)
+    (t / "page").chmod(0o4755)
+    (t / "sub").chmod(0o2755)
+    (t / "empty").chmod(0o1777)
+    base.chmod(0o755)
+    for p in [*base.rglob("*"), base]:
+        os.utime(p, (TREE_MTIME, TREE_MTIME), follow_symlinks=False)
+    return base
+
+
+# The static busybox's /etc is the generated files alone; coreutils' also has ld.so.cache.
+@pytest.mark.parametrize("ls", [(BUSYBOX, "ls"), ("/usr/bin/ls",)], ids=["busybox", "coreutils"])
+def test_ls_la_etc(ls: tuple[str, ...], pkgload: Path, tmp_path: Path) -> None:
+    """The guest's /etc, listed by the guest, equals the image's /etc recreated natively."""
+    _require_root_on_ext4(tmp_path)
+    root = tmp_path / "root"
+    materialise(build_image(ls[0]).path, root)  # the image `pkgload run` boots
+    native = _run([*ls, "-la", str(root / "etc")], LS_ENV)
+    assert native[0] == 0 and b" passwd\n" in native[1], native
+    guest = _run([str(pkgload), "run", "-e", "TZ=UTC", *ls, "-la", "/etc"], None)
+    assert guest == native
+
+
+@pytest.mark.parametrize("flags", ["-la", "-laR"])
+def test_busybox_ls_shipped_tree(flags: str, ls_tree: Path, pkgload: Path) -> None:
+    argv = [BUSYBOX, "ls", flags, str(ls_tree / "tree")]
+    native = _run(argv, LS_ENV)
+    assert native[0] == 0 and b"-rwsr-xr-x" in native[1] and b" l60 -> y" in native[1], native
+    guest = _run([str(pkgload), "run", "-e", "TZ=UTC", "--dir", str(ls_tree), "--", *argv], None)
+    assert guest == native

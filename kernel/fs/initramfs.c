@@ -61,9 +61,11 @@ parse_entry(uint64_t off, struct initramfs_entry *e)
     if (memcmp(h, "070701", 6) && memcmp(h, "070702", 6))
         panic("initramfs: bad cpio header at offset %lu", off);
     namesize = hex_field(h, 11);
+    e->ino = hex_field(h, 0);
     e->mode = hex_field(h, 1);
     e->uid = hex_field(h, 2);
     e->gid = hex_field(h, 3);
+    e->nlink = hex_field(h, 4);
     e->mtime = hex_field(h, 5);
     e->size = hex_field(h, 6);
     e->name = h + CPIO_HEADER_LEN;

@@ -12,6 +12,7 @@ struct initramfs_entry {
     uint32_t mode;           // st_mode: type and permission bits
     uint32_t uid, gid;
     uint64_t mtime;
+    uint32_t ino, nlink;     // entries of one file share ino when nlink > 1 (hard links)
 };
 
 void initramfs_init(const struct hvm_start_info *si);

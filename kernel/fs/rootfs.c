@@ -1,7 +1,10 @@
 // Builds the file tree at boot: every initramfs entry becomes a node (files
 // keep pointing into the archive), then the kernel's own /dev, /proc, /sys
 // and a /tmp are added where the archive has none; the first three are
-// filled in when first looked at.
+// filled in when first looked at. Nodes keep the archive's mode, owner and
+// mtime: building the tree does not count as modifying its folders. Regular
+// files whose entries share an inode number (nlink > 1) become one node with
+// several names; the entry that has data gives the contents.
 #include "fs/vfs.h"
 #include "fs/initramfs.h"
 #include "mm/heap.h"
@@ -11,6 +14,35 @@
 #include <linux/stat.h>
 
 struct vnode *vfs_root;
+
+// A hard-linked file seen during boot: the archive's inode number and its node.
+struct boot_link {
+    uint32_t ino;
+    struct vnode *vn;       // named by a directory, so alive until boot ends
+    struct boot_link *next;
+};
+
+// dir_mkdir without touching DIR's times: the archive's mtime for it stands.
+static struct vnode *
+mkdir_at_boot(struct vnode *dir, const char *name, uint32_t mode)
+{
+    struct vtime mtime = dir->mtime, ctime = dir->ctime;
+    struct vnode *vn = dir_mkdir(dir, name, mode);
+
+    dir->mtime = mtime, dir->ctime = ctime;
+    return vn;
+}
+
+// dir_link without touching DIR's times.
+static long
+link_at_boot(struct vnode *dir, const char *name, struct vnode *vn)
+{
+    struct vtime mtime = dir->mtime, ctime = dir->ctime;
+    long ret = dir_link(dir, name, vn);
+
+    dir->mtime = mtime, dir->ctime = ctime;
+    return ret;
+}
 
 // The directory that will hold NAME (a path relative to the root), made as needed.
 static struct vnode *
@@ -27,7 +59,7 @@ parent_of(const char *name, char *last)
         if (dir_lookup(dir, comp, &next) == 0) {
             vnode_put(next);
             dir = next;
-        } else if (!(dir = dir_mkdir(dir, comp, 0755))) {
+        } else if (!(dir = mkdir_at_boot(dir, comp, 0755))) {
             panic("rootfs: cannot make directory for %s", name);
         }
         p = slash + 1;
@@ -39,10 +71,18 @@ parent_of(const char *name, char *last)
 static void
 apply_attrs(struct vnode *vn, const struct initramfs_entry *e)
 {
+    vn->mode = (vn->mode & S_IFMT) | (e->mode & 07777);
     vn->uid = e->uid;
     vn->gid = e->gid;
     vn->mtime.sec = vn->ctime.sec = vn->atime.sec = e->mtime;
     vn->mtime.nsec = vn->ctime.nsec = vn->atime.nsec = 0;
+}
+
+static void
+set_contents(struct vnode *vn, const struct initramfs_entry *e)
+{
+    vn->ro_data = e->data;
+    vn->ro_len = vn->size = e->size;
 }
 
 static struct vnode *
@@ -53,8 +93,7 @@ make_node(const struct initramfs_entry *e)
     if (!vn)
         return NULL;
     if (S_ISREG(e->mode)) {
-        vn->ro_data = e->data;
-        vn->ro_len = vn->size = e->size;
+        set_contents(vn, e);
     } else if (S_ISLNK(e->mode)) {
         vn->link = kmalloc(e->size + 1);
         if (vn->link) {
@@ -66,34 +105,60 @@ make_node(const struct initramfs_entry *e)
     return vn;
 }
 
+// The node of a hard-linked file E, already named or new (then remembered in LINKS).
+static struct vnode *
+hard_link_node(const struct initramfs_entry *e, struct boot_link **links)
+{
+    struct boot_link *l;
+    struct vnode *vn;
+
+    for (l = *links; l; l = l->next) {
+        if (l->ino == e->ino) {
+            if (e->size)
+                set_contents(l->vn, e);
+            return vnode_get(l->vn);
+        }
+    }
+    if (!(vn = make_node(e)) || !(l = kmalloc(sizeof(*l))))
+        return NULL;
+    *l = (struct boot_link){ e->ino, vn, *links };
+    *links = l;
+    return vn;
+}
+
 static bool
 add_entry(const struct initramfs_entry *e, void *arg)
 {
     char name[PATH_MAX_LINUX], last[NAME_MAX_LINUX + 1];
     struct vnode *dir, *vn, *existing;
+    struct boot_link **links = arg;
 
-    if (e->name_len == 0 || e->name_len >= sizeof(name) || !strcmp(e->name, "."))
+    if (e->name_len == 0 || !strcmp(e->name, ".")) {    // the root itself
+        if (S_ISDIR(e->mode))
+            apply_attrs(vfs_root, e);
+        return true;
+    }
+    if (e->name_len >= sizeof(name))
         return true;
     memcpy(name, e->name, e->name_len);
     name[e->name_len] = 0;
     dir = parent_of(name, last);
     if (dir_lookup(dir, last, &existing) == 0) {     // a folder made earlier as a parent
-        if (S_ISDIR(e->mode) && vnode_is_dir(existing)) {
-            existing->mode = e->mode;
+        if (S_ISDIR(e->mode) && vnode_is_dir(existing))
             apply_attrs(existing, e);
-        }
         vnode_put(existing);
         return true;
     }
     if (S_ISDIR(e->mode)) {
-        if ((vn = dir_mkdir(dir, last, e->mode)))
+        if ((vn = mkdir_at_boot(dir, last, e->mode)))
             apply_attrs(vn, e);
         return true;
     }
-    if (!(vn = make_node(e)))
+    vn = S_ISREG(e->mode) && e->nlink > 1 ? hard_link_node(e, links) : make_node(e);
+    if (!vn)
         panic("rootfs: out of memory for %s", name);
     apply_attrs(vn, e);
-    dir_link(dir, last, vn);
+    link_at_boot(dir, last, vn);
     vnode_put(vn);
     return true;
 }
@@ -108,7 +173,7 @@ ensure_dir(const char *name, uint32_t mode)
         vnode_put(vn);
         return vn;
     }
-    if (!(vn = dir_mkdir(vfs_root, name, mode)))
+    if (!(vn = mkdir_at_boot(vfs_root, name, mode)))
         panic("rootfs: cannot make /%s", name);
     return vn;
 }
@@ -116,10 +181,17 @@ ensure_dir(const char *name, uint32_t mode)
 void
 vfs_init(void)
 {
+    struct boot_link *links = NULL;
+
     if (!(vfs_root = vnode_new(S_IFDIR | 0755)))
         panic("rootfs: out of memory");
     vfs_root->nlink = 2;
-    initramfs_each(add_entry, NULL);
+    initramfs_each(add_entry, &links);
+    while (links) {
+        struct boot_link *next = links->next;
+        kfree(links);
+        links = next;
+    }
     ensure_dir("tmp", 01777);
     ensure_dir("dev", 0755)->populate = devfs_init;
     ensure_dir("proc", 0555)->populate = procfs_init;

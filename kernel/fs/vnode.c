@@ -15,6 +15,8 @@
 
 static uint64_t next_ino = 2;
 
+#define EXT4_INLINE_LINK 60     // a symlink target shorter than this lives in the inode
+
 bool vnode_is_dir(const struct vnode *vn) { return S_ISDIR(vn->mode); }
 bool vnode_is_reg(const struct vnode *vn) { return S_ISREG(vn->mode); }
 bool vnode_is_link(const struct vnode *vn) { return S_ISLNK(vn->mode); }
@@ -78,6 +80,26 @@ vnode_touch(struct vnode *vn, bool modify)
         vn->atime = now();
 }
 
+// st_blocks as ext4 counts them (512-byte units of 4 KiB blocks): a file's pages
+// that hold data (pages past the archive's bytes never written are holes), none
+// for a short symlink, one block for a directory (its size is always 4096).
+static uint64_t
+vnode_blocks(const struct vnode *vn, uint64_t size)
+{
+    uint64_t end = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
+    uint64_t used = ALIGN_UP(MIN(vn->ro_len, size), PAGE_SIZE) / PAGE_SIZE;
+
+    if (S_ISLNK(vn->mode))
+        return size < EXT4_INLINE_LINK ? 0 : PAGE_SIZE / 512;
+    if (!S_ISREG(vn->mode))
+        return end * (PAGE_SIZE / 512);
+    for (uint64_t i = used; i < MIN(end, vn->npages); i++)
+        if (vn->pages[i])
+            used++;
+    return used * (PAGE_SIZE / 512);
+}
+
+// What ext4 would report; directories count 4096 bytes whatever they hold.
 void
 vnode_stat(struct vnode *vn, struct stat *st)
 {
@@ -91,7 +113,7 @@ vnode_stat(struct vnode *vn, struct stat *st)
     st->st_rdev = vn->rdev;
     st->st_size = S_ISDIR(vn->mode) ? 4096 : vn->size;
     st->st_blksize = 4096;
-    st->st_blocks = ALIGN_UP(st->st_size, 4096) / 512;
+    st->st_blocks = vnode_blocks(vn, st->st_size);
     st->st_atime = vn->atime.sec;
     st->st_atime_nsec = vn->atime.nsec;
     st->st_mtime = vn->mtime.sec;

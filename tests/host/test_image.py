@@ -15,17 +15,28 @@ import pytest
 
 import loader.elf
 import loader.image
-from loader.cpio import CpioWriter
-from loader.image import build_image, iter_parent_dirs
+from loader.cpio import CpioWriter, EntryAttrs
+from loader.etc import get_etc_files
+from loader.image import GENERATED_MTIME, build_image, iter_parent_dirs
 
 
 def read_newc(data: bytes) -> list[tuple[str, int, bytes]]:
     """Parse a newc archive into (name, mode, contents), independently of loader.cpio."""
+    return [(name, fields[1], body) for name, fields, body in read_newc_fields(data)]
+
+
+def read_newc_attrs(data: bytes) -> dict[str, tuple[int, int, int, int]]:
+    """Parse a newc archive into name -> (mode, uid, gid, mtime)."""
+    return {name: (f[1], f[2], f[3], f[5]) for name, f, _ in read_newc_fields(data)}
+
+
+def read_newc_fields(data: bytes) -> list[tuple[str, list[int], bytes]]:
+    """Parse a newc archive into (name, the 13 header fields, contents)."""
     entries, pos = [], 0
     while True:
         assert data[pos : pos + 6] == b"070701", f"bad magic at {pos}"
         fields = [int(data[pos + 6 + 8 * i : pos + 14 + 8 * i], 16) for i in range(13)]
-        mode, filesize, namesize = fields[1], fields[6], fields[11]
+        filesize, namesize = fields[6], fields[11]
         name_start = pos + 110
         name = data[name_start : name_start + namesize - 1].decode()
         assert data[name_start + namesize - 1] == 0
@@ -33,7 +44,7 @@ def read_newc(data: bytes) -> list[tuple[str, int, bytes]]:
         if name == "TRAILER!!!":
             assert body % 4 == 0
             return entries
-        entries.append((name, mode, data[body : body + filesize]))
+        entries.append((name, fields, data[body : body + filesize]))
         pos = (body + filesize + 3) & ~3
 
 
@@ -44,20 +55,34 @@ def test_image_holds_program_at_its_real_path(static_elf: Path, cache: Path) -> 
     assert img.path == cache / "images" / f"{img.key}.cpio"
     entries = read_newc(img.path.read_bytes())
     names = [n for n, _, _ in entries]
-    assert names[-1] == real.lstrip("/")
-    assert names[:-1] == [d.lstrip("/") for d in iter_parent_dirs([real])]
-    for _name, mode, _body in entries[:-1]:
+    etc = list(get_etc_files(loader.image.DEFAULT_HOSTNAME))
+    dirs = iter_parent_dirs([real, *etc])
+    assert names == [".", *(p.lstrip("/") for p in [*dirs, real, *etc])]
+    for _name, mode, _body in entries[: len(dirs) + 1]:
         assert mode == stat.S_IFDIR | 0o755
-    name, mode, body = entries[-1]
+    name, mode, body = entries[len(dirs) + 1]
     assert mode == stat.S_IFREG | stat.S_IMODE(static_elf.stat().st_mode)
     assert body == static_elf.read_bytes()
+
+
+def test_image_keeps_shipped_attributes_and_fixes_generated_ones(
+    static_elf: Path, cache: Path
+) -> None:
+    os.utime(static_elf, (1234567890, 1234567890))
+    attrs = read_newc_attrs(build_image(static_elf).path.read_bytes())
+    st = static_elf.stat()
+    mode = stat.S_IFREG | stat.S_IMODE(st.st_mode)
+    assert attrs[os.path.realpath(static_elf).lstrip("/")] == (mode, st.st_uid, st.st_gid,
+                                                               1234567890)
+    assert attrs["."] == attrs["etc"] == (stat.S_IFDIR | 0o755, 0, 0, GENERATED_MTIME)
+    assert attrs["etc/passwd"] == (stat.S_IFREG | 0o644, 0, 0, GENERATED_MTIME)
 
 
 def test_gnu_cpio_reads_the_image(static_elf: Path, cache: Path, tmp_path: Path) -> None:
     img = build_image(static_elf)
     listing = subprocess.run(["cpio", "-it", "--quiet"], stdin=img.path.open("rb"),
                              capture_output=True, text=True, check=True).stdout.split()
-    assert listing[-1] == os.path.realpath(static_elf).lstrip("/")
+    assert os.path.realpath(static_elf).lstrip("/") in listing
     out = tmp_path / "extract"
     out.mkdir()
     subprocess.run(["cpio", "-id", "--quiet"], stdin=img.path.open("rb"), cwd=out, check=True)
@@ -102,14 +127,29 @@ def test_warm_build_does_not_import_pyelftools(static_elf: Path, cache: Path) ->
 
 def test_same_content_same_image_other_content_new_image(static_elf: Path, cache: Path) -> None:
     first = build_image(static_elf)
-    os.utime(static_elf, ns=(1, 1))  # stat changes, contents do not: re-hashed, same key
+    static_elf.chmod(static_elf.stat().st_mode)  # ctime changes, nothing kept does: same key
     assert build_image(static_elf).key == first.key
+    keys = {first.key}
+    mtime = static_elf.stat().st_mtime_ns
     with static_elf.open("ab") as f:
         f.write(b"\0" * 16)
+    os.utime(static_elf, ns=(mtime, mtime))
     changed = build_image(static_elf)
-    assert changed.built and changed.key != first.key
+    assert changed.built and changed.key not in keys
+    keys.add(changed.key)
     static_elf.chmod(0o700)
-    assert build_image(static_elf).key not in (first.key, changed.key)
+    os.utime(static_elf, ns=(mtime, mtime))
+    assert build_image(static_elf).key not in keys
+
+
+def test_new_mtime_or_owner_new_image(static_elf: Path, cache: Path) -> None:
+    keys = {build_image(static_elf).key}
+    os.utime(static_elf, (1, 1))
+    keys.add(build_image(static_elf).key)
+    if os.geteuid() == 0:
+        os.chown(static_elf, 4242, 4243)
+        keys.add(build_image(static_elf).key)
+    assert len(keys) == (3 if os.geteuid() == 0 else 2)
 
 
 def test_same_bytes_elsewhere_is_another_image(static_elf: Path, cache: Path, tmp_path: Path) -> None:
@@ -146,12 +186,27 @@ def test_cpio_writer_pads_names_and_data() -> None:
     with CpioWriter(out) as cpio:
         cpio.add_dir("/a")
         for size in range(6):
-            cpio.add_file(f"/a/f{size}", 0o644, io.BytesIO(b"x" * size), size)
+            cpio.add_file(f"/a/f{size}", EntryAttrs(0o644), io.BytesIO(b"x" * size), size)
     data = out.getvalue()
     assert len(data) % 4 == 0
     entries = read_newc(data)
     assert [e[0] for e in entries] == ["a"] + [f"a/f{i}" for i in range(6)]
     assert [len(e[2]) for e in entries[1:]] == list(range(6))
+
+
+def test_cpio_writer_keeps_attributes() -> None:
+    out = io.BytesIO()
+    with CpioWriter(out) as cpio:
+        cpio.add_dir("/", EntryAttrs(0o755, 0, 0, 7))
+        cpio.add_dir("/d", EntryAttrs(0o1777, 1, 2, 3))
+        cpio.add_file("/d/f", EntryAttrs(0o4755, 65534, 4242, 1 << 40), io.BytesIO(b"x"), 1)
+        cpio.add_symlink("/d/l", "f", EntryAttrs(0o777, 5, 6, -1))
+    assert read_newc_attrs(out.getvalue()) == {
+        ".": (stat.S_IFDIR | 0o755, 0, 0, 7),
+        "d": (stat.S_IFDIR | 0o1777, 1, 2, 3),
+        "d/f": (stat.S_IFREG | 0o4755, 65534, 4242, 0xFFFFFFFF),  # clamped to newc's range
+        "d/l": (stat.S_IFLNK | 0o777, 5, 6, 0),
+    }
 
 
 def test_parent_dirs_in_order_once() -> None:

@@ -15,7 +15,7 @@ from host_samples import compile_c
 from loader.deps import resolve_deps
 from loader.etc import get_etc_files
 from loader.image import ExtraPath, build_image
-from test_image import read_newc
+from test_image import read_newc, read_newc_attrs, read_newc_fields
 
 LIBFOO_C = b"int foo(void) { return 42; }\n"
 USES_FOO_C = b'#include <stdio.h>\nint foo(void);\nint main(void) { printf("%d\\n", foo()); }\n'
@@ -69,6 +69,51 @@ def test_extra_dir_keeps_symlinks_and_changes_the_key(
     assert entries["/data/link"] == (stat.S_IFLNK | 0o777, b"sub/a.txt")
     (d / "sub" / "a.txt").write_text("b\n")
     assert build_image(static_elf, extra=[ExtraPath(str(d), "/data")]).key != img.key
+
+
+def test_extra_dir_keeps_attributes_and_empty_folders(
+    static_elf: Path, cache: Path, tmp_path: Path
+) -> None:
+    d = tmp_path / "extra"
+    (d / "sub" / "empty").mkdir(parents=True)
+    (d / "sub" / "a.txt").write_text("a\n")
+    (d / "link").symlink_to("sub/a.txt")
+    (d / "sub" / "a.txt").chmod(0o4711)
+    (d / "sub").chmod(0o2750)
+    (d / "sub" / "empty").chmod(0o755)
+    for i, p in enumerate([d / "link", d / "sub" / "a.txt", d / "sub" / "empty", d / "sub", d]):
+        os.utime(p, (1000 + i, 1000 + i), follow_symlinks=False)
+    img = build_image(static_elf, extra=[ExtraPath(str(d), "/data")])
+    attrs = read_newc_attrs(img.path.read_bytes())
+    uid, gid = os.getuid(), os.getgid()
+    assert attrs["data/link"] == (stat.S_IFLNK | 0o777, uid, gid, 1000)
+    assert attrs["data/sub/a.txt"] == (stat.S_IFREG | 0o4711, uid, gid, 1001)
+    assert attrs["data/sub/empty"][::3] == (stat.S_IFDIR | 0o755, 1002)
+    assert attrs["data/sub"][::3] == (stat.S_IFDIR | 0o2750, 1003)
+    assert attrs["data"][3] == 1004
+    os.utime(d / "sub" / "empty", (1, 1))
+    assert build_image(static_elf, extra=[ExtraPath(str(d), "/data")]).key != img.key
+
+
+def test_extra_dir_keeps_hard_links(static_elf: Path, cache: Path, tmp_path: Path) -> None:
+    d = tmp_path / "extra"
+    (d / "sub").mkdir(parents=True)
+    (d / "a").write_text("same\n")
+    (d / "b").write_text("same\n")
+    mtime = (d / "a").stat().st_mtime_ns
+    os.utime(d / "b", ns=(mtime, mtime))
+    copies = build_image(static_elf, extra=[ExtraPath(str(d), "/data")])
+    os.unlink(d / "b")
+    os.link(d / "a", d / "b")
+    os.link(d / "a", d / "sub" / "c")
+    img = build_image(static_elf, extra=[ExtraPath(str(d), "/data")])
+    assert img.key != copies.key
+    fields = {name: (f[0], f[4], body) for name, f, body in
+              read_newc_fields(img.path.read_bytes())}
+    ino = fields["data/a"][0]
+    assert fields["data/a"] == fields["data/b"] == (ino, 3, b"")  # GNU cpio's order:
+    assert fields["data/sub/c"] == (ino, 3, b"same\n")          # the data with the last name
+    assert len({f[0] for f in fields.values()}) == len(fields) - 2
 
 
 def make_uses_foo(d: Path) -> Path:
