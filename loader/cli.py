@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -136,6 +137,8 @@ def main(debug: bool) -> None:
 @click.option("--accel", type=click.Choice(vm.ACCELS), default="auto", show_default=True,
               help="Accelerator; auto picks KVM only on hardware KVM ($PKGLOAD_ACCEL overrides auto).")
 @click.option("--verbose", is_flag=True, help="Copy the kernel log to stderr.")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write the kernel log to FILE  [default: last-run.log in the cache].")
 @click.option("--file", "files", multiple=True, metavar="HOST[:GUEST]", callback=_parse_extra,
               help="Add a host file to the image (at GUEST, default its host path). Repeatable.")
 @click.option("--dir", "dirs", multiple=True, metavar="HOST[:GUEST]", callback=_parse_extra,
@@ -143,14 +146,15 @@ def main(debug: bool) -> None:
 @click.argument("program")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, accel: str,
-        verbose: bool, files: tuple[image.ExtraPath, ...], dirs: tuple[image.ExtraPath, ...]) -> None:
+        verbose: bool, log_path: Path | None, files: tuple[image.ExtraPath, ...],
+        dirs: tuple[image.ExtraPath, ...]) -> None:
     """Run PROGRAM with ARGS in a VM; exit with its exit status."""
     try:
         with run_errors():
             img = image.build_image(program, extra=[*files, *dirs])
             manifest = image.make_manifest(img.guest_path, [program, *args], image.make_env(env))
             result = vm.run(img, manifest, memory, vm.select_accel(accel),
-                            on_log=_StderrAppender() if verbose else None)
+                            on_log=_StderrAppender() if verbose else None, log_path=log_path)
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
     message = result.get_signal_message()

@@ -291,12 +291,13 @@ def run(
     accel: Accel | None = None,
     on_log: Callable[[bytes], None] | None = None,
     kernel: Path | None = None,
+    log_path: Path | None = None,
 ) -> RunResult:
     """Boot the image's program in a VM and wait for it to end.
 
     The program's stdout and stderr go straight to this process's fd 1 and
-    2; the kernel log is kept, written to last-run.log in the cache, and
-    passed to on_log as it arrives. Returns the RunResult of a program that
+    2; the kernel log is kept, written to log_path (default: last-run.log in
+    the cache, which concurrent runs share), and passed to on_log as it arrives. Returns the RunResult of a program that
     ended (by exit or signal). Raises KernelNotFound, QemuNotFound, or
     VmError when the VM failed (panic, QEMU error, no exit record). On
     KeyboardInterrupt QEMU is killed and the interrupt re-raised.
@@ -307,8 +308,11 @@ def run(
     sys.stdout.flush()
     sys.stderr.flush()
     status, log, qemu_err = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel, on_log)
-    log_path = cache_dir() / "last-run.log"
-    _save_log(log_path, log, qemu_err)
+    if log_path is None:
+        log_path = cache_dir() / "last-run.log"
+        _save_log(log_path, log, qemu_err)
+    else:
+        _write_user_log(log_path, log, qemu_err)
     if qemu_err and on_log:
         on_log(qemu_err)
     return _result(status, log, qemu_err, log_path)
@@ -436,13 +440,28 @@ def _seek_outputs_to_end() -> None:
             pass
 
 
+def _log_bytes(log: bytes, qemu_err: bytes) -> bytes:
+    return log + (b"\n--- qemu stderr ---\n" + qemu_err if qemu_err else b"")
+
+
 def _save_log(path: Path, log: bytes, qemu_err: bytes) -> None:
-    """Write the kernel log (and QEMU's stderr) to path; a failure here is not fatal."""
+    """Write the kernel log (and QEMU's stderr) to path in the cache; a failure here is not fatal."""
     try:
         with atomic_output(path) as f:
-            f.write(log + (b"\n--- qemu stderr ---\n" + qemu_err if qemu_err else b""))
+            f.write(_log_bytes(log, qemu_err))
     except OSError:
         pass
+
+
+def _write_user_log(path: Path, log: bytes, qemu_err: bytes) -> None:
+    """Write the log to the file the user named (--log); say so on stderr if that fails.
+
+    The program's exit status stays pkgload's: the run itself succeeded.
+    """
+    try:
+        path.write_bytes(_log_bytes(log, qemu_err))
+    except OSError as e:
+        print(f"pkgload: cannot write the kernel log to {path}: {e.strerror or e}", file=sys.stderr)
 
 
 def _result(qemu_status: int, log: bytes, qemu_err: bytes, log_path: Path) -> RunResult:

@@ -61,6 +61,20 @@ def test_status_and_separate_streams(run_stub: Run, cache_home: Path) -> None:
     assert (cache_home / "pkgload" / "last-run.log").read_bytes() == log
 
 
+def test_log_option_writes_the_log_there(run_stub: Run, cache_home: Path, tmp_path: Path) -> None:
+    log = b"pkgload-exit status=3\n"
+    proc = run_stub(StubKernel(log=log), "--log", str(tmp_path / "k.log"))
+    assert (proc.returncode, proc.stderr) == (3, b"")
+    assert (tmp_path / "k.log").read_bytes() == log
+    assert not (cache_home / "pkgload" / "last-run.log").exists()
+
+
+def test_unwritable_log_is_one_line_and_keeps_the_status(run_stub: Run, tmp_path: Path) -> None:
+    proc = run_stub(StubKernel(log=b"pkgload-exit status=3\n"), "--log", str(tmp_path / "no" / "k.log"))
+    assert proc.returncode == 3
+    assert proc.stderr.startswith(b"pkgload: cannot write the kernel log to ") and proc.stderr.count(b"\n") == 1
+
+
 @pytest.mark.parametrize("status", [0, 1, 255])
 def test_status_passes_through(run_stub: Run, status: int) -> None:
     proc = run_stub(StubKernel(log=f"pkgload-exit status={status}\n".encode()))
