@@ -1,6 +1,8 @@
 // Directories of the in-memory filesystem: a list of (name, node) in creation
-// order, so listings are stable. Dynamic directories (/proc/self/fd) answer
-// through callbacks instead.
+// order, so listings are stable, and a hash table over it once a directory
+// has HASH_MIN_ENTRIES entries (a Python image has folders of hundreds of
+// files, and boot links every archive entry). Dynamic directories
+// (/proc/self/fd) answer through callbacks instead.
 #include "fs/vfs.h"
 #include "mm/heap.h"
 #include "lib/string.h"
@@ -10,6 +12,9 @@
 
 #define DT_UNKNOWN 0
 #define DT_DIR     4
+// Below this a list walk is as quick, and a small image's boot never runs
+// (so never translates) the table code.
+#define HASH_MIN_ENTRIES 16
 
 // Run a lazily filled directory's populate callback once.
 static void
@@ -23,9 +28,83 @@ ensure_populated(struct vnode *dir)
     }
 }
 
+// FNV-1a.
+static uint32_t
+name_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    while (*s)
+        h = (h ^ (uint8_t)*s++) * 16777619u;
+    return h;
+}
+
+static struct dirent_node *
+find_child(struct vnode *dir, const char *name)
+{
+    struct dirent_node *d;
+
+    if (!dir->buckets) {
+        for (d = dir->children; d && strcmp(d->name, name); d = d->next)
+            ;
+        return d;
+    }
+    uint32_t h = name_hash(name) | 1;
+    for (d = dir->buckets[h & (dir->nbuckets - 1)]; d; d = d->hash_next)
+        if (d->hash == h && !strcmp(d->name, name))
+            return d;
+    return NULL;
+}
+
+static void
+hash_insert(struct vnode *dir, struct dirent_node *d)
+{
+    struct dirent_node **b;
+
+    if (!d->hash)
+        d->hash = name_hash(d->name) | 1;   // 0 means not computed yet
+    b = &dir->buckets[d->hash & (dir->nbuckets - 1)];
+
+    d->hash_next = *b;
+    *b = d;
+}
+
+// Make or double the table once entries outnumber buckets. If memory is
+// short the old table (or the list) stays: lookups are slower, not wrong.
+static void
+maybe_grow(struct vnode *dir)
+{
+    uint32_t n = dir->nbuckets ? dir->nbuckets * 2 : 2 * HASH_MIN_ENTRIES;
+    struct dirent_node **b;
+
+    if (dir->nchildren < HASH_MIN_ENTRIES || dir->nchildren <= dir->nbuckets)
+        return;
+    if (!(b = kzalloc(n * sizeof(*b))))
+        return;
+    kfree(dir->buckets);
+    dir->buckets = b;
+    dir->nbuckets = n;
+    for (struct dirent_node *d = dir->children; d; d = d->next)
+        hash_insert(dir, d);
+}
+
+static void
+hash_remove(struct vnode *dir, struct dirent_node *d)
+{
+    struct dirent_node **pp;
+
+    if (!dir->buckets)
+        return;
+    for (pp = &dir->buckets[d->hash & (dir->nbuckets - 1)]; *pp != d; pp = &(*pp)->hash_next)
+        ;
+    *pp = d->hash_next;
+}
+
 long
 dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
 {
+    struct dirent_node *d;
+
     if (!vnode_is_dir(dir))
         return -ENOTDIR;
     ensure_populated(dir);
@@ -37,11 +116,9 @@ dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
         *out = vnode_get(dir->parent ? dir->parent : dir);
         return 0;
     }
-    for (struct dirent_node *d = dir->children; d; d = d->next) {
-        if (!strcmp(d->name, name)) {
-            *out = vnode_get(d->vn);
-            return 0;
-        }
+    if ((d = find_child(dir, name))) {
+        *out = vnode_get(d->vn);
+        return 0;
     }
     if (dir->dyn_lookup)
         return dir->dyn_lookup(dir, name, out);
@@ -51,7 +128,7 @@ dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
 long
 dir_link(struct vnode *dir, const char *name, struct vnode *vn)
 {
-    struct dirent_node *d = kzalloc(sizeof(*d)), **tail = &dir->children;
+    struct dirent_node *d = kzalloc(sizeof(*d));
 
     if (!d || !(d->name = kstrdup(name))) {
         kfree(d);
@@ -65,9 +142,16 @@ dir_link(struct vnode *dir, const char *name, struct vnode *vn)
         vn->name = kstrdup(name);
         dir->nlink++;     // the child's ".."
     }
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = d;
+    d->prev = dir->last_child;
+    if (d->prev)
+        d->prev->next = d;
+    else
+        dir->children = d;
+    dir->last_child = d;
+    dir->nchildren++;
+    if (dir->buckets)
+        hash_insert(dir, d);
+    maybe_grow(dir);
     vnode_touch(dir, true);
     return 0;
 }
@@ -75,24 +159,32 @@ dir_link(struct vnode *dir, const char *name, struct vnode *vn)
 long
 dir_unlink(struct vnode *dir, const char *name)
 {
-    for (struct dirent_node **pp = &dir->children; *pp; pp = &(*pp)->next) {
-        struct dirent_node *d = *pp;
-        if (strcmp(d->name, name))
-            continue;
-        *pp = d->next;
-        d->vn->nlink--;
-        if (vnode_is_dir(d->vn)) {
-            dir->nlink--;
-            d->vn->nlink = 0;   // a directory has no other names
-        }
-        vnode_touch(dir, true);
-        d->vn->ctime = dir->mtime;
-        vnode_put(d->vn);
-        kfree(d->name);
-        kfree(d);
-        return 0;
+    struct dirent_node *d = find_child(dir, name);
+
+    if (!d)
+        return -ENOENT;
+    hash_remove(dir, d);
+    if (d->prev)
+        d->prev->next = d->next;
+    else
+        dir->children = d->next;
+    if (d->next)
+        d->next->prev = d->prev;
+    else
+        dir->last_child = d->prev;
+    dir->nchildren--;
+    dir->cursor = NULL;
+    d->vn->nlink--;
+    if (vnode_is_dir(d->vn)) {
+        dir->nlink--;
+        d->vn->nlink = 0;   // a directory has no other names
     }
-    return -ENOENT;
+    vnode_touch(dir, true);
+    d->vn->ctime = dir->mtime;
+    vnode_put(d->vn);
+    kfree(d->name);
+    kfree(d);
+    return 0;
 }
 
 bool
@@ -122,15 +214,22 @@ dir_entry(struct vnode *dir, int index, char *name, size_t len, uint64_t *ino, u
         *type = DT_DIR;
         return 0;
     }
-    for (index -= 2; d && index > 0; index--)
+    index -= 2;
+    int i = 0;
+    if (dir->cursor && dir->cursor_index <= index)   // the usual case: the next entry
+        d = dir->cursor, i = dir->cursor_index;
+    for (; d && i < index; i++)
         d = d->next;
     if (d) {
+        dir->cursor = d;
+        dir->cursor_index = index;
         strlcpy(name, d->name, len);
         *ino = d->vn->ino;
         *type = dtype(d->vn->mode);
         return 0;
     }
     if (dir->dyn_list) {
+        index -= dir->nchildren;          // the dynamic entries follow the real ones
         *ino = dir->ino * 1000 + index;   // stable enough for a listing
         return dir->dyn_list(dir, index, name, len, type);
     }

@@ -5,7 +5,7 @@
 struct hvm_start_info;
 
 struct initramfs_entry {
-    const char *name;        // without a leading "/"
+    const char *name;        // without a leading "/"; NUL-terminated
     size_t name_len;
     const void *data;        // in the direct map
     uint64_t size;

@@ -44,13 +44,29 @@ link_at_boot(struct vnode *dir, const char *name, struct vnode *vn)
     return ret;
 }
 
-// The directory that will hold NAME (a path relative to the root), made as needed.
+// The folder of the previous entry: archives list a folder's entries together,
+// so most entries skip the walk from the root.
+static struct {
+    char path[PATH_MAX_LINUX];
+    size_t len;
+    struct vnode *dir;          // named by its parent, so alive while boot runs
+} last_parent;
+
+// The directory that will hold NAME (LEN bytes, a path relative to the root),
+// made as needed; *LAST points at NAME's last component.
 static struct vnode *
-parent_of(const char *name, char *last)
+parent_of(const char *name, size_t name_len, const char **last)
 {
     struct vnode *dir = vfs_root, *next;
-    const char *p = name, *slash;
+    const char *p = name, *slash, *base = name + name_len;
+    size_t len;
 
+    while (base > name && base[-1] != '/')   // from the end: names are short, paths long
+        base--;
+    *last = base;
+    len = base > name ? (size_t)(base - name - 1) : 0;
+    if (last_parent.dir && len == last_parent.len && !memcmp(name, last_parent.path, len))
+        return last_parent.dir;
     while ((slash = strchr(p, '/'))) {
         char comp[NAME_MAX_LINUX + 1];
         size_t n = MIN((size_t)(slash - p), sizeof(comp) - 1);
@@ -64,7 +80,11 @@ parent_of(const char *name, char *last)
         }
         p = slash + 1;
     }
-    strlcpy(last, p, NAME_MAX_LINUX + 1);
+    if (len < sizeof(last_parent.path)) {
+        memcpy(last_parent.path, name, len);
+        last_parent.len = len;
+        last_parent.dir = dir;
+    }
     return dir;
 }
 
@@ -129,7 +149,7 @@ hard_link_node(const struct initramfs_entry *e, struct boot_link **links)
 static bool
 add_entry(const struct initramfs_entry *e, void *arg)
 {
-    char name[PATH_MAX_LINUX], last[NAME_MAX_LINUX + 1];
+    const char *name = e->name, *last;
     struct vnode *dir, *vn, *existing;
     struct boot_link **links = arg;
 
@@ -138,11 +158,11 @@ add_entry(const struct initramfs_entry *e, void *arg)
             apply_attrs(vfs_root, e);
         return true;
     }
-    if (e->name_len >= sizeof(name))
+    if (e->name_len >= PATH_MAX_LINUX)
         return true;
-    memcpy(name, e->name, e->name_len);
-    name[e->name_len] = 0;
-    dir = parent_of(name, last);
+    dir = parent_of(name, e->name_len, &last);
+    if (name + e->name_len - last > NAME_MAX_LINUX)
+        return true;                                   // no Linux file has such a name
     if (dir_lookup(dir, last, &existing) == 0) {     // a folder made earlier as a parent
         if (S_ISDIR(e->mode) && vnode_is_dir(existing))
             apply_attrs(existing, e);

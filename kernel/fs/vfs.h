@@ -12,8 +12,10 @@ struct vtime { int64_t sec, nsec; };
 
 struct dirent_node {
     char *name;
+    uint32_t hash;                 // of name, odd; 0 until the directory has a table (dir.c)
     struct vnode *vn;
-    struct dirent_node *next;
+    struct dirent_node *next, *prev;   // creation order
+    struct dirent_node *hash_next;     // the same bucket
 };
 
 struct vnode {
@@ -25,8 +27,13 @@ struct vnode {
     struct vtime atime, mtime, ctime;
     int refs;                      // open files, mappings, cwd, lookups in progress
 
-    // Directories: children in creation order; name and parent for getcwd and "..".
-    struct dirent_node *children;
+    // Directories: children in creation order, so listings are stable, and
+    // once there are many a hash table of them; name and parent for getcwd and "..".
+    struct dirent_node *children, *last_child;
+    struct dirent_node **buckets;   // NULL while the directory is small
+    uint32_t nchildren, nbuckets;
+    struct dirent_node *cursor;     // the entry dir_entry returned last, and its index,
+    int cursor_index;               // so that listing a directory is linear
     struct vnode *parent;
     char *name;
     // Filled in on first use (/dev, /proc, /sys), so boot does not pay for them.

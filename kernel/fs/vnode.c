@@ -58,6 +58,7 @@ free_contents(struct vnode *vn)
     kfree(vn->pages);
     kfree(vn->link);
     kfree(vn->name);
+    kfree(vn->buckets);
 }
 
 // A node goes when nothing refers to it and no directory names it.

@@ -47,21 +47,41 @@ int
 memcmp(const void *a, const void *b, size_t n)
 {
     const unsigned char *x = a, *y = b;
+    size_t i = 0;
 
-    for (size_t i = 0; i < n; i++)
+    // Eight bytes at a time while they are equal (x86 allows unaligned loads).
+    for (; i + 8 <= n; i += 8) {
+        uint64_t u, v;
+        __builtin_memcpy(&u, x + i, 8);
+        __builtin_memcpy(&v, y + i, 8);
+        if (u != v)
+            break;
+    }
+    for (; i < n; i++)
         if (x[i] != y[i])
             return x[i] - y[i];
     return 0;
 }
 
+// Eight bytes at a time once aligned: an aligned load never crosses into
+// the next page, so it cannot touch memory the string does not reach.
 size_t
 strlen(const char *s)
 {
-    size_t n = 0;
+    const char *p = s;
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
 
-    while (s[n])
-        n++;
-    return n;
+    for (; (uint64_t)p & 7; p++)
+        if (!*p)
+            return p - s;
+    for (;; p += 8) {
+        uint64_t w = *(const uint64_t *)p;
+        if ((w - ones) & ~w & highs)   // some byte is zero
+            break;
+    }
+    while (*p)
+        p++;
+    return p - s;
 }
 
 size_t
