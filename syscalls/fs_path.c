@@ -850,7 +850,8 @@ struct linux_dirent64 {
     char d_name[];
 };
 
-// getdents64(2): the file offset counts entries; EINVAL when even one does not fit.
+// getdents64(2): the file offset is a listing position (dir_entry); EINVAL
+// when even one entry does not fit.
 long
 sys_getdents64(int fd, void __user *dirp, unsigned int count)
 {
@@ -864,22 +865,22 @@ sys_getdents64(int fd, void __user *dirp, unsigned int count)
     if (!f->vn || !vnode_is_dir(f->vn))
         return -ENOTDIR;
     for (;;) {
-        uint64_t ino;
+        uint64_t ino, pos = f->pos;
         uint32_t type;
-        if (dir_entry(f->vn, f->pos, name, sizeof(name), &ino, &type) < 0)
+        if (dir_entry(f->vn, &pos, name, sizeof(name), &ino, &type) < 0)
             break;
         d->d_reclen = ALIGN_UP(sizeof(*d) + strlen(name) + 1, 8);
         if (used + d->d_reclen > count)
             return used ? (long)used : -EINVAL;
         d->d_ino = ino;
-        d->d_off = f->pos + 1;
+        d->d_off = pos;
         d->d_type = type;
         memset(d->d_name, 0, d->d_reclen - sizeof(*d));
         strlcpy(d->d_name, name, NAME_MAX_LINUX + 1);
         if (copy_to_user((char __user *)dirp + used, d, d->d_reclen) < 0)
             return -EFAULT;
         used += d->d_reclen;
-        f->pos++;
+        f->pos = pos;
     }
     vnode_touch(f->vn, false);
     return used;

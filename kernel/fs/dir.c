@@ -142,6 +142,7 @@ dir_link(struct vnode *dir, const char *name, struct vnode *vn)
         vn->name = kstrdup(name);
         dir->nlink++;     // the child's ".."
     }
+    d->seq = dir->next_seq++;
     d->prev = dir->last_child;
     if (d->prev)
         d->prev->next = d;
@@ -173,7 +174,8 @@ dir_unlink(struct vnode *dir, const char *name)
     else
         dir->last_child = d->prev;
     dir->nchildren--;
-    dir->cursor = NULL;
+    if (dir->cursor == d)
+        dir->cursor = d->next;
     d->vn->nlink--;
     if (vnode_is_dir(d->vn)) {
         dir->nlink--;
@@ -200,38 +202,49 @@ dtype(uint32_t mode)
     return (mode >> 12) & 0xf;   // DT_* are S_IFMT >> 12
 }
 
+// Positions of dynamic entries (/proc/self/fd) start here, above any real one.
+#define DYN_BASE (2ull + (1ull << 32))
+
+static struct dirent_node *
+first_at_or_after(struct vnode *dir, uint32_t seq)
+{
+    struct dirent_node *d = dir->cursor && dir->cursor->seq <= seq ? dir->cursor : dir->children;
+
+    while (d && d->seq < seq)
+        d = d->next;
+    return d;
+}
+
 long
-dir_entry(struct vnode *dir, int index, char *name, size_t len, uint64_t *ino, uint32_t *type)
+dir_entry(struct vnode *dir, uint64_t *pos, char *name, size_t len, uint64_t *ino, uint32_t *type)
 {
     struct dirent_node *d;
 
     ensure_populated(dir);
-    d = dir->children;
-    if (index < 2) {
-        struct vnode *vn = index == 0 ? dir : (dir->parent ? dir->parent : dir);
-        strlcpy(name, index == 0 ? "." : "..", len);
+    if (*pos < 2) {
+        struct vnode *vn = *pos == 0 ? dir : (dir->parent ? dir->parent : dir);
+        strlcpy(name, *pos == 0 ? "." : "..", len);
         *ino = vn->ino;
         *type = DT_DIR;
+        (*pos)++;
         return 0;
     }
-    index -= 2;
-    int i = 0;
-    if (dir->cursor && dir->cursor_index <= index)   // the usual case: the next entry
-        d = dir->cursor, i = dir->cursor_index;
-    for (; d && i < index; i++)
-        d = d->next;
-    if (d) {
+    if (*pos < DYN_BASE && (d = first_at_or_after(dir, *pos - 2))) {
         dir->cursor = d;
-        dir->cursor_index = index;
         strlcpy(name, d->name, len);
         *ino = d->vn->ino;
         *type = dtype(d->vn->mode);
+        *pos = 2 + (uint64_t)d->seq + 1;
         return 0;
     }
     if (dir->dyn_list) {
-        index -= dir->nchildren;          // the dynamic entries follow the real ones
+        uint64_t index = *pos < DYN_BASE ? 0 : *pos - DYN_BASE;
+        long ret = dir->dyn_list(dir, &index, name, len, type);
+        if (ret < 0)
+            return ret;
         *ino = dir->ino * 1000 + index;   // stable enough for a listing
-        return dir->dyn_list(dir, index, name, len, type);
+        *pos = DYN_BASE + index + 1;
+        return 0;
     }
     return -ENOENT;
 }

@@ -235,13 +235,15 @@ fd_dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
     return 0;
 }
 
+// Entry number N is descriptor N, so a listing survives descriptors closing.
 static long
-fd_dir_list(struct vnode *dir, int index, char *name, size_t len, uint32_t *type)
+fd_dir_list(struct vnode *dir, uint64_t *index, char *name, size_t len, uint32_t *type)
 {
-    for (int fd = 0; fd < FD_MAX; fd++) {
-        if (fd_get(fd) && index-- == 0) {
-            snprintf(name, len, "%d", fd);
+    for (uint64_t fd = *index; fd < FD_MAX; fd++) {
+        if (fd_get(fd)) {
+            snprintf(name, len, "%d", (int)fd);
             *type = 10;   // DT_LNK
+            *index = fd;
             return 0;
         }
     }

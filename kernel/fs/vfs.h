@@ -13,6 +13,7 @@ struct vtime { int64_t sec, nsec; };
 struct dirent_node {
     char *name;
     uint32_t hash;                 // of name, odd; 0 until the directory has a table (dir.c)
+    uint32_t seq;                  // the directory's link count when linked: the listing position
     struct vnode *vn;
     struct dirent_node *next, *prev;   // creation order
     struct dirent_node *hash_next;     // the same bucket
@@ -31,16 +32,16 @@ struct vnode {
     // once there are many a hash table of them; name and parent for getcwd and "..".
     struct dirent_node *children, *last_child;
     struct dirent_node **buckets;   // NULL while the directory is small
-    uint32_t nchildren, nbuckets;
-    struct dirent_node *cursor;     // the entry dir_entry returned last, and its index,
-    int cursor_index;               // so that listing a directory is linear
+    uint32_t nchildren, nbuckets, next_seq;
+    struct dirent_node *cursor;     // the entry dir_entry returned last, so listing is linear
     struct vnode *parent;
     char *name;
     // Filled in on first use (/dev, /proc, /sys), so boot does not pay for them.
     void (*populate)(struct vnode *dir);
     // Dynamic directories (/proc/self/fd): listed and searched by callbacks.
     long (*dyn_lookup)(struct vnode *dir, const char *name, struct vnode **out);
-    long (*dyn_list)(struct vnode *dir, int index, char *name, size_t len, uint32_t *type);
+    // The first entry numbered *INDEX or more; *INDEX becomes its number.
+    long (*dyn_list)(struct vnode *dir, uint64_t *index, char *name, size_t len, uint32_t *type);
 
     // Symbolic links.
     char *link;
@@ -79,7 +80,10 @@ long dir_link(struct vnode *dir, const char *name, struct vnode *vn);       // a
 long dir_unlink(struct vnode *dir, const char *name);
 bool dir_is_empty(struct vnode *dir);
 // Entry INDEX (0 and 1 are "." and ".."); 0, or -ENOENT past the end.
-long dir_entry(struct vnode *dir, int index, char *name, size_t len, uint64_t *ino, uint32_t *type);
+// The entry at listing position *POS or the first after it, and in *POS the
+// position after it (a getdents offset). Positions stay valid when entries
+// come and go: 0 and 1 are "." and "..", then one per entry ever linked.
+long dir_entry(struct vnode *dir, uint64_t *pos, char *name, size_t len, uint64_t *ino, uint32_t *type);
 struct vnode *dir_mkdir(struct vnode *dir, const char *name, uint32_t mode);  // NULL on failure
 
 // Regular file contents.
