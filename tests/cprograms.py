@@ -1,8 +1,9 @@
 """The C test programs of tests/programs/ and how they are built.
 
-Each program is compiled three ways (glibc static, glibc static-pie, musl
-static) into build/tests/<flavour>/<name>, rebuilt only when its source is
-newer than the binary or the flavour's flags changed.
+Each program is compiled four ways (glibc dynamic PIE as Debian's gcc makes
+it by default, glibc static, glibc static-pie, musl static) into
+build/tests/<flavour>/<name>, rebuilt only when its source is newer than the
+binary or the flavour's flags changed.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Flavour:
 
 
 FLAVOURS = (
+    Flavour("glibc-dynamic", ("gcc",)),
     Flavour("glibc-static", ("gcc", "-static")),
     Flavour("glibc-static-pie", ("gcc", "-static-pie", "-fPIE")),
     Flavour("musl-static", ("musl-gcc", "-static")),
