@@ -263,7 +263,7 @@ sys_close_range(unsigned int first, unsigned int last, unsigned int flags)
     if (first > last)
         return -EINVAL;
     for (unsigned int fd = first; fd <= last && fd < FD_MAX; fd++) {
-        if (!fd_get(fd))
+        if (!fd_get_raw(fd))
             continue;
         if (flags & CLOSE_RANGE_CLOEXEC)
             current_proc()->fds->cloexec[fd] = 1;
@@ -304,7 +304,7 @@ sys_ioctl(int fd, unsigned int cmd, unsigned long arg)
 long
 sys_fstat(int fd, struct stat __user *ust)
 {
-    struct file *f = fd_get(fd);
+    struct file *f = fd_get_raw(fd);
     struct stat st;
     long ret = 0;
 
@@ -346,14 +346,22 @@ lock_cmd(struct file *f, int cmd, unsigned long arg)
     return 0;                  // LINUX-DIFF: locks always granted; nobody else can contend yet
 }
 
+// The commands Linux allows on an O_PATH descriptor.
+static bool
+fcntl_allowed_on_path(int cmd)
+{
+    return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_GETFD || cmd == F_SETFD ||
+           cmd == F_GETFL;
+}
+
 long
 sys_fcntl(int fd, int cmd, unsigned long arg)
 {
-    struct file *f = fd_get(fd);
+    struct file *f = fd_get_raw(fd);
     struct fd_table *t = current_proc()->fds;
     const uint32_t settable = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | FASYNC;
 
-    if (!f)
+    if (!f || ((f->flags & O_PATH) && !fcntl_allowed_on_path(cmd)))
         return -EBADF;
     switch (cmd) {
     case F_GETFD:
@@ -399,7 +407,7 @@ sys_flock(int fd, unsigned int op)
 long
 sys_dup(int oldfd)
 {
-    struct file *f = fd_get(oldfd);
+    struct file *f = fd_get_raw(oldfd);
 
     return f ? dup_to_lowest(f, 0, false) : -EBADF;
 }
@@ -407,7 +415,7 @@ sys_dup(int oldfd)
 long
 sys_dup3(int oldfd, int newfd, int flags)
 {
-    struct file *f = fd_get(oldfd);
+    struct file *f = fd_get_raw(oldfd);
 
     if (flags & ~O_CLOEXEC)
         return -EINVAL;
@@ -422,7 +430,7 @@ long
 sys_dup2(int oldfd, int newfd)
 {
     if (oldfd == newfd)
-        return fd_get(oldfd) ? newfd : -EBADF;
+        return fd_get_raw(oldfd) ? newfd : -EBADF;
     return sys_dup3(oldfd, newfd, 0);
 }
 

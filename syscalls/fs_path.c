@@ -100,25 +100,72 @@ create_file(struct vnode *dir, const char *name, uint32_t mode)
     return vn;
 }
 
-// Find or create the file for open(2); returns a referenced node.
-static long
-open_lookup(int dirfd, const char *path, int flags, uint32_t mode, struct vnode **out, struct vnode **dir_out,
-            char *last)
+// openat2's RESOLVE_* as path walk flags.
+static unsigned
+resolve_to_lookup(uint64_t resolve)
 {
-    struct vnode *dir, *vn;
-    long ret = path_lookup_at(dirfd, path, LOOKUP_PARENT, &dir, last);
+    return (resolve & RESOLVE_NO_SYMLINKS ? LOOKUP_NO_SYMLINKS : 0) |
+           (resolve & RESOLVE_NO_MAGICLINKS ? LOOKUP_NO_MAGICLINKS : 0) |
+           (resolve & RESOLVE_BENEATH ? LOOKUP_BENEATH : 0) |
+           (resolve & RESOLVE_IN_ROOT ? LOOKUP_IN_ROOT : 0);
+}
 
-    if (ret < 0)
-        return ret;
+// Look up LAST in *DIR, following a symlink there as open(2) does: a dangling
+// link names the file O_CREAT makes, so *DIR and LAST move to the link's target.
+static long
+open_last(struct vnode *root, struct vnode **dir, char *last, int flags, unsigned lookup,
+          bool trailing, struct vnode **out)
+{
+    bool follow = !(flags & O_NOFOLLOW) || trailing;
+    char *target;
+    struct vnode *vn = NULL, *next;
+    long ret;
+
+    for (int links = 0;; links++) {
+        if ((ret = dir_lookup(*dir, last, &vn)) < 0 || !vnode_is_link(vn) || !follow ||
+            (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+            break;
+        if (links == 40 || (lookup & LOOKUP_NO_SYMLINKS) ||
+            ((lookup & LOOKUP_NO_MAGICLINKS) && vn->dyn_link))
+            ret = -ELOOP;
+        else if (!(target = kmalloc(PATH_MAX_LINUX)))
+            ret = -ENOMEM;
+        else {
+            if ((ret = vnode_readlink(vn, target, PATH_MAX_LINUX)) == 0 &&
+                (ret = path_lookup_in(root, *dir, target, lookup | LOOKUP_PARENT, &next, last)) >= 0) {
+                vnode_put(*dir);
+                *dir = next;
+                ret = 0;
+            }
+            kfree(target);
+        }
+        vnode_put(vn);
+        if (ret < 0)
+            return ret;
+    }
+    if (ret == 0)
+        *out = vn;
+    return ret;
+}
+
+// Find or create the file for open(2); returns a referenced node and its directory.
+static long
+open_lookup(int dirfd, const char *path, int flags, uint32_t mode, unsigned lookup,
+            struct vnode **out, struct vnode **dir_out, char *last)
+{
+    struct vnode *dir, *vn = NULL, *root = NULL;
+    long err = 0, ret;
+
+    if (lookup && !(root = vfs_dirfd_vnode(dirfd, &err)))
+        return err;
+    if ((ret = path_lookup_at(dirfd, path, lookup | LOOKUP_PARENT, &dir, last)) < 0)
+        goto out;
     if (ret == 1 && (flags & O_CREAT)) {
         vnode_put(dir);
-        return -EISDIR;                       // "name/" cannot be created as a file
+        ret = -EISDIR;                        // "name/" cannot be created as a file
+        goto out;
     }
-    ret = dir_lookup(dir, last, &vn);
-    if (ret == 0 && vnode_is_link(vn) && !(flags & O_NOFOLLOW)) {
-        vnode_put(vn);
-        ret = path_lookup(dir, last, LOOKUP_FOLLOW, &vn, NULL);
-    }
+    ret = open_last(root, &dir, last, flags, lookup, ret == 1, &vn);
     if (ret == -ENOENT && (flags & O_CREAT)) {
         if ((ret = permission(dir, 3)) == 0)
             ret = (vn = create_file(dir, last, mode)) ? 0 : -ENOMEM;
@@ -126,38 +173,40 @@ open_lookup(int dirfd, const char *path, int flags, uint32_t mode, struct vnode 
         vnode_put(vn);
         ret = -EEXIST;
     }
-    if (ret < 0) {
+    if (ret < 0)
         vnode_put(dir);
-        return ret;
-    }
-    *out = vn;
-    *dir_out = dir;
-    return 0;
+    else
+        *out = vn, *dir_out = dir;
+out:
+    if (root)
+        vnode_put(root);
+    return ret;
 }
 
+// The checks of an open after lookup, in Linux's order (do_open, may_open).
 static long
 check_open(struct vnode *vn, int flags, const char *path)
 {
     int acc = flags & O_ACCMODE;
 
+    if ((flags & O_DIRECTORY) && !vnode_is_dir(vn))
+        return -ENOTDIR;
+    if (path[strlen(path) - 1] == '/' && !vnode_is_dir(vn))
+        return -ENOTDIR;
     if (flags & O_PATH)
         return 0;
     if (vnode_is_link(vn))
         return -ELOOP;                         // O_NOFOLLOW on a symlink
-    if ((flags & O_DIRECTORY) && !vnode_is_dir(vn))
-        return -ENOTDIR;
     if (vnode_is_dir(vn) && (acc != O_RDONLY || (flags & O_CREAT)))
         return -EISDIR;
-    if (path[strlen(path) - 1] == '/' && !vnode_is_dir(vn))
-        return -ENOTDIR;
     return permission(vn, (acc != O_WRONLY ? 4 : 0) | (acc != O_RDONLY ? 2 : 0) | (flags & O_TRUNC ? 2 : 0));
 }
 
 static long
-do_open(int dirfd, const char __user *upath, int flags, uint32_t mode)
+do_open(int dirfd, const char __user *upath, int flags, uint32_t mode, unsigned lookup)
 {
     char *path, last[NAME_MAX_LINUX + 1];
-    struct vnode *vn, *dir;
+    struct vnode *vn = NULL, *dir = NULL;
     struct file *f;
     long ret;
 
@@ -165,13 +214,15 @@ do_open(int dirfd, const char __user *upath, int flags, uint32_t mode)
         flags &= OPEN_VALID;                   // Linux ignores unknown flags in open(2)
     if ((flags & __O_TMPFILE) == __O_TMPFILE)
         return -EOPNOTSUPP;                    // LINUX-DIFF: no O_TMPFILE yet
+    if (flags & O_PATH)
+        flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
     if ((ret = get_path(upath, &path)) < 0)
         return ret;
-    ret = open_lookup(dirfd, path, flags, mode, &vn, &dir, last);
+    ret = open_lookup(dirfd, path, flags, mode, lookup, &vn, &dir, last);
     if (ret < 0)
         goto out;
-    if ((ret = check_open(vn, flags, path)) == 0 && (flags & O_TRUNC) && vnode_is_reg(vn) &&
-        (flags & O_ACCMODE) != O_RDONLY)
+    // O_TRUNC truncates even with O_RDONLY, as on Linux (check_open asked for write permission).
+    if ((ret = check_open(vn, flags, path)) == 0 && (flags & O_TRUNC) && vnode_is_reg(vn))
         ret = vnode_truncate(vn, 0);
     if (ret == 0 && (ret = vfs_open_vnode(vn, flags & ~O_CLOEXEC, &f)) == 0) {
         f->path = vnode_is_dir(vn) ? make_path(vn, ".") : make_path(dir, last);
@@ -185,24 +236,58 @@ out:
     return ret;
 }
 
-long sys_open(const char __user *path, int flags, uint32_t mode) { return do_open(AT_FDCWD, path, flags, mode); }
-long sys_openat(int dirfd, const char __user *path, int flags, uint32_t mode) { return do_open(dirfd, path, flags, mode); }
-long sys_creat(const char __user *path, uint32_t mode) { return do_open(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode); }
+long sys_open(const char __user *path, int flags, uint32_t mode) { return do_open(AT_FDCWD, path, flags, mode, 0); }
+long sys_openat(int dirfd, const char __user *path, int flags, uint32_t mode) { return do_open(dirfd, path, flags, mode, 0); }
+long sys_creat(const char __user *path, uint32_t mode) { return do_open(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode, 0); }
 
+#define RESOLVE_VALID (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | \
+                       RESOLVE_IN_ROOT | RESOLVE_CACHED)
+
+// openat2's struct checks, in build_open_flags' order; unlike open(2) nothing unknown is ignored.
+static long
+check_open_how(const struct open_how *how)
+{
+    uint64_t create = how->flags & (O_CREAT | __O_TMPFILE);
+
+    if (how->flags & ~(uint64_t)OPEN_VALID)
+        return -EINVAL;
+    if (how->resolve & ~(uint64_t)RESOLVE_VALID)
+        return -EINVAL;
+    if ((how->resolve & RESOLVE_BENEATH) && (how->resolve & RESOLVE_IN_ROOT))
+        return -EINVAL;
+    if (create ? how->mode & ~07777ull : how->mode)
+        return -EINVAL;
+    if ((how->flags & O_PATH) && (how->flags & ~(uint64_t)(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)))
+        return -EINVAL;
+    if ((how->resolve & RESOLVE_CACHED) && (how->flags & (O_TRUNC | O_CREAT | __O_TMPFILE)))
+        return -EAGAIN;
+    return 0;
+}
+
+// openat2(2). LINUX-DIFF: one filesystem, so RESOLVE_NO_XDEV never refuses a
+// crossing (into /proc or /dev); every lookup is "cached" for RESOLVE_CACHED.
 long
 sys_openat2(int dirfd, const char __user *path, struct open_how __user *uhow, size_t size)
 {
     struct open_how how;
+    uint8_t extra;
+    long ret;
 
     if (size < sizeof(how))
         return -EINVAL;
+    if (size > PAGE_SIZE)
+        return -E2BIG;
     if (copy_from_user(&how, uhow, sizeof(how)) < 0)
         return -EFAULT;
-    if (how.flags & ~(uint64_t)OPEN_VALID)
-        return -EINVAL;
-    if (how.resolve)
-        return -EINVAL;    // LINUX-DIFF: RESOLVE_* not supported yet
-    return do_open(dirfd, path, how.flags, how.mode);
+    for (size_t i = sizeof(how); i < size; i++) {    // a newer struct: its extra fields must be 0
+        if (copy_from_user(&extra, (const char __user *)uhow + i, 1) < 0)
+            return -EFAULT;
+        if (extra)
+            return -E2BIG;
+    }
+    if ((ret = check_open_how(&how)) < 0)
+        return ret;
+    return do_open(dirfd, path, how.flags, how.mode, resolve_to_lookup(how.resolve));
 }
 
 // Look PATH up relative to DIRFD with FLAGS (AT_* as for fstatat).
@@ -215,7 +300,7 @@ lookup_user(int dirfd, const char __user *upath, int atflags, struct vnode **out
     if ((ret = get_path(upath, &path)) < 0)
         return ret;
     if (!path[0] && (atflags & AT_EMPTY_PATH)) {
-        struct file *f = dirfd == AT_FDCWD ? NULL : fd_get(dirfd);
+        struct file *f = dirfd == AT_FDCWD ? NULL : fd_get_raw(dirfd);
         if (dirfd == AT_FDCWD)
             *out = vnode_get(current_proc()->cwd_vn);
         else if (!f)
@@ -297,7 +382,7 @@ sys_statx(int dirfd, const char __user *upath, int flags, unsigned int mask, str
         return -EINVAL;
     ret = lookup_user(dirfd, upath, flags, &vn);
     if (ret == -E_NO_VNODE) {
-        struct file *f = fd_get(dirfd);
+        struct file *f = fd_get_raw(dirfd);
         ret = f->ops->stat(f, &st);
     } else if (ret == 0) {
         vnode_stat(vn, &st);
@@ -406,7 +491,7 @@ sys_chdir(const char __user *upath)
 long
 sys_fchdir(int fd)
 {
-    struct file *f = fd_get(fd);
+    struct file *f = fd_get_raw(fd);
 
     if (!f)
         return -EBADF;
@@ -836,7 +921,7 @@ sys_fstatfs(int fd, struct statfs __user *buf)
 {
     struct statfs sf;
 
-    if (!fd_get(fd))
+    if (!fd_get_raw(fd))
         return -EBADF;
     fill_statfs(&sf);
     return copy_to_user(buf, &sf, sizeof(sf));

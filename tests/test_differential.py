@@ -107,6 +107,7 @@ CASES = (
     Case("signals", args=("record",), label="record"),
     Case("signals", args=("ignore",), label="ignore"),
     Case("signals", args=("block",), label="block"),
+    Case("fs_open"),
 )
 
 

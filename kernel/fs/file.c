@@ -6,6 +6,7 @@
 #include "fs/vfs.h"
 #include <asm-generic/errno.h>
 #include <asm-generic/poll.h>
+#include <linux/fcntl.h>
 
 struct fd_table *
 fd_table_create(void)
@@ -14,13 +15,22 @@ fd_table_create(void)
 }
 
 struct file *
-fd_get(int fd)
+fd_get_raw(int fd)
 {
     struct fd_table *t = current_proc()->fds;
 
     if (fd < 0 || fd >= FD_MAX)
         return NULL;
     return t->files[fd];
+}
+
+// An O_PATH descriptor only names a file: I/O calls see EBADF, as with a closed one.
+struct file *
+fd_get(int fd)
+{
+    struct file *f = fd_get_raw(fd);
+
+    return f && !(f->flags & O_PATH) ? f : NULL;
 }
 
 int

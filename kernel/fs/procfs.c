@@ -197,7 +197,7 @@ link_self(struct vnode *vn, char *buf, size_t len)
 static long
 link_fd(struct vnode *vn, char *buf, size_t len)
 {
-    struct file *f = fd_get((int)(uint64_t)vn->priv);
+    struct file *f = fd_get_raw((int)(uint64_t)vn->priv);
 
     if (!f)
         return -ENOENT;
@@ -226,7 +226,7 @@ fd_dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
     uint64_t fd = parse_u64(name, 10, &end);
     struct vnode *vn;
 
-    if (*end || !name[0] || fd >= FD_MAX || !fd_get(fd))
+    if (*end || !name[0] || fd >= FD_MAX || !fd_get_raw(fd))
         return -ENOENT;
     vn = new_node(S_IFLNK | 0700);
     vn->dyn_link = link_fd;
@@ -239,7 +239,7 @@ static long
 fd_dir_list(struct vnode *dir, int index, char *name, size_t len, uint32_t *type)
 {
     for (int fd = 0; fd < FD_MAX; fd++) {
-        if (fd_get(fd) && index-- == 0) {
+        if (fd_get_raw(fd) && index-- == 0) {
             snprintf(name, len, "%d", fd);
             *type = 10;   // DT_LNK
             return 0;

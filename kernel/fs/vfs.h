@@ -86,12 +86,21 @@ void vnode_read_page(struct vnode *vn, uint64_t index, void *dst);   // 4 KiB, z
 #define LOOKUP_FOLLOW    0x1   // follow a symlink in the last component
 #define LOOKUP_DIRECTORY 0x2   // the result must be a directory
 #define LOOKUP_PARENT    0x4   // stop at the parent; *last gets the final name
+#define LOOKUP_NO_SYMLINKS   0x8    // openat2's RESOLVE_*: any symlink to follow is ELOOP
+#define LOOKUP_NO_MAGICLINKS 0x10   // /proc links (dyn_link) are ELOOP
+#define LOOKUP_BENEATH       0x20   // never above the start: "/" or escaping ".." is EXDEV
+#define LOOKUP_IN_ROOT       0x40   // the start is "/" for this walk
 #define NAME_MAX_LINUX   255
 #define PATH_MAX_LINUX   4096
 
 struct vnode *vfs_start_dir(int dirfd, const char *path, long *err);   // referenced
+struct vnode *vfs_dirfd_vnode(int dirfd, long *err);                   // referenced
+long vnode_readlink(struct vnode *vn, char *buf, size_t len);          // a symlink's target
 long path_lookup(struct vnode *start, const char *path, unsigned flags, struct vnode **out,
                  char *last);
+// ROOT bounds LOOKUP_BENEATH and LOOKUP_IN_ROOT walks (path_lookup uses START).
+long path_lookup_in(struct vnode *root, struct vnode *start, const char *path, unsigned flags,
+                    struct vnode **out, char *last);
 long path_lookup_at(int dirfd, const char *path, unsigned flags, struct vnode **out, char *last);
 long vnode_path(struct vnode *dir, char *buf, size_t len);   // absolute path of a directory
 

@@ -108,6 +108,9 @@ open_generated(struct vnode *vn, struct file *f)
     return 0;
 }
 
+// O_PATH files only name their node: fd_get refuses them to every I/O call.
+static const struct file_ops path_ops = { 0 };
+
 long
 vfs_open_vnode(struct vnode *vn, uint32_t flags, struct file **out)
 {
@@ -118,7 +121,9 @@ vfs_open_vnode(struct vnode *vn, uint32_t flags, struct file **out)
         return -ENOMEM;
     *f = (struct file){ .refs = 1, .flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC),
                         .vn = vnode_get(vn) };
-    if (vn->fops) {
+    if (flags & O_PATH)
+        f->ops = &path_ops;
+    else if (vn->fops) {
         f->ops = vn->fops;
         if (f->ops->open)
             ret = f->ops->open(f);
