@@ -237,8 +237,9 @@ sys_lseek(int fd, int64_t offset, int whence)
         if (!f->vn || offset < 0 || (uint64_t)offset >= f->vn->size)
             return -ENXIO;
         base = 0;
-        if (whence == SEEK_HOLE)
-            offset = f->vn->size;   // no holes are reported: all data
+        offset = vnode_seek_data(f->vn, offset, whence == SEEK_HOLE);
+        if (whence == SEEK_DATA && (uint64_t)offset >= f->vn->size)
+            return -ENXIO;
         break;
     default:
         return -EINVAL;
@@ -459,10 +460,18 @@ sys_poll(struct pollfd __user *ufds, unsigned int nfds, int timeout)
     return ready;
 }
 
+// Memory is the storage: nothing to flush. Like Linux, files with no fsync
+// method (pipes, terminals, devices, procfs) say EINVAL.
 long
 sys_fsync(int fd)
 {
-    return fd_get(fd) ? 0 : -EBADF;    // memory is the storage: nothing to flush
+    struct file *f = fd_get(fd);
+
+    if (!f)
+        return -EBADF;
+    if (!f->vn || f->vn->fops || f->vn->generate)
+        return -EINVAL;
+    return 0;
 }
 
 long sys_fdatasync(int fd) { return sys_fsync(fd); }

@@ -378,6 +378,8 @@ sys_statx(int dirfd, const char __user *upath, int flags, unsigned int mask, str
 
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
         return -EINVAL;
+    if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE)
+        return -EINVAL;
     if (mask & STATX__RESERVED)
         return -EINVAL;
     ret = lookup_user(dirfd, upath, flags, &vn);
@@ -594,11 +596,26 @@ sys_unlinkat(int dirfd, const char __user *upath, int flags)
 long sys_unlink(const char __user *p) { return sys_unlinkat(AT_FDCWD, p, 0); }
 long sys_rmdir(const char __user *p) { return sys_unlinkat(AT_FDCWD, p, AT_REMOVEDIR); }
 
+// May LAST be made in DIR by link or symlink? Linux's filename_create: an
+// existing name is EEXIST; "name/" for a new non-directory is ENOENT.
+static long
+check_new_name(struct vnode *dir, const char *last, bool trailing)
+{
+    struct vnode *vn;
+
+    if (dir_lookup(dir, last, &vn) == 0) {
+        vnode_put(vn);
+        return -EEXIST;
+    }
+    return trailing ? -ENOENT : 0;
+}
+
 long
 sys_symlinkat(const char __user *utarget, int dirfd, const char __user *upath)
 {
     char last[NAME_MAX_LINUX + 1], *target;
     struct vnode *dir, *vn;
+    bool trailing;
     long ret;
 
     if ((ret = get_path(utarget, &target)) < 0)
@@ -607,16 +624,14 @@ sys_symlinkat(const char __user *utarget, int dirfd, const char __user *upath)
         kfree(target);
         return -ENOENT;
     }
-    if ((ret = parent_user(dirfd, upath, &dir, last, NULL)) < 0) {
+    if ((ret = parent_user(dirfd, upath, &dir, last, &trailing)) < 0) {
         kfree(target);
         return ret;
     }
-    if (dir_lookup(dir, last, &vn) == 0) {
-        vnode_put(vn);
-        ret = -EEXIST;
-    } else if (!(vn = vnode_new(S_IFLNK | 0777))) {
+    ret = check_new_name(dir, last, trailing);
+    if (ret == 0 && !(vn = vnode_new(S_IFLNK | 0777))) {
         ret = -ENOMEM;
-    } else {
+    } else if (ret == 0) {
         vn->link = target, target = NULL;
         vn->size = strlen(vn->link);
         ret = dir_link(dir, last, vn);
@@ -633,7 +648,8 @@ long
 sys_linkat(int olddirfd, const char __user *oldpath, int newdirfd, const char __user *newpath, int flags)
 {
     char last[NAME_MAX_LINUX + 1];
-    struct vnode *vn, *dir, *existing;
+    struct vnode *vn, *dir;
+    bool trailing;
     long ret;
 
     if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
@@ -641,15 +657,10 @@ sys_linkat(int olddirfd, const char __user *oldpath, int newdirfd, const char __
     if ((ret = lookup_user(olddirfd, oldpath, (flags & AT_SYMLINK_FOLLOW ? 0 : AT_SYMLINK_NOFOLLOW) |
                                                    (flags & AT_EMPTY_PATH), &vn)) < 0)
         return ret == -E_NO_VNODE ? -EXDEV : ret;
-    if ((ret = parent_user(newdirfd, newpath, &dir, last, NULL)) == 0) {
-        if (vnode_is_dir(vn))
-            ret = -EPERM;
-        else if (dir_lookup(dir, last, &existing) == 0) {
-            vnode_put(existing);
-            ret = -EEXIST;
-        } else {
-            ret = dir_link(dir, last, vn);
-        }
+    if ((ret = parent_user(newdirfd, newpath, &dir, last, &trailing)) == 0) {
+        ret = check_new_name(dir, last, trailing);
+        if (ret == 0)
+            ret = vnode_is_dir(vn) ? -EPERM : dir_link(dir, last, vn);
         vnode_put(dir);
     }
     vnode_put(vn);
@@ -805,6 +816,8 @@ sys_fchmod(int fd, uint32_t mode)
     return f->vn ? chmod_vnode(f->vn, mode) : 0;
 }
 
+// Linux clears set-user-ID, and set-group-ID with group execute, on any
+// chown of a non-directory, by root too and even when no id changes.
 static long
 chown_vnode(struct vnode *vn, uint32_t uid, uint32_t gid)
 {
@@ -814,6 +827,11 @@ chown_vnode(struct vnode *vn, uint32_t uid, uint32_t gid)
         vn->uid = uid;
     if (gid != (uint32_t)-1)
         vn->gid = gid;
+    if (!vnode_is_dir(vn) && !vnode_is_link(vn)) {
+        vn->mode &= ~S_ISUID;
+        if (vn->mode & S_IXGRP)
+            vn->mode &= ~S_ISGID;
+    }
     return 0;
 }
 

@@ -108,6 +108,10 @@ CASES = (
     Case("signals", args=("ignore",), label="ignore"),
     Case("signals", args=("block",), label="block"),
     Case("fs_open"),
+    Case("fs_rw"),
+    Case("fs_stat"),
+    Case("fs_dir"),
+    Case("fs_link"),
 )
 
 

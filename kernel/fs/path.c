@@ -49,7 +49,7 @@ follow(struct walk *w, struct vnode *dir, struct vnode **cur, unsigned flags)
         return -ENOMEM;
     ret = vnode_readlink(*cur, target, PATH_MAX_LINUX);
     if (ret == 0)
-        ret = walk(w, dir, target, flags & ~LOOKUP_PARENT, &res, NULL);
+        ret = walk(w, dir, target, (flags & ~LOOKUP_PARENT) | LOOKUP_FOLLOW, &res, NULL);
     kfree(target);
     if (ret < 0)
         return ret;

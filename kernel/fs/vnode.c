@@ -85,7 +85,9 @@ vnode_stat(struct vnode *vn, struct stat *st)
     st->st_dev = 0x801;              // one device for the whole tree
     st->st_ino = vn->ino;
     st->st_mode = vn->mode;
-    st->st_nlink = vn->nlink ? vn->nlink : 1;
+    // An unlinked file (or a memfd) has no names left: 0, as on Linux.
+    // Synthetic nodes (/proc, /dev) may be made without a directory entry.
+    st->st_nlink = vn->fops || vn->generate || vn->dyn_link ? MAX(vn->nlink, 1u) : vn->nlink;
     st->st_uid = vn->uid;
     st->st_gid = vn->gid;
     st->st_rdev = vn->rdev;
@@ -220,4 +222,25 @@ vnode_truncate(struct vnode *vn, uint64_t size)
     vn->size = size;
     vnode_touch(vn, true);
     return 0;
+}
+
+static bool
+page_has_data(struct vnode *vn, uint64_t index)
+{
+    return (index < vn->npages && vn->pages[index]) || index * PAGE_SIZE < vn->ro_len;
+}
+
+// SEEK_DATA / SEEK_HOLE from OFF (below the size): pages never written are
+// holes, as on tmpfs; the end of the file counts as a hole.
+uint64_t
+vnode_seek_data(struct vnode *vn, uint64_t off, bool hole)
+{
+    uint64_t index = off / PAGE_SIZE;
+
+    if (page_has_data(vn, index) != hole)
+        return off;
+    for (index++; index * PAGE_SIZE < vn->size; index++)
+        if (page_has_data(vn, index) != hole)
+            return index * PAGE_SIZE;
+    return vn->size;
 }
