@@ -4,6 +4,8 @@
 #include "fs/file.h"
 #include "fs/vfs.h"
 #include "fs/pipe.h"
+#include "fs/lock.h"
+#include "log.h"
 #include "mm/uaccess.h"
 #include "mm/heap.h"
 #include "sched/proc.h"
@@ -331,20 +333,101 @@ dup_to_lowest(struct file *f, int min, bool cloexec)
     return -EMFILE;
 }
 
+// struct flock's range as a lock's [start, end] (flock_to_posix_lock's rules).
+static long
+flock_range(struct file *f, const struct flock *fl, struct file_lock *l)
+{
+    int64_t base, start, len = fl->l_len;
+
+    switch (fl->l_whence) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = f->pos; break;
+    case SEEK_END: base = f->vn ? (int64_t)f->vn->size : 0; break;
+    default: return -EINVAL;
+    }
+    if (__builtin_add_overflow(base, fl->l_start, &start))
+        return -EOVERFLOW;
+    if (start < 0)
+        return -EINVAL;
+    if (len > 0) {
+        l->start = start;
+        l->end = len - 1 > (int64_t)LOCK_OFFSET_MAX - start ? LOCK_OFFSET_MAX : start + len - 1;
+    } else if (len == 0) {
+        l->start = start, l->end = LOCK_OFFSET_MAX;
+    } else {
+        if (start + len < 0)
+            return -EINVAL;
+        l->start = start + len, l->end = start - 1;
+    }
+    return 0;
+}
+
+// The lock request a struct flock describes, checked as fcntl_setlk/getlk check it.
+static long
+flock_request(struct file *f, int cmd, const struct flock *fl, struct file_lock *l)
+{
+    bool ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+    bool get = cmd == F_GETLK || cmd == F_OFD_GETLK;
+    long ret;
+
+    if (get && fl->l_type != F_RDLCK && fl->l_type != F_WRLCK)
+        return -EINVAL;
+    if (!get && fl->l_type != F_RDLCK && fl->l_type != F_WRLCK && fl->l_type != F_UNLCK)
+        return -EINVAL;
+    if ((ret = flock_range(f, fl, l)) < 0)
+        return ret;
+    if (!get && ((fl->l_type == F_RDLCK && !can_read(f)) || (fl->l_type == F_WRLCK && !can_write(f))))
+        return -EBADF;
+    if (ofd && fl->l_pid != 0)
+        return -EINVAL;
+    l->kind = ofd ? LOCK_KIND_OFD : LOCK_KIND_POSIX;
+    l->owner = ofd ? (const void *)f : (const void *)current_proc();
+    l->type = fl->l_type;
+    l->pid = ofd ? -1 : current_proc()->pid;
+    return 0;
+}
+
+// F_GETLK: the first conflicting lock of another owner, else l_type F_UNLCK.
+static long
+lock_get(struct file *f, struct flock *fl, const struct file_lock *req, unsigned long arg)
+{
+    struct file_lock *held = f->vn ? lock_find_conflict(f->vn, req) : NULL;
+
+    if (!held) {
+        fl->l_type = F_UNLCK;
+    } else {
+        fl->l_type = held->type;
+        fl->l_whence = SEEK_SET;
+        fl->l_start = held->start;
+        fl->l_len = held->end == LOCK_OFFSET_MAX ? 0 : held->end - held->start + 1;
+        fl->l_pid = held->pid;
+    }
+    return copy_to_user((void __user *)arg, fl, sizeof(*fl));
+}
+
+// Record locks, POSIX and OFD. LINUX-DIFF: with one thread a conflicting
+// F_SETLKW could only wait forever; it fails with EDEADLK instead.
 static long
 lock_cmd(struct file *f, int cmd, unsigned long arg)
 {
+    struct file_lock req = { 0 };
     struct flock fl;
+    long ret;
 
     if (copy_from_user(&fl, (void __user *)arg, sizeof(fl)) < 0)
         return -EFAULT;
-    if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK)
-        return -EINVAL;
-    if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
-        fl.l_type = F_UNLCK;   // one process: no other owner can hold a conflicting lock
-        return copy_to_user((void __user *)arg, &fl, sizeof(fl));
+    if ((ret = flock_request(f, cmd, &fl, &req)) < 0)
+        return ret;
+    if (cmd == F_GETLK || cmd == F_OFD_GETLK)
+        return lock_get(f, &fl, &req, arg);
+    if (!f->vn)
+        return 0;                          // pipes and the console: nobody else to contend
+    ret = lock_set_record(f->vn, &req);
+    if (ret == -EAGAIN && (cmd == F_SETLKW || cmd == F_OFD_SETLKW)) {
+        klog("fcntl: F_SETLKW would wait forever (one thread); EDEADLK");
+        ret = -EDEADLK;
     }
-    return 0;                  // LINUX-DIFF: locks always granted; nobody else can contend yet
+    return ret;
 }
 
 // The commands Linux allows on an O_PATH descriptor.
@@ -392,17 +475,31 @@ sys_fcntl(int fd, int cmd, unsigned long arg)
     }
 }
 
+// flock(2). LINUX-DIFF: a conflicting lock without LOCK_NB could only wait
+// forever with one thread; it fails with EDEADLK instead.
 long
 sys_flock(int fd, unsigned int op)
 {
-    if (!fd_get(fd))
+    struct file *f = fd_get(fd);
+    struct file_lock req = { .kind = LOCK_KIND_FLOCK, .owner = f, .pid = -1 };
+    long ret;
+
+    if (!f)
         return -EBADF;
     switch (op & ~LOCK_NB) {
-    case LOCK_SH: case LOCK_EX: case LOCK_UN:
-        return 0;    // LINUX-DIFF: always granted, as with fcntl locks
-    default:
-        return -EINVAL;
+    case LOCK_SH: req.type = F_RDLCK; break;
+    case LOCK_EX: req.type = F_WRLCK; break;
+    case LOCK_UN: req.type = F_UNLCK; break;
+    default: return -EINVAL;
     }
+    if (!f->vn)
+        return 0;
+    ret = lock_set_flock(f->vn, &req);
+    if (ret == -EAGAIN && !(op & LOCK_NB)) {
+        klog("flock: the lock would wait forever (one thread); EDEADLK");
+        ret = -EDEADLK;
+    }
+    return ret;
 }
 
 long

@@ -679,65 +679,113 @@ is_ancestor(struct vnode *a, struct vnode *b)
     return false;
 }
 
+// One side of a rename: the parent, the last name, whether "name/" was
+// written, and the node found there (NULL when none).
+struct rename_end {
+    struct vnode *dir;
+    char last[NAME_MAX_LINUX + 1];
+    bool trailing;
+    struct vnode *vn;
+};
+
+// do_renameat2's checks once both names are looked up, in its order.
 static long
-rename_checks(struct vnode *src, struct vnode *dst, struct vnode *newdir, unsigned int flags)
+rename_lookup_checks(struct rename_end *o, struct rename_end *n, unsigned int flags)
 {
-    if (dst && (flags & RENAME_NOREPLACE))
+    if (n->vn && (flags & RENAME_NOREPLACE))
         return -EEXIST;
-    if (!dst && (flags & RENAME_EXCHANGE))
-        return -ENOENT;
-    if (vnode_is_dir(src) && is_ancestor(src, newdir))
-        return -EINVAL;
-    if (dst && vnode_is_dir(src) && !vnode_is_dir(dst))
+    if (flags & RENAME_EXCHANGE) {
+        if (!n->vn)
+            return -ENOENT;
+        if (!vnode_is_dir(n->vn) && n->trailing)
+            return -ENOTDIR;
+    }
+    if (!vnode_is_dir(o->vn) && (o->trailing || (!(flags & RENAME_EXCHANGE) && n->trailing)))
         return -ENOTDIR;
-    if (dst && !vnode_is_dir(src) && vnode_is_dir(dst))
-        return -EISDIR;
-    if (dst && vnode_is_dir(dst) && !dir_is_empty(dst))
+    if (vnode_is_dir(o->vn) && o->dir != n->dir && is_ancestor(o->vn, n->dir))
+        return -EINVAL;                    // into itself
+    if (n->vn && o->dir != n->dir && is_ancestor(n->vn, o->dir))
+        return flags & RENAME_EXCHANGE ? -EINVAL : -ENOTEMPTY;   // onto its own ancestor
+    return 0;
+}
+
+// vfs_rename's checks: the types must agree, a replaced directory be empty.
+static long
+rename_type_checks(struct vnode *src, struct vnode *dst, unsigned int flags)
+{
+    if (!dst)
+        return 0;
+    if (!(flags & RENAME_EXCHANGE) && vnode_is_dir(src) != vnode_is_dir(dst))
+        return vnode_is_dir(src) ? -ENOTDIR : -EISDIR;
+    if (!(flags & RENAME_EXCHANGE) && vnode_is_dir(dst) && !dir_is_empty(dst))
         return -ENOTEMPTY;
     return 0;
 }
 
+// Give VN the name LAST in DIR in place of OLAST in ODIR. A move keeps the
+// node's link count (dir_link and dir_unlink count a new and a lost name).
 static long
-do_rename(struct vnode *odir, const char *olast, struct vnode *ndir, const char *nlast, unsigned int flags)
+move_name(struct vnode *odir, const char *olast, struct vnode *dir, const char *last, struct vnode *vn)
 {
-    struct vnode *src, *dst = NULL;
+    uint32_t nlink = vn->nlink;
+    long ret = dir_link(dir, last, vn);
+
+    if (ret == 0)
+        dir_unlink(odir, olast);
+    vn->nlink = nlink;
+    return ret;
+}
+
+static long
+exchange_names(struct rename_end *o, struct rename_end *n)
+{
+    uint32_t onl = o->vn->nlink, nnl = n->vn->nlink;
     long ret;
 
-    if (is_dot(olast) || is_dot(nlast))
+    dir_unlink(o->dir, o->last);
+    dir_unlink(n->dir, n->last);
+    ret = dir_link(o->dir, o->last, n->vn);
+    if (ret == 0)
+        ret = dir_link(n->dir, n->last, o->vn);
+    o->vn->nlink = onl, n->vn->nlink = nnl;
+    return ret;
+}
+
+static long
+do_rename(struct rename_end *o, struct rename_end *n, unsigned int flags)
+{
+    long ret;
+
+    if (is_dot(o->last))
         return -EBUSY;
-    if ((ret = dir_lookup(odir, olast, &src)) < 0)
+    if (is_dot(n->last))
+        return flags & RENAME_NOREPLACE ? -EEXIST : -EBUSY;
+    if ((ret = dir_lookup(o->dir, o->last, &o->vn)) < 0)
         return ret;
-    if (dir_lookup(ndir, nlast, &dst) < 0)
-        dst = NULL;
-    if (dst == src) {                      // same file: nothing to do
-        ret = 0;
-        goto out;
-    }
-    if ((ret = rename_checks(src, dst, ndir, flags)) < 0)
+    if (dir_lookup(n->dir, n->last, &n->vn) < 0)
+        n->vn = NULL;
+    if ((ret = rename_lookup_checks(o, n, flags)) < 0 || o->vn == n->vn)
+        goto out;                          // the same file: nothing to do
+    if ((ret = rename_type_checks(o->vn, n->vn, flags)) < 0)
         goto out;
     if (flags & RENAME_EXCHANGE) {
-        dir_unlink(odir, olast);
-        dir_unlink(ndir, nlast);
-        dir_link(odir, olast, dst);
-        ret = dir_link(ndir, nlast, src);
+        ret = exchange_names(o, n);
         goto out;
     }
-    if (dst)
-        dir_unlink(ndir, nlast);
-    if ((ret = dir_link(ndir, nlast, src)) == 0)
-        dir_unlink(odir, olast);
+    if (n->vn)
+        dir_unlink(n->dir, n->last);
+    ret = move_name(o->dir, o->last, n->dir, n->last, o->vn);
 out:
-    vnode_put(src);
-    if (dst)
-        vnode_put(dst);
+    vnode_put(o->vn);
+    if (n->vn)
+        vnode_put(n->vn);
     return ret;
 }
 
 long
 sys_renameat2(int olddirfd, const char __user *oldpath, int newdirfd, const char __user *newpath, unsigned int flags)
 {
-    char olast[NAME_MAX_LINUX + 1], nlast[NAME_MAX_LINUX + 1];
-    struct vnode *odir, *ndir;
+    struct rename_end o = { 0 }, n = { 0 };
     long ret;
 
     if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
@@ -746,13 +794,13 @@ sys_renameat2(int olddirfd, const char __user *oldpath, int newdirfd, const char
         return -EINVAL;
     if (flags & RENAME_WHITEOUT)
         return -EINVAL;   // LINUX-DIFF: no overlay filesystems, no whiteouts
-    if ((ret = parent_user(olddirfd, oldpath, &odir, olast, NULL)) < 0)
+    if ((ret = parent_user(olddirfd, oldpath, &o.dir, o.last, &o.trailing)) < 0)
         return ret;
-    if ((ret = parent_user(newdirfd, newpath, &ndir, nlast, NULL)) == 0) {
-        ret = do_rename(odir, olast, ndir, nlast, flags);
-        vnode_put(ndir);
+    if ((ret = parent_user(newdirfd, newpath, &n.dir, n.last, &n.trailing)) == 0) {
+        ret = do_rename(&o, &n, flags);
+        vnode_put(n.dir);
     }
-    vnode_put(odir);
+    vnode_put(o.dir);
     return ret;
 }
 

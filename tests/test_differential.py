@@ -112,6 +112,8 @@ CASES = (
     Case("fs_stat"),
     Case("fs_dir"),
     Case("fs_link"),
+    Case("fs_rename"),
+    Case("fs_fd"),
 )
 
 

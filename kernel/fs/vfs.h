@@ -24,6 +24,7 @@ struct vnode {
     uint64_t size;
     struct vtime atime, mtime, ctime;
     int refs;                      // open files, mappings, cwd, lookups in progress
+    struct file_lock *locks;       // advisory locks (fs/lock.h), sorted by start
 
     // Directories: children in creation order; name and parent for getcwd and "..".
     struct dirent_node *children;
