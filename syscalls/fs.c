@@ -623,52 +623,78 @@ splice_files(struct file *in, uint64_t *in_pos, struct file *out, size_t count)
     return done;
 }
 
+// sendfile(2), in do_sendfile's order of checks. Only a regular file can
+// be the source (a pipe is EINVAL, as splice_direct_to_actor says).
 long
 sys_sendfile(int out_fd, int in_fd, int64_t __user *offset, size_t count)
 {
-    struct file *in = fd_get(in_fd), *out = fd_get(out_fd);
+    struct file *in = fd_get(in_fd), *out;
     uint64_t pos;
     long ret;
 
-    if (!in || !out || !can_read(in) || !can_write(out))
+    if (!in || !can_read(in))
         return -EBADF;
+    if (offset && copy_from_user(&pos, offset, sizeof(pos)) < 0)
+        return -EFAULT;
+    if (offset && !in->ops->seekable)
+        return -ESPIPE;
+    if (offset && (int64_t)pos < 0)
+        return -EINVAL;
+    if (!(out = fd_get(out_fd)) || !can_write(out))
+        return -EBADF;
+    if (!in->vn || !vnode_is_reg(in->vn) || (out->flags & O_APPEND))
+        return -EINVAL;
     if (!offset)
         return splice_files(in, &in->pos, out, MIN(count, MAX_RW_COUNT));
-    if (copy_from_user(&pos, offset, sizeof(pos)) < 0)
-        return -EFAULT;
-    if ((int64_t)pos < 0)
-        return -EINVAL;
     ret = splice_files(in, &pos, out, MIN(count, MAX_RW_COUNT));
     if (ret >= 0 && copy_to_user(offset, &pos, sizeof(pos)) < 0)
         return -EFAULT;
     return ret;
 }
 
+// generic_file_rw_checks and generic_copy_file_checks: types, modes, offsets,
+// the length cut at the source's end, and no overlap within one file.
+static long
+copy_range_checks(struct file *in, uint64_t in_pos, struct file *out, uint64_t out_pos, size_t *len)
+{
+    if ((in->vn && vnode_is_dir(in->vn)) || (out->vn && vnode_is_dir(out->vn)))
+        return -EISDIR;
+    if (!in->vn || !out->vn || !vnode_is_reg(in->vn) || !vnode_is_reg(out->vn))
+        return -EINVAL;
+    if (!can_read(in) || !can_write(out) || (out->flags & O_APPEND))
+        return -EBADF;
+    if ((int64_t)in_pos < 0 || (int64_t)out_pos < 0)
+        return -EOVERFLOW;
+    *len = in_pos >= in->vn->size ? 0 : MIN(*len, in->vn->size - in_pos);
+    if (in->vn == out->vn && out_pos + *len > in_pos && out_pos < in_pos + *len)
+        return -EINVAL;
+    return 0;
+}
+
 long
 sys_copy_file_range(int fd_in, int64_t __user *off_in, int fd_out, int64_t __user *off_out, size_t len,
                     unsigned int flags)
 {
-    struct file *in = fd_get(fd_in), *out = fd_get(fd_out);
-    uint64_t in_pos, out_pos;
+    struct file *in, *out;
+    uint64_t in_pos, out_pos, saved;
     long ret;
 
     if (flags)
         return -EINVAL;
-    if (!in || !out || !can_read(in) || !can_write(out))
+    if (!(in = fd_get(fd_in)) || !(out = fd_get(fd_out)))
         return -EBADF;
-    if (!in->vn || !out->vn || !vnode_is_reg(in->vn) || !vnode_is_reg(out->vn))
-        return -EINVAL;
     in_pos = in->pos, out_pos = out->pos;
     if ((off_in && copy_from_user(&in_pos, off_in, 8) < 0) || (off_out && copy_from_user(&out_pos, off_out, 8) < 0))
         return -EFAULT;
-    {
-        uint64_t saved = out->pos;
-        out->pos = out_pos;
-        ret = splice_files(in, &in_pos, out, MIN(len, MAX_RW_COUNT));
-        out_pos = out->pos;
-        if (off_out)
-            out->pos = saved;
-    }
+    len = MIN(len, MAX_RW_COUNT);
+    if ((ret = copy_range_checks(in, in_pos, out, out_pos, &len)) < 0 || len == 0)
+        return ret;
+    saved = out->pos;
+    out->pos = out_pos;
+    ret = splice_files(in, &in_pos, out, len);
+    out_pos = out->pos;
+    if (off_out)
+        out->pos = saved;
     if (!off_in)
         in->pos = in_pos;
     if (ret >= 0 && ((off_in && copy_to_user(off_in, &in_pos, 8) < 0) || (off_out && copy_to_user(off_out, &out_pos, 8) < 0)))

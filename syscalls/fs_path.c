@@ -596,6 +596,23 @@ sys_unlinkat(int dirfd, const char __user *upath, int flags)
 long sys_unlink(const char __user *p) { return sys_unlinkat(AT_FDCWD, p, 0); }
 long sys_rmdir(const char __user *p) { return sys_unlinkat(AT_FDCWD, p, AT_REMOVEDIR); }
 
+// Which filesystem directory DIR is on, as Linux would mount them: /dev,
+// /proc and /sys are filesystems of their own, the rest is one (0).
+static int
+mount_of(struct vnode *dir)
+{
+    static const char *const mounts[] = { "dev", "proc", "sys" };
+
+    while (dir->parent && dir->parent != vfs_root && dir->parent != dir)
+        dir = dir->parent;
+    if (dir->parent != vfs_root || !dir->name)
+        return 0;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(dir->name, mounts[i]))
+            return i + 1;
+    return 0;
+}
+
 // May LAST be made in DIR by link or symlink? Linux's filename_create: an
 // existing name is EEXIST; "name/" for a new non-directory is ENOENT.
 static long
@@ -644,6 +661,22 @@ sys_symlinkat(const char __user *utarget, int dirfd, const char __user *upath)
 
 long sys_symlink(const char __user *t, const char __user *p) { return sys_symlinkat(t, AT_FDCWD, p); }
 
+// The filesystem OLDPATH's name is on (its parent's), for linkat's EXDEV; a
+// file named only by a descriptor (AT_EMPTY_PATH) counts by its kind.
+static int
+source_mount(int dirfd, const char __user *upath, struct vnode *vn)
+{
+    char last[NAME_MAX_LINUX + 1];
+    struct vnode *dir;
+    int mount;
+
+    if (parent_user(dirfd, upath, &dir, last, NULL) < 0)
+        return vn->fops || vn->generate || vn->dyn_link ? -1 : 0;
+    mount = mount_of(dir);
+    vnode_put(dir);
+    return mount;
+}
+
 long
 sys_linkat(int olddirfd, const char __user *oldpath, int newdirfd, const char __user *newpath, int flags)
 {
@@ -659,6 +692,8 @@ sys_linkat(int olddirfd, const char __user *oldpath, int newdirfd, const char __
         return ret == -E_NO_VNODE ? -EXDEV : ret;
     if ((ret = parent_user(newdirfd, newpath, &dir, last, &trailing)) == 0) {
         ret = check_new_name(dir, last, trailing);
+        if (ret == 0 && source_mount(olddirfd, oldpath, vn) != mount_of(dir))
+            ret = -EXDEV;
         if (ret == 0)
             ret = vnode_is_dir(vn) ? -EPERM : dir_link(dir, last, vn);
         vnode_put(dir);
@@ -797,7 +832,7 @@ sys_renameat2(int olddirfd, const char __user *oldpath, int newdirfd, const char
     if ((ret = parent_user(olddirfd, oldpath, &o.dir, o.last, &o.trailing)) < 0)
         return ret;
     if ((ret = parent_user(newdirfd, newpath, &n.dir, n.last, &n.trailing)) == 0) {
-        ret = do_rename(&o, &n, flags);
+        ret = mount_of(o.dir) != mount_of(n.dir) ? -EXDEV : do_rename(&o, &n, flags);
         vnode_put(n.dir);
     }
     vnode_put(o.dir);
@@ -1060,6 +1095,7 @@ sys_memfd_create(const char __user *uname, unsigned int flags)
         return ret == -ENAMETOOLONG ? -EINVAL : ret;
     if (!(vn = create_file(NULL, NULL, 0777)))
         return -ENOMEM;
+    vn->mode = S_IFREG | 0777;             // the umask does not apply to a memfd
     ret = vfs_open_vnode(vn, O_RDWR, &f);
     vnode_put(vn);
     if (ret < 0)

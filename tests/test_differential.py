@@ -114,6 +114,8 @@ CASES = (
     Case("fs_link"),
     Case("fs_rename"),
     Case("fs_fd"),
+    Case("fs_pipe"),
+    Case("fs_copy"),
 )
 
 

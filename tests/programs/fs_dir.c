@@ -43,6 +43,21 @@ show_getdents(const char *label, int fd, size_t bufsize)
     printf("\n");
 }
 
+// A path of LEN bytes (with its NUL, LEN+1): "./" repeated, then "x"s.
+static const char *
+long_path(size_t len)
+{
+    static char buf[8192];
+    size_t i;
+
+    for (i = 0; i + 2 < len - 1; i += 2)
+        memcpy(buf + i, "./", 2);
+    while (i < len)
+        buf[i++] = 'x';
+    buf[len] = 0;
+    return buf;
+}
+
 static void
 making(void)
 {
@@ -59,6 +74,8 @@ making(void)
     CHECK("mkdir .", mkdir(".", 0755));
     CHECK("mkdir ..", mkdir("..", 0755));
     CHECK("mkdir bad path", syscall(SYS_mkdir, BAD_PTR, 0755));
+    CHECK("mkdir a 4096-byte path", mkdir(long_path(4096), 0755));
+    CHECK("mkdir a 4095-byte path (each name fits)", mkdir(long_path(4095), 0755));
     dfd = CHECK("open a", open("a", O_RDONLY | O_DIRECTORY));
     CHECK("mkdirat a/m", mkdirat(dfd, "m", 0700));
     CHECK("mkdirat bad dirfd", mkdirat(99, "m", 0700));

@@ -118,6 +118,8 @@ hard_links(void)
     CHECK("link a dir onto an existing name", link("d", "h"));
     CHECK("link missing", link("missing", "x"));
     CHECK("link into missing dir", link("f", "missing/x"));
+    CHECK("link out of /proc (another filesystem)", link("/proc/uptime", "u"));
+    CHECK("link onto /proc/self (exists)", link("f", "/proc/self"));
     CHECK("link f h/ (trailing slash)", link("f", "nh/"));
     CHECK("link s sh (the link itself)", link("s", "sh"));
     nlink_of("lstat sh", "sh");

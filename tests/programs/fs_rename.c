@@ -38,6 +38,8 @@ files(void)
     CHECK("rename empty", rename("", "x"));
     CHECK("rename bad old", syscall(SYS_rename, BAD_PTR, "x"));
     CHECK("rename bad new", syscall(SYS_rename, "b", BAD_PTR));
+    CHECK("rename into /proc (another filesystem)", rename("b", "/proc/pkgload-x"));
+    CHECK("rename out of /proc", rename("/proc/self", "x"));
     fd = open("b", O_RDONLY);
     CHECK("rename b open", rename("b", "opened"));
     show_dir("after", ".");
