@@ -49,18 +49,23 @@ get_path(const char __user *upath, char **out)
     return 0;
 }
 
-// May the caller access VN for MASK (4 read, 2 write, 1 execute)? Root may,
-// except executing a file with no execute bit at all.
+// May the caller access VN for MASK (4 read, 2 write, 1 execute)?
 static long
 permission(struct vnode *vn, int mask)
 {
-    struct creds *c = &current_proc()->creds;
-    uint32_t bits;
+    return vnode_permission(vn, mask);
+}
 
-    if (c->fsuid == 0)
-        return (mask & 1) && !vnode_is_dir(vn) && !(vn->mode & 0111) ? -EACCES : 0;
-    bits = c->fsuid == vn->uid ? vn->mode >> 6 : c->fsgid == vn->gid ? vn->mode >> 3 : vn->mode;
-    return (bits & mask & 7) == (uint32_t)(mask & 7) ? 0 : -EACCES;
+// May the caller remove the name of VICTIM from DIR (may_delete)? Write and
+// search on DIR, then the sticky bit: only the file's or the folder's owner.
+static long
+may_delete(struct vnode *dir, struct vnode *victim)
+{
+    long ret = permission(dir, 3);
+
+    if (ret == 0 && (dir->mode & S_ISVTX) && !vnode_owner_or_root(victim) && !vnode_owner_or_root(dir))
+        ret = -EPERM;
+    return ret;
 }
 
 // The absolute path of NAME in DIR, for /proc/self/fd.
@@ -396,20 +401,36 @@ sys_statx(int dirfd, const char __user *upath, int flags, unsigned int mask, str
     return copy_to_user(ubuf, &sx, sizeof(sx));
 }
 
+static long
+access_check(int dirfd, const char __user *upath, int mode, int flags)
+{
+    struct vnode *vn;
+    long ret;
+
+    if ((ret = lookup_user(dirfd, upath, flags, &vn)) < 0)
+        return ret == -E_NO_VNODE ? 0 : ret;
+    ret = mode ? permission(vn, mode) : 0;
+    vnode_put(vn);
+    return ret;
+}
+
+// faccessat2(2): the real ids answer, path search included, unless
+// AT_EACCESS asks for the filesystem ids (Linux's access_override_creds).
 long
 sys_faccessat2(int dirfd, const char __user *upath, int mode, int flags)
 {
-    struct vnode *vn;
+    struct creds *c = &current_proc()->creds;
+    uint32_t fsuid = c->fsuid, fsgid = c->fsgid;
     long ret;
 
     if (mode & ~7)
         return -EINVAL;
     if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
-    if ((ret = lookup_user(dirfd, upath, flags, &vn)) < 0)
-        return ret == -E_NO_VNODE ? 0 : ret;
-    ret = mode ? permission(vn, mode) : 0;
-    vnode_put(vn);
+    if (!(flags & AT_EACCESS))
+        c->fsuid = c->ruid, c->fsgid = c->rgid;
+    ret = access_check(dirfd, upath, mode, flags);
+    c->fsuid = fsuid, c->fsgid = fsgid;
     return ret;
 }
 
@@ -550,6 +571,24 @@ sys_mkdirat(int dirfd, const char __user *upath, uint32_t mode)
 
 long sys_mkdir(const char __user *p, uint32_t mode) { return sys_mkdirat(AT_FDCWD, p, mode); }
 
+// unlink and rmdir after the lookup, in Linux's order: unlink's trailing
+// slash, may_delete (EACCES, sticky EPERM), the type, then emptiness.
+static long
+remove_checks(struct vnode *dir, struct vnode *vn, bool want_dir, bool trailing)
+{
+    long ret;
+
+    if (!want_dir && trailing)               // do_unlinkat's "slashes" case
+        return vnode_is_dir(vn) ? -EISDIR : -ENOTDIR;
+    if ((ret = may_delete(dir, vn)) < 0)
+        return ret;
+    if (want_dir != vnode_is_dir(vn))
+        return want_dir ? -ENOTDIR : -EISDIR;
+    if (want_dir && (!dir_is_empty(vn) || vn->dyn_list))
+        return -ENOTEMPTY;
+    return 0;
+}
+
 static long
 remove_name(struct vnode *dir, const char *last, bool want_dir, bool trailing)
 {
@@ -562,15 +601,7 @@ remove_name(struct vnode *dir, const char *last, bool want_dir, bool trailing)
         return want_dir ? -ENOTEMPTY : -EISDIR;
     if ((ret = dir_lookup(dir, last, &vn)) < 0)
         return ret;
-    if (want_dir && !vnode_is_dir(vn))
-        ret = -ENOTDIR;
-    else if (!want_dir && vnode_is_dir(vn))
-        ret = -EISDIR;
-    else if (!want_dir && trailing)
-        ret = -ENOTDIR;
-    else if (want_dir && (!dir_is_empty(vn) || vn->dyn_list))
-        ret = -ENOTEMPTY;
-    else if ((ret = permission(dir, 3)) == 0)
+    if ((ret = remove_checks(dir, vn, want_dir, trailing)) == 0)
         ret = dir_unlink(dir, last);
     vnode_put(vn);
     return ret;
@@ -646,6 +677,8 @@ sys_symlinkat(const char __user *utarget, int dirfd, const char __user *upath)
         return ret;
     }
     ret = check_new_name(dir, last, trailing);
+    if (ret == 0)
+        ret = permission(dir, 3);             // may_create
     if (ret == 0 && !(vn = vnode_new(S_IFLNK | 0777))) {
         ret = -ENOMEM;
     } else if (ret == 0) {
@@ -660,6 +693,17 @@ sys_symlinkat(const char __user *utarget, int dirfd, const char __user *upath)
 }
 
 long sys_symlink(const char __user *t, const char __user *p) { return sys_symlinkat(t, AT_FDCWD, p); }
+
+// fs.protected_hardlinks (on in Debian): only the owner or root may link a
+// file that is not a plain regular file the caller can read and write.
+static long
+may_link(struct vnode *vn)
+{
+    bool safe = vnode_is_reg(vn) && !(vn->mode & S_ISUID) &&
+                (vn->mode & (S_ISGID | S_IXGRP)) != (S_ISGID | S_IXGRP) && permission(vn, 6) == 0;
+
+    return safe || vnode_owner_or_root(vn) ? 0 : -EPERM;
+}
 
 // The filesystem OLDPATH's name is on (its parent's), for linkat's EXDEV; a
 // file named only by a descriptor (AT_EMPTY_PATH) counts by its kind.
@@ -694,6 +738,10 @@ sys_linkat(int olddirfd, const char __user *oldpath, int newdirfd, const char __
         ret = check_new_name(dir, last, trailing);
         if (ret == 0 && source_mount(olddirfd, oldpath, vn) != mount_of(dir))
             ret = -EXDEV;
+        if (ret == 0)
+            ret = may_link(vn);
+        if (ret == 0)
+            ret = permission(dir, 3);         // may_create
         if (ret == 0)
             ret = vnode_is_dir(vn) ? -EPERM : dir_link(dir, last, vn);
         vnode_put(dir);
@@ -744,15 +792,29 @@ rename_lookup_checks(struct rename_end *o, struct rename_end *n, unsigned int fl
     return 0;
 }
 
-// vfs_rename's checks: the types must agree, a replaced directory be empty.
+// vfs_rename's checks: removing the old name and making (or replacing) the
+// new one is allowed, the types agree, a directory that changes parent is
+// writable (its ".." changes), a replaced directory is empty.
 static long
-rename_type_checks(struct vnode *src, struct vnode *dst, unsigned int flags)
+rename_vfs_checks(struct rename_end *o, struct rename_end *n, unsigned int flags)
 {
-    if (!dst)
-        return 0;
-    if (!(flags & RENAME_EXCHANGE) && vnode_is_dir(src) != vnode_is_dir(dst))
-        return vnode_is_dir(src) ? -ENOTDIR : -EISDIR;
-    if (!(flags & RENAME_EXCHANGE) && vnode_is_dir(dst) && !dir_is_empty(dst))
+    bool exchange = flags & RENAME_EXCHANGE, moves = o->dir != n->dir;
+    long ret;
+
+    if ((ret = may_delete(o->dir, o->vn)) < 0)
+        return ret;
+    if (!n->vn)
+        ret = permission(n->dir, 3);
+    else if ((ret = may_delete(n->dir, n->vn)) == 0 && !exchange &&
+             vnode_is_dir(o->vn) != vnode_is_dir(n->vn))
+        ret = vnode_is_dir(o->vn) ? -ENOTDIR : -EISDIR;
+    if (ret < 0)
+        return ret;
+    if (moves && vnode_is_dir(o->vn) && (ret = permission(o->vn, 2)) < 0)
+        return ret;
+    if (moves && exchange && vnode_is_dir(n->vn) && (ret = permission(n->vn, 2)) < 0)
+        return ret;
+    if (!exchange && n->vn && vnode_is_dir(n->vn) && !dir_is_empty(n->vn))
         return -ENOTEMPTY;
     return 0;
 }
@@ -801,7 +863,7 @@ do_rename(struct rename_end *o, struct rename_end *n, unsigned int flags)
         n->vn = NULL;
     if ((ret = rename_lookup_checks(o, n, flags)) < 0 || o->vn == n->vn)
         goto out;                          // the same file: nothing to do
-    if ((ret = rename_type_checks(o->vn, n->vn, flags)) < 0)
+    if ((ret = rename_vfs_checks(o, n, flags)) < 0)
         goto out;
     if (flags & RENAME_EXCHANGE) {
         ret = exchange_names(o, n);
@@ -904,7 +966,14 @@ sys_fchmod(int fd, uint32_t mode)
 static long
 chown_vnode(struct vnode *vn, uint32_t uid, uint32_t gid)
 {
-    if (current_proc()->creds.fsuid != 0)
+    struct creds *c = &current_proc()->creds;
+    bool owner = c->fsuid == vn->uid;
+
+    // chown_ok, chgrp_ok: root; or the owner keeping the owner and giving
+    // the file its group or the caller's own.
+    if (uid != (uint32_t)-1 && c->fsuid != 0 && !(owner && uid == vn->uid))
+        return -EPERM;
+    if (gid != (uint32_t)-1 && c->fsuid != 0 && !(owner && (gid == vn->gid || gid == c->fsgid)))
         return -EPERM;
     if (uid != (uint32_t)-1)
         vn->uid = uid;
@@ -947,20 +1016,38 @@ sys_fchown(int fd, uint32_t uid, uint32_t gid)
 }
 
 static bool
+time_valid(const struct __kernel_timespec *ts)
+{
+    return ts->tv_nsec == UTIME_OMIT || ts->tv_nsec == UTIME_NOW ||
+           (ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000);
+}
+
+// Caller has checked time_valid.
+static void
 set_time(struct vtime *t, const struct __kernel_timespec *ts)
 {
     uint64_t now = clock_realtime_ns();
 
-    if (ts->tv_nsec == UTIME_OMIT)
-        return true;
-    if (ts->tv_nsec == UTIME_NOW) {
+    if (ts->tv_nsec == UTIME_NOW)
         *t = (struct vtime){ now / 1000000000, now % 1000000000 };
-        return true;
+    else if (ts->tv_nsec != UTIME_OMIT)
+        *t = (struct vtime){ ts->tv_sec, ts->tv_nsec };
+}
+
+// Setting a given time needs the owner (EPERM); setting "now" the owner or
+// write permission (EACCES), as setattr_prepare says.
+static long
+utimes_permission(struct vnode *vn, const struct __kernel_timespec ts[2])
+{
+    bool given = false, now = false;
+
+    for (int i = 0; i < 2; i++) {
+        given |= ts[i].tv_nsec != UTIME_NOW && ts[i].tv_nsec != UTIME_OMIT;
+        now |= ts[i].tv_nsec == UTIME_NOW;
     }
-    if (ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
-        return false;
-    *t = (struct vtime){ ts->tv_sec, ts->tv_nsec };
-    return true;
+    if (vnode_owner_or_root(vn) || (!given && !now))
+        return 0;
+    return given ? -EPERM : permission(vn, 2);
 }
 
 long
@@ -970,10 +1057,12 @@ sys_utimensat(int dirfd, const char __user *upath, const struct __kernel_timespe
     struct vnode *vn;
     long ret;
 
-    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-        return -EINVAL;
     if (utimes && copy_from_user(ts, utimes, sizeof(ts)) < 0)
         return -EFAULT;
+    if (!time_valid(&ts[0]) || !time_valid(&ts[1]))
+        return -EINVAL;
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
     if (!upath) {                         // futimens: the fd itself
         struct file *f = fd_get(dirfd);
         if (!f)
@@ -984,7 +1073,10 @@ sys_utimensat(int dirfd, const char __user *upath, const struct __kernel_timespe
     } else if ((ret = lookup_user(dirfd, upath, flags, &vn)) < 0) {
         return ret == -E_NO_VNODE ? 0 : ret;
     }
-    ret = set_time(&vn->atime, &ts[0]) && set_time(&vn->mtime, &ts[1]) ? 0 : -EINVAL;
+    if ((ret = utimes_permission(vn, ts)) == 0) {
+        set_time(&vn->atime, &ts[0]);
+        set_time(&vn->mtime, &ts[1]);
+    }
     vnode_put(vn);
     return ret;
 }

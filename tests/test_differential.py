@@ -116,6 +116,7 @@ CASES = (
     Case("fs_fd"),
     Case("fs_pipe"),
     Case("fs_copy"),
+    Case("fs_perm"),
 )
 
 

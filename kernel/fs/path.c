@@ -125,6 +125,8 @@ walk(struct walk *w, struct vnode *start, const char *path, unsigned flags, stru
             ret = -ENOTDIR;
             goto fail;
         }
+        if ((ret = vnode_permission(cur, 1)) < 0)    // search permission (may_lookup)
+            goto fail;
         if (final && (flags & LOOKUP_PARENT)) {
             strlcpy(last, name, NAME_MAX_LINUX + 1);
             *out = cur;
