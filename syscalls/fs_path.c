@@ -89,6 +89,24 @@ make_path(struct vnode *dir, const char *name)
     return buf;
 }
 
+// A new node's owner (inode_init_owner): the caller's fs ids, but the
+// group of a set-group-ID folder, whose subfolders inherit the bit too.
+static void
+set_new_owner(struct vnode *dir, struct vnode *vn)
+{
+    struct creds *c = &current_proc()->creds;
+
+    vn->uid = c->fsuid;
+    vn->gid = c->fsgid;
+    if (!dir || !(dir->mode & S_ISGID))
+        return;
+    vn->gid = dir->gid;
+    if (vnode_is_dir(vn))
+        vn->mode |= S_ISGID;
+    else if ((vn->mode & S_IXGRP) && c->fsuid != 0 && c->fsgid != vn->gid)
+        vn->mode &= ~S_ISGID;
+}
+
 static struct vnode *
 create_file(struct vnode *dir, const char *name, uint32_t mode)
 {
@@ -96,8 +114,7 @@ create_file(struct vnode *dir, const char *name, uint32_t mode)
 
     if (!vn)
         return NULL;
-    vn->uid = current_proc()->creds.fsuid;
-    vn->gid = current_proc()->creds.fsgid;
+    set_new_owner(dir, vn);
     if (name && dir_link(dir, name, vn) < 0) {
         vnode_put(vn);
         return NULL;
@@ -560,8 +577,7 @@ sys_mkdirat(int dirfd, const char __user *upath, uint32_t mode)
     } else if ((ret = permission(dir, 3)) == 0) {
         vn = dir_mkdir(dir, last, mode & 07777 & ~current_proc()->umask);
         if (vn) {
-            vn->uid = current_proc()->creds.fsuid;
-            vn->gid = current_proc()->creds.fsgid;
+            set_new_owner(dir, vn);
         }
         ret = vn ? 0 : -ENOMEM;
     }
@@ -684,6 +700,7 @@ sys_symlinkat(const char __user *utarget, int dirfd, const char __user *upath)
     } else if (ret == 0) {
         vn->link = target, target = NULL;
         vn->size = strlen(vn->link);
+        set_new_owner(dir, vn);
         ret = dir_link(dir, last, vn);
         vnode_put(vn);
     }
@@ -744,6 +761,8 @@ sys_linkat(int olddirfd, const char __user *oldpath, int newdirfd, const char __
             ret = permission(dir, 3);         // may_create
         if (ret == 0)
             ret = vnode_is_dir(vn) ? -EPERM : dir_link(dir, last, vn);
+        if (ret == 0)
+            vnode_changed(vn);
         vnode_put(dir);
     }
     vnode_put(vn);
@@ -932,7 +951,10 @@ chmod_vnode(struct vnode *vn, uint32_t mode)
     if (c->fsuid != 0 && c->fsuid != vn->uid)
         return -EPERM;
     vn->mode = (vn->mode & S_IFMT) | (mode & 07777);
-    vn->ctime = vn->mtime, vnode_touch(vn, false);
+    // Linux drops set-group-ID when the caller is not in the file's group.
+    if (c->fsuid != 0 && c->fsgid != vn->gid)
+        vn->mode &= ~S_ISGID;
+    vnode_changed(vn);
     return 0;
 }
 
@@ -984,6 +1006,7 @@ chown_vnode(struct vnode *vn, uint32_t uid, uint32_t gid)
         if (vn->mode & S_IXGRP)
             vn->mode &= ~S_ISGID;
     }
+    vnode_changed(vn);
     return 0;
 }
 
@@ -1076,6 +1099,7 @@ sys_utimensat(int dirfd, const char __user *upath, const struct __kernel_timespe
     if ((ret = utimes_permission(vn, ts)) == 0) {
         set_time(&vn->atime, &ts[0]);
         set_time(&vn->mtime, &ts[1]);
+        vnode_changed(vn);
     }
     vnode_put(vn);
     return ret;

@@ -117,6 +117,7 @@ CASES = (
     Case("fs_pipe"),
     Case("fs_copy"),
     Case("fs_perm"),
+    Case("fs_dev"),
 )
 
 

@@ -45,7 +45,8 @@ read_random(struct file *f, void *buf, size_t n, uint64_t *pos)
 }
 
 // stat comes from the device node; poll and ioctl are the defaults (ready, ENOTTY).
-#define MEMDEV(rd, wr) { .read = rd, .write = wr, .seekable = true }
+// Their offset never moves, and lseek answers 0 whatever it is asked, as on Linux.
+#define MEMDEV(rd, wr) { .read = rd, .write = wr, .seekable = true, .seek_noop = true }
 static const struct file_ops null_ops = MEMDEV(read_eof, write_sink);
 static const struct file_ops zero_ops = MEMDEV(read_zero, write_sink);
 static const struct file_ops full_ops = MEMDEV(read_zero, write_full);

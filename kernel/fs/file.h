@@ -17,6 +17,7 @@ struct file_ops {
     uint32_t (*poll)(struct file *f);    // POLLIN/POLLOUT/POLLHUP that hold now; NULL: always ready
     void (*release)(struct file *f);
     bool seekable;                       // lseek and pread work; else ESPIPE
+    bool seek_noop;                      // lseek leaves the offset, always 0 (memory devices)
 };
 
 struct file {

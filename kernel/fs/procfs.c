@@ -193,6 +193,16 @@ link_self(struct vnode *vn, char *buf, size_t len)
     return 0;
 }
 
+// A file of the tree whose every name is gone (unlinked, a memfd): Linux
+// adds " (deleted)" to its /proc/self/fd link.
+static bool
+file_is_unlinked(struct file *f)
+{
+    struct vnode *vn = f->vn;
+
+    return vn && vn->nlink == 0 && !vn->fops && !vn->generate && !vn->dyn_link && vn != vfs_root;
+}
+
 // /proc/self/fd/N: a symlink naming what fd N is.
 static long
 link_fd(struct vnode *vn, char *buf, size_t len)
@@ -203,6 +213,8 @@ link_fd(struct vnode *vn, char *buf, size_t len)
         return -ENOENT;
     if (console_describe(f, buf, len) || pipe_describe(f, buf, len))
         return 0;
+    if (f->path && file_is_unlinked(f))
+        return snprintf(buf, len, "%s (deleted)", f->path) < (int)len ? 0 : -ENAMETOOLONG;
     if (f->path)
         return strlcpy(buf, f->path, len) < len ? 0 : -ENAMETOOLONG;
     snprintf(buf, len, "anon_inode:[%lu]", f->vn ? f->vn->ino : 0);

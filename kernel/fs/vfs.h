@@ -65,6 +65,7 @@ bool vnode_is_dir(const struct vnode *vn);
 bool vnode_is_reg(const struct vnode *vn);
 bool vnode_is_link(const struct vnode *vn);
 void vnode_touch(struct vnode *vn, bool modify);   // atime, or mtime+ctime
+void vnode_changed(struct vnode *vn);              // ctime
 void vnode_stat(struct vnode *vn, struct stat *st);
 long vnode_permission(struct vnode *vn, int mask);   // 0 or -EACCES for the fs ids
 long vnode_permission_as(struct vnode *vn, int mask, uint32_t uid, uint32_t gid);

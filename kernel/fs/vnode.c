@@ -79,6 +79,13 @@ vnode_touch(struct vnode *vn, bool modify)
         vn->atime = now();
 }
 
+// The node's attributes changed (chmod, chown, utimensat, a new link): ctime only.
+void
+vnode_changed(struct vnode *vn)
+{
+    vn->ctime = now();
+}
+
 void
 vnode_stat(struct vnode *vn, struct stat *st)
 {

@@ -36,6 +36,7 @@ set_up(void)
     make("group_write", 0460, 0, GROUP);
     make("mine", 0600, USER, USER);
     make("mine_no_write", 0400, USER, USER);
+    make("mine_root_group", 0644, USER, 0);
     make_dir("closed", 0700, 0, 0);
     make("closed/inside", 0644, 0, 0);
     make_dir("search_only", 0711, 0, 0);
@@ -74,6 +75,17 @@ opens(void)
 }
 
 static void
+stat_mode(const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0)
+        printf("lstat %s: -1 %s\n", path, errno_name(errno));
+    else
+        printf("lstat %s: mode=%04o uid=%u gid=%u\n", path, st.st_mode & 07777, st.st_uid, st.st_gid);
+}
+
+static void
 names(void)
 {
     CHECK("mkdir in .", mkdir("d", 0755));
@@ -91,6 +103,7 @@ names(void)
     CHECK("rmdir sticky (not writable: .)", rmdir("sticky"));
     CHECK("symlink in .", symlink("x", "l"));
     CHECK("symlink in my_dir", symlink("x", "my_dir/l"));
+    stat_mode("my_dir/l");
     CHECK("link root_only into my_dir", link("root_only", "my_dir/h"));
     CHECK("stat closed/inside", stat("closed/inside", &(struct stat){ 0 }));
     CHECK("chdir closed", chdir("closed"));
@@ -102,6 +115,11 @@ attributes(void)
 {
     struct timespec ts[2] = { { 1000, 0 }, { 2000, 0 } };
 
+    CHECK("chmod mine 02755 (own group)", chmod("mine", 02755));
+    stat_mode("mine");
+    CHECK("chown mine to group 0 as root would", chown("mine", -1, 0));
+    CHECK("chmod mine_root_group 02755 (not in its group)", chmod("mine_root_group", 02755));
+    stat_mode("mine_root_group");
     CHECK("chmod mine 0640", chmod("mine", 0640));
     CHECK("chmod root_only 0777", chmod("root_only", 0777));
     CHECK("chown mine to root", chown("mine", 0, -1));

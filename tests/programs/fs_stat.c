@@ -154,6 +154,24 @@ statx_calls(void)
     close(fd);
 }
 
+// A set-group-ID folder gives new entries its group; subfolders inherit the bit.
+static void
+setgid_dir(void)
+{
+    int fd;
+
+    CHECK("mkdir sg", mkdir("sg", 0755));
+    CHECK("chown sg :1234", chown("sg", -1, 1234));
+    CHECK("chmod sg 02775", chmod("sg", 02775));
+    fd = CHECK("create sg/f", open("sg/f", O_WRONLY | O_CREAT, 0644));
+    close(fd);
+    stat_path("stat sg/f", "sg/f");
+    CHECK("mkdir sg/sub", mkdir("sg/sub", 0755));
+    stat_path("stat sg/sub", "sg/sub");
+    CHECK("symlink sg/l", symlink("f", "sg/l"));
+    lstat_path("lstat sg/l", "sg/l");
+}
+
 static void
 mode_calls(void)
 {
@@ -229,6 +247,16 @@ show_times(const char *name, const char *path, int flags)
            st.st_atim.tv_nsec, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
+// ctime cannot be set: it is "now" after any change, so after a set mtime.
+static void
+show_ctime_after_mtime(const char *path)
+{
+    struct stat st;
+
+    stat(path, &st);
+    printf("%s: ctime after mtime: %d\n", path, st.st_ctim.tv_sec > st.st_mtim.tv_sec);
+}
+
 static void
 time_calls(void)
 {
@@ -257,6 +285,13 @@ time_calls(void)
     show_times("times f", "f", 0);
     CHECK("utimensat d", utimensat(AT_FDCWD, "d", ts, 0));
     show_times("times d", "d", 0);
+    CHECK("utimensat f", utimensat(AT_FDCWD, "f", ts, 0));
+    CHECK("chmod f", chmod("f", 0600));
+    CHECK("chown f", chown("f", 3, 3));
+    CHECK("link f f2", link("f", "f2"));
+    show_times("times f (chmod, chown, link keep them)", "f", 0);
+    show_ctime_after_mtime("f");
+    CHECK("unlink f2", unlink("f2"));
 }
 
 int
@@ -266,6 +301,7 @@ main(void)
     stat_calls();
     statx_calls();
     mode_calls();
+    setgid_dir();
     owner_calls();
     time_calls();
     leave_scratch(DIR);
