@@ -224,7 +224,7 @@ long
 sys_lseek(int fd, int64_t offset, int whence)
 {
     struct file *f = fd_get(fd);
-    int64_t base;
+    int64_t base, pos;
 
     if (!f)
         return -EBADF;
@@ -248,9 +248,11 @@ sys_lseek(int fd, int64_t offset, int whence)
     default:
         return -EINVAL;
     }
-    if (base + offset < 0)
+    if (__builtin_add_overflow(base, offset, &pos) || pos < 0)
         return -EINVAL;
-    f->pos = base + offset;
+    if (f->vn && vnode_is_reg(f->vn) && (uint64_t)pos > VFS_MAX_FILE_SIZE)
+        return -EINVAL;
+    f->pos = pos;
     return f->pos;
 }
 
@@ -488,6 +490,8 @@ sys_flock(int fd, unsigned int op)
 
     if (!f)
         return -EBADF;
+    if (op & LOCK_MAND)
+        return 0;                          // Linux ignores (and warns about) the old LOCK_MAND
     switch (op & ~LOCK_NB) {
     case LOCK_SH: req.type = F_RDLCK; break;
     case LOCK_EX: req.type = F_WRLCK; break;
@@ -667,6 +671,9 @@ copy_range_checks(struct file *in, uint64_t in_pos, struct file *out, uint64_t o
         return -EBADF;
     if ((int64_t)in_pos < 0 || (int64_t)out_pos < 0)
         return -EOVERFLOW;
+    if (in_pos + *len < in_pos || out_pos + *len < out_pos)
+        return -EOVERFLOW;
+    *len = MIN(*len, MAX_RW_COUNT);
     *len = in_pos >= in->vn->size ? 0 : MIN(*len, in->vn->size - in_pos);
     if (in->vn == out->vn && out_pos + *len > in_pos && out_pos < in_pos + *len)
         return -EINVAL;
@@ -688,7 +695,6 @@ sys_copy_file_range(int fd_in, int64_t __user *off_in, int fd_out, int64_t __use
     in_pos = in->pos, out_pos = out->pos;
     if ((off_in && copy_from_user(&in_pos, off_in, 8) < 0) || (off_out && copy_from_user(&out_pos, off_out, 8) < 0))
         return -EFAULT;
-    len = MIN(len, MAX_RW_COUNT);
     if ((ret = copy_range_checks(in, in_pos, out, out_pos, &len)) < 0 || len == 0)
         return ret;
     saved = out->pos;

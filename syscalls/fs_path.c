@@ -234,10 +234,10 @@ do_open(int dirfd, const char __user *upath, int flags, uint32_t mode, unsigned 
 
     if (flags & ~OPEN_VALID)
         flags &= OPEN_VALID;                   // Linux ignores unknown flags in open(2)
+    if (flags & O_PATH)                        // before anything else, as build_open_how
+        flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
     if ((flags & __O_TMPFILE) == __O_TMPFILE)
         return -EOPNOTSUPP;                    // LINUX-DIFF: no O_TMPFILE yet
-    if (flags & O_PATH)
-        flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
     if ((ret = get_path(upath, &path)) < 0)
         return ret;
     ret = open_lookup(dirfd, path, flags, mode, lookup, &vn, &dir, last);

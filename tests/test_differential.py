@@ -118,6 +118,7 @@ CASES = (
     Case("fs_copy"),
     Case("fs_perm"),
     Case("fs_dev"),
+    Case("fs_badargs"),
 )
 
 

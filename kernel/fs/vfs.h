@@ -80,7 +80,10 @@ bool dir_is_empty(struct vnode *dir);
 long dir_entry(struct vnode *dir, int index, char *name, size_t len, uint64_t *ino, uint32_t *type);
 struct vnode *dir_mkdir(struct vnode *dir, const char *name, uint32_t mode);  // NULL on failure
 
-// Regular file contents.
+// Regular file contents. Files end at ext4's s_maxbytes with 4 KiB blocks
+// (16 TiB - 4 KiB), the limit programs see on a Debian root filesystem:
+// writes stop there (EFBIG), lseek past it is EINVAL, truncate EFBIG.
+#define VFS_MAX_FILE_SIZE 0xffffffff000ull
 ssize_t vnode_read(struct vnode *vn, void *buf, size_t n, uint64_t off);
 ssize_t vnode_write(struct vnode *vn, const void *buf, size_t n, uint64_t off);
 long vnode_truncate(struct vnode *vn, uint64_t size);

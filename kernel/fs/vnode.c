@@ -192,8 +192,9 @@ vnode_write(struct vnode *vn, const void *buf, size_t n, uint64_t off)
 {
     size_t done = 0;
 
-    if (off + n < off)
+    if (off >= VFS_MAX_FILE_SIZE)
         return -EFBIG;
+    n = MIN(n, VFS_MAX_FILE_SIZE - off);
     while (done < n) {
         uint64_t pos = off + done, in = pos % PAGE_SIZE, chunk = MIN(n - done, PAGE_SIZE - in);
         uint64_t pa = vnode_page(vn, pos / PAGE_SIZE);
@@ -214,6 +215,8 @@ vnode_truncate(struct vnode *vn, uint64_t size)
 {
     uint64_t keep = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
 
+    if (size > VFS_MAX_FILE_SIZE)
+        return -EFBIG;
     if (size < vn->size) {
         for (uint64_t i = keep; i < vn->npages; i++) {
             if (vn->pages[i])
