@@ -8,6 +8,7 @@
 #include "sched/proc.h"
 #include "drivers/clock.h"
 #include "lib/string.h"
+#include "lib/fmt.h"
 #include <asm-generic/errno.h>
 #include <asm/stat.h>
 #include <linux/fcntl.h>
@@ -66,6 +67,44 @@ may_delete(struct vnode *dir, struct vnode *victim)
     if (ret == 0 && (dir->mode & S_ISVTX) && !vnode_owner_or_root(victim) && !vnode_owner_or_root(dir))
         ret = -EPERM;
     return ret;
+}
+
+// Which filesystem directory DIR is on, as Linux would mount them: /dev,
+// /proc and /sys are filesystems of their own, the rest is one (0).
+enum { MOUNT_ROOT, MOUNT_DEV, MOUNT_PROC, MOUNT_SYS };
+
+static int
+mount_of(struct vnode *dir)
+{
+    static const char *const mounts[] = { "dev", "proc", "sys" };   // MOUNT_DEV..MOUNT_SYS
+
+    while (dir->parent && dir->parent != vfs_root && dir->parent != dir)
+        dir = dir->parent;
+    if (dir->parent != vfs_root || !dir->name)
+        return 0;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(dir->name, mounts[i]))
+            return i + 1;
+    return 0;
+}
+
+// Making a name in /proc or /sys: proc's lookup of a missing name fails
+// (ENOENT) before creation is tried; sysfs has no create methods (SYS_ERR).
+static long
+synthetic_create(struct vnode *dir, long sys_err)
+{
+    int mount = mount_of(dir);
+
+    return mount == MOUNT_PROC ? -ENOENT : mount == MOUNT_SYS ? sys_err : 0;
+}
+
+// Removing or renaming a name in /proc or /sys: no such methods, EPERM.
+static long
+synthetic_remove(struct vnode *dir)
+{
+    int mount = mount_of(dir);
+
+    return mount == MOUNT_PROC || mount == MOUNT_SYS ? -EPERM : 0;
 }
 
 // The absolute path of NAME in DIR, for /proc/self/fd.
@@ -189,7 +228,7 @@ open_lookup(int dirfd, const char *path, int flags, uint32_t mode, unsigned look
     }
     ret = open_last(root, &dir, last, flags, lookup, ret == 1, &vn);
     if (ret == -ENOENT && (flags & O_CREAT)) {
-        if ((ret = permission(dir, 3)) == 0)
+        if ((ret = synthetic_create(dir, -EACCES)) == 0 && (ret = permission(dir, 3)) == 0)
             ret = (vn = create_file(dir, last, mode)) ? 0 : -ENOMEM;
     } else if (ret == 0 && (flags & O_CREAT) && (flags & O_EXCL)) {
         vnode_put(vn);
@@ -224,6 +263,40 @@ check_open(struct vnode *vn, int flags, const char *path)
     return permission(vn, (acc != O_WRONLY ? 4 : 0) | (acc != O_RDONLY ? 2 : 0) | (flags & O_TRUNC ? 2 : 0));
 }
 
+#define O_TMPFILE_MASK (__O_TMPFILE | O_DIRECTORY | O_CREAT)
+
+// O_TMPFILE: an unnamed regular file in the directory PATH, which
+// linkat(AT_EMPTY_PATH) may name later unless O_EXCL was given.
+static long
+open_tmpfile(int dirfd, const char *path, int flags, uint32_t mode, unsigned lookup)
+{
+    char name[32];
+    struct vnode *dir, *vn;
+    struct file *f;
+    long ret = path_lookup_at(dirfd, path, lookup | LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dir, NULL);
+
+    if (ret < 0)
+        return ret;
+    if ((ret = permission(dir, 3)) < 0)
+        goto out;
+    if (!(vn = create_file(dir, NULL, mode))) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    vn->linkable = !(flags & O_EXCL);
+    ret = vfs_open_vnode(vn, flags & ~(O_CLOEXEC | O_TMPFILE_MASK | O_EXCL), &f);
+    if (ret == 0) {
+        snprintf(name, sizeof(name), "#%lu", vn->ino);   // as Linux names it in /proc
+        f->path = make_path(dir, name);
+        if ((ret = fd_install(-1, f, flags & O_CLOEXEC)) < 0)
+            file_put(f);
+    }
+    vnode_put(vn);
+out:
+    vnode_put(dir);
+    return ret;
+}
+
 static long
 do_open(int dirfd, const char __user *upath, int flags, uint32_t mode, unsigned lookup)
 {
@@ -236,10 +309,14 @@ do_open(int dirfd, const char __user *upath, int flags, uint32_t mode, unsigned 
         flags &= OPEN_VALID;                   // Linux ignores unknown flags in open(2)
     if (flags & O_PATH)                        // before anything else, as build_open_how
         flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-    if ((flags & __O_TMPFILE) == __O_TMPFILE)
-        return -EOPNOTSUPP;                    // LINUX-DIFF: no O_TMPFILE yet
+    if ((flags & __O_TMPFILE) && ((flags & O_TMPFILE_MASK) != O_TMPFILE || (flags & O_ACCMODE) == O_RDONLY))
+        return -EINVAL;
     if ((ret = get_path(upath, &path)) < 0)
         return ret;
+    if (flags & __O_TMPFILE) {
+        ret = open_tmpfile(dirfd, path, flags, mode, lookup);
+        goto out;
+    }
     ret = open_lookup(dirfd, path, flags, mode, lookup, &vn, &dir, last);
     if (ret < 0)
         goto out;
@@ -357,14 +434,6 @@ sys_newfstatat(int dirfd, const char __user *upath, struct stat __user *ust, int
     return copy_to_user(ust, &st, sizeof(st));
 }
 
-long sys_fstat(int fd, struct stat __user *st);
-
-// Internal: an AT_EMPTY_PATH lookup found a file with no node (the console, a pipe).
-#define E_NO_VNODE 4096
-
-// utimensat(2)'s special tv_nsec values (include/linux/stat.h in the kernel, not the UAPI).
-#define UTIME_NOW  ((1l << 30) - 1l)
-#define UTIME_OMIT ((1l << 30) - 2l)
 long sys_stat(const char __user *p, struct stat __user *st) { return sys_newfstatat(AT_FDCWD, p, st, 0); }
 long sys_lstat(const char __user *p, struct stat __user *st) { return sys_newfstatat(AT_FDCWD, p, st, AT_SYMLINK_NOFOLLOW); }
 
@@ -574,11 +643,10 @@ sys_mkdirat(int dirfd, const char __user *upath, uint32_t mode)
     if (dir_lookup(dir, last, &vn) == 0) {
         vnode_put(vn);
         ret = -EEXIST;
-    } else if ((ret = permission(dir, 3)) == 0) {
+    } else if ((ret = synthetic_create(dir, -EPERM)) == 0 && (ret = permission(dir, 3)) == 0) {
         vn = dir_mkdir(dir, last, mode & 07777 & ~current_proc()->umask);
-        if (vn) {
+        if (vn)
             set_new_owner(dir, vn);
-        }
         ret = vn ? 0 : -ENOMEM;
     }
     vnode_put(dir);
@@ -597,6 +665,8 @@ remove_checks(struct vnode *dir, struct vnode *vn, bool want_dir, bool trailing)
     if (!want_dir && trailing)               // do_unlinkat's "slashes" case
         return vnode_is_dir(vn) ? -EISDIR : -ENOTDIR;
     if ((ret = may_delete(dir, vn)) < 0)
+        return ret;
+    if ((ret = synthetic_remove(dir)) < 0)
         return ret;
     if (want_dir != vnode_is_dir(vn))
         return want_dir ? -ENOTDIR : -EISDIR;
@@ -643,23 +713,6 @@ sys_unlinkat(int dirfd, const char __user *upath, int flags)
 long sys_unlink(const char __user *p) { return sys_unlinkat(AT_FDCWD, p, 0); }
 long sys_rmdir(const char __user *p) { return sys_unlinkat(AT_FDCWD, p, AT_REMOVEDIR); }
 
-// Which filesystem directory DIR is on, as Linux would mount them: /dev,
-// /proc and /sys are filesystems of their own, the rest is one (0).
-static int
-mount_of(struct vnode *dir)
-{
-    static const char *const mounts[] = { "dev", "proc", "sys" };
-
-    while (dir->parent && dir->parent != vfs_root && dir->parent != dir)
-        dir = dir->parent;
-    if (dir->parent != vfs_root || !dir->name)
-        return 0;
-    for (int i = 0; i < 3; i++)
-        if (!strcmp(dir->name, mounts[i]))
-            return i + 1;
-    return 0;
-}
-
 // May LAST be made in DIR by link or symlink? Linux's filename_create: an
 // existing name is EEXIST; "name/" for a new non-directory is ENOENT.
 static long
@@ -671,7 +724,7 @@ check_new_name(struct vnode *dir, const char *last, bool trailing)
         vnode_put(vn);
         return -EEXIST;
     }
-    return trailing ? -ENOENT : 0;
+    return trailing ? -ENOENT : synthetic_create(dir, 0);
 }
 
 long
@@ -695,6 +748,8 @@ sys_symlinkat(const char __user *utarget, int dirfd, const char __user *upath)
     ret = check_new_name(dir, last, trailing);
     if (ret == 0)
         ret = permission(dir, 3);             // may_create
+    if (ret == 0)
+        ret = synthetic_create(dir, -EPERM);  // sysfs: no symlink method
     if (ret == 0 && !(vn = vnode_new(S_IFLNK | 0777))) {
         ret = -ENOMEM;
     } else if (ret == 0) {
@@ -720,6 +775,22 @@ may_link(struct vnode *vn)
                 (vn->mode & (S_ISGID | S_IXGRP)) != (S_ISGID | S_IXGRP) && permission(vn, 6) == 0;
 
     return safe || vnode_owner_or_root(vn) ? 0 : -EPERM;
+}
+
+// A file whose names are all gone can get one back only if it is an
+// O_TMPFILE file opened without O_EXCL, and only once (vfs_link).
+static long
+link_node(struct vnode *dir, const char *last, struct vnode *vn)
+{
+    long ret;
+
+    if (vn->nlink == 0 && !vn->linkable)
+        return -ENOENT;
+    if ((ret = dir_link(dir, last, vn)) == 0) {
+        vn->linkable = false;
+        vnode_changed(vn);
+    }
+    return ret;
 }
 
 // The filesystem OLDPATH's name is on (its parent's), for linkat's EXDEV; a
@@ -760,9 +831,7 @@ sys_linkat(int olddirfd, const char __user *oldpath, int newdirfd, const char __
         if (ret == 0)
             ret = permission(dir, 3);         // may_create
         if (ret == 0)
-            ret = vnode_is_dir(vn) ? -EPERM : dir_link(dir, last, vn);
-        if (ret == 0)
-            vnode_changed(vn);
+            ret = vnode_is_dir(vn) ? -EPERM : link_node(dir, last, vn);
         vnode_put(dir);
     }
     vnode_put(vn);
@@ -827,7 +896,7 @@ rename_vfs_checks(struct rename_end *o, struct rename_end *n, unsigned int flags
     else if ((ret = may_delete(n->dir, n->vn)) == 0 && !exchange &&
              vnode_is_dir(o->vn) != vnode_is_dir(n->vn))
         ret = vnode_is_dir(o->vn) ? -ENOTDIR : -EISDIR;
-    if (ret < 0)
+    if (ret < 0 || (ret = synthetic_remove(o->dir)) < 0)
         return ret;
     if (moves && vnode_is_dir(o->vn) && (ret = permission(o->vn, 2)) < 0)
         return ret;
@@ -878,8 +947,11 @@ do_rename(struct rename_end *o, struct rename_end *n, unsigned int flags)
         return flags & RENAME_NOREPLACE ? -EEXIST : -EBUSY;
     if ((ret = dir_lookup(o->dir, o->last, &o->vn)) < 0)
         return ret;
-    if (dir_lookup(n->dir, n->last, &n->vn) < 0)
+    if (dir_lookup(n->dir, n->last, &n->vn) < 0) {
         n->vn = NULL;
+        if ((ret = synthetic_create(n->dir, 0)) < 0)    // /proc: the new name's lookup fails
+            goto out;
+    }
     if ((ret = rename_lookup_checks(o, n, flags)) < 0 || o->vn == n->vn)
         goto out;                          // the same file: nothing to do
     if ((ret = rename_vfs_checks(o, n, flags)) < 0)

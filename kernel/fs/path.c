@@ -105,11 +105,35 @@ check_dotdot(struct walk *w, struct vnode *cur, const char *name, unsigned flags
     return 0;
 }
 
+// NAME looked up in directory CUR, a symlink there followed when FOLLOW;
+// *NEXT is referenced (CUR itself for ".." at an IN_ROOT walk's root).
+static long
+walk_step(struct walk *w, struct vnode *cur, const char *name, unsigned flags, bool follow_link,
+          struct vnode **next)
+{
+    bool stay;
+    long ret;
+
+    if ((ret = check_dotdot(w, cur, name, flags, &stay)) < 0)
+        return ret;
+    if (stay) {
+        *next = vnode_get(cur);
+        return 0;
+    }
+    if ((ret = dir_lookup(cur, name, next)) < 0)
+        return ret;
+    if (vnode_is_link(*next) && follow_link && (ret = follow(w, cur, next, flags)) < 0) {
+        vnode_put(*next);
+        return ret;
+    }
+    return 0;
+}
+
 static long
 walk(struct walk *w, struct vnode *start, const char *path, unsigned flags, struct vnode **out, char *last)
 {
     char name[NAME_MAX_LINUX + 1];
-    bool trailing_slash = path[0] && path[strlen(path) - 1] == '/', stay;
+    bool trailing_slash = path[0] && path[strlen(path) - 1] == '/';
     struct vnode *cur, *next;
     long ret;
 
@@ -132,18 +156,9 @@ walk(struct walk *w, struct vnode *start, const char *path, unsigned flags, stru
             *out = cur;
             return trailing_slash ? 1 : 0;   // 1 tells the caller the name had a trailing slash
         }
-        if ((ret = check_dotdot(w, cur, name, flags, &stay)) < 0)
+        ret = walk_step(w, cur, name, flags, !final || (flags & LOOKUP_FOLLOW) || trailing_slash, &next);
+        if (ret < 0)
             goto fail;
-        if (stay)
-            continue;
-        if ((ret = dir_lookup(cur, name, &next)) < 0)
-            goto fail;
-        if (vnode_is_link(next) && (!final || (flags & LOOKUP_FOLLOW) || trailing_slash)) {
-            if ((ret = follow(w, cur, &next, flags)) < 0) {
-                vnode_put(next);
-                goto fail;
-            }
-        }
         vnode_put(cur);
         cur = next;
     }

@@ -24,6 +24,7 @@ struct vnode {
     uint64_t size;
     struct vtime atime, mtime, ctime;
     int refs;                      // open files, mappings, cwd, lookups in progress
+    bool linkable;                 // an O_TMPFILE file linkat may name (no O_EXCL)
     struct file_lock *locks;       // advisory locks (fs/lock.h), sorted by start
 
     // Directories: children in creation order; name and parent for getcwd and "..".

@@ -1,6 +1,7 @@
 // Device and process files: /dev/null, /dev/zero, /dev/full, /dev/urandom
-// (reads, writes, seeks, their stat), and /proc/self/fd: the links name the
-// open files and reopening one through /proc gives a new open file.
+// (reads, writes, seeks, their stat); /proc/self/fd: the links name the
+// open files and reopening one through /proc gives a new open file; and
+// /proc and /sys refuse new names and removals.
 #include "fs_check.h"
 #include <sys/ioctl.h>
 #include <sys/sysmacros.h>
@@ -109,12 +110,31 @@ proc_fds(void)
     show_dir("/proc/self/fd", "/proc/self/fd");
 }
 
+static void
+synthetic_trees(void)
+{
+    CHECK("mkdir /proc/x", mkdir("/proc/pkgload-x", 0755));
+    CHECK("create /proc/x", open("/proc/pkgload-x", O_WRONLY | O_CREAT, 0644));
+    CHECK("symlink /proc/x", symlink("a", "/proc/pkgload-x"));
+    CHECK("mkdir /proc/self/x", mkdir("/proc/self/pkgload-x", 0755));
+    CHECK("unlink /proc/uptime", unlink("/proc/uptime"));
+    CHECK("rmdir /proc/sys", rmdir("/proc/sys"));
+    CHECK("rename /proc/uptime /proc/x", rename("/proc/uptime", "/proc/pkgload-x"));
+    CHECK("mkdir /sys/x", mkdir("/sys/pkgload-x", 0755));
+    CHECK("create /sys/x", open("/sys/pkgload-x", O_WRONLY | O_CREAT, 0644));
+    CHECK("symlink /sys/x", symlink("a", "/sys/pkgload-x"));
+    CHECK("unlink /sys/devices/system/cpu/online", unlink("/sys/devices/system/cpu/online"));
+    CHECK("rmdir /sys/devices", rmdir("/sys/devices"));
+    CHECK("rename in /sys", rename("/sys/devices/system/cpu/online", "/sys/devices/system/cpu/x"));
+}
+
 int
 main(void)
 {
     enter_scratch(DIR);
     devices();
     proc_fds();
+    synthetic_trees();
     leave_scratch(DIR);
     return 0;
 }

@@ -140,6 +140,7 @@ hard_links(void)
     fd = open("h", O_RDWR);
     CHECK("unlink every name", unlink("h") + unlink("hf") + unlink("he"));
     CHECK("write to the unlinked file", write(fd, "still", 5));
+    CHECK("linkat the unlinked file back", linkat(fd, "", AT_FDCWD, "back", AT_EMPTY_PATH));
     struct stat st;
     fstat(fd, &st);
     printf("fstat unlinked: nlink=%lu size=%lld\n", (unsigned long)st.st_nlink, (long long)st.st_size);

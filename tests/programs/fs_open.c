@@ -245,6 +245,36 @@ openat2_calls(void)
           syscall(SYS_openat2, AT_FDCWD, "a", &(struct { struct open_how h; uint64_t x; }){ { 0, 0, 0 }, 1 }, 32));
 }
 
+// O_TMPFILE: an unnamed file in a folder; linkat(AT_EMPTY_PATH) names it
+// unless it was opened with O_EXCL.
+static void
+tmpfiles(void)
+{
+    struct stat st;
+    int fd;
+
+    fd = CHECK("open d O_TMPFILE|O_RDWR", open("d", O_TMPFILE | O_RDWR, 0640));
+    CHECK("write", write(fd, "temp", 4));
+    fstat(fd, &st);
+    printf("fstat: reg=%d mode=%04o nlink=%lu size=%lld\n", S_ISREG(st.st_mode), st.st_mode & 07777,
+           (unsigned long)st.st_nlink, (long long)st.st_size);
+    show_dir("d before linkat", "d");
+    CHECK("linkat AT_EMPTY_PATH", linkat(fd, "", AT_FDCWD, "d/named", AT_EMPTY_PATH));
+    show_file("d/named", "d/named");
+    CHECK("linkat again (now it has a name)", linkat(fd, "", AT_FDCWD, "d/again", AT_EMPTY_PATH));
+    close(fd);
+    fd = CHECK("open d O_TMPFILE|O_EXCL", open("d", O_TMPFILE | O_WRONLY | O_EXCL, 0600));
+    CHECK("linkat an O_EXCL tmpfile", linkat(fd, "", AT_FDCWD, "d/never", AT_EMPTY_PATH));
+    close(fd);
+    CHECK("O_TMPFILE|O_RDONLY", open("d", O_TMPFILE | O_RDONLY, 0600));
+    CHECK("O_TMPFILE|O_CREAT", open("d", O_TMPFILE | O_CREAT | O_RDWR, 0600));
+    CHECK("O_TMPFILE on a file", open("a", O_TMPFILE | O_RDWR, 0600));
+    CHECK("O_TMPFILE on missing", open("missing", O_TMPFILE | O_RDWR, 0600));
+    fd = CHECK("O_TMPFILE|O_PATH opens the folder", open("d", O_TMPFILE | O_PATH | O_RDWR, 0600));
+    close(fd);
+    show_dir("d after", "d");
+}
+
 static void
 closing(void)
 {
@@ -280,6 +310,7 @@ main(void)
     at_calls();
     cloexec();
     openat2_calls();
+    tmpfiles();
     closing();
     leave_scratch(DIR);
     return 0;
