@@ -655,6 +655,7 @@ sys_mkdirat(int dirfd, const char __user *upath, uint32_t mode)
 
 long sys_mkdir(const char __user *p, uint32_t mode) { return sys_mkdirat(AT_FDCWD, p, mode); }
 
+
 // unlink and rmdir after the lookup, in Linux's order: unlink's trailing
 // slash, may_delete (EACCES, sticky EPERM), the type, then emptiness.
 static long
@@ -765,6 +766,70 @@ sys_symlinkat(const char __user *utarget, int dirfd, const char __user *upath)
 }
 
 long sys_symlink(const char __user *t, const char __user *p) { return sys_symlinkat(t, AT_FDCWD, p); }
+
+// may_mknod: the kinds of node mknod makes (0 means a regular file).
+static long
+mknod_kind(uint32_t mode)
+{
+    switch (mode & S_IFMT) {
+    case 0: case S_IFREG: case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
+        return 0;
+    case S_IFDIR:
+        return -EPERM;
+    default:
+        return -EINVAL;
+    }
+}
+
+// A new node of MODE's kind named LAST in DIR; a character device gets the
+// operations of the /dev device with its number.
+static long
+make_node(struct vnode *dir, const char *last, uint32_t mode, unsigned int dev)
+{
+    uint32_t kind = mode & S_IFMT ? mode & S_IFMT : S_IFREG;
+    struct vnode *vn = vnode_new(kind | (mode & 07777 & ~current_proc()->umask));
+    long ret;
+
+    if (!vn)
+        return -ENOMEM;
+    set_new_owner(dir, vn);
+    if (S_ISCHR(kind) || S_ISBLK(kind))
+        vn->rdev = dev;
+    if (S_ISCHR(kind))
+        vn->fops = devfs_ops_for(dev);
+    ret = dir_link(dir, last, vn);
+    vnode_put(vn);
+    return ret;
+}
+
+// mknodat(2): regular files, FIFOs, sockets (which nothing serves: ENXIO
+// on open) and, for root, device nodes; in do_mknodat's order of checks.
+long
+sys_mknodat(int dirfd, const char __user *upath, uint32_t mode, unsigned int dev)
+{
+    char last[NAME_MAX_LINUX + 1];
+    struct vnode *dir;
+    bool trailing;
+    long ret;
+
+    if ((ret = mknod_kind(mode)) < 0)
+        return ret;
+    if ((ret = parent_user(dirfd, upath, &dir, last, &trailing)) < 0)
+        return ret;
+    ret = check_new_name(dir, last, trailing);
+    if (ret == 0)
+        ret = permission(dir, 3);             // may_create
+    if (ret == 0 && (S_ISCHR(mode) || S_ISBLK(mode)) && current_proc()->creds.fsuid != 0)
+        ret = -EPERM;                          // CAP_MKNOD
+    if (ret == 0)
+        ret = synthetic_create(dir, -EPERM);
+    if (ret == 0)
+        ret = make_node(dir, last, mode, dev);
+    vnode_put(dir);
+    return ret;
+}
+
+long sys_mknod(const char __user *p, uint32_t mode, unsigned int dev) { return sys_mknodat(AT_FDCWD, p, mode, dev); }
 
 // fs.protected_hardlinks (on in Debian): only the owner or root may link a
 // file that is not a plain regular file the caller can read and write.

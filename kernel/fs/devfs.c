@@ -77,6 +77,21 @@ add_link(struct vnode *dir, const char *name, const char *target)
     vnode_put(vn);
 }
 
+// What a character device node with number RDEV does, for mknod(2): the
+// devices /dev has, NULL for any other number (its open is ENXIO).
+const struct file_ops *
+devfs_ops_for(uint64_t rdev)
+{
+    switch (rdev) {
+    case (1 << 8) | 3: return &null_ops;
+    case (1 << 8) | 5: return &zero_ops;
+    case (1 << 8) | 7: return &full_ops;
+    case (1 << 8) | 8: case (1 << 8) | 9: return &random_ops;
+    case (5 << 8) | 0: case (5 << 8) | 1: return console_tty_ops();
+    default: return NULL;
+    }
+}
+
 void
 devfs_init(struct vnode *dev)
 {

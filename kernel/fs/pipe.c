@@ -5,6 +5,7 @@
 // LINUX-DIFF: that case, and a write to a full pipe, until threads can wait.
 #include "fs/pipe.h"
 #include "fs/file.h"
+#include "fs/vfs.h"
 #include "mm/heap.h"
 #include "sched/signal.h"
 #include "lib/string.h"
@@ -38,6 +39,7 @@ struct pipe {
     size_t len;                  // bytes buffered
     int readers, writers;
     uint64_t ino;
+    struct vnode *fifo;          // the named FIFO whose priv this is, else NULL
 };
 
 static uint64_t next_pipe_ino = 100000;
@@ -154,12 +156,15 @@ static void
 pipe_release(struct file *f)
 {
     struct pipe *p = f->priv;
+    int acc = f->flags & O_ACCMODE;
 
-    if ((f->flags & O_ACCMODE) == O_RDONLY)
+    if (acc != O_WRONLY)
         p->readers--;
-    else
+    if (acc != O_RDONLY)
         p->writers--;
     if (p->readers == 0 && p->writers == 0) {
+        if (p->fifo)
+            p->fifo->priv = NULL;
         kfree(p->buf);
         kfree(p);
     }
@@ -169,6 +174,39 @@ static const struct file_ops pipe_ops = {
     .read = pipe_read, .write = pipe_write, .ioctl = pipe_ioctl, .stat = pipe_stat,
     .poll = pipe_poll, .release = pipe_release,
 };
+
+// Open named FIFO VN into F: every open of the node shares one pipe. With
+// one thread an open that would wait for the other end cannot: a reader
+// opens at once (and reads end of file until a writer comes), a writer with
+// no reader fails ENXIO, blocking or not. LINUX-DIFF: the blocking cases.
+long
+pipe_open_fifo(struct vnode *vn, struct file *f)
+{
+    struct pipe *p = vn->priv;
+    int acc = f->flags & O_ACCMODE;
+
+    if (acc == O_WRONLY && (!p || p->readers == 0)) {
+        if (!(f->flags & O_NONBLOCK))
+            klog("pipe: opening a FIFO with no reader would wait forever (one thread); ENXIO");
+        return -ENXIO;
+    }
+    if (!p) {
+        if (!(p = kzalloc(sizeof(*p))) || !(p->buf = kmalloc(PIPE_SIZE))) {
+            kfree(p);
+            return -ENOMEM;
+        }
+        p->ino = vn->ino;
+        p->fifo = vn;
+        vn->priv = p;
+    }
+    if (acc != O_WRONLY)
+        p->readers++;
+    if (acc != O_RDONLY)
+        p->writers++;
+    f->ops = &pipe_ops;
+    f->priv = p;
+    return 0;
+}
 
 long
 pipe_create(uint32_t flags, struct file **rd, struct file **wr)
@@ -193,8 +231,8 @@ pipe_create(uint32_t flags, struct file **rd, struct file **wr)
 bool
 pipe_describe(struct file *f, char *buf, size_t len)
 {
-    if (f->ops != &pipe_ops)
-        return false;
+    if (f->ops != &pipe_ops || ((struct pipe *)f->priv)->fifo)
+        return false;                // a named FIFO goes by its path
     snprintf(buf, len, "pipe:[%lu]", ((struct pipe *)f->priv)->ino);
     return true;
 }

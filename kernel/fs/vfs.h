@@ -120,5 +120,6 @@ struct vnode *file_vnode(struct file *f);   // NULL for files without one (conso
 
 void vfs_init(void);              // the root from the initramfs, /dev, /proc, /sys, /tmp
 void devfs_init(struct vnode *dev);
+const struct file_ops *devfs_ops_for(uint64_t rdev);   // a character device's, or NULL
 void procfs_init(struct vnode *proc);
 void sysfs_init(struct vnode *sys);

@@ -3,12 +3,14 @@
 // lists them); generated files (procfs) serve a buffer made at open time.
 #include "fs/vfs.h"
 #include "fs/file.h"
+#include "fs/pipe.h"
 #include "mm/heap.h"
 #include "lib/string.h"
 #include <asm-generic/errno.h>
 #include <asm-generic/poll.h>
 #include <asm/stat.h>
 #include <linux/fcntl.h>
+#include <linux/stat.h>
 
 static ssize_t
 reg_read(struct file *f, void *buf, size_t n, uint64_t *pos)
@@ -132,6 +134,10 @@ vfs_open_vnode(struct vnode *vn, uint32_t flags, struct file **out)
         ret = open_generated(vn, f);
     else if (vnode_is_dir(vn))
         f->ops = &dir_ops;
+    else if (S_ISFIFO(vn->mode))
+        ret = pipe_open_fifo(vn, f);
+    else if (!vnode_is_reg(vn))
+        ret = -ENXIO;                  // a device or socket node nothing serves
     else
         f->ops = &reg_ops;
     if (ret < 0) {

@@ -1,10 +1,13 @@
 // Pipes: pipe/pipe2 and their flags, reads and writes through the ring,
 // ioctl FIONREAD/FIONBIO (and TCGETS: ENOTTY on anything not a terminal),
-// ESPIPE for seeks, EPIPE once the reader is gone, and fstat's file type.
+// ESPIPE for seeks, EPIPE once the reader is gone, and fstat's file type;
+// named FIFOs and the other nodes mknod makes (opens that would wait for
+// the other end of a FIFO are left out: one process cannot be both).
 #include "fs_check.h"
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 
 #define DIR "/tmp/pkgload-fs_pipe"
@@ -129,6 +132,79 @@ capacity(void)
     close(p[1]);
 }
 
+static void
+show_node(const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st) < 0) {
+        printf("lstat %s: -1 %s\n", path, errno_name(errno));
+        return;
+    }
+    printf("lstat %s: fifo=%d sock=%d chr=%d reg=%d mode=%04o rdev=%u:%u\n", path, S_ISFIFO(st.st_mode),
+           S_ISSOCK(st.st_mode), S_ISCHR(st.st_mode), S_ISREG(st.st_mode), st.st_mode & 07777,
+           major(st.st_rdev), minor(st.st_rdev));
+}
+
+static void
+fifos(void)
+{
+    char buf[16] = { 0 };
+    int rd, wr, both;
+
+    CHECK("mkfifo f", mkfifo("f", 0666));
+    show_node("f");
+    CHECK("mkfifo again", mkfifo("f", 0600));
+    CHECK("open f O_WRONLY|O_NONBLOCK, no reader", open("f", O_WRONLY | O_NONBLOCK));
+    rd = CHECK("open f O_RDONLY|O_NONBLOCK", open("f", O_RDONLY | O_NONBLOCK));
+    CHECK("read, no writer yet", read(rd, buf, sizeof(buf)));
+    wr = CHECK("open f O_WRONLY|O_NONBLOCK", open("f", O_WRONLY | O_NONBLOCK));
+    CHECK("write", write(wr, "fifo!", 5));
+    show_fionread("FIONREAD", rd);
+    CHECK("read", read(rd, buf, sizeof(buf)));
+    printf("read: [%s]\n", buf);
+    CHECK("read empty, writer open", read(rd, buf, sizeof(buf)));
+    CHECK("lseek on a fifo", lseek(rd, 0, SEEK_SET));
+    close(wr);
+    CHECK("read after the writer closed", read(rd, buf, sizeof(buf)));
+    close(rd);
+    both = CHECK("open f O_RDWR", open("f", O_RDWR));
+    CHECK("write to itself", write(both, "xy", 2));
+    CHECK("read back", read(both, buf, 2));
+    close(both);
+    CHECK("unlink f", unlink("f"));
+}
+
+static void
+other_nodes(void)
+{
+    int fd;
+
+    CHECK("mknod plain (mode 0: regular)", mknod("r", 0640, 0));
+    show_node("r");
+    CHECK("mknod S_IFSOCK", mknod("s", S_IFSOCK | 0600, 0));
+    show_node("s");
+    CHECK("open a socket node", open("s", O_RDONLY));
+    CHECK("mknod /dev/null's number", mknod("null", S_IFCHR | 0666, makedev(1, 3)));
+    show_node("null");
+    fd = CHECK("open it", open("null", O_RDWR));
+    CHECK("write to it", write(fd, "gone", 4));
+    CHECK("read from it", read(fd, (char[4]){ 0 }, 4));
+    close(fd);
+    CHECK("mknod an unknown device", mknod("c99", S_IFCHR | 0600, makedev(99, 99)));
+    show_node("c99");
+    CHECK("open the unknown device", open("c99", O_RDONLY));
+    CHECK("mknod S_IFDIR", mknod("d", S_IFDIR | 0755, 0));
+    CHECK("mknod S_IFLNK", mknod("l", S_IFLNK | 0777, 0));
+    CHECK("mknod bad type", mknod("b", 0170000 | 0644, 0));
+    CHECK("mknod existing", mknod("r", 0644, 0));
+    CHECK("mknod name/", mknod("n/", 0644, 0));
+    CHECK("mknod in /proc", mknod("/proc/pkgload-x", S_IFIFO | 0644, 0));
+    CHECK("mknodat bad dirfd", mknodat(99, "x", 0644, 0));
+    CHECK("mknod bad path", syscall(SYS_mknod, BAD_PTR, 0644, 0));
+    show_dir("nodes", ".");
+}
+
 int
 main(void)
 {
@@ -137,6 +213,8 @@ main(void)
     flags_and_nonblocking();
     ends();
     capacity();
+    fifos();
+    other_nodes();
     leave_scratch(DIR);
     return 0;
 }
