@@ -4,6 +4,8 @@
 #include "fs/file.h"
 #include "fs/vfs.h"
 #include "fs/pipe.h"
+#include "fs/lock.h"
+#include "log.h"
 #include "mm/uaccess.h"
 #include "mm/heap.h"
 #include "sched/proc.h"
@@ -222,12 +224,14 @@ long
 sys_lseek(int fd, int64_t offset, int whence)
 {
     struct file *f = fd_get(fd);
-    int64_t base;
+    int64_t base, pos;
 
     if (!f)
         return -EBADF;
     if (!f->ops->seekable)
         return -ESPIPE;
+    if (f->ops->seek_noop)
+        return f->pos;
     switch (whence) {
     case SEEK_SET: base = 0; break;
     case SEEK_CUR: base = f->pos; break;
@@ -237,15 +241,18 @@ sys_lseek(int fd, int64_t offset, int whence)
         if (!f->vn || offset < 0 || (uint64_t)offset >= f->vn->size)
             return -ENXIO;
         base = 0;
-        if (whence == SEEK_HOLE)
-            offset = f->vn->size;   // no holes are reported: all data
+        offset = vnode_seek_data(f->vn, offset, whence == SEEK_HOLE);
+        if (whence == SEEK_DATA && (uint64_t)offset >= f->vn->size)
+            return -ENXIO;
         break;
     default:
         return -EINVAL;
     }
-    if (base + offset < 0)
+    if (__builtin_add_overflow(base, offset, &pos) || pos < 0)
         return -EINVAL;
-    f->pos = base + offset;
+    if (f->vn && vnode_is_reg(f->vn) && (uint64_t)pos > VFS_MAX_FILE_SIZE)
+        return -EINVAL;
+    f->pos = pos;
     return f->pos;
 }
 
@@ -263,7 +270,7 @@ sys_close_range(unsigned int first, unsigned int last, unsigned int flags)
     if (first > last)
         return -EINVAL;
     for (unsigned int fd = first; fd <= last && fd < FD_MAX; fd++) {
-        if (!fd_get(fd))
+        if (!fd_get_raw(fd))
             continue;
         if (flags & CLOSE_RANGE_CLOEXEC)
             current_proc()->fds->cloexec[fd] = 1;
@@ -304,7 +311,7 @@ sys_ioctl(int fd, unsigned int cmd, unsigned long arg)
 long
 sys_fstat(int fd, struct stat __user *ust)
 {
-    struct file *f = fd_get(fd);
+    struct file *f = fd_get_raw(fd);
     struct stat st;
     long ret = 0;
 
@@ -330,30 +337,119 @@ dup_to_lowest(struct file *f, int min, bool cloexec)
     return -EMFILE;
 }
 
+// struct flock's range as a lock's [start, end] (flock_to_posix_lock's rules).
+static long
+flock_range(struct file *f, const struct flock *fl, struct file_lock *l)
+{
+    int64_t base, start, len = fl->l_len;
+
+    switch (fl->l_whence) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = f->pos; break;
+    case SEEK_END: base = f->vn ? (int64_t)f->vn->size : 0; break;
+    default: return -EINVAL;
+    }
+    if (__builtin_add_overflow(base, fl->l_start, &start))
+        return -EOVERFLOW;
+    if (start < 0)
+        return -EINVAL;
+    if (len > 0) {
+        l->start = start;
+        l->end = len - 1 > (int64_t)LOCK_OFFSET_MAX - start ? LOCK_OFFSET_MAX : start + len - 1;
+    } else if (len == 0) {
+        l->start = start, l->end = LOCK_OFFSET_MAX;
+    } else {
+        if (start + len < 0)
+            return -EINVAL;
+        l->start = start + len, l->end = start - 1;
+    }
+    return 0;
+}
+
+// The lock request a struct flock describes, checked as fcntl_setlk/getlk check it.
+static long
+flock_request(struct file *f, int cmd, const struct flock *fl, struct file_lock *l)
+{
+    bool ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+    bool get = cmd == F_GETLK || cmd == F_OFD_GETLK;
+    long ret;
+
+    if (get && fl->l_type != F_RDLCK && fl->l_type != F_WRLCK)
+        return -EINVAL;
+    if (!get && fl->l_type != F_RDLCK && fl->l_type != F_WRLCK && fl->l_type != F_UNLCK)
+        return -EINVAL;
+    if ((ret = flock_range(f, fl, l)) < 0)
+        return ret;
+    if (!get && ((fl->l_type == F_RDLCK && !can_read(f)) || (fl->l_type == F_WRLCK && !can_write(f))))
+        return -EBADF;
+    if (ofd && fl->l_pid != 0)
+        return -EINVAL;
+    l->kind = ofd ? LOCK_KIND_OFD : LOCK_KIND_POSIX;
+    l->owner = ofd ? (const void *)f : (const void *)current_proc();
+    l->type = fl->l_type;
+    l->pid = ofd ? -1 : current_proc()->pid;
+    return 0;
+}
+
+// F_GETLK: the first conflicting lock of another owner, else l_type F_UNLCK.
+static long
+lock_get(struct file *f, struct flock *fl, const struct file_lock *req, unsigned long arg)
+{
+    struct file_lock *held = f->vn ? lock_find_conflict(f->vn, req) : NULL;
+
+    if (!held) {
+        fl->l_type = F_UNLCK;
+    } else {
+        fl->l_type = held->type;
+        fl->l_whence = SEEK_SET;
+        fl->l_start = held->start;
+        fl->l_len = held->end == LOCK_OFFSET_MAX ? 0 : held->end - held->start + 1;
+        fl->l_pid = held->pid;
+    }
+    return copy_to_user((void __user *)arg, fl, sizeof(*fl));
+}
+
+// Record locks, POSIX and OFD. LINUX-DIFF: with one thread a conflicting
+// F_SETLKW could only wait forever; it fails with EDEADLK instead.
 static long
 lock_cmd(struct file *f, int cmd, unsigned long arg)
 {
+    struct file_lock req = { 0 };
     struct flock fl;
+    long ret;
 
     if (copy_from_user(&fl, (void __user *)arg, sizeof(fl)) < 0)
         return -EFAULT;
-    if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK)
-        return -EINVAL;
-    if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
-        fl.l_type = F_UNLCK;   // one process: no other owner can hold a conflicting lock
-        return copy_to_user((void __user *)arg, &fl, sizeof(fl));
+    if ((ret = flock_request(f, cmd, &fl, &req)) < 0)
+        return ret;
+    if (cmd == F_GETLK || cmd == F_OFD_GETLK)
+        return lock_get(f, &fl, &req, arg);
+    if (!f->vn)
+        return 0;                          // pipes and the console: nobody else to contend
+    ret = lock_set_record(f->vn, &req);
+    if (ret == -EAGAIN && (cmd == F_SETLKW || cmd == F_OFD_SETLKW)) {
+        klog("fcntl: F_SETLKW would wait forever (one thread); EDEADLK");
+        ret = -EDEADLK;
     }
-    return 0;                  // LINUX-DIFF: locks always granted; nobody else can contend yet
+    return ret;
+}
+
+// The commands Linux allows on an O_PATH descriptor.
+static bool
+fcntl_allowed_on_path(int cmd)
+{
+    return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_GETFD || cmd == F_SETFD ||
+           cmd == F_GETFL;
 }
 
 long
 sys_fcntl(int fd, int cmd, unsigned long arg)
 {
-    struct file *f = fd_get(fd);
+    struct file *f = fd_get_raw(fd);
     struct fd_table *t = current_proc()->fds;
     const uint32_t settable = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | FASYNC;
 
-    if (!f)
+    if (!f || ((f->flags & O_PATH) && !fcntl_allowed_on_path(cmd)))
         return -EBADF;
     switch (cmd) {
     case F_GETFD:
@@ -383,23 +479,39 @@ sys_fcntl(int fd, int cmd, unsigned long arg)
     }
 }
 
+// flock(2). LINUX-DIFF: a conflicting lock without LOCK_NB could only wait
+// forever with one thread; it fails with EDEADLK instead.
 long
 sys_flock(int fd, unsigned int op)
 {
-    if (!fd_get(fd))
+    struct file *f = fd_get(fd);
+    struct file_lock req = { .kind = LOCK_KIND_FLOCK, .owner = f, .pid = -1 };
+    long ret;
+
+    if (!f)
         return -EBADF;
+    if (op & LOCK_MAND)
+        return 0;                          // Linux ignores (and warns about) the old LOCK_MAND
     switch (op & ~LOCK_NB) {
-    case LOCK_SH: case LOCK_EX: case LOCK_UN:
-        return 0;    // LINUX-DIFF: always granted, as with fcntl locks
-    default:
-        return -EINVAL;
+    case LOCK_SH: req.type = F_RDLCK; break;
+    case LOCK_EX: req.type = F_WRLCK; break;
+    case LOCK_UN: req.type = F_UNLCK; break;
+    default: return -EINVAL;
     }
+    if (!f->vn)
+        return 0;
+    ret = lock_set_flock(f->vn, &req);
+    if (ret == -EAGAIN && !(op & LOCK_NB)) {
+        klog("flock: the lock would wait forever (one thread); EDEADLK");
+        ret = -EDEADLK;
+    }
+    return ret;
 }
 
 long
 sys_dup(int oldfd)
 {
-    struct file *f = fd_get(oldfd);
+    struct file *f = fd_get_raw(oldfd);
 
     return f ? dup_to_lowest(f, 0, false) : -EBADF;
 }
@@ -407,7 +519,7 @@ sys_dup(int oldfd)
 long
 sys_dup3(int oldfd, int newfd, int flags)
 {
-    struct file *f = fd_get(oldfd);
+    struct file *f = fd_get_raw(oldfd);
 
     if (flags & ~O_CLOEXEC)
         return -EINVAL;
@@ -422,7 +534,7 @@ long
 sys_dup2(int oldfd, int newfd)
 {
     if (oldfd == newfd)
-        return fd_get(oldfd) ? newfd : -EBADF;
+        return fd_get_raw(oldfd) ? newfd : -EBADF;
     return sys_dup3(oldfd, newfd, 0);
 }
 
@@ -451,10 +563,18 @@ sys_poll(struct pollfd __user *ufds, unsigned int nfds, int timeout)
     return ready;
 }
 
+// Memory is the storage: nothing to flush. Like Linux, files with no fsync
+// method (pipes, terminals, devices, procfs) say EINVAL.
 long
 sys_fsync(int fd)
 {
-    return fd_get(fd) ? 0 : -EBADF;    // memory is the storage: nothing to flush
+    struct file *f = fd_get(fd);
+
+    if (!f)
+        return -EBADF;
+    if (!f->vn || f->vn->fops || f->vn->generate)
+        return -EINVAL;
+    return 0;
 }
 
 long sys_fdatasync(int fd) { return sys_fsync(fd); }
@@ -509,52 +629,80 @@ splice_files(struct file *in, uint64_t *in_pos, struct file *out, size_t count)
     return done;
 }
 
+// sendfile(2), in do_sendfile's order of checks. Only a regular file can
+// be the source (a pipe is EINVAL, as splice_direct_to_actor says).
 long
 sys_sendfile(int out_fd, int in_fd, int64_t __user *offset, size_t count)
 {
-    struct file *in = fd_get(in_fd), *out = fd_get(out_fd);
+    struct file *in = fd_get(in_fd), *out;
     uint64_t pos;
     long ret;
 
-    if (!in || !out || !can_read(in) || !can_write(out))
+    if (!in || !can_read(in))
         return -EBADF;
+    if (offset && copy_from_user(&pos, offset, sizeof(pos)) < 0)
+        return -EFAULT;
+    if (offset && !in->ops->seekable)
+        return -ESPIPE;
+    if (offset && (int64_t)pos < 0)
+        return -EINVAL;
+    if (!(out = fd_get(out_fd)) || !can_write(out))
+        return -EBADF;
+    if (!in->vn || !vnode_is_reg(in->vn) || (out->flags & O_APPEND))
+        return -EINVAL;
     if (!offset)
         return splice_files(in, &in->pos, out, MIN(count, MAX_RW_COUNT));
-    if (copy_from_user(&pos, offset, sizeof(pos)) < 0)
-        return -EFAULT;
-    if ((int64_t)pos < 0)
-        return -EINVAL;
     ret = splice_files(in, &pos, out, MIN(count, MAX_RW_COUNT));
     if (ret >= 0 && copy_to_user(offset, &pos, sizeof(pos)) < 0)
         return -EFAULT;
     return ret;
 }
 
+// generic_file_rw_checks and generic_copy_file_checks: types, modes, offsets,
+// the length cut at the source's end, and no overlap within one file.
+static long
+copy_range_checks(struct file *in, uint64_t in_pos, struct file *out, uint64_t out_pos, size_t *len)
+{
+    if ((in->vn && vnode_is_dir(in->vn)) || (out->vn && vnode_is_dir(out->vn)))
+        return -EISDIR;
+    if (!in->vn || !out->vn || !vnode_is_reg(in->vn) || !vnode_is_reg(out->vn))
+        return -EINVAL;
+    if (!can_read(in) || !can_write(out) || (out->flags & O_APPEND))
+        return -EBADF;
+    if ((int64_t)in_pos < 0 || (int64_t)out_pos < 0)
+        return -EOVERFLOW;
+    if (in_pos + *len < in_pos || out_pos + *len < out_pos)
+        return -EOVERFLOW;
+    *len = MIN(*len, MAX_RW_COUNT);
+    *len = in_pos >= in->vn->size ? 0 : MIN(*len, in->vn->size - in_pos);
+    if (in->vn == out->vn && out_pos + *len > in_pos && out_pos < in_pos + *len)
+        return -EINVAL;
+    return 0;
+}
+
 long
 sys_copy_file_range(int fd_in, int64_t __user *off_in, int fd_out, int64_t __user *off_out, size_t len,
                     unsigned int flags)
 {
-    struct file *in = fd_get(fd_in), *out = fd_get(fd_out);
-    uint64_t in_pos, out_pos;
+    struct file *in, *out;
+    uint64_t in_pos, out_pos, saved;
     long ret;
 
     if (flags)
         return -EINVAL;
-    if (!in || !out || !can_read(in) || !can_write(out))
+    if (!(in = fd_get(fd_in)) || !(out = fd_get(fd_out)))
         return -EBADF;
-    if (!in->vn || !out->vn || !vnode_is_reg(in->vn) || !vnode_is_reg(out->vn))
-        return -EINVAL;
     in_pos = in->pos, out_pos = out->pos;
     if ((off_in && copy_from_user(&in_pos, off_in, 8) < 0) || (off_out && copy_from_user(&out_pos, off_out, 8) < 0))
         return -EFAULT;
-    {
-        uint64_t saved = out->pos;
-        out->pos = out_pos;
-        ret = splice_files(in, &in_pos, out, MIN(len, MAX_RW_COUNT));
-        out_pos = out->pos;
-        if (off_out)
-            out->pos = saved;
-    }
+    if ((ret = copy_range_checks(in, in_pos, out, out_pos, &len)) < 0 || len == 0)
+        return ret;
+    saved = out->pos;
+    out->pos = out_pos;
+    ret = splice_files(in, &in_pos, out, len);
+    out_pos = out->pos;
+    if (off_out)
+        out->pos = saved;
     if (!off_in)
         in->pos = in_pos;
     if (ret >= 0 && ((off_in && copy_to_user(off_in, &in_pos, 8) < 0) || (off_out && copy_to_user(off_out, &out_pos, 8) < 0)))

@@ -8,6 +8,7 @@
 #include "sched/proc.h"
 #include "drivers/clock.h"
 #include "lib/string.h"
+#include "lib/fmt.h"
 #include <asm-generic/errno.h>
 #include <asm/stat.h>
 #include <linux/fcntl.h>
@@ -49,18 +50,61 @@ get_path(const char __user *upath, char **out)
     return 0;
 }
 
-// May the caller access VN for MASK (4 read, 2 write, 1 execute)? Root may,
-// except executing a file with no execute bit at all.
+// May the caller access VN for MASK (4 read, 2 write, 1 execute)?
 static long
 permission(struct vnode *vn, int mask)
 {
-    struct creds *c = &current_proc()->creds;
-    uint32_t bits;
+    return vnode_permission(vn, mask);
+}
 
-    if (c->fsuid == 0)
-        return (mask & 1) && !vnode_is_dir(vn) && !(vn->mode & 0111) ? -EACCES : 0;
-    bits = c->fsuid == vn->uid ? vn->mode >> 6 : c->fsgid == vn->gid ? vn->mode >> 3 : vn->mode;
-    return (bits & mask & 7) == (uint32_t)(mask & 7) ? 0 : -EACCES;
+// May the caller remove the name of VICTIM from DIR (may_delete)? Write and
+// search on DIR, then the sticky bit: only the file's or the folder's owner.
+static long
+may_delete(struct vnode *dir, struct vnode *victim)
+{
+    long ret = permission(dir, 3);
+
+    if (ret == 0 && (dir->mode & S_ISVTX) && !vnode_owner_or_root(victim) && !vnode_owner_or_root(dir))
+        ret = -EPERM;
+    return ret;
+}
+
+// Which filesystem directory DIR is on, as Linux would mount them: /dev,
+// /proc and /sys are filesystems of their own, the rest is one (0).
+enum { MOUNT_ROOT, MOUNT_DEV, MOUNT_PROC, MOUNT_SYS };
+
+static int
+mount_of(struct vnode *dir)
+{
+    static const char *const mounts[] = { "dev", "proc", "sys" };   // MOUNT_DEV..MOUNT_SYS
+
+    while (dir->parent && dir->parent != vfs_root && dir->parent != dir)
+        dir = dir->parent;
+    if (dir->parent != vfs_root || !dir->name)
+        return 0;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(dir->name, mounts[i]))
+            return i + 1;
+    return 0;
+}
+
+// Making a name in /proc or /sys: proc's lookup of a missing name fails
+// (ENOENT) before creation is tried; sysfs has no create methods (SYS_ERR).
+static long
+synthetic_create(struct vnode *dir, long sys_err)
+{
+    int mount = mount_of(dir);
+
+    return mount == MOUNT_PROC ? -ENOENT : mount == MOUNT_SYS ? sys_err : 0;
+}
+
+// Removing or renaming a name in /proc or /sys: no such methods, EPERM.
+static long
+synthetic_remove(struct vnode *dir)
+{
+    int mount = mount_of(dir);
+
+    return mount == MOUNT_PROC || mount == MOUNT_SYS ? -EPERM : 0;
 }
 
 // The absolute path of NAME in DIR, for /proc/self/fd.
@@ -84,6 +128,24 @@ make_path(struct vnode *dir, const char *name)
     return buf;
 }
 
+// A new node's owner (inode_init_owner): the caller's fs ids, but the
+// group of a set-group-ID folder, whose subfolders inherit the bit too.
+static void
+set_new_owner(struct vnode *dir, struct vnode *vn)
+{
+    struct creds *c = &current_proc()->creds;
+
+    vn->uid = c->fsuid;
+    vn->gid = c->fsgid;
+    if (!dir || !(dir->mode & S_ISGID))
+        return;
+    vn->gid = dir->gid;
+    if (vnode_is_dir(vn))
+        vn->mode |= S_ISGID;
+    else if ((vn->mode & S_IXGRP) && c->fsuid != 0 && c->fsgid != vn->gid)
+        vn->mode &= ~S_ISGID;
+}
+
 static struct vnode *
 create_file(struct vnode *dir, const char *name, uint32_t mode)
 {
@@ -91,8 +153,7 @@ create_file(struct vnode *dir, const char *name, uint32_t mode)
 
     if (!vn)
         return NULL;
-    vn->uid = current_proc()->creds.fsuid;
-    vn->gid = current_proc()->creds.fsgid;
+    set_new_owner(dir, vn);
     if (name && dir_link(dir, name, vn) < 0) {
         vnode_put(vn);
         return NULL;
@@ -100,78 +161,167 @@ create_file(struct vnode *dir, const char *name, uint32_t mode)
     return vn;
 }
 
-// Find or create the file for open(2); returns a referenced node.
-static long
-open_lookup(int dirfd, const char *path, int flags, uint32_t mode, struct vnode **out, struct vnode **dir_out,
-            char *last)
+// openat2's RESOLVE_* as path walk flags.
+static unsigned
+resolve_to_lookup(uint64_t resolve)
 {
-    struct vnode *dir, *vn;
-    long ret = path_lookup_at(dirfd, path, LOOKUP_PARENT, &dir, last);
+    return (resolve & RESOLVE_NO_SYMLINKS ? LOOKUP_NO_SYMLINKS : 0) |
+           (resolve & RESOLVE_NO_MAGICLINKS ? LOOKUP_NO_MAGICLINKS : 0) |
+           (resolve & RESOLVE_BENEATH ? LOOKUP_BENEATH : 0) |
+           (resolve & RESOLVE_IN_ROOT ? LOOKUP_IN_ROOT : 0);
+}
 
-    if (ret < 0)
-        return ret;
+// Look up LAST in *DIR, following a symlink there as open(2) does: a dangling
+// link names the file O_CREAT makes, so *DIR and LAST move to the link's target.
+static long
+open_last(struct vnode *root, struct vnode **dir, char *last, int flags, unsigned lookup,
+          bool trailing, struct vnode **out)
+{
+    bool follow = !(flags & O_NOFOLLOW) || trailing;
+    char *target;
+    struct vnode *vn = NULL, *next;
+    long ret;
+
+    for (int links = 0;; links++) {
+        if ((ret = dir_lookup(*dir, last, &vn)) < 0 || !vnode_is_link(vn) || !follow ||
+            (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+            break;
+        if (links == 40 || (lookup & LOOKUP_NO_SYMLINKS) ||
+            ((lookup & LOOKUP_NO_MAGICLINKS) && vn->dyn_link))
+            ret = -ELOOP;
+        else if (!(target = kmalloc(PATH_MAX_LINUX)))
+            ret = -ENOMEM;
+        else {
+            if ((ret = vnode_readlink(vn, target, PATH_MAX_LINUX)) == 0 &&
+                (ret = path_lookup_in(root, *dir, target, lookup | LOOKUP_PARENT, &next, last)) >= 0) {
+                vnode_put(*dir);
+                *dir = next;
+                ret = 0;
+            }
+            kfree(target);
+        }
+        vnode_put(vn);
+        if (ret < 0)
+            return ret;
+    }
+    if (ret == 0)
+        *out = vn;
+    return ret;
+}
+
+// Find or create the file for open(2); returns a referenced node and its directory.
+static long
+open_lookup(int dirfd, const char *path, int flags, uint32_t mode, unsigned lookup,
+            struct vnode **out, struct vnode **dir_out, char *last)
+{
+    struct vnode *dir, *vn = NULL, *root = NULL;
+    long err = 0, ret;
+
+    if (lookup && !(root = vfs_dirfd_vnode(dirfd, &err)))
+        return err;
+    if ((ret = path_lookup_at(dirfd, path, lookup | LOOKUP_PARENT, &dir, last)) < 0)
+        goto out;
     if (ret == 1 && (flags & O_CREAT)) {
         vnode_put(dir);
-        return -EISDIR;                       // "name/" cannot be created as a file
+        ret = -EISDIR;                        // "name/" cannot be created as a file
+        goto out;
     }
-    ret = dir_lookup(dir, last, &vn);
-    if (ret == 0 && vnode_is_link(vn) && !(flags & O_NOFOLLOW)) {
-        vnode_put(vn);
-        ret = path_lookup(dir, last, LOOKUP_FOLLOW, &vn, NULL);
-    }
+    ret = open_last(root, &dir, last, flags, lookup, ret == 1, &vn);
     if (ret == -ENOENT && (flags & O_CREAT)) {
-        if ((ret = permission(dir, 3)) == 0)
+        if ((ret = synthetic_create(dir, -EACCES)) == 0 && (ret = permission(dir, 3)) == 0)
             ret = (vn = create_file(dir, last, mode)) ? 0 : -ENOMEM;
     } else if (ret == 0 && (flags & O_CREAT) && (flags & O_EXCL)) {
         vnode_put(vn);
         ret = -EEXIST;
     }
-    if (ret < 0) {
+    if (ret < 0)
         vnode_put(dir);
-        return ret;
-    }
-    *out = vn;
-    *dir_out = dir;
-    return 0;
+    else
+        *out = vn, *dir_out = dir;
+out:
+    if (root)
+        vnode_put(root);
+    return ret;
 }
 
+// The checks of an open after lookup, in Linux's order (do_open, may_open).
 static long
 check_open(struct vnode *vn, int flags, const char *path)
 {
     int acc = flags & O_ACCMODE;
 
+    if ((flags & O_DIRECTORY) && !vnode_is_dir(vn))
+        return -ENOTDIR;
+    if (path[strlen(path) - 1] == '/' && !vnode_is_dir(vn))
+        return -ENOTDIR;
     if (flags & O_PATH)
         return 0;
     if (vnode_is_link(vn))
         return -ELOOP;                         // O_NOFOLLOW on a symlink
-    if ((flags & O_DIRECTORY) && !vnode_is_dir(vn))
-        return -ENOTDIR;
     if (vnode_is_dir(vn) && (acc != O_RDONLY || (flags & O_CREAT)))
         return -EISDIR;
-    if (path[strlen(path) - 1] == '/' && !vnode_is_dir(vn))
-        return -ENOTDIR;
     return permission(vn, (acc != O_WRONLY ? 4 : 0) | (acc != O_RDONLY ? 2 : 0) | (flags & O_TRUNC ? 2 : 0));
 }
 
+#define O_TMPFILE_MASK (__O_TMPFILE | O_DIRECTORY | O_CREAT)
+
+// O_TMPFILE: an unnamed regular file in the directory PATH, which
+// linkat(AT_EMPTY_PATH) may name later unless O_EXCL was given.
 static long
-do_open(int dirfd, const char __user *upath, int flags, uint32_t mode)
+open_tmpfile(int dirfd, const char *path, int flags, uint32_t mode, unsigned lookup)
+{
+    char name[32];
+    struct vnode *dir, *vn;
+    struct file *f;
+    long ret = path_lookup_at(dirfd, path, lookup | LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dir, NULL);
+
+    if (ret < 0)
+        return ret;
+    if ((ret = permission(dir, 3)) < 0)
+        goto out;
+    if (!(vn = create_file(dir, NULL, mode))) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    vn->linkable = !(flags & O_EXCL);
+    ret = vfs_open_vnode(vn, flags & ~(O_CLOEXEC | O_TMPFILE_MASK | O_EXCL), &f);
+    if (ret == 0) {
+        snprintf(name, sizeof(name), "#%lu", vn->ino);   // as Linux names it in /proc
+        f->path = make_path(dir, name);
+        if ((ret = fd_install(-1, f, flags & O_CLOEXEC)) < 0)
+            file_put(f);
+    }
+    vnode_put(vn);
+out:
+    vnode_put(dir);
+    return ret;
+}
+
+static long
+do_open(int dirfd, const char __user *upath, int flags, uint32_t mode, unsigned lookup)
 {
     char *path, last[NAME_MAX_LINUX + 1];
-    struct vnode *vn, *dir;
+    struct vnode *vn = NULL, *dir = NULL;
     struct file *f;
     long ret;
 
     if (flags & ~OPEN_VALID)
         flags &= OPEN_VALID;                   // Linux ignores unknown flags in open(2)
-    if ((flags & __O_TMPFILE) == __O_TMPFILE)
-        return -EOPNOTSUPP;                    // LINUX-DIFF: no O_TMPFILE yet
+    if (flags & O_PATH)                        // before anything else, as build_open_how
+        flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    if ((flags & __O_TMPFILE) && ((flags & O_TMPFILE_MASK) != O_TMPFILE || (flags & O_ACCMODE) == O_RDONLY))
+        return -EINVAL;
     if ((ret = get_path(upath, &path)) < 0)
         return ret;
-    ret = open_lookup(dirfd, path, flags, mode, &vn, &dir, last);
+    if (flags & __O_TMPFILE) {
+        ret = open_tmpfile(dirfd, path, flags, mode, lookup);
+        goto out;
+    }
+    ret = open_lookup(dirfd, path, flags, mode, lookup, &vn, &dir, last);
     if (ret < 0)
         goto out;
-    if ((ret = check_open(vn, flags, path)) == 0 && (flags & O_TRUNC) && vnode_is_reg(vn) &&
-        (flags & O_ACCMODE) != O_RDONLY)
+    // O_TRUNC truncates even with O_RDONLY, as on Linux (check_open asked for write permission).
+    if ((ret = check_open(vn, flags, path)) == 0 && (flags & O_TRUNC) && vnode_is_reg(vn))
         ret = vnode_truncate(vn, 0);
     if (ret == 0 && (ret = vfs_open_vnode(vn, flags & ~O_CLOEXEC, &f)) == 0) {
         f->path = vnode_is_dir(vn) ? make_path(vn, ".") : make_path(dir, last);
@@ -185,24 +335,58 @@ out:
     return ret;
 }
 
-long sys_open(const char __user *path, int flags, uint32_t mode) { return do_open(AT_FDCWD, path, flags, mode); }
-long sys_openat(int dirfd, const char __user *path, int flags, uint32_t mode) { return do_open(dirfd, path, flags, mode); }
-long sys_creat(const char __user *path, uint32_t mode) { return do_open(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode); }
+long sys_open(const char __user *path, int flags, uint32_t mode) { return do_open(AT_FDCWD, path, flags, mode, 0); }
+long sys_openat(int dirfd, const char __user *path, int flags, uint32_t mode) { return do_open(dirfd, path, flags, mode, 0); }
+long sys_creat(const char __user *path, uint32_t mode) { return do_open(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode, 0); }
 
+#define RESOLVE_VALID (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | \
+                       RESOLVE_IN_ROOT | RESOLVE_CACHED)
+
+// openat2's struct checks, in build_open_flags' order; unlike open(2) nothing unknown is ignored.
+static long
+check_open_how(const struct open_how *how)
+{
+    uint64_t create = how->flags & (O_CREAT | __O_TMPFILE);
+
+    if (how->flags & ~(uint64_t)OPEN_VALID)
+        return -EINVAL;
+    if (how->resolve & ~(uint64_t)RESOLVE_VALID)
+        return -EINVAL;
+    if ((how->resolve & RESOLVE_BENEATH) && (how->resolve & RESOLVE_IN_ROOT))
+        return -EINVAL;
+    if (create ? how->mode & ~07777ull : how->mode)
+        return -EINVAL;
+    if ((how->flags & O_PATH) && (how->flags & ~(uint64_t)(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)))
+        return -EINVAL;
+    if ((how->resolve & RESOLVE_CACHED) && (how->flags & (O_TRUNC | O_CREAT | __O_TMPFILE)))
+        return -EAGAIN;
+    return 0;
+}
+
+// openat2(2). LINUX-DIFF: one filesystem, so RESOLVE_NO_XDEV never refuses a
+// crossing (into /proc or /dev); every lookup is "cached" for RESOLVE_CACHED.
 long
 sys_openat2(int dirfd, const char __user *path, struct open_how __user *uhow, size_t size)
 {
     struct open_how how;
+    uint8_t extra;
+    long ret;
 
     if (size < sizeof(how))
         return -EINVAL;
+    if (size > PAGE_SIZE)
+        return -E2BIG;
     if (copy_from_user(&how, uhow, sizeof(how)) < 0)
         return -EFAULT;
-    if (how.flags & ~(uint64_t)OPEN_VALID)
-        return -EINVAL;
-    if (how.resolve)
-        return -EINVAL;    // LINUX-DIFF: RESOLVE_* not supported yet
-    return do_open(dirfd, path, how.flags, how.mode);
+    for (size_t i = sizeof(how); i < size; i++) {    // a newer struct: its extra fields must be 0
+        if (copy_from_user(&extra, (const char __user *)uhow + i, 1) < 0)
+            return -EFAULT;
+        if (extra)
+            return -E2BIG;
+    }
+    if ((ret = check_open_how(&how)) < 0)
+        return ret;
+    return do_open(dirfd, path, how.flags, how.mode, resolve_to_lookup(how.resolve));
 }
 
 // Look PATH up relative to DIRFD with FLAGS (AT_* as for fstatat).
@@ -215,7 +399,7 @@ lookup_user(int dirfd, const char __user *upath, int atflags, struct vnode **out
     if ((ret = get_path(upath, &path)) < 0)
         return ret;
     if (!path[0] && (atflags & AT_EMPTY_PATH)) {
-        struct file *f = dirfd == AT_FDCWD ? NULL : fd_get(dirfd);
+        struct file *f = dirfd == AT_FDCWD ? NULL : fd_get_raw(dirfd);
         if (dirfd == AT_FDCWD)
             *out = vnode_get(current_proc()->cwd_vn);
         else if (!f)
@@ -250,14 +434,6 @@ sys_newfstatat(int dirfd, const char __user *upath, struct stat __user *ust, int
     return copy_to_user(ust, &st, sizeof(st));
 }
 
-long sys_fstat(int fd, struct stat __user *st);
-
-// Internal: an AT_EMPTY_PATH lookup found a file with no node (the console, a pipe).
-#define E_NO_VNODE 4096
-
-// utimensat(2)'s special tv_nsec values (include/linux/stat.h in the kernel, not the UAPI).
-#define UTIME_NOW  ((1l << 30) - 1l)
-#define UTIME_OMIT ((1l << 30) - 2l)
 long sys_stat(const char __user *p, struct stat __user *st) { return sys_newfstatat(AT_FDCWD, p, st, 0); }
 long sys_lstat(const char __user *p, struct stat __user *st) { return sys_newfstatat(AT_FDCWD, p, st, AT_SYMLINK_NOFOLLOW); }
 
@@ -293,11 +469,13 @@ sys_statx(int dirfd, const char __user *upath, int flags, unsigned int mask, str
 
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE))
         return -EINVAL;
+    if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE)
+        return -EINVAL;
     if (mask & STATX__RESERVED)
         return -EINVAL;
     ret = lookup_user(dirfd, upath, flags, &vn);
     if (ret == -E_NO_VNODE) {
-        struct file *f = fd_get(dirfd);
+        struct file *f = fd_get_raw(dirfd);
         ret = f->ops->stat(f, &st);
     } else if (ret == 0) {
         vnode_stat(vn, &st);
@@ -309,20 +487,36 @@ sys_statx(int dirfd, const char __user *upath, int flags, unsigned int mask, str
     return copy_to_user(ubuf, &sx, sizeof(sx));
 }
 
+static long
+access_check(int dirfd, const char __user *upath, int mode, int flags)
+{
+    struct vnode *vn;
+    long ret;
+
+    if ((ret = lookup_user(dirfd, upath, flags, &vn)) < 0)
+        return ret == -E_NO_VNODE ? 0 : ret;
+    ret = mode ? permission(vn, mode) : 0;
+    vnode_put(vn);
+    return ret;
+}
+
+// faccessat2(2): the real ids answer, path search included, unless
+// AT_EACCESS asks for the filesystem ids (Linux's access_override_creds).
 long
 sys_faccessat2(int dirfd, const char __user *upath, int mode, int flags)
 {
-    struct vnode *vn;
+    struct creds *c = &current_proc()->creds;
+    uint32_t fsuid = c->fsuid, fsgid = c->fsgid;
     long ret;
 
     if (mode & ~7)
         return -EINVAL;
     if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
-    if ((ret = lookup_user(dirfd, upath, flags, &vn)) < 0)
-        return ret == -E_NO_VNODE ? 0 : ret;
-    ret = mode ? permission(vn, mode) : 0;
-    vnode_put(vn);
+    if (!(flags & AT_EACCESS))
+        c->fsuid = c->ruid, c->fsgid = c->rgid;
+    ret = access_check(dirfd, upath, mode, flags);
+    c->fsuid = fsuid, c->fsgid = fsgid;
     return ret;
 }
 
@@ -406,7 +600,7 @@ sys_chdir(const char __user *upath)
 long
 sys_fchdir(int fd)
 {
-    struct file *f = fd_get(fd);
+    struct file *f = fd_get_raw(fd);
 
     if (!f)
         return -EBADF;
@@ -449,12 +643,10 @@ sys_mkdirat(int dirfd, const char __user *upath, uint32_t mode)
     if (dir_lookup(dir, last, &vn) == 0) {
         vnode_put(vn);
         ret = -EEXIST;
-    } else if ((ret = permission(dir, 3)) == 0) {
+    } else if ((ret = synthetic_create(dir, -EPERM)) == 0 && (ret = permission(dir, 3)) == 0) {
         vn = dir_mkdir(dir, last, mode & 07777 & ~current_proc()->umask);
-        if (vn) {
-            vn->uid = current_proc()->creds.fsuid;
-            vn->gid = current_proc()->creds.fsgid;
-        }
+        if (vn)
+            set_new_owner(dir, vn);
         ret = vn ? 0 : -ENOMEM;
     }
     vnode_put(dir);
@@ -462,6 +654,27 @@ sys_mkdirat(int dirfd, const char __user *upath, uint32_t mode)
 }
 
 long sys_mkdir(const char __user *p, uint32_t mode) { return sys_mkdirat(AT_FDCWD, p, mode); }
+
+
+// unlink and rmdir after the lookup, in Linux's order: unlink's trailing
+// slash, may_delete (EACCES, sticky EPERM), the type, then emptiness.
+static long
+remove_checks(struct vnode *dir, struct vnode *vn, bool want_dir, bool trailing)
+{
+    long ret;
+
+    if (!want_dir && trailing)               // do_unlinkat's "slashes" case
+        return vnode_is_dir(vn) ? -EISDIR : -ENOTDIR;
+    if ((ret = may_delete(dir, vn)) < 0)
+        return ret;
+    if ((ret = synthetic_remove(dir)) < 0)
+        return ret;
+    if (want_dir != vnode_is_dir(vn))
+        return want_dir ? -ENOTDIR : -EISDIR;
+    if (want_dir && (!dir_is_empty(vn) || vn->dyn_list))
+        return -ENOTEMPTY;
+    return 0;
+}
 
 static long
 remove_name(struct vnode *dir, const char *last, bool want_dir, bool trailing)
@@ -475,15 +688,7 @@ remove_name(struct vnode *dir, const char *last, bool want_dir, bool trailing)
         return want_dir ? -ENOTEMPTY : -EISDIR;
     if ((ret = dir_lookup(dir, last, &vn)) < 0)
         return ret;
-    if (want_dir && !vnode_is_dir(vn))
-        ret = -ENOTDIR;
-    else if (!want_dir && vnode_is_dir(vn))
-        ret = -EISDIR;
-    else if (!want_dir && trailing)
-        ret = -ENOTDIR;
-    else if (want_dir && (!dir_is_empty(vn) || vn->dyn_list))
-        ret = -ENOTEMPTY;
-    else if ((ret = permission(dir, 3)) == 0)
+    if ((ret = remove_checks(dir, vn, want_dir, trailing)) == 0)
         ret = dir_unlink(dir, last);
     vnode_put(vn);
     return ret;
@@ -509,11 +714,26 @@ sys_unlinkat(int dirfd, const char __user *upath, int flags)
 long sys_unlink(const char __user *p) { return sys_unlinkat(AT_FDCWD, p, 0); }
 long sys_rmdir(const char __user *p) { return sys_unlinkat(AT_FDCWD, p, AT_REMOVEDIR); }
 
+// May LAST be made in DIR by link or symlink? Linux's filename_create: an
+// existing name is EEXIST; "name/" for a new non-directory is ENOENT.
+static long
+check_new_name(struct vnode *dir, const char *last, bool trailing)
+{
+    struct vnode *vn;
+
+    if (dir_lookup(dir, last, &vn) == 0) {
+        vnode_put(vn);
+        return -EEXIST;
+    }
+    return trailing ? -ENOENT : synthetic_create(dir, 0);
+}
+
 long
 sys_symlinkat(const char __user *utarget, int dirfd, const char __user *upath)
 {
     char last[NAME_MAX_LINUX + 1], *target;
     struct vnode *dir, *vn;
+    bool trailing;
     long ret;
 
     if ((ret = get_path(utarget, &target)) < 0)
@@ -522,18 +742,21 @@ sys_symlinkat(const char __user *utarget, int dirfd, const char __user *upath)
         kfree(target);
         return -ENOENT;
     }
-    if ((ret = parent_user(dirfd, upath, &dir, last, NULL)) < 0) {
+    if ((ret = parent_user(dirfd, upath, &dir, last, &trailing)) < 0) {
         kfree(target);
         return ret;
     }
-    if (dir_lookup(dir, last, &vn) == 0) {
-        vnode_put(vn);
-        ret = -EEXIST;
-    } else if (!(vn = vnode_new(S_IFLNK | 0777))) {
+    ret = check_new_name(dir, last, trailing);
+    if (ret == 0)
+        ret = permission(dir, 3);             // may_create
+    if (ret == 0)
+        ret = synthetic_create(dir, -EPERM);  // sysfs: no symlink method
+    if (ret == 0 && !(vn = vnode_new(S_IFLNK | 0777))) {
         ret = -ENOMEM;
-    } else {
+    } else if (ret == 0) {
         vn->link = target, target = NULL;
         vn->size = strlen(vn->link);
+        set_new_owner(dir, vn);
         ret = dir_link(dir, last, vn);
         vnode_put(vn);
     }
@@ -544,11 +767,119 @@ sys_symlinkat(const char __user *utarget, int dirfd, const char __user *upath)
 
 long sys_symlink(const char __user *t, const char __user *p) { return sys_symlinkat(t, AT_FDCWD, p); }
 
+// may_mknod: the kinds of node mknod makes (0 means a regular file).
+static long
+mknod_kind(uint32_t mode)
+{
+    switch (mode & S_IFMT) {
+    case 0: case S_IFREG: case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
+        return 0;
+    case S_IFDIR:
+        return -EPERM;
+    default:
+        return -EINVAL;
+    }
+}
+
+// A new node of MODE's kind named LAST in DIR; a character device gets the
+// operations of the /dev device with its number.
+static long
+make_node(struct vnode *dir, const char *last, uint32_t mode, unsigned int dev)
+{
+    uint32_t kind = mode & S_IFMT ? mode & S_IFMT : S_IFREG;
+    struct vnode *vn = vnode_new(kind | (mode & 07777 & ~current_proc()->umask));
+    long ret;
+
+    if (!vn)
+        return -ENOMEM;
+    set_new_owner(dir, vn);
+    if (S_ISCHR(kind) || S_ISBLK(kind))
+        vn->rdev = dev;
+    if (S_ISCHR(kind))
+        vn->fops = devfs_ops_for(dev);
+    ret = dir_link(dir, last, vn);
+    vnode_put(vn);
+    return ret;
+}
+
+// mknodat(2): regular files, FIFOs, sockets (which nothing serves: ENXIO
+// on open) and, for root, device nodes; in do_mknodat's order of checks.
+long
+sys_mknodat(int dirfd, const char __user *upath, uint32_t mode, unsigned int dev)
+{
+    char last[NAME_MAX_LINUX + 1];
+    struct vnode *dir;
+    bool trailing;
+    long ret;
+
+    if ((ret = mknod_kind(mode)) < 0)
+        return ret;
+    if ((ret = parent_user(dirfd, upath, &dir, last, &trailing)) < 0)
+        return ret;
+    ret = check_new_name(dir, last, trailing);
+    if (ret == 0)
+        ret = permission(dir, 3);             // may_create
+    if (ret == 0 && (S_ISCHR(mode) || S_ISBLK(mode)) && current_proc()->creds.fsuid != 0)
+        ret = -EPERM;                          // CAP_MKNOD
+    if (ret == 0)
+        ret = synthetic_create(dir, -EPERM);
+    if (ret == 0)
+        ret = make_node(dir, last, mode, dev);
+    vnode_put(dir);
+    return ret;
+}
+
+long sys_mknod(const char __user *p, uint32_t mode, unsigned int dev) { return sys_mknodat(AT_FDCWD, p, mode, dev); }
+
+// fs.protected_hardlinks (on in Debian): only the owner or root may link a
+// file that is not a plain regular file the caller can read and write.
+static long
+may_link(struct vnode *vn)
+{
+    bool safe = vnode_is_reg(vn) && !(vn->mode & S_ISUID) &&
+                (vn->mode & (S_ISGID | S_IXGRP)) != (S_ISGID | S_IXGRP) && permission(vn, 6) == 0;
+
+    return safe || vnode_owner_or_root(vn) ? 0 : -EPERM;
+}
+
+// A file whose names are all gone can get one back only if it is an
+// O_TMPFILE file opened without O_EXCL, and only once (vfs_link).
+static long
+link_node(struct vnode *dir, const char *last, struct vnode *vn)
+{
+    long ret;
+
+    if (vn->nlink == 0 && !vn->linkable)
+        return -ENOENT;
+    if ((ret = dir_link(dir, last, vn)) == 0) {
+        vn->linkable = false;
+        vnode_changed(vn);
+    }
+    return ret;
+}
+
+// The filesystem OLDPATH's name is on (its parent's), for linkat's EXDEV; a
+// file named only by a descriptor (AT_EMPTY_PATH) counts by its kind.
+static int
+source_mount(int dirfd, const char __user *upath, struct vnode *vn)
+{
+    char last[NAME_MAX_LINUX + 1];
+    struct vnode *dir;
+    int mount;
+
+    if (parent_user(dirfd, upath, &dir, last, NULL) < 0)
+        return vn->fops || vn->generate || vn->dyn_link ? -1 : 0;
+    mount = mount_of(dir);
+    vnode_put(dir);
+    return mount;
+}
+
 long
 sys_linkat(int olddirfd, const char __user *oldpath, int newdirfd, const char __user *newpath, int flags)
 {
     char last[NAME_MAX_LINUX + 1];
-    struct vnode *vn, *dir, *existing;
+    struct vnode *vn, *dir;
+    bool trailing;
     long ret;
 
     if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
@@ -556,15 +887,16 @@ sys_linkat(int olddirfd, const char __user *oldpath, int newdirfd, const char __
     if ((ret = lookup_user(olddirfd, oldpath, (flags & AT_SYMLINK_FOLLOW ? 0 : AT_SYMLINK_NOFOLLOW) |
                                                    (flags & AT_EMPTY_PATH), &vn)) < 0)
         return ret == -E_NO_VNODE ? -EXDEV : ret;
-    if ((ret = parent_user(newdirfd, newpath, &dir, last, NULL)) == 0) {
-        if (vnode_is_dir(vn))
-            ret = -EPERM;
-        else if (dir_lookup(dir, last, &existing) == 0) {
-            vnode_put(existing);
-            ret = -EEXIST;
-        } else {
-            ret = dir_link(dir, last, vn);
-        }
+    if ((ret = parent_user(newdirfd, newpath, &dir, last, &trailing)) == 0) {
+        ret = check_new_name(dir, last, trailing);
+        if (ret == 0 && source_mount(olddirfd, oldpath, vn) != mount_of(dir))
+            ret = -EXDEV;
+        if (ret == 0)
+            ret = may_link(vn);
+        if (ret == 0)
+            ret = permission(dir, 3);         // may_create
+        if (ret == 0)
+            ret = vnode_is_dir(vn) ? -EPERM : link_node(dir, last, vn);
         vnode_put(dir);
     }
     vnode_put(vn);
@@ -583,65 +915,130 @@ is_ancestor(struct vnode *a, struct vnode *b)
     return false;
 }
 
+// One side of a rename: the parent, the last name, whether "name/" was
+// written, and the node found there (NULL when none).
+struct rename_end {
+    struct vnode *dir;
+    char last[NAME_MAX_LINUX + 1];
+    bool trailing;
+    struct vnode *vn;
+};
+
+// do_renameat2's checks once both names are looked up, in its order.
 static long
-rename_checks(struct vnode *src, struct vnode *dst, struct vnode *newdir, unsigned int flags)
+rename_lookup_checks(struct rename_end *o, struct rename_end *n, unsigned int flags)
 {
-    if (dst && (flags & RENAME_NOREPLACE))
+    if (n->vn && (flags & RENAME_NOREPLACE))
         return -EEXIST;
-    if (!dst && (flags & RENAME_EXCHANGE))
-        return -ENOENT;
-    if (vnode_is_dir(src) && is_ancestor(src, newdir))
-        return -EINVAL;
-    if (dst && vnode_is_dir(src) && !vnode_is_dir(dst))
+    if (flags & RENAME_EXCHANGE) {
+        if (!n->vn)
+            return -ENOENT;
+        if (!vnode_is_dir(n->vn) && n->trailing)
+            return -ENOTDIR;
+    }
+    if (!vnode_is_dir(o->vn) && (o->trailing || (!(flags & RENAME_EXCHANGE) && n->trailing)))
         return -ENOTDIR;
-    if (dst && !vnode_is_dir(src) && vnode_is_dir(dst))
-        return -EISDIR;
-    if (dst && vnode_is_dir(dst) && !dir_is_empty(dst))
+    if (vnode_is_dir(o->vn) && o->dir != n->dir && is_ancestor(o->vn, n->dir))
+        return -EINVAL;                    // into itself
+    if (n->vn && o->dir != n->dir && is_ancestor(n->vn, o->dir))
+        return flags & RENAME_EXCHANGE ? -EINVAL : -ENOTEMPTY;   // onto its own ancestor
+    return 0;
+}
+
+// vfs_rename's checks: removing the old name and making (or replacing) the
+// new one is allowed, the types agree, a directory that changes parent is
+// writable (its ".." changes), a replaced directory is empty.
+static long
+rename_vfs_checks(struct rename_end *o, struct rename_end *n, unsigned int flags)
+{
+    bool exchange = flags & RENAME_EXCHANGE, moves = o->dir != n->dir;
+    long ret;
+
+    if ((ret = may_delete(o->dir, o->vn)) < 0)
+        return ret;
+    if (!n->vn)
+        ret = permission(n->dir, 3);
+    else if ((ret = may_delete(n->dir, n->vn)) == 0 && !exchange &&
+             vnode_is_dir(o->vn) != vnode_is_dir(n->vn))
+        ret = vnode_is_dir(o->vn) ? -ENOTDIR : -EISDIR;
+    if (ret < 0 || (ret = synthetic_remove(o->dir)) < 0)
+        return ret;
+    if (moves && vnode_is_dir(o->vn) && (ret = permission(o->vn, 2)) < 0)
+        return ret;
+    if (moves && exchange && vnode_is_dir(n->vn) && (ret = permission(n->vn, 2)) < 0)
+        return ret;
+    if (!exchange && n->vn && vnode_is_dir(n->vn) && !dir_is_empty(n->vn))
         return -ENOTEMPTY;
     return 0;
 }
 
+// Give VN the name LAST in DIR in place of OLAST in ODIR. A move keeps the
+// node's link count (dir_link and dir_unlink count a new and a lost name).
 static long
-do_rename(struct vnode *odir, const char *olast, struct vnode *ndir, const char *nlast, unsigned int flags)
+move_name(struct vnode *odir, const char *olast, struct vnode *dir, const char *last, struct vnode *vn)
 {
-    struct vnode *src, *dst = NULL;
+    uint32_t nlink = vn->nlink;
+    long ret = dir_link(dir, last, vn);
+
+    if (ret == 0)
+        dir_unlink(odir, olast);
+    vn->nlink = nlink;
+    return ret;
+}
+
+static long
+exchange_names(struct rename_end *o, struct rename_end *n)
+{
+    uint32_t onl = o->vn->nlink, nnl = n->vn->nlink;
     long ret;
 
-    if (is_dot(olast) || is_dot(nlast))
+    dir_unlink(o->dir, o->last);
+    dir_unlink(n->dir, n->last);
+    ret = dir_link(o->dir, o->last, n->vn);
+    if (ret == 0)
+        ret = dir_link(n->dir, n->last, o->vn);
+    o->vn->nlink = onl, n->vn->nlink = nnl;
+    return ret;
+}
+
+static long
+do_rename(struct rename_end *o, struct rename_end *n, unsigned int flags)
+{
+    long ret;
+
+    if (is_dot(o->last))
         return -EBUSY;
-    if ((ret = dir_lookup(odir, olast, &src)) < 0)
+    if (is_dot(n->last))
+        return flags & RENAME_NOREPLACE ? -EEXIST : -EBUSY;
+    if ((ret = dir_lookup(o->dir, o->last, &o->vn)) < 0)
         return ret;
-    if (dir_lookup(ndir, nlast, &dst) < 0)
-        dst = NULL;
-    if (dst == src) {                      // same file: nothing to do
-        ret = 0;
-        goto out;
+    if (dir_lookup(n->dir, n->last, &n->vn) < 0) {
+        n->vn = NULL;
+        if ((ret = synthetic_create(n->dir, 0)) < 0)    // /proc: the new name's lookup fails
+            goto out;
     }
-    if ((ret = rename_checks(src, dst, ndir, flags)) < 0)
+    if ((ret = rename_lookup_checks(o, n, flags)) < 0 || o->vn == n->vn)
+        goto out;                          // the same file: nothing to do
+    if ((ret = rename_vfs_checks(o, n, flags)) < 0)
         goto out;
     if (flags & RENAME_EXCHANGE) {
-        dir_unlink(odir, olast);
-        dir_unlink(ndir, nlast);
-        dir_link(odir, olast, dst);
-        ret = dir_link(ndir, nlast, src);
+        ret = exchange_names(o, n);
         goto out;
     }
-    if (dst)
-        dir_unlink(ndir, nlast);
-    if ((ret = dir_link(ndir, nlast, src)) == 0)
-        dir_unlink(odir, olast);
+    if (n->vn)
+        dir_unlink(n->dir, n->last);
+    ret = move_name(o->dir, o->last, n->dir, n->last, o->vn);
 out:
-    vnode_put(src);
-    if (dst)
-        vnode_put(dst);
+    vnode_put(o->vn);
+    if (n->vn)
+        vnode_put(n->vn);
     return ret;
 }
 
 long
 sys_renameat2(int olddirfd, const char __user *oldpath, int newdirfd, const char __user *newpath, unsigned int flags)
 {
-    char olast[NAME_MAX_LINUX + 1], nlast[NAME_MAX_LINUX + 1];
-    struct vnode *odir, *ndir;
+    struct rename_end o = { 0 }, n = { 0 };
     long ret;
 
     if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
@@ -650,13 +1047,13 @@ sys_renameat2(int olddirfd, const char __user *oldpath, int newdirfd, const char
         return -EINVAL;
     if (flags & RENAME_WHITEOUT)
         return -EINVAL;   // LINUX-DIFF: no overlay filesystems, no whiteouts
-    if ((ret = parent_user(olddirfd, oldpath, &odir, olast, NULL)) < 0)
+    if ((ret = parent_user(olddirfd, oldpath, &o.dir, o.last, &o.trailing)) < 0)
         return ret;
-    if ((ret = parent_user(newdirfd, newpath, &ndir, nlast, NULL)) == 0) {
-        ret = do_rename(odir, olast, ndir, nlast, flags);
-        vnode_put(ndir);
+    if ((ret = parent_user(newdirfd, newpath, &n.dir, n.last, &n.trailing)) == 0) {
+        ret = mount_of(o.dir) != mount_of(n.dir) ? -EXDEV : do_rename(&o, &n, flags);
+        vnode_put(n.dir);
     }
-    vnode_put(odir);
+    vnode_put(o.dir);
     return ret;
 }
 
@@ -691,7 +1088,10 @@ chmod_vnode(struct vnode *vn, uint32_t mode)
     if (c->fsuid != 0 && c->fsuid != vn->uid)
         return -EPERM;
     vn->mode = (vn->mode & S_IFMT) | (mode & 07777);
-    vn->ctime = vn->mtime, vnode_touch(vn, false);
+    // Linux drops set-group-ID when the caller is not in the file's group.
+    if (c->fsuid != 0 && c->fsgid != vn->gid)
+        vn->mode &= ~S_ISGID;
+    vnode_changed(vn);
     return 0;
 }
 
@@ -720,15 +1120,30 @@ sys_fchmod(int fd, uint32_t mode)
     return f->vn ? chmod_vnode(f->vn, mode) : 0;
 }
 
+// Linux clears set-user-ID, and set-group-ID with group execute, on any
+// chown of a non-directory, by root too and even when no id changes.
 static long
 chown_vnode(struct vnode *vn, uint32_t uid, uint32_t gid)
 {
-    if (current_proc()->creds.fsuid != 0)
+    struct creds *c = &current_proc()->creds;
+    bool owner = c->fsuid == vn->uid;
+
+    // chown_ok, chgrp_ok: root; or the owner keeping the owner and giving
+    // the file its group or the caller's own.
+    if (uid != (uint32_t)-1 && c->fsuid != 0 && !(owner && uid == vn->uid))
+        return -EPERM;
+    if (gid != (uint32_t)-1 && c->fsuid != 0 && !(owner && (gid == vn->gid || gid == c->fsgid)))
         return -EPERM;
     if (uid != (uint32_t)-1)
         vn->uid = uid;
     if (gid != (uint32_t)-1)
         vn->gid = gid;
+    if (!vnode_is_dir(vn) && !vnode_is_link(vn)) {
+        vn->mode &= ~S_ISUID;
+        if (vn->mode & S_IXGRP)
+            vn->mode &= ~S_ISGID;
+    }
+    vnode_changed(vn);
     return 0;
 }
 
@@ -761,20 +1176,38 @@ sys_fchown(int fd, uint32_t uid, uint32_t gid)
 }
 
 static bool
+time_valid(const struct __kernel_timespec *ts)
+{
+    return ts->tv_nsec == UTIME_OMIT || ts->tv_nsec == UTIME_NOW ||
+           (ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000);
+}
+
+// Caller has checked time_valid.
+static void
 set_time(struct vtime *t, const struct __kernel_timespec *ts)
 {
     uint64_t now = clock_realtime_ns();
 
-    if (ts->tv_nsec == UTIME_OMIT)
-        return true;
-    if (ts->tv_nsec == UTIME_NOW) {
+    if (ts->tv_nsec == UTIME_NOW)
         *t = (struct vtime){ now / 1000000000, now % 1000000000 };
-        return true;
+    else if (ts->tv_nsec != UTIME_OMIT)
+        *t = (struct vtime){ ts->tv_sec, ts->tv_nsec };
+}
+
+// Setting a given time needs the owner (EPERM); setting "now" the owner or
+// write permission (EACCES), as setattr_prepare says.
+static long
+utimes_permission(struct vnode *vn, const struct __kernel_timespec ts[2])
+{
+    bool given = false, now = false;
+
+    for (int i = 0; i < 2; i++) {
+        given |= ts[i].tv_nsec != UTIME_NOW && ts[i].tv_nsec != UTIME_OMIT;
+        now |= ts[i].tv_nsec == UTIME_NOW;
     }
-    if (ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
-        return false;
-    *t = (struct vtime){ ts->tv_sec, ts->tv_nsec };
-    return true;
+    if (vnode_owner_or_root(vn) || (!given && !now))
+        return 0;
+    return given ? -EPERM : permission(vn, 2);
 }
 
 long
@@ -784,10 +1217,12 @@ sys_utimensat(int dirfd, const char __user *upath, const struct __kernel_timespe
     struct vnode *vn;
     long ret;
 
-    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-        return -EINVAL;
     if (utimes && copy_from_user(ts, utimes, sizeof(ts)) < 0)
         return -EFAULT;
+    if (!time_valid(&ts[0]) || !time_valid(&ts[1]))
+        return -EINVAL;
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
     if (!upath) {                         // futimens: the fd itself
         struct file *f = fd_get(dirfd);
         if (!f)
@@ -798,7 +1233,11 @@ sys_utimensat(int dirfd, const char __user *upath, const struct __kernel_timespe
     } else if ((ret = lookup_user(dirfd, upath, flags, &vn)) < 0) {
         return ret == -E_NO_VNODE ? 0 : ret;
     }
-    ret = set_time(&vn->atime, &ts[0]) && set_time(&vn->mtime, &ts[1]) ? 0 : -EINVAL;
+    if ((ret = utimes_permission(vn, ts)) == 0) {
+        set_time(&vn->atime, &ts[0]);
+        set_time(&vn->mtime, &ts[1]);
+        vnode_changed(vn);
+    }
     vnode_put(vn);
     return ret;
 }
@@ -836,7 +1275,7 @@ sys_fstatfs(int fd, struct statfs __user *buf)
 {
     struct statfs sf;
 
-    if (!fd_get(fd))
+    if (!fd_get_raw(fd))
         return -EBADF;
     fill_statfs(&sf);
     return copy_to_user(buf, &sf, sizeof(sf));
@@ -910,6 +1349,7 @@ sys_memfd_create(const char __user *uname, unsigned int flags)
         return ret == -ENAMETOOLONG ? -EINVAL : ret;
     if (!(vn = create_file(NULL, NULL, 0777)))
         return -ENOMEM;
+    vn->mode = S_IFREG | 0777;             // the umask does not apply to a memfd
     ret = vfs_open_vnode(vn, O_RDWR, &f);
     vnode_put(vn);
     if (ret < 0)

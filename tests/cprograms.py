@@ -1,8 +1,10 @@
 """The C test programs of tests/programs/ and how they are built.
 
-Each program is compiled three ways (glibc static, glibc static-pie, musl
-static) into build/tests/<flavour>/<name>, rebuilt only when its source is
-newer than the binary or the flavour's flags changed.
+Each program is compiled four ways (glibc dynamic PIE as Debian's gcc makes
+it by default, glibc static, glibc static-pie, musl static) into
+build/tests/<flavour>/<name>, rebuilt only when its source is newer than the
+binary or the flavour's flags changed. A program may include the shared
+headers of tests/programs/ (*.h); a newer header rebuilds every program.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Flavour:
 
 
 FLAVOURS = (
+    Flavour("glibc-dynamic", ("gcc",)),
     Flavour("glibc-static", ("gcc", "-static")),
     Flavour("glibc-static-pie", ("gcc", "-static-pie", "-fPIE")),
     Flavour("musl-static", ("musl-gcc", "-static")),
@@ -51,9 +54,11 @@ def get_binary_path(program: str, flavour: str) -> Path:
 
 
 def _is_fresh(source: Path, binary: Path, flags_file: Path) -> bool:
+    """Say whether BINARY is newer than its source, the flags and every shared header."""
     if not binary.exists() or not flags_file.exists():
         return False
-    newest_input = max(source.stat().st_mtime, flags_file.stat().st_mtime)
+    headers = [h.stat().st_mtime for h in PROGRAMS_DIR.glob("*.h")]
+    newest_input = max(source.stat().st_mtime, flags_file.stat().st_mtime, *headers)
     return binary.stat().st_mtime >= newest_input
 
 

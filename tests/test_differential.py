@@ -107,6 +107,18 @@ CASES = (
     Case("signals", args=("record",), label="record"),
     Case("signals", args=("ignore",), label="ignore"),
     Case("signals", args=("block",), label="block"),
+    Case("fs_open"),
+    Case("fs_rw"),
+    Case("fs_stat"),
+    Case("fs_dir"),
+    Case("fs_link"),
+    Case("fs_rename"),
+    Case("fs_fd"),
+    Case("fs_pipe"),
+    Case("fs_copy"),
+    Case("fs_perm"),
+    Case("fs_dev"),
+    Case("fs_badargs"),
     Case("fs_bigdir"),
 )
 

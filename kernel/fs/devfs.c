@@ -45,7 +45,8 @@ read_random(struct file *f, void *buf, size_t n, uint64_t *pos)
 }
 
 // stat comes from the device node; poll and ioctl are the defaults (ready, ENOTTY).
-#define MEMDEV(rd, wr) { .read = rd, .write = wr, .seekable = true }
+// Their offset never moves, and lseek answers 0 whatever it is asked, as on Linux.
+#define MEMDEV(rd, wr) { .read = rd, .write = wr, .seekable = true, .seek_noop = true }
 static const struct file_ops null_ops = MEMDEV(read_eof, write_sink);
 static const struct file_ops zero_ops = MEMDEV(read_zero, write_sink);
 static const struct file_ops full_ops = MEMDEV(read_zero, write_full);
@@ -74,6 +75,21 @@ add_link(struct vnode *dir, const char *name, const char *target)
     vn->size = strlen(target);
     dir_link(dir, name, vn);
     vnode_put(vn);
+}
+
+// What a character device node with number RDEV does, for mknod(2): the
+// devices /dev has, NULL for any other number (its open is ENXIO).
+const struct file_ops *
+devfs_ops_for(uint64_t rdev)
+{
+    switch (rdev) {
+    case (1 << 8) | 3: return &null_ops;
+    case (1 << 8) | 5: return &zero_ops;
+    case (1 << 8) | 7: return &full_ops;
+    case (1 << 8) | 8: case (1 << 8) | 9: return &random_ops;
+    case (5 << 8) | 0: case (5 << 8) | 1: return console_tty_ops();
+    default: return NULL;
+    }
 }
 
 void

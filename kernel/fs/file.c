@@ -4,8 +4,10 @@
 #include "sched/proc.h"
 #include "mm/heap.h"
 #include "fs/vfs.h"
+#include "fs/lock.h"
 #include <asm-generic/errno.h>
 #include <asm-generic/poll.h>
+#include <linux/fcntl.h>
 
 struct fd_table *
 fd_table_create(void)
@@ -14,13 +16,31 @@ fd_table_create(void)
 }
 
 struct file *
-fd_get(int fd)
+fd_get_raw(int fd)
 {
     struct fd_table *t = current_proc()->fds;
 
     if (fd < 0 || fd >= FD_MAX)
         return NULL;
     return t->files[fd];
+}
+
+// An O_PATH descriptor only names a file: I/O calls see EBADF, as with a closed one.
+struct file *
+fd_get(int fd)
+{
+    struct file *f = fd_get_raw(fd);
+
+    return f && !(f->flags & O_PATH) ? f : NULL;
+}
+
+// Closing any descriptor of a node drops the process's POSIX locks on it (fcntl(2)).
+static void
+drop_descriptor(struct file *f)
+{
+    if (f->vn)
+        lock_release(f->vn, current_proc());
+    file_put(f);
 }
 
 int
@@ -35,7 +55,7 @@ fd_install(int fd, struct file *f, bool cloexec)
             return -EMFILE;
     }
     if (t->files[fd])
-        file_put(t->files[fd]);
+        drop_descriptor(t->files[fd]);
     t->files[fd] = f;
     t->cloexec[fd] = cloexec;
     return fd;
@@ -48,7 +68,7 @@ fd_close(int fd)
 
     if (fd < 0 || fd >= FD_MAX || !t->files[fd])
         return -EBADF;
-    file_put(t->files[fd]);
+    drop_descriptor(t->files[fd]);
     t->files[fd] = NULL;
     return 0;
 }
@@ -74,8 +94,10 @@ file_put(struct file *f)
         return;
     if (f->ops->release)
         f->ops->release(f);
-    if (f->vn)
+    if (f->vn) {
+        lock_release(f->vn, f);    // its OFD and flock locks
         vnode_put(f->vn);
+    }
     kfree(f->path);
     kfree(f);
 }

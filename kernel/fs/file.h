@@ -17,6 +17,7 @@ struct file_ops {
     uint32_t (*poll)(struct file *f);    // POLLIN/POLLOUT/POLLHUP that hold now; NULL: always ready
     void (*release)(struct file *f);
     bool seekable;                       // lseek and pread work; else ESPIPE
+    bool seek_noop;                      // lseek leaves the offset, always 0 (memory devices)
 };
 
 struct file {
@@ -37,7 +38,8 @@ struct fd_table {
 };
 
 struct fd_table *fd_table_create(void);
-struct file *fd_get(int fd);                  // borrowed; NULL when not open
+struct file *fd_get(int fd);                  // borrowed; NULL when not open or O_PATH
+struct file *fd_get_raw(int fd);              // borrowed; O_PATH too (fstat, fcntl, dup, *at)
 int fd_install(int fd, struct file *f, bool cloexec);   // fd < 0: lowest free; returns fd or -EMFILE
 long fd_close(int fd);
 struct file *file_get(struct file *f);        // take a reference

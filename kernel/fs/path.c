@@ -14,14 +14,15 @@
 
 struct walk {
     int links;            // symlinks followed so far
+    struct vnode *root;   // LOOKUP_BENEATH / LOOKUP_IN_ROOT: where the walk may not climb above
 };
 
 static long walk(struct walk *w, struct vnode *start, const char *path, unsigned flags,
                  struct vnode **out, char *last);
 
 // The target of symlink VN into BUF.
-static long
-read_link(struct vnode *vn, char *buf, size_t len)
+long
+vnode_readlink(struct vnode *vn, char *buf, size_t len)
 {
     if (vn->dyn_link)
         return vn->dyn_link(vn, buf, len);
@@ -40,13 +41,15 @@ follow(struct walk *w, struct vnode *dir, struct vnode **cur, unsigned flags)
     struct vnode *res;
     long ret;
 
-    if (++w->links > MAX_SYMLINKS)
+    if (++w->links > MAX_SYMLINKS || (flags & LOOKUP_NO_SYMLINKS))
+        return -ELOOP;
+    if ((*cur)->dyn_link && (flags & LOOKUP_NO_MAGICLINKS))
         return -ELOOP;
     if (!(target = kmalloc(PATH_MAX_LINUX)))
         return -ENOMEM;
-    ret = read_link(*cur, target, PATH_MAX_LINUX);
+    ret = vnode_readlink(*cur, target, PATH_MAX_LINUX);
     if (ret == 0)
-        ret = walk(w, target[0] == '/' ? vfs_root : dir, target, flags & ~LOOKUP_PARENT, &res, NULL);
+        ret = walk(w, dir, target, (flags & ~LOOKUP_PARENT) | LOOKUP_FOLLOW, &res, NULL);
     kfree(target);
     if (ret < 0)
         return ret;
@@ -75,14 +78,67 @@ next_component(const char **p, char *name)
     return 0;
 }
 
+// Where a walk of PATH begins: an absolute path starts at the root (the walk's
+// own under LOOKUP_IN_ROOT, none at all under LOOKUP_BENEATH).
+static long
+walk_start(struct walk *w, struct vnode *start, const char *path, unsigned flags, struct vnode **out)
+{
+    if (path[0] != '/')
+        *out = vnode_get(start);
+    else if (flags & LOOKUP_BENEATH)
+        return -EXDEV;
+    else
+        *out = vnode_get(w->root ? w->root : vfs_root);
+    return 0;
+}
+
+// ".." from the walk's root: an escape under LOOKUP_BENEATH, the root again under IN_ROOT.
+static long
+check_dotdot(struct walk *w, struct vnode *cur, const char *name, unsigned flags, bool *stay)
+{
+    *stay = false;
+    if (!w->root || cur != w->root || strcmp(name, ".."))
+        return 0;
+    if (flags & LOOKUP_BENEATH)
+        return -EXDEV;
+    *stay = true;
+    return 0;
+}
+
+// NAME looked up in directory CUR, a symlink there followed when FOLLOW;
+// *NEXT is referenced (CUR itself for ".." at an IN_ROOT walk's root).
+static long
+walk_step(struct walk *w, struct vnode *cur, const char *name, unsigned flags, bool follow_link,
+          struct vnode **next)
+{
+    bool stay;
+    long ret;
+
+    if ((ret = check_dotdot(w, cur, name, flags, &stay)) < 0)
+        return ret;
+    if (stay) {
+        *next = vnode_get(cur);
+        return 0;
+    }
+    if ((ret = dir_lookup(cur, name, next)) < 0)
+        return ret;
+    if (vnode_is_link(*next) && follow_link && (ret = follow(w, cur, next, flags)) < 0) {
+        vnode_put(*next);
+        return ret;
+    }
+    return 0;
+}
+
 static long
 walk(struct walk *w, struct vnode *start, const char *path, unsigned flags, struct vnode **out, char *last)
 {
     char name[NAME_MAX_LINUX + 1];
     bool trailing_slash = path[0] && path[strlen(path) - 1] == '/';
-    struct vnode *cur = vnode_get(path[0] == '/' ? vfs_root : start), *next;
+    struct vnode *cur, *next;
     long ret;
 
+    if ((ret = walk_start(w, start, path, flags, &cur)) < 0)
+        return ret;
     while (*path == '/')
         path++;
     while (*path) {
@@ -93,19 +149,16 @@ walk(struct walk *w, struct vnode *start, const char *path, unsigned flags, stru
             ret = -ENOTDIR;
             goto fail;
         }
+        if ((ret = vnode_permission(cur, 1)) < 0)    // search permission (may_lookup)
+            goto fail;
         if (final && (flags & LOOKUP_PARENT)) {
             strlcpy(last, name, NAME_MAX_LINUX + 1);
             *out = cur;
             return trailing_slash ? 1 : 0;   // 1 tells the caller the name had a trailing slash
         }
-        if ((ret = dir_lookup(cur, name, &next)) < 0)
+        ret = walk_step(w, cur, name, flags, !final || (flags & LOOKUP_FOLLOW) || trailing_slash, &next);
+        if (ret < 0)
             goto fail;
-        if (vnode_is_link(next) && (!final || (flags & LOOKUP_FOLLOW) || trailing_slash)) {
-            if ((ret = follow(w, cur, &next, flags)) < 0) {
-                vnode_put(next);
-                goto fail;
-            }
-        }
         vnode_put(cur);
         cur = next;
     }
@@ -127,25 +180,39 @@ fail:
 }
 
 long
-path_lookup(struct vnode *start, const char *path, unsigned flags, struct vnode **out, char *last)
+path_lookup_in(struct vnode *root, struct vnode *start, const char *path, unsigned flags,
+               struct vnode **out, char *last)
 {
-    struct walk w = { 0 };
+    struct walk w = { .root = flags & (LOOKUP_BENEATH | LOOKUP_IN_ROOT) ? root : NULL };
 
     if (!path[0])
         return -ENOENT;
     return walk(&w, start, path, flags, out, last);
 }
 
+long
+path_lookup(struct vnode *start, const char *path, unsigned flags, struct vnode **out, char *last)
+{
+    return path_lookup_in(start, start, path, flags, out, last);
+}
+
 struct vnode *
 vfs_start_dir(int dirfd, const char *path, long *err)
 {
-    struct file *f;
-
     if (path[0] == '/')
         return vnode_get(vfs_root);
+    return vfs_dirfd_vnode(dirfd, err);
+}
+
+// The directory DIRFD names (the cwd for AT_FDCWD), referenced; NULL with *ERR set.
+struct vnode *
+vfs_dirfd_vnode(int dirfd, long *err)
+{
+    struct file *f;
+
     if (dirfd == AT_FDCWD)
         return vnode_get(current_proc()->cwd_vn);
-    if (!(f = fd_get(dirfd))) {
+    if (!(f = fd_get_raw(dirfd))) {
         *err = -EBADF;
         return NULL;
     }
@@ -164,7 +231,11 @@ path_lookup_at(int dirfd, const char *path, unsigned flags, struct vnode **out, 
 
     if (!path[0])
         return -ENOENT;
-    if (!(start = vfs_start_dir(dirfd, path, &err)))
+    if (flags & (LOOKUP_BENEATH | LOOKUP_IN_ROOT))
+        start = vfs_dirfd_vnode(dirfd, &err);   // the walk's root, even for "/..."
+    else
+        start = vfs_start_dir(dirfd, path, &err);
+    if (!start)
         return err;
     ret = path_lookup(start, path, flags, out, last);
     vnode_put(start);

@@ -1,15 +1,18 @@
-// Pipes: a 64 KiB ring shared by a read end and a write end. With one
+// Pipes: 16 page-sized slots shared by a read end and a write end. With one
 // thread, a read of an empty pipe whose writer is still open could only
 // wait forever (as on Linux); it fails with EAGAIN instead and says so in
 // the log, so the program sees an error rather than the VM hanging.
 // LINUX-DIFF: that case, and a write to a full pipe, until threads can wait.
 #include "fs/pipe.h"
 #include "fs/file.h"
+#include "fs/vfs.h"
 #include "mm/heap.h"
 #include "sched/signal.h"
 #include "lib/string.h"
 #include "lib/fmt.h"
 #include "log.h"
+#include "mm/uaccess.h"
+#include <asm/ioctls.h>
 #include <asm-generic/errno.h>
 #include <asm-generic/poll.h>
 #include <asm/stat.h>
@@ -17,16 +20,35 @@
 #include <linux/stat.h>
 #include <linux/fcntl.h>
 
-#define PIPE_SIZE 65536
+#define PIPE_SLOTS 16            // Linux's default: 16 pages, 64 KiB
+#define PIPE_PAGE  4096
+#define PIPE_SIZE  (PIPE_SLOTS * PIPE_PAGE)
+
+// Like Linux, a pipe is a ring of page-sized slots: a write fills the last
+// slot only when the write's tail (its length modulo a page) fits there,
+// otherwise it takes fresh slots, so how much room a full pipe has after a
+// partial read is what Linux says (none until a whole slot is read).
+struct slot {
+    uint32_t off, len;           // bytes [off, off+len) of this slot's page
+};
 
 struct pipe {
-    char *buf;
-    size_t head, len;           // bytes [head, head+len) modulo PIPE_SIZE
+    char *buf;                   // slot i's page is buf + i * PIPE_PAGE
+    struct slot slots[PIPE_SLOTS];
+    int first, used;             // slots in use: first, first+1, ... modulo PIPE_SLOTS
+    size_t len;                  // bytes buffered
     int readers, writers;
     uint64_t ino;
+    struct vnode *fifo;          // the named FIFO whose priv this is, else NULL
 };
 
 static uint64_t next_pipe_ino = 100000;
+
+static char *
+slot_data(struct pipe *p, int i)
+{
+    return p->buf + (size_t)i * PIPE_PAGE + p->slots[i].off;
+}
 
 static ssize_t
 pipe_read(struct file *f, void *dst, size_t n, uint64_t *pos)
@@ -41,34 +63,69 @@ pipe_read(struct file *f, void *dst, size_t n, uint64_t *pos)
             klog("pipe: read of an empty pipe would wait forever (one thread); EAGAIN");
         return -EAGAIN;
     }
-    while (done < n && p->len) {
-        size_t chunk = MIN(MIN(n - done, p->len), PIPE_SIZE - p->head);
-        memcpy((char *)dst + done, p->buf + p->head, chunk);
-        p->head = (p->head + chunk) % PIPE_SIZE;
+    while (done < n && p->used) {
+        struct slot *s = &p->slots[p->first];
+        size_t chunk = MIN(n - done, s->len);
+        memcpy((char *)dst + done, slot_data(p, p->first), chunk);
+        s->off += chunk, s->len -= chunk;
         p->len -= chunk;
         done += chunk;
+        if (s->len == 0) {
+            p->first = (p->first + 1) % PIPE_SLOTS;
+            p->used--;
+        }
     }
     return done;
+}
+
+// Append up to N bytes from SRC to the last slot if the write's tail fits it.
+static size_t
+merge_tail(struct pipe *p, const char *src, size_t n)
+{
+    size_t tail = n % PIPE_PAGE;
+    int last = (p->first + p->used - 1) % PIPE_SLOTS;
+    struct slot *s = &p->slots[last];
+
+    if (!p->used || !tail || s->off + s->len + tail > PIPE_PAGE)
+        return 0;
+    memcpy(slot_data(p, last) + s->len, src, tail);
+    s->len += tail;
+    p->len += tail;
+    return tail;
 }
 
 static ssize_t
 pipe_write(struct file *f, const void *src, size_t n, uint64_t *pos)
 {
     struct pipe *p = f->priv;
-    size_t done = 0;
+    size_t done;
 
     if (p->readers == 0) {
         signal_send(SIGPIPE);
         return -EPIPE;
     }
-    while (done < n && p->len < PIPE_SIZE) {
-        size_t tail = (p->head + p->len) % PIPE_SIZE;
-        size_t chunk = MIN(MIN(n - done, PIPE_SIZE - p->len), PIPE_SIZE - tail);
-        memcpy(p->buf + tail, (const char *)src + done, chunk);
+    done = merge_tail(p, src, n);
+    while (done < n && p->used < PIPE_SLOTS) {
+        int i = (p->first + p->used) % PIPE_SLOTS;
+        size_t chunk = MIN(n - done, PIPE_PAGE);
+        p->slots[i] = (struct slot){ 0, chunk };
+        memcpy(slot_data(p, i), (const char *)src + done, chunk);
+        p->used++;
         p->len += chunk;
         done += chunk;
     }
     return done ? (ssize_t)done : -EAGAIN;
+}
+
+// FIONREAD: the bytes buffered, on either end, as on Linux.
+static long
+pipe_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
+{
+    int n = ((struct pipe *)f->priv)->len;
+
+    if (cmd != FIONREAD)
+        return -ENOTTY;
+    return copy_to_user((void __user *)arg, &n, sizeof(n));
 }
 
 static long
@@ -92,28 +149,64 @@ pipe_poll(struct file *f)
 
     if ((f->flags & O_ACCMODE) == O_RDONLY)
         return (p->len ? POLLIN | POLLRDNORM : 0) | (p->writers ? 0 : POLLHUP);
-    return (p->len < PIPE_SIZE ? POLLOUT | POLLWRNORM : 0) | (p->readers ? 0 : POLLERR);
+    return (p->used < PIPE_SLOTS ? POLLOUT | POLLWRNORM : 0) | (p->readers ? 0 : POLLERR);
 }
 
 static void
 pipe_release(struct file *f)
 {
     struct pipe *p = f->priv;
+    int acc = f->flags & O_ACCMODE;
 
-    if ((f->flags & O_ACCMODE) == O_RDONLY)
+    if (acc != O_WRONLY)
         p->readers--;
-    else
+    if (acc != O_RDONLY)
         p->writers--;
     if (p->readers == 0 && p->writers == 0) {
+        if (p->fifo)
+            p->fifo->priv = NULL;
         kfree(p->buf);
         kfree(p);
     }
 }
 
 static const struct file_ops pipe_ops = {
-    .read = pipe_read, .write = pipe_write, .stat = pipe_stat, .poll = pipe_poll,
-    .release = pipe_release,
+    .read = pipe_read, .write = pipe_write, .ioctl = pipe_ioctl, .stat = pipe_stat,
+    .poll = pipe_poll, .release = pipe_release,
 };
+
+// Open named FIFO VN into F: every open of the node shares one pipe. With
+// one thread an open that would wait for the other end cannot: a reader
+// opens at once (and reads end of file until a writer comes), a writer with
+// no reader fails ENXIO, blocking or not. LINUX-DIFF: the blocking cases.
+long
+pipe_open_fifo(struct vnode *vn, struct file *f)
+{
+    struct pipe *p = vn->priv;
+    int acc = f->flags & O_ACCMODE;
+
+    if (acc == O_WRONLY && (!p || p->readers == 0)) {
+        if (!(f->flags & O_NONBLOCK))
+            klog("pipe: opening a FIFO with no reader would wait forever (one thread); ENXIO");
+        return -ENXIO;
+    }
+    if (!p) {
+        if (!(p = kzalloc(sizeof(*p))) || !(p->buf = kmalloc(PIPE_SIZE))) {
+            kfree(p);
+            return -ENOMEM;
+        }
+        p->ino = vn->ino;
+        p->fifo = vn;
+        vn->priv = p;
+    }
+    if (acc != O_WRONLY)
+        p->readers++;
+    if (acc != O_RDONLY)
+        p->writers++;
+    f->ops = &pipe_ops;
+    f->priv = p;
+    return 0;
+}
 
 long
 pipe_create(uint32_t flags, struct file **rd, struct file **wr)
@@ -138,8 +231,8 @@ pipe_create(uint32_t flags, struct file **rd, struct file **wr)
 bool
 pipe_describe(struct file *f, char *buf, size_t len)
 {
-    if (f->ops != &pipe_ops)
-        return false;
+    if (f->ops != &pipe_ops || ((struct pipe *)f->priv)->fifo)
+        return false;                // a named FIFO goes by its path
     snprintf(buf, len, "pipe:[%lu]", ((struct pipe *)f->priv)->ino);
     return true;
 }

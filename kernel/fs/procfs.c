@@ -193,16 +193,28 @@ link_self(struct vnode *vn, char *buf, size_t len)
     return 0;
 }
 
+// A file of the tree whose every name is gone (unlinked, a memfd): Linux
+// adds " (deleted)" to its /proc/self/fd link.
+static bool
+file_is_unlinked(struct file *f)
+{
+    struct vnode *vn = f->vn;
+
+    return vn && vn->nlink == 0 && !vn->fops && !vn->generate && !vn->dyn_link && vn != vfs_root;
+}
+
 // /proc/self/fd/N: a symlink naming what fd N is.
 static long
 link_fd(struct vnode *vn, char *buf, size_t len)
 {
-    struct file *f = fd_get((int)(uint64_t)vn->priv);
+    struct file *f = fd_get_raw((int)(uint64_t)vn->priv);
 
     if (!f)
         return -ENOENT;
     if (console_describe(f, buf, len) || pipe_describe(f, buf, len))
         return 0;
+    if (f->path && file_is_unlinked(f))
+        return snprintf(buf, len, "%s (deleted)", f->path) < (int)len ? 0 : -ENAMETOOLONG;
     if (f->path)
         return strlcpy(buf, f->path, len) < len ? 0 : -ENAMETOOLONG;
     snprintf(buf, len, "anon_inode:[%lu]", f->vn ? f->vn->ino : 0);
@@ -226,7 +238,7 @@ fd_dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
     uint64_t fd = parse_u64(name, 10, &end);
     struct vnode *vn;
 
-    if (*end || !name[0] || fd >= FD_MAX || !fd_get(fd))
+    if (*end || !name[0] || fd >= FD_MAX || !fd_get_raw(fd))
         return -ENOENT;
     vn = new_node(S_IFLNK | 0700);
     vn->dyn_link = link_fd;
@@ -240,7 +252,7 @@ static long
 fd_dir_list(struct vnode *dir, uint64_t *index, char *name, size_t len, uint32_t *type)
 {
     for (uint64_t fd = *index; fd < FD_MAX; fd++) {
-        if (fd_get(fd)) {
+        if (fd_get_raw(fd)) {
             snprintf(name, len, "%d", (int)fd);
             *type = 10;   // DT_LNK
             *index = fd;

@@ -27,6 +27,8 @@ struct vnode {
     uint64_t size;
     struct vtime atime, mtime, ctime;
     int refs;                      // open files, mappings, cwd, lookups in progress
+    bool linkable;                 // an O_TMPFILE file linkat may name (no O_EXCL)
+    struct file_lock *locks;       // advisory locks (fs/lock.h), sorted by start
 
     // Directories: children in creation order, so listings are stable, and
     // once there are many a hash table of them; name and parent for getcwd and "..".
@@ -72,7 +74,11 @@ bool vnode_is_dir(const struct vnode *vn);
 bool vnode_is_reg(const struct vnode *vn);
 bool vnode_is_link(const struct vnode *vn);
 void vnode_touch(struct vnode *vn, bool modify);   // atime, or mtime+ctime
+void vnode_changed(struct vnode *vn);              // ctime
 void vnode_stat(struct vnode *vn, struct stat *st);
+long vnode_permission(struct vnode *vn, int mask);   // 0 or -EACCES for the fs ids
+long vnode_permission_as(struct vnode *vn, int mask, uint32_t uid, uint32_t gid);
+bool vnode_owner_or_root(struct vnode *vn);
 
 // Directories.
 long dir_lookup(struct vnode *dir, const char *name, struct vnode **out);   // referenced
@@ -86,10 +92,14 @@ bool dir_is_empty(struct vnode *dir);
 long dir_entry(struct vnode *dir, uint64_t *pos, char *name, size_t len, uint64_t *ino, uint32_t *type);
 struct vnode *dir_mkdir(struct vnode *dir, const char *name, uint32_t mode);  // NULL on failure
 
-// Regular file contents.
+// Regular file contents. Files end at ext4's s_maxbytes with 4 KiB blocks
+// (16 TiB - 4 KiB), the limit programs see on a Debian root filesystem:
+// writes stop there (EFBIG), lseek past it is EINVAL, truncate EFBIG.
+#define VFS_MAX_FILE_SIZE 0xffffffff000ull
 ssize_t vnode_read(struct vnode *vn, void *buf, size_t n, uint64_t off);
 ssize_t vnode_write(struct vnode *vn, const void *buf, size_t n, uint64_t off);
 long vnode_truncate(struct vnode *vn, uint64_t size);
+uint64_t vnode_seek_data(struct vnode *vn, uint64_t off, bool hole);   // size when none
 uint64_t vnode_page(struct vnode *vn, uint64_t index);   // materialise; phys, 0 on ENOMEM
 void vnode_read_page(struct vnode *vn, uint64_t index, void *dst);   // 4 KiB, zeros past EOF
 
@@ -97,12 +107,21 @@ void vnode_read_page(struct vnode *vn, uint64_t index, void *dst);   // 4 KiB, z
 #define LOOKUP_FOLLOW    0x1   // follow a symlink in the last component
 #define LOOKUP_DIRECTORY 0x2   // the result must be a directory
 #define LOOKUP_PARENT    0x4   // stop at the parent; *last gets the final name
+#define LOOKUP_NO_SYMLINKS   0x8    // openat2's RESOLVE_*: any symlink to follow is ELOOP
+#define LOOKUP_NO_MAGICLINKS 0x10   // /proc links (dyn_link) are ELOOP
+#define LOOKUP_BENEATH       0x20   // never above the start: "/" or escaping ".." is EXDEV
+#define LOOKUP_IN_ROOT       0x40   // the start is "/" for this walk
 #define NAME_MAX_LINUX   255
 #define PATH_MAX_LINUX   4096
 
 struct vnode *vfs_start_dir(int dirfd, const char *path, long *err);   // referenced
+struct vnode *vfs_dirfd_vnode(int dirfd, long *err);                   // referenced
+long vnode_readlink(struct vnode *vn, char *buf, size_t len);          // a symlink's target
 long path_lookup(struct vnode *start, const char *path, unsigned flags, struct vnode **out,
                  char *last);
+// ROOT bounds LOOKUP_BENEATH and LOOKUP_IN_ROOT walks (path_lookup uses START).
+long path_lookup_in(struct vnode *root, struct vnode *start, const char *path, unsigned flags,
+                    struct vnode **out, char *last);
 long path_lookup_at(int dirfd, const char *path, unsigned flags, struct vnode **out, char *last);
 long vnode_path(struct vnode *dir, char *buf, size_t len);   // absolute path of a directory
 
@@ -112,5 +131,6 @@ struct vnode *file_vnode(struct file *f);   // NULL for files without one (conso
 
 void vfs_init(void);              // the root from the initramfs, /dev, /proc, /sys, /tmp
 void devfs_init(struct vnode *dev);
+const struct file_ops *devfs_ops_for(uint64_t rdev);   // a character device's, or NULL
 void procfs_init(struct vnode *proc);
 void sysfs_init(struct vnode *sys);

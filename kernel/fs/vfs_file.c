@@ -3,12 +3,14 @@
 // lists them); generated files (procfs) serve a buffer made at open time.
 #include "fs/vfs.h"
 #include "fs/file.h"
+#include "fs/pipe.h"
 #include "mm/heap.h"
 #include "lib/string.h"
 #include <asm-generic/errno.h>
 #include <asm-generic/poll.h>
 #include <asm/stat.h>
 #include <linux/fcntl.h>
+#include <linux/stat.h>
 
 static ssize_t
 reg_read(struct file *f, void *buf, size_t n, uint64_t *pos)
@@ -108,6 +110,9 @@ open_generated(struct vnode *vn, struct file *f)
     return 0;
 }
 
+// O_PATH files only name their node: fd_get refuses them to every I/O call.
+static const struct file_ops path_ops = { 0 };
+
 long
 vfs_open_vnode(struct vnode *vn, uint32_t flags, struct file **out)
 {
@@ -118,7 +123,9 @@ vfs_open_vnode(struct vnode *vn, uint32_t flags, struct file **out)
         return -ENOMEM;
     *f = (struct file){ .refs = 1, .flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC),
                         .vn = vnode_get(vn) };
-    if (vn->fops) {
+    if (flags & O_PATH)
+        f->ops = &path_ops;
+    else if (vn->fops) {
         f->ops = vn->fops;
         if (f->ops->open)
             ret = f->ops->open(f);
@@ -127,6 +134,10 @@ vfs_open_vnode(struct vnode *vn, uint32_t flags, struct file **out)
         ret = open_generated(vn, f);
     else if (vnode_is_dir(vn))
         f->ops = &dir_ops;
+    else if (S_ISFIFO(vn->mode))
+        ret = pipe_open_fifo(vn, f);
+    else if (!vnode_is_reg(vn))
+        ret = -ENXIO;                  // a device or socket node nothing serves
     else
         f->ops = &reg_ops;
     if (ret < 0) {

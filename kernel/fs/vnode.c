@@ -9,6 +9,7 @@
 #include "lib/string.h"
 #include "layout.h"
 #include "log.h"
+#include "sched/proc.h"
 #include <asm-generic/errno.h>
 #include <asm/stat.h>
 #include <linux/stat.h>
@@ -81,6 +82,13 @@ vnode_touch(struct vnode *vn, bool modify)
         vn->atime = now();
 }
 
+// The node's attributes changed (chmod, chown, utimensat, a new link): ctime only.
+void
+vnode_changed(struct vnode *vn)
+{
+    vn->ctime = now();
+}
+
 // st_blocks as ext4 counts them (512-byte units of 4 KiB blocks): a file's pages
 // that hold data (pages past the archive's bytes never written are holes), none
 // for a short symlink, one block for a directory (its size is always 4096).
@@ -108,7 +116,9 @@ vnode_stat(struct vnode *vn, struct stat *st)
     st->st_dev = 0x801;              // one device for the whole tree
     st->st_ino = vn->ino;
     st->st_mode = vn->mode;
-    st->st_nlink = vn->nlink ? vn->nlink : 1;
+    // An unlinked file (or a memfd) has no names left: 0, as on Linux.
+    // Synthetic nodes (/proc, /dev) may be made without a directory entry.
+    st->st_nlink = vn->fops || vn->generate || vn->dyn_link ? MAX(vn->nlink, 1u) : vn->nlink;
     st->st_uid = vn->uid;
     st->st_gid = vn->gid;
     st->st_rdev = vn->rdev;
@@ -205,8 +215,9 @@ vnode_write(struct vnode *vn, const void *buf, size_t n, uint64_t off)
 {
     size_t done = 0;
 
-    if (off + n < off)
+    if (off >= VFS_MAX_FILE_SIZE)
         return -EFBIG;
+    n = MIN(n, VFS_MAX_FILE_SIZE - off);
     while (done < n) {
         uint64_t pos = off + done, in = pos % PAGE_SIZE, chunk = MIN(n - done, PAGE_SIZE - in);
         uint64_t pa = vnode_page(vn, pos / PAGE_SIZE);
@@ -227,6 +238,8 @@ vnode_truncate(struct vnode *vn, uint64_t size)
 {
     uint64_t keep = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
 
+    if (size > VFS_MAX_FILE_SIZE)
+        return -EFBIG;
     if (size < vn->size) {
         for (uint64_t i = keep; i < vn->npages; i++) {
             if (vn->pages[i])
@@ -243,4 +256,57 @@ vnode_truncate(struct vnode *vn, uint64_t size)
     vn->size = size;
     vnode_touch(vn, true);
     return 0;
+}
+
+static bool
+page_has_data(struct vnode *vn, uint64_t index)
+{
+    return (index < vn->npages && vn->pages[index]) || index * PAGE_SIZE < vn->ro_len;
+}
+
+// SEEK_DATA / SEEK_HOLE from OFF (below the size): pages never written are
+// holes, as on tmpfs; the end of the file counts as a hole.
+uint64_t
+vnode_seek_data(struct vnode *vn, uint64_t off, bool hole)
+{
+    uint64_t index = off / PAGE_SIZE;
+
+    if (page_has_data(vn, index) != hole)
+        return off;
+    for (index++; index * PAGE_SIZE < vn->size; index++)
+        if (page_has_data(vn, index) != hole)
+            return index * PAGE_SIZE;
+    return vn->size;
+}
+
+// May UID/GID access VN for MASK (MAY_READ 4, MAY_WRITE 2, MAY_EXEC 1)? Root
+// may, except executing a non-directory with no execute bit at all.
+long
+vnode_permission_as(struct vnode *vn, int mask, uint32_t uid, uint32_t gid)
+{
+    uint32_t bits;
+
+    mask &= 7;
+    if (uid == 0)
+        return (mask & 1) && !vnode_is_dir(vn) && !(vn->mode & 0111) ? -EACCES : 0;
+    bits = uid == vn->uid ? vn->mode >> 6 : gid == vn->gid ? vn->mode >> 3 : vn->mode;
+    return (bits & mask) == (uint32_t)mask ? 0 : -EACCES;
+}
+
+// The same for the caller's filesystem ids, as every path and file call checks.
+long
+vnode_permission(struct vnode *vn, int mask)
+{
+    struct creds *c = &current_proc()->creds;
+
+    return vnode_permission_as(vn, mask, c->fsuid, c->fsgid);
+}
+
+// Is the caller VN's owner or root (CAP_FOWNER)?
+bool
+vnode_owner_or_root(struct vnode *vn)
+{
+    uint32_t fsuid = current_proc()->creds.fsuid;
+
+    return fsuid == 0 || fsuid == vn->uid;
 }

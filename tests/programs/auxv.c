@@ -1,5 +1,6 @@
 // The auxiliary vector a Linux kernel gives: values that are the same on any
-// x86-64 Linux are printed, host-specific ones (HWCAP, addresses) only checked.
+// x86-64 Linux are printed, host-specific ones (HWCAP, addresses) only checked;
+// AT_BASE, the interpreter's address, is 0 exactly for static programs.
 #include <elf.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +43,7 @@ main(int argc, char **argv)
     printf("AT_PLATFORM = %s\n", platform ? platform : "(none)");
     printf("AT_SECURE = %lu\n", getauxval(AT_SECURE));
     printf("AT_FLAGS = %lu\n", getauxval(AT_FLAGS));
-    printf("AT_BASE = %lu\n", getauxval(AT_BASE));
+    yes_no("AT_BASE set (an interpreter ran)", getauxval(AT_BASE) != 0);
     yes_no("AT_ENTRY is _start", getauxval(AT_ENTRY) == (unsigned long)_start);
     yes_no("AT_PHDR set", getauxval(AT_PHDR) != 0);
     yes_no("AT_PHNUM set", getauxval(AT_PHNUM) > 0);
