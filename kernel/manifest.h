@@ -17,6 +17,7 @@ struct manifest {
     bool have_seed;
     uint64_t time_ns;
     const char *hostname;
+    uint16_t win_rows, win_cols;      // the host terminal's size; 0 when not given
 };
 
 extern struct manifest manifest;

@@ -109,6 +109,7 @@ class Manifest:
     time_ns: int
     hostname: str = DEFAULT_HOSTNAME
     stdin_relay: bool = False  # the host forwards its stdin on COM1
+    winsize: tuple[int, int] | None = None  # the host terminal's rows and columns
 
 
 def build_image(
@@ -402,7 +403,19 @@ def make_manifest(guest_path: str, argv: list[str], env: list[str]) -> Manifest:
         seed=os.urandom(32).hex(),
         time_ns=time.time_ns(),
         stdin_relay=RELAY_STDIN and _is_open(0),
+        winsize=_terminal_size(),
     )
+
+
+def _terminal_size() -> tuple[int, int] | None:
+    """Return (rows, columns) of the first of our fds 1, 0, 2 that is a terminal, or None."""
+    for fd in (1, 0, 2):
+        try:
+            size = os.get_terminal_size(fd)
+        except OSError:
+            continue
+        return size.lines, size.columns
+    return None
 
 
 def _is_open(fd: int) -> bool:
@@ -426,6 +439,8 @@ def encode_manifest(m: Manifest) -> bytes:
     pairs += [("time", str(m.time_ns)), ("hostname", m.hostname)]
     if m.stdin_relay:
         pairs.append(("stdin", "relay"))
+    if m.winsize:
+        pairs.append(("winsize", f"{m.winsize[0]} {m.winsize[1]}"))
     out = bytearray()
     for key, value in pairs:
         raw = os.fsencode(value)

@@ -538,31 +538,6 @@ sys_dup2(int oldfd, int newfd)
     return sys_dup3(oldfd, newfd, 0);
 }
 
-// poll(2). LINUX-DIFF: never waits (no timers yet): readiness is checked once.
-long
-sys_poll(struct pollfd __user *ufds, unsigned int nfds, int timeout)
-{
-    struct pollfd pfd;
-    long ready = 0;
-
-    if (nfds > FD_MAX)
-        return -EINVAL;
-    for (unsigned int i = 0; i < nfds; i++) {
-        if (copy_from_user(&pfd, &ufds[i], sizeof(pfd)) < 0)
-            return -EFAULT;
-        pfd.revents = 0;
-        if (pfd.fd >= 0) {
-            struct file *f = fd_get(pfd.fd);
-            pfd.revents = !f ? POLLNVAL : file_poll(f) & (pfd.events | POLLERR | POLLHUP);
-        }
-        if (pfd.revents)
-            ready++;
-        if (copy_to_user(&ufds[i], &pfd, sizeof(pfd)) < 0)
-            return -EFAULT;
-    }
-    return ready;
-}
-
 // Memory is the storage: nothing to flush. Like Linux, files with no fsync
 // method (pipes, terminals, devices, procfs) say EINVAL.
 long

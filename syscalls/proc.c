@@ -43,6 +43,31 @@ sys_getsid(int pid)
     return current_proc()->sid;
 }
 
+// setpgid(2) and setsid(2) with one process: it leads its own session
+// (pid = pgid = sid, as a container's first process does), and Linux refuses
+// both to a session leader; other processes do not exist.
+long
+sys_setpgid(int pid, int pgid)
+{
+    struct proc *p = current_proc();
+
+    if (pgid < 0)
+        return -EINVAL;
+    if (pid != 0 && pid != p->pid)
+        return -ESRCH;
+    if (pgid != 0 && pgid != p->pid)
+        return -EPERM;
+    return p->sid == p->pid ? -EPERM : 0;
+}
+
+long
+sys_setsid(void)
+{
+    struct proc *p = current_proc();
+
+    return p->pgid == p->pid ? -EPERM : p->sid;
+}
+
 long
 sys_set_tid_address(int __user *tidptr)
 {

@@ -120,6 +120,7 @@ CASES = (
     Case("fs_dev"),
     Case("fs_badargs"),
     Case("fs_bigdir"),
+    Case("poll"),
 )
 
 

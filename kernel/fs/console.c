@@ -115,9 +115,23 @@ tty_ioctl(struct console *c, unsigned int cmd, uint64_t arg)
     case TIOCSWINSZ:
         return copy_from_user(&winsize, (void *)arg, sizeof(winsize));
     case TIOCGPGRP: {
-        int pgrp = current_proc()->pgid;
+        int pgrp = current_proc()->pgid;   // the program's group is the foreground one
         return copy_to_user((void *)arg, &pgrp, sizeof(pgrp));
     }
+    case TIOCSPGRP: {   // job control shells make their own group the foreground one
+        int pgrp;
+        if (copy_from_user(&pgrp, (void *)arg, sizeof(pgrp)) < 0)
+            return -EFAULT;
+        if (pgrp < 0)
+            return -EINVAL;
+        return pgrp == current_proc()->pgid ? 0 : -ESRCH;   // no other group exists
+    }
+    case TIOCGSID: {
+        int sid = current_proc()->sid;
+        return copy_to_user((void *)arg, &sid, sizeof(sid));
+    }
+    case TIOCSCTTY:     // it already is the controlling terminal
+        return 0;
     default:
         return -ENOTTY;
     }
@@ -197,6 +211,8 @@ void
 console_open_stdio(void)
 {
     stdin_eof = !manifest.stdin_relay;
+    if (manifest.win_rows && manifest.win_cols)
+        winsize = (struct winsize){ .ws_row = manifest.win_rows, .ws_col = manifest.win_cols };
     uart_init(UART_COM1);
     uart_init(UART_COM2);
     // A terminal stdin is opened read-write on Linux; /dev/null or a pipe read-only.

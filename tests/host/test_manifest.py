@@ -84,3 +84,13 @@ def test_env_adds_in_order_and_replaces_in_place() -> None:
 def test_env_key_alone_takes_host_value_or_nothing() -> None:
     env = make_env(["TERM", "MISSING"], host_env={"TERM": "xterm"})
     assert env == [*DEFAULT_PAIRS, "TERM=xterm"]
+
+
+def test_winsize_is_rows_then_columns() -> None:
+    m = Manifest(path="/p", argv=["p"], env=[], cwd="/", tty="111", seed="", time_ns=0, winsize=(30, 100))
+    assert decode(encode_manifest(m))[-1] == ("winsize", "30 100")
+
+
+def test_no_terminal_no_winsize() -> None:
+    m = Manifest(path="/p", argv=["p"], env=[], cwd="/", tty="000", seed="", time_ns=0)
+    assert all(key != "winsize" for key, _ in decode(encode_manifest(m)))
