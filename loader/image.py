@@ -13,7 +13,10 @@ ownership. It is content-addressed: its name is a hash of a format version,
 each entry's guest path, kind, attributes and contents, so the same program
 is packaged once. Contents are hashed once per file
 version: the hash and the ELF check are memoised by the file's stat in the
-cache index, so a warm run reads no program bytes at all.
+cache index, so a warm run reads no program bytes at all. What an image ships
+besides the program (its plan: the closure, run-time files and --file/--dir
+paths) is memoised too (loader/closure_cache.py): a warm run checks it with
+stat calls and parses no ELF file.
 
 The manifest (docs/boot-protocol.md) carries what changes every run: argv,
 env, cwd, tty flags, a random seed, the time.
@@ -34,11 +37,12 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from loader.cache import FileIndex, atomic_output, cache_dir
+from loader.closure_cache import Plan, PlanKey, Shipped, get_plan, put_plan
 from loader.cpio import CpioWriter, EntryAttrs
-from loader.deps import iter_runtime_files, resolve_deps
 from loader.elf import ElfInfo, check_runnable
 from loader.errors import ImageError
 from loader.etc import LD_SO_CACHE, get_etc_files
+from loader.fstrace import note_listing, note_lookup, note_read, tracing
 
 IMAGE_FORMAT = "pkgload-image-3"  # bump when the archive layout changes
 MANIFEST_MAGIC = "pkgload-manifest"
@@ -115,26 +119,28 @@ def build_image(
     program: str | os.PathLike[str],
     cache: Path | None = None,
     extra: Iterable[ExtraPath] = (),
+    ld_library_path: str | None = None,
 ) -> Image:
     """Check program and return its root filesystem image, building it if not cached.
 
-    Raises ElfFormatError when program is not a runnable x86-64 ELF,
-    MissingLibrary when a library it needs cannot be found, and ImageError
-    when an extra path is unreadable or the cache cannot be written.
+    ld_library_path is the LD_LIBRARY_PATH the program's libraries are
+    looked up with (default: none). Raises ElfFormatError when program is
+    not a runnable x86-64 ELF, MissingLibrary when a library it needs cannot
+    be found, and ImageError when an extra path is unreadable or the cache
+    cannot be written.
     """
     cache = cache or cache_dir()
     index = FileIndex(cache / "index.json")
     entry, info = _program_entry(program, index)
     entries = {entry.guest_path: entry}
-    if info.is_dynamic:
-        for e in _dynamic_entries(program, index):
-            entries.setdefault(e.guest_path, e)
+    plan = _get_plan(program, info.is_dynamic, list(extra), ld_library_path, cache)
+    for item in plan.dynamic:
+        entries.setdefault(item.guest_path, _entry_of(item, index))
     for guest, data in get_etc_files(DEFAULT_HOSTNAME).items():
         attrs = dataclasses.replace(GENERATED_DIR, perm=0o644)
         entries.setdefault(guest, ImageEntry(guest, "", attrs, _sha256(data), data=data))
-    for x in extra:
-        for e in _extra_entries(x, index):
-            entries[e.guest_path] = e
+    for item in plan.extra:
+        entries[item.guest_path] = _entry_of(item, index)
     key = image_key(entries.values())
     path = cache / "images" / f"{key}.cpio"
     built = not path.exists()
@@ -143,55 +149,109 @@ def build_image(
         if built:
             _write_image(path, list(entries.values()))
     except OSError as e:
-        raise ImageError(
-            f"{e.filename or cache}: cannot write the image cache ({e.strerror or e}), "
-            "set XDG_CACHE_HOME to a writable folder"
-        ) from e
+        raise _cache_error(e, cache) from e
     return Image(path=path, key=key, program=info, guest_path=entry.guest_path, built=built)
 
 
-def _dynamic_entries(program: str | os.PathLike[str], index: FileIndex) -> Iterator[ImageEntry]:
-    """Yield the interpreter, libraries, run-time files and ld.so.cache of a dynamic program."""
-    closure = resolve_deps(program)
+def _cache_error(e: OSError, cache: Path) -> ImageError:
+    """Return the ImageError for a cache that cannot be written."""
+    return ImageError(
+        f"{e.filename or cache}: cannot write the image cache ({e.strerror or e}), "
+        "set XDG_CACHE_HOME to a writable folder"
+    )
+
+
+def _get_plan(program: str | os.PathLike[str], dynamic: bool, extra: list[ExtraPath],
+              ld_library_path: str | None, cache: Path) -> Plan:
+    """Return what the image ships besides the program: memoised, or found and memoised."""
+    if not dynamic and not extra:
+        return Plan((), ())
+    key = PlanKey(os.fspath(program), ld_library_path,
+                  tuple((x.host_path, x.guest_path) for x in extra), _get_hwcaps(dynamic))
+    plan = get_plan(cache, key)
+    if plan is not None:
+        return plan
+    with tracing() as trace:
+        dyn = tuple(_iter_dynamic_plan(program, ld_library_path)) if dynamic else ()
+        plan = Plan(dyn, tuple(s for x in extra for s in _iter_extra_plan(x)))
+    try:
+        put_plan(cache, key, plan, trace)
+    except OSError as e:
+        raise _cache_error(e, cache) from e
+    return plan
+
+
+def _get_hwcaps(dynamic: bool) -> tuple[object, ...] | None:
+    """Return the host CPU's hwcaps (what ld.so searches) as a tuple, None when static."""
+    if not dynamic:
+        return None
+    from loader.hwcaps import get_host_hwcaps  # runs `ld.so --help`
+
+    return dataclasses.astuple(get_host_hwcaps())
+
+
+def _iter_dynamic_plan(program: str | os.PathLike[str],
+                       ld_library_path: str | None) -> Iterator[Shipped]:
+    """Yield the interpreter, libraries, run-time files and ld.so.cache of a dynamic program.
+
+    Raises MissingLibrary when the closure is incomplete.
+    """
+    from loader.deps import iter_runtime_files, resolve_deps  # not on a warm run
+
+    closure = resolve_deps(program, ld_library_path=ld_library_path)
     closure.require_complete()
     for link in closure.program_links:
-        yield _link_entry(link.path, closure.host_path(link.path), link.target)
+        yield Shipped(link.path, closure.host_path(link.path), "l", link.target)
     for lib in closure.iter_objects():
         for link in lib.links:
-            yield _link_entry(link.path, closure.host_path(link.path), link.target)
-        yield _file_entry(lib.real_path, closure.host_path(lib.real_path), index)
+            yield Shipped(link.path, closure.host_path(link.path), "l", link.target)
+        yield Shipped(lib.real_path, closure.host_path(lib.real_path), "f")
     for rf in iter_runtime_files(closure):
-        if os.path.islink(rf.host_path):
-            yield _link_entry(rf.guest_path, rf.host_path)
-        elif os.path.isfile(rf.host_path):
-            yield _file_entry(rf.guest_path, rf.host_path, index)
+        yield from _iter_present(rf.guest_path, rf.host_path)
+    note_read(LD_SO_CACHE)
     if os.path.isfile(LD_SO_CACHE):
-        yield _file_entry(LD_SO_CACHE, LD_SO_CACHE, index)
+        yield Shipped(LD_SO_CACHE, LD_SO_CACHE, "f")
 
 
-def _extra_entries(x: ExtraPath, index: FileIndex) -> Iterator[ImageEntry]:
-    """Yield the entries for one --file or --dir: a file, a link, or a tree (links kept).
+def _iter_present(guest: str, host: str) -> Iterator[Shipped]:
+    """Yield host as a link or a regular file placed at guest; nothing for anything else."""
+    note_lookup(host)  # a link's target and a file's kind change only with its entry
+    if os.path.islink(host):
+        yield Shipped(guest, host, "l", os.readlink(host))
+    elif os.path.isfile(host):
+        yield Shipped(guest, host, "f")
+
+
+def _iter_extra_plan(x: ExtraPath) -> Iterator[Shipped]:
+    """Yield what one --file or --dir ships: a file, a link, or a tree (links kept).
 
     A tree's folders, empty ones too, are entries of their own with their host
-    attributes.
+    attributes. Raises ImageError when x.host_path does not exist.
     """
-    if os.path.islink(x.host_path):
-        yield _link_entry(x.guest_path, x.host_path)
-    elif os.path.isfile(x.host_path):
-        yield _file_entry(x.guest_path, x.host_path, index)
+    note_lookup(x.host_path)  # a link, a file or a folder
+    note_read(x.host_path)
+    if os.path.islink(x.host_path) or os.path.isfile(x.host_path):
+        yield from _iter_present(x.guest_path, x.host_path)
     elif os.path.isdir(x.host_path):
         for root, dirs, files in os.walk(x.host_path):
+            note_listing(root)
             rel = os.path.relpath(root, x.host_path)
             groot = x.guest_path if rel == "." else posixpath.join(x.guest_path, rel)
-            yield ImageEntry(groot, root, _attrs(_lstat(root)), "", is_dir=True)
+            yield Shipped(groot, root, "d")
             for name in sorted(dirs + files):
-                host, guest = os.path.join(root, name), posixpath.join(groot, name)
-                if os.path.islink(host):
-                    yield _link_entry(guest, host)
-                elif os.path.isfile(host):
-                    yield _file_entry(guest, host, index)
+                yield from _iter_present(posixpath.join(groot, name), os.path.join(root, name))
     else:
         raise ImageError(f"{x.host_path}: no such file or folder to add to the image")
+
+
+def _entry_of(item: Shipped, index: FileIndex) -> ImageEntry:
+    """Return the image entry of a shipped host path: its stat now, its hash memoised."""
+    if item.kind == "l":
+        return _link_entry(item.guest_path, item.host_path, item.link_target)
+    if item.kind == "d":
+        return ImageEntry(item.guest_path, item.host_path, _attrs(_lstat(item.host_path)), "",
+                          is_dir=True)
+    return _file_entry(item.guest_path, item.host_path, index)
 
 
 def _attrs(st: os.stat_result) -> EntryAttrs:
