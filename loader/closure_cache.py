@@ -5,20 +5,23 @@ program's closure parses every library with pyelftools, and the run-time
 file rules walk folders (a Python's stdlib, lib-dynload and the libraries
 its modules load). A plan is stored under `closures/<key>.json` in the cache,
 the key a hash of everything a plan is a function of besides the files
-(PlanKey: the program as given, LD_LIBRARY_PATH, the --file/--dir paths, the
-CPU's hwcaps, MEMO_VERSION), together with what computing it looked at
-(loader/fstrace.py): the stat key of every file read (the program, each ELF
+(PlanKey: the program as given, LD_LIBRARY_PATH, the --file/--dir paths,
+MEMO_VERSION), with the CPU's hwcaps for a dynamic program and what
+computing it looked at (loader/fstrace.py): the stat key of every file read (the program, each ELF
 object, every candidate path searched, found or not, ld.so.cache) and of
 every folder listed (a stdlib, lib-dynload, a --dir tree), the kind and link
 target of every other name crossed, the current folder when a relative path
 was taken from it, and the stat keys of the modules that compute plans (an
 edited deps.py is a new algorithm). A plan is used only while all of those
 are unchanged: checking costs one stat per path, no ELF parsing and no
-hashing. A plan that failed (a missing library) is never stored.
+hashing. A plan that failed (a missing library) is never stored. The record
+also keeps the last image built from the plan (put_image; image.py decides
+what that holds).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -31,7 +34,7 @@ from loader.fstrace import FsTrace, has_changed
 
 MEMO_VERSION = 1  # bump when what a plan holds, or how it is found, changes meaning
 # The modules whose code decides a plan: a change to one of them is a new algorithm.
-PLAN_SOURCES = ("closure_cache.py", "deps.py", "fstrace.py", "hwcaps.py", "image.py")
+PLAN_SOURCES = ("closure_cache.py", "deps.py", "etc.py", "fstrace.py", "hwcaps.py", "image.py")
 
 
 @dataclass(frozen=True)
@@ -54,19 +57,17 @@ class Plan:
 
 @dataclass(frozen=True)
 class PlanKey:
-    """The inputs of a plan that are not host files."""
+    """The inputs of a plan that are not host files (the CPU's hwcaps are checked apart)."""
 
     program: str  # as given (error messages name it so)
     ld_library_path: str | None
     extra: tuple[tuple[str, str], ...]  # (host path, guest path) of each --file/--dir
-    hwcaps: tuple[Any, ...] | None  # the CPU's HwCaps fields, None for a static program
 
     def to_json(self) -> dict[str, Any]:
         """Return the key as JSON values (tuples become lists)."""
         return json.loads(json.dumps(
             {"version": MEMO_VERSION, "program": self.program,
-             "ld_library_path": self.ld_library_path, "extra": self.extra,
-             "hwcaps": self.hwcaps}))
+             "ld_library_path": self.ld_library_path, "extra": self.extra}))
 
     def get_name(self) -> str:
         """Return the file name of this key's plan."""
@@ -74,10 +75,21 @@ class PlanKey:
         return hashlib.sha256(text.encode()).hexdigest() + ".json"
 
 
-def get_plan(cache: Path, key: PlanKey) -> Plan | None:
+@dataclass
+class StoredPlan:
+    """A plan, whether it was found for a dynamic program, and its stored record."""
+
+    plan: Plan
+    dynamic: bool
+    image: dict[str, Any] | None  # the last image built from it (see image.py)
+    record: dict[str, Any] | None  # what is stored; None when it must not be (racy)
+
+
+def get_plan(cache: Path, key: PlanKey) -> StoredPlan | None:
     """Return the plan stored for key if nothing it depends on changed, else None.
 
-    A damaged, foreign or stale memo reads as None.
+    A dynamic program's plan also needs the CPU's hwcaps unchanged (runs
+    `ld.so --help`). A damaged, foreign or stale memo reads as None.
     """
     data = _read_memo(cache / "closures" / key.get_name())
     try:
@@ -85,33 +97,51 @@ def get_plan(cache: Path, key: PlanKey) -> Plan | None:
             return None
         if data["cwd"] is not None and data["cwd"] != os.getcwd():
             return None
+        if data["hwcaps"] is not None and data["hwcaps"] != get_hwcaps_json():
+            return None
         if has_changed(data["depends"], data["names"]):
             return None
-        return Plan(_shipped_from_json(data["dynamic"]), _shipped_from_json(data["extra"]))
+        plan = Plan(_shipped_from_json(data["dynamic"]), _shipped_from_json(data["extra"]))
+        return StoredPlan(plan, data["hwcaps"] is not None, data.get("image"), data)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
 
-def put_plan(cache: Path, key: PlanKey, plan: Plan, trace: FsTrace) -> None:
-    """Store plan for key with what trace saw it depend on, unless the trace is racy.
-
-    Raises OSError when the cache cannot be written.
-    """
+def make_stored_plan(key: PlanKey, plan: Plan, dynamic: bool, trace: FsTrace) -> StoredPlan:
+    """Return plan with the record to store: what trace saw it depend on (None if racy)."""
     here = os.path.dirname(os.path.abspath(__file__))
     for name in PLAN_SOURCES:
         trace.note_read(os.path.join(here, name))
-    if trace.is_racy():
-        return
-    data = {
+    record = None if trace.is_racy() else {
         "key": key.to_json(),
         "cwd": os.getcwd() if trace.uses_cwd else None,
+        "hwcaps": get_hwcaps_json() if dynamic else None,
         "depends": trace.keys,
         "names": trace.names,
         "dynamic": [_shipped_to_json(s) for s in plan.dynamic],
         "extra": [_shipped_to_json(s) for s in plan.extra],
     }
+    return StoredPlan(plan, dynamic, None, record)
+
+
+def put_image(cache: Path, key: PlanKey, stored: StoredPlan, image: dict[str, Any]) -> None:
+    """Store stored's plan with image, the last image built from it, unless already so.
+
+    Raises OSError when the cache cannot be written.
+    """
+    image = json.loads(json.dumps(image))  # as it reads back
+    if stored.record is None or stored.record.get("image") == image:
+        return
+    stored.record["image"] = image
     with atomic_output(cache / "closures" / key.get_name()) as f:
-        f.write(json.dumps(data).encode())
+        f.write(json.dumps(stored.record).encode())
+
+
+def get_hwcaps_json() -> list[Any]:
+    """Return the CPU's hwcaps (what the host's ld.so searches) as JSON values."""
+    from loader.hwcaps import get_host_hwcaps  # runs `ld.so --help`
+
+    return json.loads(json.dumps(dataclasses.astuple(get_host_hwcaps())))
 
 
 def _read_memo(path: Path) -> dict[str, Any] | None:

@@ -123,6 +123,14 @@ def get_stat_key(path: str) -> StatKey:
         return None
 
 
+def get_lstat_key(path: str) -> StatKey:
+    """Return stat_key of path itself (a symlink not followed), or None when absent."""
+    try:
+        return stat_key(os.lstat(path))
+    except OSError:
+        return None
+
+
 def get_name_key(path: str) -> NameKey:
     """Return [S_IFMT, link target or ""] of the name path (lstat), or None when absent."""
     try:

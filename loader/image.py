@@ -16,7 +16,9 @@ version: the hash and the ELF check are memoised by the file's stat in the
 cache index, so a warm run reads no program bytes at all. What an image ships
 besides the program (its plan: the closure, run-time files and --file/--dir
 paths) is memoised too (loader/closure_cache.py): a warm run checks it with
-stat calls and parses no ELF file.
+stat calls and parses no ELF file. With the plan, the key of the last image
+built from it is kept with the stat of every file it holds: while none
+changed, a warm run makes no entries and reads no index.
 
 The manifest (docs/boot-protocol.md) carries what changes every run: argv,
 env, cwd, tty flags, a random seed, the time.
@@ -37,12 +39,14 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from loader.cache import FileIndex, atomic_output, cache_dir
-from loader.closure_cache import Plan, PlanKey, Shipped, get_plan, put_plan
+from loader.closure_cache import (Plan, PlanKey, Shipped, StoredPlan, get_plan,
+                                  make_stored_plan, put_image)
 from loader.cpio import CpioWriter, EntryAttrs
 from loader.elf import ElfInfo, check_runnable
 from loader.errors import ImageError
 from loader.etc import LD_SO_CACHE, get_etc_files
-from loader.fstrace import note_listing, note_lookup, note_read, tracing
+from loader.fstrace import (StatKey, get_lstat_key, get_stat_key, note_listing, note_lookup,
+                            note_read, tracing)
 
 IMAGE_FORMAT = "pkgload-image-3"  # bump when the archive layout changes
 MANIFEST_MAGIC = "pkgload-manifest"
@@ -130,16 +134,25 @@ def build_image(
     cannot be written.
     """
     cache = cache or cache_dir()
+    extra = list(extra)
+    pkey = PlanKey(os.fspath(program), ld_library_path,
+                   tuple((x.host_path, x.guest_path) for x in extra))
+    stored = get_plan(cache, pkey)
+    if stored is not None and (img := _get_unchanged_image(program, stored, cache)) is not None:
+        return img
+    program_stat = get_stat_key(os.path.realpath(program))  # before it is read, as below
     index = FileIndex(cache / "index.json")
     entry, info = _program_entry(program, index)
+    if stored is None or stored.dynamic != info.is_dynamic:
+        stored = _make_plan(program, info.is_dynamic, extra, pkey)
+    shipped_stats = _get_shipped_stats(stored.plan)
     entries = {entry.guest_path: entry}
-    plan = _get_plan(program, info.is_dynamic, list(extra), ld_library_path, cache)
-    for item in plan.dynamic:
+    for item in stored.plan.dynamic:
         entries.setdefault(item.guest_path, _entry_of(item, index))
     for guest, data in get_etc_files(DEFAULT_HOSTNAME).items():
         attrs = dataclasses.replace(GENERATED_DIR, perm=0o644)
         entries.setdefault(guest, ImageEntry(guest, "", attrs, _sha256(data), data=data))
-    for item in plan.extra:
+    for item in stored.plan.extra:
         entries[item.guest_path] = _entry_of(item, index)
     key = image_key(entries.values())
     path = cache / "images" / f"{key}.cpio"
@@ -148,9 +161,53 @@ def build_image(
         index.save()
         if built:
             _write_image(path, list(entries.values()))
+        image = {"key": key, "guest_path": entry.guest_path, "elf": _info_to_json(info),
+                 "program_stat": program_stat, **shipped_stats}
+        put_image(cache, pkey, stored, image)
     except OSError as e:
         raise _cache_error(e, cache) from e
     return Image(path=path, key=key, program=info, guest_path=entry.guest_path, built=built)
+
+
+def _get_unchanged_image(program: str | os.PathLike[str], stored: StoredPlan,
+                         cache: Path) -> Image | None:
+    """Return the image last built from stored's plan if no file it holds changed, else None.
+
+    The image's key is a function of the program's real path, of each shipped
+    file's stat (attributes; contents by the index's rule) and of the plan, so
+    unchanged stats give the same key without making its entries again.
+    """
+    last = stored.image
+    if last is None or os.path.realpath(program) != last["guest_path"]:
+        return None
+    if get_stat_key(last["guest_path"]) != last["program_stat"] or last["program_stat"] is None:
+        return None
+    if any(get_stat_key(p) != k for p, k in last["stats"].items()):
+        return None
+    if any(get_lstat_key(p) != k for p, k in last["lstats"].items()):
+        return None
+    path = cache / "images" / f"{last['key']}.cpio"
+    if not path.exists():
+        return None
+    info = ElfInfo(**{**last["elf"], "path": Path(program)})
+    return Image(path=path, key=last["key"], program=info, guest_path=last["guest_path"],
+                 built=False)
+
+
+def _get_shipped_stats(plan: Plan) -> dict[str, dict[str, StatKey]]:
+    """Return the stat keys of what plan ships: files followed, links and folders not.
+
+    Taken before the entries are made, so that a file changed meanwhile
+    shows as changed next time rather than being remembered as it is now.
+    """
+    stats: dict[str, StatKey] = {}
+    lstats: dict[str, StatKey] = {}
+    for item in (*plan.dynamic, *plan.extra):
+        if item.kind == "f":
+            stats[item.host_path] = get_stat_key(item.host_path)
+        else:
+            lstats[item.host_path] = get_lstat_key(item.host_path)
+    return {"stats": stats, "lstats": lstats}
 
 
 def _cache_error(e: OSError, cache: Path) -> ImageError:
@@ -161,33 +218,13 @@ def _cache_error(e: OSError, cache: Path) -> ImageError:
     )
 
 
-def _get_plan(program: str | os.PathLike[str], dynamic: bool, extra: list[ExtraPath],
-              ld_library_path: str | None, cache: Path) -> Plan:
-    """Return what the image ships besides the program: memoised, or found and memoised."""
-    if not dynamic and not extra:
-        return Plan((), ())
-    key = PlanKey(os.fspath(program), ld_library_path,
-                  tuple((x.host_path, x.guest_path) for x in extra), _get_hwcaps(dynamic))
-    plan = get_plan(cache, key)
-    if plan is not None:
-        return plan
+def _make_plan(program: str | os.PathLike[str], dynamic: bool, extra: list[ExtraPath],
+               pkey: PlanKey) -> StoredPlan:
+    """Find what the image ships besides the program, tracing what that looked at."""
     with tracing() as trace:
-        dyn = tuple(_iter_dynamic_plan(program, ld_library_path)) if dynamic else ()
+        dyn = tuple(_iter_dynamic_plan(program, pkey.ld_library_path)) if dynamic else ()
         plan = Plan(dyn, tuple(s for x in extra for s in _iter_extra_plan(x)))
-    try:
-        put_plan(cache, key, plan, trace)
-    except OSError as e:
-        raise _cache_error(e, cache) from e
-    return plan
-
-
-def _get_hwcaps(dynamic: bool) -> tuple[object, ...] | None:
-    """Return the host CPU's hwcaps (what ld.so searches) as a tuple, None when static."""
-    if not dynamic:
-        return None
-    from loader.hwcaps import get_host_hwcaps  # runs `ld.so --help`
-
-    return dataclasses.astuple(get_host_hwcaps())
+    return make_stored_plan(pkey, plan, dynamic, trace)
 
 
 def _iter_dynamic_plan(program: str | os.PathLike[str],

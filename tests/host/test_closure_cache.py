@@ -16,9 +16,10 @@ import pytest
 
 import loader.deps
 import loader.fstrace
+import loader.image
 from host_samples import compile_c
 from loader.errors import MissingLibrary
-from loader.image import build_image
+from loader.image import ExtraPath, build_image
 
 LIBFOO_C = b"int foo(void) { return 42; }\n"
 LIBFOO_BAR_C = b"int bar(void);\nint foo(void) { return bar(); }\n"
@@ -178,3 +179,38 @@ def test_warm_python3_build_is_fast(cache: Path) -> None:
         times.append(time.perf_counter() - start)
     assert img.key == first.key and not img.built
     assert min(times) < 0.2, f"warm build_image of python3 took {min(times):.3f} s"
+
+
+def test_unchanged_image_needs_no_entries(elf_dir: Path, cache: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    first = build_image(elf_dir / "dynamic")
+
+    def forbidden(*args: object) -> None:
+        raise AssertionError("entries made again for an unchanged image")
+
+    monkeypatch.setattr(loader.image, "FileIndex", forbidden)
+    monkeypatch.setattr(loader.image, "_entry_of", forbidden)
+    second = build_image(elf_dir / "dynamic")
+    assert (second.key, second.path, second.program, second.built) == (
+        first.key, first.path, first.program, False)
+
+
+def test_file_changed_in_place_gives_a_new_image_from_the_same_plan(
+    elf_dir: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "data.txt").write_text("one\n")
+    extra = [ExtraPath(str(tree), "/data")]
+    first = build_image(elf_dir / "dynamic", extra=extra)
+    (tree / "data.txt").write_text("other\n")  # the folder's names do not change
+    ParseCounter(monkeypatch, forbid=True)
+    second = build_image(elf_dir / "dynamic", extra=extra)
+    assert second.key != first.key and second.built
+
+
+def test_deleted_image_is_written_again(elf_dir: Path, cache: Path) -> None:
+    first = build_image(elf_dir / "dynamic")
+    first.path.unlink()
+    second = build_image(elf_dir / "dynamic")
+    assert second.key == first.key and second.built and second.path.exists()
