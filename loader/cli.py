@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import click
 
-from loader import __version__, image, report, vm
+from loader import __version__, image, vm
 from loader.errors import ElfFormatError, MissingLibrary, PkgloadError, VmError
 
 EXIT_BAD_INPUT = 2
@@ -185,6 +185,8 @@ def analyze_errors() -> Iterator[None]:
 @click.argument("program")
 def analyze(program: str, as_json: bool, all_sites: bool) -> None:
     """Show PROGRAM's ELF facts, libraries, syscalls and whether it should run."""
+    from loader import report  # pyelftools, capstone and rich: not for `run`
+
     with analyze_errors():
         r = report.get_report(program, "all" if all_sites else "likely")
     if as_json:

@@ -30,28 +30,29 @@ from the ELF files alone, never by running the program:
 
 Paths in results are guest paths: where the file is inside `sysroot`, which
 is where ld.so sees it in the VM. `DepClosure.host_path` maps one to the
-host. The CPU's glibc-hwcaps levels are read once from `ld.so --help` of the
-host's own interpreter (the guest runs on the host's CPU); that runs ld.so,
-never the program.
+host. Every look at a host file is told to loader/fstrace.py first (a no-op
+unless a trace is on), so that image.py can memoise a closure and check it
+later with stat calls alone. The CPU's glibc-hwcaps levels come from
+loader/hwcaps.py (`ld.so --help` of the host's own interpreter; re-exported
+here).
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import posixpath
 import re
 import struct
-import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 from loader.errors import ElfFormatError, MissingLibrary
+from loader.fstrace import note_cwd, note_listing, note_lookup, note_read
+from loader.hwcaps import HOST_INTERP, HwCaps, get_host_hwcaps, parse_ld_so_help  # noqa: F401
 
 FoundBy = Literal["interp", "path", "rpath", "ld_library_path", "runpath", "cache", "default"]
 
-HOST_INTERP = "/lib64/ld-linux-x86-64.so.2"
 LD_SO_CACHE = "/etc/ld.so.cache"
 # glibc's system search path on Debian x86-64 (`ld.so --help`).
 DEFAULT_DIRS = ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib")
@@ -199,6 +200,7 @@ def resolve_symlinks(sysroot: str, guest: str) -> tuple[str, tuple[Symlink, ...]
             done = posixpath.dirname(done)
             continue
         cand = posixpath.join(done, part)
+        note_lookup(_host_path(sysroot, cand))
         try:
             target = os.readlink(_host_path(sysroot, cand))
         except OSError:  # not a link, or missing
@@ -211,74 +213,6 @@ def resolve_symlinks(sysroot: str, guest: str) -> tuple[str, tuple[Symlink, ...]
             done = "/"
         todo.extend(p for p in reversed(target.split("/")) if p)
     return done, tuple(links)
-
-
-# ---------------------------------------------------------------------------
-# The CPU's hwcaps, from `ld.so --help`
-
-
-@dataclass(frozen=True)
-class HwCaps:
-    """What the host's ld.so searches: glibc-hwcaps and legacy subdirectories."""
-
-    glibc_hwcaps: tuple[str, ...]  # supported and searched, best first
-    legacy_subdirs: tuple[str, ...]  # e.g. tls/x86_64/x86_64, ..., x86_64
-    platform: str | None  # AT_PLATFORM as ld.so names it (x86_64, haswell)
-    legacy_hwcaps: tuple[str, ...]  # legacy hwcap names supported (x86_64, avx512_1)
-
-
-@functools.cache
-def get_host_hwcaps(interp: str = HOST_INTERP) -> HwCaps:
-    """Return the hwcaps the host's ld.so searches (runs `interp --help` once)."""
-    try:
-        out = subprocess.run(
-            [interp, "--help"], capture_output=True, text=True, timeout=10, check=False
-        ).stdout
-    except OSError:
-        out = ""
-    return parse_ld_so_help(out)
-
-
-def parse_ld_so_help(text: str) -> HwCaps:
-    """Parse the hwcaps sections of glibc 2.33-2.36's `ld.so --help` output."""
-    section = ""
-    hwcaps: list[str] = []
-    platform: str | None = None
-    tls = False
-    legacy: list[str] = []
-    for line in text.splitlines():
-        if not line.startswith("  "):
-            section = line
-            continue
-        name, _, note = line.strip().partition(" ")
-        searched = "searched" in note
-        if section.startswith("Subdirectories of glibc-hwcaps") and searched:
-            hwcaps.append(name)
-        elif section.startswith("Legacy HWCAP") and searched:
-            if "AT_PLATFORM" in note:
-                platform = name
-            elif name == "tls":
-                tls = True
-            else:
-                legacy.append(name)
-    return HwCaps(tuple(hwcaps), _legacy_subdirs(tls, platform, legacy), platform, tuple(legacy))
-
-
-def _legacy_subdirs(tls: bool, platform: str | None, hwcap_names: list[str]) -> tuple[str, ...]:
-    """Return the legacy subdirectories in ld.so's order (most specific first).
-
-    ld.so tries every non-empty combination of (tls, platform, hwcaps...),
-    ordered like binary numbers counting down with tls as the high bit:
-    tls/x86_64/x86_64, tls/x86_64, tls/x86_64, tls, x86_64/x86_64, x86_64,
-    x86_64 for this CPU (checked against LD_DEBUG=libs). With more than one
-    legacy hwcap the order among them is glibc's bit order reversed.
-    """
-    parts = (["tls"] if tls else []) + ([platform] if platform else []) + hwcap_names[::-1]
-    n = len(parts)
-    out = []
-    for mask in range((1 << n) - 1, 0, -1):
-        out.append("/".join(p for i, p in enumerate(parts) if mask & (1 << (n - 1 - i))))
-    return tuple(out)
 
 
 # ---------------------------------------------------------------------------
@@ -451,6 +385,7 @@ def _parse_old_cache(data: bytes, nlibs: int, strings: int) -> list[CacheEntry]:
 
 def read_ld_so_cache(sysroot: str = "/") -> LdSoCache:
     """Read sysroot's /etc/ld.so.cache; a missing file reads as an empty cache."""
+    note_read(_host_path(sysroot, LD_SO_CACHE))
     try:
         with open(_host_path(sysroot, LD_SO_CACHE), "rb") as f:
             return LdSoCache.from_bytes(f.read())
@@ -510,6 +445,7 @@ def _read_dyninfo(host: str, shown: str) -> _DynInfo:
     needed: list[str] = []
     soname = rpath = runpath = interp = None
     flags_1 = 0
+    note_read(host)
     try:
         with open(host, "rb") as f:
             elf = ELFFile(f)
@@ -594,6 +530,7 @@ class _Resolver:
 
     def file_id(self, guest: str) -> tuple[int, int] | None:
         """Return (device, inode) of a guest file, or None if it cannot be stat'ed."""
+        note_read(_host_path(self.sysroot, guest))
         try:
             st = os.stat(_host_path(self.sysroot, guest))
         except OSError:
@@ -635,11 +572,15 @@ class _Resolver:
 
     def to_abs(self, path: str) -> str:
         """Return path made absolute against the (guest) cwd, not normalised."""
-        return path if path.startswith("/") else posixpath.join(self.cwd, path)
+        if path.startswith("/"):
+            return path
+        note_cwd()
+        return posixpath.join(self.cwd, path)
 
     def try_file(self, guest: str) -> Literal["ok", "other", "absent"] | str:
         """Check one candidate file; see _check_header, plus "absent"."""
         host = _host_path(self.sysroot, self.to_abs(guest))
+        note_read(host)
         try:
             with open(host, "rb") as f:
                 head = f.read(64)
@@ -822,6 +763,8 @@ class _Resolver:
 def _guest_program(binary: str | os.PathLike[str], sysroot: str, cwd: str) -> str:
     """Return the absolute guest path of binary (a path inside sysroot)."""
     p = os.fspath(binary)
+    if not p.startswith("/"):
+        note_cwd()
     return posixpath.normpath(p if p.startswith("/") else posixpath.join(cwd, p))
 
 
@@ -905,7 +848,11 @@ class _Emitter:
 
     def exists(self, guest: str) -> bool:
         """Return True when guest exists in the sysroot (following links)."""
-        return os.path.exists(self.closure.host_path(guest))
+        host = self.closure.host_path(guest)
+        if os.path.exists(host):
+            return True  # file() resolves it, which notes each name on the way
+        note_read(host)  # it, or a dangling link's target, may appear
+        return False
 
     def file(self, guest: str, reason: str) -> None:
         """Emit guest, its symlinks and their final target (unless a folder), if it exists."""
@@ -914,6 +861,7 @@ class _Emitter:
         real, links = resolve_symlinks(self.closure.sysroot, guest)
         for link in links:
             self.emit(link.path, reason)
+        note_lookup(self.closure.host_path(real))  # a kind changes only with its entry
         if not os.path.isdir(self.closure.host_path(real)):
             self.emit(real, reason)
 
@@ -928,7 +876,9 @@ class _Emitter:
     ) -> None:
         """Emit every file of a folder (no folders), top-level skip names left out."""
         host_dir = self.closure.host_path(guest_dir)
+        note_listing(host_dir)
         for root, dirs, files in os.walk(host_dir):
+            note_listing(root)
             rel = os.path.relpath(root, host_dir)
             if rel == ".":
                 dirs[:] = [d for d in dirs if d not in skip]
@@ -965,9 +915,11 @@ def get_python_version(closure: DepClosure) -> str | None:
     host = closure.host_path(closure.program_real)
     if not _has_dynamic_symbol(host, "Py_Main"):
         return None
+    note_read(host)
     with open(host, "rb") as f:
         versions = {m.group(1).decode() for m in _PY_VERSION_BYTES.finditer(f.read())}
     for v in sorted(versions, reverse=True):
+        note_read(closure.host_path(f"/usr/lib/python{v}"))
         if os.path.isdir(closure.host_path(f"/usr/lib/python{v}")):
             return v
     return None
@@ -979,6 +931,7 @@ def _has_dynamic_symbol(host: str, name: str) -> bool:
     from elftools.elf.elffile import ELFFile
     from elftools.elf.sections import SymbolTableSection
 
+    note_read(host)
     try:
         with open(host, "rb") as f:
             dynsym = ELFFile(f).get_section_by_name(".dynsym")
@@ -993,6 +946,7 @@ def _python_stdlib(closure: DepClosure, version: str) -> str | None:
     """Return the guest folder of Python version's stdlib, next to the program first."""
     prefix = posixpath.dirname(posixpath.dirname(closure.program_real))
     for cand in (f"{prefix}/lib/python{version}", f"/usr/lib/python{version}"):
+        note_read(closure.host_path(f"{cand}/os.py"))
         if os.path.isfile(closure.host_path(f"{cand}/os.py")):
             return cand
     return None
@@ -1036,12 +990,14 @@ def iter_runtime_files(
     if version is not None:
         stdlib = _python_stdlib(closure, version)
         if stdlib is not None:
+            note_listing(closure.host_path(stdlib))
             skip = list(PYTHON_SKIP_DIRS) + [
                 d for d in os.listdir(closure.host_path(stdlib)) if d.startswith("config-")
             ]
             em.tree(stdlib, f"python{version} stdlib", skip, python_pycache)
             dynload = f"{stdlib}/lib-dynload"
             host_dynload = closure.host_path(dynload)
+            note_listing(host_dynload)
             if os.path.isdir(host_dynload):
                 for mod in sorted(os.listdir(host_dynload)):
                     if mod.endswith(".so"):

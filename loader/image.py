@@ -13,7 +13,12 @@ ownership. It is content-addressed: its name is a hash of a format version,
 each entry's guest path, kind, attributes and contents, so the same program
 is packaged once. Contents are hashed once per file
 version: the hash and the ELF check are memoised by the file's stat in the
-cache index, so a warm run reads no program bytes at all.
+cache index, so a warm run reads no program bytes at all. What an image ships
+besides the program (its plan: the closure, run-time files and --file/--dir
+paths) is memoised too (loader/closure_cache.py): a warm run checks it with
+stat calls and parses no ELF file. With the plan, the key of the last image
+built from it is kept with the stat of every file it holds: while none
+changed, a warm run makes no entries and reads no index.
 
 The manifest (docs/boot-protocol.md) carries what changes every run: argv,
 env, cwd, tty flags, a random seed, the time.
@@ -34,11 +39,14 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from loader.cache import FileIndex, atomic_output, cache_dir
+from loader.closure_cache import (Plan, PlanKey, Shipped, StoredPlan, get_plan,
+                                  make_stored_plan, put_image)
 from loader.cpio import CpioWriter, EntryAttrs
-from loader.deps import iter_runtime_files, resolve_deps
 from loader.elf import ElfInfo, check_runnable
 from loader.errors import ImageError
 from loader.etc import LD_SO_CACHE, get_etc_files
+from loader.fstrace import (StatKey, get_lstat_key, get_stat_key, note_listing, note_lookup,
+                            note_read, tracing)
 
 IMAGE_FORMAT = "pkgload-image-3"  # bump when the archive layout changes
 MANIFEST_MAGIC = "pkgload-manifest"
@@ -116,26 +124,37 @@ def build_image(
     program: str | os.PathLike[str],
     cache: Path | None = None,
     extra: Iterable[ExtraPath] = (),
+    ld_library_path: str | None = None,
 ) -> Image:
     """Check program and return its root filesystem image, building it if not cached.
 
-    Raises ElfFormatError when program is not a runnable x86-64 ELF,
-    MissingLibrary when a library it needs cannot be found, and ImageError
-    when an extra path is unreadable or the cache cannot be written.
+    ld_library_path is the LD_LIBRARY_PATH the program's libraries are
+    looked up with (default: none). Raises ElfFormatError when program is
+    not a runnable x86-64 ELF, MissingLibrary when a library it needs cannot
+    be found, and ImageError when an extra path is unreadable or the cache
+    cannot be written.
     """
     cache = cache or cache_dir()
+    extra = list(extra)
+    pkey = PlanKey(os.fspath(program), ld_library_path,
+                   tuple((x.host_path, x.guest_path) for x in extra))
+    stored = get_plan(cache, pkey)
+    if stored is not None and (img := _get_unchanged_image(program, stored, cache)) is not None:
+        return img
+    program_stat = get_stat_key(os.path.realpath(program))  # before it is read, as below
     index = FileIndex(cache / "index.json")
     entry, info = _program_entry(program, index)
+    if stored is None or stored.dynamic != info.is_dynamic:
+        stored = _make_plan(program, info.is_dynamic, extra, pkey)
+    shipped_stats = _get_shipped_stats(stored.plan)
     entries = {entry.guest_path: entry}
-    if info.is_dynamic:
-        for e in _dynamic_entries(program, index):
-            entries.setdefault(e.guest_path, e)
+    for item in stored.plan.dynamic:
+        entries.setdefault(item.guest_path, _entry_of(item, index))
     for guest, data in get_etc_files(DEFAULT_HOSTNAME).items():
         attrs = dataclasses.replace(GENERATED_DIR, perm=0o644)
         entries.setdefault(guest, ImageEntry(guest, "", attrs, _sha256(data), data=data))
-    for x in extra:
-        for e in _extra_entries(x, index):
-            entries[e.guest_path] = e
+    for item in stored.plan.extra:
+        entries[item.guest_path] = _entry_of(item, index)
     key = image_key(entries.values())
     path = cache / "images" / f"{key}.cpio"
     built = not path.exists()
@@ -143,56 +162,134 @@ def build_image(
         index.save()
         if built:
             _write_image(path, list(entries.values()))
+        image = {"key": key, "guest_path": entry.guest_path, "elf": _info_to_json(info),
+                 "program_stat": program_stat, **shipped_stats}
+        put_image(cache, pkey, stored, image)
     except OSError as e:
-        raise ImageError(
-            f"{e.filename or cache}: cannot write the image cache ({e.strerror or e}), "
-            "set XDG_CACHE_HOME to a writable folder"
-        ) from e
+        raise _cache_error(e, cache) from e
     return Image(path=path, key=key, program=info, guest_path=entry.guest_path, built=built)
 
 
-def _dynamic_entries(program: str | os.PathLike[str], index: FileIndex) -> Iterator[ImageEntry]:
-    """Yield the interpreter, libraries, run-time files and ld.so.cache of a dynamic program."""
-    closure = resolve_deps(program)
+def _get_unchanged_image(program: str | os.PathLike[str], stored: StoredPlan,
+                         cache: Path) -> Image | None:
+    """Return the image last built from stored's plan if no file it holds changed, else None.
+
+    The image's key is a function of the program's real path, of each shipped
+    file's stat (attributes; contents by the index's rule) and of the plan, so
+    unchanged stats give the same key without making its entries again.
+    """
+    last = stored.image
+    if last is None or os.path.realpath(program) != last["guest_path"]:
+        return None
+    if get_stat_key(last["guest_path"]) != last["program_stat"] or last["program_stat"] is None:
+        return None
+    if any(get_stat_key(p) != k for p, k in last["stats"].items()):
+        return None
+    if any(get_lstat_key(p) != k for p, k in last["lstats"].items()):
+        return None
+    path = cache / "images" / f"{last['key']}.cpio"
+    if not path.exists():
+        return None
+    info = ElfInfo(**{**last["elf"], "path": Path(program)})
+    return Image(path=path, key=last["key"], program=info, guest_path=last["guest_path"],
+                 built=False)
+
+
+def _get_shipped_stats(plan: Plan) -> dict[str, dict[str, StatKey]]:
+    """Return the stat keys of what plan ships: files followed, links and folders not.
+
+    Taken before the entries are made, so that a file changed meanwhile
+    shows as changed next time rather than being remembered as it is now.
+    """
+    stats: dict[str, StatKey] = {}
+    lstats: dict[str, StatKey] = {}
+    for item in (*plan.dynamic, *plan.extra):
+        if item.kind == "f":
+            stats[item.host_path] = get_stat_key(item.host_path)
+        else:
+            lstats[item.host_path] = get_lstat_key(item.host_path)
+    return {"stats": stats, "lstats": lstats}
+
+
+def _cache_error(e: OSError, cache: Path) -> ImageError:
+    """Return the ImageError for a cache that cannot be written."""
+    return ImageError(
+        f"{e.filename or cache}: cannot write the image cache ({e.strerror or e}), "
+        "set XDG_CACHE_HOME to a writable folder"
+    )
+
+
+def _make_plan(program: str | os.PathLike[str], dynamic: bool, extra: list[ExtraPath],
+               pkey: PlanKey) -> StoredPlan:
+    """Find what the image ships besides the program, tracing what that looked at."""
+    with tracing() as trace:
+        dyn = tuple(_iter_dynamic_plan(program, pkey.ld_library_path)) if dynamic else ()
+        plan = Plan(dyn, tuple(s for x in extra for s in _iter_extra_plan(x)))
+    return make_stored_plan(pkey, plan, dynamic, trace)
+
+
+def _iter_dynamic_plan(program: str | os.PathLike[str],
+                       ld_library_path: str | None) -> Iterator[Shipped]:
+    """Yield the interpreter, libraries, run-time files and ld.so.cache of a dynamic program.
+
+    Raises MissingLibrary when the closure is incomplete.
+    """
+    from loader.deps import iter_runtime_files, resolve_deps  # not on a warm run
+
+    closure = resolve_deps(program, ld_library_path=ld_library_path)
     closure.require_complete()
     for link in closure.program_links:
-        yield _link_entry(link.path, closure.host_path(link.path), link.target)
+        yield Shipped(link.path, closure.host_path(link.path), "l", link.target)
     for lib in closure.iter_objects():
         for link in lib.links:
-            yield _link_entry(link.path, closure.host_path(link.path), link.target)
-        yield _file_entry(lib.real_path, closure.host_path(lib.real_path), index)
+            yield Shipped(link.path, closure.host_path(link.path), "l", link.target)
+        yield Shipped(lib.real_path, closure.host_path(lib.real_path), "f")
     for rf in iter_runtime_files(closure):
-        if os.path.islink(rf.host_path):
-            yield _link_entry(rf.guest_path, rf.host_path)
-        elif os.path.isfile(rf.host_path):
-            yield _file_entry(rf.guest_path, rf.host_path, index)
+        yield from _iter_present(rf.guest_path, rf.host_path)
+    note_read(LD_SO_CACHE)
     if os.path.isfile(LD_SO_CACHE):
-        yield _file_entry(LD_SO_CACHE, LD_SO_CACHE, index)
+        yield Shipped(LD_SO_CACHE, LD_SO_CACHE, "f")
 
 
-def _extra_entries(x: ExtraPath, index: FileIndex) -> Iterator[ImageEntry]:
-    """Yield the entries for one --file or --dir: a file, a link, or a tree (links kept).
+def _iter_present(guest: str, host: str) -> Iterator[Shipped]:
+    """Yield host as a link or a regular file placed at guest; nothing for anything else."""
+    note_lookup(host)  # a link's target and a file's kind change only with its entry
+    if os.path.islink(host):
+        yield Shipped(guest, host, "l", os.readlink(host))
+    elif os.path.isfile(host):
+        yield Shipped(guest, host, "f")
+
+
+def _iter_extra_plan(x: ExtraPath) -> Iterator[Shipped]:
+    """Yield what one --file or --dir ships: a file, a link, or a tree (links kept).
 
     A tree's folders, empty ones too, are entries of their own with their host
-    attributes.
+    attributes. Raises ImageError when x.host_path does not exist.
     """
-    if os.path.islink(x.host_path):
-        yield _link_entry(x.guest_path, x.host_path)
-    elif os.path.isfile(x.host_path):
-        yield _file_entry(x.guest_path, x.host_path, index)
+    note_lookup(x.host_path)  # a link, a file or a folder
+    note_read(x.host_path)
+    if os.path.islink(x.host_path) or os.path.isfile(x.host_path):
+        yield from _iter_present(x.guest_path, x.host_path)
     elif os.path.isdir(x.host_path):
         for root, dirs, files in os.walk(x.host_path):
+            note_listing(root)
             rel = os.path.relpath(root, x.host_path)
             groot = x.guest_path if rel == "." else posixpath.join(x.guest_path, rel)
-            yield ImageEntry(groot, root, _attrs(_lstat(root)), "", is_dir=True)
+            yield Shipped(groot, root, "d")
             for name in sorted(dirs + files):
-                host, guest = os.path.join(root, name), posixpath.join(groot, name)
-                if os.path.islink(host):
-                    yield _link_entry(guest, host)
-                elif os.path.isfile(host):
-                    yield _file_entry(guest, host, index)
+                yield from _iter_present(posixpath.join(groot, name), os.path.join(root, name))
     else:
         raise ImageError(f"{x.host_path}: no such file or folder to add to the image")
+
+
+def _entry_of(item: Shipped, index: FileIndex) -> ImageEntry:
+    """Return the image entry of a shipped host path: its stat now, its hash memoised."""
+    if item.kind == "l":
+        return _link_entry(item.guest_path, item.host_path, item.link_target)
+    if item.kind == "d":
+        return ImageEntry(item.guest_path, item.host_path, _attrs(_lstat(item.host_path)), "",
+                          is_dir=True)
+    return _file_entry(item.guest_path, item.host_path, index)
 
 
 def _attrs(st: os.stat_result) -> EntryAttrs:

@@ -162,13 +162,16 @@ def test_same_bytes_elsewhere_is_another_image(static_elf: Path, cache: Path, tm
 def test_cache_leaves_no_temporary_files(static_elf: Path, cache: Path) -> None:
     build_image(static_elf)
     build_image(static_elf)
-    assert sorted(p.name for p in cache.iterdir()) == ["images", "index.json"]
+    assert sorted(p.name for p in cache.iterdir()) == ["closures", "images", "index.json"]
     assert all(p.suffix == ".cpio" for p in (cache / "images").iterdir())
+    assert all(p.suffix == ".json" for p in (cache / "closures").iterdir())
 
 
 def test_damaged_index_is_rebuilt(static_elf: Path, cache: Path) -> None:
     first = build_image(static_elf)
     (cache / "index.json").write_text("{not json")
+    assert build_image(static_elf).key == first.key  # the memoised image: no index read
+    shutil.rmtree(cache / "closures")
     assert build_image(static_elf).key == first.key
     assert json.loads((cache / "index.json").read_text())["files"]
 

@@ -1,0 +1,146 @@
+"""What a computation on host files depended on, so that its result can be memoised.
+
+While tracing() is active, code that looks at the host's files tells the
+trace what it depended on, before it looks:
+
+- note_read(path): the file or folder at path (symlinks followed), its bytes
+  or stat; kept as its stat key (cache.stat_key, None when absent), so that a
+  changed, replaced, added or removed file shows.
+- note_listing(folder): the names in a folder (os.walk, os.listdir); kept as
+  the folder's stat key: adding, removing, renaming or replacing an entry
+  changes its mtime. Names looked up in a listed folder need no note of their own.
+- note_lookup(path): only what the name path is, not what a file holds: its
+  kind (from lstat) and, for a symlink, its target. No timestamps, so a busy
+  folder on the way (/tmp, a home folder) does not make the memo stale.
+- note_cwd(): a relative path was taken from the current folder.
+
+Outside tracing() these calls do nothing. A result stays true while
+has_changed() says no. Timestamps have a clock tick's resolution, so a file
+changed in the same tick as it was stat'ed would look unchanged afterwards: a
+trace that saw a stat key changed since shortly before it started is racy and
+must not be memoised (git's "racy clean" problem).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from loader.cache import stat_key
+
+StatKey = list[int] | None  # cache.stat_key, None when the path does not exist
+NameKey = list[int | str] | None  # [S_IFMT of lstat, link target or ""], None when absent
+RACY_NS = 100_000_000  # a change this close before the trace started may be missed
+
+
+class FsTrace:
+    """The host paths one computation depended on, with their keys when first seen."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, StatKey] = {}  # files read, folders listed
+        self.names: dict[str, NameKey] = {}  # names looked up outside listed folders
+        self.listed: set[str] = set()
+        self.uses_cwd = False
+        self.start_ns = time.time_ns()
+
+    def note_read(self, path: str) -> None:
+        """Record the stat key of path (symlinks followed)."""
+        path = self._abs(path)
+        if path not in self.keys:
+            self.keys[path] = get_stat_key(path)
+
+    def note_listing(self, folder: str) -> None:
+        """Record the stat key of a folder whose names are read."""
+        folder = self._abs(folder)
+        self.note_read(folder)
+        self.listed.add(folder)
+
+    def note_lookup(self, path: str) -> None:
+        """Record what is at the name path: its kind and link target."""
+        path = self._abs(path)
+        if path not in self.names and os.path.dirname(path) not in self.listed:
+            self.names[path] = get_name_key(path)
+
+    def is_racy(self) -> bool:
+        """Return True when a stat key recorded changed too close to the trace's start."""
+        since = self.start_ns - RACY_NS
+        return any(k is not None and k[2] >= since for k in self.keys.values())
+
+    def _abs(self, path: str) -> str:
+        """Return path made absolute; note that the current folder was used."""
+        if path.startswith("/"):
+            return path
+        self.uses_cwd = True
+        return os.path.join(os.getcwd(), path)
+
+
+_active: FsTrace | None = None
+
+
+@contextmanager
+def tracing() -> Iterator[FsTrace]:
+    """Record, for the block's duration, what the note_* functions are told."""
+    global _active
+    outer, _active = _active, FsTrace()
+    try:
+        yield _active
+    finally:
+        _active = outer
+
+
+def note_lookup(path: str) -> None:
+    """Tell the active trace, if any, that what the name path is (kind, link target) matters."""
+    if _active is not None:
+        _active.note_lookup(path)
+
+
+def note_read(path: str) -> None:
+    """Tell the active trace, if any, that path's contents or stat matter."""
+    if _active is not None:
+        _active.note_read(path)
+
+
+def note_listing(folder: str) -> None:
+    """Tell the active trace, if any, that the names in folder matter."""
+    if _active is not None:
+        _active.note_listing(folder)
+
+
+def note_cwd() -> None:
+    """Tell the active trace, if any, that a relative path was taken from the current folder."""
+    if _active is not None:
+        _active.uses_cwd = True
+
+
+def get_stat_key(path: str) -> StatKey:
+    """Return stat_key of path (symlinks followed), or None when it cannot be stat'ed."""
+    try:
+        return stat_key(os.stat(path))
+    except OSError:
+        return None
+
+
+def get_lstat_key(path: str) -> StatKey:
+    """Return stat_key of path itself (a symlink not followed), or None when absent."""
+    try:
+        return stat_key(os.lstat(path))
+    except OSError:
+        return None
+
+
+def get_name_key(path: str) -> NameKey:
+    """Return [S_IFMT, link target or ""] of the name path (lstat), or None when absent."""
+    try:
+        mode = stat.S_IFMT(os.lstat(path).st_mode)
+        return [mode, os.readlink(path) if stat.S_ISLNK(mode) else ""]
+    except OSError:
+        return None
+
+
+def has_changed(keys: Mapping[str, StatKey], names: Mapping[str, NameKey]) -> bool:
+    """Return True when a path's stat key or a name's key differs from the one recorded."""
+    return (any(get_stat_key(path) != key for path, key in keys.items())
+            or any(get_name_key(path) != key for path, key in names.items()))
