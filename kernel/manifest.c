@@ -35,11 +35,11 @@ parse_seed(const char *hex)
 
 enum key {
     KEY_PATH, KEY_ARG, KEY_ENV, KEY_CWD, KEY_TTY, KEY_SEED, KEY_TIME, KEY_STDIN, KEY_HOSTNAME, KEY_WINSIZE,
-    NUM_KEYS
+    KEY_TERMIOS, NUM_KEYS
 };
 
 static const char *const key_names[NUM_KEYS] = {
-    "path", "arg", "env", "cwd", "tty", "seed", "time", "stdin", "hostname", "winsize",
+    "path", "arg", "env", "cwd", "tty", "seed", "time", "stdin", "hostname", "winsize", "termios",
 };
 
 // One lookup loop and a switch rather than a chain of comparisons: fewer
@@ -77,6 +77,7 @@ set_key(const char *key, const char *value)
     case KEY_TIME: manifest.time_ns = parse_u64(value, 10, NULL); break;
     case KEY_STDIN: manifest.stdin_relay = !strcmp(value, "relay"); break;
     case KEY_HOSTNAME: manifest.hostname = value; break;
+    case KEY_TERMIOS: manifest.termios = value; break;
     case KEY_WINSIZE: {   // "ROWS COLUMNS"
         const char *end;
         manifest.win_rows = parse_u64(value, 10, &end);

@@ -18,6 +18,7 @@ struct manifest {
     uint64_t time_ns;
     const char *hostname;
     uint16_t win_rows, win_cols;      // the host terminal's size; 0 when not given
+    const char *termios;              // the host terminal's modes (console.c parses them), or NULL
 };
 
 extern struct manifest manifest;

@@ -45,6 +45,7 @@ from loader.cpio import CpioWriter, EntryAttrs
 from loader.elf import ElfInfo, check_runnable
 from loader.errors import ImageError
 from loader.etc import LD_SO_CACHE, get_etc_files
+from loader import terminal
 from loader.fstrace import (StatKey, get_lstat_key, get_stat_key, note_listing, note_lookup,
                             note_read, tracing)
 
@@ -118,6 +119,7 @@ class Manifest:
     hostname: str = DEFAULT_HOSTNAME
     stdin_relay: bool = False  # the host forwards its stdin on COM1
     winsize: tuple[int, int] | None = None  # the host terminal's rows and columns
+    term_modes: str | None = None  # stdin's terminal modes, as loader.terminal encodes them
 
 
 def build_image(
@@ -501,6 +503,7 @@ def make_manifest(guest_path: str, argv: list[str], env: list[str]) -> Manifest:
         time_ns=time.time_ns(),
         stdin_relay=RELAY_STDIN and _is_open(0),
         winsize=_terminal_size(),
+        term_modes=terminal.encode_modes(0) if os.isatty(0) else None,
     )
 
 
@@ -538,6 +541,8 @@ def encode_manifest(m: Manifest) -> bytes:
         pairs.append(("stdin", "relay"))
     if m.winsize:
         pairs.append(("winsize", f"{m.winsize[0]} {m.winsize[1]}"))
+    if m.term_modes:
+        pairs.append(("termios", m.term_modes))
     out = bytearray()
     for key, value in pairs:
         raw = os.fsencode(value)

@@ -20,6 +20,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loader import terminal
 from loader.cache import atomic_output, cache_dir
 from loader.errors import KernelNotFound, QemuNotFound, VmError
 from loader.image import Image, Manifest, encode_manifest
@@ -307,7 +308,13 @@ def run(
     accel = accel or select_accel()
     sys.stdout.flush()
     sys.stderr.flush()
-    status, log, qemu_err = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel, on_log)
+    mirror = terminal.open_mirror(0) if manifest.tty[:1] == "1" else None
+    try:
+        status, log, qemu_err = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel,
+                                          _with_mirror(on_log, mirror))
+    finally:
+        if mirror:
+            mirror.restore()
     if log_path is None:
         log_path = cache_dir() / "last-run.log"
         _save_log(log_path, log, qemu_err)
@@ -316,6 +323,21 @@ def run(
     if qemu_err and on_log:
         on_log(qemu_err)
     return _result(status, log, qemu_err, log_path)
+
+
+def _with_mirror(
+    on_log: Callable[[bytes], None] | None, mirror: terminal.TerminalMirror | None
+) -> Callable[[bytes], None] | None:
+    """Return a log callback that also feeds the terminal mirror (when there is one)."""
+    if not mirror:
+        return on_log
+
+    def both(chunk: bytes) -> None:
+        mirror.feed(chunk)
+        if on_log:
+            on_log(chunk)
+
+    return both
 
 
 def _run_qemu(

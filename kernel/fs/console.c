@@ -100,6 +100,38 @@ console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
     return n;
 }
 
+// The host terminal's modes from the manifest: "IFLAG OFLAG CFLAG LFLAG CC,..." in hex.
+static void
+load_host_modes(const char *s)
+{
+    tcflag_t *flags[] = { &termios.c_iflag, &termios.c_oflag, &termios.c_cflag, &termios.c_lflag };
+    const char *p = s;
+
+    for (int i = 0; i < 4; i++) {
+        *flags[i] = parse_u64(p, 16, &p);
+        if (*p++ != ' ')
+            return;
+    }
+    for (int i = 0; i < NCCS && *p; i++) {
+        termios.c_cc[i] = parse_u64(p, 16, &p);
+        if (*p == ',')
+            p++;
+    }
+}
+
+// Tell the host the program changed the terminal's modes: it applies them
+// to the real terminal (docs/boot-protocol.md, "The terminal").
+static void
+report_modes(unsigned int cmd)
+{
+    char cc[NCCS * 3 + 1], *p = cc;
+
+    for (int i = 0; i < NCCS; i++)
+        p += snprintf(p, cc + sizeof(cc) - p, i ? ",%x" : "%x", termios.c_cc[i]);
+    klog("tty: set %s %x %x %x %x %s", cmd == TCSETS ? "now" : cmd == TCSETSW ? "drain" : "flush",
+         termios.c_iflag, termios.c_oflag, termios.c_cflag, termios.c_lflag, cc);
+}
+
 static long
 tty_ioctl(struct console *c, unsigned int cmd, uint64_t arg)
 {
@@ -108,8 +140,12 @@ tty_ioctl(struct console *c, unsigned int cmd, uint64_t arg)
         return copy_to_user((void *)arg, &termios, sizeof(termios));
     case TCSETS:
     case TCSETSW:
-    case TCSETSF:
-        return copy_from_user(&termios, (void *)arg, sizeof(termios));
+    case TCSETSF: {
+        long ret = copy_from_user(&termios, (void *)arg, sizeof(termios));
+        if (ret == 0)
+            report_modes(cmd);
+        return ret;
+    }
     case TIOCGWINSZ:
         return copy_to_user((void *)arg, &winsize, sizeof(winsize));
     case TIOCSWINSZ:
@@ -211,6 +247,8 @@ void
 console_open_stdio(void)
 {
     stdin_eof = !manifest.stdin_relay;
+    if (manifest.termios)
+        load_host_modes(manifest.termios);
     if (manifest.win_rows && manifest.win_cols)
         winsize = (struct winsize){ .ws_row = manifest.win_rows, .ws_col = manifest.win_cols };
     uart_init(UART_COM1);
