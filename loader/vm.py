@@ -156,10 +156,10 @@ def parse_memory(text: str) -> int:
 
 @dataclass(frozen=True)
 class VmFds:
-    """The host file descriptors QEMU gets: its stdin and stdout, and some opened by /dev/fd/N."""
+    """The host file descriptors QEMU gets: its stdin, and others it opens as /dev/fd/N."""
 
-    out: int  # QEMU's stdout (COM1 output, the program's fd 1): our stdout, reopened
-    stdin: int  # QEMU's stdin (COM1 input, the program's fd 0): the relay pipe or /dev/null
+    out: int  # COM1 output, the program's fd 1: our stdout (or a pipe to it, for a socket)
+    stdin: int  # QEMU's stdin (COM3 input, the program's fd 0): the relay pipe or /dev/null
     err: int  # the host's stderr: the program's fd 2 (COM2)
     klog: int  # the write end of the kernel log pipe (debugcon)
     manifest: int  # a memfd holding the manifest (fw_cfg)
@@ -168,7 +168,14 @@ class VmFds:
 def qemu_command(
     qemu: str, kernel: Path, initrd: Path, memory_mib: int, accel: Accel, fds: VmFds
 ) -> list[str]:
-    """Return the QEMU argv of docs/boot-protocol.md (COM1 is QEMU's stdin and stdout)."""
+    """Return the QEMU argv of docs/boot-protocol.md.
+
+    Output goes through `file` chardevs, which write with blocking writes: a
+    slow reader holds the guest back instead of losing bytes (QEMU's UART
+    drops a byte after a few failed non-blocking writes). Input needs the
+    `stdio` chardev (QEMU 7.2's `file` has no input-path option), so it is
+    on a UART of its own, COM3, whose output goes to /dev/null.
+    """
     return [
         qemu,
         "-M", "microvm,x-option-roms=off,rtc=off,isa-serial=on",
@@ -178,8 +185,10 @@ def qemu_command(
         "-kernel", str(kernel),
         "-initrd", str(initrd),
         "-fw_cfg", f"name=opt/pkgload/manifest,file=/dev/fd/{fds.manifest}",
-        "-chardev", "stdio,id=out,signal=off",
+        "-chardev", f"file,id=out,path=/dev/fd/{fds.out},append=on",
         "-serial", "chardev:out",
+        "-chardev", "stdio,id=in,signal=off",
+        "-device", "isa-serial,chardev=in,iobase=0x3e8,irq=5,index=2",
         "-chardev", f"file,id=err,path=/dev/fd/{fds.err},append=on",
         "-device", "isa-serial,chardev=err,iobase=0x2f8,irq=3,index=1",
         "-chardev", f"file,id=klog,path=/dev/fd/{fds.klog}",
@@ -356,15 +365,16 @@ def _run_qemu(
     with ExitStack() as ours:  # our copies close once QEMU has its own
         ours.callback(os.close, klog_w)
         stdin = _stdin_relay(ours, reader.input_ready) if manifest.stdin_relay else _open_devnull(ours)
-        fds = VmFds(_reopen_stdout(ours), stdin, _dup_stderr(ours), klog_w, _manifest_fd(manifest, ours))
+        out, copier = _reopen_stdout(ours)
+        fds = VmFds(out, stdin, _dup_stderr(ours), klog_w, _manifest_fd(manifest, ours))
         cmd = qemu_command(qemu, kernel, image.path, memory_mib, accel, fds)
         try:
             proc = subprocess.Popen(
                 _die_with_us(cmd),
                 stdin=fds.stdin,
-                stdout=fds.out,
+                stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
-                pass_fds=(fds.err, fds.klog, fds.manifest),
+                pass_fds=(fds.out, fds.err, fds.klog, fds.manifest),
             )
         except OSError as e:
             raise VmError(f"{qemu}: cannot start it ({e.strerror or e})") from e
@@ -376,6 +386,8 @@ def _run_qemu(
         raise
     finally:
         _seek_outputs_to_end()
+    if copier:
+        copier.join()
     reader.join()
     return proc.returncode, reader.get_bytes(), qemu_err
 
@@ -392,18 +404,41 @@ def _die_with_us(cmd: list[str]) -> list[str]:
     return [setpriv, "--pdeathsig", "KILL", *cmd] if setpriv else cmd
 
 
-def _reopen_stdout(stack: ExitStack) -> int:
-    """Return our stdout opened anew with O_APPEND for QEMU's stdout, closed with stack.
+def _reopen_stdout(stack: ExitStack) -> tuple[int, threading.Thread | None]:
+    """Return a descriptor QEMU can open as /dev/fd/N to write our stdout, closed with stack.
 
-    A description of its own keeps QEMU's O_NONBLOCK off the one we share
-    with our parent; a socket cannot be reopened, so it is shared as is.
+    Our stdout itself when it can be opened anew (a file, pipe or terminal:
+    QEMU's own description keeps its flags off the one we share with our
+    parent). A socket cannot be: then a pipe, copied to it by the thread
+    also returned (join it once QEMU has ended).
     """
     try:
-        fd = os.open("/dev/fd/1", os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        os.close(os.open("/dev/fd/1", os.O_WRONLY | os.O_CLOEXEC))
     except OSError:
-        fd = _dup(1)
+        read_end, write_end = os.pipe()
+        copier = _Copier(read_end, 1)
+        copier.start()
+        stack.callback(os.close, write_end)
+        return write_end, copier
+    fd = _dup(1)
     stack.callback(os.close, fd)
-    return fd
+    return fd, None
+
+
+class _Copier(threading.Thread):
+    """Copy a pipe to a descriptor with blocking writes until the pipe ends."""
+
+    def __init__(self, src: int, dst: int) -> None:
+        super().__init__(name="pkgload-stdout", daemon=True)
+        self._src, self._dst = src, dst
+
+    def run(self) -> None:
+        with open(self._src, "rb", buffering=0, closefd=True) as f:
+            while chunk := f.read(65536):
+                try:
+                    _write_all(self._dst, chunk)
+                except OSError:
+                    return
 
 
 def _dup_stderr(stack: ExitStack) -> int:

@@ -13,13 +13,13 @@
 
 // A byte that arrived before uart_init: turning the FIFOs on resets them
 // (QEMU's 16550 does, like the real part), so it is read out first and kept.
-// Index 0 is COM1, 1 is COM2.
-static int early_byte[2] = { -1, -1 };
+// Index 0 is COM1, 1 is COM2, 2 is COM3.
+static int early_byte[3] = { -1, -1, -1 };
 
 static int *
 early_slot(uint16_t base)
 {
-    return &early_byte[base == UART_COM1 ? 0 : 1];
+    return &early_byte[base == UART_COM1 ? 0 : base == UART_COM2 ? 1 : 2];
 }
 
 // Only the FIFOs need turning on. The rest of a 16550's set-up (no

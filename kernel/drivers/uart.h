@@ -1,9 +1,13 @@
-// 16550 UARTs: COM1 carries the program's stdout, COM2 its stderr.
+// 16550 UARTs: COM1 carries the program's stdout, COM2 its stderr, COM3's
+// receive side its stdin (docs/boot-protocol.md: output and input need
+// different QEMU chardevs, so they are on different UARTs).
 #pragma once
 #include "types.h"
 
 #define UART_COM1 0x3f8
 #define UART_COM2 0x2f8
+#define UART_COM3 0x3e8
+#define UART_STDIN UART_COM3
 
 void uart_init(uint16_t base);
 void uart_write(uint16_t base, const char *buf, size_t n);

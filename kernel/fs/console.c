@@ -53,11 +53,11 @@ static bool stdin_eof;
 static int
 stdin_next(void)
 {
-    uint8_t b = uart_read_byte(UART_COM1);
+    uint8_t b = uart_read_byte(UART_STDIN);
 
     if (b != STDIN_ESCAPE)
         return b;
-    b = uart_read_byte(UART_COM1);
+    b = uart_read_byte(UART_STDIN);
     if (b == STDIN_ESCAPE_EOF)
         return -1;
     if (b != STDIN_ESCAPE_FF)
@@ -74,9 +74,9 @@ console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 
     if (stdin_eof)
         return 0;
-    if (f->flags & O_NONBLOCK && !uart_can_read(UART_COM1))
+    if (f->flags & O_NONBLOCK && !uart_can_read(UART_STDIN))
         return -EAGAIN;
-    while (got < n && (got == 0 || uart_can_read(UART_COM1))) {
+    while (got < n && (got == 0 || uart_can_read(UART_STDIN))) {
         int c = stdin_next();
         if (c < 0) {
             stdin_eof = true;
@@ -177,7 +177,7 @@ static long
 console_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 {
     struct console *c = f->priv;
-    int avail = c->fd == 0 && uart_can_read(UART_COM1);
+    int avail = c->fd == 0 && uart_can_read(UART_STDIN);
 
     if (cmd == FIONREAD)
         return copy_to_user((void *)arg, &avail, sizeof(avail));
@@ -218,7 +218,7 @@ console_poll(struct file *f)
 
     if ((f->flags & O_ACCMODE) != O_RDONLY)
         ev |= POLLOUT | POLLWRNORM;
-    if ((f->flags & O_ACCMODE) != O_WRONLY && (stdin_eof || uart_can_read(UART_COM1)))
+    if ((f->flags & O_ACCMODE) != O_WRONLY && (stdin_eof || uart_can_read(UART_STDIN)))
         ev |= POLLIN | POLLRDNORM | (stdin_eof ? POLLHUP : 0);
     return ev;
 }
@@ -253,6 +253,8 @@ console_open_stdio(void)
         winsize = (struct winsize){ .ws_row = manifest.win_rows, .ws_col = manifest.win_cols };
     uart_init(UART_COM1);
     uart_init(UART_COM2);
+    if (manifest.stdin_relay)
+        uart_init(UART_STDIN);
     // A terminal stdin is opened read-write on Linux; /dev/null or a pipe read-only.
     open_one(0, manifest.tty[0] ? UART_COM1 : 0, manifest.tty[0] ? O_RDWR : O_RDONLY);
     open_one(1, UART_COM1, O_WRONLY);

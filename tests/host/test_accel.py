@@ -90,7 +90,7 @@ def test_parse_memory_rejects(text: str) -> None:
 
 
 def test_qemu_command_follows_boot_protocol() -> None:
-    fds = VmFds(out=1, stdin=0, err=11, klog=12, manifest=13)
+    fds = VmFds(out=10, stdin=0, err=11, klog=12, manifest=13)
     cmd = qemu_command("qemu", Path("/k.elf"), Path("/i.cpio"), 256, Accel("tcg", "max", ""), fds)
     line = " ".join(cmd)
     assert cmd[0] == "qemu"
@@ -102,7 +102,8 @@ def test_qemu_command_follows_boot_protocol() -> None:
         "-kernel /k.elf",
         "-initrd /i.cpio",
         "-fw_cfg name=opt/pkgload/manifest,file=/dev/fd/13",
-        "-chardev stdio,id=out,signal=off -serial chardev:out",
+        "-chardev file,id=out,path=/dev/fd/10,append=on -serial chardev:out",
+        "-chardev stdio,id=in,signal=off -device isa-serial,chardev=in,iobase=0x3e8,irq=5,index=2",
         "-chardev file,id=err,path=/dev/fd/11,append=on",
         "-device isa-serial,chardev=err,iobase=0x2f8,irq=3,index=1",
         "-chardev file,id=klog,path=/dev/fd/12 -device isa-debugcon,iobase=0xe9,chardev=klog",
