@@ -503,7 +503,7 @@ def make_manifest(guest_path: str, argv: list[str], env: list[str]) -> Manifest:
         time_ns=time.time_ns(),
         stdin_relay=RELAY_STDIN and _is_open(0),
         winsize=_terminal_size(),
-        term_modes=terminal.encode_modes(0) if os.isatty(0) else None,
+        term_modes=terminal.encode_modes(0) if RELAY_STDIN and os.isatty(0) else None,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import termios
+from collections.abc import Callable
 from typing import Any
 
 TTY_SET = b"tty: set "
@@ -50,11 +51,20 @@ def parse_set_line(line: bytes) -> tuple[int, list[int], list[int]] | None:
 
 
 class TerminalMirror:
-    """Applies the guest's terminal modes to the host terminal fd; restore() puts the first ones back."""
+    """Applies the guest's terminal modes to the host terminal fd; restore() puts the first ones back.
+
+    After each `tty: set` line it calls on_applied (the kernel waits for that
+    acknowledgement), even when the line could not be applied: a kernel left
+    waiting would hang the program.
+    """
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
-        self.saved = termios.tcgetattr(fd)
+        try:
+            self.saved: list[Any] | None = termios.tcgetattr(fd)
+        except termios.error:
+            self.saved = None
+        self.on_applied: Callable[[], None] = lambda: None
         self._partial = b""
 
     def feed(self, chunk: bytes) -> None:
@@ -62,9 +72,12 @@ class TerminalMirror:
         lines = (self._partial + chunk).split(b"\n")
         self._partial = lines.pop()
         for line in lines:
+            if not line.startswith(TTY_SET):
+                continue
             parsed = parse_set_line(line)
-            if parsed:
+            if parsed and self.saved is not None:
                 self._apply(*parsed)
+            self.on_applied()
 
     def _apply(self, when: int, flags: list[int], chars: list[int]) -> None:
         attrs = termios.tcgetattr(self.fd)
@@ -80,6 +93,8 @@ class TerminalMirror:
 
     def restore(self) -> None:
         """Put back the modes the terminal had when the run began."""
+        if self.saved is None:
+            return
         try:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, self.saved)
         except termios.error:

@@ -8,6 +8,7 @@ where the kernel log goes) are in docs/host.md.
 from __future__ import annotations
 
 import os
+from functools import partial
 import re
 import shutil
 import signal
@@ -258,6 +259,7 @@ class _LogReader(threading.Thread):
 
 STDIN_ESCAPE = b"\xff"
 STDIN_EOF = b"\xff\x01"  # docs/boot-protocol.md, "Standard input"
+STDIN_ACK = b"\xff\x02"  # the terminal modes the kernel reported are applied ("The terminal")
 
 
 def escape_stdin(data: bytes) -> bytes:
@@ -266,25 +268,45 @@ def escape_stdin(data: bytes) -> bytes:
 
 
 class _StdinRelay(threading.Thread):
-    """Copy our stdin, escaped, into the COM1 input pipe; end it with ff 01.
+    """Copy our stdin, escaped, into the COM3 input pipe; end it with ff 01.
 
-    Nothing is written before the kernel says COM1 is ready (docs/boot-protocol.md).
+    Nothing is written before the kernel says its input is ready
+    (docs/boot-protocol.md). The pipe stays open after end of input, for the
+    acknowledgements (`send_control`) the terminal mirror sends; close() it
+    once QEMU has ended.
     """
 
     def __init__(self, write_fd: int, ready: threading.Event) -> None:
         super().__init__(name="pkgload-stdin", daemon=True)
         self._fd = write_fd
         self._ready = ready
+        self._lock = threading.Lock()
+        self._broken = False
 
     def run(self) -> None:
         try:
             self._ready.wait()
             while data := os.read(0, 65536):
-                _write_all(self._fd, escape_stdin(data))
-            _write_all(self._fd, STDIN_EOF)
-        except OSError:  # QEMU is gone (EPIPE), or stdin failed: nothing more to send
+                self._send(escape_stdin(data))
+            self._send(STDIN_EOF)
+        except OSError:  # stdin failed: nothing more to send
             pass
-        finally:
+
+    def _send(self, data: bytes) -> None:
+        with self._lock:
+            if not self._broken:
+                try:
+                    _write_all(self._fd, data)
+                except OSError:  # QEMU is gone (EPIPE)
+                    self._broken = True
+
+    def send_control(self, data: bytes) -> None:
+        """Send an escape sequence of the protocol (not stdin data)."""
+        self._send(data)
+
+    def close(self) -> None:
+        with self._lock:
+            self._broken = True
             os.close(self._fd)
 
 
@@ -317,10 +339,12 @@ def run(
     accel = accel or select_accel()
     sys.stdout.flush()
     sys.stderr.flush()
-    mirror = terminal.open_mirror(0) if manifest.tty[:1] == "1" else None
+    # The kernel reports mode changes and waits for our acknowledgement exactly
+    # when the manifest carries the terminal's modes.
+    mirror = terminal.TerminalMirror(0) if manifest.term_modes else None
     try:
         status, log, qemu_err = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel,
-                                          _with_mirror(on_log, mirror))
+                                          _with_mirror(on_log, mirror), mirror)
     finally:
         if mirror:
             mirror.restore()
@@ -357,6 +381,7 @@ def _run_qemu(
     memory_mib: int,
     accel: Accel,
     on_log: Callable[[bytes], None] | None,
+    mirror: terminal.TerminalMirror | None,
 ) -> tuple[int, bytes, bytes]:
     """Run QEMU to its end; return its status, the kernel log and QEMU's own stderr."""
     klog_r, klog_w = os.pipe()
@@ -364,7 +389,13 @@ def _run_qemu(
     reader.start()
     with ExitStack() as ours:  # our copies close once QEMU has its own
         ours.callback(os.close, klog_w)
-        stdin = _stdin_relay(ours, reader.input_ready) if manifest.stdin_relay else _open_devnull(ours)
+        relay = None
+        if manifest.stdin_relay:
+            stdin, relay = _stdin_relay(ours, reader.input_ready)
+            if mirror:
+                mirror.on_applied = partial(relay.send_control, STDIN_ACK)
+        else:
+            stdin = _open_devnull(ours)
         out, copier = _reopen_stdout(ours)
         fds = VmFds(out, stdin, _dup_stderr(ours), klog_w, _manifest_fd(manifest, ours))
         cmd = qemu_command(qemu, kernel, image.path, memory_mib, accel, fds)
@@ -388,6 +419,8 @@ def _run_qemu(
         _seek_outputs_to_end()
     if copier:
         copier.join()
+    if relay:
+        relay.close()
     reader.join()
     return proc.returncode, reader.get_bytes(), qemu_err
 
@@ -463,15 +496,16 @@ def _open_devnull(stack: ExitStack) -> int:
     return fd
 
 
-def _stdin_relay(stack: ExitStack, ready: threading.Event) -> int:
-    """Start relaying our stdin into a pipe; return its read end for QEMU, closed with stack.
+def _stdin_relay(stack: ExitStack, ready: threading.Event) -> tuple[int, _StdinRelay]:
+    """Start relaying our stdin into a pipe; return its read end for QEMU (closed with stack) and the relay.
 
-    Without a reader (QEMU failed to start) the relay ends on EPIPE.
+    Without a reader (QEMU failed to start) the relay stops on EPIPE.
     """
     read_fd, write_fd = os.pipe()
     stack.callback(os.close, read_fd)
-    _StdinRelay(write_fd, ready).start()
-    return read_fd
+    relay = _StdinRelay(write_fd, ready)
+    relay.start()
+    return read_fd, relay
 
 
 def _manifest_fd(manifest: Manifest, stack: ExitStack) -> int:

@@ -25,12 +25,6 @@ from pathlib import Path
 import pytest
 
 TIMEOUT = 120.0  # seconds for one session; TCG is slow, none should come near it
-# A person reads the prompt before typing. Under pkgload the host terminal
-# takes the program's new modes a moment after the program set them (they
-# travel in the kernel log: docs/boot-protocol.md, "The terminal"), so a
-# line typed the instant the prompt appears could still be echoed by the
-# host terminal in its old mode.
-TYPING_DELAY = 0.3
 ROWS, COLUMNS = 30, 100  # not 24x80: the guest must get the host terminal's size
 GUEST_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/"}
 
@@ -68,9 +62,9 @@ def run_on_pty(argv: list[str], steps: tuple[tuple[bytes, bytes], ...]) -> tuple
     terminal's modes at the end are those it had at the start.
 
     The environment is the one a guest gets (PATH, HOME; no TERM), so the
-    native run sees what the guest sees. Each line is typed only once its
-    prompt has appeared, so the program's own echo, not timing, decides
-    what the terminal shows.
+    native run sees what the guest sees. Each line is typed the moment its
+    prompt appears: the terminal must already be in the modes the program
+    set before printing the prompt.
     """
     controller, terminal = pty.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
@@ -83,7 +77,6 @@ def run_on_pty(argv: list[str], steps: tuple[tuple[bytes, bytes], ...]) -> tuple
         while time.monotonic() < deadline:
             if todo and todo[0][0] in output[seen:]:
                 seen = output.index(todo[0][0], seen) + len(todo[0][0])
-                time.sleep(TYPING_DELAY)
                 os.write(controller, todo.pop(0)[1])
             ready, _, _ = select.select([controller], [], [], 0.2)
             if ready:

@@ -46,12 +46,22 @@ static struct winsize winsize = { .ws_row = 24, .ws_col = 80 };
 #define STDIN_ESCAPE     0xff
 #define STDIN_ESCAPE_FF  0x00
 #define STDIN_ESCAPE_EOF 0x01
+#define STDIN_ESCAPE_ACK 0x02   // the host applied the terminal modes last reported
+#define IN_EOF (-1)
+#define IN_ACK (-2)
 
 static bool stdin_eof;
 
-// One decoded input byte, or -1 at end of input.
+// Input that came in while waiting for the host's acknowledgement, kept for
+// the program's reads; end of input may have come too.
+#define HELD_MAX (64 * 1024)
+static uint8_t held[HELD_MAX];
+static size_t held_head, held_len;
+static bool held_eof;
+
+// The next item on the input channel: a data byte, IN_EOF or IN_ACK.
 static int
-stdin_next(void)
+stdin_decode(void)
 {
     uint8_t b = uart_read_byte(UART_STDIN);
 
@@ -59,10 +69,57 @@ stdin_next(void)
         return b;
     b = uart_read_byte(UART_STDIN);
     if (b == STDIN_ESCAPE_EOF)
-        return -1;
+        return IN_EOF;
+    if (b == STDIN_ESCAPE_ACK)
+        return IN_ACK;
     if (b != STDIN_ESCAPE_FF)
         klog("console: bad stdin escape 0x%x", b);
     return STDIN_ESCAPE;
+}
+
+static bool
+input_waiting(void)
+{
+    return held_len || held_eof || uart_can_read(UART_STDIN);
+}
+
+// One decoded input byte, or -1 at end of input.
+static int
+stdin_next(void)
+{
+    int c;
+
+    if (held_len) {
+        c = held[held_head];
+        held_head = (held_head + 1) % HELD_MAX;
+        held_len--;
+        return c;
+    }
+    if (held_eof)
+        return IN_EOF;
+    while ((c = stdin_decode()) == IN_ACK)
+        ;
+    return c;
+}
+
+// Wait until the host has applied the modes just reported (docs/boot-protocol.md,
+// "The terminal"), keeping what is typed meanwhile: output after the change
+// must meet the terminal in its new modes.
+static void
+wait_for_host_modes(void)
+{
+    int c;
+
+    while ((c = stdin_decode()) != IN_ACK) {
+        if (c == IN_EOF) {
+            held_eof = true;       // the host still acknowledges after end of input
+        } else if (held_len == HELD_MAX) {
+            klog("console: 64 KiB typed while the terminal modes changed; not waiting for the host");
+            return;
+        } else {
+            held[(held_head + held_len++) % HELD_MAX] = c;
+        }
+    }
 }
 
 // Wait for at least one byte, then take what has already arrived, like a pipe.
@@ -74,9 +131,9 @@ console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 
     if (stdin_eof)
         return 0;
-    if (f->flags & O_NONBLOCK && !uart_can_read(UART_STDIN))
+    if (f->flags & O_NONBLOCK && !input_waiting())
         return -EAGAIN;
-    while (got < n && (got == 0 || uart_can_read(UART_STDIN))) {
+    while (got < n && (got == 0 || input_waiting())) {
         int c = stdin_next();
         if (c < 0) {
             stdin_eof = true;
@@ -142,8 +199,10 @@ tty_ioctl(struct console *c, unsigned int cmd, uint64_t arg)
     case TCSETSW:
     case TCSETSF: {
         long ret = copy_from_user(&termios, (void *)arg, sizeof(termios));
-        if (ret == 0)
+        if (ret == 0 && manifest.termios && manifest.stdin_relay) {   // the host mirrors them
             report_modes(cmd);
+            wait_for_host_modes();
+        }
         return ret;
     }
     case TIOCGWINSZ:
@@ -177,7 +236,7 @@ static long
 console_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 {
     struct console *c = f->priv;
-    int avail = c->fd == 0 && uart_can_read(UART_STDIN);
+    int avail = c->fd == 0 && input_waiting();
 
     if (cmd == FIONREAD)
         return copy_to_user((void *)arg, &avail, sizeof(avail));
@@ -218,7 +277,7 @@ console_poll(struct file *f)
 
     if ((f->flags & O_ACCMODE) != O_RDONLY)
         ev |= POLLOUT | POLLWRNORM;
-    if ((f->flags & O_ACCMODE) != O_WRONLY && (stdin_eof || uart_can_read(UART_STDIN)))
+    if ((f->flags & O_ACCMODE) != O_WRONLY && (stdin_eof || input_waiting()))
         ev |= POLLIN | POLLRDNORM | (stdin_eof ? POLLHUP : 0);
     return ev;
 }

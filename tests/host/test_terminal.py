@@ -59,3 +59,14 @@ def test_no_mirror_without_a_terminal() -> None:
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+def test_every_set_line_is_acknowledged_even_a_bad_one(terminal: int) -> None:
+    mirror = TerminalMirror(terminal)
+    acks: list[int] = []
+    mirror.on_applied = lambda: acks.append(1)
+    before = termios.tcgetattr(terminal)
+    cc = [b[0] if isinstance(b, bytes) else b for b in before[6][:19]]
+    mirror.feed(set_line("now", before[0], before[1], before[2], before[3], cc) + b"tty: set garbage\n"
+                + b"console: input ready\n")
+    assert len(acks) == 2   # a kernel waiting for an acknowledgement must get one
