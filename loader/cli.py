@@ -151,8 +151,10 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
     """Run PROGRAM with ARGS in a VM; exit with its exit status."""
     try:
         with run_errors():
-            img = image.build_image(program, extra=[*files, *dirs])
-            manifest = image.make_manifest(img.guest_path, [program, *args], image.make_env(env))
+            guest_env = image.make_env(env)
+            img = image.build_image(program, extra=[*files, *dirs],
+                                    ld_library_path=_get_var(guest_env, "LD_LIBRARY_PATH"))
+            manifest = image.make_manifest(img.guest_path, [program, *args], guest_env)
             result = vm.run(img, manifest, memory, vm.select_accel(accel),
                             on_log=_StderrAppender() if verbose else None, log_path=log_path)
     except KeyboardInterrupt:
@@ -161,6 +163,12 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
     if message:
         click.echo(message, err=True)
     sys.exit(result.exit_status)
+
+
+def _get_var(env: list[str], key: str) -> str | None:
+    """Return KEY's value in a KEY=VALUE list, or None: the guest's ld.so looks libraries up with it."""
+    prefix = key + "="
+    return next((e[len(prefix):] for e in env if e.startswith(prefix)), None)
 
 
 @contextmanager
