@@ -4,6 +4,7 @@
 // busy). Only the console's input comes from outside the program, so a wait
 // on anything else ends by its timeout, or never, as it would on Linux.
 #include "fs/file.h"
+#include "syscalls/timespec.h"
 #include "drivers/clock.h"
 #include "arch/x86_64/cpu.h"
 #include "mm/heap.h"
@@ -16,7 +17,6 @@
 #include <linux/time_types.h>
 
 #define NO_DEADLINE UINT64_MAX
-#define NSEC_PER_SEC 1000000000ull
 // What select counts as ready in each set (Linux's POLLIN_SET and friends).
 #define SELECT_IN  (POLLIN | POLLRDNORM | POLLRDBAND | POLLHUP | POLLERR)
 #define SELECT_OUT (POLLOUT | POLLWRNORM | POLLWRBAND | POLLERR)
@@ -56,9 +56,7 @@ poll_wait(struct pollfd *p, unsigned int n, uint64_t deadline)
 static uint64_t
 deadline_after(uint64_t ns)
 {
-    uint64_t now = clock_monotonic_ns();
-
-    return ns >= NO_DEADLINE - now ? NO_DEADLINE : now + ns;
+    return add_ns_saturating(clock_monotonic_ns(), ns);
 }
 
 static uint64_t
@@ -73,18 +71,15 @@ time_left(uint64_t deadline)
 static long
 read_timespec(const struct __kernel_timespec __user *uts, uint64_t *deadline)
 {
-    struct __kernel_timespec ts;
+    uint64_t ns;
+    long ret;
 
     *deadline = NO_DEADLINE;
     if (!uts)
         return 0;
-    if (copy_from_user(&ts, uts, sizeof(ts)) < 0)
-        return -EFAULT;
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || (uint64_t)ts.tv_nsec >= NSEC_PER_SEC)
-        return -EINVAL;
-    if ((uint64_t)ts.tv_sec >= NO_DEADLINE / NSEC_PER_SEC)
-        return 0;
-    *deadline = deadline_after(ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec);
+    if ((ret = timespec_from_user(uts, &ns)) < 0)
+        return ret;
+    *deadline = deadline_after(ns);
     return 0;
 }
 

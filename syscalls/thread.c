@@ -4,6 +4,7 @@
 // thread's hand times out (with a timeout) or is logged and fails EINTR.
 #include "types.h"
 #include "mm/uaccess.h"
+#include "syscalls/timespec.h"
 #include "drivers/clock.h"
 #include "arch/x86_64/cpu.h"
 #include "sched/proc.h"
@@ -12,14 +13,13 @@
 #include <linux/futex.h>
 #include <linux/time_types.h>
 
-#define NSEC_PER_SEC 1000000000ull
 
 static long
 futex_wait(uint32_t __user *uaddr, uint32_t val, const struct __kernel_timespec __user *utimeout, bool abs)
 {
     uint32_t cur;
-    struct __kernel_timespec ts;
     uint64_t deadline;
+    long ret;
 
     if ((uint64_t)uaddr & 3)
         return -EINVAL;
@@ -31,13 +31,10 @@ futex_wait(uint32_t __user *uaddr, uint32_t val, const struct __kernel_timespec 
         klog("futex: wait at %p with no other thread to wake it; EINTR", (void *)uaddr);
         return -EINTR;
     }
-    if (copy_from_user(&ts, utimeout, sizeof(ts)) < 0)
-        return -EFAULT;
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long long)NSEC_PER_SEC)
-        return -EINVAL;
-    deadline = ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+    if ((ret = timespec_from_user(utimeout, &deadline)) < 0)
+        return ret;
     if (!abs)
-        deadline += clock_monotonic_ns();
+        deadline = add_ns_saturating(clock_monotonic_ns(), deadline);
     while (clock_monotonic_ns() < deadline)
         cpu_relax();
     return -ETIMEDOUT;

@@ -1,6 +1,7 @@
 // Clocks and sleeping. Every clock reads the TSC; wall time is offset by the
 // host's time at boot. Sleeps spin on the TSC until timer interrupts exist.
 #include "types.h"
+#include "syscalls/timespec.h"
 #include "drivers/clock.h"
 #include "mm/uaccess.h"
 #include "arch/x86_64/cpu.h"
@@ -8,7 +9,6 @@
 #include <linux/time.h>
 #include <linux/time_types.h>
 
-#define NSEC_PER_SEC 1000000000ull
 
 static long
 clock_now(int clock, uint64_t *ns)
@@ -99,16 +99,17 @@ spin_until(int clock, uint64_t deadline)
         cpu_relax();
 }
 
-static long
-read_request(const struct __kernel_timespec __user *req, uint64_t *ns)
+long
+timespec_from_user(const struct __kernel_timespec __user *uts, uint64_t *ns)
 {
     struct __kernel_timespec ts;
 
-    if (copy_from_user(&ts, req, sizeof(ts)) < 0)
+    if (copy_from_user(&ts, uts, sizeof(ts)) < 0)
         return -EFAULT;
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long long)NSEC_PER_SEC)
         return -EINVAL;
-    *ns = ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+    *ns = (uint64_t)ts.tv_sec >= UINT64_MAX / NSEC_PER_SEC ? UINT64_MAX
+                                                            : ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
     return 0;
 }
 
@@ -123,9 +124,9 @@ sys_clock_nanosleep(int clock, int flags, const struct __kernel_timespec __user 
         return -EINVAL;
     if ((ret = clock_now(clock, &now)) < 0)
         return ret;
-    if ((ret = read_request(req, &ns)) < 0)
+    if ((ret = timespec_from_user(req, &ns)) < 0)
         return ret;
-    spin_until(clock, (flags & TIMER_ABSTIME) ? ns : now + ns);
+    spin_until(clock, (flags & TIMER_ABSTIME) ? ns : add_ns_saturating(now, ns));
     return 0;
 }
 
