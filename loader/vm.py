@@ -329,8 +329,9 @@ def run(
 
     The program's stdout and stderr go straight to this process's fd 1 and
     2; the kernel log is kept, written to log_path (default: last-run.log in
-    the cache, which concurrent runs share), and passed to on_log as it arrives. Returns the RunResult of a program that
-    ended (by exit or signal). Raises KernelNotFound, QemuNotFound, or
+    the cache, which concurrent runs share), and passed to on_log as it
+    arrives. Returns the RunResult of a program that ended (by exit or
+    signal). Raises KernelNotFound, QemuNotFound, or
     VmError when the VM failed (panic, QEMU error, no exit record). On
     KeyboardInterrupt QEMU is killed and the interrupt re-raised.
     """
@@ -343,8 +344,8 @@ def run(
     # when the manifest carries the terminal's modes.
     mirror = terminal.TerminalMirror(0) if manifest.term_modes else None
     try:
-        status, log, qemu_err = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel,
-                                          _with_mirror(on_log, mirror), mirror)
+        status, log, qemu_err = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel, on_log,
+                                          mirror)
     finally:
         if mirror:
             mirror.restore()
@@ -385,7 +386,8 @@ def _run_qemu(
 ) -> tuple[int, bytes, bytes]:
     """Run QEMU to its end; return its status, the kernel log and QEMU's own stderr."""
     klog_r, klog_w = os.pipe()
-    reader = _LogReader(klog_r, on_log)  # owns klog_r; ends when every klog_w is closed
+    # The reader owns klog_r; it ends when every klog_w is closed.
+    reader = _LogReader(klog_r, _with_mirror(on_log, mirror))
     reader.start()
     with ExitStack() as ours:  # our copies close once QEMU has its own
         ours.callback(os.close, klog_w)
