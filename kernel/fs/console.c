@@ -53,9 +53,10 @@ static struct winsize winsize = { .ws_row = 24, .ws_col = 80 };
 static bool stdin_eof;
 
 // Input that came in while waiting for the host's acknowledgement, kept for
-// the program's reads; end of input may have come too.
+// the program's reads; end of input may have come too. Allocated at the
+// first wait: only a terminal session needs it, and .bss is zeroed at boot.
 #define HELD_MAX (64 * 1024)
-static uint8_t held[HELD_MAX];
+static uint8_t *held;
 static size_t held_head, held_len;
 static bool held_eof;
 
@@ -110,6 +111,10 @@ wait_for_host_modes(void)
 {
     int c;
 
+    if (!held && !(held = kmalloc(HELD_MAX))) {
+        klog("console: no memory to keep input during a terminal mode change; not waiting for the host");
+        return;
+    }
     while ((c = stdin_decode()) != IN_ACK) {
         if (c == IN_EOF) {
             held_eof = true;       // the host still acknowledges after end of input
