@@ -401,7 +401,7 @@ lookup_user(int dirfd, const char __user *upath, int atflags, struct vnode **out
     if (!path[0] && (atflags & AT_EMPTY_PATH)) {
         struct file *f = dirfd == AT_FDCWD ? NULL : fd_get_raw(dirfd);
         if (dirfd == AT_FDCWD)
-            *out = vnode_get(current_proc()->cwd_vn);
+            *out = vfs_cwd();
         else if (!f)
             ret = -EBADF;
         else if (!f->vn)
@@ -559,11 +559,14 @@ long
 sys_getcwd(char __user *buf, size_t size)
 {
     char *path = kmalloc(PATH_MAX_LINUX);
+    struct vnode *cwd;
     long n;
 
     if (!path)
         return -ENOMEM;
-    n = vnode_path(current_proc()->cwd_vn, path, PATH_MAX_LINUX);
+    cwd = vfs_cwd();
+    n = vnode_path(cwd, path, PATH_MAX_LINUX);
+    vnode_put(cwd);
     if (n >= 0 && (size_t)n > size)
         n = -ERANGE;
     if (n >= 0 && copy_to_user(buf, path, n) < 0)
@@ -583,6 +586,7 @@ set_cwd(struct vnode *vn)
     else if ((ret = permission(vn, 1)) == 0) {
         vnode_put(p->cwd_vn);
         p->cwd_vn = vnode_get(vn);
+        p->cwd_pending = NULL;
     }
     vnode_put(vn);
     return ret;

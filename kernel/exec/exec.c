@@ -30,7 +30,8 @@ load_file(const char *path, bool interp, struct elf_image *img)
     struct vnode *vn;
     long ret;
 
-    if ((ret = path_lookup(vfs_root, path, LOOKUP_FOLLOW, &vn, NULL)) < 0)
+    vn = interp ? NULL : rootfs_find_program(path);
+    if (!vn && (ret = path_lookup(vfs_root, path, LOOKUP_FOLLOW, &vn, NULL)) < 0)
         panic("exec %s: not in the image (error %ld)", path, -ret);
     ret = elf_load(current_proc()->mm, vn, path, interp, img);
     vnode_put(vn);
@@ -54,8 +55,10 @@ exec_initial(struct trap_frame *f)
     long sp;
 
     p->exe_path = kstrdup(manifest.path);
-    if (path_lookup(vfs_root, manifest.cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p->cwd_vn, NULL) < 0)
-        p->cwd_vn = vnode_get(vfs_root);   // LINUX-DIFF: a cwd missing from the image is "/"
+    // Looked up when the tree is built, at first use (fs/rootfs.c): not at boot.
+    p->cwd_vn = vnode_get(vfs_root);
+    if (strcmp(manifest.cwd, "/"))
+        p->cwd_pending = manifest.cwd;
     if ((sp = stack_map(p->mm)) < 0)
         panic("exec %s: cannot map the stack (error %ld)", manifest.path, -sp);
     load_file(manifest.path, false, &prog);

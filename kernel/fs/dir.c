@@ -17,8 +17,8 @@
 #define HASH_MIN_ENTRIES 16
 
 // Run a lazily filled directory's populate callback once.
-static void
-ensure_populated(struct vnode *dir)
+void
+dir_populate(struct vnode *dir)
 {
     void (*fn)(struct vnode *) = dir->populate;
 
@@ -107,7 +107,7 @@ dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
 
     if (!vnode_is_dir(dir))
         return -ENOTDIR;
-    ensure_populated(dir);
+    dir_populate(dir);
     if (!strcmp(name, ".") || !name[0]) {
         *out = vnode_get(dir);
         return 0;
@@ -192,7 +192,7 @@ dir_unlink(struct vnode *dir, const char *name)
 bool
 dir_is_empty(struct vnode *dir)
 {
-    ensure_populated(dir);
+    dir_populate(dir);
     return dir->children == NULL;
 }
 
@@ -220,7 +220,7 @@ dir_entry(struct vnode *dir, uint64_t *pos, char *name, size_t len, uint64_t *in
 {
     struct dirent_node *d;
 
-    ensure_populated(dir);
+    dir_populate(dir);
     if (*pos < 2) {
         struct vnode *vn = *pos == 0 ? dir : (dir->parent ? dir->parent : dir);
         strlcpy(name, *pos == 0 ? "." : "..", len);

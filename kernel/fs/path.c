@@ -137,6 +137,7 @@ walk(struct walk *w, struct vnode *start, const char *path, unsigned flags, stru
     struct vnode *cur, *next;
     long ret;
 
+    rootfs_build();
     if ((ret = walk_start(w, start, path, flags, &cur)) < 0)
         return ret;
     while (*path == '/')
@@ -204,6 +205,25 @@ vfs_start_dir(int dirfd, const char *path, long *err)
     return vfs_dirfd_vnode(dirfd, err);
 }
 
+struct vnode *
+vfs_cwd(void)
+{
+    struct proc *p = current_proc();
+    const char *pending = p->cwd_pending;
+    struct vnode *vn;
+
+    rootfs_build();
+    if (pending) {
+        p->cwd_pending = NULL;
+        // LINUX-DIFF: a cwd missing from the image stays "/".
+        if (path_lookup(vfs_root, pending, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &vn, NULL) == 0) {
+            vnode_put(p->cwd_vn);
+            p->cwd_vn = vn;
+        }
+    }
+    return vnode_get(p->cwd_vn);
+}
+
 // The directory DIRFD names (the cwd for AT_FDCWD), referenced; NULL with *ERR set.
 struct vnode *
 vfs_dirfd_vnode(int dirfd, long *err)
@@ -211,7 +231,7 @@ vfs_dirfd_vnode(int dirfd, long *err)
     struct file *f;
 
     if (dirfd == AT_FDCWD)
-        return vnode_get(current_proc()->cwd_vn);
+        return vfs_cwd();
     if (!(f = fd_get_raw(dirfd))) {
         *err = -EBADF;
         return NULL;

@@ -182,7 +182,10 @@ link_exe(struct vnode *vn, char *buf, size_t len)
 static long
 link_cwd(struct vnode *vn, char *buf, size_t len)
 {
-    long ret = vnode_path(current_proc()->cwd_vn, buf, len);
+    struct vnode *cwd = vfs_cwd();
+    long ret = vnode_path(cwd, buf, len);
+
+    vnode_put(cwd);
     return ret < 0 ? ret : 0;
 }
 

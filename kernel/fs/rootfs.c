@@ -1,10 +1,16 @@
-// Builds the file tree at boot: every initramfs entry becomes a node (files
+// Builds the file tree from the initramfs: every entry becomes a node (files
 // keep pointing into the archive), then the kernel's own /dev, /proc, /sys
 // and a /tmp are added where the archive has none; the first three are
 // filled in when first looked at. Nodes keep the archive's mode, owner and
 // mtime: building the tree does not count as modifying its folders. Regular
 // files whose entries share an inode number (nlink > 1) become one node with
 // several names; the entry that has data gives the contents.
+//
+// The tree is built when the program first names a file (a path walk, or its
+// cwd), not at boot: a program that never does, like a static hello, never
+// pays for it, and under TCG building it is a fifth of the boot's code. The
+// program itself is found in the archive directly (rootfs_find_program), and
+// the tree adopts that node when it is built.
 #include "fs/vfs.h"
 #include "fs/initramfs.h"
 #include "mm/heap.h"
@@ -14,6 +20,13 @@
 #include <linux/stat.h>
 
 struct vnode *vfs_root;
+
+// The program's node, made before the tree: the archive data it came from, so
+// add_entry knows the entry when the tree is built.
+static struct {
+    const void *data;
+    struct vnode *vn;       // referenced until the tree adopts it
+} early_program;
 
 // A hard-linked file seen during boot: the archive's inode number and its node.
 struct boot_link {
@@ -174,7 +187,12 @@ add_entry(const struct initramfs_entry *e, void *arg)
             apply_attrs(vn, e);
         return true;
     }
-    vn = S_ISREG(e->mode) && e->nlink > 1 ? hard_link_node(e, links) : make_node(e);
+    if (early_program.vn && e->data == early_program.data) {
+        vn = early_program.vn;          // our reference becomes the tree's
+        early_program.vn = NULL;
+    } else {
+        vn = S_ISREG(e->mode) && e->nlink > 1 ? hard_link_node(e, links) : make_node(e);
+    }
     if (!vn)
         panic("rootfs: out of memory for %s", name);
     apply_attrs(vn, e);
@@ -198,14 +216,11 @@ ensure_dir(const char *name, uint32_t mode)
     return vn;
 }
 
-void
-vfs_init(void)
+static void
+build_tree(struct vnode *root)
 {
     struct boot_link *links = NULL;
 
-    if (!(vfs_root = vnode_new(S_IFDIR | 0755)))
-        panic("rootfs: out of memory");
-    vfs_root->nlink = 2;
     initramfs_each(add_entry, &links);
     while (links) {
         struct boot_link *next = links->next;
@@ -216,4 +231,59 @@ vfs_init(void)
     ensure_dir("dev", 0755)->populate = devfs_init;
     ensure_dir("proc", 0555)->populate = procfs_init;
     ensure_dir("sys", 0555)->populate = sysfs_init;
+}
+
+void
+vfs_init(void)
+{
+    if (!(vfs_root = vnode_new(S_IFDIR | 0755)))
+        panic("rootfs: out of memory");
+    vfs_root->nlink = 2;
+    vfs_root->populate = build_tree;
+}
+
+void
+rootfs_build(void)
+{
+    dir_populate(vfs_root);
+}
+
+// The host writes the program as the archive's first file, after the folders
+// (docs/boot-protocol.md), so the search stops at the first file: anything
+// else (a hard link, a path through a symlink) is left to a path walk.
+struct first_file {
+    const char *name;
+    struct initramfs_entry entry;
+    bool found;
+};
+
+static bool
+match_first_file(const struct initramfs_entry *e, void *arg)
+{
+    struct first_file *want = arg;
+
+    if (S_ISDIR(e->mode))
+        return true;
+    if (S_ISREG(e->mode) && e->nlink <= 1 && !strcmp(e->name, want->name)) {
+        want->entry = *e;
+        want->found = true;
+    }
+    return false;
+}
+
+struct vnode *
+rootfs_find_program(const char *path)
+{
+    struct first_file want = { .name = path };
+
+    while (*want.name == '/')
+        want.name++;
+    if (!vfs_root->populate || early_program.vn)
+        return NULL;
+    initramfs_each(match_first_file, &want);
+    if (!want.found || !(early_program.vn = make_node(&want.entry)))
+        return NULL;
+    apply_attrs(early_program.vn, &want.entry);
+    early_program.data = want.entry.data;
+    return vnode_get(early_program.vn);
 }

@@ -129,7 +129,14 @@ long vnode_path(struct vnode *dir, char *buf, size_t len);   // absolute path of
 long vfs_open_vnode(struct vnode *vn, uint32_t flags, struct file **out);
 struct vnode *file_vnode(struct file *f);   // NULL for files without one (console, pipes)
 
-void vfs_init(void);              // the root from the initramfs, /dev, /proc, /sys, /tmp
+void vfs_init(void);              // the root, whose tree is built on first use
+void rootfs_build(void);          // build the tree from the initramfs now, if not yet built
+// The program at PATH as a node, found in the archive without building the
+// tree (referenced), or NULL: then look it up with a path walk.
+struct vnode *rootfs_find_program(const char *path);
+// The current process's cwd, referenced (the tree built first: a cwd is a name).
+struct vnode *vfs_cwd(void);
+void dir_populate(struct vnode *dir);   // run a lazily filled directory's populate callback
 void devfs_init(struct vnode *dev);
 const struct file_ops *devfs_ops_for(uint64_t rdev);   // a character device's, or NULL
 void procfs_init(struct vnode *proc);

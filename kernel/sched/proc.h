@@ -38,6 +38,7 @@ struct proc {
     uint32_t umask;
     char *exe_path;                                  // what /proc/self/exe names
     struct vnode *cwd_vn;
+    const char *cwd_pending;       // the cwd to look up once the tree is built (fs/path.c vfs_cwd)
 };
 
 struct thread {
