@@ -24,10 +24,10 @@ hex_digit(char c)
 static void
 parse_seed(const char *hex)
 {
-    for (int i = 0; i < 32; i++) {
+    for (size_t i = 0; i < sizeof(manifest.seed); i++) {
         int hi = hex_digit(hex[2 * i]), lo = hi < 0 ? -1 : hex_digit(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
-            panic("manifest: seed is not 64 hex digits");
+            panic("manifest: seed is not %lu hex digits", 2 * sizeof(manifest.seed));
         manifest.seed[i] = hi << 4 | lo;
     }
     manifest.have_seed = true;

@@ -13,7 +13,7 @@ struct manifest {
     const char *cwd;
     bool tty[3];                      // is the host's fd 0/1/2 a terminal
     bool stdin_relay;                 // the host forwards its stdin on COM1 (else stdin is empty)
-    uint8_t seed[32];
+    uint8_t seed[96];      // RNG_KEY_BYTES for the kernel's RNG key, the rest for boot (drivers/rng.c)
     bool have_seed;
     uint64_t time_ns;
     const char *hostname;

@@ -1,7 +1,11 @@
-// A ChaCha20 stream (RFC 8439 block function) as the kernel's CSPRNG. The key
-// mixes the 32 random bytes the host puts in the manifest with RDRAND (when
-// the CPU has it) and the TSC; the key is replaced after every request so
-// earlier output cannot be recomputed from a later state.
+// The kernel's random numbers. The host's manifest seed is random bytes from
+// its own CSPRNG, fresh every run: the first RNG_KEY_BYTES key a ChaCha20
+// stream (RFC 8439 block function), mixed with RDRAND (when the CPU has it)
+// and the TSC; the rest are handed out as they are, each byte once, before
+// the stream is used. Boot's few requests (AT_RANDOM, stack, mmap, brk and
+// PIE bases) so take no ChaCha rounds: under TCG those cost a twentieth of
+// the boot. The stream's key is replaced after every request so earlier
+// output cannot be recomputed from a later state.
 #include "drivers/rng.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/string.h"
@@ -57,14 +61,29 @@ rdrand64(uint64_t *v)
     return ok;
 }
 
+static const uint8_t *seed_key;   // RNG_KEY_BYTES, until the stream is keyed
+static uint8_t *pool;       // the seed's bytes after the key, not yet handed out
+static size_t pool_left;
+static bool keyed;
+
 void
-rng_seed(const uint8_t *seed, size_t n)
+rng_seed(uint8_t *seed, size_t n)
+{
+    if (n >= RNG_KEY_BYTES) {
+        seed_key = seed;
+        pool = seed + RNG_KEY_BYTES;
+        pool_left = n - RNG_KEY_BYTES;
+    }
+}
+
+static void
+key_stream(void)
 {
     uint8_t *k = (uint8_t *)key;
     uint64_t r;
 
-    for (size_t i = 0; i < n; i++)
-        k[i % sizeof(key)] ^= seed[i];
+    for (size_t i = 0; seed_key && i < RNG_KEY_BYTES; i++)
+        k[i] ^= seed_key[i];
     for (int i = 0; i < 4; i++) {
         r = rdtsc();
         if (cpu_features.rdrand && rdrand64(&r))
@@ -72,6 +91,7 @@ rng_seed(const uint8_t *seed, size_t n)
         key[2 * i] ^= (uint32_t)r;
         key[2 * i + 1] ^= (uint32_t)(r >> 32);
     }
+    keyed = true;
 }
 
 void
@@ -80,6 +100,15 @@ rng_bytes(void *buf, size_t n)
     uint32_t block[16];
     uint8_t *p = buf;
 
+    if (n <= pool_left) {
+        memcpy(buf, pool, n);
+        memset(pool, 0, n);             // handed out once
+        pool += n;
+        pool_left -= n;
+        return;
+    }
+    if (!keyed)
+        key_stream();
     while (n) {
         size_t chunk = n < sizeof(block) ? n : sizeof(block);
         chacha20_block(block);

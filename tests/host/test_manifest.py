@@ -8,7 +8,8 @@ import re
 import pytest
 
 from loader.errors import ImageError
-from loader.image import DEFAULT_ENV, RELAY_STDIN, Manifest, encode_manifest, make_env, make_manifest
+from loader.image import (DEFAULT_ENV, RELAY_STDIN, SEED_BYTES, Manifest, encode_manifest, make_env,
+                          make_manifest)
 from loader.vm import escape_stdin
 
 DEFAULT_PAIRS = [f"{k}={v}" for k, v in DEFAULT_ENV.items()]
@@ -43,7 +44,7 @@ def test_make_manifest_fills_host_facts() -> None:
     assert (m.path, m.argv, m.env, m.cwd) == ("/p", ["./p", "x"], ["A=1"], os.getcwd())
     assert re.fullmatch(r"[01]{3}", m.tty)
     assert m.tty == "".join("1" if os.isatty(fd) else "0" for fd in (0, 1, 2))
-    assert re.fullmatch(r"[0-9a-f]{64}", m.seed)
+    assert re.fullmatch(f"[0-9a-f]{{{2 * SEED_BYTES}}}", m.seed)
     assert m.seed != make_manifest("/p", [], []).seed
     assert abs(m.time_ns - __import__("time").time_ns()) < 60 * 10**9
 
