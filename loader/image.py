@@ -348,7 +348,7 @@ def _program_entry(program: str | os.PathLike[str], index: FileIndex) -> tuple[I
     real = os.path.realpath(program)
     st = _stat_regular(real)
     facts = index.get(real, st) if st else None
-    if facts is None:
+    if facts is None or "elf" not in facts:  # a file shipped before holds only its hash
         info = check_runnable(program)  # raises for every unusable path
         st = os.stat(real)
         facts = {"sha256": _sha256_file(real), "elf": _info_to_json(info)}

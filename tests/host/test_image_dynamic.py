@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 from collections.abc import Callable
@@ -142,3 +143,13 @@ def test_dynamic_program_runs(
 ) -> None:
     proc = run_pkgload("run", str(elf_dir / "dynamic"))
     assert (proc.returncode, proc.stdout) == (0, "hello\n"), proc.stderr
+
+
+def test_file_shipped_before_can_be_the_program(static_elf: Path, cache: Path, tmp_path: Path) -> None:
+    """The index then holds the file's hash but no ELF facts: they are read, not assumed."""
+    d = tmp_path / "tools"
+    d.mkdir()
+    shutil.copy2(static_elf, d / "prog")
+    build_image(static_elf, extra=[ExtraPath(str(d), str(d))])
+    img = build_image(d / "prog")
+    assert img.guest_path == str(d / "prog") and img.program.path == d / "prog"
