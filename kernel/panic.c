@@ -31,14 +31,17 @@ ksym_lookup(uint64_t addr, uint64_t *offset)
     return &ksyms_names[ksyms_table[lo].name];
 }
 
+// ADDR named by the function holding ADDR - BIAS: 1 for a return address,
+// which follows a call that may be its function's last instruction (a call
+// to a noreturn function such as panic), so ADDR itself may be the next one's.
 static void
-log_addr(const char *prefix, uint64_t addr)
+log_addr(const char *prefix, uint64_t addr, uint64_t bias)
 {
     uint64_t off;
-    const char *name = ksym_lookup(addr, &off);
+    const char *name = ksym_lookup(addr - bias, &off);
 
     if (name)
-        klog("%s%p  %s+0x%lx", prefix, (void *)addr, name, off);
+        klog("%s%p  %s+0x%lx", prefix, (void *)addr, name, off + bias);
     else
         klog("%s%p", prefix, (void *)addr);
 }
@@ -52,7 +55,7 @@ log_backtrace(uint64_t rbp)
         uint64_t *frame = (uint64_t *)rbp;
         if (!frame[1])
             break;
-        log_addr("  ", frame[1]);
+        log_addr("  ", frame[1], 1);
         rbp = frame[0];
     }
 }
@@ -61,7 +64,7 @@ static void
 log_frame(const struct trap_frame *f)
 {
     klog("vector %lu  error 0x%lx  cr2 %p", f->vector, f->error, (void *)read_cr2());
-    log_addr("rip ", f->rip);
+    log_addr("rip ", f->rip, 0);
     klog("rax %p rbx %p rcx %p rdx %p", (void *)f->rax, (void *)f->rbx, (void *)f->rcx, (void *)f->rdx);
     klog("rsi %p rdi %p rbp %p rsp %p", (void *)f->rsi, (void *)f->rdi, (void *)f->rbp, (void *)f->rsp);
     klog("r8  %p r9  %p r10 %p r11 %p", (void *)f->r8, (void *)f->r9, (void *)f->r10, (void *)f->r11);
