@@ -17,6 +17,7 @@ CFLAGS  := -std=gnu11 -Os -flto -g -Wall -Wextra -Werror=implicit-function-decla
            -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-omit-frame-pointer \
            -fno-asynchronous-unwind-tables -fcf-protection=none -fno-strict-aliasing \
            -nostdinc -isystem $(GCCINC) -isystem $(UAPI) -I. -Ikernel -Ikernel/include -I$(B)/gen
+CFLAGS  += $(EXTRA_CFLAGS)   # for experiments: make EXTRA_CFLAGS=...
 ASFLAGS := -g -Ikernel -Ikernel/include -nostdinc -isystem $(UAPI)
 # Linked by gcc for link-time optimisation: inlining across files removes
 # calls, and under TCG every translation block costs microseconds at boot.
