@@ -37,7 +37,7 @@ kmain(void)
     pic_disable();
     initramfs_init(si);
     manifest_load();
-    rng_seed(manifest.seed, manifest.have_seed ? sizeof(manifest.seed) : 0);
+    rng_seed(manifest.seed, MANIFEST_SEED_LEN);
     clock_set_realtime(manifest.time_ns);
     vfs_init();
 

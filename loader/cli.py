@@ -154,7 +154,7 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
             guest_env = image.make_env(env)
             img = image.build_image(program, extra=[*files, *dirs],
                                     ld_library_path=_get_var(guest_env, "LD_LIBRARY_PATH"))
-            manifest = image.make_manifest(img.guest_path, [program, *args], guest_env)
+            manifest = image.make_manifest(img.guest_path, [program, *args], guest_env, img.program_extent)
             result = vm.run(img, manifest, memory, vm.select_accel(accel),
                             on_log=_StderrAppender() if verbose else None, log_path=log_path)
     except KeyboardInterrupt:

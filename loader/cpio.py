@@ -118,3 +118,41 @@ class CpioWriter:
     def close(self) -> None:
         """Write the trailer entry; the archive is complete after this."""
         self._header(TRAILER, 0, 0, 1)
+
+
+@dataclass(frozen=True)
+class FileExtent:
+    """Where a regular file's bytes are in an archive, and its mode."""
+
+    name: str  # as stored: no leading "/"
+    offset: int  # of the data, from the archive's start
+    size: int
+    mode: int  # st_mode
+
+
+_HEADER_LEN = 110
+
+
+def find_first_file(path: str | os.PathLike[str]) -> FileExtent | None:
+    """Return the extent of the archive's first entry that is not a folder, if it is a regular file.
+
+    Reads headers from the start, skipping data: the folders come first, so
+    this reads a few kilobytes even of a large image. Returns None at the
+    trailer or on a header that is not newc.
+    """
+    with open(path, "rb") as f:
+        offset = 0
+        while True:
+            f.seek(offset)
+            header = f.read(_HEADER_LEN)
+            if len(header) < _HEADER_LEN or header[:6] not in (NEWC_MAGIC, b"070702"):
+                return None
+            fields = [int(header[6 + 8 * i : 14 + 8 * i], 16) for i in range(13)]
+            mode, size, namesize = fields[1], fields[6], fields[11]
+            name = f.read(namesize).rstrip(b"\0").decode("utf-8", "surrogateescape")
+            data = offset + _HEADER_LEN + namesize + (-(_HEADER_LEN + namesize) % 4)
+            if name == TRAILER:
+                return None
+            if not stat.S_ISDIR(mode):
+                return FileExtent(name, data, size, mode) if stat.S_ISREG(mode) else None
+            offset = data + size + (-size % 4)

@@ -32,6 +32,7 @@ import io
 import os
 import posixpath
 import stat
+import struct
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from typing import BinaryIO
 from loader.cache import FileIndex, atomic_output, cache_dir
 from loader.closure_cache import (Plan, PlanKey, Shipped, StoredPlan, get_plan,
                                   make_stored_plan, put_image)
-from loader.cpio import CpioWriter, EntryAttrs
+from loader.cpio import CpioWriter, EntryAttrs, find_first_file
 from loader.elf import ElfInfo, check_runnable
 from loader.errors import ImageError
 from loader.etc import LD_SO_CACHE, get_etc_files
@@ -50,16 +51,22 @@ from loader.fstrace import (StatKey, get_lstat_key, get_stat_key, note_listing, 
                             note_read, tracing)
 
 IMAGE_FORMAT = "pkgload-image-3"  # bump when the archive layout changes
-MANIFEST_MAGIC = "pkgload-manifest"
-MANIFEST_VERSION = "1"
+# Random bytes per run: 32 key the kernel's RNG, 64 serve boot's own requests
+# (AT_RANDOM, stack, mmap, brk and PIE bases) as they are (kernel/drivers/rng.c).
+SEED_BYTES = 96
+# The manifest's binary header (docs/boot-protocol.md, kernel/manifest.c):
+# magic, version, size, argc, envc, flags, rows, columns, time, seed,
+# program offset, size and mode, reserved; then the strings.
+MANIFEST_HEADER = struct.Struct(f"<8sIIIIIHHQ{SEED_BYTES}sQQII")
+MANIFEST_MAGIC = b"pkgload\0"
+MANIFEST_VERSION = 2
+MANIFEST_STDIN_RELAY = 1 << 3  # flags: bits 0-2 say fd 0-2 is a terminal
+MANIFEST_MAX_BYTES = 4 << 20  # what the kernel reserves at its address
 DEFAULT_ENV = {
     "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     "HOME": "/",
 }
 DEFAULT_HOSTNAME = "pkgload"
-# Random bytes per run: 32 key the kernel's RNG, 64 serve boot's own requests
-# (AT_RANDOM, stack, mmap, brk and PIE bases) as they are (kernel/drivers/rng.c).
-SEED_BYTES = 96
 # The mtime of everything the image makes up rather than ships: fixed, so the
 # same entries give the same image (2024-01-01 00:00:00 UTC).
 GENERATED_MTIME = 1704067200
@@ -106,11 +113,21 @@ class Image:
     program: ElfInfo
     guest_path: str  # where the program is inside the image
     built: bool  # False when it came from the cache
+    program_extent: ProgramExtent | None = None  # where its bytes are in the cpio
+
+
+@dataclass(frozen=True)
+class ProgramExtent:
+    """Where the program's bytes are in the image, so the kernel starts it without searching."""
+
+    offset: int
+    size: int
+    mode: int  # st_mode
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """The per-run facts the kernel reads from fw_cfg (docs/boot-protocol.md)."""
+    """The per-run facts the kernel finds in memory at boot (docs/boot-protocol.md)."""
 
     path: str
     argv: list[str]
@@ -123,6 +140,7 @@ class Manifest:
     stdin_relay: bool = False  # the host forwards its stdin on COM1
     winsize: tuple[int, int] | None = None  # the host terminal's rows and columns
     term_modes: str | None = None  # stdin's terminal modes, as loader.terminal encodes them
+    program: ProgramExtent | None = None  # where path's bytes are in the image
 
 
 def build_image(
@@ -167,12 +185,23 @@ def build_image(
         index.save()
         if built:
             _write_image(path, list(entries.values()))
+        extent = _find_program_extent(path, entry.guest_path)
         image = {"key": key, "guest_path": entry.guest_path, "elf": _info_to_json(info),
-                 "program_stat": program_stat, **shipped_stats}
+                 "program_stat": program_stat, "program_extent": extent and dataclasses.astuple(extent),
+                 **shipped_stats}
         put_image(cache, pkey, stored, image)
     except OSError as e:
         raise _cache_error(e, cache) from e
-    return Image(path=path, key=key, program=info, guest_path=entry.guest_path, built=built)
+    return Image(path=path, key=key, program=info, guest_path=entry.guest_path, built=built,
+                 program_extent=extent)
+
+
+def _find_program_extent(image_path: Path, guest_path: str) -> ProgramExtent | None:
+    """Return where the program's bytes are in the image: its first file (_write_image)."""
+    first = find_first_file(image_path)
+    if first is None or "/" + first.name != guest_path:
+        return None
+    return ProgramExtent(first.offset, first.size, first.mode)
 
 
 def _get_unchanged_image(program: str | os.PathLike[str], stored: StoredPlan,
@@ -196,8 +225,9 @@ def _get_unchanged_image(program: str | os.PathLike[str], stored: StoredPlan,
     if not path.exists():
         return None
     info = ElfInfo(**{**last["elf"], "path": Path(program)})
+    extent = last.get("program_extent")
     return Image(path=path, key=last["key"], program=info, guest_path=last["guest_path"],
-                 built=False)
+                 built=False, program_extent=extent and ProgramExtent(*extent))
 
 
 def _get_shipped_stats(plan: Plan) -> dict[str, dict[str, StatKey]]:
@@ -490,8 +520,11 @@ def make_env(pairs: Iterable[str], host_env: Mapping[str, str] | None = None) ->
     return [f"{k}={v}" for k, v in env.items()]
 
 
-def make_manifest(guest_path: str, argv: list[str], env: list[str]) -> Manifest:
+def make_manifest(guest_path: str, argv: list[str], env: list[str],
+                  program: ProgramExtent | None = None) -> Manifest:
     """Return the manifest for one run, with this host's cwd, ttys, a fresh seed and the time.
+
+    program says where guest_path's bytes are in the image (Image.program_extent).
 
     With RELAY_STDIN, stdin is relayed whenever our fd 0 is open (for
     /dev/null too: the relay then sends end-of-file at once).
@@ -507,6 +540,7 @@ def make_manifest(guest_path: str, argv: list[str], env: list[str]) -> Manifest:
         stdin_relay=RELAY_STDIN and _is_open(0),
         winsize=_terminal_size(),
         term_modes=terminal.encode_modes(0) if RELAY_STDIN and os.isatty(0) else None,
+        program=program,
     )
 
 
@@ -531,25 +565,27 @@ def _is_open(fd: int) -> bool:
 
 
 def encode_manifest(m: Manifest) -> bytes:
-    """Return the manifest as NUL-terminated key/value strings.
+    """Return the manifest in the binary layout of docs/boot-protocol.md.
 
-    Raises ImageError if a value contains a NUL byte.
+    Raises ImageError if a string contains a NUL byte, or if the whole is more
+    than MANIFEST_MAX_BYTES.
     """
-    pairs = [(MANIFEST_MAGIC, MANIFEST_VERSION), ("path", m.path)]
-    pairs += [("arg", a) for a in m.argv]
-    pairs += [("env", e) for e in m.env]
-    pairs += [("cwd", m.cwd), ("tty", m.tty), ("seed", m.seed)]
-    pairs += [("time", str(m.time_ns)), ("hostname", m.hostname)]
-    if m.stdin_relay:
-        pairs.append(("stdin", "relay"))
-    if m.winsize:
-        pairs.append(("winsize", f"{m.winsize[0]} {m.winsize[1]}"))
-    if m.term_modes:
-        pairs.append(("termios", m.term_modes))
-    out = bytearray()
-    for key, value in pairs:
+    strings = [("path", m.path), ("cwd", m.cwd), ("hostname", m.hostname), ("termios", m.term_modes or "")]
+    strings += [("argument", a) for a in m.argv] + [("environment string", e) for e in m.env]
+    body = bytearray()
+    for what, value in strings:
         raw = os.fsencode(value)
         if b"\0" in raw:
-            raise ImageError(f"{key} {value!r}: contains a NUL byte, which the manifest cannot carry")
-        out += key.encode() + b"\0" + raw + b"\0"
-    return bytes(out)
+            raise ImageError(f"{what} {value!r}: contains a NUL byte, which the manifest cannot carry")
+        body += raw + b"\0"
+    size = MANIFEST_HEADER.size + len(body)
+    if size > MANIFEST_MAX_BYTES:
+        raise ImageError(f"arguments and environment: {size} bytes, more than the {MANIFEST_MAX_BYTES} "
+                         "the manifest can carry")
+    flags = sum(1 << i for i, c in enumerate(m.tty) if c == "1") | (MANIFEST_STDIN_RELAY if m.stdin_relay else 0)
+    rows, cols = (min(n, 0xFFFF) for n in m.winsize) if m.winsize else (0, 0)
+    prog = m.program or ProgramExtent(0, 0, 0)
+    header = MANIFEST_HEADER.pack(MANIFEST_MAGIC, MANIFEST_VERSION, size, len(m.argv), len(m.env), flags,
+                                  rows, cols, m.time_ns, bytes.fromhex(m.seed), prog.offset, prog.size,
+                                  prog.mode, 0)
+    return header + bytes(body)

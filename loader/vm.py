@@ -32,6 +32,9 @@ ACCEL_ENV = "PKGLOAD_ACCEL"
 ACCELS = ("auto", "kvm", "tcg")
 DEFAULT_MEMORY_MIB = 256
 MIN_MEMORY_MIB = 16
+# Where QEMU's loader device puts the manifest: just above the kernel image,
+# below where QEMU puts the initramfs (kernel/manifest.h MANIFEST_PHYS).
+MANIFEST_ADDR = 0x200000
 EXIT_VM_FAILED = 125  # pkgload's own status: the VM failed, not the program
 PANIC_TAIL_LINES = 40  # shown when the log has no "panic:" line to start from
 
@@ -163,7 +166,7 @@ class VmFds:
     stdin: int  # QEMU's stdin (COM3 input, the program's fd 0): the relay pipe or /dev/null
     err: int  # the host's stderr: the program's fd 2 (COM2)
     klog: int  # the write end of the kernel log pipe (debugcon)
-    manifest: int  # a memfd holding the manifest (fw_cfg)
+    manifest: int  # a memfd holding the manifest (put in guest memory at MANIFEST_ADDR)
 
 
 def qemu_command(
@@ -185,7 +188,7 @@ def qemu_command(
         "-accel", accel.name, "-cpu", accel.cpu,
         "-kernel", str(kernel),
         "-initrd", str(initrd),
-        "-fw_cfg", f"name=opt/pkgload/manifest,file=/dev/fd/{fds.manifest}",
+        "-device", f"loader,file=/dev/fd/{fds.manifest},addr={MANIFEST_ADDR:#x},force-raw=on",
         "-chardev", f"file,id=out,path=/dev/fd/{fds.out},append=on",
         "-serial", "chardev:out",
         "-chardev", "stdio,id=in,signal=off",

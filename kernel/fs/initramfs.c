@@ -23,6 +23,12 @@ initramfs_init(const struct hvm_start_info *si)
     archive_size = mods[0].size;
 }
 
+const void *
+initramfs_data(uint64_t offset, uint64_t size)
+{
+    return offset <= archive_size && size <= archive_size - offset ? archive + offset : NULL;
+}
+
 // Field INDEX of the header at H: eight hex digits (either case), no terminator.
 // All eight at once in a 64-bit word, no loop: boot parses eight fields of
 // every archive entry, and a Python image has about 2,000 entries.

@@ -16,5 +16,7 @@ struct initramfs_entry {
 };
 
 void initramfs_init(const struct hvm_start_info *si);
+// The SIZE bytes at OFFSET in the archive, or NULL when they are not all inside it.
+const void *initramfs_data(uint64_t offset, uint64_t size);
 // Call FN for each entry in archive order; stop when it returns false.
 void initramfs_each(bool (*fn)(const struct initramfs_entry *e, void *arg), void *arg);

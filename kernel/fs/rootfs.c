@@ -9,8 +9,9 @@
 // The tree is built when the program first names a file (a path walk, or its
 // cwd), not at boot: a program that never does, like a static hello, never
 // pays for it, and under TCG building it is a fifth of the boot's code. The
-// program itself is found in the archive directly (rootfs_find_program), and
-// the tree adopts that node when it is built.
+// program's node is made from where the manifest says its bytes are in the
+// archive (rootfs_program_node), and the tree adopts that node when it is
+// built: its entry is the one whose data is at the same place.
 #include "fs/vfs.h"
 #include "fs/initramfs.h"
 #include "mm/heap.h"
@@ -248,42 +249,16 @@ rootfs_build(void)
     dir_populate(vfs_root);
 }
 
-// The host writes the program as the archive's first file, after the folders
-// (docs/boot-protocol.md), so the search stops at the first file: anything
-// else (a hard link, a path through a symlink) is left to a path walk.
-struct first_file {
-    const char *name;
-    struct initramfs_entry entry;
-    bool found;
-};
-
-static bool
-match_first_file(const struct initramfs_entry *e, void *arg)
-{
-    struct first_file *want = arg;
-
-    if (S_ISDIR(e->mode))
-        return true;
-    if (S_ISREG(e->mode) && e->nlink <= 1 && !strcmp(e->name, want->name)) {
-        want->entry = *e;
-        want->found = true;
-    }
-    return false;
-}
-
 struct vnode *
-rootfs_find_program(const char *path)
+rootfs_program_node(uint64_t offset, uint64_t size, uint32_t mode)
 {
-    struct first_file want = { .name = path };
+    struct initramfs_entry e = { .size = size, .mode = mode };
 
-    while (*want.name == '/')
-        want.name++;
-    if (!vfs_root->populate || early_program.vn)
+    if (!size || !S_ISREG(mode) || !vfs_root->populate || early_program.vn)
         return NULL;
-    initramfs_each(match_first_file, &want);
-    if (!want.found || !(early_program.vn = make_node(&want.entry)))
+    if (!(e.data = initramfs_data(offset, size)) || !(early_program.vn = make_node(&e)))
         return NULL;
-    apply_attrs(early_program.vn, &want.entry);
-    early_program.data = want.entry.data;
+    apply_attrs(early_program.vn, &e);      // the mode; the rest when the tree adopts it
+    early_program.data = e.data;
     return vnode_get(early_program.vn);
 }

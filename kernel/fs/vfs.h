@@ -131,9 +131,10 @@ struct vnode *file_vnode(struct file *f);   // NULL for files without one (conso
 
 void vfs_init(void);              // the root, whose tree is built on first use
 void rootfs_build(void);          // build the tree from the initramfs now, if not yet built
-// The program at PATH as a node, found in the archive without building the
-// tree (referenced), or NULL: then look it up with a path walk.
-struct vnode *rootfs_find_program(const char *path);
+// The program as a node, from where its bytes are in the archive (SIZE bytes
+// at OFFSET) and its MODE, without building the tree (referenced); NULL when
+// that is not a regular file inside the archive: then walk its path.
+struct vnode *rootfs_program_node(uint64_t offset, uint64_t size, uint32_t mode);
 // The current process's cwd, referenced (the tree built first: a cwd is a name).
 struct vnode *vfs_cwd(void);
 void dir_populate(struct vnode *dir);   // run a lazily filled directory's populate callback

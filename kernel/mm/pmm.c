@@ -1,10 +1,11 @@
 // Physical pages: RAM ranges from the PVH memory map, minus the kernel image,
-// the boot structures and the initramfs, handed out by a bump pointer; freed
+// the boot structures, the manifest and the initramfs, handed out by a bump pointer; freed
 // pages go on a free list threaded through the pages themselves (via the
 // direct map). Contiguous runs come from the bump ranges only.
 #include "mm/pmm.h"
 #include "arch/x86_64/pvh.h"
 #include "layout.h"
+#include "manifest.h"
 #include "lib/string.h"
 #include "log.h"
 
@@ -58,6 +59,7 @@ reserve_boot_data(const struct hvm_start_info *si)
         reserve(mods[i].paddr, mods[i].paddr + mods[i].size);
     if (si->version >= 1)
         reserve(si->memmap_paddr, si->memmap_paddr + si->memmap_entries * sizeof(struct hvm_memmap_entry));
+    reserve(MANIFEST_PHYS, MANIFEST_PHYS + manifest_size());   // its strings are used where they are
 }
 
 void

@@ -1,7 +1,7 @@
 """A stand-in for the real kernel, to test the host side of the boot protocol alone.
 
 It is a tiny PVH ELF (32-bit code, assembled by gcc/as) that writes fixed
-bytes to COM1, COM2 and the debug console, can copy the fw_cfg manifest and
+bytes to COM1, COM2 and the debug console, can copy the manifest and
 the first bytes of the initramfs to COM1, and then writes a value to the
 isa-debug-exit port, as the real kernel does when a program ends.
 """
@@ -42,43 +42,12 @@ _INITRD = r"""
     rep outsb
 """
 
-# Find opt/pkgload/manifest in the fw_cfg directory; copy its bytes to COM1.
+# Copy the manifest QEMU's loader device put at 2 MiB (its size is at byte 12) to COM1.
 _MANIFEST = r"""
-    push %edi
-    mov $0x19, %ax              /* FW_CFG_FILE_DIR */
-    mov $0x510, %dx
-    outw %ax, %dx
-    call be32
-    mov %eax, %ebp              /* number of files */
-1:  test %ebp, %ebp
-    jz 4f
-    call be32
-    push %eax                   /* size */
-    call be16
-    push %eax                   /* selector */
-    call be16                   /* reserved */
-    mov $namebuf, %edi
-    mov $56, %ecx
-    mov $0x511, %dx
-    rep insb
-    mov $namebuf, %edi
-    mov $want, %esi
-    mov $want_end - want, %ecx
-    repe cmpsb
-    je 2f
-    add $8, %esp
-    dec %ebp
-    jmp 1b
-2:  pop %eax                    /* selector */
-    mov $0x510, %dx
-    outw %ax, %dx
-    pop %ecx                    /* size */
-3:  mov $0x511, %dx
-    inb %dx, %al
+    mov $0x200000, %esi
+    mov 12(%esi), %ecx
     mov $0x3f8, %dx
-    outb %al, %dx
-    loop 3b
-4:  pop %edi
+    rep outsb
 """
 
 _TAIL = r"""
@@ -88,26 +57,7 @@ _TAIL = r"""
 9:  hlt
     jmp 9b
 
-be16:                           /* read a big-endian u16 from fw_cfg data */
-    xor %eax, %eax
-    mov $0x511, %dx
-    inb %dx, %al
-    shl $8, %eax
-    inb %dx, %al
-    ret
-be32:
-    call be16
-    shl $16, %eax
-    push %eax
-    call be16
-    or (%esp), %eax
-    add $4, %esp
-    ret
-
     .data
-want: .asciz "opt/pkgload/manifest"
-want_end:
-namebuf: .fill 56
     .align 16
     .fill 4096
 stack_top:

@@ -101,7 +101,7 @@ def test_qemu_command_follows_boot_protocol() -> None:
         "-accel tcg -cpu max",
         "-kernel /k.elf",
         "-initrd /i.cpio",
-        "-fw_cfg name=opt/pkgload/manifest,file=/dev/fd/13",
+        "-device loader,file=/dev/fd/13,addr=0x200000,force-raw=on",
         "-chardev file,id=out,path=/dev/fd/10,append=on -serial chardev:out",
         "-chardev stdio,id=in,signal=off -device isa-serial,chardev=in,iobase=0x3e8,irq=5,index=2",
         "-chardev file,id=err,path=/dev/fd/11,append=on",

@@ -225,3 +225,15 @@ def test_unwritable_cache_is_one_line_125(
     assert proc.returncode == 125
     assert proc.stderr.startswith("pkgload: ") and "cannot write the image cache" in proc.stderr
     assert proc.stderr.count("\n") == 1
+
+
+def test_program_extent_names_the_programs_bytes(static_elf: Path, cache: Path) -> None:
+    """The manifest tells the kernel where the program is in the archive (docs/boot-protocol.md)."""
+    img = build_image(static_elf)
+    ext = img.program_extent
+    assert ext is not None
+    data = img.path.read_bytes()
+    assert data[ext.offset:ext.offset + ext.size] == static_elf.read_bytes()
+    assert ext.mode == stat.S_IFREG | stat.S_IMODE(static_elf.stat().st_mode)
+    again = build_image(static_elf)
+    assert not again.built and again.program_extent == ext

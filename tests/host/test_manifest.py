@@ -8,35 +8,40 @@ import re
 import pytest
 
 from loader.errors import ImageError
-from loader.image import (DEFAULT_ENV, RELAY_STDIN, SEED_BYTES, Manifest, encode_manifest, make_env,
-                          make_manifest)
+from loader.image import (DEFAULT_ENV, MANIFEST_MAX_BYTES, RELAY_STDIN, SEED_BYTES, Manifest, ProgramExtent,
+                          encode_manifest, make_env, make_manifest)
 from loader.vm import escape_stdin
 
 DEFAULT_PAIRS = [f"{k}={v}" for k, v in DEFAULT_ENV.items()]
 
 
-def decode(raw: bytes) -> list[tuple[str, str]]:
-    """Split a manifest into its (key, value) pairs."""
-    assert raw.endswith(b"\0")
-    parts = raw[:-1].split(b"\0")
-    assert len(parts) % 2 == 0
-    return [(parts[i].decode(), parts[i + 1].decode()) for i in range(0, len(parts), 2)]
+def decode(raw: bytes) -> dict[str, object]:
+    """Read a manifest by the byte offsets of docs/boot-protocol.md (not by loader.image's Struct)."""
+    u32 = lambda off: int.from_bytes(raw[off:off + 4], "little")  # noqa: E731
+    u64 = lambda off: int.from_bytes(raw[off:off + 8], "little")  # noqa: E731
+    assert raw[:8] == b"pkgload\0" and u32(8) == 2 and u32(12) == len(raw)
+    argc, envc, flags = u32(16), u32(20), u32(24)
+    strings = raw[160:].split(b"\0")
+    assert strings[-1] == b"" and len(strings) == 4 + argc + envc + 1
+    return {
+        "flags": flags,
+        "winsize": (int.from_bytes(raw[28:30], "little"), int.from_bytes(raw[30:32], "little")),
+        "time": u64(32), "seed": raw[40:136].hex(),
+        "program": (u64(136), u64(144), u32(152)), "reserved": u32(156),
+        "path": strings[0], "cwd": strings[1], "hostname": strings[2], "termios": strings[3],
+        "argv": strings[4:4 + argc], "env": strings[4 + argc:-1],
+    }  # fmt: skip
 
 
 def test_manifest_layout() -> None:
     m = Manifest(path="/x/prog", argv=["prog", "a b", ""], env=["A=1", "B="], cwd="/tmp",
-                 tty="010", seed="ab" * 32, time_ns=123)
-    assert decode(encode_manifest(m)) == [
-        ("pkgload-manifest", "1"),
-        ("path", "/x/prog"),
-        ("arg", "prog"), ("arg", "a b"), ("arg", ""),
-        ("env", "A=1"), ("env", "B="),
-        ("cwd", "/tmp"),
-        ("tty", "010"),
-        ("seed", "ab" * 32),
-        ("time", "123"),
-        ("hostname", "pkgload"),
-    ]  # fmt: skip
+                 tty="010", seed="ab" * SEED_BYTES, time_ns=123, program=ProgramExtent(512, 900, 0o100755))
+    assert decode(encode_manifest(m)) == {
+        "flags": 0b010, "winsize": (0, 0), "time": 123, "seed": "ab" * SEED_BYTES,
+        "program": (512, 900, 0o100755), "reserved": 0,
+        "path": b"/x/prog", "cwd": b"/tmp", "hostname": b"pkgload", "termios": b"",
+        "argv": [b"prog", b"a b", b""], "env": [b"A=1", b"B="],
+    }  # fmt: skip
 
 
 def test_make_manifest_fills_host_facts() -> None:
@@ -51,15 +56,14 @@ def test_make_manifest_fills_host_facts() -> None:
 
 def test_non_utf8_arguments_pass_through() -> None:
     arg = os.fsdecode(b"caf\xe9")
-    raw = encode_manifest(make_manifest("/p", ["p", arg], []))
-    assert b"\0arg\0caf\xe9\0" in raw
+    assert decode(encode_manifest(make_manifest("/p", ["p", arg], [])))["argv"] == [b"p", b"caf\xe9"]
 
 
 def test_stdin_relay_key() -> None:
-    m = Manifest(path="/p", argv=[], env=[], cwd="/", tty="000", seed="", time_ns=0,
+    m = Manifest(path="/p", argv=["p"], env=[], cwd="/", tty="000", seed="", time_ns=0,
                  stdin_relay=True)
-    assert decode(encode_manifest(m))[-1] == ("stdin", "relay")
-    relayed = ("stdin", "relay") in decode(encode_manifest(make_manifest("/p", [], [])))
+    assert decode(encode_manifest(m))["flags"] == 1 << 3
+    relayed = bool(decode(encode_manifest(make_manifest("/p", ["p"], [])))["flags"] & 1 << 3)
     assert relayed == RELAY_STDIN
 
 
@@ -89,9 +93,19 @@ def test_env_key_alone_takes_host_value_or_nothing() -> None:
 
 def test_winsize_is_rows_then_columns() -> None:
     m = Manifest(path="/p", argv=["p"], env=[], cwd="/", tty="111", seed="", time_ns=0, winsize=(30, 100))
-    assert decode(encode_manifest(m))[-1] == ("winsize", "30 100")
+    assert decode(encode_manifest(m))["winsize"] == (30, 100)
 
 
 def test_no_terminal_no_winsize() -> None:
     m = Manifest(path="/p", argv=["p"], env=[], cwd="/", tty="000", seed="", time_ns=0)
-    assert all(key != "winsize" for key, _ in decode(encode_manifest(m)))
+    assert decode(encode_manifest(m))["winsize"] == (0, 0)
+
+
+def test_terminal_modes_are_the_fourth_string() -> None:
+    m = Manifest(path="/p", argv=["p"], env=[], cwd="/", tty="100", seed="", time_ns=0, term_modes="1 2 3 4 5")
+    assert decode(encode_manifest(m))["termios"] == b"1 2 3 4 5"
+
+
+def test_too_big_is_refused_in_one_line() -> None:
+    with pytest.raises(ImageError, match="more than the"):
+        encode_manifest(make_manifest("/p", ["p", "x" * MANIFEST_MAX_BYTES], []))

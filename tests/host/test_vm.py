@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from stub_kernel import StubKernel
+from test_manifest import decode as decode_manifest
 
 Run = Callable[..., subprocess.CompletedProcess[bytes]]
 OUT = b"to stdout\x00\xff\n"
@@ -126,13 +127,12 @@ def test_guest_gets_manifest_and_initramfs(run_stub: Run, elf_dir: Path) -> None
     assert proc.returncode == 0, proc.stderr
     manifest, magic = proc.stdout[:-6], proc.stdout[-6:]
     assert magic == b"070701"
-    parts = manifest.split(b"\0")[:-1]
-    pairs = list(zip(parts[::2], parts[1::2]))
+    fields = decode_manifest(manifest)
     program = os.path.realpath(elf_dir / "static").encode()
-    assert pairs[:5] == [(b"pkgload-manifest", b"1"), (b"path", program),
-                         (b"arg", str(elf_dir / "static").encode()), (b"arg", b"x y"), (b"arg", b"")]
-    assert [v for k, v in pairs if k == b"env"][-1] == b"A=1"
-    assert dict(pairs)[b"tty"] == b"000"
+    assert fields["path"] == program
+    assert fields["argv"] == [str(elf_dir / "static").encode(), b"x y", b""]
+    assert fields["env"][-1] == b"A=1"
+    assert fields["flags"] & 0b111 == 0   # no terminals
 
 
 def test_output_to_a_file_keeps_shell_order(build_stub: Callable[[StubKernel], Path], elf_dir: Path,
