@@ -37,8 +37,8 @@ kmain(void)
     pic_disable();
     initramfs_init(si);
     manifest_load();
-    rng_seed(manifest.seed, MANIFEST_SEED_LEN);
-    clock_set_realtime(manifest.time_ns);
+    rng_seed(manifest.raw->seed, MANIFEST_SEED_LEN);
+    clock_set_realtime(manifest.raw->time_ns);
     vfs_init();
 
     t = proc_create_init();

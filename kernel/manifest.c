@@ -9,27 +9,8 @@
 #include "lib/string.h"
 #include "log.h"
 
-#define MANIFEST_MAGIC   "pkgload\0"
+#define MANIFEST_MAGIC   0x0064616f6c676b70ull   // "pkgload\0" read as a little-endian word
 #define MANIFEST_VERSION 2
-
-#define FLAG_TTY0        (1u << 0)     // fd 0, 1, 2: bits 0, 1, 2
-#define FLAG_STDIN_RELAY (1u << 3)
-
-struct manifest_header {
-    char magic[8];
-    uint32_t version;
-    uint32_t size;                    // header and strings
-    uint32_t argc, envc;
-    uint32_t flags;
-    uint16_t win_rows, win_cols;
-    uint64_t time_ns;
-    uint8_t seed[MANIFEST_SEED_LEN];
-    uint64_t program_offset, program_size;
-    uint32_t program_mode, reserved;
-    char strings[];                   // path, cwd, hostname, termios ("" for none), argv, envp
-};
-
-_Static_assert(sizeof(struct manifest_header) == 160, "the header layout of docs/boot-protocol.md");
 
 #define NUM_FIXED_STRINGS 4
 
@@ -40,7 +21,7 @@ header(void)
 {
     struct manifest_header *h = phys_to_virt(MANIFEST_PHYS);
 
-    return memcmp(h->magic, MANIFEST_MAGIC, sizeof(h->magic)) ? NULL : h;
+    return h->magic == MANIFEST_MAGIC ? h : NULL;
 }
 
 uint64_t
@@ -77,15 +58,9 @@ manifest_load(void)
     }
     v[NUM_FIXED_STRINGS + h->argc] = NULL;
     v[nstrings + 1] = NULL;
-    manifest = (struct manifest){
-        .path = v[0], .cwd = v[1], .hostname = v[2], .termios = v[3][0] ? v[3] : NULL,
-        .argv = v + NUM_FIXED_STRINGS, .argc = h->argc,
-        .envp = v + NUM_FIXED_STRINGS + h->argc + 1, .envc = h->envc,
-        .tty = { h->flags & FLAG_TTY0, h->flags & (FLAG_TTY0 << 1), h->flags & (FLAG_TTY0 << 2) },
-        .stdin_relay = h->flags & FLAG_STDIN_RELAY,
-        .seed = h->seed, .time_ns = h->time_ns,
-        .win_rows = h->win_rows, .win_cols = h->win_cols,
-        .program_offset = h->program_offset, .program_size = h->program_size,
-        .program_mode = h->program_mode,
-    };
+    manifest.raw = h;
+    manifest.path = v[0], manifest.cwd = v[1], manifest.hostname = v[2];
+    manifest.termios = v[3][0] ? v[3] : NULL;
+    manifest.argv = v + NUM_FIXED_STRINGS;
+    manifest.envp = v + NUM_FIXED_STRINGS + h->argc + 1;
 }

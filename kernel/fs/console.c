@@ -204,7 +204,7 @@ tty_ioctl(struct console *c, unsigned int cmd, uint64_t arg)
     case TCSETSW:
     case TCSETSF: {
         long ret = copy_from_user(&termios, (void *)arg, sizeof(termios));
-        if (ret == 0 && manifest.termios && manifest.stdin_relay) {   // the host mirrors them
+        if (ret == 0 && manifest.termios && manifest_stdin_relay()) {   // the host mirrors them
             report_modes(cmd);
             wait_for_host_modes();
         }
@@ -302,7 +302,7 @@ open_one(int fd, uint16_t port, uint32_t flags)
 
     if (!f)
         panic("out of memory opening the console");
-    consoles[fd] = (struct console){ .fd = fd, .port = port, .tty = manifest.tty[fd] };
+    consoles[fd] = (struct console){ .fd = fd, .port = port, .tty = manifest_tty(fd) };
     *f = (struct file){ .ops = &console_ops, .refs = 1, .flags = flags, .priv = &consoles[fd] };
     fd_install(fd, f, false);
 }
@@ -310,22 +310,22 @@ open_one(int fd, uint16_t port, uint32_t flags)
 void
 console_open_stdio(void)
 {
-    stdin_eof = !manifest.stdin_relay;
+    stdin_eof = !manifest_stdin_relay();
     if (manifest.termios)
         load_host_modes(manifest.termios);
-    if (manifest.win_rows && manifest.win_cols)
-        winsize = (struct winsize){ .ws_row = manifest.win_rows, .ws_col = manifest.win_cols };
+    if (manifest.raw->win_rows && manifest.raw->win_cols)
+        winsize = (struct winsize){ .ws_row = manifest.raw->win_rows, .ws_col = manifest.raw->win_cols };
     uart_init(UART_COM1);
     uart_init(UART_COM2);
-    if (manifest.stdin_relay)
+    if (manifest_stdin_relay())
         uart_init(UART_STDIN);
     // A terminal stdin is opened read-write on Linux; /dev/null or a pipe read-only.
-    open_one(0, manifest.tty[0] ? UART_COM1 : 0, manifest.tty[0] ? O_RDWR : O_RDONLY);
+    open_one(0, manifest_tty(0) ? UART_COM1 : 0, manifest_tty(0) ? O_RDWR : O_RDONLY);
     open_one(1, UART_COM1, O_WRONLY);
     open_one(2, UART_COM2, O_WRONLY);
     // The host holds its stdin back until this line: a byte that reached COM1
     // before the FIFOs were set up would have been reset away.
-    if (manifest.stdin_relay)
+    if (manifest_stdin_relay())
         klog("console: input ready");
 }
 
@@ -336,7 +336,7 @@ static struct console tty_console = { .fd = 0, .port = UART_COM1, .tty = true };
 static long
 tty_open(struct file *f)
 {
-    if (!manifest.tty[0] && !manifest.tty[1])
+    if (!manifest_tty(0) && !manifest_tty(1))
         return -ENXIO;
     f->priv = &tty_console;
     return 0;

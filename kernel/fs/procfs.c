@@ -118,7 +118,7 @@ gen_cmdline(struct vnode *vn, char **buf, size_t *len)
 {
     struct text t = { 0 };
 
-    for (int i = 0; i < manifest.argc; i++) {
+    for (int i = 0; i < (int)manifest.raw->argc; i++) {
         text_printf(&t, "%s", manifest.argv[i]);
         if (t.buf && t.len < t.cap - 1)
             t.buf[t.len++] = 0;
