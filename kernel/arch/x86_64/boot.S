@@ -39,16 +39,18 @@ pvh_entry:
     cli
     cld
     mov %ebx, %esi                      // keep start_info across rdtsc and cpuid
-    // Zero .bss first: it holds the page tables, the stack and boot_tsc.
+    rdtsc                               // boot time counts from here
+    mov %eax, %ebp
+    mov %edx, %ebx
+    // Zero .bss: it holds the page tables and boot_tsc.
     mov $V2P(__bss_start), %edi
     mov $V2P(__bss_end), %ecx
     sub %edi, %ecx
     shr $2, %ecx
     xor %eax, %eax
     rep stosl
-    rdtsc
-    mov %eax, V2P(boot_tsc)
-    mov %edx, V2P(boot_tsc) + 4
+    mov %ebp, V2P(boot_tsc)
+    mov %ebx, V2P(boot_tsc) + 4
     mov %esi, V2P(boot_start_info)
     mov $V2P(boot_stack_top), %esp
 
@@ -165,10 +167,14 @@ boot_pdpt_direct:   .skip 4096
 boot_pdpt_kernel:   .skip 4096
 boot_pd_kernel:     .skip 4096
 boot_pt_kernel:     .skip 4096
-    .globl boot_stack_top
-boot_stack:     .skip KSTACK_SIZE
-boot_stack_top:
     .align 8
     .globl boot_tsc, boot_start_info
 boot_tsc:        .quad 0
 boot_start_info: .quad 0
+
+    // Stacks need no zeroing: not in .bss (kernel.ld).
+    .section .noinit, "aw", @nobits
+    .align 16
+    .globl boot_stack_top
+boot_stack:     .skip KSTACK_SIZE
+boot_stack_top:

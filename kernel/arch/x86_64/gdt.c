@@ -18,7 +18,7 @@ struct tss {
 
 static struct tss tss;
 static uint64_t gdt[9];
-static uint8_t double_fault_stack[4096] __attribute__((aligned(16)));
+static uint8_t double_fault_stack[4096] __attribute__((aligned(16), section(".noinit")));
 
 static void
 set_tss_descriptor(void)
