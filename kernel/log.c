@@ -2,6 +2,14 @@
 #include "log.h"
 #include "lib/fmt.h"
 #include "drivers/debugcon.h"
+#include "lib/string.h"
+
+void
+klog_line(const char *line)
+{
+    debugcon_write(line, strlen(line));
+    debugcon_write("\n", 1);
+}
 
 void
 klog(const char *fmt, ...)

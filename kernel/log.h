@@ -6,6 +6,9 @@
 struct trap_frame;
 
 void klog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+// LINE as it is, without formatting: for boot, where the formatter's code
+// would be translated just for one fixed message.
+void klog_line(const char *line);
 __noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __noreturn void panic_frame(const struct trap_frame *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -326,7 +326,7 @@ console_open_stdio(void)
     // The host holds its stdin back until this line: a byte that reached COM1
     // before the FIFOs were set up would have been reset away.
     if (manifest_stdin_relay())
-        klog("console: input ready");
+        klog_line("console: input ready");
 }
 
 // /dev/tty: opening it reaches the terminal on COM1, or fails with ENXIO
