@@ -134,7 +134,8 @@ vm_map_backed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_
               const struct vma_backing *backing, const char *path)
 {
     struct vma *v;
-    long ret = vm_unmap(mm, addr, len);
+    // Most mappings land on free space (all of exec's do): no splitting to try.
+    long ret = vm_range_is_free(mm, addr, len) ? 0 : vm_unmap(mm, addr, len);
 
     if (ret < 0)
         return ret;
