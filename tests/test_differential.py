@@ -121,6 +121,7 @@ CASES = (
     Case("fs_badargs"),
     Case("fs_bigdir"),
     Case("poll"),
+    Case("idle_waits"),
 )
 
 
