@@ -1,8 +1,9 @@
 // The one ACPI table the kernel reads: the MADT ("APIC"), for where the
 // I/O APICs are and how ISA IRQs map to their inputs. Found from the RSDP,
-// which QEMU's microvm firmware (qboot) leaves in the BIOS area (ACPI 6.5,
-// 5.2.5.1: on a 16-byte boundary in 0xe0000-0xfffff). Read on the first wait
-// that needs an interrupt, never at boot. docs/kernel.md, "Waiting".
+// whose address QEMU's microvm firmware (qboot) puts in the PVH start info,
+// or else found where ACPI 6.5 (5.2.5.1) says: on a 16-byte boundary in
+// 0xe0000-0xfffff. Read by the first wait, never at boot (docs/kernel.md,
+// "Waiting").
 #include "drivers/acpi.h"
 #include "arch/x86_64/pvh.h"
 #include "layout.h"
@@ -10,6 +11,8 @@
 
 #define BIOS_AREA_START 0xe0000
 #define BIOS_AREA_END   0x100000
+#define MAX_TABLE       0x10000
+#define TABLES_END      (1ull << 32)   // boot.S maps physical 0-4 GiB for good
 
 struct rsdp {
     char signature[8];      // "RSD PTR "
@@ -55,13 +58,33 @@ checksum_ok(const void *p, size_t n)
     return sum == 0;
 }
 
+// A table the firmware wrote: below 4 GiB (always mapped, boot.S), of
+// a sane length, summing to 0. The first MiB, where qboot puts them, is
+// never handed out (mm/pmm.c); a table elsewhere could have been
+// overwritten by now, so nothing is trusted unchecked.
+static const struct sdt_header *
+get_table(uint64_t pa)
+{
+    const struct sdt_header *t;
+
+    if (!pa || pa >= TABLES_END - MAX_TABLE)
+        return NULL;
+    t = phys_to_virt(pa);
+    if (t->length < sizeof(*t) || t->length > MAX_TABLE)
+        return NULL;
+    return checksum_ok(t, t->length) ? t : NULL;
+}
+
 static const struct rsdp *
 find_rsdp(void)
 {
     const struct hvm_start_info *si = phys_to_virt(boot_start_info);
 
-    if (si->magic == HVM_START_MAGIC && si->rsdp_paddr)
-        return phys_to_virt(si->rsdp_paddr);
+    if (si->magic == HVM_START_MAGIC && si->rsdp_paddr && si->rsdp_paddr < BIOS_AREA_END) {
+        const struct rsdp *r = phys_to_virt(si->rsdp_paddr);
+        if (memcmp(r->signature, "RSD PTR ", 8) == 0 && checksum_ok(r, 20))
+            return r;
+    }
     for (uint64_t pa = BIOS_AREA_START; pa < BIOS_AREA_END; pa += 16) {
         const struct rsdp *r = phys_to_virt(pa);
         if (memcmp(r->signature, "RSD PTR ", 8) == 0 && checksum_ok(r, 20))
@@ -76,7 +99,7 @@ root_entry(const struct sdt_header *root, bool wide, size_t i)
 {
     const uint8_t *e = (const uint8_t *)(root + 1) + i * (wide ? 8 : 4);
 
-    return phys_to_virt(wide ? get64(e) : get32(e));
+    return get_table(wide ? get64(e) : get32(e));
 }
 
 static const struct sdt_header *
@@ -89,12 +112,11 @@ find_madt(void)
     if (!r)
         return NULL;
     wide = r->revision >= 2 && r->xsdt;
-    root = phys_to_virt(wide ? r->xsdt : r->rsdt);
-    if (!checksum_ok(root, root->length))
+    if (!(root = get_table(wide ? r->xsdt : r->rsdt)))
         return NULL;
     for (size_t i = 0; i < (root->length - sizeof(*root)) / (wide ? 8 : 4); i++) {
         const struct sdt_header *t = root_entry(root, wide, i);
-        if (memcmp(t->signature, "APIC", 4) == 0 && checksum_ok(t, t->length))
+        if (t && memcmp(t->signature, "APIC", 4) == 0)
             return t;
     }
     return NULL;
