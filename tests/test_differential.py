@@ -122,6 +122,7 @@ CASES = (
     Case("fs_bigdir"),
     Case("poll"),
     Case("idle_waits"),
+    Case("compute_input"),
 )
 
 

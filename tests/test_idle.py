@@ -100,3 +100,20 @@ def test_stdin_that_pauses(pkgload: Path) -> None:
     assert (usage.status, usage.stdout, usage.stderr) == (0, b"first line\nsecond line\n", b"")
     assert_idle(usage)
 
+
+
+def test_interrupts_in_ring3_leave_the_program_alone(programs: Path, pkgload: Path) -> None:
+    """Input arriving while the program computes interrupts it in ring 3: same results as natively."""
+
+    def feed(pipe) -> None:
+        for _ in range(200):
+            pipe.write(b"y" * 7)
+            pipe.flush()
+            time.sleep(0.003)
+        pipe.close()
+
+    binary = str(get_binary_path("compute_input", "musl-static"))
+    native = run_measured([binary], feed)
+    usage = run_measured([str(pkgload), "run", binary], feed)
+    assert native.stdout.endswith(b"bytes read: 1400\n")
+    assert (usage.status, usage.stdout, usage.stderr) == (0, native.stdout, b"")
