@@ -1,5 +1,7 @@
 // 16550 UART output with the FIFO on: after the line status register says the
 // transmitter is empty we may write 16 bytes, which cuts port reads 16-fold.
+// Input (COM3 only) is read when the line status says a byte waits; a wait for
+// one halts the CPU until COM3's receive interrupt.
 #include "drivers/uart.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
