@@ -49,7 +49,7 @@ struct poll_set {
     long ready;
 };
 
-static bool
+__after_boot static bool
 poll_set_ready(void *arg)
 {
     struct poll_set *s = arg;

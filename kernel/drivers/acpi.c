@@ -43,11 +43,11 @@ struct madt_entry {
 
 // Unaligned little-endian fields, read without memcpy (whose inlining at
 // boot call sites depends on how many callers it has).
-static uint16_t get16(const uint8_t *p) { return p[0] | p[1] << 8; }
-static uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
-static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
+__after_boot static uint16_t get16(const uint8_t *p) { return p[0] | p[1] << 8; }
+__after_boot static uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
+__after_boot static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
 
-static bool
+__after_boot static bool
 checksum_ok(const void *p, size_t n)
 {
     const uint8_t *b = p;
@@ -62,7 +62,7 @@ checksum_ok(const void *p, size_t n)
 // a sane length, summing to 0. The first MiB, where qboot puts them, is
 // never handed out (mm/pmm.c); a table elsewhere could have been
 // overwritten by now, so nothing is trusted unchecked.
-static const struct sdt_header *
+__after_boot static const struct sdt_header *
 get_table(uint64_t pa)
 {
     const struct sdt_header *t;
@@ -75,7 +75,7 @@ get_table(uint64_t pa)
     return checksum_ok(t, t->length) ? t : NULL;
 }
 
-static const struct rsdp *
+__after_boot static const struct rsdp *
 find_rsdp(void)
 {
     const struct hvm_start_info *si = phys_to_virt(boot_start_info);
@@ -94,7 +94,7 @@ find_rsdp(void)
 }
 
 // The root table's entry I: 64-bit addresses in the XSDT, 32-bit in the RSDT.
-static const struct sdt_header *
+__after_boot static const struct sdt_header *
 root_entry(const struct sdt_header *root, bool wide, size_t i)
 {
     const uint8_t *e = (const uint8_t *)(root + 1) + i * (wide ? 8 : 4);
@@ -102,7 +102,7 @@ root_entry(const struct sdt_header *root, bool wide, size_t i)
     return get_table(wide ? get64(e) : get32(e));
 }
 
-static const struct sdt_header *
+__after_boot static const struct sdt_header *
 find_madt(void)
 {
     const struct rsdp *r = find_rsdp();
@@ -122,7 +122,7 @@ find_madt(void)
     return NULL;
 }
 
-static void
+__after_boot static void
 add_entry(struct acpi_madt *m, const struct madt_entry *e)
 {
     const uint8_t *b = (const uint8_t *)e;
@@ -140,7 +140,7 @@ add_entry(struct acpi_madt *m, const struct madt_entry *e)
     }
 }
 
-bool
+__after_boot bool
 acpi_read_madt(struct acpi_madt *m)
 {
     const struct sdt_header *t = find_madt();

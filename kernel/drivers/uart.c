@@ -77,7 +77,7 @@ uart_can_read(uint16_t base)
 // FIFO trigger at one byte (uart_init's FCR), every byte that finds the FIFO
 // empty raises the line; turning IER on with a byte already waiting raises
 // it too, so no byte can slip between a check and the halt unnoticed.
-void
+__after_boot void
 uart_enable_rx_irq(uint16_t base)
 {
     static bool on;
@@ -89,7 +89,7 @@ uart_enable_rx_irq(uint16_t base)
     on = true;
 }
 
-static bool
+__after_boot static bool
 can_read(void *base)
 {
     return uart_can_read((uint16_t)(uintptr_t)base);

@@ -14,7 +14,7 @@
 // far from overflow, and a longer wait is re-armed when it wakes.
 #define MAX_ARM_NS (3600 * 1000000000ull)
 
-bool
+__after_boot bool
 wait_until(uint64_t deadline, bool (*ready)(void *), void *arg)
 {
     bool ok;

@@ -61,10 +61,10 @@ static uint64_t lapic_timer_hz;
 static struct acpi_madt madt;
 static bool madt_found;
 
-static uint32_t lapic_read(uint32_t reg) { return lapic[reg / 4]; }
-static void lapic_write(uint32_t reg, uint32_t v) { lapic[reg / 4] = v; }
+__after_boot static uint32_t lapic_read(uint32_t reg) { return lapic[reg / 4]; }
+__after_boot static void lapic_write(uint32_t reg, uint32_t v) { lapic[reg / 4] = v; }
 
-static uint32_t
+__after_boot static uint32_t
 ioapic_read(uint32_t phys, uint32_t reg)
 {
     volatile uint32_t *io = phys_to_virt(phys);
@@ -73,7 +73,7 @@ ioapic_read(uint32_t phys, uint32_t reg)
     return io[IOWIN];
 }
 
-static void
+__after_boot static void
 ioapic_write(uint32_t phys, uint32_t reg, uint32_t v)
 {
     volatile uint32_t *io = phys_to_virt(phys);
@@ -82,14 +82,14 @@ ioapic_write(uint32_t phys, uint32_t reg, uint32_t v)
     io[IOWIN] = v;
 }
 
-static unsigned int
+__after_boot static unsigned int
 ioapic_pins(uint32_t phys)
 {
     return MIN(((ioapic_read(phys, IOAPIC_VER) >> 16) & 0xff) + 1, IOAPIC_MAX_PINS);
 }
 
 // Ticks at HZ in NS nanoseconds, without 128-bit arithmetic (no libgcc).
-static uint64_t
+__after_boot static uint64_t
 ns_to_ticks(uint64_t ns, uint64_t hz)
 {
     return ns / NSEC * hz + ns % NSEC * hz / NSEC;
@@ -99,7 +99,7 @@ ns_to_ticks(uint64_t ns, uint64_t hz)
 // it against the TSC for 1 ms, once. Both ends read the TSC and then the
 // count the same way, so the time each pair takes (an MMIO exit to QEMU)
 // cancels out.
-static uint64_t
+__after_boot static uint64_t
 calibrate_timer(void)
 {
     uint64_t tsc_hz = clock_tsc_hz(), t0, t1;
@@ -121,7 +121,7 @@ calibrate_timer(void)
 
 // Software-enable the local APIC with our spurious vector and mask every
 // local source but the timer (which stays masked until armed).
-static void
+__after_boot static void
 lapic_init(void)
 {
     uint64_t base = rdmsr(MSR_APIC_BASE);
@@ -150,7 +150,7 @@ lapic_init(void)
 
 // Find the I/O APICs (MADT) and mask every input: each IRQ is unmasked by
 // the driver that waits for it (irq_route_isa).
-static void
+__after_boot static void
 ioapic_init(void)
 {
     madt_found = acpi_read_madt(&madt);
@@ -165,7 +165,7 @@ ioapic_init(void)
             ioapic_write(madt.ioapics[i].address, IOAPIC_REDIR(pin), REDIR_MASKED);
 }
 
-void
+__after_boot void
 irq_init(void)
 {
     if (lapic)
@@ -188,13 +188,13 @@ irq_init(void)
          madt.num_ioapics, madt_found ? "the MADT" : "the fallback");
 }
 
-void
+__after_boot void
 lapic_eoi(void)
 {
     lapic_write(LAPIC_EOI, 0);
 }
 
-void
+__after_boot void
 lapic_timer_arm(uint64_t deadline_ns)
 {
     uint64_t now, ticks;
@@ -208,7 +208,7 @@ lapic_timer_arm(uint64_t deadline_ns)
     lapic_write(LAPIC_TIMER_INIT, MAX(MIN(ticks, UINT32_MAX), 1));   // longer: woken early, re-armed
 }
 
-void
+__after_boot void
 lapic_timer_stop(void)
 {
     if (tsc_deadline)
@@ -219,7 +219,7 @@ lapic_timer_stop(void)
 
 // ISA IRQ IRQ raises VECTOR on this CPU: through the GSI an override names,
 // else the GSI of the same number, active high and edge-triggered as ISA is.
-void
+__after_boot void
 irq_route_isa(unsigned int irq, uint8_t vector)
 {
     uint32_t gsi = irq, flags = 0, low;

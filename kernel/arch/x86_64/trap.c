@@ -61,7 +61,7 @@ trap_init(void)
 // Gates for vectors 32..255, each reaching trap_handle with its number, so
 // any interrupt, expected or not, gets a frame and a report. Done by the
 // first wait (apic.c) rather than at boot: nothing interrupts before it.
-void
+__after_boot void
 trap_init_irqs(void)
 {
     for (int v = 32; v < 256; v++)
