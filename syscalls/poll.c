@@ -1,12 +1,12 @@
-// poll(2), ppoll(2), select(2) and pselect6(2). With one thread and no
-// interrupts yet, waiting is a loop that checks readiness again until a
-// descriptor is ready or the time is up (LINUX-DIFF: it keeps a host CPU
-// busy). Only the console's input comes from outside the program, so a wait
-// on anything else ends by its timeout, or never, as it would on Linux.
+// poll(2), ppoll(2), select(2) and pselect6(2). With one thread, waiting is
+// checking readiness again after every interrupt (sched/wait.c halts the CPU
+// in between) until a descriptor is ready or the time is up. Only the
+// console's input comes from outside the program, so a wait on anything else
+// ends by its timeout, or never, as it would on Linux.
 #include "fs/file.h"
 #include "syscalls/timespec.h"
 #include "drivers/clock.h"
-#include "arch/x86_64/cpu.h"
+#include "sched/wait.h"
 #include "mm/heap.h"
 #include "mm/uaccess.h"
 #include "sched/proc.h"
@@ -16,7 +16,7 @@
 #include <asm-generic/poll.h>
 #include <linux/time_types.h>
 
-#define NO_DEADLINE UINT64_MAX
+#define NO_DEADLINE WAIT_FOREVER
 // What select counts as ready in each set (Linux's POLLIN_SET and friends).
 #define SELECT_IN  (POLLIN | POLLRDNORM | POLLRDBAND | POLLHUP | POLLERR)
 #define SELECT_OUT (POLLOUT | POLLWRNORM | POLLWRBAND | POLLERR)
@@ -43,14 +43,27 @@ poll_once(struct pollfd *p, unsigned int n)
     return ready;
 }
 
+struct poll_set {
+    struct pollfd *p;
+    unsigned int n;
+    long ready;
+};
+
+__after_boot static bool
+poll_set_ready(void *arg)
+{
+    struct poll_set *s = arg;
+
+    return (s->ready = poll_once(s->p, s->n)) != 0;
+}
+
 static long
 poll_wait(struct pollfd *p, unsigned int n, uint64_t deadline)
 {
-    long ready;
+    struct poll_set s = { p, n, 0 };
 
-    while (!(ready = poll_once(p, n)) && (deadline == NO_DEADLINE || clock_monotonic_ns() < deadline))
-        cpu_relax();
-    return ready;
+    wait_until(deadline, poll_set_ready, &s);
+    return s.ready;
 }
 
 static uint64_t

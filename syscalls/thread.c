@@ -6,7 +6,7 @@
 #include "mm/uaccess.h"
 #include "syscalls/timespec.h"
 #include "drivers/clock.h"
-#include "arch/x86_64/cpu.h"
+#include "sched/wait.h"
 #include "sched/proc.h"
 #include "log.h"
 #include <asm-generic/errno.h>
@@ -35,8 +35,7 @@ futex_wait(uint32_t __user *uaddr, uint32_t val, const struct __kernel_timespec 
         return ret;
     if (!abs)
         deadline = add_ns_saturating(clock_monotonic_ns(), deadline);
-    while (clock_monotonic_ns() < deadline)
-        cpu_relax();
+    wait_until(deadline, NULL, NULL);   // no other thread can change *uaddr
     return -ETIMEDOUT;
 }
 

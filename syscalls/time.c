@@ -1,10 +1,10 @@
 // Clocks and sleeping. Every clock reads the TSC; wall time is offset by the
-// host's time at boot. Sleeps spin on the TSC until timer interrupts exist.
+// host's time at boot. Sleeps halt the CPU until the deadline (sched/wait.c).
 #include "types.h"
 #include "syscalls/timespec.h"
 #include "drivers/clock.h"
 #include "mm/uaccess.h"
-#include "arch/x86_64/cpu.h"
+#include "sched/wait.h"
 #include <asm-generic/errno.h>
 #include <linux/time.h>
 #include <linux/time_types.h>
@@ -90,13 +90,15 @@ sys_time(long __user *tloc)
     return t;
 }
 
+// Sleep until CLOCK reads DEADLINE. Every clock here is the monotonic clock
+// plus a fixed offset, so the wait is for the same span of monotonic time.
 static void
-spin_until(int clock, uint64_t deadline)
+sleep_until(int clock, uint64_t deadline)
 {
     uint64_t now;
 
-    while (clock_now(clock, &now) == 0 && now < deadline)
-        cpu_relax();
+    if (clock_now(clock, &now) == 0 && now < deadline)
+        wait_until(add_ns_saturating(clock_monotonic_ns(), deadline - now), NULL, NULL);
 }
 
 long
@@ -126,7 +128,7 @@ sys_clock_nanosleep(int clock, int flags, const struct __kernel_timespec __user 
         return ret;
     if ((ret = timespec_from_user(req, &ns)) < 0)
         return ret;
-    spin_until(clock, (flags & TIMER_ABSTIME) ? ns : add_ns_saturating(now, ns));
+    sleep_until(clock, (flags & TIMER_ABSTIME) ? ns : add_ns_saturating(now, ns));
     return 0;
 }
 

@@ -121,6 +121,8 @@ CASES = (
     Case("fs_badargs"),
     Case("fs_bigdir"),
     Case("poll"),
+    Case("idle_waits"),
+    Case("compute_input"),
 )
 
 

@@ -78,10 +78,18 @@ stdin_decode(void)
     return STDIN_ESCAPE;
 }
 
+// Whether a read would find something now. When not, a wait (poll, select)
+// may follow: from then on a byte arriving interrupts and ends it. (Input
+// not at its end means the host relays it: without a relay stdin_eof is set
+// from the start.)
 static bool
 input_waiting(void)
 {
-    return held_len || held_eof || uart_can_read(UART_STDIN);
+    if (held_len || held_eof || uart_can_read(UART_STDIN))
+        return true;
+    if (!stdin_eof)
+        uart_enable_rx_irq(UART_STDIN);
+    return false;
 }
 
 // One decoded input byte, or -1 at end of input.

@@ -9,6 +9,11 @@
 #define __noreturn        __attribute__((noreturn))
 #define __packed          __attribute__((packed))
 #define __maybe_unused    __attribute__((unused))
+// Code that never runs before the program's first instruction: linked after
+// all other text (kernel.ld), so adding or changing it cannot move boot code
+// across page boundaries, where TCG's translation blocks end (more blocks
+// and re-translated instructions at boot: docs/kernel.md, "Build").
+#define __after_boot      __attribute__((section(".text_after_boot")))
 #define ARRAY_SIZE(a)     (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_DOWN(x, a)  ((x) & ~((uint64_t)(a) - 1))
 #define ALIGN_UP(x, a)    ALIGN_DOWN((x) + (a) - 1, (a))

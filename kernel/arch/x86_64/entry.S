@@ -98,7 +98,21 @@ isr_stubs:
     .quad isr_\n
     .endr
 
+// Interrupts: one 16-byte stub per vector 32..255, so vector V's stub is at
+// irq_stubs + (V - 32) * 16 (trap.c installs them on the first wait, not at boot).
     .text
+    .align 16
+    .globl irq_stubs
+irq_stubs:
+    .set vec, 32
+    .rept 224
+    .align 16
+    push $0
+    push $vec
+    jmp trap_common
+    .set vec, vec + 1
+    .endr
+
 trap_common:
     testb $3, 24(%rsp)          // saved CS: did we come from ring 3?
     jz 1f

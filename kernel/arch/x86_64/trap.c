@@ -3,6 +3,7 @@
 // the signal Linux would send. In the kernel, every exception is a panic.
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/apic.h"
 #include "layout.h"
 #include "mm/vm.h"
 #include "sched/proc.h"
@@ -22,6 +23,7 @@ struct idt_entry {
 
 static struct idt_entry idt[256];
 extern const uint64_t isr_stubs[32];
+extern const char irq_stubs[];      // entry.S: 16 bytes per vector from 32
 
 static const char *const exception_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
@@ -31,7 +33,9 @@ static const char *const exception_names[32] = {
     "control protection",
 };
 
-static void
+// Always inlined: trap_init's copy is on the boot path, and sharing one
+// out-of-line copy with trap_init_irqs would add translation blocks there.
+static inline __attribute__((always_inline)) void
 set_gate(int vec, uint64_t handler, uint8_t ist, uint8_t dpl)
 {
     idt[vec] = (struct idt_entry){
@@ -52,6 +56,16 @@ trap_init(void)
     for (int v = 0; v < 32; v++)
         set_gate(v, isr_stubs[v], v == 8 ? 1 : 0, (v == 3 || v == 4) ? 3 : 0);
     __asm__ volatile("lidt %0" ::"m"(ptr));
+}
+
+// Gates for vectors 32..255, each reaching trap_handle with its number, so
+// any interrupt, expected or not, gets a frame and a report. Done by the
+// first wait (apic.c) rather than at boot: nothing interrupts before it.
+__after_boot void
+trap_init_irqs(void)
+{
+    for (int v = 32; v < 256; v++)
+        set_gate(v, (uint64_t)irq_stubs + (v - 32) * 16, 0, 0);
 }
 
 // The signal Linux sends for exception VECTOR raised by the program.
@@ -89,6 +103,16 @@ user_exception(struct trap_frame *f)
 void
 trap_handle(struct trap_frame *f)
 {
+    // An interrupt only says "look again": the wait that was halted re-checks
+    // its condition (sched/wait.c), and one that reached the program
+    // (ring 3 runs with IF set) returns to it untouched. The spurious vector
+    // gets no EOI (Intel SDM vol. 3, "Spurious Interrupt").
+    if (f->vector == IRQ_VEC_SPURIOUS)
+        return;
+    if (f->vector == IRQ_VEC_TIMER || f->vector == IRQ_VEC_INPUT) {
+        lapic_eoi();
+        return;
+    }
     if (f->vector < 32 && trap_from_user(f)) {
         user_exception(f);
         signal_deliver(f);

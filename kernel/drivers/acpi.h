@@ -1,0 +1,31 @@
+// ACPI's MADT: the I/O APICs and the ISA IRQ overrides (drivers/acpi.c).
+#pragma once
+#include "types.h"
+
+#define ACPI_MAX_IOAPICS   4
+#define ACPI_MAX_OVERRIDES 16
+
+// MPS INTI flags of an override: polarity in bits 1:0, trigger mode in 3:2.
+#define ACPI_POLARITY_MASK   0x3
+#define ACPI_POLARITY_LOW    0x3
+#define ACPI_TRIGGER_MASK    0xc
+#define ACPI_TRIGGER_LEVEL   0xc
+
+struct acpi_ioapic {
+    uint32_t address;       // physical
+    uint32_t gsi_base;      // its first input's global system interrupt
+};
+
+struct acpi_override {      // ISA IRQ irq arrives on GSI gsi, not on GSI irq
+    uint8_t irq;
+    uint32_t gsi;
+    uint16_t flags;
+};
+
+struct acpi_madt {
+    struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
+    struct acpi_override overrides[ACPI_MAX_OVERRIDES];
+    int num_ioapics, num_overrides;
+};
+
+bool acpi_read_madt(struct acpi_madt *m);   // false: no MADT, or one with no I/O APIC
