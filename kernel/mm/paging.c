@@ -92,14 +92,21 @@ page_set_flags(uint64_t va, uint64_t flags)
 }
 
 // boot.S built the kernel's mappings and the direct map of the first 4 GiB;
-// RAM above that gets more 1 GiB pages in the same table. The identity
-// slot the boot needed goes: the lower half belongs to the program.
+// RAM above that gets more 1 GiB pages in the same table. A CPU without them
+// (boot.S then used 2 MiB pages) gets no RAM above 4 GiB: its tables would
+// have to come from memory not yet mapped. The identity slot the boot
+// needed goes: the lower half belongs to the program.
 void
 paging_init(void)
 {
     uint64_t end = ALIGN_UP(pmm_max_phys(), GIB);
 
     pml4 = boot_pml4;
+    if (end > 4 * GIB && !(cpuid(0x80000001, 0).edx & (1u << 26))) {   // pdpe1gb
+        klog("paging: no 1 GiB pages: memory above 4 GiB is not used");
+        pmm_drop_above(4 * GIB);
+        end = 4 * GIB;
+    }
     for (uint64_t pa = 4 * GIB; pa < end && pa < 512 * GIB; pa += GIB)
         boot_pdpt_direct[PT_INDEX(pa, 2)] = pa | PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
     pml4[0] = 0;

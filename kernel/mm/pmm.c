@@ -82,6 +82,17 @@ pmm_init(const struct hvm_start_info *si)
     num_free = num_total;
 }
 
+void
+pmm_drop_above(uint64_t limit)
+{
+    reserve(limit, max_phys);
+    num_total = num_free = 0;
+    for (int i = 0; i < num_ranges; i++)
+        num_total += (ranges[i].end - ranges[i].start) / PAGE_SIZE;
+    num_free = num_total;
+    max_phys = MIN(max_phys, limit);
+}
+
 uint64_t
 pmm_alloc_contig(size_t npages)
 {

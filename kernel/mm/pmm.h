@@ -12,3 +12,4 @@ void pmm_free_page(uint64_t pa);
 uint64_t pmm_num_free(void);                    // in pages
 uint64_t pmm_num_total(void);
 uint64_t pmm_max_phys(void);                    // end of the highest RAM range
+void pmm_drop_above(uint64_t limit);            // forget RAM at and above LIMIT; before any allocation

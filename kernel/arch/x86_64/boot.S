@@ -54,11 +54,6 @@ pvh_entry:
     mov %esi, V2P(boot_start_info)
     mov $V2P(boot_stack_top), %esp
 
-    mov $0x80000001, %eax
-    cpuid
-    bt $26, %edx                        // pdpe1gb
-    jnc no_gib_pages
-
     // The image's pages. Physical = virtual - KERNEL_BASE, below 2 MiB (the
     // linker script checks), so the PT index is the physical page number.
     mov $V2P(__kernel_start), %eax
@@ -81,6 +76,11 @@ pvh_entry:
     movl $V2P(boot_pt_kernel) + PTE_PW, V2P(boot_pd_kernel)
     movl $V2P(boot_pd_kernel) + PTE_PW, V2P(boot_pdpt_kernel) + 510 * 8
 
+    mov $0x80000001, %eax
+    cpuid
+    bt $26, %edx                        // pdpe1gb
+    jnc map_with_2mib_pages
+
     movl $GIB_PAGE(0), V2P(boot_pdpt_direct)
     movl $GIB_PAGE(1), V2P(boot_pdpt_direct) + 8
     movl $GIB_PAGE(2), V2P(boot_pdpt_direct) + 16
@@ -91,7 +91,7 @@ pvh_entry:
     mov %eax, V2P(boot_pdpt_direct) + 20
     mov %eax, V2P(boot_pdpt_direct) + 28
     movl $GIB_PAGE(0), V2P(boot_pdpt_identity)
-
+paging_on:
     mov $V2P(boot_pml4), %edi
     movl $V2P(boot_pdpt_identity) + PTE_PW, 0(%edi)
     movl $V2P(boot_pdpt_direct) + PTE_PW, 256 * 8(%edi)
@@ -131,23 +131,36 @@ boot_high:
 
     .code32
 // No 1 GiB pages: say so in the kernel log and exit as a panic does.
-no_gib_pages:
-    mov $V2P(no_gib_msg), %esi
-    mov $0xe9, %dx
-1:  lodsb
-    test %al, %al
-    jz 2f
-    outb %al, %dx
-    jmp 1b
-2:  mov $0x11, %eax                      // QEMU_EXIT_PANIC
-    mov $0xf4, %dx
-    outl %eax, %dx
-    hlt
-    jmp 2b
+// Without 1 GiB pages (KVM's kvm_pvm offers none): the same 4 GiB of direct
+// map in 2 MiB pages, and the first GiB identity-mapped, executable, for the
+// jump to long mode. Every entry of those tables is written, so they need no
+// zeroing (.noinit). Never run, so never translated, where pdpe1gb exists.
+map_with_2mib_pages:
+    xor %ecx, %ecx                      // the 2 MiB page number, 0 .. 2047
+1:  mov %ecx, %eax
+    shl $21, %eax
+    or $(PTE_PW | PTE_PS | PTE_G), %eax
+    cmp $1536, %ecx
+    jb 2f
+    or $PTE_UC, %eax                    // 3-4 GiB: the MMIO hole, uncached
+2:  mov %eax, V2P(boot_pd_direct)(,%ecx,8)
+    movl $NX_HIGH, V2P(boot_pd_direct) + 4(,%ecx,8)
+    cmp $512, %ecx
+    jae 3f
+    and $~PTE_G, %eax
+    mov %eax, V2P(boot_pd_identity)(,%ecx,8)
+    movl $0, V2P(boot_pd_identity) + 4(,%ecx,8)
+3:  inc %ecx
+    cmp $2048, %ecx
+    jb 1b
+    movl $V2P(boot_pd_direct) + PTE_PW, V2P(boot_pdpt_direct)
+    movl $V2P(boot_pd_direct) + 4096 + PTE_PW, V2P(boot_pdpt_direct) + 8
+    movl $V2P(boot_pd_direct) + 2 * 4096 + PTE_PW, V2P(boot_pdpt_direct) + 16
+    movl $V2P(boot_pd_direct) + 3 * 4096 + PTE_PW, V2P(boot_pdpt_direct) + 24
+    movl $V2P(boot_pd_identity) + PTE_PW, V2P(boot_pdpt_identity)
+    jmp paging_on
 
     .section .rodata
-no_gib_msg:
-    .asciz "panic: the CPU has no 1 GiB pages (CPUID pdpe1gb); use -cpu max or a newer host CPU\npkgload-exit panic\n"
     .align 16
 boot_gdt:
     .quad 0
@@ -178,3 +191,6 @@ boot_start_info: .quad 0
     .globl boot_stack_top
 boot_stack:     .skip KSTACK_SIZE
 boot_stack_top:
+    .align 4096
+boot_pd_direct:     .skip 4 * 4096      // only without 1 GiB pages
+boot_pd_identity:   .skip 4096
