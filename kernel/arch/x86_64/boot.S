@@ -130,7 +130,6 @@ boot_high:
     jmp 2b
 
     .code32
-// No 1 GiB pages: say so in the kernel log and exit as a panic does.
 // Without 1 GiB pages (KVM's kvm_pvm offers none): the same 4 GiB of direct
 // map in 2 MiB pages, and the first GiB identity-mapped, executable, for the
 // jump to long mode. Every entry of those tables is written, so they need no
