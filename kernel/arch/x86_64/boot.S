@@ -40,17 +40,11 @@ pvh_entry:
     cld
     mov %ebx, %esi                      // keep start_info across rdtsc and cpuid
     rdtsc                               // boot time counts from here
-    mov %eax, %ebp
-    mov %edx, %ebx
-    // Zero .bss: it holds the page tables and boot_tsc.
-    mov $V2P(__bss_start), %edi
-    mov $V2P(__bss_end), %ecx
-    sub %edi, %ecx
-    shr $2, %ecx
-    xor %eax, %eax
-    rep stosl
-    mov %ebp, V2P(boot_tsc)
-    mov %ebx, V2P(boot_tsc) + 4
+    mov %eax, V2P(boot_tsc)
+    mov %edx, V2P(boot_tsc) + 4
+    // .bss (the page tables among it) is already zero: ELF says the bytes of
+    // a segment past its file size are, and QEMU's ELF loader fills them so.
+    // Zeroing it again cost 60 us of boot under TCG.
     mov %esi, V2P(boot_start_info)
     mov $V2P(boot_stack_top), %esp
 
