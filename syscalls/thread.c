@@ -15,7 +15,8 @@
 
 
 static long
-futex_wait(uint32_t __user *uaddr, uint32_t val, const struct __kernel_timespec __user *utimeout, bool abs)
+futex_wait(uint32_t __user *uaddr, uint32_t val, const struct __kernel_timespec __user *utimeout, bool abs,
+           bool realtime)
 {
     uint32_t cur;
     uint64_t deadline;
@@ -33,8 +34,12 @@ futex_wait(uint32_t __user *uaddr, uint32_t val, const struct __kernel_timespec 
     }
     if ((ret = timespec_from_user(utimeout, &deadline)) < 0)
         return ret;
-    if (!abs)
+    if (!abs) {
         deadline = add_ns_saturating(clock_monotonic_ns(), deadline);
+    } else if (realtime) {              // the same moment on the monotonic clock
+        uint64_t rt = clock_realtime_ns(), mono = clock_monotonic_ns();
+        deadline = deadline > rt ? add_ns_saturating(mono, deadline - rt) : mono;
+    }
     wait_until(deadline, NULL, NULL);   // no other thread can change *uaddr
     return -ETIMEDOUT;
 }
@@ -48,10 +53,10 @@ sys_futex(uint32_t __user *uaddr, int op, uint32_t val, const struct __kernel_ti
     if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
         return -ENOSYS;
     switch (cmd) {
-    case FUTEX_WAIT:
-        return futex_wait(uaddr, val, timeout, false);
+    case FUTEX_WAIT:                    // relative: the clock does not matter
+        return futex_wait(uaddr, val, timeout, false, false);
     case FUTEX_WAIT_BITSET:
-        return val3 ? futex_wait(uaddr, val, timeout, true) : -EINVAL;
+        return val3 ? futex_wait(uaddr, val, timeout, true, op & FUTEX_CLOCK_REALTIME) : -EINVAL;
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET:
         return (uint64_t)uaddr & 3 ? -EINVAL : 0;

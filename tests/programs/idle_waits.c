@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #define FUTEX_WAIT_PRIVATE 128   // FUTEX_WAIT | FUTEX_PRIVATE_FLAG (<linux/futex.h>: not in musl's path)
+#define FUTEX_WAIT_BITSET_PRIVATE 137   // FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG
+#define FUTEX_CLOCK_REALTIME 256
 
 static long unit_ms = 100;
 
@@ -142,6 +144,20 @@ test_futex(void)
     struct timespec ts = units(2), t0 = now(CLOCK_MONOTONIC);
 
     check("futex wait with a timeout", syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 5, &ts, NULL, 0), t0, 2);
+
+    // FUTEX_WAIT_BITSET's timeout is a deadline on CLOCK_MONOTONIC, or on
+    // CLOCK_REALTIME with FUTEX_CLOCK_REALTIME (as glibc's sem_timedwait and
+    // pthread_cond_timedwait use it).
+    for (int realtime = 0; realtime < 2; realtime++) {
+        clockid_t clock = realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+        struct timespec deadline = now(clock), step = units(2);
+        deadline.tv_sec += step.tv_sec + (deadline.tv_nsec + step.tv_nsec) / 1000000000;
+        deadline.tv_nsec = (deadline.tv_nsec + step.tv_nsec) % 1000000000;
+        t0 = now(CLOCK_MONOTONIC);
+        check(realtime ? "futex bitset wait until a realtime deadline" : "futex bitset wait until a monotonic deadline",
+              syscall(SYS_futex, &word, FUTEX_WAIT_BITSET_PRIVATE | (realtime ? FUTEX_CLOCK_REALTIME : 0), 5,
+                      &deadline, NULL, 0xffffffffu), t0, 2);
+    }
 }
 
 int
