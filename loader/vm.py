@@ -415,7 +415,7 @@ def _run_qemu(
         except OSError as e:
             raise VmError(f"{qemu}: cannot start it ({e.strerror or e})") from e
     try:
-        _, qemu_err = proc.communicate()
+        qemu_err = _wait_for_qemu(proc)
     except BaseException:  # KeyboardInterrupt above all: never leave QEMU behind
         proc.kill()
         proc.wait()
@@ -428,6 +428,26 @@ def _run_qemu(
         relay.close()
     reader.join()
     return proc.returncode, reader.get_bytes(), qemu_err
+
+
+# QEMU's line when KVM cannot run the guest on: QEMU then stops the VM and
+# waits for a monitor there is none of, for ever.
+KVM_INTERNAL_ERROR = b"KVM internal error"
+STOPPED_VM_GRACE_S = 0.5  # for the register dump that follows it
+
+
+def _wait_for_qemu(proc: subprocess.Popen[bytes]) -> bytes:
+    """Wait for QEMU to end and return what it wrote to stderr; end it when KVM has given up."""
+    assert proc.stderr is not None
+    lines = []
+    for line in proc.stderr:
+        lines.append(line)
+        if line.startswith(KVM_INTERNAL_ERROR):
+            timer = threading.Timer(STOPPED_VM_GRACE_S, proc.kill)
+            timer.daemon = True
+            timer.start()
+    proc.wait()
+    return b"".join(lines)
 
 
 def _die_with_us(cmd: list[str]) -> list[str]:

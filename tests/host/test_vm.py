@@ -189,3 +189,24 @@ def test_qemu_dies_with_pkgload(build_stub: Callable[[StubKernel], Path], elf_di
             break
         time.sleep(0.1)
     assert _processes_mentioning(str(kernel)) == []
+
+
+def test_kvm_internal_error_ends_the_run(build_stub: Callable[[StubKernel], Path], elf_dir: Path,
+                                         tmp_path: Path) -> None:
+    """QEMU stops a VM KVM cannot run on and waits for ever: pkgload ends it, one line, 125.
+
+    A stand-in QEMU on PATH says what QEMU says, then waits as QEMU would.
+    """
+    fake = tmp_path / "bin" / "qemu-system-x86_64"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'KVM internal error. Suberror: 1' >&2\n"
+                    "echo 'emulation failure' >&2\nexec sleep 600\n")
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}",
+           "PKGLOAD_KERNEL": str(build_stub(StubKernel())), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "loader", "run", "--accel", "tcg", str(elf_dir / "static")],
+                          stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=60)
+    assert time.monotonic() - start < 30
+    assert proc.returncode == 125
+    assert proc.stderr.count(b"\n") == 1 and b"KVM internal error" in proc.stderr, proc.stderr
