@@ -1,8 +1,13 @@
-// Signal syscalls: record actions and masks, send to ourselves.
+// Signal syscalls: actions, masks, the alternate stack, sending to ourselves
+// and returning from a handler (rt_sigreturn).
 #include "types.h"
 #include "sched/proc.h"
 #include "sched/signal.h"
 #include "mm/uaccess.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/sigframe.h"
+#include "log.h"
+#include <asm-generic/siginfo.h>
 #include <asm-generic/errno.h>
 #include <linux/signal.h>
 
@@ -11,7 +16,7 @@
 #define SA_VALID (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER | \
                   SA_RESETHAND | SA_RESTORER | 0x00000400 /* SA_EXPOSE_TAGBITS */)
 
-long
+__after_boot long
 sys_rt_sigaction(int sig, const struct k_sigaction __user *act, struct k_sigaction __user *oact,
                  size_t sigsetsize)
 {
@@ -36,7 +41,7 @@ sys_rt_sigaction(int sig, const struct k_sigaction __user *act, struct k_sigacti
     return 0;
 }
 
-long
+__after_boot long
 sys_rt_sigprocmask(int how, const uint64_t __user *set, uint64_t __user *oset, size_t sigsetsize)
 {
     struct thread *t = current_thread();
@@ -62,7 +67,7 @@ sys_rt_sigprocmask(int how, const uint64_t __user *set, uint64_t __user *oset, s
     return 0;
 }
 
-long
+__after_boot long
 sys_rt_sigpending(uint64_t __user *set, size_t sigsetsize)
 {
     uint64_t pending = current_proc()->sig_pending & current_thread()->sig_blocked;
@@ -72,57 +77,87 @@ sys_rt_sigpending(uint64_t __user *set, size_t sigsetsize)
     return copy_to_user(set, &pending, sigsetsize);
 }
 
-long
+// The current state, then the new one. Linux refuses any change while the
+// program runs on the alternate stack.
+__after_boot long
 sys_sigaltstack(const stack_t __user *ss, stack_t __user *old_ss)
 {
-    static stack_t current_ss = { .ss_flags = SS_DISABLE };
-    stack_t new;
+    struct sig_altstack *as = signal_altstack();
+    bool on = signal_on_altstack(current_thread()->frame->rsp);
+    stack_t new, old = { .ss_sp = (void *)as->sp, .ss_size = as->size,
+                         .ss_flags = !as->size ? SS_DISABLE : (on ? SS_ONSTACK : 0) | as->flags };
 
     if (ss && copy_from_user(&new, ss, sizeof(new)) < 0)
         return -EFAULT;
-    if (old_ss && copy_to_user(old_ss, &current_ss, sizeof(current_ss)) < 0)
-        return -EFAULT;
     if (ss) {
-        if (new.ss_flags & ~(SS_DISABLE | SS_ONSTACK | (1u << 31)))
+        int mode = new.ss_flags & ~SS_AUTODISARM;
+        if (on)
+            return -EPERM;
+        if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0)
             return -EINVAL;
-        if (!(new.ss_flags & SS_DISABLE) && new.ss_size < MINSIGSTKSZ)
-            return -ENOMEM;
-        current_ss = new;
+        if (mode == SS_DISABLE) {
+            *as = (struct sig_altstack){ 0 };
+        } else {
+            if (new.ss_size < MINSIGSTKSZ)
+                return -ENOMEM;
+            *as = (struct sig_altstack){ (uint64_t)new.ss_sp, new.ss_size, new.ss_flags & SS_AUTODISARM };
+        }
     }
+    if (old_ss && copy_to_user(old_ss, &old, sizeof(old)) < 0)
+        return -EFAULT;
     return 0;
 }
 
-static long
-send_to_self(int sig)
+// Return from a handler through the frame below F's stack pointer. The
+// registers come back whole (the exit is iretq): rax is the one returned.
+__after_boot long
+sys_rt_sigreturn(void)
 {
+    struct trap_frame *f = current_thread()->frame;
+    uint64_t mask;
+
+    if (sigframe_restore(f, &mask) < 0) {
+        klog("rt_sigreturn: bad frame at %p; SIGSEGV", (void *)f->rsp);
+        signal_bad_frame();
+        return f->rax;
+    }
+    current_thread()->sig_blocked = mask & ~UNBLOCKABLE;
+    return f->rax;
+}
+
+__after_boot static long
+send_to_self(int sig, int code)
+{
+    struct sig_info info = { .code = code, .pid = current_proc()->pid, .uid = current_proc()->creds.ruid };
+
     if (sig < 0 || sig > NSIG_LINUX)
         return -EINVAL;
     if (sig)
-        signal_send(sig);
+        signal_send_info(sig, &info);
     return 0;
 }
 
-long
+__after_boot long
 sys_kill(int pid, int sig)
 {
     int self = current_proc()->pid;
 
     if (pid != self && pid != 0 && pid != -1 && pid != -self)
         return sig < 0 || sig > NSIG_LINUX ? -EINVAL : -ESRCH;
-    return send_to_self(sig);
+    return send_to_self(sig, SI_USER);
 }
 
-long
+__after_boot long
 sys_tgkill(int tgid, int tid, int sig)
 {
     if (tgid <= 0 || tid <= 0)
         return -EINVAL;
     if (tgid != current_proc()->pid || tid != current_thread()->tid)
         return sig < 0 || sig > NSIG_LINUX ? -EINVAL : -ESRCH;
-    return send_to_self(sig);
+    return send_to_self(sig, SI_TKILL);
 }
 
-long
+__after_boot long
 sys_tkill(int tid, int sig)
 {
     if (tid <= 0)

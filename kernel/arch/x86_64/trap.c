@@ -10,6 +10,7 @@
 #include "sched/signal.h"
 #include "log.h"
 #include <asm/signal.h>
+#include <asm-generic/siginfo.h>
 
 struct idt_entry {
     uint16_t offset_lo;
@@ -69,7 +70,7 @@ trap_init_irqs(void)
 }
 
 // The signal Linux sends for exception VECTOR raised by the program.
-static int
+__after_boot static int
 exception_signal(uint64_t vector)
 {
     switch (vector) {
@@ -86,9 +87,38 @@ exception_signal(uint64_t vector)
     }
 }
 
-static void
+// si_code and si_addr for exception VECTOR (man 2 sigaction, "si_code").
+__after_boot static void
+exception_info(const struct trap_frame *f, uint64_t cr2, struct sig_info *info)
+{
+    *info = (struct sig_info){ .code = SI_KERNEL, .trapno = f->vector, .err = f->error, .cr2 = cr2 };
+    switch (f->vector) {
+    case 14:
+        info->code = (f->error & 1) ? SEGV_ACCERR : SEGV_MAPERR;
+        info->addr = cr2;
+        break;
+    case 0:
+        info->code = FPE_INTDIV;
+        info->addr = f->rip;
+        break;
+    case 6:
+        info->code = ILL_ILLOPN;
+        info->addr = f->rip;
+        break;
+    case 17:
+        info->code = BUS_ADRALN;
+        info->addr = cr2;
+        break;
+    case 1:
+        info->code = TRAP_TRACE;
+        break;
+    }
+}
+
+__after_boot static void
 user_exception(struct trap_frame *f)
 {
+    struct sig_info info;
     uint64_t addr = 0;
 
     current_thread()->frame = f;
@@ -97,7 +127,8 @@ user_exception(struct trap_frame *f)
         if (vm_fault(current_proc()->mm, addr, f->error) == 0)
             return;
     }
-    signal_force(f, exception_signal(f->vector), addr);
+    exception_info(f, addr, &info);
+    signal_force(f, exception_signal(f->vector), &info);
 }
 
 void
