@@ -121,6 +121,8 @@ CASES = (
     Case("sig_handlers", args=("segv_blocked",), label="segv_blocked"),
     Case("sig_handlers", args=("badrip",), label="badrip"),
     Case("sig_handlers", args=("badstack",), label="badstack"),
+    Case("sig_handlers", args=("badfp",), label="badfp"),
+    Case("sig_handlers", args=("norestorer",), label="norestorer"),
     Case("fs_open"),
     Case("fs_rw"),
     Case("fs_stat"),

@@ -13,6 +13,8 @@
 //   segv_blocked  a NULL write with SIGSEGV blocked: killed
 //   badrip    the handler points the frame's rip at a non-canonical address: SIGSEGV
 //   badstack  the stack pointer is garbage when the signal comes: SIGSEGV
+//   badfp     the handler points the frame's fpstate at unmapped memory: SIGSEGV
+//   norestorer  rt_sigaction without SA_RESTORER: the signal gives SIGSEGV
 #define _GNU_SOURCE
 #pragma GCC diagnostic ignored "-Wunused-parameter"  // handlers take the three arguments they are given
 #include <setjmp.h>
@@ -409,6 +411,38 @@ check_badstack(void)
     printf("not reached\n");
 }
 
+static void
+on_badfp(int sig, siginfo_t *si, void *ucv)
+{
+    ucontext_t *uc = ucv;
+
+    uc->uc_mcontext.fpregs = (void *)0x1000;
+}
+
+static void
+check_badfp(void)
+{
+    install(SIGUSR1, on_badfp, 0, 0);
+    printf("returning with an unmapped fpstate\n");
+    fflush(stdout);
+    raise(SIGUSR1);
+    printf("not reached\n");
+}
+
+// The kernel's struct sigaction, set without a restorer.
+static void
+check_norestorer(void)
+{
+    struct { void *handler; unsigned long flags; void *restorer; unsigned long mask; } ksa = {
+        .handler = (void *)on_info, .flags = SA_SIGINFO,
+    };
+
+    printf("rt_sigaction without SA_RESTORER: %ld\n", syscall(SYS_rt_sigaction, SIGUSR1, &ksa, NULL, 8));
+    fflush(stdout);
+    syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1);
+    printf("not reached\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -417,7 +451,8 @@ main(int argc, char **argv)
         { "nodefer", check_nodefer }, { "nested", check_nested }, { "pending", check_pending },
         { "segv", check_segv }, { "fpe", check_fpe }, { "altstack", check_altstack },
         { "regs", check_regs }, { "global", check_global }, { "segv_blocked", check_segv_blocked },
-        { "badrip", check_badrip }, { "badstack", check_badstack },
+        { "badrip", check_badrip }, { "badstack", check_badstack }, { "badfp", check_badfp },
+        { "norestorer", check_norestorer },
     };
 
     setvbuf(stdout, NULL, _IOLBF, 0);
