@@ -67,6 +67,24 @@ select n, count(*) from t group by n order by count(*) desc, n limit 3;
 select name from t where id in (1, 5000, 10000);
 """
 
+# Python's own handlers: a Python function for SIGUSR1, KeyboardInterrupt for
+# SIGINT, a handler's float work not disturbing the interrupted code's.
+PY_SIGNALS = """
+import os, signal
+x = 1 / 3
+signal.signal(signal.SIGUSR1, lambda s, f: print("handler", s, sum(i / 7 for i in range(100))))
+os.kill(os.getpid(), signal.SIGUSR1)
+signal.raise_signal(signal.SIGUSR1)
+print("after", x * 3 == 1.0, x)
+try:
+    os.kill(os.getpid(), signal.SIGINT)
+except KeyboardInterrupt:
+    print("KeyboardInterrupt caught")
+signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+os.kill(os.getpid(), signal.SIGUSR1)
+print("ignored")
+"""
+
 LUA = """
 local t = {}
 for i = 1, 20 do t[#t + 1] = (i * 37) % 23 end
@@ -93,6 +111,7 @@ class Program:
 
 CASES = [
     Program("python3", ("/usr/bin/python3", "-c", PY_SCRIPT), ()),
+    Program("python3-signals", ("/usr/bin/python3", "-c", PY_SIGNALS), ()),
     Program("busybox-cat", ("/bin/busybox", "cat", "{d}/fruit.txt", "{d}/numbers.txt")),
     Program("busybox-wc", ("/bin/busybox", "wc", "{d}/fruit.txt", "{d}/numbers.txt")),
     Program("busybox-sort", ("/bin/busybox", "sort", "-k2,2n", "-r", "{d}/fruit.txt")),
