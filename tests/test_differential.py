@@ -123,6 +123,7 @@ CASES = (
     Case("sig_handlers", args=("badstack",), label="badstack"),
     Case("sig_handlers", args=("badfp",), label="badfp"),
     Case("sig_handlers", args=("norestorer",), label="norestorer"),
+    Case("sig_handlers", args=("badhandler",), label="badhandler"),
     Case("fs_open"),
     Case("fs_rw"),
     Case("fs_stat"),

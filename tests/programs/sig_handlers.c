@@ -15,6 +15,7 @@
 //   badstack  the stack pointer is garbage when the signal comes: SIGSEGV
 //   badfp     the handler points the frame's fpstate at unmapped memory: SIGSEGV
 //   norestorer  rt_sigaction without SA_RESTORER: the signal gives SIGSEGV
+//   badhandler  a handler at a non-canonical address: SIGSEGV
 #define _GNU_SOURCE
 #pragma GCC diagnostic ignored "-Wunused-parameter"  // handlers take the three arguments they are given
 #include <setjmp.h>
@@ -443,6 +444,19 @@ check_norestorer(void)
     printf("not reached\n");
 }
 
+static void
+check_badhandler(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = (void (*)(int))0x8000000000000000ull;
+    printf("sigaction with a non-canonical handler: %d\n", sigaction(SIGUSR1, &sa, NULL));
+    fflush(stdout);
+    raise(SIGUSR1);
+    printf("not reached\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -452,7 +466,7 @@ main(int argc, char **argv)
         { "segv", check_segv }, { "fpe", check_fpe }, { "altstack", check_altstack },
         { "regs", check_regs }, { "global", check_global }, { "segv_blocked", check_segv_blocked },
         { "badrip", check_badrip }, { "badstack", check_badstack }, { "badfp", check_badfp },
-        { "norestorer", check_norestorer },
+        { "norestorer", check_norestorer }, { "badhandler", check_badhandler },
     };
 
     setvbuf(stdout, NULL, _IOLBF, 0);

@@ -196,6 +196,12 @@ fill_siginfo(siginfo_t *i, int sig, const struct sig_info *si)
     i->si_uid = si->uid;
 }
 
+__after_boot static bool
+canonical(uint64_t va)
+{
+    return va < 0x0000800000000000ull;   // user half only: iretq to anything else faults in the kernel
+}
+
 // Where the frame goes: below the red zone, or at the top of the alternate
 // stack for SA_ONSTACK when the program is not already on it.
 __after_boot static uint64_t
@@ -217,6 +223,8 @@ sigframe_setup(struct trap_frame *f, int sig, const struct k_sigaction *sa,
     uint64_t fp = (frame_stack_top(f, sa, &switched) - fpu_frame_size()) & ~63ull;
     uint64_t frame = ((fp - sizeof(k)) & ~15ull) - 8;
 
+    if (!canonical(sa->handler))
+        return -EFAULT;             // iretq would fault in the kernel; Linux gives SIGSEGV
     memset(&k, 0, sizeof(k));
     k.pretcode = sa->restorer;
     k.uc.uc_flags = UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
@@ -242,12 +250,6 @@ sigframe_setup(struct trap_frame *f, int sig, const struct k_sigaction *sa,
     return 0;
 }
 
-__after_boot static bool
-canonical(uint64_t va)
-{
-    return va < 0x0000800000000000ull;   // user half only: iretq to anything else faults in the kernel
-}
-
 // The alternate stack as the frame recorded it; a bad one is ignored.
 __after_boot static void
 restore_altstack(const stack_t *ss)
@@ -268,7 +270,7 @@ sigframe_restore(struct trap_frame *f, uint64_t *mask)
 
     if (copy_from_user(&uc, (const void __user *)f->rsp, sizeof(uc)) < 0)
         return -EFAULT;
-    if (!canonical(mc->rip))
+    if (!canonical(mc->rip) || !canonical(mc->rsp))
         return -EFAULT;
     if (fpu_restore_from_user((uint64_t)mc->fpstate) < 0)
         return -EFAULT;
