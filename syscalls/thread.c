@@ -6,11 +6,11 @@
 #include "mm/uaccess.h"
 #include "syscalls/timespec.h"
 #include "drivers/clock.h"
-#include "sched/wait.h"
 #include "sched/proc.h"
 #include "log.h"
 #include <asm-generic/errno.h>
 #include <linux/futex.h>
+#include <linux/time.h>
 #include <linux/time_types.h>
 
 
@@ -34,13 +34,9 @@ futex_wait(uint32_t __user *uaddr, uint32_t val, const struct __kernel_timespec 
     }
     if ((ret = timespec_from_user(utimeout, &deadline)) < 0)
         return ret;
-    if (!abs) {
+    if (!abs)
         deadline = add_ns_saturating(clock_monotonic_ns(), deadline);
-    } else if (realtime) {              // the same moment on the monotonic clock
-        uint64_t rt = clock_realtime_ns(), mono = clock_monotonic_ns();
-        deadline = deadline > rt ? add_ns_saturating(mono, deadline - rt) : mono;
-    }
-    wait_until(deadline, NULL, NULL);   // no other thread can change *uaddr
+    sleep_until(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, deadline);   // no other thread can change *uaddr
     return -ETIMEDOUT;
 }
 

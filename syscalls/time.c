@@ -90,9 +90,9 @@ sys_time(long __user *tloc)
     return t;
 }
 
-// Sleep until CLOCK reads DEADLINE. Every clock here is the monotonic clock
-// plus a fixed offset, so the wait is for the same span of monotonic time.
-static void
+// Every clock here is the monotonic clock plus a fixed offset, so the wait
+// is for the same span of monotonic time.
+void
 sleep_until(int clock, uint64_t deadline)
 {
     uint64_t now;

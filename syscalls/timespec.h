@@ -1,5 +1,5 @@
 // A timespec from the program, checked and turned into nanoseconds: one
-// rule for nanosleep, futex and poll/select.
+// rule for nanosleep, futex and poll/select; and the sleep they share.
 #pragma once
 #include "types.h"
 #include <linux/time_types.h>
@@ -9,6 +9,10 @@
 // EFAULT or EINVAL (negative, or tv_nsec not below a second) as Linux gives;
 // a time too long for 64 bits of nanoseconds becomes UINT64_MAX (forever).
 long timespec_from_user(const struct __kernel_timespec __user *uts, uint64_t *ns);
+
+// Halt until clock CLOCK (a clockid) reads DEADLINE (ns): nanosleep's and
+// futex's timed waits.
+void sleep_until(int clock, uint64_t deadline);
 
 // A + B, UINT64_MAX when that does not fit: a deadline that never comes.
 static inline uint64_t
