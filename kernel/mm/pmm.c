@@ -62,6 +62,16 @@ reserve_boot_data(const struct hvm_start_info *si)
     reserve(MANIFEST_PHYS, MANIFEST_PHYS + manifest_size());   // its strings are used where they are
 }
 
+// Before any allocation: every page of the ranges is free.
+static void
+count_pages(void)
+{
+    num_total = 0;
+    for (int i = 0; i < num_ranges; i++)
+        num_total += (ranges[i].end - ranges[i].start) / PAGE_SIZE;
+    num_free = num_total;
+}
+
 void
 pmm_init(const struct hvm_start_info *si)
 {
@@ -77,19 +87,14 @@ pmm_init(const struct hvm_start_info *si)
         max_phys = MAX(max_phys, map[i].addr + map[i].size);
     }
     reserve_boot_data(si);
-    for (int i = 0; i < num_ranges; i++)
-        num_total += (ranges[i].end - ranges[i].start) / PAGE_SIZE;
-    num_free = num_total;
+    count_pages();
 }
 
 void
 pmm_drop_above(uint64_t limit)
 {
     reserve(limit, max_phys);
-    num_total = num_free = 0;
-    for (int i = 0; i < num_ranges; i++)
-        num_total += (ranges[i].end - ranges[i].start) / PAGE_SIZE;
-    num_free = num_total;
+    count_pages();
     max_phys = MIN(max_phys, limit);
 }
 
