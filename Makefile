@@ -23,7 +23,7 @@ ASFLAGS := -g -Ikernel -Ikernel/include -nostdinc -isystem $(UAPI)
 # calls, and under TCG every translation block costs microseconds at boot.
 LDFLAGS := $(CFLAGS) -flto-partition=one -nostdlib -no-pie \
            -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
-           -Wl,-T,kernel/arch/x86_64/kernel.ld
+           -Wl,-L,$(B)/gen -Wl,-T,kernel/arch/x86_64/kernel.ld
 
 C_SRCS  := $(shell find kernel syscalls -name '*.c' | sort)
 S_SRCS  := $(shell find kernel -name '*.S' | sort)
@@ -58,13 +58,19 @@ $(B)/obj/%.o: %.S $(UAPI)/.stamp
 	@echo "  AS $<"
 	@$(CC) $(ASFLAGS) -MMD -c $< -o $@
 
+# The IDT and the image's page table: linker-script data that kernel.ld includes.
+BOOT_TABLES := $(B)/gen/idt.ld $(B)/gen/boot_pt.ld
+$(BOOT_TABLES) &: tools/gen_boot_tables.py
+	@mkdir -p $(B)/gen
+	$(PYTHON) tools/gen_boot_tables.py $(B)/gen
+
 # Pass 1 links with an empty symbol table; pass 2 with the real one.
 $(B)/ksyms0.o: tools/gen_ksyms.py
 	@mkdir -p $(B)
 	$(PYTHON) tools/gen_ksyms.py /dev/null $(B)/ksyms0.S
 	$(CC) $(ASFLAGS) -c $(B)/ksyms0.S -o $@
 
-$(B)/pass1.elf: $(OBJS) $(B)/ksyms0.o kernel/arch/x86_64/kernel.ld
+$(B)/pass1.elf: $(OBJS) $(B)/ksyms0.o kernel/arch/x86_64/kernel.ld $(BOOT_TABLES)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(B)/ksyms0.o
 
 $(B)/ksyms.o: $(B)/pass1.elf tools/gen_ksyms.py
@@ -72,7 +78,7 @@ $(B)/ksyms.o: $(B)/pass1.elf tools/gen_ksyms.py
 	$(PYTHON) tools/gen_ksyms.py $(B)/pass1.nm $(B)/ksyms.S
 	$(CC) $(ASFLAGS) -c $(B)/ksyms.S -o $@
 
-$(B)/pkgload.elf: $(OBJS) $(B)/ksyms.o
+$(B)/pkgload.elf: $(OBJS) $(B)/ksyms.o kernel/arch/x86_64/kernel.ld $(BOOT_TABLES)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(B)/ksyms.o
 	$(PYTHON) tools/check_ksyms.py $(B)/pass1.elf $@
 

@@ -17,6 +17,7 @@
 #define SEL_UDATA       0x23   // 0x20 | RPL 3
 #define SEL_UCODE       0x2b   // 0x28 | RPL 3
 #define SEL_TSS         0x30
+#define GDT_ENTRIES     9      // null, five segments, the TSS's two; the last unused
 
 // Offsets in struct percpu (kernel/arch/x86_64/percpu.h), used by the syscall entry.
 #define PERCPU_SELF       0

@@ -170,7 +170,6 @@ irq_init(void)
 {
     if (lapic)
         return;
-    trap_init_irqs();
     lapic_init();
     tsc_deadline = cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE;
     if (tsc_deadline) {

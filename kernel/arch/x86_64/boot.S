@@ -1,9 +1,10 @@
 // PVH entry. QEMU starts us in 32-bit protected mode with paging off and %ebx
-// holding the physical address of struct hvm_start_info. We build the page
+// holding the physical address of struct hvm_start_info. We load the page
 // table the kernel keeps (mm/paging.c only drops the identity slot and maps
 // RAM above 4 GiB), enter long mode, jump to the upper half and call kmain.
-// Building it here, in a few loops, instead of in C matters under TCG, where
-// every distinct instruction run at boot costs about a microsecond.
+// The page table is static data, made at build time (below, and kernel.ld
+// for the image's pages): under TCG every distinct instruction run at boot
+// costs about a microsecond, and the loops that filled it cost about 100.
 //
 //   PML4[0]   identity of the first GiB (one 1 GiB page), until we run high
 //   PML4[256] DIRECT_BASE: physical 0..4 GiB, 1 GiB pages, no-execute, global;
@@ -22,6 +23,7 @@
 #define PTE_G   0x100           // global
 #define PTE_UC  0x018           // cache disabled, write-through
 #define NX_HIGH 0x80000000      // bit 63, in the high dword
+#define NX      0x8000000000000000
 #define GIB_PAGE(n) ((n) << 30 | PTE_PW | PTE_PS | PTE_G)
 
     .section .note.Xen, "a"
@@ -38,60 +40,23 @@
 pvh_entry:
     cli
     cld
-    mov %ebx, %esi                      // keep start_info across rdtsc and cpuid
     rdtsc                               // boot time counts from here
     mov %eax, V2P(boot_tsc)
     mov %edx, V2P(boot_tsc) + 4
-    // .bss (the page tables among it) is already zero: ELF says the bytes of
-    // a segment past its file size are, and QEMU's ELF loader fills them so.
-    // Zeroing it again cost 60 us of boot under TCG.
-    mov %esi, V2P(boot_start_info)
+    // .bss is already zero: ELF says the bytes of a segment past its file
+    // size are, and QEMU's ELF loader fills them so. Zeroing it again cost
+    // 60 us of boot under TCG.
+    mov %ebx, V2P(boot_start_info)
     mov $V2P(boot_stack_top), %esp
-
-    // The image's pages. Physical = virtual - KERNEL_BASE, below 2 MiB (the
-    // linker script checks), so the PT index is the physical page number.
-    mov $V2P(__kernel_start), %eax
-1:  mov %eax, %edx
-    or $(PTE_PW | PTE_G), %edx
-    cmp $V2P(__rodata_end), %eax
-    jae 2f
-    and $~2, %edx                       // text and rodata: read-only
-2:  mov %eax, %ecx
-    shr $12, %ecx
-    mov %edx, V2P(boot_pt_kernel)(,%ecx,8)
-    xor %edx, %edx
-    cmp $V2P(__text_end), %eax
-    jb 3f
-    mov $NX_HIGH, %edx
-3:  mov %edx, V2P(boot_pt_kernel) + 4(,%ecx,8)
-    add $4096, %eax
-    cmp $V2P(__kernel_end), %eax
-    jb 1b
-    movl $V2P(boot_pt_kernel) + PTE_PW, V2P(boot_pd_kernel)
-    movl $V2P(boot_pd_kernel) + PTE_PW, V2P(boot_pdpt_kernel) + 510 * 8
 
     mov $0x80000001, %eax
     cpuid
     bt $26, %edx                        // pdpe1gb
     jnc map_with_2mib_pages
 
-    movl $GIB_PAGE(0), V2P(boot_pdpt_direct)
-    movl $GIB_PAGE(1), V2P(boot_pdpt_direct) + 8
-    movl $GIB_PAGE(2), V2P(boot_pdpt_direct) + 16
-    movl $GIB_PAGE(3) | PTE_UC, V2P(boot_pdpt_direct) + 24
-    mov $NX_HIGH, %eax
-    mov %eax, V2P(boot_pdpt_direct) + 4
-    mov %eax, V2P(boot_pdpt_direct) + 12
-    mov %eax, V2P(boot_pdpt_direct) + 20
-    mov %eax, V2P(boot_pdpt_direct) + 28
-    movl $GIB_PAGE(0), V2P(boot_pdpt_identity)
 paging_on:
-    mov $V2P(boot_pml4), %edi
-    movl $V2P(boot_pdpt_identity) + PTE_PW, 0(%edi)
-    movl $V2P(boot_pdpt_direct) + PTE_PW, 256 * 8(%edi)
-    movl $V2P(boot_pdpt_kernel) + PTE_PW, 511 * 8(%edi)
-
-    mov %edi, %cr3
+    mov $V2P(boot_pml4), %eax
+    mov %eax, %cr3
     mov %cr4, %eax
     or $(1 << 5), %eax                  // PAE
     mov %eax, %cr4
@@ -127,7 +92,9 @@ boot_high:
 // Without 1 GiB pages (KVM's kvm_pvm offers none): the same 4 GiB of direct
 // map in 2 MiB pages, and the first GiB identity-mapped, executable, for the
 // jump to long mode. Every entry of those tables is written, so they need no
-// zeroing (.noinit). Never run, so never translated, where pdpe1gb exists.
+// zeroing (.noinit). The PDPT entries keep their static high half, NX: all of
+// the direct map is no-execute anyway. Never run, so never translated, where
+// pdpe1gb exists.
 map_with_2mib_pages:
     xor %ecx, %ecx                      // the 2 MiB page number, 0 .. 2047
 1:  mov %ecx, %eax
@@ -155,24 +122,37 @@ map_with_2mib_pages:
 
     .section .rodata
     .align 16
-boot_gdt:
-    .quad 0
-    .quad 0x00af9a000000ffff            // 0x08: 64-bit code
-    .quad 0x00cf92000000ffff            // 0x10: data
-boot_gdt_end:
-boot_gdt_ptr:
-    .word boot_gdt_end - boot_gdt - 1
-    .long V2P(boot_gdt)
+boot_gdt_ptr:                           // gdt.c's GDT, at its physical address
+    .word GDT_ENTRIES * 8 - 1
+    .long V2P(gdt)
 
-    .section .bss
+    // The page tables, as data: what they hold is known at link time, and
+    // filling them in at boot cost translation time (the image's page
+    // table, boot_pt_kernel, is made by kernel.ld).
+    .data
     .align 4096
     .globl boot_pml4, boot_pdpt_direct
-boot_pml4:          .skip 4096
-boot_pdpt_identity: .skip 4096
-boot_pdpt_direct:   .skip 4096
-boot_pdpt_kernel:   .skip 4096
-boot_pd_kernel:     .skip 4096
-boot_pt_kernel:     .skip 4096
+boot_pml4:
+    .quad V2P(boot_pdpt_identity) + PTE_PW
+    .skip 255 * 8
+    .quad V2P(boot_pdpt_direct) + PTE_PW
+    .skip 254 * 8
+    .quad V2P(boot_pdpt_kernel) + PTE_PW
+boot_pdpt_identity:
+    .quad GIB_PAGE(0)
+    .skip 511 * 8
+boot_pdpt_direct:
+    .quad GIB_PAGE(0) | NX, GIB_PAGE(1) | NX, GIB_PAGE(2) | NX, GIB_PAGE(3) | PTE_UC | NX
+    .skip 508 * 8
+boot_pdpt_kernel:
+    .skip 510 * 8
+    .quad V2P(boot_pd_kernel) + PTE_PW
+    .quad 0
+boot_pd_kernel:
+    .quad V2P(boot_pt_kernel) + PTE_PW
+    .skip 511 * 8
+
+    .section .bss
     .align 8
     .globl boot_tsc, boot_start_info
 boot_tsc:        .quad 0

@@ -42,6 +42,9 @@
 .endm
 
     .text
+// One 16-byte stub per vector, 0..255 in order from trap_stubs: the IDT
+// (built at link time, tools/gen_boot_tables.py) counts on vector V's stub
+// being at trap_stubs + V * 16; kernel.ld checks that they all fit.
 // Exceptions without an error code get a 0 so every frame has the same shape.
 .macro ISR_NOERR n
     .align 16
@@ -57,6 +60,9 @@ isr_\n:
     jmp trap_common
 .endm
 
+    .align 16
+    .globl trap_stubs
+trap_stubs:
 ISR_NOERR 0
 ISR_NOERR 1
 ISR_NOERR 2
@@ -90,19 +96,7 @@ ISR_ERR   29
 ISR_ERR   30
 ISR_NOERR 31
 
-    .section .rodata
-    .align 8
-    .globl isr_stubs
-isr_stubs:
-    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    .quad isr_\n
-    .endr
-
-// Interrupts: one 16-byte stub per vector 32..255, so vector V's stub is at
-// irq_stubs + (V - 32) * 16 (trap.c installs them on the first wait, not at boot).
-    .text
-    .align 16
-    .globl irq_stubs
+// Interrupts: vectors 32..255, each reaching trap_handle with its number.
 irq_stubs:
     .set vec, 32
     .rept 224
@@ -112,6 +106,9 @@ irq_stubs:
     jmp trap_common
     .set vec, vec + 1
     .endr
+    .align 16
+    .globl trap_stubs_end
+trap_stubs_end:
 
 trap_common:
     testb $3, 24(%rsp)          // saved CS: did we come from ring 3?

@@ -12,19 +12,11 @@
 #include <asm/signal.h>
 #include <asm-generic/siginfo.h>
 
-struct idt_entry {
-    uint16_t offset_lo;
-    uint16_t selector;
-    uint8_t ist;
-    uint8_t type;           // present, DPL, gate type
-    uint16_t offset_mid;
-    uint32_t offset_hi;
-    uint32_t reserved;
-} __packed;
-
-static struct idt_entry idt[256];
-extern const uint64_t isr_stubs[32];
-extern const char irq_stubs[];      // entry.S: 16 bytes per vector from 32
+// All 256 gates, made at link time (tools/gen_boot_tables.py, kernel.ld):
+// exceptions 0..31, with IST1 for double faults and int3/into allowed from
+// ring 3, and 32..255, so any interrupt, expected or not, gets a frame and
+// a report.
+extern const char idt[256 * 16];
 
 static const char *const exception_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
@@ -34,39 +26,12 @@ static const char *const exception_names[32] = {
     "control protection",
 };
 
-// Always inlined: trap_init's copy is on the boot path, and sharing one
-// out-of-line copy with trap_init_irqs would add translation blocks there.
-static inline __attribute__((always_inline)) void
-set_gate(int vec, uint64_t handler, uint8_t ist, uint8_t dpl)
-{
-    idt[vec] = (struct idt_entry){
-        .offset_lo = handler & 0xffff,
-        .selector = SEL_KCODE,
-        .ist = ist,
-        .type = 0x8e | (dpl << 5),   // present, 64-bit interrupt gate
-        .offset_mid = (handler >> 16) & 0xffff,
-        .offset_hi = handler >> 32,
-    };
-}
-
 void
 trap_init(void)
 {
     struct { uint16_t limit; uint64_t base; } __packed ptr = { sizeof(idt) - 1, (uint64_t)idt };
 
-    for (int v = 0; v < 32; v++)
-        set_gate(v, isr_stubs[v], v == 8 ? 1 : 0, (v == 3 || v == 4) ? 3 : 0);
     __asm__ volatile("lidt %0" ::"m"(ptr));
-}
-
-// Gates for vectors 32..255, each reaching trap_handle with its number, so
-// any interrupt, expected or not, gets a frame and a report. Done by the
-// first wait (apic.c) rather than at boot: nothing interrupts before it.
-__after_boot void
-trap_init_irqs(void)
-{
-    for (int v = 32; v < 256; v++)
-        set_gate(v, (uint64_t)irq_stubs + (v - 32) * 16, 0, 0);
 }
 
 // The signal Linux sends for exception VECTOR raised by the program.

@@ -16,6 +16,5 @@ struct trap_frame {
 static inline bool trap_from_user(const struct trap_frame *f) { return (f->cs & 3) == 3; }
 
 void trap_init(void);
-void trap_init_irqs(void);                               // gates for vectors 32..255
 void trap_handle(struct trap_frame *f);                 // called by entry.S
 __noreturn void trap_return_to(struct trap_frame *f);   // entry.S: restore F and iretq
