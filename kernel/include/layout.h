@@ -30,6 +30,6 @@ static inline void *phys_to_virt(uint64_t pa) { return (void *)(pa + DIRECT_BASE
 static inline uint64_t virt_to_phys(const void *va)
 {
     uint64_t v = (uint64_t)va;
-    return v >= KERNEL_BASE ? v - KERNEL_BASE : v - DIRECT_BASE;
+    return v - (v >= KERNEL_BASE ? KERNEL_BASE : DIRECT_BASE);
 }
 #endif

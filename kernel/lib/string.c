@@ -63,25 +63,17 @@ memcmp(const void *a, const void *b, size_t n)
     return 0;
 }
 
-// Eight bytes at a time once aligned: an aligned load never crosses into
-// the next page, so it cannot touch memory the string does not reach.
+// A byte at a time: the kernel's strings are short (paths, names, the
+// program's arguments), and under TCG the boot pays for each distinct
+// instruction and branch, not for iterations.
 size_t
 strlen(const char *s)
 {
-    const char *p = s;
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t n = 0;
 
-    for (; (uint64_t)p & 7; p++)
-        if (!*p)
-            return p - s;
-    for (;; p += 8) {
-        uint64_t w = *(const uint64_t *)p;
-        if ((w - ones) & ~w & highs)   // some byte is zero
-            break;
-    }
-    while (*p)
-        p++;
-    return p - s;
+    while (s[n])
+        n++;
+    return n;
 }
 
 size_t
