@@ -20,6 +20,7 @@ static uint64_t num_free, num_total, max_phys;
 
 extern char __kernel_start[], __kernel_end[];
 
+// Both keep num_total, the pages in all ranges, up to date as they go.
 static void
 add_range(uint64_t start, uint64_t end)
 {
@@ -28,6 +29,7 @@ add_range(uint64_t start, uint64_t end)
     if (start >= end || num_ranges == MAX_RANGES)
         return;
     ranges[num_ranges++] = (struct range){ start, end };
+    num_total += (end - start) / PAGE_SIZE;
 }
 
 // Remove [start, end) from every range, splitting where needed.
@@ -40,36 +42,35 @@ reserve(uint64_t start, uint64_t end)
         struct range r = ranges[i];
         if (end <= r.start || start >= r.end)
             continue;
-        ranges[i].end = start > r.start ? start : r.start;
+        ranges[i].end = MAX(start, r.start);
+        num_total -= (r.end - ranges[i].end) / PAGE_SIZE;
         if (end < r.end)
             add_range(end, r.end);
     }
 }
 
+// What the boot put in RAM: one table and one loop, rather than a call per
+// region (under TCG each call site costs the boot translation blocks).
 static void
 reserve_boot_data(const struct hvm_start_info *si)
 {
     const struct hvm_modlist_entry *mods = phys_to_virt(si->modlist_paddr);
+    const struct range boot_data[] = {
+        { 0, 0x100000 },   // real-mode area, BIOS data, boot structures live here
+        { (uint64_t)__kernel_start - KERNEL_BASE, (uint64_t)__kernel_end - KERNEL_BASE },
+        { boot_start_info, boot_start_info + sizeof(*si) },
+        { si->modlist_paddr, si->modlist_paddr + si->nr_modules * sizeof(*mods) },
+        { si->memmap_paddr, si->memmap_paddr + si->memmap_entries * sizeof(struct hvm_memmap_entry) },
+        { MANIFEST_PHYS, MANIFEST_PHYS + manifest_size() },   // its strings are used where they are
+    };
+    uint32_t n = ARRAY_SIZE(boot_data);
 
-    reserve(0, 0x100000);   // real-mode area, BIOS data, boot structures live here
-    reserve(virt_to_phys(__kernel_start), virt_to_phys(__kernel_end));
-    reserve(boot_start_info, boot_start_info + sizeof(*si));
-    reserve(si->modlist_paddr, si->modlist_paddr + si->nr_modules * sizeof(*mods));
-    for (uint32_t i = 0; i < si->nr_modules; i++)
-        reserve(mods[i].paddr, mods[i].paddr + mods[i].size);
-    if (si->version >= 1)
-        reserve(si->memmap_paddr, si->memmap_paddr + si->memmap_entries * sizeof(struct hvm_memmap_entry));
-    reserve(MANIFEST_PHYS, MANIFEST_PHYS + manifest_size());   // its strings are used where they are
-}
-
-// Before any allocation: every page of the ranges is free.
-static void
-count_pages(void)
-{
-    num_total = 0;
-    for (int i = 0; i < num_ranges; i++)
-        num_total += (ranges[i].end - ranges[i].start) / PAGE_SIZE;
-    num_free = num_total;
+    for (uint32_t i = 0; i < n + si->nr_modules; i++) {
+        if (i < n)
+            reserve(boot_data[i].start, boot_data[i].end);
+        else
+            reserve(mods[i - n].paddr, mods[i - n].paddr + mods[i - n].size);
+    }
 }
 
 void
@@ -87,32 +88,35 @@ pmm_init(const struct hvm_start_info *si)
         max_phys = MAX(max_phys, map[i].addr + map[i].size);
     }
     reserve_boot_data(si);
-    count_pages();
+    num_free = num_total;
 }
 
 void
 pmm_drop_above(uint64_t limit)
 {
     reserve(limit, max_phys);
-    count_pages();
+    num_free = num_total;
     max_phys = MIN(max_phys, limit);
 }
 
+// From the first range, on from the current one, with NPAGES left. The
+// current range is stored once, after the search: a store in the loop made
+// gcc keep a flag for it, and more branches for the boot to translate.
 uint64_t
 pmm_alloc_contig(size_t npages)
 {
-    uint64_t bytes = npages * PAGE_SIZE;
+    uint64_t bytes = npages * PAGE_SIZE, pa;
+    int i = cur_range;
 
-    for (; cur_range < num_ranges; cur_range++) {
-        struct range *r = &ranges[cur_range];
-        if (r->end - r->start >= bytes) {
-            uint64_t pa = r->start;
-            r->start += bytes;
-            num_free -= npages;
-            return pa;
-        }
-    }
-    return 0;
+    while (i < num_ranges && ranges[i].end - ranges[i].start < bytes)
+        i++;
+    cur_range = i;
+    if (i == num_ranges)
+        return 0;
+    pa = ranges[i].start;
+    ranges[i].start += bytes;
+    num_free -= npages;
+    return pa;
 }
 
 uint64_t
