@@ -29,6 +29,7 @@ kmain(void)
     struct trap_frame *f;
 
     cpu_detect();
+    manifest_load();
     pmm_init(si);
     paging_init();
     gdt_init();
@@ -36,7 +37,6 @@ kmain(void)
     cpu_init();
     pic_disable();
     initramfs_init(si);
-    manifest_load();
     rng_seed(manifest.raw->seed, MANIFEST_SEED_LEN);
     clock_set_realtime(manifest.raw->time_ns);
     vfs_init();
