@@ -42,8 +42,6 @@ kmain(void)
     vfs_init();
 
     t = proc_create_init();
-    if (!(t->proc->fds = fd_table_create()))
-        panic("out of memory for the descriptor table");
     console_open_stdio();
     f = (struct trap_frame *)(t->kstack_top - sizeof(*f));
     exec_initial(f);
