@@ -29,6 +29,7 @@ kmain(void)
     struct trap_frame *f;
 
     cpu_detect();
+    manifest_load();
     pmm_init(si);
     paging_init();
     gdt_init();
@@ -36,14 +37,11 @@ kmain(void)
     cpu_init();
     pic_disable();
     initramfs_init(si);
-    manifest_load();
     rng_seed(manifest.raw->seed, MANIFEST_SEED_LEN);
     clock_set_realtime(manifest.raw->time_ns);
     vfs_init();
 
     t = proc_create_init();
-    if (!(t->proc->fds = fd_table_create()))
-        panic("out of memory for the descriptor table");
     console_open_stdio();
     f = (struct trap_frame *)(t->kstack_top - sizeof(*f));
     exec_initial(f);

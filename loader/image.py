@@ -56,10 +56,17 @@ IMAGE_FORMAT = "pkgload-image-3"  # bump when the archive layout changes
 SEED_BYTES = 96
 # The manifest's binary header (docs/boot-protocol.md, kernel/manifest.c):
 # magic, version, size, argc, envc, flags, rows, columns, time, seed,
-# program offset, size and mode, reserved; then the strings.
-MANIFEST_HEADER = struct.Struct(f"<8sIIIIIHHQ{SEED_BYTES}sQQII")
+# program offset, size and mode, reserved, base; then the addresses of the
+# path, cwd, hostname, terminal modes, argv array and envp array. After it
+# come the two NULL-terminated pointer arrays, then the strings.
+MANIFEST_HEADER = struct.Struct(f"<8sIIIIIHHQ{SEED_BYTES}sQQIIQ6Q")
 MANIFEST_MAGIC = b"pkgload\0"
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
+# Where the kernel sees the manifest (kernel/manifest.h MANIFEST_VIRT: its
+# direct map of physical memory, plus the physical address vm.py loads it
+# at), so its pointers can be used as they are.
+MANIFEST_PHYS = 0x200000
+MANIFEST_VIRT = 0xFFFF800000000000 + MANIFEST_PHYS
 MANIFEST_STDIN_RELAY = 1 << 3  # flags: bits 0-2 say fd 0-2 is a terminal
 MANIFEST_MAX_BYTES = 4 << 20  # what the kernel reserves at its address
 DEFAULT_ENV = {
@@ -570,22 +577,34 @@ def encode_manifest(m: Manifest) -> bytes:
     Raises ImageError if a string contains a NUL byte, or if the whole is more
     than MANIFEST_MAX_BYTES.
     """
-    strings = [("path", m.path), ("cwd", m.cwd), ("hostname", m.hostname), ("termios", m.term_modes or "")]
-    strings += [("argument", a) for a in m.argv] + [("environment string", e) for e in m.env]
+    fixed = [("path", m.path), ("cwd", m.cwd), ("hostname", m.hostname)]
+    fixed += [("terminal modes", m.term_modes)] if m.term_modes else []
+    strings = fixed + [("argument", a) for a in m.argv] + [("environment string", e) for e in m.env]
+    arrays = 8 * (len(m.argv) + 1 + len(m.env) + 1)
     body = bytearray()
+    addrs = []
     for what, value in strings:
         raw = os.fsencode(value)
         if b"\0" in raw:
             raise ImageError(f"{what} {value!r}: contains a NUL byte, which the manifest cannot carry")
+        addrs.append(MANIFEST_VIRT + MANIFEST_HEADER.size + arrays + len(body))
         body += raw + b"\0"
-    size = MANIFEST_HEADER.size + len(body)
+    size = MANIFEST_HEADER.size + arrays + len(body)
     if size > MANIFEST_MAX_BYTES:
         raise ImageError(f"arguments and environment: {size} bytes, more than the {MANIFEST_MAX_BYTES} "
                          "the manifest can carry")
     flags = sum(1 << i for i, c in enumerate(m.tty) if c == "1") | (MANIFEST_STDIN_RELAY if m.stdin_relay else 0)
     rows, cols = (min(n, 0xFFFF) for n in m.winsize) if m.winsize else (0, 0)
     prog = m.program or ProgramExtent(0, 0, 0)
+    path, cwd, hostname = addrs[:3]
+    termios = addrs[3] if m.term_modes else 0
+    argv = addrs[len(fixed):len(fixed) + len(m.argv)]
+    env = addrs[len(fixed) + len(m.argv):]
+    argv_at = MANIFEST_VIRT + MANIFEST_HEADER.size
+    envp_at = argv_at + 8 * (len(argv) + 1)
     header = MANIFEST_HEADER.pack(MANIFEST_MAGIC, MANIFEST_VERSION, size, len(m.argv), len(m.env), flags,
                                   rows, cols, m.time_ns, bytes.fromhex(m.seed), prog.offset, prog.size,
-                                  prog.mode, 0)
+                                  prog.mode, 0, MANIFEST_VIRT, path, cwd, hostname, termios, argv_at, envp_at)
+    pointers = struct.pack(f"<{len(argv) + len(env) + 2}Q", *argv, 0, *env, 0)
+    return header + pointers + bytes(body)
     return header + bytes(body)

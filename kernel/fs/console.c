@@ -303,38 +303,53 @@ static const struct file_ops console_ops = {
     .stat = console_stat,
 };
 
-static void
-open_one(int fd, uint16_t port, uint32_t flags)
+// Every field written, none left to a zeroing pass: one block of code at boot.
+static struct file *
+open_console(int fd, uint16_t port, uint32_t flags, uint32_t manifest_flags)
 {
-    struct file *f = kzalloc(sizeof(*f));
+    struct file *f = kmalloc(sizeof(*f));
 
     if (!f)
         panic("out of memory opening the console");
-    consoles[fd] = (struct console){ .fd = fd, .port = port, .tty = manifest_tty(fd) };
-    *f = (struct file){ .ops = &console_ops, .refs = 1, .flags = flags, .priv = &consoles[fd] };
-    fd_install(fd, f, false);
+    consoles[fd].fd = fd;
+    consoles[fd].port = port;
+    consoles[fd].tty = manifest_flags & (MANIFEST_TTY0 << fd);
+    f->ops = &console_ops;
+    f->refs = 1;
+    f->flags = flags;
+    f->pos = 0;
+    f->vn = NULL;
+    f->path = NULL;
+    f->priv = &consoles[fd];
+    return f;
 }
 
+// Straight into the new process's empty table: nothing to close or search.
 void
 console_open_stdio(void)
 {
-    stdin_eof = !manifest_stdin_relay();
+    uint32_t flags = manifest.raw->flags, rows = manifest.raw->win_rows, cols = manifest.raw->win_cols;
+    bool relay = flags & MANIFEST_STDIN_RELAY, tty0 = flags & MANIFEST_TTY0;
+    struct file **files = current_proc()->fds->files;
+
+    stdin_eof = !relay;
     if (manifest.termios)
         load_host_modes(manifest.termios);
-    if (manifest.raw->win_rows && manifest.raw->win_cols)
-        winsize = (struct winsize){ .ws_row = manifest.raw->win_rows, .ws_col = manifest.raw->win_cols };
+    if ((rows != 0) & (cols != 0))
+        winsize = (struct winsize){ .ws_row = rows, .ws_col = cols };
     uart_init(UART_COM1);
     uart_init(UART_COM2);
-    if (manifest_stdin_relay())
+    // A terminal stdin is opened read-write on Linux; /dev/null or a pipe
+    // read-only (O_RDONLY is 0), and reads nothing from COM1 (port 0).
+    files[0] = open_console(0, tty0 * UART_COM1, tty0 * O_RDWR, flags);
+    files[1] = open_console(1, UART_COM1, O_WRONLY, flags);
+    files[2] = open_console(2, UART_COM2, O_WRONLY, flags);
+    // The host holds its stdin back until this line: a byte that reached COM3
+    // before its FIFOs were set up would have been reset away.
+    if (relay) {
         uart_init(UART_STDIN);
-    // A terminal stdin is opened read-write on Linux; /dev/null or a pipe read-only.
-    open_one(0, manifest_tty(0) ? UART_COM1 : 0, manifest_tty(0) ? O_RDWR : O_RDONLY);
-    open_one(1, UART_COM1, O_WRONLY);
-    open_one(2, UART_COM2, O_WRONLY);
-    // The host holds its stdin back until this line: a byte that reached COM1
-    // before the FIFOs were set up would have been reset away.
-    if (manifest_stdin_relay())
         klog_line("console: input ready");
+    }
 }
 
 // /dev/tty: opening it reaches the terminal on COM1, or fails with ENXIO

@@ -9,12 +9,6 @@
 #include <asm-generic/poll.h>
 #include <linux/fcntl.h>
 
-struct fd_table *
-fd_table_create(void)
-{
-    return kzalloc(sizeof(struct fd_table));
-}
-
 struct file *
 fd_get_raw(int fd)
 {

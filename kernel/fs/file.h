@@ -37,7 +37,6 @@ struct fd_table {
     uint8_t cloexec[FD_MAX];
 };
 
-struct fd_table *fd_table_create(void);
 struct file *fd_get(int fd);                  // borrowed; NULL when not open or O_PATH
 struct file *fd_get_raw(int fd);              // borrowed; O_PATH too (fstat, fcntl, dup, *at)
 int fd_install(int fd, struct file *f, bool cloexec);   // fd < 0: lowest free; returns fd or -EMFILE

@@ -26,7 +26,7 @@ initramfs_init(const struct hvm_start_info *si)
 const void *
 initramfs_data(uint64_t offset, uint64_t size)
 {
-    return offset <= archive_size && size <= archive_size - offset ? archive + offset : NULL;
+    return (offset <= archive_size) & (size <= archive_size - offset) ? archive + offset : NULL;
 }
 
 // Field INDEX of the header at H: eight hex digits (either case), no terminator.

@@ -252,13 +252,18 @@ rootfs_build(void)
 struct vnode *
 rootfs_program_node(uint64_t offset, uint64_t size, uint32_t mode)
 {
-    struct initramfs_entry e = { .size = size, .mode = mode };
+    const void *data = initramfs_data(offset, size);
+    struct vnode *vn;
 
-    if (!size || !S_ISREG(mode) || !vfs_root->populate || early_program.vn)
+    // Only before the tree is built (then the path leads to the node). One
+    // test, not five: each branch is a translation block at boot.
+    if (!data | !size | !S_ISREG(mode) | !vfs_root->populate | (early_program.vn != NULL))
         return NULL;
-    if (!(e.data = initramfs_data(offset, size)) || !(early_program.vn = make_node(&e)))
+    if (!(vn = vnode_new(mode)))      // owner and times come when the tree adopts it
         return NULL;
-    apply_attrs(early_program.vn, &e);      // the mode; the rest when the tree adopts it
-    early_program.data = e.data;
-    return vnode_get(early_program.vn);
+    vn->ro_data = data;
+    vn->ro_len = vn->size = size;
+    early_program.vn = vn;
+    early_program.data = data;
+    return vnode_get(vn);
 }

@@ -4,6 +4,7 @@
 #include "mm/heap.h"
 #include "mm/pmm.h"
 #include "mm/vm.h"
+#include "fs/file.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "drivers/qemu_exit.h"
@@ -17,46 +18,51 @@
 // LINUX-DIFF: not pid 1, because Linux gives pid 1 special signal semantics we do not emulate.
 #define PROGRAM_PID 2
 
-static const struct rlimit_k default_rlimits[NUM_RLIMITS] = {
-    [RLIMIT_CPU] = { RLIM_INFINITY, RLIM_INFINITY },
-    [RLIMIT_FSIZE] = { RLIM_INFINITY, RLIM_INFINITY },
-    [RLIMIT_DATA] = { RLIM_INFINITY, RLIM_INFINITY },
-    [RLIMIT_STACK] = { 8 << 20, RLIM_INFINITY },
-    [RLIMIT_CORE] = { 0, RLIM_INFINITY },
-    [RLIMIT_RSS] = { RLIM_INFINITY, RLIM_INFINITY },
-    [RLIMIT_NPROC] = { 4096, 4096 },
-    [RLIMIT_NOFILE] = { 1024, 1048576 },
-    [RLIMIT_MEMLOCK] = { 8 << 20, 8 << 20 },
-    [RLIMIT_AS] = { RLIM_INFINITY, RLIM_INFINITY },
-    [RLIMIT_LOCKS] = { RLIM_INFINITY, RLIM_INFINITY },
-    [RLIMIT_SIGPENDING] = { 4096, 4096 },
-    [RLIMIT_MSGQUEUE] = { 819200, 819200 },
-    [RLIMIT_NICE] = { 0, 0 },
-    [RLIMIT_RTPRIO] = { 0, 0 },
-    [RLIMIT_RTTIME] = { RLIM_INFINITY, RLIM_INFINITY },
+static struct mm init_mm;
+static struct fd_table init_fds;
+// Not zeroed: a stack needs no initial contents (kernel.ld's .noinit).
+static char init_kstack[KSTACK_SIZE] __attribute__((section(".noinit"), aligned(PAGE_SIZE)));
+
+// The first process is static data, as complete as the compiler can make it:
+// under TCG, code that would fill it at boot costs more than the bytes.
+static struct proc init_proc = {
+    .pid = PROGRAM_PID, .ppid = 1, .pgid = PROGRAM_PID, .sid = PROGRAM_PID,
+    .mm = &init_mm,
+    .fds = &init_fds,
+    .umask = 022,
+    .rlimits = {
+        [RLIMIT_CPU] = { RLIM_INFINITY, RLIM_INFINITY },
+        [RLIMIT_FSIZE] = { RLIM_INFINITY, RLIM_INFINITY },
+        [RLIMIT_DATA] = { RLIM_INFINITY, RLIM_INFINITY },
+        [RLIMIT_STACK] = { 8 << 20, RLIM_INFINITY },
+        [RLIMIT_CORE] = { 0, RLIM_INFINITY },
+        [RLIMIT_RSS] = { RLIM_INFINITY, RLIM_INFINITY },
+        [RLIMIT_NPROC] = { 4096, 4096 },
+        [RLIMIT_NOFILE] = { 1024, 1048576 },
+        [RLIMIT_MEMLOCK] = { 8 << 20, 8 << 20 },
+        [RLIMIT_AS] = { RLIM_INFINITY, RLIM_INFINITY },
+        [RLIMIT_LOCKS] = { RLIM_INFINITY, RLIM_INFINITY },
+        [RLIMIT_SIGPENDING] = { 4096, 4096 },
+        [RLIMIT_MSGQUEUE] = { 819200, 819200 },
+        [RLIMIT_NICE] = { 0, 0 },
+        [RLIMIT_RTPRIO] = { 0, 0 },
+        [RLIMIT_RTTIME] = { RLIM_INFINITY, RLIM_INFINITY },
+    },
+};
+
+static struct thread init_thread = {
+    .tid = PROGRAM_PID,
+    .proc = &init_proc,
+    .kstack_top = (uint64_t)(init_kstack + KSTACK_SIZE),
 };
 
 struct thread *
 proc_create_init(void)
 {
-    struct proc *p = kzalloc(sizeof(*p));
-    struct thread *t = kzalloc(sizeof(*t));
-    uint64_t kstack = pmm_alloc_contig(KSTACK_SIZE / PAGE_SIZE);
-
-    if (!p || !t || !kstack || !(p->mm = mm_create()))
-        panic("out of memory creating the first process");
-    p->pid = p->pgid = p->sid = PROGRAM_PID;
-    p->ppid = 1;
-    p->umask = 022;
-    for (int i = 0; i < NUM_RLIMITS; i++)
-        p->rlimits[i] = default_rlimits[i];
-    t->tid = p->pid;
-    t->proc = p;
-    t->kstack_top = (uint64_t)phys_to_virt(kstack) + KSTACK_SIZE;
-    boot_cpu.current = t;
-    boot_cpu.kstack_top = t->kstack_top;
-    tss_set_kernel_stack(t->kstack_top);
-    return t;
+    boot_cpu.current = &init_thread;
+    boot_cpu.kstack_top = init_thread.kstack_top;
+    tss_set_kernel_stack(init_thread.kstack_top);
+    return &init_thread;
 }
 
 // The time marks for tools/bench, logged at exit so that calibrating the

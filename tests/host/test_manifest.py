@@ -19,17 +19,28 @@ def decode(raw: bytes) -> dict[str, object]:
     """Read a manifest by the byte offsets of docs/boot-protocol.md (not by loader.image's Struct)."""
     u32 = lambda off: int.from_bytes(raw[off:off + 4], "little")  # noqa: E731
     u64 = lambda off: int.from_bytes(raw[off:off + 8], "little")  # noqa: E731
-    assert raw[:8] == b"pkgload\0" and u32(8) == 2 and u32(12) == len(raw)
+    base = 0xFFFF800000200000
+    assert raw[:8] == b"pkgload\0" and u32(8) == 3 and u32(12) == len(raw) and u64(160) == base
     argc, envc, flags = u32(16), u32(20), u32(24)
-    strings = raw[160:].split(b"\0")
-    assert strings[-1] == b"" and len(strings) == 4 + argc + envc + 1
+    assert raw[-1] == 0
+
+    def string(addr: int) -> bytes:
+        assert base + 216 <= addr < base + len(raw)
+        return raw[addr - base:raw.index(b"\0", addr - base)]
+
+    def array(addr: int, n: int) -> list[bytes]:
+        slots = [u64(addr - base + 8 * i) for i in range(n + 1)]
+        assert slots[-1] == 0
+        return [string(a) for a in slots[:-1]]
+
     return {
         "flags": flags,
         "winsize": (int.from_bytes(raw[28:30], "little"), int.from_bytes(raw[30:32], "little")),
         "time": u64(32), "seed": raw[40:136].hex(),
         "program": (u64(136), u64(144), u32(152)), "reserved": u32(156),
-        "path": strings[0], "cwd": strings[1], "hostname": strings[2], "termios": strings[3],
-        "argv": strings[4:4 + argc], "env": strings[4 + argc:-1],
+        "path": string(u64(168)), "cwd": string(u64(176)), "hostname": string(u64(184)),
+        "termios": string(u64(192)) if u64(192) else b"",
+        "argv": array(u64(200), argc), "env": array(u64(208), envc),
     }  # fmt: skip
 
 
