@@ -116,6 +116,11 @@ trap_common:
     swapgs
 1:  PUSH_GPRS
     cld
+    // From ring 3 the CPU loaded a null SS; the kernel's own (as at boot and
+    // after syscall) keeps QEMU's translation flags the same, so TCG reuses
+    // the code it translated on those paths instead of translating it anew.
+    mov $SEL_KDATA, %eax
+    mov %eax, %ss
     mov %rsp, %rdi
     call trap_handle
     jmp trap_exit
