@@ -52,7 +52,9 @@ exec_initial(struct trap_frame *f)
 {
     struct proc *p = current_proc();
     struct elf_image prog, interp;
-    struct exec_args args = { manifest.path, manifest.argv, manifest.envp };
+    // The manifest ends with the environment strings (docs/boot-protocol.md).
+    struct exec_args args = { manifest.path, manifest.argv, manifest.raw->argc, manifest.raw->envc,
+                              (const char *)manifest.raw + manifest.raw->size };
     long sp;
 
     p->exe_path = kstrdup(manifest.path);

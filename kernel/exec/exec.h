@@ -18,10 +18,13 @@ struct vnode;
 // Load the ELF file VN (named PATH) into MM. INTERP picks the interpreter's placement.
 long elf_load(struct mm *mm, struct vnode *vn, const char *path, bool interp, struct elf_image *out);
 
+// The strings lie end to end in the order the stack holds them (the
+// manifest's do), so they are copied as one block.
 struct exec_args {
     const char *path;          // the program's path (AT_EXECFN, /proc/self/exe)
-    const char *const *argv;
-    const char *const *envp;
+    const char *const *argv;   // argc strings, NULL, then envp: envc strings, NULL
+    uint64_t argc, envc;
+    const char *strings_end;   // argv[0] up to here: every argv and envp string, in order
 };
 
 // Map the stack at a randomised top and set where mmap starts below it.

@@ -1,14 +1,16 @@
 // The initial stack as Linux's ABI lays it out (x86-64 psABI, figure 3.9):
 // from the top, the path, the environment and argument strings, the platform
 // string and AT_RANDOM's 16 bytes; below them, 16-byte aligned, argc, argv[],
-// NULL, envp[], NULL and the auxiliary vector.
+// NULL, envp[], NULL and the auxiliary vector. Like Linux's execve, exec
+// fills the new stack's pages itself (through the direct map) and then maps
+// them, rather than writing through the program's addresses and faulting
+// each page in.
 #include "exec/exec.h"
 #include "mm/vm.h"
-#include "mm/uaccess.h"
+#include "mm/pmm.h"
 #include "drivers/rng.h"
 #include "arch/x86_64/cpu.h"
 #include "sched/proc.h"
-#include "mm/heap.h"
 #include "lib/string.h"
 #include "layout.h"
 #include <asm-generic/errno.h>
@@ -17,79 +19,56 @@
 
 #define STACK_SIZE   (8ull << 20)    // RLIMIT_STACK's default
 #define STACK_RND    (1ull << 22)    // pages of randomisation of the stack top
-#define MAX_AUXV     24
+#define NUM_AUXV     20              // the pairs fill_auxv writes, AT_NULL's included
 #define ARG_MAX_LINUX (2ull << 20)   // what we accept for argv + envp strings
+#define PLATFORM     "x86_64"
 
-struct stack_builder {
-    uint64_t sp;        // grows down from the top
-    long err;
-};
-
-// Push N bytes; return where they went.
-static uint64_t
-push_bytes(struct stack_builder *b, const void *p, size_t n)
+static inline uint64_t *
+put_aux(uint64_t *a, uint64_t type, uint64_t value)
 {
-    b->sp -= n;
-    if (!b->err && copy_to_user((void __user *)b->sp, p, n) < 0)
-        b->err = -EFAULT;
-    return b->sp;
+    a[0] = type;
+    a[1] = value;
+    return a + 2;
 }
 
-static uint64_t
-push_string(struct stack_builder *b, const char *s)
-{
-    return push_bytes(b, s, strlen(s) + 1);
-}
-
-static int
-count(const char *const *v)
-{
-    int n = 0;
-
-    while (v && v[n])
-        n++;
-    return n;
-}
-
-static int
-fill_auxv(uint64_t *auxv, const struct elf_image *prog, const struct elf_image *interp, uint64_t random,
+// Written in place, pair by pair: no table to build and copy.
+static void
+fill_auxv(uint64_t *a, const struct elf_image *prog, const struct elf_image *interp, uint64_t random,
           uint64_t platform, uint64_t execfn)
 {
     struct creds *c = &current_proc()->creds;
-    uint64_t entries[][2] = {
-        { AT_HWCAP, cpu_features.hwcap },
-        { AT_PAGESZ, PAGE_SIZE },
-        { AT_CLKTCK, 100 },
-        { AT_PHDR, prog->phdr },
-        { AT_PHENT, prog->phent },
-        { AT_PHNUM, prog->phnum },
-        { AT_BASE, interp ? interp->base : 0 },
-        { AT_FLAGS, 0 },
-        { AT_ENTRY, prog->entry },
-        { AT_UID, c->ruid },
-        { AT_EUID, c->euid },
-        { AT_GID, c->rgid },
-        { AT_EGID, c->egid },
-        { AT_SECURE, 0 },
-        { AT_RANDOM, random },
-        { AT_HWCAP2, 0 },              // no FSGSBASE for the program (CR4.FSGSBASE off)
-        { AT_EXECFN, execfn },
-        { AT_PLATFORM, platform },
-        { AT_MINSIGSTKSZ, cpu_features.xsave_size + 1024 },
-        { AT_NULL, 0 },
-    };
-    int n = ARRAY_SIZE(entries);
 
-    memcpy(auxv, entries, sizeof(entries));
-    return n;
+    a = put_aux(a, AT_HWCAP, cpu_features.hwcap);
+    a = put_aux(a, AT_PAGESZ, PAGE_SIZE);
+    a = put_aux(a, AT_CLKTCK, 100);
+    a = put_aux(a, AT_PHDR, prog->phdr);
+    a = put_aux(a, AT_PHENT, prog->phent);
+    a = put_aux(a, AT_PHNUM, prog->phnum);
+    a = put_aux(a, AT_BASE, interp ? interp->base : 0);
+    a = put_aux(a, AT_FLAGS, 0);
+    a = put_aux(a, AT_ENTRY, prog->entry);
+    a = put_aux(a, AT_UID, c->ruid);
+    a = put_aux(a, AT_EUID, c->euid);
+    a = put_aux(a, AT_GID, c->rgid);
+    a = put_aux(a, AT_EGID, c->egid);
+    a = put_aux(a, AT_SECURE, 0);
+    a = put_aux(a, AT_RANDOM, random);
+    a = put_aux(a, AT_HWCAP2, 0);              // no FSGSBASE for the program (CR4.FSGSBASE off)
+    a = put_aux(a, AT_EXECFN, execfn);
+    a = put_aux(a, AT_PLATFORM, platform);
+    a = put_aux(a, AT_MINSIGSTKSZ, cpu_features.xsave_size + 1024);
+    put_aux(a, AT_NULL, 0);
 }
 
-// Copy the strings of V onto the stack, recording where each went in PTRS.
+// argv[], NULL, envp[], NULL as the program sees them: the strings are
+// copied as one block to STRINGS, so each keeps its offset from argv[0].
 static void
-push_strings(struct stack_builder *b, const char *const *v, int n, uint64_t *ptrs)
+fill_pointers(uint64_t *dst, const struct exec_args *args, uint64_t strings)
 {
-    for (int i = n - 1; i >= 0; i--)
-        ptrs[i] = push_string(b, v[i]);
+    const char *const *v = args->argv;
+
+    for (uint64_t i = 0; i < args->argc + 1 + args->envc + 1; i++)
+        dst[i] = v[i] ? strings + (v[i] - v[0]) : 0;
 }
 
 long
@@ -104,37 +83,33 @@ stack_map(struct mm *mm)
     return vm_map_fixed(mm, top - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE, VMA_STACK);
 }
 
+// Every address is worked out first, so the pages are allocated once and
+// filled where they are; the 8 bytes at the top and all padding stay zero.
 long
 stack_build(struct mm *mm, const struct exec_args *args, const struct elf_image *prog,
             const struct elf_image *interp)
 {
-    int argc = count(args->argv), envc = count(args->envp), nwords, nauxv;
-    uint64_t auxv[MAX_AUXV * 2], *ptrs, execfn, platform, random, rnd[2];
-    struct stack_builder b;
-
-    if (!(ptrs = kmalloc(sizeof(uint64_t) * (argc + envc + 2))))
-        return -ENOMEM;
-    b = (struct stack_builder){ .sp = mm->stack_top - sizeof(uint64_t) };
-    execfn = push_string(&b, args->path);
-    push_strings(&b, args->envp, envc, ptrs + argc + 1);
-    push_strings(&b, args->argv, argc, ptrs);
-    ptrs[argc] = 0;
-    ptrs[argc + 1 + envc] = 0;
-    if (mm->stack_top - b.sp > ARG_MAX_LINUX)
-        b.err = -E2BIG;
-    platform = push_string(&b, "x86_64");
-    rng_bytes(rnd, sizeof(rnd));
-    b.sp = ALIGN_DOWN(b.sp, 16);
-    random = push_bytes(&b, rnd, sizeof(rnd));
-    nauxv = fill_auxv(auxv, prog, interp, random, platform, execfn);
-
+    uint64_t top = mm->stack_top, path_len = strlen(args->path) + 1;
+    uint64_t execfn = top - 8 - path_len, strings = execfn - (args->strings_end - args->argv[0]);
+    uint64_t platform = strings - sizeof(PLATFORM), random = ALIGN_DOWN(platform, 16) - 16;
+    uint64_t nptrs = args->argc + 1 + args->envc + 1;
     // argc + argv + NULL + envp + NULL + auxv must end 16-byte aligned at argc.
-    nwords = 1 + argc + 1 + envc + 1 + 2 * nauxv;
-    b.sp = ALIGN_DOWN(b.sp - nwords * 8, 16) + nwords * 8;
-    push_bytes(&b, auxv, nauxv * 16);
-    push_bytes(&b, ptrs, (argc + 1 + envc + 1) * 8);
-    uint64_t argc64 = argc;
-    push_bytes(&b, &argc64, 8);
-    kfree(ptrs);
-    return b.err ? b.err : (long)b.sp;
+    uint64_t sp = ALIGN_DOWN(random - (1 + nptrs + 2 * NUM_AUXV) * 8, 16);
+    uint64_t bottom = ALIGN_DOWN(sp, PAGE_SIZE), pa, k;   // user address A is at kernel k + A
+
+    // Linux counts the pointers against the limit too; they must fit the stack's region.
+    if ((top - strings > ARG_MAX_LINUX) | (top - bottom > STACK_SIZE))
+        return -E2BIG;
+    if (!(pa = pmm_alloc_contig((top - bottom) / PAGE_SIZE)))
+        return -ENOMEM;
+    k = (uint64_t)phys_to_virt(pa) - bottom;
+    memset((void *)(k + bottom), 0, top - bottom);
+    memcpy((void *)(k + execfn), args->path, path_len);
+    memcpy((void *)(k + strings), args->argv[0], args->strings_end - args->argv[0]);
+    memcpy((void *)(k + platform), PLATFORM, sizeof(PLATFORM));
+    rng_bytes((void *)(k + random), 16);
+    *(uint64_t *)(k + sp) = args->argc;
+    fill_pointers((uint64_t *)(k + sp + 8), args, strings);
+    fill_auxv((uint64_t *)(k + sp + 8 + nptrs * 8), prog, interp, random, platform, execfn);
+    return vm_map_pages(bottom, pa, (top - bottom) / PAGE_SIZE, PROT_READ | PROT_WRITE) ?: (long)sp;
 }

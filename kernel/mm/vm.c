@@ -158,6 +158,15 @@ vm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t
     return vm_map_backed(mm, addr, len, prot, flags, NULL, NULL);
 }
 
+long
+vm_map_pages(uint64_t va, uint64_t pa, uint64_t npages, uint32_t prot)
+{
+    for (uint64_t i = 0; i < npages; i++)
+        if (page_map(va + i * PAGE_SIZE, pa + i * PAGE_SIZE, vm_pte_flags(prot)) < 0)
+            return -ENOMEM;
+    return 0;
+}
+
 // Fill the new page at VA (direct-mapped at PAGE) from V's file.
 static void
 fill_from_backing(const struct vma *v, uint64_t va, char *page)

@@ -48,6 +48,9 @@ long vm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uin
 // The same, with pages filled from BACKING on first touch.
 long vm_map_backed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
                    const struct vma_backing *backing, const char *path);
+// Map the NPAGES frames from PA at VA, in a private anonymous region, as if
+// its faults had put them there (exec fills the new stack before mapping it).
+long vm_map_pages(uint64_t va, uint64_t pa, uint64_t npages, uint32_t prot);
 // A free, page-aligned range of LEN bytes: at HINT if free, else top down. 0 if none.
 uint64_t vm_find_free(struct mm *mm, uint64_t len, uint64_t hint);
 long vm_unmap(struct mm *mm, uint64_t addr, uint64_t len);
