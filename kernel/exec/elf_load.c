@@ -4,7 +4,6 @@
 // files (static-pie, PIE, the dynamic linker) go at a randomised base.
 #include "exec/exec.h"
 #include "mm/vm.h"
-#include "mm/heap.h"
 #include "fs/vfs.h"
 #include "lib/string.h"
 #include "layout.h"
@@ -16,20 +15,23 @@
 #define PIE_BASE     0x555555554000ull   // Linux's ELF_ET_DYN_BASE on x86-64
 #define PIE_RND_BITS 28                  // pages of randomisation, as mmap_rnd_bits
 
-static long
-check_header(const Elf64_Ehdr *eh, uint64_t size)
+// The first 6 bytes of e_ident as one little-endian number: "\177ELF",
+// ELFCLASS64, ELFDATA2LSB.
+#define IDENT_64LSB 0x0102464c457full
+
+// An x86-64 executable or shared object with 1 to 64 program headers. The
+// tests are combined with & rather than && as they are cheap: each branch
+// would be a translation block of boot. Where the headers lie is checked
+// when they are looked up.
+static bool
+header_ok(const Elf64_Ehdr *eh)
 {
-    if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG))
-        return -ENOEXEC;
-    if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB)
-        return -ENOEXEC;
-    if (eh->e_machine != EM_X86_64 || (eh->e_type != ET_EXEC && eh->e_type != ET_DYN))
-        return -ENOEXEC;
-    if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > 64)
-        return -ENOEXEC;
-    if (eh->e_phoff > size || eh->e_phnum * sizeof(Elf64_Phdr) > size - eh->e_phoff)
-        return -ENOEXEC;
-    return 0;
+    uint64_t ident;
+
+    memcpy(&ident, eh->e_ident, sizeof(ident));
+    return ((ident & 0xffffffffffffull) == IDENT_64LSB) & (eh->e_machine == EM_X86_64) &
+           ((eh->e_type == ET_EXEC) | (eh->e_type == ET_DYN)) &
+           (eh->e_phentsize == sizeof(Elf64_Phdr)) & (eh->e_phnum - 1u < 64);
 }
 
 static uint32_t
@@ -41,19 +43,25 @@ segment_prot(uint32_t p_flags)
 // Map one PT_LOAD segment; its pages are filled from the file when first
 // touched. A page two segments share goes to the later one, as with Linux's
 // MAP_FIXED mappings; its bytes come from the same file offsets either way.
+// Refused like Linux: bytes past the file, a file size over the memory size,
+// an offset not congruent with the address, or addresses outside the program's half.
 static long
 map_segment(struct mm *mm, const Elf64_Phdr *ph, uint64_t bias, struct vnode *vn, const char *path,
-            uint64_t start, uint64_t end)
+            uint64_t *end_out)
 {
-    uint64_t va = bias + ph->p_vaddr;
+    uint64_t va = bias + ph->p_vaddr, start = ALIGN_DOWN(va, PAGE_SIZE);
+    uint64_t end = ALIGN_UP(va + ph->p_memsz, PAGE_SIZE);
     struct vma_backing backing = {
         .vn = vn,
         .off = ph->p_offset - (va - start),   // congruent offset of the first page
         .end = ph->p_offset + ph->p_filesz,
     };
 
-    if ((va - start) != (ph->p_offset & (PAGE_SIZE - 1)))
-        return -ENOEXEC;                      // not congruent: Linux refuses too
+    if ((ph->p_filesz > ph->p_memsz) | (ph->p_offset > vn->size) | (ph->p_filesz > vn->size - ph->p_offset) |
+        (start < USER_MIN) | (end > USER_TOP) | (end <= start) |
+        ((va - start) != (ph->p_offset & (PAGE_SIZE - 1))))
+        return -ENOEXEC;
+    *end_out = MAX(*end_out, end);
     return vm_map_backed(mm, start, end - start, segment_prot(ph->p_flags), 0, &backing, path);
 }
 
@@ -77,9 +85,9 @@ choose_bias(struct mm *mm, const Elf64_Ehdr *eh, const Elf64_Phdr *ph, bool inte
 {
     uint64_t lo, hi, align, base;
 
-    load_span(ph, eh->e_phnum, &lo, &hi, &align);
     if (eh->e_type == ET_EXEC)
         return 0;
+    load_span(ph, eh->e_phnum, &lo, &hi, &align);
     if (interp) {
         base = vm_find_free(mm, hi - lo + align, 0);
         return base ? ALIGN_UP(base, align) - lo : 0;
@@ -88,88 +96,64 @@ choose_bias(struct mm *mm, const Elf64_Ehdr *eh, const Elf64_Phdr *ph, bool inte
     return ALIGN_UP(base, align) - lo;
 }
 
+// PT_INTERP's path, when it fits (else the program is taken as static, as before).
 static void
-note_headers(const Elf64_Ehdr *eh, const Elf64_Phdr *ph, struct vnode *vn, struct elf_image *out)
+note_interp(const Elf64_Phdr *ph, struct vnode *vn, struct elf_image *out)
 {
-    uint64_t first_load_vaddr = UINT64_MAX;
+    const char *s = vnode_bytes(vn, ph->p_offset, ph->p_filesz);
 
+    if (s && ph->p_filesz < sizeof(out->interp)) {
+        memcpy(out->interp, s, ph->p_filesz);
+        out->interp[ph->p_filesz] = 0;
+    }
+}
+
+// Map the PT_LOAD segments and note what the auxiliary vector needs: one
+// pass. AT_PHDR is PT_PHDR's address or, failing that, where the first
+// segment that starts at offset 0 holds the headers.
+static long
+map_all(struct mm *mm, const Elf64_Ehdr *eh, const Elf64_Phdr *ph, struct vnode *vn, const char *path,
+        struct elf_image *out)
+{
+    uint64_t phdr = UINT64_MAX, first_load = UINT64_MAX;
+    long ret;
+
+    for (int i = 0; i < eh->e_phnum; i++) {
+        if (ph[i].p_type == PT_PHDR)
+            phdr = ph[i].p_vaddr;
+        if (ph[i].p_type == PT_INTERP)
+            note_interp(&ph[i], vn, out);
+        if (ph[i].p_type != PT_LOAD)
+            continue;
+        if (ph[i].p_offset == 0 && first_load == UINT64_MAX)
+            first_load = ph[i].p_vaddr;
+        if (ph[i].p_memsz && (ret = map_segment(mm, &ph[i], out->base, vn, path, &out->end)) < 0)
+            return ret;
+    }
+    if (phdr == UINT64_MAX && first_load != UINT64_MAX)
+        phdr = first_load + eh->e_phoff;
+    out->phdr = phdr == UINT64_MAX ? 0 : out->base + phdr;
     out->phnum = eh->e_phnum;
     out->phent = eh->e_phentsize;
     out->entry = out->base + eh->e_entry;
-    out->phdr = 0;
-    for (int i = 0; i < eh->e_phnum; i++) {
-        if (ph[i].p_type == PT_PHDR)
-            out->phdr = out->base + ph[i].p_vaddr;
-        if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0 && first_load_vaddr == UINT64_MAX)
-            first_load_vaddr = ph[i].p_vaddr;
-        if (ph[i].p_type == PT_INTERP && ph[i].p_filesz < sizeof(out->interp) &&
-            vnode_read(vn, out->interp, ph[i].p_filesz, ph[i].p_offset) == (ssize_t)ph[i].p_filesz)
-            out->interp[ph[i].p_filesz] = 0;
-    }
-    if (!out->phdr && first_load_vaddr != UINT64_MAX)
-        out->phdr = out->base + first_load_vaddr + eh->e_phoff;
-}
-
-// Read the ELF header and program headers of VN into HDR (caller frees *HDR).
-static long
-read_headers(struct vnode *vn, Elf64_Ehdr *eh, Elf64_Phdr **phdrs)
-{
-    size_t len;
-    long ret;
-
-    if (vnode_read(vn, eh, sizeof(*eh), 0) != sizeof(*eh))
-        return -ENOEXEC;
-    if ((ret = check_header(eh, vn->size)) < 0)
-        return ret;
-    len = eh->e_phnum * sizeof(Elf64_Phdr);
-    if (!(*phdrs = kmalloc(len)))
-        return -ENOMEM;
-    if (vnode_read(vn, *phdrs, len, eh->e_phoff) != (ssize_t)len) {
-        kfree(*phdrs);
-        return -ENOEXEC;
-    }
     return 0;
 }
 
-static long
-map_all(struct mm *mm, const Elf64_Phdr *ph, int n, struct vnode *vn, const char *path, struct elf_image *out)
-{
-    long ret;
-
-    for (int i = 0; i < n; i++) {
-        uint64_t start, end;
-        if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
-            continue;
-        if (ph[i].p_filesz > ph[i].p_memsz || ph[i].p_offset > vn->size ||
-            ph[i].p_filesz > vn->size - ph[i].p_offset)
-            return -ENOEXEC;
-        start = ALIGN_DOWN(out->base + ph[i].p_vaddr, PAGE_SIZE);
-        end = ALIGN_UP(out->base + ph[i].p_vaddr + ph[i].p_memsz, PAGE_SIZE);
-        if (start < USER_MIN || end > USER_TOP || end <= start)
-            return -ENOEXEC;
-        if ((ret = map_segment(mm, &ph[i], out->base, vn, path, start, end)) < 0)
-            return ret;
-        out->end = MAX(out->end, end);
-    }
-    return 0;
-}
-
+// The headers are read where they lie in memory. Exec runs only at boot,
+// before anything can write to a file, so they are always there; an execve
+// would need a copy (vnode_read) for a file written since.
 long
 elf_load(struct mm *mm, struct vnode *vn, const char *path, bool interp, struct elf_image *out)
 {
-    Elf64_Ehdr eh;
-    Elf64_Phdr *ph;
-    long ret;
+    const Elf64_Ehdr *eh;
+    const Elf64_Phdr *ph;
 
     if (!vnode_is_reg(vn))
         return -EACCES;
-    if ((ret = read_headers(vn, &eh, &ph)) < 0)
-        return ret;
+    if (!(eh = vnode_bytes(vn, 0, sizeof(*eh))) || !header_ok(eh) ||
+        !(ph = vnode_bytes(vn, eh->e_phoff, eh->e_phnum * sizeof(Elf64_Phdr))))
+        return -ENOEXEC;
     memset(out, 0, sizeof(*out));
-    out->base = choose_bias(mm, &eh, ph, interp);
-    ret = map_all(mm, ph, eh.e_phnum, vn, path, out);
-    if (ret == 0)
-        note_headers(&eh, ph, vn, out);
-    kfree(ph);
-    return ret;
+    out->base = choose_bias(mm, eh, ph, interp);
+    return map_all(mm, eh, ph, vn, path, out);
 }

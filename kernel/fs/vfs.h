@@ -102,6 +102,9 @@ long vnode_truncate(struct vnode *vn, uint64_t size);
 uint64_t vnode_seek_data(struct vnode *vn, uint64_t off, bool hole);   // size when none
 uint64_t vnode_page(struct vnode *vn, uint64_t index);   // materialise; phys, 0 on ENOMEM
 void vnode_read_page(struct vnode *vn, uint64_t index, void *dst);   // 4 KiB, zeros past EOF
+// Bytes [OFF, OFF+LEN) where they lie in the initramfs, for a file no write has
+// touched (no page of its own yet); NULL otherwise, or past the archive's bytes.
+const void *vnode_bytes(const struct vnode *vn, uint64_t off, uint64_t len);
 
 // Paths. Flags for path_lookup:
 #define LOOKUP_FOLLOW    0x1   // follow a symlink in the last component

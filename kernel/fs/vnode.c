@@ -185,6 +185,12 @@ vnode_page(struct vnode *vn, uint64_t index)
     return pa;
 }
 
+const void *
+vnode_bytes(const struct vnode *vn, uint64_t off, uint64_t len)
+{
+    return !vn->pages && off <= vn->ro_len && len <= vn->ro_len - off ? vn->ro_data + off : NULL;
+}
+
 ssize_t
 vnode_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
 {
