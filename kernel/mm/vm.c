@@ -39,15 +39,31 @@ vm_pte_flags(uint32_t prot)
     return f;
 }
 
-static void
-insert_vma(struct mm *mm, struct vma *n)
+// Where a region starting at ADDR goes in the sorted list.
+static struct vma **
+vma_slot(struct mm *mm, uint64_t addr)
 {
     struct vma **pp = &mm->vmas;
 
-    while (*pp && (*pp)->start < n->start)
+    while (*pp && (*pp)->start < addr)
         pp = &(*pp)->next;
-    n->next = *pp;
-    *pp = n;
+    return pp;
+}
+
+// The same for [addr, addr+len) if it is free (in the program's half, clear
+// of every region), else NULL: one walk both checks and finds the place.
+static struct vma **
+free_slot(struct mm *mm, uint64_t addr, uint64_t len)
+{
+    struct vma **pp = &mm->vmas;
+
+    // | rather than ||: one branch, not three (each a translation block of boot).
+    if ((addr < USER_MIN) | (addr + len > USER_TOP) | (addr + len < addr))
+        return NULL;
+    for (; *pp && (*pp)->start < addr + len; pp = &(*pp)->next)
+        if (addr < (*pp)->end)
+            return NULL;
+    return pp;
 }
 
 // Split V at ADDR (strictly inside it); V keeps the lower part.
@@ -133,22 +149,28 @@ long
 vm_map_backed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags,
               const struct vma_backing *backing, const char *path)
 {
-    struct vma *v;
-    // Most mappings land on free space (all of exec's do): no splitting to try.
-    long ret = vm_range_is_free(mm, addr, len) ? 0 : vm_unmap(mm, addr, len);
+    struct vma *v, **slot = free_slot(mm, addr, len);
+    long ret;
 
-    if (ret < 0)
-        return ret;
+    // Most mappings land on free space (all of exec's do): no splitting to try.
+    if (!slot) {
+        if ((ret = vm_unmap(mm, addr, len)) < 0)
+            return ret;
+        slot = vma_slot(mm, addr);
+    }
     if (!(v = kzalloc(sizeof(*v))))
         return -ENOMEM;
-    *v = (struct vma){ .start = addr, .end = addr + len, .prot = prot, .flags = flags };
+    // Field by field: a struct assignment compiles to a rep string instruction, a block of its own.
+    v->start = addr, v->end = addr + len, v->prot = prot, v->flags = flags;
     if (backing && backing->vn) {
-        v->backing = *backing;
-        vnode_get(backing->vn);
+        v->backing.vn = vnode_get(backing->vn);
+        v->backing.off = backing->off;
+        v->backing.end = backing->end;
     }
     if (path)
         v->path = kstrdup(path);
-    insert_vma(mm, v);
+    v->next = *slot;
+    *slot = v;
     return 0;
 }
 
@@ -194,12 +216,7 @@ map_shared_page(const struct vma *v, uint64_t va)
 bool
 vm_range_is_free(struct mm *mm, uint64_t addr, uint64_t len)
 {
-    if (addr < USER_MIN || addr + len > USER_TOP || addr + len < addr)
-        return false;
-    for (struct vma *v = mm->vmas; v; v = v->next)
-        if (v->start < addr + len && addr < v->end)
-            return false;
-    return true;
+    return free_slot(mm, addr, len) != NULL;
 }
 
 bool
