@@ -57,11 +57,11 @@ exec_initial(struct trap_frame *f)
                               (const char *)manifest.raw + manifest.raw->size };
     long sp;
 
-    p->exe_path = kstrdup(manifest.path);
-    // Looked up when the tree is built, at first use (fs/rootfs.c): not at boot.
+    p->exe_path = (char *)manifest.path;   // the manifest stays in memory for good
+    // Looked up when the tree is built, at first use (fs/rootfs.c): not at
+    // boot. Even "/": then that lookup is short, and boot has no strcmp.
     p->cwd_vn = vnode_get(vfs_root);
-    if (strcmp(manifest.cwd, "/"))
-        p->cwd_pending = manifest.cwd;
+    p->cwd_pending = manifest.cwd;
     if ((sp = stack_map(p->mm)) < 0)
         panic("exec %s: cannot map the stack (error %ld)", manifest.path, -sp);
     load_file(manifest.path, false, &prog);
