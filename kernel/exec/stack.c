@@ -62,13 +62,15 @@ fill_auxv(uint64_t *a, const struct elf_image *prog, const struct elf_image *int
 
 // argv[], NULL, envp[], NULL as the program sees them: the strings are
 // copied as one block to STRINGS, so each keeps its offset from argv[0].
+// The two NULLs are written after the loop, which so has no branch in it.
 static void
 fill_pointers(uint64_t *dst, const struct exec_args *args, uint64_t strings)
 {
     const char *const *v = args->argv;
 
     for (uint64_t i = 0; i < args->argc + 1 + args->envc + 1; i++)
-        dst[i] = v[i] ? strings + (v[i] - v[0]) : 0;
+        dst[i] = strings + ((uint64_t)v[i] - (uint64_t)v[0]);
+    dst[args->argc] = dst[args->argc + 1 + args->envc] = 0;
 }
 
 long
