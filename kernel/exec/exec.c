@@ -52,7 +52,8 @@ exec_initial(struct trap_frame *f)
 {
     struct proc *p = current_proc();
     struct elf_image prog, interp;
-    // The manifest ends with the environment strings (docs/boot-protocol.md).
+    // The host lays out envp's array right after argv's, and argv's then
+    // envp's strings, in order, at the manifest's end (loader/image.py).
     struct exec_args args = { manifest.path, manifest.argv, manifest.raw->argc, manifest.raw->envc,
                               (const char *)manifest.raw + manifest.raw->size };
     long sp;
