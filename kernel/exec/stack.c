@@ -19,45 +19,51 @@
 
 #define STACK_SIZE   (8ull << 20)    // RLIMIT_STACK's default
 #define STACK_RND    (1ull << 22)    // pages of randomisation of the stack top
-#define NUM_AUXV     20              // the pairs fill_auxv writes, AT_NULL's included
 #define ARG_MAX_LINUX (2ull << 20)   // what we accept for argv + envp strings
 #define PLATFORM     "x86_64"
 
-static inline uint64_t *
-put_aux(uint64_t *a, uint64_t type, uint64_t value)
-{
-    a[0] = type;
-    a[1] = value;
-    return a + 2;
-}
+// The auxiliary vector's entries, in the order Linux gives them.
+enum {
+    AUX_HWCAP, AUX_PAGESZ, AUX_CLKTCK, AUX_PHDR, AUX_PHENT, AUX_PHNUM, AUX_BASE, AUX_FLAGS,
+    AUX_ENTRY, AUX_UID, AUX_EUID, AUX_GID, AUX_EGID, AUX_SECURE, AUX_RANDOM, AUX_HWCAP2,
+    AUX_EXECFN, AUX_PLATFORM, AUX_MINSIGSTKSZ, AUX_NULL, NUM_AUXV
+};
 
-// Written in place, pair by pair: no table to build and copy.
+// Each entry's type, and the values that are the same for every program:
+// one copy, then fill_auxv writes the rest (a store per type and constant
+// costs boot more to translate than the copy).
+static const uint64_t auxv_template[NUM_AUXV][2] = {
+    [AUX_HWCAP] = { AT_HWCAP }, [AUX_PAGESZ] = { AT_PAGESZ, PAGE_SIZE }, [AUX_CLKTCK] = { AT_CLKTCK, 100 },
+    [AUX_PHDR] = { AT_PHDR }, [AUX_PHENT] = { AT_PHENT }, [AUX_PHNUM] = { AT_PHNUM },
+    [AUX_BASE] = { AT_BASE }, [AUX_FLAGS] = { AT_FLAGS, 0 }, [AUX_ENTRY] = { AT_ENTRY },
+    [AUX_UID] = { AT_UID }, [AUX_EUID] = { AT_EUID }, [AUX_GID] = { AT_GID }, [AUX_EGID] = { AT_EGID },
+    [AUX_SECURE] = { AT_SECURE, 0 }, [AUX_RANDOM] = { AT_RANDOM },
+    [AUX_HWCAP2] = { AT_HWCAP2, 0 },   // no FSGSBASE for the program (CR4.FSGSBASE off)
+    [AUX_EXECFN] = { AT_EXECFN }, [AUX_PLATFORM] = { AT_PLATFORM }, [AUX_MINSIGSTKSZ] = { AT_MINSIGSTKSZ },
+    [AUX_NULL] = { AT_NULL, 0 },
+};
+
 static void
-fill_auxv(uint64_t *a, const struct elf_image *prog, const struct elf_image *interp, uint64_t random,
+fill_auxv(uint64_t (*a)[2], const struct elf_image *prog, const struct elf_image *interp, uint64_t random,
           uint64_t platform, uint64_t execfn)
 {
     struct creds *c = &current_proc()->creds;
 
-    a = put_aux(a, AT_HWCAP, cpu_features.hwcap);
-    a = put_aux(a, AT_PAGESZ, PAGE_SIZE);
-    a = put_aux(a, AT_CLKTCK, 100);
-    a = put_aux(a, AT_PHDR, prog->phdr);
-    a = put_aux(a, AT_PHENT, prog->phent);
-    a = put_aux(a, AT_PHNUM, prog->phnum);
-    a = put_aux(a, AT_BASE, interp ? interp->base : 0);
-    a = put_aux(a, AT_FLAGS, 0);
-    a = put_aux(a, AT_ENTRY, prog->entry);
-    a = put_aux(a, AT_UID, c->ruid);
-    a = put_aux(a, AT_EUID, c->euid);
-    a = put_aux(a, AT_GID, c->rgid);
-    a = put_aux(a, AT_EGID, c->egid);
-    a = put_aux(a, AT_SECURE, 0);
-    a = put_aux(a, AT_RANDOM, random);
-    a = put_aux(a, AT_HWCAP2, 0);              // no FSGSBASE for the program (CR4.FSGSBASE off)
-    a = put_aux(a, AT_EXECFN, execfn);
-    a = put_aux(a, AT_PLATFORM, platform);
-    a = put_aux(a, AT_MINSIGSTKSZ, cpu_features.xsave_size + 1024);
-    put_aux(a, AT_NULL, 0);
+    memcpy(a, auxv_template, sizeof(auxv_template));
+    a[AUX_HWCAP][1] = cpu_features.hwcap;
+    a[AUX_PHDR][1] = prog->phdr;
+    a[AUX_PHENT][1] = prog->phent;
+    a[AUX_PHNUM][1] = prog->phnum;
+    a[AUX_BASE][1] = interp ? interp->base : 0;
+    a[AUX_ENTRY][1] = prog->entry;
+    a[AUX_UID][1] = c->ruid;
+    a[AUX_EUID][1] = c->euid;
+    a[AUX_GID][1] = c->rgid;
+    a[AUX_EGID][1] = c->egid;
+    a[AUX_RANDOM][1] = random;
+    a[AUX_EXECFN][1] = execfn;
+    a[AUX_PLATFORM][1] = platform;
+    a[AUX_MINSIGSTKSZ][1] = cpu_features.xsave_size + 1024;
 }
 
 // argv[], NULL, envp[], NULL as the program sees them: the strings are
@@ -112,6 +118,6 @@ stack_build(struct mm *mm, const struct exec_args *args, const struct elf_image 
     rng_bytes((void *)(k + random), 16);
     *(uint64_t *)(k + sp) = args->argc;
     fill_pointers((uint64_t *)(k + sp + 8), args, strings);
-    fill_auxv((uint64_t *)(k + sp + 8 + nptrs * 8), prog, interp, random, platform, execfn);
+    fill_auxv((uint64_t(*)[2])(k + sp + 8 + nptrs * 8), prog, interp, random, platform, execfn);
     return vm_map_pages(bottom, pa, (top - bottom) / PAGE_SIZE, PROT_READ | PROT_WRITE) ?: (long)sp;
 }
