@@ -22,9 +22,13 @@ manifest_load(void)
 
     if (h->magic != MANIFEST_MAGIC)
         panic("no boot manifest at 0x%lx: QEMU was started without its loader device", MANIFEST_PHYS);
-    // One test, not six: each branch is a translation block at boot.
-    if ((h->version != MANIFEST_VERSION) | (h->base != MANIFEST_VIRT) | (h->size < sizeof(*h)) |
-        (h->size > MANIFEST_MAX_SIZE) | (*last != 0) | (h->argc == 0))
+    // One test for all: each branch is a translation block at boot.
+    // exec copies argv's and envp's strings as one block, and their pointer
+    // arrays as one (exec/stack.c): so the arrays come right after the header,
+    // envp's after argv's NULL.
+    if ((h->version != MANIFEST_VERSION) | (h->base != MANIFEST_VIRT) | (h->size > MANIFEST_MAX_SIZE) |
+        (h->size < sizeof(*h) + 8 * (h->argc + 1ull + h->envc + 1)) | (*last != 0) | (h->argc == 0) |
+        (h->argv != (const char **)(h + 1)) | (h->envp != h->argv + h->argc + 1))
         panic("manifest: version %u, %u bytes at 0x%lx, %u arguments: not one this kernel reads",
               h->version, h->size, h->base, h->argc);
     manifest = (struct manifest){

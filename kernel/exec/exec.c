@@ -58,7 +58,7 @@ exec_initial(struct trap_frame *f)
                               (const char *)manifest.raw + manifest.raw->size };
     long sp;
 
-    p->exe_path = (char *)manifest.path;   // the manifest stays in memory for good
+    p->exe_path = manifest.path;   // the manifest stays in memory for good
     // Looked up when the tree is built, at first use (fs/rootfs.c): not at
     // boot. Even "/": then that lookup is short, and boot has no strcmp.
     p->cwd_vn = vnode_get(vfs_root);

@@ -36,7 +36,7 @@ struct proc {
     uint64_t sig_pending;                            // bit (sig - 1)
     struct rlimit_k rlimits[NUM_RLIMITS];
     uint32_t umask;
-    char *exe_path;                                  // what /proc/self/exe names
+    const char *exe_path;                            // what /proc/self/exe names
     struct vnode *cwd_vn;
     const char *cwd_pending;       // the cwd to look up once the tree is built (fs/path.c vfs_cwd)
 };

@@ -33,6 +33,12 @@ def decode(raw: bytes) -> dict[str, object]:
         assert slots[-1] == 0
         return [string(a) for a in slots[:-1]]
 
+    # The arrays follow the header, envp's after argv's; argv's and envp's
+    # strings come last, in order (kernel/exec/stack.c copies them as a block).
+    assert u64(200) == base + 216 and u64(208) == u64(200) + 8 * (argc + 1)
+    argv_at, envp_at = u64(200) - base, u64(208) - base
+    strings = [u64(argv_at + 8 * i) for i in range(argc)] + [u64(envp_at + 8 * i) for i in range(envc)]
+    assert raw[strings[0] - base:].split(b"\0")[:-1] == [string(a) for a in strings]
     return {
         "flags": flags,
         "winsize": (int.from_bytes(raw[28:30], "little"), int.from_bytes(raw[30:32], "little")),
