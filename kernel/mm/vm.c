@@ -12,12 +12,6 @@
 #include <asm-generic/errno.h>
 #include <asm-generic/mman-common.h>
 
-struct mm *
-mm_create(void)
-{
-    return kzalloc(sizeof(struct mm));
-}
-
 struct vma *
 vma_find(struct mm *mm, uint64_t addr)
 {

@@ -41,7 +41,6 @@ struct mm {
 #define PF_USER    0x4
 #define PF_INSTR   0x10
 
-struct mm *mm_create(void);
 struct vma *vma_find(struct mm *mm, uint64_t addr);
 // Map [addr, addr+len) anonymous with PROT at exactly ADDR (replacing what is there).
 long vm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags);

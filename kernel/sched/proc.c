@@ -1,8 +1,6 @@
 // Creating the program's process and ending it. When the program ends the
 // kernel writes the exit record (docs/boot-protocol.md) and stops the VM.
 #include "sched/proc.h"
-#include "mm/heap.h"
-#include "mm/pmm.h"
 #include "mm/vm.h"
 #include "fs/file.h"
 #include "arch/x86_64/cpu.h"
