@@ -242,3 +242,21 @@ irq_route_isa(unsigned int irq, uint8_t vector)
     }
     panic("apic: no I/O APIC input for ISA IRQ %u (GSI %u)", irq, gsi);
 }
+
+static struct { void (*fn)(void *); void *arg; } handlers[IRQ_VEC_DEV_LAST - IRQ_VEC_DEV_FIRST + 1];
+
+__after_boot void
+irq_set_handler(uint8_t vector, void (*fn)(void *), void *arg)
+{
+    ASSERT(vector >= IRQ_VEC_DEV_FIRST && vector <= IRQ_VEC_DEV_LAST);
+    handlers[vector - IRQ_VEC_DEV_FIRST].fn = fn;
+    handlers[vector - IRQ_VEC_DEV_FIRST].arg = arg;
+}
+
+__after_boot void
+irq_dispatch(uint8_t vector)
+{
+    lapic_eoi();
+    if (handlers[vector - IRQ_VEC_DEV_FIRST].fn)
+        handlers[vector - IRQ_VEC_DEV_FIRST].fn(handlers[vector - IRQ_VEC_DEV_FIRST].arg);
+}

@@ -3,12 +3,25 @@
 #pragma once
 #include "types.h"
 
+// Who owns which vector. Device interrupts take 0xe2..0xef (irq_set_handler);
+// the IPIs between CPUs take 0xf0..0xf7.
 #define IRQ_VEC_TIMER    0xe0    // the local APIC timer: a wait's deadline
 #define IRQ_VEC_INPUT    0xe1    // COM3 received a byte: the program's stdin
+#define IRQ_VEC_DEV_FIRST 0xe2   // device interrupts (virtio, ...)
+#define IRQ_VEC_DEV_LAST  0xef
+#define IRQ_VEC_IPI_FIRST 0xf0   // reschedule, TLB shootdown: sched/ and mm/
+#define IRQ_VEC_IPI_LAST  0xf7
 #define IRQ_VEC_SPURIOUS 0xff    // low four bits set, as older APICs require
 
 void irq_init(void);                        // once; later calls return at once
 void irq_route_isa(unsigned int irq, uint8_t vector);   // unmask ISA IRQ on the I/O APIC
 void lapic_eoi(void);
+// FN(ARG) runs after VECTOR (a device vector) arrives, with the EOI sent, in
+// the kernel's normal context: never in the middle of other kernel code, so it
+// may touch any kernel state and wake waiters (it runs where a syscall could).
+// Waiters in wait_until re-check their condition after it.
+void irq_set_handler(uint8_t vector, void (*fn)(void *), void *arg);
+// Run the handler of device VECTOR; called by trap.c.
+void irq_dispatch(uint8_t vector);
 void lapic_timer_arm(uint64_t deadline_ns);  // one interrupt at or after this monotonic time
 void lapic_timer_stop(void);

@@ -109,6 +109,10 @@ trap_handle(struct trap_frame *f)
         lapic_eoi();
         return;
     }
+    if (f->vector >= IRQ_VEC_DEV_FIRST && f->vector <= IRQ_VEC_DEV_LAST) {
+        irq_dispatch(f->vector);
+        return;
+    }
     if (f->vector < 32 && trap_from_user(f)) {
         user_exception(f);
         signal_deliver(f);
