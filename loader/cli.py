@@ -170,10 +170,12 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
     try:
         with run_errors():
             guest_env = image.make_env(env)
+            chosen = vm.select_accel(accel)
             img = image.build_image(program, extra=[*files, *dirs],
-                                    ld_library_path=_get_var(guest_env, "LD_LIBRARY_PATH"))
+                                    ld_library_path=_get_var(guest_env, "LD_LIBRARY_PATH"),
+                                    accel=chosen.name)
             manifest = image.make_manifest(img.guest_path, [program, *args], guest_env, img.program_extent)
-            result = vm.run(img, manifest, memory, vm.select_accel(accel),
+            result = vm.run(img, manifest, memory, chosen,
                             on_log=_StderrAppender() if verbose else None, log_path=log_path,
                             smp=smp)
     except KeyboardInterrupt:
