@@ -826,6 +826,9 @@ def resolve_deps(
 GCONV_DIR = "/usr/lib/x86_64-linux-gnu/gconv"
 GCONV_MODULES = ("UTF-16.so", "UTF-32.so", "UTF-7.so", "ISO8859-1.so")
 NSS_MODULES = ("libnss_files.so.2", "libnss_dns.so.2")
+# glibc dlopens it to unwind a thread's stack at pthread_cancel and
+# pthread_exit (and for backtrace); without it, they abort the program.
+UNWIND_LIBRARY = "libgcc_s.so.1"
 TERMINFO_DIRS = ("/etc/terminfo", "/lib/terminfo", "/usr/share/terminfo")
 TERMINFO_NAMES = ("xterm", "xterm-256color", "linux", "vt100", "dumb")
 ZONEINFO_DIR = "/usr/share/zoneinfo"
@@ -961,7 +964,8 @@ def iter_runtime_files(
     """Yield the files the program loads at run time without DT_NEEDED, by rule.
 
     - libc.so.6 loaded: NSS modules for files and dns (nsswitch.conf is
-      generated elsewhere), gconv's configuration and its UTF-* and
+      generated elsewhere), libgcc_s.so.1 (the unwinder pthread_cancel and
+      pthread_exit load), gconv's configuration and its UTF-* and
       ISO8859-1 modules, and zoneinfo's UTC.
     - Python X.Y (see get_python_version): its stdlib without test/,
       idlelib/, tkinter/, turtledemo/ and the config-X.Y-* build folder
@@ -987,7 +991,7 @@ def iter_runtime_files(
     libc = res.find_loaded(_GLIBC_SONAME)
 
     if libc is not None:
-        for name in NSS_MODULES:
+        for name in (*NSS_MODULES, UNWIND_LIBRARY):
             res.dlopen_name(name, libc)
     version = get_python_version(closure)
     if version is not None:
@@ -1010,6 +1014,8 @@ def iter_runtime_files(
         if obj.lib is not None:
             if obj.lib.name in NSS_MODULES:
                 em.library(obj.lib, "NSS module")
+            elif obj.lib.name == UNWIND_LIBRARY:
+                em.library(obj.lib, "unwinder of pthread_cancel")
             else:
                 by = posixpath.basename(obj.lib.needed_by)
                 em.library(obj.lib, f"library of {by}")
