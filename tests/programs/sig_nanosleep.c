@@ -52,13 +52,13 @@ test_sleeps(void)
 {
     struct timespec ten = { 10, 0 }, rem = { 0, 0 };
 
+    long long t0 = now_ns(CLOCK_MONOTONIC);  // before arming: the signal comes 100 ms after
     arm();
-    long long t0 = now_ns(CLOCK_MONOTONIC);
     show_ret("nanosleep(10 s), SIGALRM after 100 ms", nanosleep(&ten, &rem));
     show_left(rem, ten, t0);
 
-    arm();
     t0 = now_ns(CLOCK_MONOTONIC);
+    arm();
     rem = (struct timespec){ 0, 0 };
     int err = clock_nanosleep(CLOCK_MONOTONIC, 0, &ten, &rem);
     show_err("clock_nanosleep(MONOTONIC, 10 s)", err);
