@@ -5,6 +5,8 @@
 #include "mm/heap.h"
 #include "fs/vfs.h"
 #include "fs/lock.h"
+#include "fs/epoll.h"
+#include "sched/wait.h"
 #include <asm-generic/errno.h>
 #include <asm-generic/poll.h>
 #include <linux/fcntl.h>
@@ -74,6 +76,19 @@ file_poll(struct file *f)
     return f->ops->poll ? f->ops->poll(f) : POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
 }
 
+__after_boot void
+file_wake(uint64_t *edge)
+{
+    wait_poke();
+    *edge = wait_pokes();
+}
+
+__after_boot uint64_t
+file_edge(const struct file *f)
+{
+    return f->edge ? *f->edge : wait_pokes();
+}
+
 struct file *
 file_get(struct file *f)
 {
@@ -86,6 +101,8 @@ file_put(struct file *f)
 {
     if (--f->refs > 0)
         return;
+    if (f->epitems)
+        epoll_forget_file(f);      // as Linux does when the last reference goes
     if (f->ops->release)
         f->ops->release(f);
     if (f->vn) {

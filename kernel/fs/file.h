@@ -3,6 +3,7 @@
 #pragma once
 #include "types.h"
 
+struct epitem;
 struct file;
 struct stat;
 struct vnode;
@@ -28,6 +29,12 @@ struct file {
     struct vnode *vn;      // the node opened, NULL for the console and pipes
     char *path;            // the absolute path it was opened by, for /proc/self/fd
     void *priv;
+    // Edge-triggered epoll (fs/epoll.c): EDGE is the stamp of the last time
+    // the file's object became more ready (file_wake), kept by the object
+    // (a pipe's end, an eventfd); NULL means it keeps none, and then every
+    // wait_poke() counts as a new edge.
+    const uint64_t *edge;
+    struct epitem *epitems;    // the epoll items watching this open file
 };
 
 #define FD_MAX 1024        // RLIMIT_NOFILE's soft default
@@ -43,4 +50,8 @@ int fd_install(int fd, struct file *f, bool cloexec);   // fd < 0: lowest free; 
 long fd_close(int fd);
 struct file *file_get(struct file *f);        // take a reference
 uint32_t file_poll(struct file *f);           // the file's ready events
+// The object behind *EDGE became more ready (data came, room was made, an
+// end closed): stamp the edge and let every waiter re-check (wait_poke).
+void file_wake(uint64_t *edge);
+uint64_t file_edge(const struct file *f);     // the stamp of F's last wake-up
 void file_put(struct file *f);
