@@ -128,7 +128,7 @@ collect_wakeups(struct eventpoll *ep)
     link_init(&woke);
     for (struct eplink *l = ep->items.next; l != &ep->items; l = l->next) {
         struct epitem *it = ITEM(l, in_ep);
-        uint64_t edge = file_edge(it->file);
+        uint64_t edge = file_edge(it->file, it->events);
         if (edge == it->seen)
             continue;
         it->seen = edge;
@@ -322,7 +322,7 @@ add_item(struct eventpoll *ep, int fd, struct file *target, const struct epoll_e
     if (!it)
         return -ENOMEM;
     *it = (struct epitem){ .ep = ep, .file = target, .fd = fd, .events = ev->events | EPOLLERR | EPOLLHUP,
-                           .data = ev->data, .seen = file_edge(target) };
+                           .data = ev->data, .seen = file_edge(target, ev->events) };
     link_init(&it->in_ready);
     link_insert_after(ep->items.prev, &it->in_ep);
     it->file_next = target->epitems;
@@ -360,6 +360,7 @@ epoll_ctl(struct file *f, int op, int fd, struct file *target, const struct epol
             return -EINVAL;
         it->events = ev->events | EPOLLERR | EPOLLHUP;
         it->data = ev->data;
+        it->seen = file_edge(target, it->events);
         queue_if_ready(it);
         return 0;
     }

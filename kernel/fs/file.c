@@ -76,17 +76,31 @@ file_poll(struct file *f)
     return f->ops->poll ? f->ops->poll(f) : POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
 }
 
+#define IN_EVENTS  (POLLIN | POLLRDNORM | POLLRDBAND | POLLPRI | POLLRDHUP)
+#define OUT_EVENTS (POLLOUT | POLLWRNORM | POLLWRBAND)
+
 __after_boot void
-file_wake(uint64_t *edge)
+file_wake(struct file_edges *e, uint32_t events)
 {
     wait_poke();
-    *edge = wait_pokes();
+    if (events & POLLIN)
+        e->in = wait_pokes();
+    if (events & POLLOUT)
+        e->out = wait_pokes();
 }
 
+// Asking for neither reading nor writing (only the hang-ups every item
+// gets) counts every wake-up.
 __after_boot uint64_t
-file_edge(const struct file *f)
+file_edge(const struct file *f, uint32_t events)
 {
-    return f->edge ? *f->edge : wait_pokes();
+    const struct file_edges *e = f->edges;
+
+    if (!e)
+        return wait_pokes();
+    if (!(events & (IN_EVENTS | OUT_EVENTS)))
+        return MAX(e->in, e->out);
+    return MAX(events & IN_EVENTS ? e->in : 0, events & OUT_EVENTS ? e->out : 0);
 }
 
 struct file *

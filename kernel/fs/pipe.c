@@ -40,7 +40,7 @@ struct pipe {
     int first, used;             // slots in use: first, first+1, ... modulo PIPE_SLOTS
     size_t len;                  // bytes buffered
     int readers, writers;
-    uint64_t rd_edge, wr_edge;   // stamps of the last wake-up of each end (file_wake), for epoll
+    struct file_edges edges;     // its last wake-ups of readers and of writers, for epoll
     uint64_t ino;
     struct vnode *fifo;          // the named FIFO whose priv this is, else NULL
 };
@@ -107,7 +107,7 @@ pipe_read(struct file *f, void *dst, size_t n, uint64_t *pos)
     }
     // Room for a writer; an edge for the write end only when it was full, as on Linux.
     if (was_full)
-        file_wake(&p->wr_edge);
+        file_wake(&p->edges, POLLOUT);
     else
         wait_poke();
     return done;
@@ -164,7 +164,7 @@ pipe_write(struct file *f, const void *src, size_t n, uint64_t *pos)
             return done ? (ssize_t)done : -EPIPE;
         }
         done += pipe_fill(p, (const char *)src + done, n - done);
-        file_wake(&p->rd_edge);     // bytes for a reader: an edge at every write, as Linux gives epoll
+        file_wake(&p->edges, POLLIN);   // bytes for a reader: a wake-up at every write, as Linux gives epoll
     }
     return done;
 }
@@ -214,8 +214,7 @@ pipe_release(struct file *f)
         p->readers--;
     if (acc != O_RDONLY)
         p->writers--;
-    file_wake(&p->rd_edge);     // end of file for readers, EPIPE for writers
-    file_wake(&p->wr_edge);
+    file_wake(&p->edges, POLLIN | POLLOUT);     // end of file for readers, EPIPE for writers
     if (p->readers == 0 && p->writers == 0) {
         if (p->fifo)
             p->fifo->priv = NULL;
@@ -269,9 +268,8 @@ pipe_open_fifo(struct vnode *vn, struct file *f)
         p->writers++;
     f->ops = &pipe_ops;
     f->priv = p;
-    f->edge = acc == O_RDONLY ? &p->rd_edge : acc == O_WRONLY ? &p->wr_edge : NULL;
-    file_wake(&p->rd_edge);
-    file_wake(&p->wr_edge);
+    f->edges = &p->edges;
+    file_wake(&p->edges, POLLIN | POLLOUT);
     if (other_end && !(f->flags & O_NONBLOCK) && wait_event(WAIT_FOREVER, other_end, p, true) < 0) {
         pipe_release(f);
         return -ERESTARTSYS;
@@ -294,9 +292,9 @@ pipe_create(uint32_t flags, struct file **rd, struct file **wr)
     p->readers = p->writers = 1;
     p->ino = next_pipe_ino++;
     *r = (struct file){ .ops = &pipe_ops, .refs = 1, .flags = O_RDONLY | (flags & O_NONBLOCK), .priv = p,
-                        .edge = &p->rd_edge };
+                        .edges = &p->edges };
     *w = (struct file){ .ops = &pipe_ops, .refs = 1, .flags = O_WRONLY | (flags & O_NONBLOCK), .priv = p,
-                        .edge = &p->wr_edge };
+                        .edges = &p->edges };
     *rd = r, *wr = w;
     return 0;
 }
