@@ -1,17 +1,20 @@
 // epoll over pipes and eventfds: level- and edge-triggered, EPOLLONESHOT,
 // the order events come in, the data given back as given, an epoll inside
 // an epoll and inside poll, hang-ups, descriptors closed or dup'ed while
-// in a set, timeouts, and the error cases in Linux's order.
+// in a set, timeouts, the error cases in Linux's order; and waits (epoll,
+// select) that another thread's write or epoll_ctl ends.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -322,6 +325,57 @@ test_nesting_depth(void)
         close(e[i]);
 }
 
+struct later {
+    int fd;             // write 8 bytes (an eventfd's 1) here after a pause...
+    int ep, add_fd;     // ...or add ADD_FD to the epoll EP
+};
+
+static void *
+act_later(void *arg)
+{
+    struct later *l = arg;
+    uint64_t one = 1;
+
+    usleep(20000);
+    if (l->ep >= 0) {
+        struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0xadd };
+        epoll_ctl(l->ep, EPOLL_CTL_ADD, l->add_fd, &ev);
+    } else {
+        write(l->fd, &one, sizeof(one));
+    }
+    return NULL;
+}
+
+static void
+test_threads(void)
+{
+    int p[2], efd = eventfd(0, 0), ep = epoll_create1(0), other[2];
+    struct later l = { .ep = -1 };
+    pthread_t t;
+    fd_set in;
+
+    printf("-- woken by another thread\n");
+    pipe(p), pipe(other);
+    add(ep, p[0], EPOLLIN | EPOLLET, 0x50);
+    l.fd = p[1];
+    pthread_create(&t, NULL, act_later, &l);
+    show("epoll_wait, pipe written later", ep, 8, -1);
+    pthread_join(t, NULL);
+    l.fd = efd;
+    pthread_create(&t, NULL, act_later, &l);
+    FD_ZERO(&in);
+    FD_SET(efd, &in);
+    report("select, eventfd written later", select(efd + 1, &in, NULL, NULL, NULL));
+    printf("  set: %d\n", FD_ISSET(efd, &in));
+    pthread_join(t, NULL);
+    write(other[1], "x", 1);
+    l = (struct later){ .ep = ep, .add_fd = other[0] };
+    pthread_create(&t, NULL, act_later, &l);
+    show("epoll_wait, a ready pipe added later", ep, 8, -1);
+    pthread_join(t, NULL);
+    close(p[0]), close(p[1]), close(other[0]), close(other[1]), close(efd), close(ep);
+}
+
 int
 main(void)
 {
@@ -336,5 +390,6 @@ main(void)
     test_timeouts();
     test_errors();
     test_nesting_depth();
+    test_threads();
     return 0;
 }
