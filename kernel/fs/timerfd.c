@@ -57,14 +57,16 @@ __after_boot static void
 catch_up(struct timerfd *t)
 {
     int64_t now = clock_monotonic_ns();
-    uint64_t n;
+    uint64_t n, step;
 
     if (!t->expired || !t->interval)
         return;
     t->expired = false;
     n = now >= t->deadline ? (uint64_t)(now - t->deadline) / t->interval + 1 : 1;
     t->ticks += n - 1;
-    t->deadline += n * t->interval;
+    if (__builtin_mul_overflow(n, t->interval, &step) || step > INT64_MAX ||
+        __builtin_add_overflow(t->deadline, (int64_t)step, &t->deadline))
+        t->deadline = INT64_MAX;    // an interval too long to come round again
     timer_add(&t->timer, t->deadline);
 }
 
