@@ -138,6 +138,10 @@ CASES = (
     Case("fs_badargs"),
     Case("fs_bigdir"),
     Case("poll"),
+    Case("epoll"),
+    Case("eventfd"),
+    Case("timerfd"),
+    Case("signalfd"),
     Case("idle_waits"),
     Case("compute_input"),
 )
