@@ -4,6 +4,7 @@
 // filesystem without xattr support). The path or fd is still checked first,
 // so a missing file is ENOENT and a bad fd EBADF, as on Linux.
 #include "types.h"
+#include "syscalls/fs_lookup.h"
 #include "fs/file.h"
 #include "fs/vfs.h"
 #include "mm/uaccess.h"
@@ -12,17 +13,15 @@
 
 #define XATTR_NAME_MAX 255
 
-long lookup_user(int dirfd, const char __user *upath, int atflags, struct vnode **out);   // fs_path.c
-
 static long
 check_path(const char __user *upath, bool follow)
 {
-    struct vnode *vn;
-    long ret = lookup_user(AT_FDCWD, upath, follow ? 0 : AT_SYMLINK_NOFOLLOW, &vn);
+    struct path_target t;
+    long ret = lookup_user(AT_FDCWD, upath, follow ? 0 : AT_SYMLINK_NOFOLLOW, &t);
 
     if (ret < 0)
         return ret;
-    vnode_put(vn);
+    vnode_put(t.vn);
     return 0;
 }
 
