@@ -1,12 +1,10 @@
 """The guest's root filesystem (an initramfs) and the per-run boot manifest.
 
 The initramfs holds the program at its absolute host path (symlinks
-resolved), with its parent folders. A dynamically linked program also gets
-its interpreter and libraries at their host paths (deps.resolve_deps), each
-symlink crossed on the way recreated as a link, the files it loads at run
-time (deps.iter_runtime_files) and the host's /etc/ld.so.cache. Every image
-gets the generated /etc files (loader/etc.py). Files and folders given with
---file/--dir are added at the guest path asked for. Shipped files, links and
+resolved), with its parent folders, and what its plan ships (loader/plan.py:
+a dynamic program's interpreter, libraries and run-time files, the host's
+/etc/ld.so.cache, --file/--dir paths at the guest path asked for). Every
+image gets the generated /etc files (loader/etc.py). Shipped files, links and
 --dir folders keep their host mode, owner and mtime; what the image makes up
 (the root, parent folders, /etc files) gets GENERATED_MTIME and root's
 ownership. It is content-addressed: its name is a hash of a format version,
@@ -30,25 +28,23 @@ import dataclasses
 import hashlib
 import io
 import os
-import posixpath
 import stat
 import struct
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from loader.cache import FileIndex, atomic_output, cache_dir
-from loader.closure_cache import (Plan, PlanKey, Shipped, StoredPlan, get_plan,
-                                  make_stored_plan, put_image)
+from loader.closure_cache import Plan, PlanKey, Shipped, StoredPlan, get_plan, put_image
 from loader.cpio import CpioWriter, EntryAttrs, find_first_file
 from loader.elf import ElfInfo, check_runnable
 from loader.errors import ImageError
-from loader.etc import LD_SO_CACHE, get_etc_files
+from loader.etc import get_etc_files
 from loader import terminal
-from loader.fstrace import (StatKey, get_lstat_key, get_stat_key, note_listing, note_lookup,
-                            note_read, tracing)
+from loader.fstrace import StatKey, get_lstat_key, get_stat_key
+from loader.plan import ExtraPath, make_plan
 
 IMAGE_FORMAT = "pkgload-image-3"  # bump when the archive layout changes
 # Random bytes per run: 32 key the kernel's RNG, 64 serve boot's own requests
@@ -101,14 +97,6 @@ class ImageEntry:
     def kind(self) -> str:
         """Return "d" for a folder, "l" for a symbolic link, "f" for a file."""
         return "d" if self.is_dir else "l" if self.link_target is not None else "f"
-
-
-@dataclass(frozen=True)
-class ExtraPath:
-    """A host file or folder to add to the image (--file, --dir)."""
-
-    host_path: str
-    guest_path: str
 
 
 @dataclass(frozen=True)
@@ -177,7 +165,7 @@ def build_image(
     index = FileIndex(cache / "index.json")
     entry, info = _program_entry(program, index)
     if stored is None or stored.dynamic != info.is_dynamic:
-        stored = _make_plan(program, info.is_dynamic, extra, pkey)
+        stored = make_plan(program, info.is_dynamic, extra, pkey)
     shipped_stats = _get_shipped_stats(stored.plan)
     entries = {entry.guest_path: entry}
     for item in stored.plan.dynamic:
@@ -261,70 +249,6 @@ def _cache_error(e: OSError, cache: Path) -> ImageError:
         f"{e.filename or cache}: cannot write the image cache ({e.strerror or e}), "
         "set XDG_CACHE_HOME to a writable folder"
     )
-
-
-def _make_plan(program: str | os.PathLike[str], dynamic: bool, extra: list[ExtraPath],
-               pkey: PlanKey) -> StoredPlan:
-    """Find what the image ships besides the program, tracing what that looked at."""
-    with tracing() as trace:
-        dyn = tuple(_iter_dynamic_plan(program, pkey.ld_library_path, pkey.accel)) if dynamic else ()
-        plan = Plan(dyn, tuple(s for x in extra for s in _iter_extra_plan(x)))
-    return make_stored_plan(pkey, plan, dynamic, trace)
-
-
-def _iter_dynamic_plan(program: str | os.PathLike[str], ld_library_path: str | None,
-                       accel: str) -> Iterator[Shipped]:
-    """Yield the interpreter, libraries, run-time files and ld.so.cache of a dynamic program.
-
-    Libraries are resolved for the CPU the guest has under accel. Raises
-    MissingLibrary when the closure is incomplete.
-    """
-    from loader.deps import get_guest_hwcaps, iter_runtime_files, resolve_deps  # not on a warm run
-
-    closure = resolve_deps(program, ld_library_path=ld_library_path, hwcaps=get_guest_hwcaps(accel))
-    closure.require_complete()
-    for link in closure.program_links:
-        yield Shipped(link.path, closure.host_path(link.path), "l", link.target)
-    for lib in closure.iter_objects():
-        for link in lib.links:
-            yield Shipped(link.path, closure.host_path(link.path), "l", link.target)
-        yield Shipped(lib.real_path, closure.host_path(lib.real_path), "f")
-    for rf in iter_runtime_files(closure):
-        yield from _iter_present(rf.guest_path, rf.host_path)
-    note_read(LD_SO_CACHE)
-    if os.path.isfile(LD_SO_CACHE):
-        yield Shipped(LD_SO_CACHE, LD_SO_CACHE, "f")
-
-
-def _iter_present(guest: str, host: str) -> Iterator[Shipped]:
-    """Yield host as a link or a regular file placed at guest; nothing for anything else."""
-    note_lookup(host)  # a link's target and a file's kind change only with its entry
-    if os.path.islink(host):
-        yield Shipped(guest, host, "l", os.readlink(host))
-    elif os.path.isfile(host):
-        yield Shipped(guest, host, "f")
-
-
-def _iter_extra_plan(x: ExtraPath) -> Iterator[Shipped]:
-    """Yield what one --file or --dir ships: a file, a link, or a tree (links kept).
-
-    A tree's folders, empty ones too, are entries of their own with their host
-    attributes. Raises ImageError when x.host_path does not exist.
-    """
-    note_lookup(x.host_path)  # a link, a file or a folder
-    note_read(x.host_path)
-    if os.path.islink(x.host_path) or os.path.isfile(x.host_path):
-        yield from _iter_present(x.guest_path, x.host_path)
-    elif os.path.isdir(x.host_path):
-        for root, dirs, files in os.walk(x.host_path):
-            note_listing(root)
-            rel = os.path.relpath(root, x.host_path)
-            groot = x.guest_path if rel == "." else posixpath.join(x.guest_path, rel)
-            yield Shipped(groot, root, "d")
-            for name in sorted(dirs + files):
-                yield from _iter_present(posixpath.join(groot, name), os.path.join(root, name))
-    else:
-        raise ImageError(f"{x.host_path}: no such file or folder to add to the image")
 
 
 def _entry_of(item: Shipped, index: FileIndex) -> ImageEntry:
