@@ -18,7 +18,7 @@
 
 // Write COUNT bytes from the program at *POS, in chunks; a failure after some bytes returns the count.
 static ssize_t
-write_from_user(struct file *f, const char __user *buf, size_t count, uint64_t *pos)
+write_chunks(struct file *f, const char __user *buf, size_t count, uint64_t *pos)
 {
     char chunk[IO_CHUNK];
     size_t done = 0;
@@ -40,7 +40,7 @@ write_from_user(struct file *f, const char __user *buf, size_t count, uint64_t *
 
 // Read up to COUNT bytes into the program; stops at the first short read (pipes, terminals, EOF).
 static ssize_t
-read_to_user(struct file *f, char __user *buf, size_t count, uint64_t *pos)
+read_chunks(struct file *f, char __user *buf, size_t count, uint64_t *pos)
 {
     char chunk[IO_CHUNK];
     size_t done = 0;
@@ -57,6 +57,30 @@ read_to_user(struct file *f, char __user *buf, size_t count, uint64_t *pos)
             break;
     }
     return done;
+}
+
+// The file stays open while the call waits in it, whatever another thread
+// does with the descriptor meanwhile (close, dup2), as on Linux.
+static ssize_t
+write_from_user(struct file *f, const char __user *buf, size_t count, uint64_t *pos)
+{
+    ssize_t ret;
+
+    file_get(f);
+    ret = write_chunks(f, buf, count, pos);
+    file_put(f);
+    return ret;
+}
+
+static ssize_t
+read_to_user(struct file *f, char __user *buf, size_t count, uint64_t *pos)
+{
+    ssize_t ret;
+
+    file_get(f);
+    ret = read_chunks(f, buf, count, pos);
+    file_put(f);
+    return ret;
 }
 
 long
