@@ -146,10 +146,11 @@ finish_switch(void)
     if (c->reap) {
         struct thread *dead = c->reap;
         c->reap = NULL;
-        if (dead->kstack)
+        if (dead->kstack) {     // else the first thread: static, stack and all
             kstack_free(dead->kstack_top);
-        fpu_area_free(dead->fpu);
-        kfree(dead);
+            fpu_area_free(dead->fpu);
+            kfree(dead);
+        }
     }
     timer_program();
 }
