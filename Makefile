@@ -39,7 +39,7 @@ $(UAPI)/.stamp:
 	ln -sfn /usr/include/x86_64-linux-gnu/asm $(UAPI)/asm
 	@touch $@
 
-$(B)/gen/syscall_table.c $(B)/gen/syscall_nr.h: syscalls/table.tsv tools/gen_syscalls.py
+$(B)/gen/syscall_table.c $(B)/gen/syscall_nr.h $(B)/gen/syscalls.h &: syscalls/table.tsv tools/gen_syscalls.py
 	@mkdir -p $(B)/gen
 	$(PYTHON) tools/gen_syscalls.py syscalls/table.tsv $(B)/gen
 
@@ -54,7 +54,7 @@ $(B)/obj/gen/syscall_table.o: $(B)/gen/syscall_table.c $(UAPI)/.stamp
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) -MMD -c $< -o $@
 
-$(B)/obj/%.o: %.c $(UAPI)/.stamp $(B)/gen/syscall_nr.h $(B)/gen/manifest_layout.h
+$(B)/obj/%.o: %.c $(UAPI)/.stamp $(B)/gen/syscall_nr.h $(B)/gen/syscalls.h $(B)/gen/manifest_layout.h
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) -MMD -c $< -o $@

@@ -3,6 +3,7 @@
 // kernel/fs/attr.c's; a descriptor without a node (the console, a pipe)
 // accepts every change and keeps none.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "syscalls/fs_lookup.h"
 #include "fs/file.h"
 #include "fs/vfs.h"

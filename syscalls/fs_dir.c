@@ -1,6 +1,7 @@
 // Folders as a program walks them: listing one (getdents64) and the current
 // folder (getcwd, chdir, fchdir).
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "syscalls/fs_lookup.h"
 #include "fs/file.h"
 #include "fs/vfs.h"

@@ -2,6 +2,7 @@
 // dup, fcntl (flags and record locks), flock, ioctl, fsync, fadvise,
 // ftruncate, and pipes. Locks live on the node (kernel/fs/lock.c).
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "fs/file.h"
 #include "sched/wait.h"
 #include "syscalls/restart.h"
@@ -322,8 +323,17 @@ sys_fsync(int fd)
     return 0;
 }
 
-long sys_fdatasync(int fd) { return sys_fsync(fd); }
-long sys_sync(void) { return 0; }
+long
+sys_fdatasync(int fd)
+{
+    return sys_fsync(fd);
+}
+
+long
+sys_sync(void)
+{
+    return 0;
+}
 
 long
 sys_fadvise64(int fd, int64_t offset, int64_t len, int advice)

@@ -2,6 +2,7 @@
 // rename. Each finds the parent of its path (struct path_parent) and asks
 // kernel/fs/names.c or rename.c, which check in Linux's order.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "syscalls/fs_lookup.h"
 #include "fs/vfs.h"
 #include "mm/heap.h"

@@ -2,6 +2,7 @@
 // new files are made with. The flags are checked and cut here, in Linux's
 // order; the lookup, creation and checks are kernel/fs/open.c's.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "syscalls/fs_lookup.h"
 #include "fs/file.h"
 #include "fs/vfs.h"

@@ -2,6 +2,7 @@
 // vector forms, lseek, sendfile and copy_file_range. Bytes are copied between
 // the program and kernel buffers here; the file's operations do the rest.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "fs/file.h"
 #include "fs/vfs.h"
 #include "mm/uaccess.h"

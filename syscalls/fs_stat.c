@@ -2,6 +2,7 @@
 // access, readlink, statfs. A path from AT_EMPTY_PATH may name a console or
 // a pipe, which has no node: its file's own stat answers.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "syscalls/fs_lookup.h"
 #include "fs/file.h"
 #include "fs/vfs.h"
