@@ -24,28 +24,15 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass
 
 from loader.deps import dynamic
 from loader.deps.closure import (DepClosure, FoundBy, Library, MissingLib, Symlink, host_path,
                                  resolve_symlinks)
 from loader.deps.dynamic import ELF_MAGIC, DynInfo
-from loader.deps.search import Search
+from loader.deps.search import Loaded, Search
 from loader.errors import ElfFormatError
 from loader.hostfs import HostFs
 from loader.hwcaps import HwCaps, get_host_hwcaps
-
-
-@dataclass
-class Loaded:
-    """An object in the link map."""
-
-    path: str  # guest path as opened ("" never: the program keeps its path)
-    info: DynInfo
-    origin: str  # guest folder $ORIGIN expands to
-    loader: Loaded | None
-    names: set[str]
-    lib: Library | None  # None for the program
 
 
 class LinkMap:

@@ -14,16 +14,13 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-from loader.deps.closure import FoundBy, host_path
-from loader.deps.dynamic import HeaderCheck, check_header
+from loader.deps.closure import FoundBy, Library, host_path
+from loader.deps.dynamic import DynInfo, HeaderCheck, check_header
 from loader.deps.ldcache import LdSoCache, read_ld_so_cache
 from loader.hostfs import HostFs
 from loader.hwcaps import HwCaps
-
-if TYPE_CHECKING:
-    from loader.deps.resolver import Loaded
 
 # glibc's system search path on Debian x86-64 (`ld.so --help`).
 DEFAULT_DIRS = ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib")
@@ -32,6 +29,18 @@ DST_PLATFORM = "x86_64"  # AT_PLATFORM of an x86-64 kernel: $PLATFORM when ld.so
 _DST = re.compile(r"\$(?:\{(ORIGIN|LIB|PLATFORM)\}|(ORIGIN|LIB|PLATFORM)(?![A-Za-z0-9_]))")
 
 Found = tuple[str | None, FoundBy | None, str]  # (guest path, how, "") or (None, None, reason)
+
+
+@dataclass
+class Loaded:
+    """An object in the link map (resolver.py): where it searches from, what it needs."""
+
+    path: str  # guest path as opened ("" never: the program keeps its path)
+    info: DynInfo  # its RPATH, RUNPATH, DF_1_NODEFLIB and DT_NEEDED
+    origin: str  # guest folder $ORIGIN expands to
+    loader: Loaded | None  # whose DT_NEEDED loaded it: its RPATH is searched too
+    names: set[str]
+    lib: Library | None  # None for the program
 
 
 class Search:
