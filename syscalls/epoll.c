@@ -1,6 +1,7 @@
 // epoll_create(2), epoll_create1, epoll_ctl(2), epoll_wait(2), epoll_pwait
 // and epoll_pwait2: argument checks in Linux's order, copies, and the
 // signal mask of the pwait forms. The sets are kernel/fs/epoll.c's.
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "fs/epoll.h"
 #include "fs/file.h"
 #include "fs/anon.h"

@@ -1,4 +1,5 @@
 // eventfd(2) and eventfd2: flag checks; the counter is kernel/fs/eventfd.c's.
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "fs/eventfd.h"
 #include "fs/file.h"
 #include "fs/anon.h"

@@ -4,6 +4,7 @@
 // itself; programs that use it (tail -f, file watchers) fall back to
 // polling when it is missing, the case they already handle.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include <asm-generic/errno.h>
 
 long

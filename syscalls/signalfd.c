@@ -1,5 +1,6 @@
 // signalfd(2) and signalfd4: checks in Linux's order; the reading is
 // kernel/fs/signalfd.c's.
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "fs/signalfd.h"
 #include "fs/file.h"
 #include "fs/anon.h"

@@ -1,5 +1,6 @@
 // timerfd_create(2), timerfd_settime and timerfd_gettime: checks in Linux's
 // order and the itimerspec copies; the timer is kernel/fs/timerfd.c's.
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "fs/timerfd.h"
 #include "fs/file.h"
 #include "fs/anon.h"

@@ -2,6 +2,7 @@
 // buffers; syscalls/ copies to and from the program.
 #pragma once
 #include "types.h"
+#include <linux/fcntl.h>
 
 struct epitem;
 struct file;
@@ -50,6 +51,10 @@ struct fd_table {
     struct file *files[FD_MAX];
     uint8_t cloexec[FD_MAX];
 };
+
+// Was the file opened for reading, for writing (O_ACCMODE)?
+static inline bool file_can_read(const struct file *f) { return (f->flags & O_ACCMODE) != O_WRONLY; }
+static inline bool file_can_write(const struct file *f) { return (f->flags & O_ACCMODE) != O_RDONLY; }
 
 struct file *fd_get(int fd);                  // borrowed; NULL when not open or O_PATH
 struct file *fd_get_raw(int fd);              // borrowed; O_PATH too (fstat, fcntl, dup, *at)
