@@ -153,6 +153,10 @@ CASES = (
     Case("fs_badargs"),
     Case("fs_bigdir"),
     Case("poll"),
+    Case("epoll"),
+    Case("eventfd"),
+    Case("timerfd"),
+    Case("signalfd"),
     Case("idle_waits"),
     Case("compute_input"),
     Case("thread_mutex", needs=THREADS),
@@ -319,10 +323,10 @@ def test_native_is_deterministic(programs: Path, case: Case, flavour: str) -> No
 
 
 def host_relays_stdin() -> bool:
-    """Return whether the host forwards its stdin to the guest (loader/image.py's switch)."""
-    import loader.image
+    """Return whether the host forwards its stdin to the guest (loader/manifest.py's switch)."""
+    import loader.manifest
 
-    return bool(getattr(loader.image, "RELAY_STDIN", True))
+    return loader.manifest.RELAY_STDIN
 
 
 def get_smp_counts(case: Case) -> tuple[int, ...]:
@@ -335,15 +339,15 @@ def _get_marks(case: Case) -> list[pytest.MarkDecorator]:
 
     The relay's is strict: once the host turns the relay on, these cases must
     pass, and a pass while it is off would mean the test no longer tests
-    anything; so is a known bug's. A lacking need's is not: the same program may pass in one
-    flavour (glibc's alarm is a syscall of its own) and not in another
-    (musl's is setitimer) while only one of the two exists.
+    anything; so is a known bug's. A lacking need's is not: the same program
+    may pass in one flavour (glibc's alarm is a syscall of its own) and not
+    in another (musl's is setitimer) while only one of the two exists.
     """
     marks = []
     if case.stdin:
         marks.append(pytest.mark.xfail(
             not host_relays_stdin(), strict=True,
-            reason="loader/image.py RELAY_STDIN is off: the guest's stdin is at end of file"))
+            reason="loader/manifest.py RELAY_STDIN is off: the guest's stdin is at end of file"))
     lacking = kernel_features.lacking(case.needs)
     if lacking:
         marks.append(pytest.mark.xfail(reason=f"the kernel lacks {', '.join(lacking)}"))

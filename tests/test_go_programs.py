@@ -37,6 +37,7 @@ CASES = (
     Case("panics"),
     Case("maxprocs", env=(("GOMAXPROCS", "2"),)),
     Case("preempt", needs=EPOLL),
+    Case("netpoll", needs=EPOLL),
 )
 SIGTERM_CASE = Case("sigterm", needs=EPOLL)
 READY_TIMEOUT = 60  # seconds until the program says "ready"

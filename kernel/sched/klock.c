@@ -13,11 +13,13 @@ static volatile int owner = -1;
 void
 klock_acquire(void)
 {
-    // The jump ends a translation block under TCG, which checks for
-    // interrupts only where a block starts: "sti; pause; cli" would run as
-    // one block after sti's one-instruction shadow and never let one in.
+    // "sti; nop; cli": the nop is sti's one-instruction shadow, after which
+    // TCG ends the block and looks for interrupts. Not pause there: TCG
+    // leaves the block at a pause with the shadow still set, the pending
+    // interrupt is declined, and the blocks after it run chained, never
+    // looking again (seen: a TLB shootdown IPI never taken).
     while (!spin_trylock(&kernel_lock))
-        __asm__ volatile("sti; pause; jmp 1f; 1: cli" ::: "memory");
+        __asm__ volatile("sti; nop; cli; pause" ::: "memory");
     owner = this_cpu()->cpu_id;
     tlb_catch_up();
     irq_work_run();
