@@ -1,5 +1,6 @@
 // Process and thread syscalls: exit, ids, thread-area and registration calls.
 #include "types.h"
+#include "exec/exec.h"
 #include "sched/proc.h"
 #include "mm/uaccess.h"
 #include "arch/x86_64/cpu.h"
@@ -182,6 +183,7 @@ sys_getcpu(unsigned __user *cpu, unsigned __user *node, void __user *unused)
 {
     unsigned zero = 0;
 
+    vdso_enable_getcpu();   // later calls stay in the vDSO
     if ((cpu && copy_to_user(cpu, &zero, sizeof(zero)) < 0) ||
         (node && copy_to_user(node, &zero, sizeof(zero)) < 0))
         return -EFAULT;
