@@ -20,7 +20,9 @@ from the ELF files alone, never by running the program:
   Each directory is tried through its glibc-hwcaps subdirectories (those the
   CPU supports, best first) and the legacy HWCAP subdirectories (tls,
   platform, x86_64) before itself, as `LD_DEBUG=libs` shows.
-- `$ORIGIN`, `$LIB` (lib/x86_64-linux-gnu on Debian) and `$PLATFORM` are
+- `$ORIGIN`, `$LIB` (lib/x86_64-linux-gnu on Debian) and `$PLATFORM` (the
+  platform of the hwcaps: the kernel's AT_PLATFORM, x86_64, unless glibc
+  names one from CPUID, haswell on a recent Intel CPU) are
   expanded in DT_NEEDED, DT_RPATH, DT_RUNPATH and LD_LIBRARY_PATH. The
   program's `$ORIGIN` is the folder of its real path (/proc/self/exe); a
   library's is the folder of the path it was opened under, symlinks kept.
@@ -32,9 +34,9 @@ Paths in results are guest paths: where the file is inside `sysroot`, which
 is where ld.so sees it in the VM. `DepClosure.host_path` maps one to the
 host. Every look at a host file is told to loader/fstrace.py first (a no-op
 unless a trace is on), so that image.py can memoise a closure and check it
-later with stat calls alone. The CPU's glibc-hwcaps levels come from
-loader/hwcaps.py (`ld.so --help` of the host's own interpreter; re-exported
-here).
+later with stat calls alone. The CPU's hwcaps come from loader/hwcaps.py
+(by default the host's, `ld.so --help` of its own interpreter; an image
+passes the guest CPU's; re-exported here).
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ from typing import Literal, NamedTuple
 
 from loader.errors import ElfFormatError, MissingLibrary
 from loader.fstrace import note_cwd, note_listing, note_lookup, note_read
-from loader.hwcaps import HOST_INTERP, HwCaps, get_host_hwcaps, parse_ld_so_help  # noqa: F401
+from loader.hwcaps import (HOST_INTERP, HwCaps, get_guest_hwcaps, get_host_hwcaps,  # noqa: F401
+                           parse_ld_so_help)
 
 FoundBy = Literal["interp", "path", "rpath", "ld_library_path", "runpath", "cache", "default"]
 
@@ -57,7 +60,7 @@ LD_SO_CACHE = "/etc/ld.so.cache"
 # glibc's system search path on Debian x86-64 (`ld.so --help`).
 DEFAULT_DIRS = ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib")
 DST_LIB = "lib/x86_64-linux-gnu"  # Debian builds glibc with slibdir=/lib/x86_64-linux-gnu
-DST_PLATFORM = "x86_64"  # AT_PLATFORM of an x86-64 kernel
+DST_PLATFORM = "x86_64"  # AT_PLATFORM of an x86-64 kernel: $PLATFORM when ld.so names no other
 MAX_SYMLINKS = 40  # Linux's limit when resolving one path
 
 # ELF constants (System V gABI) for the header check ld.so's open_verify does.
@@ -546,7 +549,7 @@ class _Resolver:
             word = m.group(1) or m.group(2)
             if word == "ORIGIN":
                 return obj.origin
-            return DST_LIB if word == "LIB" else DST_PLATFORM
+            return DST_LIB if word == "LIB" else self.caps.platform or DST_PLATFORM
 
         return _DST.sub(sub, s)
 

@@ -155,11 +155,13 @@ def build_image(
     cache: Path | None = None,
     extra: Iterable[ExtraPath] = (),
     ld_library_path: str | None = None,
+    accel: str = "tcg",
 ) -> Image:
     """Check program and return its root filesystem image, building it if not cached.
 
     ld_library_path is the LD_LIBRARY_PATH the program's libraries are
-    looked up with (default: none). Raises ElfFormatError when program is
+    looked up with (default: none); accel ("tcg" or "kvm") what the image
+    boots under, whose CPU decides which library variants ld.so takes. Raises ElfFormatError when program is
     not a runnable x86-64 ELF, MissingLibrary when a library it needs cannot
     be found, and ImageError when an extra path is unreadable or the cache
     cannot be written.
@@ -167,7 +169,7 @@ def build_image(
     cache = cache or cache_dir()
     extra = list(extra)
     pkey = PlanKey(os.fspath(program), ld_library_path,
-                   tuple((x.host_path, x.guest_path) for x in extra))
+                   tuple((x.host_path, x.guest_path) for x in extra), accel)
     stored = get_plan(cache, pkey)
     if stored is not None and (img := _get_unchanged_image(program, stored, cache)) is not None:
         return img
@@ -265,20 +267,21 @@ def _make_plan(program: str | os.PathLike[str], dynamic: bool, extra: list[Extra
                pkey: PlanKey) -> StoredPlan:
     """Find what the image ships besides the program, tracing what that looked at."""
     with tracing() as trace:
-        dyn = tuple(_iter_dynamic_plan(program, pkey.ld_library_path)) if dynamic else ()
+        dyn = tuple(_iter_dynamic_plan(program, pkey.ld_library_path, pkey.accel)) if dynamic else ()
         plan = Plan(dyn, tuple(s for x in extra for s in _iter_extra_plan(x)))
     return make_stored_plan(pkey, plan, dynamic, trace)
 
 
-def _iter_dynamic_plan(program: str | os.PathLike[str],
-                       ld_library_path: str | None) -> Iterator[Shipped]:
+def _iter_dynamic_plan(program: str | os.PathLike[str], ld_library_path: str | None,
+                       accel: str) -> Iterator[Shipped]:
     """Yield the interpreter, libraries, run-time files and ld.so.cache of a dynamic program.
 
-    Raises MissingLibrary when the closure is incomplete.
+    Libraries are resolved for the CPU the guest has under accel. Raises
+    MissingLibrary when the closure is incomplete.
     """
-    from loader.deps import iter_runtime_files, resolve_deps  # not on a warm run
+    from loader.deps import get_guest_hwcaps, iter_runtime_files, resolve_deps  # not on a warm run
 
-    closure = resolve_deps(program, ld_library_path=ld_library_path)
+    closure = resolve_deps(program, ld_library_path=ld_library_path, hwcaps=get_guest_hwcaps(accel))
     closure.require_complete()
     for link in closure.program_links:
         yield Shipped(link.path, closure.host_path(link.path), "l", link.target)
