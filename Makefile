@@ -65,7 +65,7 @@ $(B)/obj/%.o: %.S $(UAPI)/.stamp
 # symbols and the version glibc, musl and Go look for.
 VDSO    := $(B)/vdso/vdso.so
 VDSO_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -fPIC -fvisibility=hidden -ffreestanding \
-           -fno-stack-protector -fcf-protection=none -fno-omit-frame-pointer \
+           -fno-stack-protector -fcf-protection=none \
            -nostdinc -isystem $(GCCINC) -isystem $(UAPI) -Ikernel
 VDSO_LDFLAGS := -shared -nostdlib -Wl,-T,kernel/vdso/vdso.lds -Wl,--hash-style=both -Wl,-Bsymbolic \
            -Wl,-soname=linux-vdso.so.1 -Wl,--no-undefined -Wl,-z,max-page-size=4096 \
