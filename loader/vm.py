@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from functools import partial
 import re
+import shlex
 import shutil
 import signal
 import stat
@@ -29,6 +30,7 @@ from loader.image import MANIFEST_PHYS, Image, Manifest, encode_manifest
 QEMU = "qemu-system-x86_64"
 KERNEL_ENV = "PKGLOAD_KERNEL"
 ACCEL_ENV = "PKGLOAD_ACCEL"
+QEMU_ARGS_ENV = "PKGLOAD_QEMU_ARGS"  # extra QEMU arguments, for debugging the kernel
 ACCELS = ("auto", "kvm", "tcg")
 DEFAULT_MEMORY_MIB = 256
 MIN_MEMORY_MIB = 16
@@ -226,6 +228,15 @@ def qemu_command(
         "-device", "isa-debugcon,iobase=0xe9,chardev=klog",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
     ]  # fmt: skip
+
+
+def get_debug_args(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Return the extra QEMU arguments of PKGLOAD_QEMU_ARGS, for kernel debugging.
+
+    For example `-d int,cpu_reset -D /tmp/q.log` (a triple fault's trail) or
+    `-s -S` (wait for gdb); split as a shell would.
+    """
+    return shlex.split((environ if environ is not None else os.environ).get(QEMU_ARGS_ENV, ""))
 
 
 def parse_exit_record(log: bytes) -> ExitRecord | None:
@@ -432,7 +443,7 @@ def _run_qemu(
             stdin = _open_devnull(ours)
         out, copier = _reopen_stdout(ours)
         fds = VmFds(out, stdin, _dup_stderr(ours), klog_w, _manifest_fd(manifest, ours))
-        cmd = qemu_command(qemu, kernel, image.path, memory_mib, accel, fds, smp)
+        cmd = qemu_command(qemu, kernel, image.path, memory_mib, accel, fds, smp) + get_debug_args()
         try:
             proc = subprocess.Popen(
                 _die_with_us(cmd),

@@ -2,6 +2,8 @@
 // kernel buffers, and the file's operations (kernel/fs) for the work.
 #include "types.h"
 #include "fs/file.h"
+#include "sched/wait.h"
+#include "syscalls/restart.h"
 #include "fs/vfs.h"
 #include "fs/pipe.h"
 #include "fs/lock.h"
@@ -29,7 +31,7 @@ static bool can_write(struct file *f) { return (f->flags & O_ACCMODE) != O_RDONL
 
 // Write COUNT bytes from the program at *POS, in chunks; a failure after some bytes returns the count.
 static ssize_t
-write_from_user(struct file *f, const char __user *buf, size_t count, uint64_t *pos)
+write_chunks(struct file *f, const char __user *buf, size_t count, uint64_t *pos)
 {
     char chunk[IO_CHUNK];
     size_t done = 0;
@@ -51,7 +53,7 @@ write_from_user(struct file *f, const char __user *buf, size_t count, uint64_t *
 
 // Read up to COUNT bytes into the program; stops at the first short read (pipes, terminals, EOF).
 static ssize_t
-read_to_user(struct file *f, char __user *buf, size_t count, uint64_t *pos)
+read_chunks(struct file *f, char __user *buf, size_t count, uint64_t *pos)
 {
     char chunk[IO_CHUNK];
     size_t done = 0;
@@ -68,6 +70,30 @@ read_to_user(struct file *f, char __user *buf, size_t count, uint64_t *pos)
             break;
     }
     return done;
+}
+
+// The file stays open while the call waits in it, whatever another thread
+// does with the descriptor meanwhile (close, dup2), as on Linux.
+static ssize_t
+write_from_user(struct file *f, const char __user *buf, size_t count, uint64_t *pos)
+{
+    ssize_t ret;
+
+    file_get(f);
+    ret = write_chunks(f, buf, count, pos);
+    file_put(f);
+    return ret;
+}
+
+static ssize_t
+read_to_user(struct file *f, char __user *buf, size_t count, uint64_t *pos)
+{
+    ssize_t ret;
+
+    file_get(f);
+    ret = read_chunks(f, buf, count, pos);
+    file_put(f);
+    return ret;
 }
 
 long
@@ -409,8 +435,39 @@ lock_get(struct file *f, struct flock *fl, const struct file_lock *req, unsigned
     return copy_to_user((void __user *)arg, fl, sizeof(*fl));
 }
 
-// Record locks, POSIX and OFD. LINUX-DIFF: with one thread a conflicting
-// F_SETLKW could only wait forever; it fails with EDEADLK instead.
+// Waiting for a lock (F_SETLKW, F_OFD_SETLKW, flock without LOCK_NB): try
+// again whenever locks change (lock.c pokes) until it is taken or fails for
+// another reason; a signal ends the wait (-ERESTARTSYS).
+struct lock_try {
+    struct file *f;
+    const struct file_lock *req;
+    long (*set)(struct vnode *vn, const struct file_lock *req);
+    long ret;
+};
+
+__after_boot static bool
+lock_try_again(void *arg)
+{
+    struct lock_try *t = arg;
+
+    return (t->ret = t->set(t->f->vn, t->req)) != -EAGAIN;
+}
+
+static long
+lock_wait(struct file *f, const struct file_lock *req, long (*set)(struct vnode *, const struct file_lock *))
+{
+    struct lock_try t = { f, req, set, -EAGAIN };
+    long ret;
+
+    file_get(f);
+    ret = wait_event(WAIT_FOREVER, lock_try_again, &t, true) < 0 ? -ERESTARTSYS : t.ret;
+    file_put(f);
+    return ret;
+}
+
+// Record locks, POSIX and OFD. LINUX-DIFF: one process, so POSIX locks
+// never conflict (a process never conflicts with itself) and no deadlock
+// between processes can be detected; OFD locks of separate opens do wait.
 static long
 lock_cmd(struct file *f, int cmd, unsigned long arg)
 {
@@ -427,10 +484,8 @@ lock_cmd(struct file *f, int cmd, unsigned long arg)
     if (!f->vn)
         return 0;                          // pipes and the console: nobody else to contend
     ret = lock_set_record(f->vn, &req);
-    if (ret == -EAGAIN && (cmd == F_SETLKW || cmd == F_OFD_SETLKW)) {
-        klog("fcntl: F_SETLKW would wait forever (one thread); EDEADLK");
-        ret = -EDEADLK;
-    }
+    if (ret == -EAGAIN && (cmd == F_SETLKW || cmd == F_OFD_SETLKW))
+        ret = lock_wait(f, &req, lock_set_record);
     return ret;
 }
 
@@ -479,8 +534,7 @@ sys_fcntl(int fd, int cmd, unsigned long arg)
     }
 }
 
-// flock(2). LINUX-DIFF: a conflicting lock without LOCK_NB could only wait
-// forever with one thread; it fails with EDEADLK instead.
+// flock(2): without LOCK_NB a conflicting lock (another open file's) waits.
 long
 sys_flock(int fd, unsigned int op)
 {
@@ -501,10 +555,8 @@ sys_flock(int fd, unsigned int op)
     if (!f->vn)
         return 0;
     ret = lock_set_flock(f->vn, &req);
-    if (ret == -EAGAIN && !(op & LOCK_NB)) {
-        klog("flock: the lock would wait forever (one thread); EDEADLK");
-        ret = -EDEADLK;
-    }
+    if (ret == -EAGAIN && !(op & LOCK_NB))
+        ret = lock_wait(f, &req, lock_set_flock);
     return ret;
 }
 

@@ -73,23 +73,6 @@ sys_setrlimit(unsigned int resource, const struct rlimit64 __user *rlim)
 }
 
 long
-sys_getrusage(int who, struct rusage __user *ru)
-{
-    struct rusage r;
-    uint64_t us = clock_monotonic_ns() / 1000;
-
-    if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
-        return -EINVAL;
-    memset(&r, 0, sizeof(r));
-    if (who != RUSAGE_CHILDREN) {
-        r.ru_utime.tv_sec = us / 1000000;
-        r.ru_utime.tv_usec = us % 1000000;
-        r.ru_maxrss = (pmm_num_total() - pmm_num_free()) * (PAGE_SIZE / 1024);
-    }
-    return copy_to_user(ru, &r, sizeof(r));
-}
-
-long
 sys_sysinfo(struct sysinfo __user *info)
 {
     struct sysinfo s;

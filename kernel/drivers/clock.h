@@ -18,3 +18,4 @@ void clock_set_realtime(uint64_t epoch_ns);   // the host's time at boot, from t
 void clock_settime_realtime(uint64_t epoch_ns);   // clock_settime, settimeofday
 void clock_set_timezone(int minuteswest, int dsttime);   // settimeofday's tz
 void clock_get_timezone(int *minuteswest, int *dsttime);
+void clock_delay_ns(uint64_t ns);   // spin

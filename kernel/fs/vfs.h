@@ -59,6 +59,8 @@ struct vnode {
     const struct file_ops *fops;
     // Synthetic files generate their whole content at open (procfs).
     long (*generate)(struct vnode *vn, char **buf, size_t *len);
+    // ... and may take a write (/proc/self/task/TID/comm); NULL: EACCES.
+    long (*store)(struct vnode *vn, const char *buf, size_t len);
     // Symlinks computed at lookup (/proc/self/exe).
     long (*dyn_link)(struct vnode *vn, char *buf, size_t len);
     void *priv;

@@ -410,6 +410,7 @@ static void
 check_settime_errors(void)
 {
     struct timespec ok = { 1000000000, 0 }, neg = { -1, 0 }, big = { 0, NS };
+    clockid_t cpu;
 
     errno = 0;
     check("clock_settime(CLOCK_MONOTONIC) fails with EINVAL",
@@ -423,6 +424,8 @@ check_settime_errors(void)
     check("clock_settime(CLOCK_PROCESS_CPUTIME_ID) fails with EINVAL",
           clock_settime(CLOCK_PROCESS_CPUTIME_ID, &ok) == -1 && errno == EINVAL);
     check("clock_settime(CLOCK_TAI) fails with EINVAL", clock_settime(CLOCK_TAI, &ok) == -1 && errno == EINVAL);
+    check("clock_settime(this process's CPU clock) fails with EPERM",
+          clock_getcpuclockid(0, &cpu) == 0 && clock_settime(cpu, &ok) == -1 && errno == EPERM);
     check("settimeofday(tv_usec -1) fails with EINVAL",
           syscall(SYS_settimeofday, &(struct timeval){ 0, -1 }, NULL) == -1 && errno == EINVAL);
     check("settimeofday(bad pointer) fails with EFAULT",

@@ -82,6 +82,8 @@ extern struct cpu_features cpu_features;
 void cpu_detect(void);   // fill cpu_features (before paging_init)
 void cpu_init(void);
 void cpu_set_tsc_aux(unsigned cpu);   // on CPU number CPU, as it starts: the vDSO's getcpu reads it
+struct percpu;
+void cpu_init_ap(struct percpu *c);      // an application processor's share of cpu_init
 
 // Open and close the window where the kernel may touch user pages (SMAP).
 static inline void user_access_begin(void)
