@@ -19,7 +19,7 @@ from typing import IO, Any
 import click
 from click.core import ParameterSource
 
-from loader import __version__, image, vm
+from loader import __version__, image, manifest, vm
 from loader.errors import ElfFormatError, MissingLibrary, PkgloadError, VmError
 
 EXIT_BAD_INPUT = 2
@@ -169,13 +169,14 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
     """Run PROGRAM with ARGS in a VM; exit with its exit status."""
     try:
         with run_errors():
-            guest_env = image.make_env(env)
+            guest_env = manifest.make_env(env)
             chosen = vm.select_accel(accel)
             img = image.build_image(program, extra=[*files, *dirs],
                                     ld_library_path=_get_var(guest_env, "LD_LIBRARY_PATH"),
                                     accel=chosen.name)
-            manifest = image.make_manifest(img.guest_path, [program, *args], guest_env, img.program_extent)
-            result = vm.run(img, manifest, memory, chosen,
+            boot = manifest.make_manifest(img.guest_path, [program, *args], guest_env,
+                                          img.program_extent)
+            result = vm.run(img, boot, memory, chosen,
                             on_log=_StderrAppender() if verbose else None, log_path=log_path,
                             smp=smp)
     except KeyboardInterrupt:

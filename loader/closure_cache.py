@@ -13,7 +13,7 @@ object, every candidate path searched, found or not, ld.so.cache) and of
 every folder listed (a stdlib, lib-dynload, a --dir tree), the kind and link
 target of every other name crossed, the current folder when a relative path
 was taken from it, and the stat keys of the modules that compute plans (an
-edited deps.py is a new algorithm). A plan is used only while all of those
+edited loader/deps is a new algorithm). A plan is used only while all of those
 are unchanged: checking costs one stat per path, no ELF parsing and no
 hashing. A plan that failed (a missing library) is never stored. The record
 also keeps the last image built from the plan (put_image; image.py decides
@@ -34,8 +34,12 @@ from loader.cache import atomic_output
 from loader.fstrace import FsTrace, has_changed
 
 MEMO_VERSION = 2  # bump when what a plan holds, or how it is found, changes meaning
-# The modules whose code decides a plan: a change to one of them is a new algorithm.
-PLAN_SOURCES = ("closure_cache.py", "deps.py", "etc.py", "fstrace.py", "hwcaps.py", "image.py")
+# The modules whose code decides a plan (plan.py and what it imports of ours; a
+# test checks): a change to one of them is a new algorithm.
+PLAN_SOURCES = ("cache.py", "closure_cache.py", "deps/__init__.py", "deps/closure.py",
+                "deps/dynamic.py", "deps/ldcache.py", "deps/resolver.py", "deps/runtime.py",
+                "deps/search.py", "errors.py", "etc.py", "fstrace.py", "hostfs.py", "hwcaps.py",
+                "image.py", "plan.py")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 glibc-hwcaps subdirectories (x86-64-v2, v3, v4) and the legacy HWCAP
 subdirectories (tls, the platform, x86_64) are tried before each library
-folder, and the platform is what `$PLATFORM` expands to (see loader/deps.py).
+folder, and the platform is what `$PLATFORM` expands to (see loader/deps/search.py).
 What counts is the CPU the guest's ld.so sees, which depends on the
 accelerator (loader/vm.py): under KVM (`-cpu host`, or `max` with the
 host's features) it is the host's CPU, so the host's own interpreter tells

@@ -25,7 +25,8 @@ from pathlib import Path
 from loader import terminal
 from loader.cache import atomic_output, cache_dir
 from loader.errors import KernelNotFound, QemuNotFound, VmError
-from loader.image import MANIFEST_PHYS, Image, Manifest, encode_manifest
+from loader.image import Image
+from loader.manifest import MANIFEST_PHYS, Manifest, encode_manifest
 
 QEMU = "qemu-system-x86_64"
 KERNEL_ENV = "PKGLOAD_KERNEL"
@@ -37,7 +38,7 @@ MIN_MEMORY_MIB = 16
 SMP_ENV = "PKGLOAD_SMP"
 MAX_SMP = 64  # the most vCPUs `--smp` gives (microvm itself accepts more)
 # Where QEMU's loader device puts the manifest: just above the kernel image,
-# below where QEMU puts the initramfs (kernel/manifest.h MANIFEST_PHYS).
+# below where QEMU puts the initramfs (kernel/manifest.tsv's PHYS).
 MANIFEST_ADDR = MANIFEST_PHYS
 EXIT_VM_FAILED = 125  # pkgload's own status: the VM failed, not the program
 PANIC_TAIL_LINES = 40  # shown when the log has no "panic:" line to start from

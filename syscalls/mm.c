@@ -1,5 +1,6 @@
 // Memory syscalls: Linux's argument checks, in Linux's order, then mm/vm.c.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "mm/vm.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"

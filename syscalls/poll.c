@@ -3,6 +3,7 @@
 // interrupt's work, another thread writing a pipe) until a descriptor is
 // ready, the time is up, or a signal comes (EINTR once its handler ran).
 // ppoll and pselect6 wait under the mask they are given.
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "fs/file.h"
 #include "syscalls/timespec.h"
 #include "drivers/clock.h"

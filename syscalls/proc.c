@@ -1,5 +1,6 @@
 // Process and thread syscalls: exit, ids, thread-area and registration calls.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "sched/proc.h"
 #include "mm/uaccess.h"
 #include "arch/x86_64/cpu.h"
@@ -16,10 +17,29 @@ sys_exit_group(int status)
     proc_exit(status);
 }
 
-long sys_getpid(void) { return current_proc()->pid; }
-long sys_gettid(void) { return current_thread()->tid; }
-long sys_getppid(void) { return current_proc()->ppid; }
-long sys_getpgrp(void) { return current_proc()->pgid; }
+long
+sys_getpid(void)
+{
+    return current_proc()->pid;
+}
+
+long
+sys_gettid(void)
+{
+    return current_thread()->tid;
+}
+
+long
+sys_getppid(void)
+{
+    return current_proc()->ppid;
+}
+
+long
+sys_getpgrp(void)
+{
+    return current_proc()->pgid;
+}
 
 long
 sys_getpgid(int pid)

@@ -3,6 +3,7 @@
 // task on a round-robin scheduler (kernel/sched/sched.c); nice values and
 // the batch/idle policies are recorded and reported, not acted on.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "sched/proc.h"
 #include "sched/sched.h"
 #include "mm/uaccess.h"

@@ -2,6 +2,7 @@
 // process or one of its threads, waiting for signals, and returning from a
 // handler (rt_sigreturn). The work is in kernel/sched/signal.c.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "sched/proc.h"
 #include "sched/signal.h"
 #include "mm/uaccess.h"

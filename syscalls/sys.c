@@ -1,5 +1,6 @@
 // System information: uname, resource limits and usage, sysinfo, getrandom.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "sched/proc.h"
 #include "mm/uaccess.h"
 #include "mm/pmm.h"

@@ -3,6 +3,7 @@
 // checked in Linux's order (kernel/fork.c's copy_process rules as
 // clone(2) documents them).
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "sched/proc.h"
 #include "sched/thread.h"
 #include "sched/futex.h"

@@ -1,6 +1,7 @@
 // Clocks and sleeping. Every clock reads the TSC; wall time is offset by the
 // host's time at boot. Sleeps halt the CPU until the deadline (sched/wait.c).
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "syscalls/timespec.h"
 #include "drivers/clock.h"
 #include "mm/uaccess.h"

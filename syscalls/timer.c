@@ -2,6 +2,7 @@
 // timers (timer_create and friends), times and getrusage. The timers
 // themselves are in kernel/sched/ptimer.c; CPU time is the scheduler's.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "sched/proc.h"
 #include "sched/ptimer.h"
 #include "sched/sched.h"

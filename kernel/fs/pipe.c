@@ -40,6 +40,7 @@ struct pipe {
     int first, used;             // slots in use: first, first+1, ... modulo PIPE_SLOTS
     size_t len;                  // bytes buffered
     int readers, writers;
+    struct file_edges edges;     // its last wake-ups of readers and of writers, for epoll
     uint64_t ino;
     struct vnode *fifo;          // the named FIFO whose priv this is, else NULL
 };
@@ -84,12 +85,14 @@ pipe_read(struct file *f, void *dst, size_t n, uint64_t *pos)
 {
     struct pipe *p = f->priv;
     size_t done = 0;
+    bool was_full;
     long ret;
 
     if ((ret = pipe_wait(f, p, readable)) < 0)
         return ret;
     if (p->len == 0)
         return 0;       // no writer left
+    was_full = p->used == PIPE_SLOTS;
     while (done < n && p->used) {
         struct slot *s = &p->slots[p->first];
         size_t chunk = MIN(n - done, s->len);
@@ -102,7 +105,11 @@ pipe_read(struct file *f, void *dst, size_t n, uint64_t *pos)
             p->used--;
         }
     }
-    wait_poke();        // room for a writer
+    // Room for a writer; an edge for the write end only when it was full, as on Linux.
+    if (was_full)
+        file_wake(&p->edges, POLLOUT);
+    else
+        wait_poke();
     return done;
 }
 
@@ -157,7 +164,7 @@ pipe_write(struct file *f, const void *src, size_t n, uint64_t *pos)
             return done ? (ssize_t)done : -EPIPE;
         }
         done += pipe_fill(p, (const char *)src + done, n - done);
-        wait_poke();    // bytes for a reader
+        file_wake(&p->edges, POLLIN);   // bytes for a reader: a wake-up at every write, as Linux gives epoll
     }
     return done;
 }
@@ -207,7 +214,7 @@ pipe_release(struct file *f)
         p->readers--;
     if (acc != O_RDONLY)
         p->writers--;
-    wait_poke();        // end of file for readers, EPIPE for writers
+    file_wake(&p->edges, POLLIN | POLLOUT);     // end of file for readers, EPIPE for writers
     if (p->readers == 0 && p->writers == 0) {
         if (p->fifo)
             p->fifo->priv = NULL;
@@ -261,7 +268,8 @@ pipe_open_fifo(struct vnode *vn, struct file *f)
         p->writers++;
     f->ops = &pipe_ops;
     f->priv = p;
-    wait_poke();
+    f->edges = &p->edges;
+    file_wake(&p->edges, POLLIN | POLLOUT);
     if (other_end && !(f->flags & O_NONBLOCK) && wait_event(WAIT_FOREVER, other_end, p, true) < 0) {
         pipe_release(f);
         return -ERESTARTSYS;
@@ -283,8 +291,10 @@ pipe_create(uint32_t flags, struct file **rd, struct file **wr)
     }
     p->readers = p->writers = 1;
     p->ino = next_pipe_ino++;
-    *r = (struct file){ .ops = &pipe_ops, .refs = 1, .flags = O_RDONLY | (flags & O_NONBLOCK), .priv = p };
-    *w = (struct file){ .ops = &pipe_ops, .refs = 1, .flags = O_WRONLY | (flags & O_NONBLOCK), .priv = p };
+    *r = (struct file){ .ops = &pipe_ops, .refs = 1, .flags = O_RDONLY | (flags & O_NONBLOCK), .priv = p,
+                        .edges = &p->edges };
+    *w = (struct file){ .ops = &pipe_ops, .refs = 1, .flags = O_WRONLY | (flags & O_NONBLOCK), .priv = p,
+                        .edges = &p->edges };
     *rd = r, *wr = w;
     return 0;
 }

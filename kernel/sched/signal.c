@@ -9,6 +9,7 @@
 #include "sched/signal.h"
 #include "sched/proc.h"
 #include "sched/sched.h"
+#include "sched/wait.h"
 #include "sched/ptimer.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/sigframe.h"
@@ -126,6 +127,7 @@ enqueue(struct proc *proc, struct sigpending *p, int sig, const struct sig_info 
     *q = (struct sigqueue){ .next = NULL, .sig = sig, .info = *info };
     *pp = q;
     p->set |= SIGBIT(sig);
+    wait_poke();            // signalfd readers and pollers look again
     return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <asm-generic/errno.h>
 
 static struct waitq pollers;
+static uint64_t pokes;      // wait_poke() calls; protected by the kernel lock
 
 __after_boot long
 wait_event(uint64_t deadline, bool (*ready)(void *), void *arg, bool interruptible)
@@ -37,8 +38,15 @@ wait_until(uint64_t deadline, bool (*ready)(void *), void *arg)
     return wait_event(deadline, ready, arg, false) == 0;
 }
 
+__after_boot uint64_t
+wait_pokes(void)
+{
+    return pokes;
+}
+
 __after_boot void
 wait_poke(void)
 {
+    pokes++;
     waitq_wake_n(&pollers, INT32_MAX);
 }

@@ -14,6 +14,9 @@ bool wait_until(uint64_t deadline, bool (*ready)(void *), void *arg);
 // a socket, a lock released): every wait_until re-checks. Call it after the
 // change, from any kernel code that could unblock another thread's wait.
 void wait_poke(void);
+// How many wait_poke() calls there have been: a clock that orders wake-ups
+// (fs/file.c stamps a file's last wake-up with it for edge-triggered epoll).
+uint64_t wait_pokes(void);
 // wait_until that a signal can end: 0 when READY, -ETIMEDOUT, or -EINTR when
 // INTERRUPTIBLE and a signal the thread does not block is pending (the
 // caller returns -EINTR or a restart code, as Linux does for that call).
