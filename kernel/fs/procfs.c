@@ -299,6 +299,7 @@ gen_maps(struct vnode *vn, char **buf, size_t *len)
 
     for (struct vma *v = mm->vmas; v; v = v->next) {
         const char *name = v->flags & VMA_STACK ? "[stack]" : v->flags & VMA_HEAP ? "[heap]"
+                         : v->flags & VMA_VDSO ? "[vdso]" : v->flags & VMA_VVAR ? "[vvar]"
                          : v->path ? v->path : "";
         text_printf(&t, "%08lx-%08lx %c%c%c%c %08lx 00:00 %lu", v->start, v->end,
                     v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
