@@ -2,7 +2,8 @@
 // (TSC-deadline mode when CPUID has it, else one-shot mode calibrated against
 // the TSC) and the I/O APIC for device IRQs. Written from the Intel SDM vol. 3
 // ("Advanced Programmable Interrupt Controller") and the 82093AA I/O APIC
-// datasheet. Nothing here runs at boot: the first wait calls irq_init().
+// datasheet. Nothing here runs at boot: the first wait calls irq_init(), the
+// first deadline sets the timer up.
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
@@ -171,6 +172,23 @@ irq_init(void)
     if (lapic)
         return;
     lapic_init();
+    ioapic_init();
+    klog("apic: local APIC %u, %d I/O APIC(s) from %s", lapic_id, madt.num_ioapics,
+         madt_found ? "the MADT" : "the fallback");
+}
+
+// The timer's mode, and in one-shot mode its rate, at its first use: a
+// kernel that only waits for a device's interrupt (the console's, at its
+// first use) never counts the timer against the TSC for a millisecond.
+__after_boot static void
+timer_init(void)
+{
+    static bool done;
+
+    if (done)
+        return;
+    done = true;
+    irq_init();
     tsc_deadline = cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE;
     if (tsc_deadline) {
         lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | IRQ_VEC_TIMER);
@@ -181,10 +199,8 @@ irq_init(void)
         lapic_timer_hz = calibrate_timer();
         lapic_write(LAPIC_LVT_TIMER, IRQ_VEC_TIMER);    // one-shot, unmasked, stopped
     }
-    ioapic_init();
-    klog("apic: local APIC %u, timer %s (%lu Hz), %d I/O APIC(s) from %s", lapic_id,
-         tsc_deadline ? "TSC-deadline" : "one-shot", tsc_deadline ? clock_tsc_hz() : lapic_timer_hz,
-         madt.num_ioapics, madt_found ? "the MADT" : "the fallback");
+    klog("apic: timer %s (%lu Hz)", tsc_deadline ? "TSC-deadline" : "one-shot",
+         tsc_deadline ? clock_tsc_hz() : lapic_timer_hz);
 }
 
 __after_boot void
@@ -198,6 +214,7 @@ lapic_timer_arm(uint64_t deadline_ns)
 {
     uint64_t now, ticks;
 
+    timer_init();
     if (tsc_deadline) {
         wrmsr(MSR_TSC_DEADLINE, boot_tsc + ns_to_ticks(deadline_ns, clock_tsc_hz()));
         return;
@@ -210,6 +227,7 @@ lapic_timer_arm(uint64_t deadline_ns)
 __after_boot void
 lapic_timer_stop(void)
 {
+    timer_init();
     if (tsc_deadline)
         wrmsr(MSR_TSC_DEADLINE, 0);
     else
