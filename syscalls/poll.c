@@ -1,7 +1,8 @@
 // poll(2), ppoll(2), select(2) and pselect6(2). With one thread, waiting is
 // checking readiness again after every interrupt (sched/wait.c halts the CPU
-// in between) until a descriptor is ready or the time is up. Only the
-// console's input comes from outside the program, so a wait on anything else
+// in between) until a descriptor is ready, a signal comes (EINTR) or the
+// time is up. Only the console's input and its signals (^C, a SIGTERM sent
+// to pkgload) come from outside the program, so a wait on anything else
 // ends by its timeout, or never, as it would on Linux.
 #include "fs/file.h"
 #include "syscalls/timespec.h"
@@ -15,6 +16,7 @@
 #include <asm-generic/errno.h>
 #include <asm-generic/poll.h>
 #include <linux/time_types.h>
+#include <asm/signal.h>
 
 #define NO_DEADLINE WAIT_FOREVER
 // What select counts as ready in each set (Linux's POLLIN_SET and friends).
@@ -49,21 +51,44 @@ struct poll_set {
     long ready;
 };
 
+// A pending signal that ends a wait: not blocked, and not one the program
+// ignores (explicitly or by default), which Linux would have dropped. Only
+// the console makes one arrive during a wait (^C, or SIGTERM to pkgload).
+// TODO(lead): belongs in sched/signal.c as signal_pending(); fs/console.c
+// has the same.
+__after_boot static bool
+signal_waiting(void)
+{
+    uint64_t ready = current_proc()->sig_pending & ~current_thread()->sig_blocked;
+
+    for (int sig = 1; ready; sig++, ready >>= 1) {
+        uint64_t handler = current_proc()->sigactions[sig].handler;
+        bool ignored_by_default = sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH ||
+                                  sig == SIGCONT || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+        if ((ready & 1) && handler != (uint64_t)SIG_IGN &&
+            !(handler == (uint64_t)SIG_DFL && ignored_by_default))
+            return true;
+    }
+    return false;
+}
+
 __after_boot static bool
 poll_set_ready(void *arg)
 {
     struct poll_set *s = arg;
 
-    return (s->ready = poll_once(s->p, s->n)) != 0;
+    return (s->ready = poll_once(s->p, s->n)) != 0 || signal_waiting();
 }
 
+// The count of ready entries, or -EINTR when a signal came first (Linux's
+// -ERESTARTNOHAND: EINTR for a handler; a signal that kills needs no answer).
 static long
 poll_wait(struct pollfd *p, unsigned int n, uint64_t deadline)
 {
     struct poll_set s = { p, n, 0 };
 
     wait_until(deadline, poll_set_ready, &s);
-    return s.ready;
+    return s.ready || !signal_waiting() ? s.ready : -EINTR;
 }
 
 static uint64_t
@@ -252,7 +277,8 @@ do_select(int nfds, void __user *uin, void __user *uout, void __user *uex, uint6
     }
     if ((ret = sets_to_pollfds(&s, p, &n)) < 0)
         goto out;
-    poll_wait(p, n, deadline);
+    if ((ret = poll_wait(p, n, deadline)) < 0)
+        goto out;   // the sets are left as they were, as Linux leaves them
     ret = pollfds_to_sets(&s, p, n);
     if (write_sets(&s, uin, uout, uex) < 0)
         ret = -EFAULT;

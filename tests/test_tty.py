@@ -3,7 +3,7 @@
 On a terminal these programs use line editing (readline: select/pselect6 on
 stdin, termios), and a job-control shell claims the terminal (TIOCSPGRP).
 Each case holds the same conversation with the program natively and under
-`pkgload run`, both on a fresh pty of the same size that is their
+`pkgload run` (^C included: it reaches the program as SIGINT), both on a fresh pty of the same size that is their
 controlling terminal: everything the terminal shows, and the exit status,
 must be the same.
 """
@@ -35,14 +35,20 @@ class Session:
 
     argv: tuple[str, ...]
     steps: tuple[tuple[bytes, bytes], ...]  # (prompt, line typed when it appears)
+    label: str = ""
 
     @property
     def id(self) -> str:
-        return "-".join(Path(a).name for a in self.argv)
+        return "-".join([Path(a).name for a in self.argv] + ([self.label] if self.label else []))
 
 
 SESSIONS = (
     Session(("/usr/bin/python3",), ((b">>> ", b"print(6 * 7)\n"), (b">>> ", b"import sys; sys.exit(3)\n"))),
+    # ^C: the terminal (in the modes readline asked for, ISIG on) signals
+    # pkgload, which passes SIGINT on; Python's handler ends readline's
+    # select() with EINTR and raises KeyboardInterrupt at the prompt.
+    Session(("/usr/bin/python3",), ((b">>> ", b"\x03"), (b"KeyboardInterrupt\r\n>>> ", b"print(6 * 7)\n"),
+                                    (b">>> ", b"import sys; sys.exit(3)\n")), label="ctrl-c"),
     Session(("/usr/bin/sqlite3",), ((b"sqlite> ", b"select 6 * 7;\n"), (b"sqlite> ", b".quit\n"))),
     Session(("/usr/bin/lua5.4",), ((b"> ", b"print(6 * 7)\n"), (b"> ", b"os.exit(4)\n"))),
     Session(("/bin/busybox", "sh"), ((b"# ", b"echo $((6 * 7))\n"), (b"# ", b"exit 5\n"))),
