@@ -39,16 +39,22 @@ $(UAPI)/.stamp:
 	ln -sfn /usr/include/x86_64-linux-gnu/asm $(UAPI)/asm
 	@touch $@
 
-$(B)/gen/syscall_table.c $(B)/gen/syscall_nr.h: syscalls/table.tsv tools/gen_syscalls.py
+$(B)/gen/syscall_table.c $(B)/gen/syscall_nr.h $(B)/gen/syscalls.h &: syscalls/table.tsv tools/gen_syscalls.py
 	@mkdir -p $(B)/gen
 	$(PYTHON) tools/gen_syscalls.py syscalls/table.tsv $(B)/gen
+
+# The manifest's layout (kernel/manifest.tsv), which the host reads too.
+$(B)/gen/manifest_layout.h $(B)/gen/manifest.ld &: kernel/manifest.tsv tools/gen_manifest.py \
+                                                  loader/manifest_layout.py
+	@mkdir -p $(B)/gen
+	$(PYTHON) tools/gen_manifest.py $(B)/gen
 
 $(B)/obj/gen/syscall_table.o: $(B)/gen/syscall_table.c $(UAPI)/.stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) -MMD -c $< -o $@
 
-$(B)/obj/%.o: %.c $(UAPI)/.stamp $(B)/gen/syscall_nr.h
+$(B)/obj/%.o: %.c $(UAPI)/.stamp $(B)/gen/syscall_nr.h $(B)/gen/syscalls.h $(B)/gen/manifest_layout.h
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) -MMD -c $< -o $@
@@ -60,6 +66,7 @@ $(B)/obj/%.o: %.S $(UAPI)/.stamp
 
 # The IDT and the image's page table: linker-script data that kernel.ld includes.
 BOOT_TABLES := $(B)/gen/idt.ld $(B)/gen/boot_pt.ld
+LD_INCLUDES := $(BOOT_TABLES) $(B)/gen/manifest.ld
 $(BOOT_TABLES) &: tools/gen_boot_tables.py
 	@mkdir -p $(B)/gen
 	$(PYTHON) tools/gen_boot_tables.py $(B)/gen
@@ -70,7 +77,7 @@ $(B)/ksyms0.o: tools/gen_ksyms.py
 	$(PYTHON) tools/gen_ksyms.py /dev/null $(B)/ksyms0.S
 	$(CC) $(ASFLAGS) -c $(B)/ksyms0.S -o $@
 
-$(B)/pass1.elf: $(OBJS) $(B)/ksyms0.o kernel/arch/x86_64/kernel.ld $(BOOT_TABLES)
+$(B)/pass1.elf: $(OBJS) $(B)/ksyms0.o kernel/arch/x86_64/kernel.ld $(LD_INCLUDES)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(B)/ksyms0.o
 
 $(B)/ksyms.o: $(B)/pass1.elf tools/gen_ksyms.py
@@ -78,7 +85,7 @@ $(B)/ksyms.o: $(B)/pass1.elf tools/gen_ksyms.py
 	$(PYTHON) tools/gen_ksyms.py $(B)/pass1.nm $(B)/ksyms.S
 	$(CC) $(ASFLAGS) -c $(B)/ksyms.S -o $@
 
-$(B)/pkgload.elf: $(OBJS) $(B)/ksyms.o kernel/arch/x86_64/kernel.ld $(BOOT_TABLES)
+$(B)/pkgload.elf: $(OBJS) $(B)/ksyms.o kernel/arch/x86_64/kernel.ld $(LD_INCLUDES)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(B)/ksyms.o
 	$(PYTHON) tools/check_ksyms.py $(B)/pass1.elf $@
 

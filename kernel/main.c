@@ -45,6 +45,6 @@ kmain(void)
     console_open_stdio();
     f = (struct trap_frame *)(t->kstack_top - sizeof(*f));
     exec_initial(f);
-    user_entry_tsc = rdtsc();
+    t->mark_tsc = user_entry_tsc = rdtsc();
     trap_return_to(f);
 }

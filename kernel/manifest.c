@@ -6,9 +6,6 @@
 #include "manifest.h"
 #include "log.h"
 
-#define MANIFEST_MAGIC   0x0064616f6c676b70ull   // "pkgload\0" read as a little-endian word
-#define MANIFEST_VERSION 3
-
 struct manifest manifest;
 
 // Before the physical page allocator (which reserves the manifest's bytes)
@@ -21,7 +18,7 @@ manifest_load(void)
     const char *last = (char *)h + MIN(h->size - 1ull, MANIFEST_MAX_SIZE - 1);
 
     if (h->magic != MANIFEST_MAGIC)
-        panic("no boot manifest at 0x%lx: QEMU was started without its loader device", MANIFEST_PHYS);
+        panic("no boot manifest at 0x%lx: QEMU was started without its loader device", (uint64_t)MANIFEST_PHYS);
     // One test for all: each branch is a translation block at boot.
     // exec copies argv's and envp's strings as one block, and their pointer
     // arrays as one (exec/stack.c): so the arrays come right after the header,

@@ -7,33 +7,11 @@
 #include "types.h"
 #include "layout.h"
 
-#define MANIFEST_PHYS     0x200000ul          // 2 MiB: just above the kernel image
-#define MANIFEST_VIRT     (DIRECT_BASE + MANIFEST_PHYS)
-#define MANIFEST_MAX_SIZE (4ul << 20)
-#define MANIFEST_SEED_LEN 96
+// The header's layout and constants (MANIFEST_PHYS, MANIFEST_VIRT, ...) are
+// generated from kernel/manifest.tsv, the one definition the host reads too.
+#include "manifest_layout.h"
 
-#define MANIFEST_TTY0        (1u << 0)     // flags: the host's fd 0, 1, 2 is a terminal (bits 0-2)
-#define MANIFEST_STDIN_RELAY (1u << 3)     // flags: the host forwards its stdin on COM3
-
-struct manifest_header {
-    uint64_t magic;
-    uint32_t version;
-    uint32_t size;                    // header and strings
-    uint32_t argc, envc;
-    uint32_t flags;
-    uint16_t win_rows, win_cols;      // the host terminal's size; 0 when not given
-    uint64_t time_ns;                 // the host's CLOCK_REALTIME at start
-    uint8_t seed[MANIFEST_SEED_LEN];  // random bytes (drivers/rng.c uses them in place)
-    uint64_t program_offset, program_size;   // the program's bytes in the initramfs; size 0: not given
-    uint32_t program_mode, reserved;
-    uint64_t base;                    // the address the host laid it out for: MANIFEST_VIRT
-    // Into the manifest, as the kernel sees it.
-    const char *path, *cwd, *hostname;
-    const char *termios;              // the host terminal's modes, or NULL
-    const char **argv, **envp;        // NULL-terminated
-};
-
-_Static_assert(sizeof(struct manifest_header) == 216, "the header layout of docs/boot-protocol.md");
+_Static_assert(MANIFEST_VIRT == DIRECT_BASE + MANIFEST_PHYS, "kernel/manifest.tsv: VIRT is the direct map of PHYS");
 
 struct manifest {
     struct manifest_header *raw;      // the fixed fields

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
+from click.core import ParameterSource
 
-from loader import __version__, image, vm
+from loader import __version__, image, manifest, vm
 from loader.errors import ElfFormatError, MissingLibrary, PkgloadError, VmError
 
 EXIT_BAD_INPUT = 2
@@ -82,6 +83,21 @@ class MemoryParam(click.ParamType):
             self.fail(str(e), param, ctx)
 
 
+class SmpParam(click.ParamType):
+    """A number of vCPUs, 1 to vm.MAX_SMP; a bad $PKGLOAD_SMP is named as such."""
+
+    name = "count"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return vm.parse_smp(str(value))
+        except ValueError as e:
+            from_env = ctx is not None and ctx.get_parameter_source("smp") is ParameterSource.ENVIRONMENT
+            self.fail(f"{vm.SMP_ENV}={e}" if from_env else str(e), param, ctx)
+
+
 def _check_env(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
     """Reject -e values without a variable name."""
     for pair in value:
@@ -138,6 +154,8 @@ def main(debug: bool) -> None:
               help="Guest memory, e.g. 256, 256M or 1G (MiB unless a unit is given).")
 @click.option("--accel", type=click.Choice(vm.ACCELS), default="auto", show_default=True,
               help="Accelerator; auto picks KVM only on hardware KVM ($PKGLOAD_ACCEL overrides auto).")
+@click.option("--smp", type=SmpParam(), default=1, show_default=True, envvar=vm.SMP_ENV, metavar="N",
+              help=f"Virtual CPUs, 1 to {vm.MAX_SMP} (${vm.SMP_ENV} gives the default).")
 @click.option("--verbose", is_flag=True, help="Copy the kernel log to stderr.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Write the kernel log to FILE  [default: last-run.log in the cache].")
@@ -148,17 +166,21 @@ def main(debug: bool) -> None:
 @click.argument("program")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, accel: str,
-        verbose: bool, log_path: Path | None, files: tuple[image.ExtraPath, ...],
+        smp: int, verbose: bool, log_path: Path | None, files: tuple[image.ExtraPath, ...],
         dirs: tuple[image.ExtraPath, ...]) -> None:
     """Run PROGRAM with ARGS in a VM; exit with its exit status."""
     try:
         with run_errors():
-            guest_env = image.make_env(env)
+            guest_env = manifest.make_env(env)
+            chosen = vm.select_accel(accel)
             img = image.build_image(program, extra=[*files, *dirs],
-                                    ld_library_path=_get_var(guest_env, "LD_LIBRARY_PATH"))
-            manifest = image.make_manifest(img.guest_path, [program, *args], guest_env, img.program_extent)
-            result = vm.run(img, manifest, memory, vm.select_accel(accel),
-                            on_log=_StderrAppender() if verbose else None, log_path=log_path)
+                                    ld_library_path=_get_var(guest_env, "LD_LIBRARY_PATH"),
+                                    accel=chosen.name)
+            boot = manifest.make_manifest(img.guest_path, [program, *args], guest_env,
+                                          img.program_extent)
+            result = vm.run(img, boot, memory, chosen,
+                            on_log=_StderrAppender() if verbose else None, log_path=log_path,
+                            smp=smp)
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
     message = result.get_signal_message()

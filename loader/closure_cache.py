@@ -6,13 +6,14 @@ file rules walk folders (a Python's stdlib, lib-dynload and the libraries
 its modules load). A plan is stored under `closures/<key>.json` in the cache,
 the key a hash of everything a plan is a function of besides the files
 (PlanKey: the program as given, LD_LIBRARY_PATH, the --file/--dir paths,
-MEMO_VERSION), with the CPU's hwcaps for a dynamic program and what
+the accelerator, MEMO_VERSION), with the guest CPU's hwcaps for a dynamic
+program and what
 computing it looked at (loader/fstrace.py): the stat key of every file read (the program, each ELF
 object, every candidate path searched, found or not, ld.so.cache) and of
 every folder listed (a stdlib, lib-dynload, a --dir tree), the kind and link
 target of every other name crossed, the current folder when a relative path
 was taken from it, and the stat keys of the modules that compute plans (an
-edited deps.py is a new algorithm). A plan is used only while all of those
+edited loader/deps is a new algorithm). A plan is used only while all of those
 are unchanged: checking costs one stat per path, no ELF parsing and no
 hashing. A plan that failed (a missing library) is never stored. The record
 also keeps the last image built from the plan (put_image; image.py decides
@@ -32,9 +33,13 @@ from typing import Any
 from loader.cache import atomic_output
 from loader.fstrace import FsTrace, has_changed
 
-MEMO_VERSION = 1  # bump when what a plan holds, or how it is found, changes meaning
-# The modules whose code decides a plan: a change to one of them is a new algorithm.
-PLAN_SOURCES = ("closure_cache.py", "deps.py", "etc.py", "fstrace.py", "hwcaps.py", "image.py")
+MEMO_VERSION = 2  # bump when what a plan holds, or how it is found, changes meaning
+# The modules whose code decides a plan (plan.py and what it imports of ours; a
+# test checks): a change to one of them is a new algorithm.
+PLAN_SOURCES = ("cache.py", "closure_cache.py", "deps/__init__.py", "deps/closure.py",
+                "deps/dynamic.py", "deps/ldcache.py", "deps/resolver.py", "deps/runtime.py",
+                "deps/search.py", "errors.py", "etc.py", "fstrace.py", "hostfs.py", "hwcaps.py",
+                "image.py", "plan.py")
 
 
 @dataclass(frozen=True)
@@ -62,12 +67,13 @@ class PlanKey:
     program: str  # as given (error messages name it so)
     ld_library_path: str | None
     extra: tuple[tuple[str, str], ...]  # (host path, guest path) of each --file/--dir
+    accel: str = "tcg"  # what the image boots under: the guest CPU ld.so chooses libraries for
 
     def to_json(self) -> dict[str, Any]:
         """Return the key as JSON values (tuples become lists)."""
         return json.loads(json.dumps(
             {"version": MEMO_VERSION, "program": self.program,
-             "ld_library_path": self.ld_library_path, "extra": self.extra}))
+             "ld_library_path": self.ld_library_path, "extra": self.extra, "accel": self.accel}))
 
     def get_name(self) -> str:
         """Return the file name of this key's plan."""
@@ -88,8 +94,9 @@ class StoredPlan:
 def get_plan(cache: Path, key: PlanKey) -> StoredPlan | None:
     """Return the plan stored for key if nothing it depends on changed, else None.
 
-    A dynamic program's plan also needs the CPU's hwcaps unchanged (runs
-    `ld.so --help`). A damaged, foreign or stale memo reads as None.
+    A dynamic program's plan also needs the guest CPU's hwcaps unchanged
+    (under KVM, the host's: runs `ld.so --help`). A damaged, foreign or stale
+    memo reads as None.
     """
     data = _read_memo(cache / "closures" / key.get_name())
     try:
@@ -97,7 +104,7 @@ def get_plan(cache: Path, key: PlanKey) -> StoredPlan | None:
             return None
         if data["cwd"] is not None and data["cwd"] != os.getcwd():
             return None
-        if data["hwcaps"] is not None and data["hwcaps"] != get_hwcaps_json():
+        if data["hwcaps"] is not None and data["hwcaps"] != get_hwcaps_json(key.accel):
             return None
         if has_changed(data["depends"], data["names"]):
             return None
@@ -115,7 +122,7 @@ def make_stored_plan(key: PlanKey, plan: Plan, dynamic: bool, trace: FsTrace) ->
     record = None if trace.is_racy() else {
         "key": key.to_json(),
         "cwd": os.getcwd() if trace.uses_cwd else None,
-        "hwcaps": get_hwcaps_json() if dynamic else None,
+        "hwcaps": get_hwcaps_json(key.accel) if dynamic else None,
         "depends": trace.keys,
         "names": trace.names,
         "dynamic": [_shipped_to_json(s) for s in plan.dynamic],
@@ -137,11 +144,11 @@ def put_image(cache: Path, key: PlanKey, stored: StoredPlan, image: dict[str, An
         f.write(json.dumps(stored.record).encode())
 
 
-def get_hwcaps_json() -> list[Any]:
-    """Return the CPU's hwcaps (what the host's ld.so searches) as JSON values."""
-    from loader.hwcaps import get_host_hwcaps  # runs `ld.so --help`
+def get_hwcaps_json(accel: str) -> list[Any]:
+    """Return the hwcaps the guest's ld.so searches under accel, as JSON values."""
+    from loader.hwcaps import get_guest_hwcaps  # under KVM, runs `ld.so --help`
 
-    return json.loads(json.dumps(dataclasses.astuple(get_host_hwcaps())))
+    return json.loads(json.dumps(dataclasses.astuple(get_guest_hwcaps(accel))))
 
 
 def _read_memo(path: Path) -> dict[str, Any] | None:

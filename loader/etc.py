@@ -10,6 +10,7 @@ stays stable.
 from __future__ import annotations
 
 LD_SO_CACHE = "/etc/ld.so.cache"  # shipped from the host, for dlopen by soname
+DEFAULT_HOSTNAME = "pkgload"  # the guest's: the manifest's hostname and /etc/hostname
 
 
 def get_etc_files(hostname: str) -> dict[str, bytes]:

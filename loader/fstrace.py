@@ -1,7 +1,7 @@
 """What a computation on host files depended on, so that its result can be memoised.
 
-While tracing() is active, code that looks at the host's files tells the
-trace what it depended on, before it looks:
+An FsTrace is told, by the HostFs it reads through (loader/hostfs.py), what
+each look at the host's files depended on, before the look:
 
 - note_read(path): the file or folder at path (symlinks followed), its bytes
   or stat; kept as its stat key (cache.stat_key, None when absent), so that a
@@ -14,11 +14,11 @@ trace what it depended on, before it looks:
   folder on the way (/tmp, a home folder) does not make the memo stale.
 - note_cwd(): a relative path was taken from the current folder.
 
-Outside tracing() these calls do nothing. A result stays true while
-has_changed() says no. Timestamps have a clock tick's resolution, so a file
-changed in the same tick as it was stat'ed would look unchanged afterwards: a
-trace that saw a stat key changed since shortly before it started is racy and
-must not be memoised (git's "racy clean" problem).
+A result stays true while has_changed() says no. Timestamps have a clock
+tick's resolution, so a file changed in the same tick as it was stat'ed would
+look unchanged afterwards: a trace that saw a stat key changed since shortly
+before it started is racy and must not be memoised (git's "racy clean"
+problem).
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from __future__ import annotations
 import os
 import stat
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 from loader.cache import stat_key
 
@@ -64,6 +63,10 @@ class FsTrace:
         if path not in self.names and os.path.dirname(path) not in self.listed:
             self.names[path] = get_name_key(path)
 
+    def note_cwd(self) -> None:
+        """Record that a relative path was taken from the current folder."""
+        self.uses_cwd = True
+
     def is_racy(self) -> bool:
         """Return True when a stat key recorded changed too close to the trace's start."""
         since = self.start_ns - RACY_NS
@@ -75,44 +78,6 @@ class FsTrace:
             return path
         self.uses_cwd = True
         return os.path.join(os.getcwd(), path)
-
-
-_active: FsTrace | None = None
-
-
-@contextmanager
-def tracing() -> Iterator[FsTrace]:
-    """Record, for the block's duration, what the note_* functions are told."""
-    global _active
-    outer, _active = _active, FsTrace()
-    try:
-        yield _active
-    finally:
-        _active = outer
-
-
-def note_lookup(path: str) -> None:
-    """Tell the active trace, if any, that what the name path is (kind, link target) matters."""
-    if _active is not None:
-        _active.note_lookup(path)
-
-
-def note_read(path: str) -> None:
-    """Tell the active trace, if any, that path's contents or stat matter."""
-    if _active is not None:
-        _active.note_read(path)
-
-
-def note_listing(folder: str) -> None:
-    """Tell the active trace, if any, that the names in folder matter."""
-    if _active is not None:
-        _active.note_listing(folder)
-
-
-def note_cwd() -> None:
-    """Tell the active trace, if any, that a relative path was taken from the current folder."""
-    if _active is not None:
-        _active.uses_cwd = True
 
 
 def get_stat_key(path: str) -> StatKey:

@@ -1,9 +1,9 @@
 """`pkgload analyze`: what pkgload knows about a program before running it.
 
 get_report gathers the ELF facts (elf.py, plus PT_TLS and PT_GNU_STACK read
-here with pyelftools), the library closure (deps.resolve_deps), the
-syscalls (scan.scan_program) with their status in syscalls/table.tsv, and
-a verdict. A missing library is part of the report, not an error: the
+here with pyelftools), the library closure (deps.resolve_deps, for the CPU
+the guest has under the accelerator `pkgload run` would pick), the syscalls
+(scan.scan_program) with their status in syscalls/table.tsv, and a verdict. A missing library is part of the report, not an error: the
 verdict then names it. report_to_json gives a stable JSON document
 (ANALYZE_FORMAT); render_report draws the report with rich.
 """
@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loader.deps import DepClosure, resolve_deps
+from loader.deps import DepClosure, get_guest_hwcaps, resolve_deps
 from loader.elf import ElfImage, ElfInfo, check_runnable
 from loader.scan import Scope, SyscallUse, scan_program
+from loader.vm import select_accel
 
 ANALYZE_FORMAT = "pkgload-analyze-1"  # bump when the JSON document changes shape
 _PF_X = 0x1
@@ -68,7 +69,7 @@ def get_report(program: str | os.PathLike[str], scope: Scope = "likely") -> Repo
     """
     info = check_runnable(program)
     facts = get_elf_facts(program)
-    closure = resolve_deps(program)
+    closure = resolve_deps(program, hwcaps=get_guest_hwcaps(select_accel().name))
     scan = scan_program(closure)
     syscalls = list(scan.iter_syscalls(scope))
     if closure.missing:

@@ -280,12 +280,14 @@ def load_syscall_table(path: str | None = None) -> dict[int, Syscall]:
     OSError and ValueError propagate.
     """
     table: dict[int, Syscall] = {}
-    text = Path(path or TABLE_TSV).read_text()
-    for line in text.splitlines()[1:]:
-        if not line.strip():
+    lines = Path(path or TABLE_TSV).read_text().splitlines()
+    header = lines[0].split("\t")  # nr, name, status, handler, file, args, notes
+    for line in lines[1:]:
+        if not line.strip() or line.startswith("#"):
             continue
-        cols = [*line.split("\t"), "", "", "", ""][:5]
-        table[int(cols[0])] = Syscall(int(cols[0]), cols[1], cols[2], cols[3], cols[4])
+        row = dict(zip(header, line.split("\t")))
+        nr = int(row["nr"])
+        table[nr] = Syscall(nr, row["name"], row["status"], row["handler"], row.get("notes", ""))
     return table
 
 

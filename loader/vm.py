@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from functools import partial
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -25,16 +26,20 @@ from pathlib import Path
 from loader import console, terminal
 from loader.cache import atomic_output, cache_dir
 from loader.errors import KernelNotFound, QemuNotFound, VmError
-from loader.image import MANIFEST_PHYS, Image, Manifest, encode_manifest
+from loader.image import Image
+from loader.manifest import MANIFEST_PHYS, Manifest, encode_manifest
 
 QEMU = "qemu-system-x86_64"
 KERNEL_ENV = "PKGLOAD_KERNEL"
 ACCEL_ENV = "PKGLOAD_ACCEL"
+QEMU_ARGS_ENV = "PKGLOAD_QEMU_ARGS"  # extra QEMU arguments, for debugging the kernel
 ACCELS = ("auto", "kvm", "tcg")
 DEFAULT_MEMORY_MIB = 256
 MIN_MEMORY_MIB = 16
+SMP_ENV = "PKGLOAD_SMP"
+MAX_SMP = 64  # the most vCPUs `--smp` gives (microvm itself accepts more)
 # Where QEMU's loader device puts the manifest: just above the kernel image,
-# below where QEMU puts the initramfs (kernel/manifest.h MANIFEST_PHYS).
+# below where QEMU puts the initramfs (kernel/manifest.tsv's PHYS).
 MANIFEST_ADDR = MANIFEST_PHYS
 EXIT_VM_FAILED = 125  # pkgload's own status: the VM failed, not the program
 PANIC_TAIL_LINES = 40  # shown when the log has no "panic:" line to start from
@@ -159,6 +164,17 @@ def parse_memory(text: str) -> int:
     return mib
 
 
+def parse_smp(text: str) -> int:
+    """Return a number of vCPUs from "1" .. "64" (MAX_SMP).
+
+    Raises ValueError for anything else.
+    """
+    m = re.fullmatch(r"\s*(\d+)\s*", text)
+    if not m or not 1 <= int(m.group(1)) <= MAX_SMP:
+        raise ValueError(f"{text!r}: not a number of vCPUs, use 1 to {MAX_SMP}")
+    return int(m.group(1))
+
+
 @dataclass(frozen=True)
 class VmFds:
     """The host file descriptors QEMU opens as /dev/fd/N or uses as sockets."""
@@ -175,10 +191,23 @@ class VmFds:
 PORT_STDIN, PORT_STDOUT, PORT_STDERR, PORT_CONTROL = 1, 2, 3, 4
 
 
+def accel_option(accel: Accel, smp: int) -> str:
+    """Return the value of QEMU's -accel for accel on smp vCPUs.
+
+    Several vCPUs under TCG get one host thread each (thread=multi). QEMU
+    7.2 already does that by default for an x86_64 guest on an x86_64 host;
+    saying it keeps it so where a QEMU would default to one thread for all.
+    """
+    if accel.name == "tcg" and smp > 1:
+        return "tcg,thread=multi"
+    return accel.name
+
+
 def qemu_command(
-    qemu: str, kernel: Path, initrd: Path, memory_mib: int, accel: Accel, fds: VmFds
+    qemu: str, kernel: Path, initrd: Path, memory_mib: int, accel: Accel, fds: VmFds,
+    smp: int = 1,
 ) -> list[str]:
-    """Return the QEMU argv of docs/boot-protocol.md.
+    """Return the QEMU argv of docs/boot-protocol.md, with smp vCPUs.
 
     The program's streams are ports of one virtio-console (virtio-serial,
     multiport): output through `file` chardevs, whose writes a slow reader
@@ -193,7 +222,8 @@ def qemu_command(
         "-M", "microvm,x-option-roms=off,rtc=off,isa-serial=on",
         "-m", str(memory_mib),
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-        "-accel", accel.name, "-cpu", accel.cpu,
+        "-accel", accel_option(accel, smp), "-cpu", accel.cpu,
+        "-smp", str(smp),
         "-kernel", str(kernel),
         "-initrd", str(initrd),
         "-device", f"loader,file=/dev/fd/{fds.manifest},addr={MANIFEST_ADDR:#x},force-raw=on",
@@ -215,6 +245,15 @@ def qemu_command(
         "-device", "isa-debugcon,iobase=0xe9,chardev=klog",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
     ]  # fmt: skip
+
+
+def get_debug_args(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Return the extra QEMU arguments of PKGLOAD_QEMU_ARGS, for kernel debugging.
+
+    For example `-d int,cpu_reset -D /tmp/q.log` (a triple fault's trail) or
+    `-s -S` (wait for gdb); split as a shell would.
+    """
+    return shlex.split((environ if environ is not None else os.environ).get(QEMU_ARGS_ENV, ""))
 
 
 def parse_exit_record(log: bytes) -> ExitRecord | None:
@@ -276,8 +315,9 @@ def run(
     on_log: Callable[[bytes], None] | None = None,
     kernel: Path | None = None,
     log_path: Path | None = None,
+    smp: int = 1,
 ) -> RunResult:
-    """Boot the image's program in a VM and wait for it to end.
+    """Boot the image's program in a VM with smp vCPUs and wait for it to end.
 
     The program's stdout and stderr go straight to this process's fd 1 and
     2; the kernel log is kept, written to log_path (default: last-run.log in
@@ -298,7 +338,7 @@ def run(
     # when the manifest carries the terminal's modes.
     mirror = terminal.TerminalMirror(0) if manifest.term_modes else None
     try:
-        ran = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel, on_log, mirror)
+        ran = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel, on_log, mirror, smp)
     finally:
         if mirror:
             mirror.restore()
@@ -361,6 +401,7 @@ def _run_qemu(
     accel: Accel,
     on_log: Callable[[bytes], None] | None,
     mirror: terminal.TerminalMirror | None,
+    smp: int,
 ) -> _Ran:
     """Run QEMU to its end, forwarding signals to the program meanwhile."""
     control_ours, control_qemu = socket.socketpair()
@@ -370,9 +411,9 @@ def _run_qemu(
         mirror.on_applied = partial(control.send, console.MSG_ACK)
     try:
         with console.SignalForwarder(control, vm.kill) as forwarder:
-            status, log, qemu_err = _start_and_wait(qemu, kernel, image, manifest, memory_mib, accel,
-                                                    _with_mirror(on_log, mirror), control,
-                                                    control_qemu, vm)
+            cmd = partial(qemu_command, qemu, kernel, image.path, memory_mib, accel, smp=smp)
+            status, log, qemu_err = _start_and_wait(qemu, cmd, manifest, _with_mirror(on_log, mirror),
+                                                    control, control_qemu, vm)
     finally:
         control.close()
     return _Ran(status, log, qemu_err, forwarder.stopped_status)
@@ -380,11 +421,8 @@ def _run_qemu(
 
 def _start_and_wait(
     qemu: str,
-    kernel: Path,
-    image: Image,
+    command: Callable[[VmFds], list[str]],
     manifest: Manifest,
-    memory_mib: int,
-    accel: Accel,
     on_log: Callable[[bytes], None] | None,
     control: console.ControlChannel,
     control_qemu: socket.socket,
@@ -407,7 +445,7 @@ def _start_and_wait(
         out, copier = _reopen_stdout(ours)
         fds = VmFds(out, _dup_stderr(ours), klog_w, _manifest_fd(manifest, ours),
                     stdin_qemu.fileno() if stdin_qemu else None, control_qemu.fileno())
-        vm.proc = _popen(qemu, qemu_command(qemu, kernel, image.path, memory_mib, accel, fds), fds)
+        vm.proc = _popen(qemu, command(fds) + get_debug_args(), fds)
         if vm.killed:  # stopped before it started
             vm.proc.kill()
     if relay:

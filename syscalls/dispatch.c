@@ -1,10 +1,11 @@
 // From the syscall instruction to a handler: look the number up in the table
 // generated from table.tsv; a missing call returns -ENOSYS and is logged once
-// with its name and the caller's address. Pending signals are acted on last.
+// with its name and the caller's address. The kernel lock is held from entry
+// to exit, and pending signals are acted on last (sched_exit_to_user).
 #include "syscalls/dispatch.h"
 #include "arch/x86_64/trap.h"
 #include "sched/proc.h"
-#include "sched/signal.h"
+#include "sched/sched.h"
 #include "log.h"
 #include <asm-generic/errno.h>
 
@@ -30,6 +31,7 @@ syscall_dispatch(struct trap_frame *f)
     uint64_t nr = f->rax;
     syscall_fn fn = nr < NR_SYSCALLS ? syscall_table[nr].fn : NULL;
 
+    sched_enter_from_user();
     current_thread()->frame = f;
     if (fn) {
         f->rax = fn(f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
@@ -37,5 +39,5 @@ syscall_dispatch(struct trap_frame *f)
         log_missing_once(nr, f->rip);
         f->rax = -ENOSYS;
     }
-    signal_deliver(f);
+    sched_exit_to_user(f);
 }

@@ -1,6 +1,7 @@
 // User and group ids. The program runs as root (uid 0), as in a container;
 // stub sets (stubs/) can make it look like another user.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "sched/proc.h"
 #include "mm/uaccess.h"
 #include <asm-generic/errno.h>
@@ -8,10 +9,29 @@
 static struct creds *creds(void) { return &current_proc()->creds; }
 static bool is_root(void) { return creds()->euid == 0; }
 
-long sys_getuid(void) { return creds()->ruid; }
-long sys_geteuid(void) { return creds()->euid; }
-long sys_getgid(void) { return creds()->rgid; }
-long sys_getegid(void) { return creds()->egid; }
+long
+sys_getuid(void)
+{
+    return creds()->ruid;
+}
+
+long
+sys_geteuid(void)
+{
+    return creds()->euid;
+}
+
+long
+sys_getgid(void)
+{
+    return creds()->rgid;
+}
+
+long
+sys_getegid(void)
+{
+    return creds()->egid;
+}
 
 // Copy one kind of id (real, effective, saved) to the program.
 static long
@@ -122,8 +142,17 @@ sys_setgid(uint32_t gid)
     return sys_setresgid(-1, gid, -1);
 }
 
-long sys_setreuid(uint32_t r, uint32_t e) { return sys_setresuid(r, e, -1); }
-long sys_setregid(uint32_t r, uint32_t e) { return sys_setresgid(r, e, -1); }
+long
+sys_setreuid(uint32_t ruid, uint32_t euid)
+{
+    return sys_setresuid(ruid, euid, -1);
+}
+
+long
+sys_setregid(uint32_t rgid, uint32_t egid)
+{
+    return sys_setresgid(rgid, egid, -1);
+}
 
 // setfs[ug]id: switch *FS to ID when allowed; always return the old value.
 static long

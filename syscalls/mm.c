@@ -1,5 +1,6 @@
 // Memory syscalls: Linux's argument checks, in Linux's order, then mm/vm.c.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "mm/vm.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
@@ -219,6 +220,7 @@ sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len, unsi
 long
 sys_madvise(unsigned long addr, size_t len, int advice)
 {
+    struct frame_batch b = { .n = 0 };
     uint64_t end;
 
     if (addr & (PAGE_SIZE - 1))
@@ -235,8 +237,9 @@ sys_madvise(unsigned long addr, size_t len, int advice)
         for (uint64_t va = addr; va < end; va += PAGE_SIZE) {
             uint64_t pte = page_unmap(va);
             if (pte & PTE_ADDR)
-                pmm_free_page(pte & PTE_ADDR);
+                frame_batch_add(&b, pte & PTE_ADDR);
         }
+        frame_batch_finish(&b);
         return 0;
     case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
     case MADV_DONTFORK: case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE:

@@ -1,9 +1,9 @@
-// poll(2), ppoll(2), select(2) and pselect6(2). With one thread, waiting is
-// checking readiness again after every interrupt (sched/wait.c halts the CPU
-// in between) until a descriptor is ready, a signal comes (EINTR) or the
-// time is up. Only the console's input and its signals (^C, a SIGTERM sent
-// to pkgload) come from outside the program, so a wait on anything else
-// ends by its timeout, or never, as it would on Linux.
+// poll(2), ppoll(2), select(2) and pselect6(2). Waiting is checking
+// readiness again whenever something may have changed (sched/wait.c: an
+// interrupt's work, another thread writing a pipe) until a descriptor is
+// ready, the time is up, or a signal comes (EINTR once its handler ran).
+// ppoll and pselect6 wait under the mask they are given.
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "fs/file.h"
 #include "syscalls/timespec.h"
 #include "drivers/clock.h"
@@ -11,12 +11,13 @@
 #include "mm/heap.h"
 #include "mm/uaccess.h"
 #include "sched/proc.h"
+#include "sched/signal.h"
+#include "syscalls/restart.h"
 #include "lib/string.h"
 #include "log.h"
 #include <asm-generic/errno.h>
 #include <asm-generic/poll.h>
 #include <linux/time_types.h>
-#include <asm/signal.h>
 
 #define NO_DEADLINE WAIT_FOREVER
 // What select counts as ready in each set (Linux's POLLIN_SET and friends).
@@ -51,44 +52,23 @@ struct poll_set {
     long ready;
 };
 
-// A pending signal that ends a wait: not blocked, and not one the program
-// ignores (explicitly or by default), which Linux would have dropped. Only
-// the console makes one arrive during a wait (^C, or SIGTERM to pkgload).
-// TODO(lead): belongs in sched/signal.c as signal_pending(); fs/console.c
-// has the same.
-__after_boot static bool
-signal_waiting(void)
-{
-    uint64_t ready = current_proc()->sig_pending & ~current_thread()->sig_blocked;
-
-    for (int sig = 1; ready; sig++, ready >>= 1) {
-        uint64_t handler = current_proc()->sigactions[sig].handler;
-        bool ignored_by_default = sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH ||
-                                  sig == SIGCONT || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-        if ((ready & 1) && handler != (uint64_t)SIG_IGN &&
-            !(handler == (uint64_t)SIG_DFL && ignored_by_default))
-            return true;
-    }
-    return false;
-}
-
 __after_boot static bool
 poll_set_ready(void *arg)
 {
     struct poll_set *s = arg;
 
-    return (s->ready = poll_once(s->p, s->n)) != 0 || signal_waiting();
+    return (s->ready = poll_once(s->p, s->n)) != 0;
 }
 
-// The count of ready entries, or -EINTR when a signal came first (Linux's
-// -ERESTARTNOHAND: EINTR for a handler; a signal that kills needs no answer).
+// How many entries are ready, or -ERESTARTNOHAND when a signal came first.
 static long
 poll_wait(struct pollfd *p, unsigned int n, uint64_t deadline)
 {
     struct poll_set s = { p, n, 0 };
 
-    wait_until(deadline, poll_set_ready, &s);
-    return s.ready || !signal_waiting() ? s.ready : -EINTR;
+    if (wait_event(deadline, poll_set_ready, &s, true) == -EINTR)
+        return -ERESTARTNOHAND;
+    return s.ready;
 }
 
 static uint64_t
@@ -132,16 +112,20 @@ write_timespec_left(struct __kernel_timespec __user *uts, uint64_t deadline)
         copy_to_user(uts, &ts, sizeof(ts));   // a failure here is not reported, as on Linux
 }
 
-// The signal mask of ppoll and pselect6: checked and taken for the call (a
-// signal cannot arrive during it, so only its validation shows).
+// The signal mask of ppoll and pselect6, put in place for the call; *SET
+// says whether one was given.
 static long
-read_sigmask(const uint64_t __user *umask, size_t size, uint64_t *mask)
+read_sigmask(const uint64_t __user *umask, size_t size, uint64_t *mask, bool *set)
 {
+    *set = false;
     if (!umask)
         return 0;
     if (size != sizeof(*mask))
         return -EINVAL;
-    return copy_from_user(mask, umask, sizeof(*mask)) < 0 ? -EFAULT : 0;
+    if (copy_from_user(mask, umask, sizeof(*mask)) < 0)
+        return -EFAULT;
+    *set = true;
+    return 0;
 }
 
 static long
@@ -173,11 +157,17 @@ sys_ppoll(struct pollfd __user *ufds, unsigned int nfds, struct __kernel_timespe
           const uint64_t __user *umask, size_t sigsetsize)
 {
     uint64_t deadline, mask;
+    bool masked;
     long ret;
 
-    if ((ret = read_timespec(uts, &deadline)) < 0 || (ret = read_sigmask(umask, sigsetsize, &mask)) < 0)
+    if ((ret = read_timespec(uts, &deadline)) < 0 ||
+        (ret = read_sigmask(umask, sigsetsize, &mask, &masked)) < 0)
         return ret;
+    if (masked)
+        signal_mask_for_call(mask);
     ret = do_poll(ufds, nfds, deadline);
+    if (masked)
+        signal_mask_after_call(ret == -ERESTARTNOHAND);
     write_timespec_left(uts, deadline);
     return ret;
 }
@@ -278,7 +268,7 @@ do_select(int nfds, void __user *uin, void __user *uout, void __user *uex, uint6
     if ((ret = sets_to_pollfds(&s, p, &n)) < 0)
         goto out;
     if ((ret = poll_wait(p, n, deadline)) < 0)
-        goto out;   // the sets are left as they were, as Linux leaves them
+        goto out;
     ret = pollfds_to_sets(&s, p, n);
     if (write_sets(&s, uin, uout, uex) < 0)
         ret = -EFAULT;
@@ -326,15 +316,20 @@ sys_pselect6(int nfds, void __user *uin, void __user *uout, void __user *uex,
 {
     struct pselect_sigmask sig = { 0 };
     uint64_t deadline, mask;
+    bool masked;
     long ret;
 
     if ((ret = read_timespec(uts, &deadline)) < 0)
         return ret;
     if (usig && copy_from_user(&sig, usig, sizeof(sig)) < 0)
         return -EFAULT;
-    if ((ret = read_sigmask(sig.mask, sig.size, &mask)) < 0)
+    if ((ret = read_sigmask(sig.mask, sig.size, &mask, &masked)) < 0)
         return ret;
+    if (masked)
+        signal_mask_for_call(mask);
     ret = do_select(nfds, uin, uout, uex, deadline);
+    if (masked)
+        signal_mask_after_call(ret == -ERESTARTNOHAND);
     write_timespec_left(uts, deadline);
     return ret;
 }

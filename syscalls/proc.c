@@ -1,9 +1,11 @@
 // Process and thread syscalls: exit, ids, thread-area and registration calls.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "sched/proc.h"
 #include "mm/uaccess.h"
 #include "arch/x86_64/cpu.h"
 #include "layout.h"
+#include "lib/string.h"
 #include <asm-generic/errno.h>
 #include <asm/prctl.h>
 #include <linux/rseq.h>
@@ -15,17 +17,29 @@ sys_exit_group(int status)
     proc_exit(status);
 }
 
-// LINUX-DIFF: with one thread, exit ends the program like exit_group.
 long
-sys_exit(int status)
+sys_getpid(void)
 {
-    proc_exit(status);
+    return current_proc()->pid;
 }
 
-long sys_getpid(void) { return current_proc()->pid; }
-long sys_gettid(void) { return current_thread()->tid; }
-long sys_getppid(void) { return current_proc()->ppid; }
-long sys_getpgrp(void) { return current_proc()->pgid; }
+long
+sys_gettid(void)
+{
+    return current_thread()->tid;
+}
+
+long
+sys_getppid(void)
+{
+    return current_proc()->ppid;
+}
+
+long
+sys_getpgrp(void)
+{
+    return current_proc()->pgid;
+}
 
 long
 sys_getpgid(int pid)
@@ -100,13 +114,14 @@ sys_get_robust_list(int pid, void __user *__user *head_ptr, size_t __user *len_p
     return 0;
 }
 
-// rseq(2): registered areas see cpu_id 0, the only CPU. With no preemption
-// yet no critical section is ever interrupted, so none needs restarting.
+// rseq(2): the area's cpu_id is kept true on every return to user mode
+// after the thread moved (sched_exit_to_user). LINUX-DIFF: a critical
+// section interrupted by preemption is not aborted (glibc uses only cpu_id).
 long
 sys_rseq(struct rseq __user *rseq, uint32_t len, int flags, uint32_t sig)
 {
     struct thread *t = current_thread();
-    uint32_t cpu[2] = { 0, 0 };   // cpu_id_start, cpu_id
+    uint32_t cpu[2] = { this_cpu()->cpu_id, this_cpu()->cpu_id };   // cpu_id_start, cpu_id
 
     if (flags & RSEQ_FLAG_UNREGISTER) {
         if (flags & ~RSEQ_FLAG_UNREGISTER)
@@ -130,6 +145,7 @@ sys_rseq(struct rseq __user *rseq, uint32_t len, int flags, uint32_t sig)
     if (copy_to_user(rseq, cpu, sizeof(cpu)) < 0)
         return -EFAULT;
     t->rseq = (uint64_t)rseq;
+    t->rseq_cpu = this_cpu()->cpu_id;
     t->rseq_len = len;
     t->rseq_sig = sig;
     return 0;
@@ -146,6 +162,7 @@ sys_arch_prctl(int code, unsigned long addr)
         if (addr >= USER_TOP)
             return -EPERM;
         // In the kernel, the program's %gs base waits in KERNEL_GS_BASE (swapgs).
+        // The registers are the thread's until it is switched out (sched.c saves them).
         wrmsr(code == ARCH_SET_FS ? MSR_FS_BASE : MSR_KERNEL_GS_BASE, addr);
         return 0;
     case ARCH_GET_FS:
@@ -157,34 +174,17 @@ sys_arch_prctl(int code, unsigned long addr)
     }
 }
 
-long
-sys_sched_yield(void)
+// PR_SET_NAME: up to 15 bytes, the rest cut, as Linux; a fault leaves the name as it was.
+static long
+set_name(char *name, const char __user *uname)
 {
-    return 0;
-}
+    char buf[16];
+    long n = strncpy_from_user(buf, uname, sizeof(buf));
 
-long
-sys_sched_getaffinity(int pid, unsigned int len, unsigned long __user *mask)
-{
-    uint64_t one = 1;
-
-    if (pid != 0 && pid != current_proc()->pid)
-        return -ESRCH;
-    if (len < sizeof(one) || (len & (sizeof(one) - 1)))
-        return -EINVAL;
-    if (clear_user(mask, len) < 0 || copy_to_user(mask, &one, sizeof(one)) < 0)
+    if (n == -EFAULT)
         return -EFAULT;
-    return sizeof(one);
-}
-
-long
-sys_getcpu(unsigned __user *cpu, unsigned __user *node, void __user *unused)
-{
-    unsigned zero = 0;
-
-    if ((cpu && copy_to_user(cpu, &zero, sizeof(zero)) < 0) ||
-        (node && copy_to_user(node, &zero, sizeof(zero)) < 0))
-        return -EFAULT;
+    buf[15] = 0;
+    memcpy(name, buf, sizeof(buf));
     return 0;
 }
 
@@ -193,14 +193,15 @@ sys_getcpu(unsigned __user *cpu, unsigned __user *node, void __user *unused)
 long
 sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)
 {
-    static char name[16] = "";
+    char *name = current_thread()->name;
     static int dumpable = 1, pdeathsig, no_new_privs, child_subreaper;
 
     switch (option) {
     case PR_SET_NAME:
-        return strncpy_from_user(name, (const char __user *)arg2, sizeof(name)) == -EFAULT ? -EFAULT : (name[15] = 0, 0);
+        return set_name(name, (const char __user *)arg2);
     case PR_GET_NAME:
-        return copy_to_user((void __user *)arg2, name, sizeof(name));
+        thread_comm(current_thread(), name);
+        return copy_to_user((void __user *)arg2, name, 16);
     case PR_SET_PDEATHSIG:
         if (arg2 > NSIG_LINUX)
             return -EINVAL;

@@ -1,11 +1,18 @@
-// Signal syscalls: actions, masks, the alternate stack, sending to ourselves
-// and returning from a handler (rt_sigreturn).
+// Signal syscalls: actions, masks, the alternate stack, sending to the
+// process or one of its threads, waiting for signals, and returning from a
+// handler (rt_sigreturn). The work is in kernel/sched/signal.c.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "sched/proc.h"
 #include "sched/signal.h"
 #include "mm/uaccess.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/sigframe.h"
+#include "sched/sched.h"
+#include "sched/wait.h"
+#include "syscalls/restart.h"
+#include "syscalls/timespec.h"
+#include "drivers/clock.h"
 #include "log.h"
 #include <asm-generic/siginfo.h>
 #include <asm-generic/errno.h>
@@ -70,7 +77,7 @@ sys_rt_sigprocmask(int how, const uint64_t __user *set, uint64_t __user *oset, s
 __after_boot long
 sys_rt_sigpending(uint64_t __user *set, size_t sigsetsize)
 {
-    uint64_t pending = current_proc()->sig_pending & current_thread()->sig_blocked;
+    uint64_t pending = signal_pending_set(current_thread()) & current_thread()->sig_blocked;
 
     if (sigsetsize > SIGSET_SIZE)
         return -EINVAL;
@@ -125,42 +132,185 @@ sys_rt_sigreturn(void)
     return f->rax;
 }
 
-__after_boot static long
-send_to_self(int sig, int code)
+static bool
+sig_valid(int sig)
 {
-    struct sig_info info = { .code = code, .pid = current_proc()->pid, .uid = current_proc()->creds.ruid };
-
-    if (sig < 0 || sig > NSIG_LINUX)
-        return -EINVAL;
-    if (sig)
-        signal_send_info(sig, &info);
-    return 0;
+    return sig >= 0 && sig <= NSIG_LINUX;
 }
 
+static struct sig_info
+sender_info(int code)
+{
+    return (struct sig_info){ .code = code, .pid = current_proc()->pid, .uid = current_proc()->creds.ruid };
+}
+
+// kill(2): our process is the only one; pid 0, -1 and -pgid name it too.
 __after_boot long
 sys_kill(int pid, int sig)
 {
-    int self = current_proc()->pid;
+    struct proc *p = current_proc();
+    struct sig_info info = sender_info(SI_USER);
 
-    if (pid != self && pid != 0 && pid != -1 && pid != -self)
-        return sig < 0 || sig > NSIG_LINUX ? -EINVAL : -ESRCH;
-    return send_to_self(sig, SI_USER);
+    if (!sig_valid(sig))
+        return -EINVAL;
+    if (pid != p->pid && pid != 0 && pid != -1 && pid != -p->pgid)
+        return -ESRCH;
+    return sig ? signal_send_proc(p, sig, &info) : 0;
+}
+
+// A thread of ours: TGID must be our pid (or -1 for tkill).
+static long
+send_to_thread(int tgid, int tid, int sig, const struct sig_info *info)
+{
+    struct thread *t;
+
+    if (tid <= 0 || (tgid != -1 && tgid <= 0))
+        return -EINVAL;
+    if (!sig_valid(sig))
+        return -EINVAL;
+    if ((tgid != -1 && tgid != current_proc()->pid) || !(t = thread_find(tid)))
+        return -ESRCH;
+    return sig ? signal_send_thread(t, sig, info) : 0;
 }
 
 __after_boot long
 sys_tgkill(int tgid, int tid, int sig)
 {
-    if (tgid <= 0 || tid <= 0)
-        return -EINVAL;
-    if (tgid != current_proc()->pid || tid != current_thread()->tid)
-        return sig < 0 || sig > NSIG_LINUX ? -EINVAL : -ESRCH;
-    return send_to_self(sig, SI_TKILL);
+    struct sig_info info = sender_info(SI_TKILL);
+
+    return send_to_thread(tgid, tid, sig, &info);
 }
 
 __after_boot long
 sys_tkill(int tid, int sig)
 {
-    if (tid <= 0)
+    struct sig_info info = sender_info(SI_TKILL);
+
+    return send_to_thread(-1, tid, sig, &info);
+}
+
+// The info a program queues with rt_sigqueueinfo: its si_code and value, as
+// given; Linux refuses codes that would pose as the kernel (>= 0) or as
+// tkill from another process only, and we are always the same process.
+static long
+queued_info(const siginfo_t __user *uinfo, struct sig_info *info)
+{
+    siginfo_t si;
+
+    if (copy_from_user(&si, uinfo, sizeof(si)) < 0)
+        return -EFAULT;
+    *info = (struct sig_info){ .code = si.si_code, .pid = si.si_pid, .uid = si.si_uid,
+                               .value = (uint64_t)si.si_value.sival_ptr };
+    return 0;
+}
+
+__after_boot long
+sys_rt_sigqueueinfo(int tgid, int sig, const siginfo_t __user *uinfo)
+{
+    struct sig_info info;
+    long ret;
+
+    if ((ret = queued_info(uinfo, &info)) < 0)
+        return ret;
+    if (!sig_valid(sig))
         return -EINVAL;
-    return sys_tgkill(current_proc()->pid, tid, sig);
+    if (tgid != current_proc()->pid)
+        return -ESRCH;
+    return sig ? signal_send_proc(current_proc(), sig, &info) : 0;
+}
+
+__after_boot long
+sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const siginfo_t __user *uinfo)
+{
+    struct sig_info info;
+    long ret;
+
+    if ((ret = queued_info(uinfo, &info)) < 0)
+        return ret;
+    return send_to_thread(tgid, tid, sig, &info);
+}
+
+// Sleep until a signal the thread does not block is pending; then, as
+// Linux, -ERESTARTNOHAND: EINTR once its handler has run.
+static long
+wait_for_signal(void)
+{
+    while (sched_block(WAIT_FOREVER, true) != WAKE_SIGNAL)
+        ;
+    return -ERESTARTNOHAND;
+}
+
+__after_boot long
+sys_pause(void)
+{
+    return wait_for_signal();
+}
+
+// The handler runs with the old mask saved in its frame, so sigreturn puts
+// back the mask from before rt_sigsuspend (signal.c, restore_sigmask).
+__after_boot long
+sys_rt_sigsuspend(const uint64_t __user *mask, size_t sigsetsize)
+{
+    struct thread *t = current_thread();
+    uint64_t m;
+
+    if (sigsetsize != SIGSET_SIZE)
+        return -EINVAL;
+    if (copy_from_user(&m, mask, sizeof(m)) < 0)
+        return -EFAULT;
+    t->saved_sigmask = t->sig_blocked;
+    t->restore_sigmask = true;
+    t->sig_blocked = m & ~UNBLOCKABLE;
+    return wait_for_signal();
+}
+
+// Wait for one of SET: those count as unblocked while we wait, so sending
+// one wakes this thread, which then takes it off the queue itself.
+static int
+wait_in_set(uint64_t set, uint64_t deadline, struct sig_info *info)
+{
+    struct thread *t = current_thread();
+    uint64_t blocked = t->sig_blocked;
+    int sig;
+
+    t->sig_blocked &= ~set;
+    sched_block(deadline, true);
+    t->sig_blocked = blocked;
+    sig = signal_dequeue(t, set, info);
+    if (sig)
+        return sig;
+    return signal_pending(t) ? -EINTR : -EAGAIN;
+}
+
+__after_boot long
+sys_rt_sigtimedwait(const uint64_t __user *uset, siginfo_t __user *uinfo,
+                    const struct __kernel_timespec __user *uts, size_t sigsetsize)
+{
+    struct thread *t = current_thread();
+    uint64_t set, deadline = WAIT_FOREVER, ns;
+    struct sig_info info;
+    siginfo_t si;
+    long sig;
+
+    if (sigsetsize != SIGSET_SIZE)
+        return -EINVAL;
+    if (copy_from_user(&set, uset, sizeof(set)) < 0)
+        return -EFAULT;
+    set &= ~UNBLOCKABLE;
+    if (uts) {
+        if ((sig = timespec_from_user(uts, &ns)) < 0)
+            return sig;
+        deadline = add_ns_saturating(clock_monotonic_ns(), ns);
+    }
+    sig = signal_dequeue(t, set, &info);
+    if (!sig)
+        sig = deadline == clock_monotonic_ns() ? -EAGAIN : wait_in_set(set, deadline, &info);
+    if (sig < 0)
+        return sig;
+    if (uinfo) {
+        signal_fill_siginfo(&si, sig, &info);
+        if (copy_to_user(uinfo, &si, sizeof(si)) < 0)
+            return -EFAULT;
+    }
+    return sig;
 }

@@ -1,5 +1,6 @@
 // System information: uname, resource limits and usage, sysinfo, getrandom.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "sched/proc.h"
 #include "mm/uaccess.h"
 #include "mm/pmm.h"
@@ -70,23 +71,6 @@ long
 sys_setrlimit(unsigned int resource, const struct rlimit64 __user *rlim)
 {
     return sys_prlimit64(0, resource, rlim, NULL);
-}
-
-long
-sys_getrusage(int who, struct rusage __user *ru)
-{
-    struct rusage r;
-    uint64_t us = clock_monotonic_ns() / 1000;
-
-    if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
-        return -EINVAL;
-    memset(&r, 0, sizeof(r));
-    if (who != RUSAGE_CHILDREN) {
-        r.ru_utime.tv_sec = us / 1000000;
-        r.ru_utime.tv_usec = us % 1000000;
-        r.ru_maxrss = (pmm_num_total() - pmm_num_free()) * (PAGE_SIZE / 1024);
-    }
-    return copy_to_user(ru, &r, sizeof(r));
 }
 
 long

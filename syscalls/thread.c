@@ -1,43 +1,145 @@
-// Thread syscalls. Until the kernel runs more than one thread, futex has no
-// one to wake and no one to wait for: WAKE wakes nobody, WAIT on a changed
-// value is EAGAIN as on Linux, and a WAIT that could only end by another
-// thread's hand times out (with a timeout) or is logged and fails EINTR.
+// Thread syscalls: clone and clone3 for threads, exit of one thread, futex.
+// The work is in kernel/sched/ (thread.c, futex.c); here the arguments are
+// checked in Linux's order (kernel/fork.c's copy_process rules as
+// clone(2) documents them).
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
+#include "sched/proc.h"
+#include "sched/thread.h"
+#include "sched/futex.h"
 #include "mm/uaccess.h"
 #include "syscalls/timespec.h"
 #include "drivers/clock.h"
-#include "sched/proc.h"
+#include "layout.h"
 #include "log.h"
 #include <asm-generic/errno.h>
 #include <linux/futex.h>
+#include <linux/sched.h>
 #include <linux/time.h>
 #include <linux/time_types.h>
 
+// What a thread of this kernel must share, and what else it may ask for.
+#define THREAD_NEEDS (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_FS | CLONE_FILES)
+#define THREAD_MAY   (CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
+                      CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_PTRACE | CLONE_IO)
 
+// Combinations Linux itself refuses with EINVAL.
 static long
-futex_wait(uint32_t __user *uaddr, uint32_t val, const struct __kernel_timespec __user *utimeout, bool abs,
-           bool realtime)
+check_flags(uint64_t flags)
 {
-    uint32_t cur;
-    uint64_t deadline;
+    if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
+        return -EINVAL;
+    if ((flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
+        return -EINVAL;
+    if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+        return -EINVAL;
+    if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+        return -EINVAL;
+    if ((flags & CLONE_PIDFD) && (flags & CLONE_DETACHED))
+        return -EINVAL;
+    return 0;
+}
+
+// A thread in the one process is what this kernel makes. New processes
+// (no CLONE_VM, or CLONE_VFORK) come with fork; other shapes are refused.
+static long
+check_supported(uint64_t flags)
+{
+    if ((flags & THREAD_NEEDS) == THREAD_NEEDS && !(flags & ~(THREAD_NEEDS | THREAD_MAY | CSIGNAL)))
+        return 0;
+    klog("clone: flags 0x%lx not supported (threads need 0x%x and may add 0x%x; no new processes yet)",
+         flags, THREAD_NEEDS, THREAD_MAY);
+    return (flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM || !(flags & CLONE_THREAD) ? -ENOSYS : -EINVAL;
+}
+
+long
+sys_clone(unsigned long flags, unsigned long newsp, int __user *parent_tid, int __user *child_tid,
+          unsigned long tls)
+{
+    struct clone_req req = { flags, newsp, tls, (uint64_t)parent_tid, (uint64_t)child_tid };
     long ret;
 
-    if ((uint64_t)uaddr & 3)
-        return -EINVAL;
-    if (copy_from_user(&cur, uaddr, sizeof(cur)) < 0)
-        return -EFAULT;
-    if (cur != val)
-        return -EAGAIN;
-    if (!utimeout) {
-        klog("futex: wait at %p with no other thread to wake it; EINTR", (void *)uaddr);
-        return -EINTR;
-    }
-    if ((ret = timespec_from_user(utimeout, &deadline)) < 0)
+    if ((flags & CLONE_PIDFD) && (flags & CLONE_PARENT_SETTID))
+        return -EINVAL;     // clone(2) passes both through parent_tid
+    if ((ret = check_flags(flags)) < 0 || (ret = check_supported(flags)) < 0)
         return ret;
-    if (!abs)
-        deadline = add_ns_saturating(clock_monotonic_ns(), deadline);
-    sleep_until(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, deadline);   // no other thread can change *uaddr
-    return -ETIMEDOUT;
+    return thread_clone(&req);
+}
+
+#define CLONE_ARGS_SIZE_VER0 64
+
+// clone3's argument block: versions grow at the end; a larger block than we
+// know must hold zeros past what we read (E2BIG otherwise), as Linux checks.
+static long
+clone3_args_from_user(const void __user *uargs, size_t size, struct clone_args *a)
+{
+    uint8_t extra[64];
+
+    if (size < CLONE_ARGS_SIZE_VER0)
+        return -EINVAL;
+    if (size > PAGE_SIZE)
+        return -E2BIG;
+    *a = (struct clone_args){ 0 };
+    if (copy_from_user(a, uargs, MIN(size, sizeof(*a))) < 0)
+        return -EFAULT;
+    for (size_t off = sizeof(*a); off < size; off += sizeof(extra)) {
+        size_t n = MIN(sizeof(extra), size - off);
+        if (copy_from_user(extra, (const uint8_t __user *)uargs + off, n) < 0)
+            return -EFAULT;
+        for (size_t i = 0; i < n; i++)
+            if (extra[i])
+                return -E2BIG;
+    }
+    return 0;
+}
+
+long
+sys_clone3(struct clone_args __user *uargs, size_t size)
+{
+    struct clone_args a;
+    struct clone_req req;
+    long ret;
+
+    if ((ret = clone3_args_from_user(uargs, size, &a)) < 0)
+        return ret;
+    if ((a.flags & CSIGNAL) || (a.exit_signal & ~(uint64_t)CSIGNAL) || a.set_tid_size > 32 ||
+        (!a.set_tid && a.set_tid_size) || (a.set_tid && !a.set_tid_size))
+        return -EINVAL;
+    if ((a.stack == 0) != (a.stack_size == 0))
+        return -EINVAL;
+    if ((ret = check_flags(a.flags)) < 0)
+        return ret;
+    if (a.set_tid_size || (a.flags & (CLONE_PIDFD | CLONE_INTO_CGROUP))) {
+        klog("clone3: set_tid, CLONE_PIDFD and CLONE_INTO_CGROUP are not supported");
+        return -EINVAL;
+    }
+    if ((ret = check_supported(a.flags)) < 0)
+        return ret;
+    req = (struct clone_req){ a.flags, a.stack ? a.stack + a.stack_size : 0, a.tls, a.parent_tid, a.child_tid };
+    return thread_clone(&req);
+}
+
+long
+sys_exit(int status)
+{
+    thread_exit(status);
+}
+
+// FUTEX_WAIT's timeout is relative; the others' absolute, on the monotonic
+// clock unless FUTEX_CLOCK_REALTIME (LOCK_PI: always realtime).
+static long
+futex_deadline(const struct __kernel_timespec __user *ut, bool relative, int clock, uint64_t *deadline)
+{
+    uint64_t ns;
+    long ret;
+
+    *deadline = FUTEX_FOREVER;
+    if (!ut)
+        return 0;
+    if ((ret = timespec_from_user(ut, &ns)) < 0)
+        return ret;
+    *deadline = relative ? add_ns_saturating(clock_monotonic_ns(), ns) : deadline_monotonic(clock, ns);
+    return 0;
 }
 
 long
@@ -45,22 +147,41 @@ sys_futex(uint32_t __user *uaddr, int op, uint32_t val, const struct __kernel_ti
           uint32_t __user *uaddr2, uint32_t val3)
 {
     int cmd = op & FUTEX_CMD_MASK;
+    bool shared = !(op & FUTEX_PRIVATE_FLAG);
+    int clock = op & FUTEX_CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+    int val2 = (int)(uint64_t)timeout;      // the timeout slot holds a count for these
+    uint64_t deadline;
+    long ret;
 
-    if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
+    if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT_REQUEUE_PI &&
+        cmd != FUTEX_LOCK_PI2)
         return -ENOSYS;
     switch (cmd) {
-    case FUTEX_WAIT:                    // relative: the clock does not matter
-        return futex_wait(uaddr, val, timeout, false, false);
+    case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET:
-        return val3 ? futex_wait(uaddr, val, timeout, true, op & FUTEX_CLOCK_REALTIME) : -EINVAL;
+        if ((ret = futex_deadline(timeout, cmd == FUTEX_WAIT, clock, &deadline)) < 0)
+            return ret;
+        return futex_wait(uaddr, shared, val, deadline, cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : val3);
     case FUTEX_WAKE:
+        return futex_wake(uaddr, shared, val, FUTEX_BITSET_MATCH_ANY);
     case FUTEX_WAKE_BITSET:
-        return (uint64_t)uaddr & 3 ? -EINVAL : 0;
+        return futex_wake(uaddr, shared, val, val3);
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE:
+        return futex_requeue(uaddr, shared, val, val2, uaddr2, cmd == FUTEX_CMP_REQUEUE, val3);
     case FUTEX_WAKE_OP:
-        return 0;
+        return futex_wake_op(uaddr, shared, val, val2, uaddr2, val3);
+    case FUTEX_LOCK_PI:
+    case FUTEX_LOCK_PI2:
+        if ((ret = futex_deadline(timeout, false, cmd == FUTEX_LOCK_PI ? CLOCK_REALTIME : clock, &deadline)) < 0)
+            return ret;
+        return futex_lock_pi(uaddr, shared, deadline, false);
+    case FUTEX_TRYLOCK_PI:
+        return futex_lock_pi(uaddr, shared, FUTEX_FOREVER, true);
+    case FUTEX_UNLOCK_PI:
+        return futex_unlock_pi(uaddr, shared);
     default:
+        klog("futex: op %d not supported (requeue-PI)", cmd);
         return -ENOSYS;
     }
 }

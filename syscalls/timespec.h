@@ -10,9 +10,9 @@
 // a time too long for 64 bits of nanoseconds becomes UINT64_MAX (forever).
 long timespec_from_user(const struct __kernel_timespec __user *uts, uint64_t *ns);
 
-// Halt until clock CLOCK (a clockid) reads DEADLINE (ns): nanosleep's and
-// futex's timed waits.
-void sleep_until(int clock, uint64_t deadline);
+// The monotonic time at which clock CLOCK (a clockid) reads DEADLINE (ns):
+// absolute timeouts on any clock become waits on the monotonic one.
+uint64_t deadline_monotonic(int clock, uint64_t deadline);
 
 // A + B, UINT64_MAX when that does not fit: a deadline that never comes.
 static inline uint64_t

@@ -4,6 +4,8 @@
 // filesystem without xattr support). The path or fd is still checked first,
 // so a missing file is ENOENT and a bad fd EBADF, as on Linux.
 #include "types.h"
+#include "syscalls.h"          // every handler's prototype, generated from table.tsv
+#include "syscalls/fs_lookup.h"
 #include "fs/file.h"
 #include "fs/vfs.h"
 #include "mm/uaccess.h"
@@ -12,17 +14,15 @@
 
 #define XATTR_NAME_MAX 255
 
-long lookup_user(int dirfd, const char __user *upath, int atflags, struct vnode **out);   // fs_path.c
-
 static long
 check_path(const char __user *upath, bool follow)
 {
-    struct vnode *vn;
-    long ret = lookup_user(AT_FDCWD, upath, follow ? 0 : AT_SYMLINK_NOFOLLOW, &vn);
+    struct path_target t;
+    long ret = lookup_user(AT_FDCWD, upath, follow ? 0 : AT_SYMLINK_NOFOLLOW, &t);
 
     if (ret < 0)
         return ret;
-    vnode_put(vn);
+    vnode_put(t.vn);
     return 0;
 }
 
@@ -48,12 +48,41 @@ get(long target, const char __user *name)
 
 static long fd_check(int fd) { return fd_get(fd) ? 0 : -EBADF; }
 
-long sys_getxattr(const char __user *p, const char __user *n, void __user *v, size_t s) { return get(check_path(p, true), n); }
-long sys_lgetxattr(const char __user *p, const char __user *n, void __user *v, size_t s) { return get(check_path(p, false), n); }
-long sys_fgetxattr(int fd, const char __user *n, void __user *v, size_t s) { return get(fd_check(fd), n); }
-long sys_listxattr(const char __user *p, char __user *l, size_t s) { return check_path(p, true); }
-long sys_llistxattr(const char __user *p, char __user *l, size_t s) { return check_path(p, false); }
-long sys_flistxattr(int fd, char __user *l, size_t s) { return fd_check(fd); }
+long
+sys_getxattr(const char __user *path, const char __user *name, void __user *value, size_t size)
+{
+    return get(check_path(path, true), name);
+}
+
+long
+sys_lgetxattr(const char __user *path, const char __user *name, void __user *value, size_t size)
+{
+    return get(check_path(path, false), name);
+}
+
+long
+sys_fgetxattr(int fd, const char __user *name, void __user *value, size_t size)
+{
+    return get(fd_check(fd), name);
+}
+
+long
+sys_listxattr(const char __user *path, char __user *list, size_t size)
+{
+    return check_path(path, true);
+}
+
+long
+sys_llistxattr(const char __user *path, char __user *list, size_t size)
+{
+    return check_path(path, false);
+}
+
+long
+sys_flistxattr(int fd, char __user *list, size_t size)
+{
+    return fd_check(fd);
+}
 
 static long
 set(long target)
@@ -61,9 +90,39 @@ set(long target)
     return target < 0 ? target : -EOPNOTSUPP;
 }
 
-long sys_setxattr(const char __user *p, const char __user *n, const void __user *v, size_t s, int f) { return set(check_path(p, true)); }
-long sys_lsetxattr(const char __user *p, const char __user *n, const void __user *v, size_t s, int f) { return set(check_path(p, false)); }
-long sys_fsetxattr(int fd, const char __user *n, const void __user *v, size_t s, int f) { return set(fd_check(fd)); }
-long sys_removexattr(const char __user *p, const char __user *n) { return get(check_path(p, true), n); }
-long sys_lremovexattr(const char __user *p, const char __user *n) { return get(check_path(p, false), n); }
-long sys_fremovexattr(int fd, const char __user *n) { return get(fd_check(fd), n); }
+long
+sys_setxattr(const char __user *path, const char __user *name, const void __user *value, size_t size, int flags)
+{
+    return set(check_path(path, true));
+}
+
+long
+sys_lsetxattr(const char __user *path, const char __user *name, const void __user *value, size_t size, int flags)
+{
+    return set(check_path(path, false));
+}
+
+long
+sys_fsetxattr(int fd, const char __user *name, const void __user *value, size_t size, int flags)
+{
+    return set(fd_check(fd));
+}
+
+long
+sys_removexattr(const char __user *path, const char __user *name)
+{
+    return get(check_path(path, true), name);
+}
+
+long
+sys_lremovexattr(const char __user *path, const char __user *name)
+{
+    return get(check_path(path, false), name);
+}
+
+long
+sys_fremovexattr(int fd, const char __user *name)
+{
+    return get(fd_check(fd), name);
+}
+

@@ -10,14 +10,14 @@ import os
 import subprocess
 from pathlib import Path
 
-from loader import image, vm
+from loader import image, manifest, vm
 
 
 def run_on_cpu(kernel: Path, program: Path, cpu: str, tmp_path: Path) -> tuple[int, bytes, bytes]:
     """Boot program on CPU model cpu under TCG; return QEMU's status, the program's stdout, the kernel log."""
     img = image.build_image(program)
-    manifest = image.make_manifest(img.guest_path, [str(program)], image.make_env([]), img.program_extent)
-    (tmp_path / "manifest").write_bytes(image.encode_manifest(manifest))
+    boot = manifest.make_manifest(img.guest_path, [str(program)], manifest.make_env([]), img.program_extent)
+    (tmp_path / "manifest").write_bytes(manifest.encode_manifest(boot))
     fds = []
     try:
         for name, flags in (("out", os.O_WRONLY | os.O_CREAT), ("log", os.O_WRONLY | os.O_CREAT),

@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 
 from imagetree import materialise
-from loader.etc import get_etc_files
-from loader.image import DEFAULT_HOSTNAME, build_image
+from loader.etc import DEFAULT_HOSTNAME, get_etc_files
+from loader.image import build_image
 from test_differential import GUEST_BASE_ENV, RUN_CWD, RUN_TIMEOUT
 
 SCRATCH = f"/tmp/pkgload-debian-{os.getpid()}"  # what the programs write, on the host

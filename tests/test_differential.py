@@ -140,6 +140,10 @@ CASES = (
     Case("fs_badargs"),
     Case("fs_bigdir"),
     Case("poll"),
+    Case("epoll"),
+    Case("eventfd"),
+    Case("timerfd"),
+    Case("signalfd"),
     Case("idle_waits"),
     Case("compute_input"),
 )
@@ -272,10 +276,10 @@ def test_native_is_deterministic(programs: Path, case: Case, flavour: str) -> No
 
 
 def host_relays_stdin() -> bool:
-    """Return whether the host forwards its stdin to the guest (loader/image.py's switch)."""
-    import loader.image
+    """Return whether the host forwards its stdin to the guest (loader/manifest.py's switch)."""
+    import loader.manifest
 
-    return bool(getattr(loader.image, "RELAY_STDIN", True))
+    return loader.manifest.RELAY_STDIN
 
 
 def iter_guest_cases() -> list[object]:
@@ -286,7 +290,7 @@ def iter_guest_cases() -> list[object]:
     """
     relay_off = pytest.mark.xfail(
         not host_relays_stdin(), strict=True,
-        reason="loader/image.py RELAY_STDIN is off: the guest's stdin is at end of file")
+        reason="loader/manifest.py RELAY_STDIN is off: the guest's stdin is at end of file")
     return [pytest.param(c, id=c.id, marks=[relay_off] if c.stdin else []) for c in CASES]
 
 

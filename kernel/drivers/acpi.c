@@ -40,6 +40,7 @@ struct madt_entry {
     uint8_t type, length;
 } __packed;
 
+#define MADT_LAPIC    0     // u8 ACPI processor id, u8 APIC id, u32 flags (bit 0 enabled)
 #define MADT_IOAPIC   1     // u8 id, u8 reserved, u32 address, u32 GSI base
 #define MADT_OVERRIDE 2     // u8 bus (0: ISA), u8 source IRQ, u32 GSI, u16 flags
 
@@ -130,7 +131,9 @@ add_entry(struct acpi_madt *m, const struct madt_entry *e)
 {
     const uint8_t *b = (const uint8_t *)e;
 
-    if (e->type == MADT_IOAPIC && e->length >= 12 && m->num_ioapics < ACPI_MAX_IOAPICS) {
+    if (e->type == MADT_LAPIC && e->length >= 8 && (get32(b + 4) & 1) && m->num_cpus < ACPI_MAX_CPUS) {
+        m->lapic_ids[m->num_cpus++] = b[3];
+    } else if (e->type == MADT_IOAPIC && e->length >= 12 && m->num_ioapics < ACPI_MAX_IOAPICS) {
         struct acpi_ioapic *io = &m->ioapics[m->num_ioapics++];
         io->address = get32(b + 4);
         io->gsi_base = get32(b + 8);

@@ -1,10 +1,11 @@
-// ACPI's MADT (the I/O APICs and the ISA IRQ overrides) and the resources of
-// devices the DSDT lists (drivers/acpi.c).
+// ACPI's MADT (the processors' local APICs, the I/O APICs and the ISA IRQ
+// overrides) and the resources of devices the DSDT lists (drivers/acpi.c).
 #pragma once
 #include "types.h"
 
 #define ACPI_MAX_IOAPICS   4
 #define ACPI_MAX_OVERRIDES 16
+#define ACPI_MAX_CPUS      64
 
 // MPS INTI flags of an override: polarity in bits 1:0, trigger mode in 3:2.
 #define ACPI_POLARITY_MASK   0x3
@@ -27,6 +28,8 @@ struct acpi_madt {
     struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
     struct acpi_override overrides[ACPI_MAX_OVERRIDES];
     int num_ioapics, num_overrides;
+    uint8_t lapic_ids[ACPI_MAX_CPUS];   // enabled processors' local APIC ids, in the table's order
+    int num_cpus;
 };
 
 bool acpi_read_madt(struct acpi_madt *m);   // false: no MADT, or one with no I/O APIC

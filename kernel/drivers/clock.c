@@ -89,3 +89,13 @@ clock_realtime_coarse_ns(void)
 {
     return tsc_hz ? clock_realtime_ns() : realtime_at_boot_ns;
 }
+
+// Spin for NS nanoseconds (starting application processors).
+__after_boot void
+clock_delay_ns(uint64_t ns)
+{
+    uint64_t end = clock_monotonic_ns() + ns;
+
+    while (clock_monotonic_ns() < end)
+        cpu_relax();
+}

@@ -10,3 +10,4 @@ uint64_t clock_tsc_to_ns(uint64_t ticks);
 uint64_t clock_realtime_ns(void);
 uint64_t clock_realtime_coarse_ns(void);   // boot time until the TSC is calibrated
 void clock_set_realtime(uint64_t epoch_ns);   // the host's time at boot, from the manifest
+void clock_delay_ns(uint64_t ns);   // spin

@@ -32,7 +32,7 @@ load_file(const char *path, bool interp, struct elf_image *img)
 
     vn = interp ? NULL : rootfs_program_node(manifest.raw->program_offset, manifest.raw->program_size,
                                              manifest.raw->program_mode);
-    if (!vn && (ret = path_lookup(vfs_root, path, LOOKUP_FOLLOW, &vn, NULL)) < 0)
+    if (!vn && (ret = path_lookup(vfs_root, path, LOOKUP_FOLLOW, &vn)) < 0)
         panic("exec %s: not in the image (error %ld)", path, -ret);
     ret = elf_load(current_proc()->mm, vn, path, interp, img);
     vnode_put(vn);

@@ -16,6 +16,7 @@
 #include "sched/proc.h"
 #include "sched/signal.h"
 #include "sched/wait.h"
+#include "syscalls/restart.h"
 #include "lib/string.h"
 #include "log.h"
 #include "lib/fmt.h"
@@ -75,41 +76,33 @@ static int backend;                 // 0: not set up yet, 1: virtio-console, -1:
 static bool stdin_relayed;          // the host sends its stdin (manifest)
 static uint64_t host_stdin_total = UINT64_MAX;   // bytes of stdin the host sent, once it says
 static uint64_t host_acks, modes_reported;       // terminal mode reports acknowledged / made
+static struct proc *console_proc;   // the terminal's process: the program
 static uint8_t msg_buf[sizeof(struct host_msg)];
 static size_t msg_len;
 
-// A pending signal that a wait should end for: not blocked, and not one the
-// program ignores (explicitly or by default), which Linux would have dropped.
-// TODO(lead): belongs in sched/signal.c as signal_pending().
-__after_boot static bool
-signal_waiting(void)
+// A signal for the terminal's process: the program's, remembered when it
+// got its standard streams (the handler may run on an idle CPU, whose
+// current thread belongs to no process).
+__after_boot static void
+send_to_program(int sig, int code)
 {
-    uint64_t ready = current_proc()->sig_pending & ~current_thread()->sig_blocked;
+    struct sig_info info = { .code = code };
 
-    for (int sig = 1; ready; sig++, ready >>= 1) {
-        uint64_t handler = current_proc()->sigactions[sig].handler;
-        bool ignored_by_default = sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH ||
-                                  sig == SIGCONT || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-        if ((ready & 1) && handler != (uint64_t)SIG_IGN &&
-            !(handler == (uint64_t)SIG_DFL && ignored_by_default))
-            return true;
-    }
-    return false;
+    if (signal_send_proc(console_proc, sig, &info) < 0)
+        klog("console: signal %d from the host not queued", sig);
 }
 
 __after_boot static void
 host_signal(int sig, bool from_terminal)
 {
-    // A terminal's signals come from the kernel (SI_KERNEL, as Linux's tty
-    // sends them); one sent to pkgload comes from outside the VM, like a
-    // signal from another pid namespace: SI_USER from pid 0.
-    struct sig_info info = { .code = from_terminal ? SI_KERNEL : SI_USER };
-
     if (sig < 1 || sig > NSIG_LINUX) {
         klog("console: the host sent signal %d, which does not exist", sig);
         return;
     }
-    signal_send_info(sig, &info);
+    // A terminal's signals come from the kernel (SI_KERNEL, as Linux's tty
+    // sends them); one sent to pkgload comes from outside the VM, like a
+    // signal from another pid namespace: SI_USER from pid 0.
+    send_to_program(sig, from_terminal ? SI_KERNEL : SI_USER);
 }
 
 __after_boot static void
@@ -120,7 +113,7 @@ host_winsize(uint32_t arg)
     if (!ws.ws_row || !ws.ws_col || (ws.ws_row == winsize.ws_row && ws.ws_col == winsize.ws_col))
         return;
     winsize = ws;
-    signal_send(SIGWINCH);   // as Linux's tty does when TIOCSWINSZ changes the size
+    send_to_program(SIGWINCH, SI_KERNEL);   // as Linux's tty does when TIOCSWINSZ changes the size
 }
 
 __after_boot static void
@@ -207,13 +200,14 @@ input_ready(void)
 }
 
 __after_boot static bool
-input_or_signal(void *arg)
+input_ready_cb(void *arg)
 {
-    return input_ready() || signal_waiting();
+    return input_ready();
 }
 
 // Wait for at least one byte, then take what has already arrived, like a
-// pipe; a terminal in canonical mode gives at most one line per read.
+// pipe; a terminal in canonical mode gives at most one line per read. A
+// signal ends the wait as it ends a tty's read on Linux (ERESTARTSYS).
 __after_boot static ssize_t
 console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 {
@@ -222,9 +216,8 @@ console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
     if (!input_ready()) {
         if (f->flags & O_NONBLOCK)
             return -EAGAIN;
-        wait_until(WAIT_FOREVER, input_or_signal, NULL);
-        if (!input_ready())
-            return -EINTR;   // LINUX-DIFF: never restarted, even for SA_RESTART handlers (yet)
+        if (wait_event(WAIT_FOREVER, input_ready_cb, NULL, true) == -EINTR)
+            return -ERESTARTSYS;
     }
     if (!stdin_relayed || backend < 0)
         return 0;
@@ -232,9 +225,9 @@ console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 }
 
 __after_boot static bool
-writable_or_signal(void *port)
+writable(void *port)
 {
-    return vcon_writable((uintptr_t)port) || signal_waiting();
+    return vcon_writable((uintptr_t)port);
 }
 
 // Queue the bytes a page at a time; wait until the device has taken the
@@ -257,16 +250,14 @@ console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
         ssize_t w = vcon_write(c->port, (const char *)buf + done, n - done);
         if (w == -EAGAIN && (f->flags & O_NONBLOCK))
             return done ? (ssize_t)done : -EAGAIN;
-        if (w == -EAGAIN && !wait_until(WAIT_FOREVER, writable_or_signal, port))
-            continue;
-        if (w == -EAGAIN && !vcon_writable(c->port))
-            return done ? (ssize_t)done : -EINTR;
+        if (w == -EAGAIN && wait_event(WAIT_FOREVER, writable, port, true) == -EINTR)
+            return done ? (ssize_t)done : -ERESTARTSYS;
         if (w < 0 && w != -EAGAIN)
             return done ? (ssize_t)done : w;
         done += w > 0 ? w : 0;
     }
     if (!(f->flags & O_NONBLOCK))
-        wait_until(WAIT_FOREVER, writable_or_signal, port);
+        wait_event(WAIT_FOREVER, writable, port, true);
     return n;
 }
 
@@ -464,6 +455,7 @@ console_open_stdio(void)
     struct file **files = current_proc()->fds->files;
 
     stdin_relayed = flags & MANIFEST_STDIN_RELAY;
+    console_proc = current_proc();
     if (manifest.termios)
         load_host_modes(manifest.termios);
     if ((rows != 0) & (cols != 0))

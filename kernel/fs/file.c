@@ -5,6 +5,8 @@
 #include "mm/heap.h"
 #include "fs/vfs.h"
 #include "fs/lock.h"
+#include "fs/epoll.h"
+#include "sched/wait.h"
 #include <asm-generic/errno.h>
 #include <asm-generic/poll.h>
 #include <linux/fcntl.h>
@@ -74,6 +76,33 @@ file_poll(struct file *f)
     return f->ops->poll ? f->ops->poll(f) : POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
 }
 
+#define IN_EVENTS  (POLLIN | POLLRDNORM | POLLRDBAND | POLLPRI | POLLRDHUP)
+#define OUT_EVENTS (POLLOUT | POLLWRNORM | POLLWRBAND)
+
+__after_boot void
+file_wake(struct file_edges *e, uint32_t events)
+{
+    wait_poke();
+    if (events & POLLIN)
+        e->in = wait_pokes();
+    if (events & POLLOUT)
+        e->out = wait_pokes();
+}
+
+// Asking for neither reading nor writing (only the hang-ups every item
+// gets) counts every wake-up.
+__after_boot uint64_t
+file_edge(const struct file *f, uint32_t events)
+{
+    const struct file_edges *e = f->edges;
+
+    if (!e)
+        return wait_pokes();
+    if (!(events & (IN_EVENTS | OUT_EVENTS)))
+        return MAX(e->in, e->out);
+    return MAX(events & IN_EVENTS ? e->in : 0, events & OUT_EVENTS ? e->out : 0);
+}
+
 struct file *
 file_get(struct file *f)
 {
@@ -86,6 +115,8 @@ file_put(struct file *f)
 {
     if (--f->refs > 0)
         return;
+    if (f->epitems)
+        epoll_forget_file(f);      // as Linux does when the last reference goes
     if (f->ops->release)
         f->ops->release(f);
     if (f->vn) {

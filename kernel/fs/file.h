@@ -2,8 +2,18 @@
 // buffers; syscalls/ copies to and from the program.
 #pragma once
 #include "types.h"
+#include <linux/fcntl.h>
 
+struct epitem;
 struct file;
+
+// When a file's object last woke its waiters, as stamps from the clock of
+// wait_pokes(): one for what readers wait for, one for writers (Linux's
+// wake-up keys), so an epoll item sees only the wake-ups it asked for.
+struct file_edges {
+    uint64_t in, out;
+};
+
 struct stat;
 struct vnode;
 
@@ -28,6 +38,11 @@ struct file {
     struct vnode *vn;      // the node opened, NULL for the console and pipes
     char *path;            // the absolute path it was opened by, for /proc/self/fd
     void *priv;
+    // Edge-triggered epoll (fs/epoll.c): when the file's object last became
+    // more ready (file_wake), kept by the object (a pipe, an eventfd); NULL
+    // means it keeps none, and then every wait_poke() counts as a wake-up.
+    const struct file_edges *edges;
+    struct epitem *epitems;    // the epoll items watching this open file
 };
 
 #define FD_MAX 1024        // RLIMIT_NOFILE's soft default
@@ -37,10 +52,20 @@ struct fd_table {
     uint8_t cloexec[FD_MAX];
 };
 
+// Was the file opened for reading, for writing (O_ACCMODE)?
+static inline bool file_can_read(const struct file *f) { return (f->flags & O_ACCMODE) != O_WRONLY; }
+static inline bool file_can_write(const struct file *f) { return (f->flags & O_ACCMODE) != O_RDONLY; }
+
 struct file *fd_get(int fd);                  // borrowed; NULL when not open or O_PATH
 struct file *fd_get_raw(int fd);              // borrowed; O_PATH too (fstat, fcntl, dup, *at)
 int fd_install(int fd, struct file *f, bool cloexec);   // fd < 0: lowest free; returns fd or -EMFILE
 long fd_close(int fd);
 struct file *file_get(struct file *f);        // take a reference
 uint32_t file_poll(struct file *f);           // the file's ready events
+// The object behind E became more ready for EVENTS (POLLIN: data came or
+// an end closed; POLLOUT: room was made): stamp it and let every waiter
+// re-check (wait_poke).
+void file_wake(struct file_edges *e, uint32_t events);
+// The stamp of F's last wake-up for any of EVENTS (an epoll item's).
+uint64_t file_edge(const struct file *f, uint32_t events);
 void file_put(struct file *f);

@@ -5,6 +5,7 @@
 #include "fs/lock.h"
 #include "fs/vfs.h"
 #include "mm/heap.h"
+#include "sched/wait.h"
 #include <asm-generic/errno.h>
 #include <linux/fcntl.h>
 
@@ -122,6 +123,7 @@ lock_set_record(struct vnode *vn, const struct file_lock *req)
         return -EAGAIN;
     if ((ret = carve(vn, req)) < 0)
         return ret;
+    wait_poke();            // a waiter's range may be free now
     if (req->type == F_UNLCK)
         return 0;
     if (!(l = lock_copy(req, req->start, req->end)))
@@ -145,6 +147,7 @@ lock_set_flock(struct vnode *vn, const struct file_lock *req)
             return 0;
         *pp = l->next;
         kfree(l);
+        wait_poke();
         break;
     }
     if (req->type == F_UNLCK)
@@ -168,6 +171,7 @@ lock_release(struct vnode *vn, const void *owner)
         if (l->owner == owner) {
             *pp = l->next;
             kfree(l);
+            wait_poke();
         } else {
             pp = &l->next;
         }

@@ -1,5 +1,5 @@
 // Advisory file locks (fcntl record locks, OFD locks, flock) kept on the
-// node, in kernel/fs/lock.c; syscalls/fs.c translates struct flock.
+// node, in kernel/fs/lock.c; syscalls/fs_fd.c translates struct flock.
 #pragma once
 #include "types.h"
 

@@ -18,7 +18,7 @@ struct walk {
 };
 
 static long walk(struct walk *w, struct vnode *start, const char *path, unsigned flags,
-                 struct vnode **out, char *last);
+                 struct vnode **out, struct path_parent *parent);
 
 // The target of symlink VN into BUF.
 long
@@ -49,7 +49,7 @@ follow(struct walk *w, struct vnode *dir, struct vnode **cur, unsigned flags)
         return -ENOMEM;
     ret = vnode_readlink(*cur, target, PATH_MAX_LINUX);
     if (ret == 0)
-        ret = walk(w, dir, target, (flags & ~LOOKUP_PARENT) | LOOKUP_FOLLOW, &res, NULL);
+        ret = walk(w, dir, target, flags | LOOKUP_FOLLOW, &res, NULL);
     kfree(target);
     if (ret < 0)
         return ret;
@@ -129,8 +129,21 @@ walk_step(struct walk *w, struct vnode *cur, const char *name, unsigned flags, b
     return 0;
 }
 
+// The walk stops at DIR, the folder holding the last name LAST.
 static long
-walk(struct walk *w, struct vnode *start, const char *path, unsigned flags, struct vnode **out, char *last)
+stop_at_parent(struct path_parent *p, struct vnode *dir, const char *last, bool trailing_slash)
+{
+    p->dir = dir;
+    strlcpy(p->last, last, sizeof(p->last));
+    p->trailing_slash = trailing_slash;
+    return 0;
+}
+
+// Resolve PATH from START into *OUT; with PARENT, stop at the folder that
+// holds the last name and fill PARENT in instead.
+static long
+walk(struct walk *w, struct vnode *start, const char *path, unsigned flags, struct vnode **out,
+     struct path_parent *parent)
 {
     char name[NAME_MAX_LINUX + 1];
     bool trailing_slash = path[0] && path[strlen(path) - 1] == '/';
@@ -150,25 +163,18 @@ walk(struct walk *w, struct vnode *start, const char *path, unsigned flags, stru
             ret = -ENOTDIR;
             goto fail;
         }
-        if ((ret = vnode_permission(cur, 1)) < 0)    // search permission (may_lookup)
+        if ((ret = vnode_permission(cur, MAY_EXEC)) < 0)    // search permission (may_lookup)
             goto fail;
-        if (final && (flags & LOOKUP_PARENT)) {
-            strlcpy(last, name, NAME_MAX_LINUX + 1);
-            *out = cur;
-            return trailing_slash ? 1 : 0;   // 1 tells the caller the name had a trailing slash
-        }
+        if (final && parent)
+            return stop_at_parent(parent, cur, name, trailing_slash);
         ret = walk_step(w, cur, name, flags, !final || (flags & LOOKUP_FOLLOW) || trailing_slash, &next);
         if (ret < 0)
             goto fail;
         vnode_put(cur);
         cur = next;
     }
-    if (flags & LOOKUP_PARENT) {
-        // The path named the root (or "."): there is no last component.
-        strlcpy(last, ".", NAME_MAX_LINUX + 1);
-        *out = cur;
-        return 0;
-    }
+    if (parent)   // the path named the root (or "."): there is no last component
+        return stop_at_parent(parent, cur, ".", false);
     if (((flags & LOOKUP_DIRECTORY) || trailing_slash) && !vnode_is_dir(cur)) {
         ret = -ENOTDIR;
         goto fail;
@@ -180,21 +186,36 @@ fail:
     return ret;
 }
 
-long
-path_lookup_in(struct vnode *root, struct vnode *start, const char *path, unsigned flags,
-               struct vnode **out, char *last)
+// A walk of PATH from START; ROOT bounds it under LOOKUP_BENEATH and LOOKUP_IN_ROOT.
+static long
+walk_in(struct vnode *root, struct vnode *start, const char *path, unsigned flags,
+        struct vnode **out, struct path_parent *parent)
 {
     struct walk w = { .root = flags & (LOOKUP_BENEATH | LOOKUP_IN_ROOT) ? root : NULL };
 
     if (!path[0])
         return -ENOENT;
-    return walk(&w, start, path, flags, out, last);
+    return walk(&w, start, path, flags, out, parent);
 }
 
 long
-path_lookup(struct vnode *start, const char *path, unsigned flags, struct vnode **out, char *last)
+path_lookup_in(struct vnode *root, struct vnode *start, const char *path, unsigned flags,
+               struct vnode **out)
 {
-    return path_lookup_in(start, start, path, flags, out, last);
+    return walk_in(root, start, path, flags, out, NULL);
+}
+
+long
+path_parent_in(struct vnode *root, struct vnode *start, const char *path, unsigned flags,
+               struct path_parent *out)
+{
+    return walk_in(root, start, path, flags, NULL, out);
+}
+
+long
+path_lookup(struct vnode *start, const char *path, unsigned flags, struct vnode **out)
+{
+    return walk_in(start, start, path, flags, out, NULL);
 }
 
 struct vnode *
@@ -216,7 +237,7 @@ vfs_cwd(void)
     if (pending) {
         p->cwd_pending = NULL;
         // LINUX-DIFF: a cwd missing from the image stays "/".
-        if (path_lookup(vfs_root, pending, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &vn, NULL) == 0) {
+        if (path_lookup(vfs_root, pending, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &vn) == 0) {
             vnode_put(p->cwd_vn);
             p->cwd_vn = vn;
         }
@@ -243,8 +264,27 @@ vfs_dirfd_vnode(int dirfd, long *err)
     return vnode_get(f->vn);
 }
 
+// Make VN the current process's cwd, as chdir(2) checks it; takes VN's reference.
 long
-path_lookup_at(int dirfd, const char *path, unsigned flags, struct vnode **out, char *last)
+vfs_chdir(struct vnode *vn)
+{
+    struct proc *p = current_proc();
+    long ret;
+
+    if (!vnode_is_dir(vn))
+        ret = -ENOTDIR;
+    else if ((ret = vnode_permission(vn, MAY_EXEC)) == 0) {
+        vnode_put(p->cwd_vn);
+        p->cwd_vn = vnode_get(vn);
+        p->cwd_pending = NULL;
+    }
+    vnode_put(vn);
+    return ret;
+}
+
+// A walk of PATH from DIRFD (the cwd for AT_FDCWD, the root for an absolute path).
+static long
+walk_at(int dirfd, const char *path, unsigned flags, struct vnode **out, struct path_parent *parent)
 {
     long err = 0, ret;
     struct vnode *start;
@@ -257,9 +297,21 @@ path_lookup_at(int dirfd, const char *path, unsigned flags, struct vnode **out, 
         start = vfs_start_dir(dirfd, path, &err);
     if (!start)
         return err;
-    ret = path_lookup(start, path, flags, out, last);
+    ret = walk_in(start, start, path, flags, out, parent);
     vnode_put(start);
     return ret;
+}
+
+long
+path_lookup_at(int dirfd, const char *path, unsigned flags, struct vnode **out)
+{
+    return walk_at(dirfd, path, flags, out, NULL);
+}
+
+long
+path_parent_at(int dirfd, const char *path, unsigned flags, struct path_parent *out)
+{
+    return walk_at(dirfd, path, flags, NULL, out);
 }
 
 // Walk up through the parents of directory DIR, prepending each name.

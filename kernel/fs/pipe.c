@@ -1,13 +1,15 @@
-// Pipes: 16 page-sized slots shared by a read end and a write end. With one
-// thread, a read of an empty pipe whose writer is still open could only
-// wait forever (as on Linux); it fails with EAGAIN instead and says so in
-// the log, so the program sees an error rather than the VM hanging.
-// LINUX-DIFF: that case, and a write to a full pipe, until threads can wait.
+// Pipes: 16 page-sized slots shared by a read end and a write end. A read
+// of an empty pipe waits for a writer's bytes or its last close; a write to
+// a full pipe waits for room (a write of up to PIPE_BUF bytes all at once);
+// opening a FIFO waits for the other end; all unless O_NONBLOCK, and a
+// signal ends the wait (-ERESTARTSYS: EINTR, or a restart with SA_RESTART).
 #include "fs/pipe.h"
 #include "fs/file.h"
 #include "fs/vfs.h"
 #include "mm/heap.h"
 #include "sched/signal.h"
+#include "sched/wait.h"
+#include "syscalls/restart.h"
 #include "lib/string.h"
 #include "lib/fmt.h"
 #include "log.h"
@@ -38,6 +40,7 @@ struct pipe {
     int first, used;             // slots in use: first, first+1, ... modulo PIPE_SLOTS
     size_t len;                  // bytes buffered
     int readers, writers;
+    struct file_edges edges;     // its last wake-ups of readers and of writers, for epoll
     uint64_t ino;
     struct vnode *fifo;          // the named FIFO whose priv this is, else NULL
 };
@@ -50,19 +53,46 @@ slot_data(struct pipe *p, int i)
     return p->buf + (size_t)i * PIPE_PAGE + p->slots[i].off;
 }
 
+__after_boot static bool
+readable(void *arg)
+{
+    struct pipe *p = arg;
+
+    return p->len || !p->writers;
+}
+
+__after_boot static bool
+writable(void *arg)
+{
+    struct pipe *p = arg;
+
+    return p->used < PIPE_SLOTS || !p->readers;
+}
+
+// Wait until READY(P), for a file without O_NONBLOCK: 0, -EAGAIN or -ERESTARTSYS.
+static long
+pipe_wait(struct file *f, struct pipe *p, bool (*ready)(void *))
+{
+    if (ready(p))
+        return 0;
+    if (f->flags & O_NONBLOCK)
+        return -EAGAIN;
+    return wait_event(WAIT_FOREVER, ready, p, true) < 0 ? -ERESTARTSYS : 0;
+}
+
 static ssize_t
 pipe_read(struct file *f, void *dst, size_t n, uint64_t *pos)
 {
     struct pipe *p = f->priv;
     size_t done = 0;
+    bool was_full;
+    long ret;
 
-    if (p->len == 0) {
-        if (p->writers == 0)
-            return 0;
-        if (!(f->flags & O_NONBLOCK))
-            klog("pipe: read of an empty pipe would wait forever (one thread); EAGAIN");
-        return -EAGAIN;
-    }
+    if ((ret = pipe_wait(f, p, readable)) < 0)
+        return ret;
+    if (p->len == 0)
+        return 0;       // no writer left
+    was_full = p->used == PIPE_SLOTS;
     while (done < n && p->used) {
         struct slot *s = &p->slots[p->first];
         size_t chunk = MIN(n - done, s->len);
@@ -75,6 +105,11 @@ pipe_read(struct file *f, void *dst, size_t n, uint64_t *pos)
             p->used--;
         }
     }
+    // Room for a writer; an edge for the write end only when it was full, as on Linux.
+    if (was_full)
+        file_wake(&p->edges, POLLOUT);
+    else
+        wait_poke();
     return done;
 }
 
@@ -94,27 +129,44 @@ merge_tail(struct pipe *p, const char *src, size_t n)
     return tail;
 }
 
-static ssize_t
-pipe_write(struct file *f, const void *src, size_t n, uint64_t *pos)
+// Put what fits of SRC into P; the bytes taken.
+static size_t
+pipe_fill(struct pipe *p, const char *src, size_t n)
 {
-    struct pipe *p = f->priv;
-    size_t done;
+    size_t done = merge_tail(p, src, n);
 
-    if (p->readers == 0) {
-        signal_send(SIGPIPE);
-        return -EPIPE;
-    }
-    done = merge_tail(p, src, n);
     while (done < n && p->used < PIPE_SLOTS) {
         int i = (p->first + p->used) % PIPE_SLOTS;
         size_t chunk = MIN(n - done, PIPE_PAGE);
         p->slots[i] = (struct slot){ 0, chunk };
-        memcpy(slot_data(p, i), (const char *)src + done, chunk);
+        memcpy(slot_data(p, i), src + done, chunk);
         p->used++;
         p->len += chunk;
         done += chunk;
     }
-    return done ? (ssize_t)done : -EAGAIN;
+    return done;
+}
+
+// A write of at most a page (PIPE_BUF, and the chunk syscalls/fs.c writes
+// in) goes in whole: a free slot always holds it.
+static ssize_t
+pipe_write(struct file *f, const void *src, size_t n, uint64_t *pos)
+{
+    struct pipe *p = f->priv;
+    size_t done = 0;
+    long ret;
+
+    while (done < n) {
+        if ((ret = pipe_wait(f, p, writable)) < 0)
+            return done ? (ssize_t)done : ret;
+        if (p->readers == 0) {
+            signal_send(SIGPIPE);
+            return done ? (ssize_t)done : -EPIPE;
+        }
+        done += pipe_fill(p, (const char *)src + done, n - done);
+        file_wake(&p->edges, POLLIN);   // bytes for a reader: a wake-up at every write, as Linux gives epoll
+    }
+    return done;
 }
 
 // FIONREAD: the bytes buffered, on either end, as on Linux.
@@ -162,6 +214,7 @@ pipe_release(struct file *f)
         p->readers--;
     if (acc != O_RDONLY)
         p->writers--;
+    file_wake(&p->edges, POLLIN | POLLOUT);     // end of file for readers, EPIPE for writers
     if (p->readers == 0 && p->writers == 0) {
         if (p->fifo)
             p->fifo->priv = NULL;
@@ -175,21 +228,31 @@ static const struct file_ops pipe_ops = {
     .poll = pipe_poll, .release = pipe_release,
 };
 
-// Open named FIFO VN into F: every open of the node shares one pipe. With
-// one thread an open that would wait for the other end cannot: a reader
-// opens at once (and reads end of file until a writer comes), a writer with
-// no reader fails ENXIO, blocking or not. LINUX-DIFF: the blocking cases.
+__after_boot static bool
+has_reader(void *arg)
+{
+    return ((struct pipe *)arg)->readers > 0;
+}
+
+__after_boot static bool
+has_writer(void *arg)
+{
+    return ((struct pipe *)arg)->writers > 0;
+}
+
+// Open named FIFO VN into F: every open of the node shares one pipe (fifo(7)).
+// Without O_NONBLOCK, a reader waits for a writer and a writer for a reader;
+// with it, a reader opens at once and a writer with no reader fails ENXIO.
+// O_RDWR opens at once.
 long
 pipe_open_fifo(struct vnode *vn, struct file *f)
 {
     struct pipe *p = vn->priv;
     int acc = f->flags & O_ACCMODE;
+    bool (*other_end)(void *) = acc == O_RDONLY ? has_writer : acc == O_WRONLY ? has_reader : NULL;
 
-    if (acc == O_WRONLY && (!p || p->readers == 0)) {
-        if (!(f->flags & O_NONBLOCK))
-            klog("pipe: opening a FIFO with no reader would wait forever (one thread); ENXIO");
+    if (acc == O_WRONLY && (f->flags & O_NONBLOCK) && (!p || p->readers == 0))
         return -ENXIO;
-    }
     if (!p) {
         if (!(p = kzalloc(sizeof(*p))) || !(p->buf = kmalloc(PIPE_SIZE))) {
             kfree(p);
@@ -205,6 +268,12 @@ pipe_open_fifo(struct vnode *vn, struct file *f)
         p->writers++;
     f->ops = &pipe_ops;
     f->priv = p;
+    f->edges = &p->edges;
+    file_wake(&p->edges, POLLIN | POLLOUT);
+    if (other_end && !(f->flags & O_NONBLOCK) && wait_event(WAIT_FOREVER, other_end, p, true) < 0) {
+        pipe_release(f);
+        return -ERESTARTSYS;
+    }
     return 0;
 }
 
@@ -222,8 +291,10 @@ pipe_create(uint32_t flags, struct file **rd, struct file **wr)
     }
     p->readers = p->writers = 1;
     p->ino = next_pipe_ino++;
-    *r = (struct file){ .ops = &pipe_ops, .refs = 1, .flags = O_RDONLY | (flags & O_NONBLOCK), .priv = p };
-    *w = (struct file){ .ops = &pipe_ops, .refs = 1, .flags = O_WRONLY | (flags & O_NONBLOCK), .priv = p };
+    *r = (struct file){ .ops = &pipe_ops, .refs = 1, .flags = O_RDONLY | (flags & O_NONBLOCK), .priv = p,
+                        .edges = &p->edges };
+    *w = (struct file){ .ops = &pipe_ops, .refs = 1, .flags = O_WRONLY | (flags & O_NONBLOCK), .priv = p,
+                        .edges = &p->edges };
     *rd = r, *wr = w;
     return 0;
 }

@@ -1,11 +1,14 @@
-// /proc for the one process (pid 2, also reached as /proc/self) and the
-// system files programs read: meminfo, cpuinfo, stat, uptime, and a few
-// sysctls. Contents are generated when the file is opened.
+// /proc for the one process (pid 2, also reached as /proc/self), its
+// threads (/proc/self/task/TID), and the system files programs read:
+// meminfo, cpuinfo, stat, uptime, and a few sysctls. Contents are generated
+// when the file is opened.
 #include "fs/vfs.h"
 #include "fs/file.h"
 #include "fs/console.h"
 #include "fs/pipe.h"
 #include "sched/proc.h"
+#include "sched/sched.h"
+#include "arch/x86_64/smp.h"
 #include "mm/vm.h"
 #include "mm/pmm.h"
 #include "mm/heap.h"
@@ -18,6 +21,7 @@
 #include <asm-generic/errno.h>
 #include <asm-generic/mman-common.h>
 #include <linux/stat.h>
+#include <asm-generic/resource.h>
 
 #define GEN_MAX 65536
 
@@ -65,11 +69,13 @@ static long
 gen_cpuinfo(struct vnode *vn, char **buf, size_t *len)
 {
     struct text t = { 0 };
+    uint32_t n = smp_cpus_present();
 
-    text_printf(&t, "processor\t: 0\nvendor_id\t: pkgload\nmodel name\t: pkgload virtual CPU\n"
-                    "cpu MHz\t\t: %lu.000\ncache size\t: 4096 KB\nphysical id\t: 0\nsiblings\t: 1\n"
-                    "core id\t\t: 0\ncpu cores\t: 1\nflags\t\t: fpu sse sse2 syscall nx lm\n\n",
-                clock_tsc_hz() / 1000000);
+    for (uint32_t i = 0; i < n; i++)
+        text_printf(&t, "processor\t: %u\nvendor_id\t: pkgload\nmodel name\t: pkgload virtual CPU\n"
+                        "cpu MHz\t\t: %lu.000\ncache size\t: 4096 KB\nphysical id\t: 0\nsiblings\t: %u\n"
+                        "core id\t\t: %u\ncpu cores\t: %u\nflags\t\t: fpu sse sse2 syscall nx lm\n\n",
+                    i, clock_tsc_hz() / 1000000, n, i, n);
     return text_done(&t, buf, len);
 }
 
@@ -89,7 +95,9 @@ gen_stat(struct vnode *vn, char **buf, size_t *len)
     struct text t = { 0 };
     uint64_t ticks = clock_monotonic_ns() / 10000000;
 
-    text_printf(&t, "cpu  %lu 0 0 0 0 0 0 0 0 0\ncpu0 %lu 0 0 0 0 0 0 0 0 0\n", ticks, ticks);
+    text_printf(&t, "cpu  %lu 0 0 0 0 0 0 0 0 0\n", ticks * smp_cpus_present());
+    for (uint32_t i = 0; i < smp_cpus_present(); i++)
+        text_printf(&t, "cpu%u %lu 0 0 0 0 0 0 0 0 0\n", i, ticks);
     text_printf(&t, "intr 0\nctxt 0\nbtime %lu\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n",
                 (clock_realtime_ns() - clock_monotonic_ns()) / 1000000000);
     return text_done(&t, buf, len);
@@ -138,21 +146,149 @@ gen_status(struct vnode *vn, char **buf, size_t *len)
     text_printf(&t, "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", p->ppid,
                 p->creds.ruid, p->creds.euid, p->creds.suid, p->creds.fsuid, p->creds.rgid, p->creds.egid,
                 p->creds.sgid, p->creds.fsgid);
-    text_printf(&t, "Threads:\t1\nSigBlk:\t%016lx\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n",
-                current_thread()->sig_blocked);
+    text_printf(&t, "Threads:\t%d\nSigQ:\t0/%lu\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n",
+                p->nr_threads, p->rlimits[RLIMIT_SIGPENDING].cur, current_thread()->pending.set,
+                p->shared_pending.set, current_thread()->sig_blocked);
+    text_printf(&t, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t0-%u\n",
+                smp_cpus_present() == 64 ? ~0ull : (1ull << smp_cpus_present()) - 1, smp_cpus_present() - 1);
     return text_done(&t, buf, len);
+}
+
+// proc(5)'s stat line, for the process (T NULL) or one of its threads:
+// times in clock ticks (100 Hz), the thread count, the nice value.
+static long
+stat_line(struct thread *t, char **buf, size_t *len)
+{
+    struct proc *p = current_proc();
+    struct thread *who = t ? t : p->threads;
+    struct text t_ = { 0 };
+    uint64_t user, sys;
+    char comm[16];
+
+    if (t)
+        thread_cpu_times(t, &user, &sys);
+    else
+        proc_cpu_times(p, &user, &sys);
+    thread_comm(who, comm);
+    text_printf(&t_, "%d (%s) R %d %d %d 0 -1 4194304 0 0 0 0 %lu %lu 0 0 %d %d %d 0 0 0 0\n",
+                t ? t->tid : p->pid, comm, p->ppid, p->pgid, p->sid, user / 10000000, sys / 10000000,
+                20 + who->nice, who->nice, p->nr_threads);
+    return text_done(&t_, buf, len);
 }
 
 static long
 gen_pid_stat(struct vnode *vn, char **buf, size_t *len)
 {
-    struct proc *p = current_proc();
-    struct text t = { 0 };
-    const char *name = strrchr(p->exe_path, '/');
+    return stat_line(NULL, buf, len);
+}
 
-    text_printf(&t, "%d (%s) R %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 0 0 0\n", p->pid,
-                name ? name + 1 : p->exe_path, p->ppid, p->pgid, p->sid);
-    return text_done(&t, buf, len);
+static struct vnode *new_node(uint32_t mode);
+
+// /proc/self/task/TID: a directory made at each lookup, its files too, each
+// naming its thread by number, so nothing in the tree outlives a thread.
+static struct thread *
+task_of(struct vnode *vn)
+{
+    return thread_find((int)(uint64_t)vn->priv);
+}
+
+static long
+gen_task_stat(struct vnode *vn, char **buf, size_t *len)
+{
+    struct thread *t = task_of(vn);
+
+    return t ? stat_line(t, buf, len) : -ESRCH;
+}
+
+static long
+gen_task_comm(struct vnode *vn, char **buf, size_t *len)
+{
+    struct thread *t = task_of(vn);
+    struct text text = { 0 };
+    char comm[16];
+
+    if (!t)
+        return -ESRCH;
+    thread_comm(t, comm);
+    text_printf(&text, "%s\n", comm);
+    return text_done(&text, buf, len);
+}
+
+// Writing comm names the thread, as PR_SET_NAME does: 15 bytes at most, a
+// trailing newline dropped (pthread_setname_np for another thread writes here).
+static long
+store_task_comm(struct vnode *vn, const char *buf, size_t len)
+{
+    struct thread *t = task_of(vn);
+    size_t n = MIN(len, 15);
+
+    if (!t)
+        return -ESRCH;
+    memset(t->name, 0, sizeof(t->name));
+    memcpy(t->name, buf, n);
+    if (n && t->name[n - 1] == '\n')
+        t->name[n - 1] = 0;
+    return 0;
+}
+
+static const char *const task_files[] = { "comm", "stat" };
+
+static long
+task_file_lookup(struct vnode *dir, const char *name, struct vnode **out)
+{
+    struct vnode *vn;
+
+    if (strcmp(name, "comm") && strcmp(name, "stat"))
+        return -ENOENT;
+    vn = new_node(S_IFREG | (name[0] == 'c' ? 0644 : 0444));
+    vn->generate = name[0] == 'c' ? gen_task_comm : gen_task_stat;
+    vn->store = name[0] == 'c' ? store_task_comm : NULL;
+    vn->priv = dir->priv;
+    *out = vn;      // unnamed: freed when the caller puts it
+    return 0;
+}
+
+static long
+task_file_list(struct vnode *dir, uint64_t *index, char *name, size_t len, uint32_t *type)
+{
+    if (*index >= ARRAY_SIZE(task_files))
+        return -ENOENT;
+    strlcpy(name, task_files[*index], len);
+    *type = 8;      // DT_REG
+    return 0;
+}
+
+static long
+task_dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
+{
+    const char *end;
+    uint64_t tid = parse_u64(name, 10, &end);
+    struct vnode *vn;
+
+    if (*end || !name[0] || tid > INT32_MAX || !thread_find(tid))
+        return -ENOENT;
+    vn = new_node(S_IFDIR | 0555);
+    vn->dyn_lookup = task_file_lookup;
+    vn->dyn_list = task_file_list;
+    vn->priv = (void *)tid;
+    *out = vn;
+    return 0;
+}
+
+// Entry number N is the N-th thread, oldest first.
+static long
+task_dir_list(struct vnode *dir, uint64_t *index, char *name, size_t len, uint32_t *type)
+{
+    struct proc *p = current_proc();
+    int ids[256], n = 0;
+
+    for (struct thread *t = p->threads; t && n < (int)ARRAY_SIZE(ids); t = t->proc_next)
+        ids[n++] = t->tid;
+    if (*index >= (uint64_t)n)
+        return -ENOENT;
+    snprintf(name, len, "%d", ids[n - 1 - *index]);     // the list is newest first
+    *type = 4;      // DT_DIR
+    return 0;
 }
 
 static long
@@ -303,6 +439,9 @@ make_pid_dir(struct vnode *proc)
     fd = dir_mkdir(dir, "fd", 0500);
     fd->dyn_lookup = fd_dir_lookup;
     fd->dyn_list = fd_dir_list;
+    fd = dir_mkdir(dir, "task", 0555);
+    fd->dyn_lookup = task_dir_lookup;
+    fd->dyn_list = task_dir_list;
 }
 
 void
@@ -326,12 +465,26 @@ procfs_init(struct vnode *proc)
     add_file(vm, "overcommit_memory", gen_const, "0\n");
 }
 
+// "0", or "0-N" for N+1 CPUs (sysconf(_SC_NPROCESSORS_ONLN) reads "online").
+static long
+gen_cpu_list(struct vnode *vn, char **buf, size_t *len)
+{
+    struct text t = { 0 };
+    uint32_t n = smp_cpus_present();
+
+    if (n == 1)
+        text_printf(&t, "0\n");
+    else
+        text_printf(&t, "0-%u\n", n - 1);
+    return text_done(&t, buf, len);
+}
+
 void
 sysfs_init(struct vnode *sys)
 {
     struct vnode *d = dir_mkdir(dir_mkdir(dir_mkdir(sys, "devices", 0555), "system", 0555), "cpu", 0555);
 
-    add_file(d, "online", gen_const, "0\n");
-    add_file(d, "possible", gen_const, "0\n");
-    add_file(d, "present", gen_const, "0\n");
+    add_file(d, "online", gen_cpu_list, NULL);
+    add_file(d, "possible", gen_cpu_list, NULL);
+    add_file(d, "present", gen_cpu_list, NULL);
 }

@@ -59,6 +59,8 @@ struct vnode {
     const struct file_ops *fops;
     // Synthetic files generate their whole content at open (procfs).
     long (*generate)(struct vnode *vn, char **buf, size_t *len);
+    // ... and may take a write (/proc/self/task/TID/comm); NULL: EACCES.
+    long (*store)(struct vnode *vn, const char *buf, size_t len);
     // Symlinks computed at lookup (/proc/self/exe).
     long (*dyn_link)(struct vnode *vn, char *buf, size_t len);
     void *priv;
@@ -76,9 +78,36 @@ bool vnode_is_link(const struct vnode *vn);
 void vnode_touch(struct vnode *vn, bool modify);   // atime, or mtime+ctime
 void vnode_changed(struct vnode *vn);              // ctime
 void vnode_stat(struct vnode *vn, struct stat *st);
+
+// Permissions (perm.c). Masks are Linux's MAY_* bits, as access(2)'s R_OK,
+// W_OK and X_OK are.
+#define MAY_EXEC  1        // execute a file, search a folder
+#define MAY_WRITE 2
+#define MAY_READ  4
 long vnode_permission(struct vnode *vn, int mask);   // 0 or -EACCES for the fs ids
 long vnode_permission_as(struct vnode *vn, int mask, uint32_t uid, uint32_t gid);
 bool vnode_owner_or_root(struct vnode *vn);
+long vfs_may_create(struct vnode *dir);                        // write and search on DIR
+long vfs_may_delete(struct vnode *dir, struct vnode *victim);  // and the sticky bit
+long vfs_may_link(struct vnode *vn);                           // fs.protected_hardlinks
+void vnode_init_owner(struct vnode *dir, struct vnode *vn);    // a new node's uid, gid, setgid
+
+// Attributes (attr.c), with setattr's rules for who may change what.
+// utimensat's special tv_nsec values (include/linux/stat.h, not in the UAPI).
+#define UTIME_NOW  ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+struct __kernel_timespec;
+long vfs_chmod(struct vnode *vn, uint32_t mode);
+long vfs_chown(struct vnode *vn, uint32_t uid, uint32_t gid);   // (uint32_t)-1 keeps one
+long vfs_utimes(struct vnode *vn, const struct __kernel_timespec *ts);   // ts[0] atime, ts[1] mtime
+
+// Where Linux would have mounts (mount.c): /dev, /proc and /sys are
+// filesystems of their own, for EXDEV and for what they refuse.
+enum vfs_mount { MOUNT_ROOT, MOUNT_DEV, MOUNT_PROC, MOUNT_SYS, MOUNT_NONE = -1 };
+enum vfs_mount mount_of(struct vnode *dir);
+enum vfs_mount mount_of_unnamed(struct vnode *vn);   // a file known only by a descriptor
+long mount_check_create(struct vnode *dir, long sysfs_err);   // /proc, /sys refuse new names
+long mount_check_remove(struct vnode *dir);                   // and removals
 
 // Directories.
 long dir_lookup(struct vnode *dir, const char *name, struct vnode **out);   // referenced
@@ -106,10 +135,9 @@ void vnode_read_page(struct vnode *vn, uint64_t index, void *dst);   // 4 KiB, z
 // touched (no page of its own yet); NULL otherwise, or past the archive's bytes.
 const void *vnode_bytes(const struct vnode *vn, uint64_t off, uint64_t len);
 
-// Paths. Flags for path_lookup:
+// Paths. Flags for path_lookup and path_parent:
 #define LOOKUP_FOLLOW    0x1   // follow a symlink in the last component
 #define LOOKUP_DIRECTORY 0x2   // the result must be a directory
-#define LOOKUP_PARENT    0x4   // stop at the parent; *last gets the final name
 #define LOOKUP_NO_SYMLINKS   0x8    // openat2's RESOLVE_*: any symlink to follow is ELOOP
 #define LOOKUP_NO_MAGICLINKS 0x10   // /proc links (dyn_link) are ELOOP
 #define LOOKUP_BENEATH       0x20   // never above the start: "/" or escaping ".." is EXDEV
@@ -120,13 +148,44 @@ const void *vnode_bytes(const struct vnode *vn, uint64_t off, uint64_t len);
 struct vnode *vfs_start_dir(int dirfd, const char *path, long *err);   // referenced
 struct vnode *vfs_dirfd_vnode(int dirfd, long *err);                   // referenced
 long vnode_readlink(struct vnode *vn, char *buf, size_t len);          // a symlink's target
-long path_lookup(struct vnode *start, const char *path, unsigned flags, struct vnode **out,
-                 char *last);
+long path_lookup(struct vnode *start, const char *path, unsigned flags, struct vnode **out);
 // ROOT bounds LOOKUP_BENEATH and LOOKUP_IN_ROOT walks (path_lookup uses START).
 long path_lookup_in(struct vnode *root, struct vnode *start, const char *path, unsigned flags,
-                    struct vnode **out, char *last);
-long path_lookup_at(int dirfd, const char *path, unsigned flags, struct vnode **out, char *last);
+                    struct vnode **out);
+long path_lookup_at(int dirfd, const char *path, unsigned flags, struct vnode **out);
+// The folder holding a path's last name, for the calls that make, remove or
+// rename that name: the walk stops there (Linux's LOOKUP_PARENT).
+struct path_parent {
+    struct vnode *dir;                    // referenced
+    char last[NAME_MAX_LINUX + 1];        // "." when the path is "/" or "."
+    bool trailing_slash;                  // written "last/": it must be a folder
+};
+long path_parent_in(struct vnode *root, struct vnode *start, const char *path, unsigned flags,
+                    struct path_parent *out);
+long path_parent_at(int dirfd, const char *path, unsigned flags, struct path_parent *out);
 long vnode_path(struct vnode *dir, char *buf, size_t len);   // absolute path of a directory
+long vfs_chdir(struct vnode *vn);   // make VN the cwd (ENOTDIR, EACCES); takes the reference
+
+// Opening by name (open.c): FLAGS already checked and cut to what open(2)
+// keeps; LOOKUP is openat2's RESOLVE_* as LOOKUP_* flags. *OUT is a new open
+// file that keeps its path for /proc/self/fd.
+long vfs_open_path(int dirfd, const char *path, int flags, uint32_t mode, unsigned lookup,
+                   struct file **out);
+long vfs_open_tmpfile(int dirfd, const char *path, int flags, uint32_t mode, unsigned lookup,
+                      struct file **out);   // O_TMPFILE: unnamed, in the folder PATH
+// A new regular file of MODE (the umask applied) owned as Linux owns new
+// files, named NAME in DIR when NAME is given (DIR may be NULL without one).
+struct vnode *vfs_create_file(struct vnode *dir, const char *name, uint32_t mode);
+
+// Making and removing names (names.c, rename.c), each with Linux's checks in
+// Linux's order once the parent is found.
+long vfs_mkdir(struct path_parent *p, uint32_t mode);
+long vfs_mknod(struct path_parent *p, uint32_t mode, unsigned int dev);   // mode's kind checked
+long vfs_symlink(struct path_parent *p, char *target);   // takes TARGET (kmalloc'd), always
+// Give VN (from SRC_MOUNT) the name P; linkat(2).
+long vfs_link(struct vnode *vn, enum vfs_mount src_mount, struct path_parent *p);
+long vfs_remove(struct path_parent *p, bool want_dir);   // rmdir when WANT_DIR, else unlink
+long vfs_rename(struct path_parent *from, struct path_parent *to, unsigned int flags);
 
 // Opening.
 long vfs_open_vnode(struct vnode *vn, uint32_t flags, struct file **out);

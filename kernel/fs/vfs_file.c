@@ -77,7 +77,12 @@ gen_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 static ssize_t
 gen_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 {
-    return -EACCES;    // LINUX-DIFF: procfs tunables are read-only here
+    long ret;
+
+    if (!f->vn || !f->vn->store)
+        return -EACCES;    // LINUX-DIFF: procfs tunables are read-only here
+    ret = f->vn->store(f->vn, buf, n);
+    return ret < 0 ? ret : (ssize_t)n;
 }
 
 static void

@@ -9,7 +9,6 @@
 #include "lib/string.h"
 #include "layout.h"
 #include "log.h"
-#include "sched/proc.h"
 #include <asm-generic/errno.h>
 #include <asm/stat.h>
 #include <linux/stat.h>
@@ -283,36 +282,4 @@ vnode_seek_data(struct vnode *vn, uint64_t off, bool hole)
         if (page_has_data(vn, index) != hole)
             return index * PAGE_SIZE;
     return vn->size;
-}
-
-// May UID/GID access VN for MASK (MAY_READ 4, MAY_WRITE 2, MAY_EXEC 1)? Root
-// may, except executing a non-directory with no execute bit at all.
-long
-vnode_permission_as(struct vnode *vn, int mask, uint32_t uid, uint32_t gid)
-{
-    uint32_t bits;
-
-    mask &= 7;
-    if (uid == 0)
-        return (mask & 1) && !vnode_is_dir(vn) && !(vn->mode & 0111) ? -EACCES : 0;
-    bits = uid == vn->uid ? vn->mode >> 6 : gid == vn->gid ? vn->mode >> 3 : vn->mode;
-    return (bits & mask) == (uint32_t)mask ? 0 : -EACCES;
-}
-
-// The same for the caller's filesystem ids, as every path and file call checks.
-long
-vnode_permission(struct vnode *vn, int mask)
-{
-    struct creds *c = &current_proc()->creds;
-
-    return vnode_permission_as(vn, mask, c->fsuid, c->fsgid);
-}
-
-// Is the caller VN's owner or root (CAP_FOWNER)?
-bool
-vnode_owner_or_root(struct vnode *vn)
-{
-    uint32_t fsuid = current_proc()->creds.fsuid;
-
-    return fsuid == 0 || fsuid == vn->uid;
 }

@@ -10,6 +10,9 @@
 #define PAGE_SHIFT      12
 
 #define KSTACK_SIZE     (16 * 1024)
+// Where application processors start (smp.c, ap_boot.S): a page in the first
+// MiB, which pmm never hands out, and its STARTUP IPI vector (page number).
+#define AP_TRAMPOLINE_PHYS 0x8000
 
 // Segment selectors: the order sysret needs (STAR: kernel CS 0x08, user base 0x18).
 #define SEL_KCODE       0x08

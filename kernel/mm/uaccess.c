@@ -1,6 +1,7 @@
 // Program memory access. Each page of the range is checked in the page table
 // and faulted in through vm_fault if needed, so the copy itself cannot fault:
-// no exception fixups are needed while the kernel runs one thread at a time.
+// no exception fixups are needed: every CPU changes the program's mappings
+// only under the kernel lock, which the copying CPU holds.
 #include "mm/uaccess.h"
 #include "mm/vm.h"
 #include "mm/paging.h"
@@ -112,4 +113,21 @@ strncpy_from_user(char *dst, const char __user *src, size_t max)
         user_access_end();
     }
     return -ENAMETOOLONG;
+}
+
+// Atomic compare-and-exchange on a program's 32-bit word, as other threads
+// may change it from user mode at the same time (futex WAKE_OP, PI futexes).
+// *CUR gets the value found; the store happened if it equals EXPECTED.
+__after_boot long
+user_cmpxchg_u32(uint32_t __user *p, uint32_t expected, uint32_t new, uint32_t *cur)
+{
+    long ret = user_range_prepare((uint64_t)p, sizeof(*p), true);
+
+    if (ret < 0)
+        return ret;
+    user_access_begin();
+    __asm__ volatile("lock cmpxchgl %2, %1" : "+a"(expected), "+m"(*(volatile uint32_t *)p) : "r"(new) : "memory");
+    user_access_end();
+    *cur = expected;
+    return 0;
 }

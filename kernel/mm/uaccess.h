@@ -10,3 +10,5 @@ long clear_user(void __user *dst, size_t n);                          // 0 or -E
 long strncpy_from_user(char *dst, const char __user *src, size_t max);
 // Check that [addr, addr+n) is accessible (and writable when WRITE), faulting pages in.
 long user_range_prepare(uint64_t addr, size_t n, bool write);
+// Atomically: if *P == EXPECTED, *P = NEW. *CUR gets what *P held. 0 or -EFAULT.
+long user_cmpxchg_u32(uint32_t __user *p, uint32_t expected, uint32_t new, uint32_t *cur);

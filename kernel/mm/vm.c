@@ -9,6 +9,7 @@
 #include "log.h"
 #include "lib/string.h"
 #include "fs/vfs.h"
+#include "arch/x86_64/tlb.h"
 #include <asm-generic/errno.h>
 #include <asm-generic/mman-common.h>
 
@@ -81,16 +82,37 @@ split_vma(struct vma *v, uint64_t addr)
     return 0;
 }
 
+// Frames are freed only once no CPU's TLB can still reach them: another
+// thread may be writing through a stale entry until the shootdown.
+void
+frame_batch_add(struct frame_batch *b, uint64_t pa)
+{
+    if (b->n == ARRAY_SIZE(b->pa))
+        frame_batch_finish(b);
+    b->pa[b->n++] = pa;
+}
+
+void
+frame_batch_finish(struct frame_batch *b)
+{
+    if (!b->n)
+        return;
+    tlb_shootdown();
+    for (unsigned int i = 0; i < b->n; i++)
+        pmm_free_page(b->pa[i]);
+    b->n = 0;
+}
+
 // Unmap V's pages; frames of a shared file mapping belong to the file.
 static void
-free_pages(const struct vma *v, uint64_t start, uint64_t end)
+free_pages(const struct vma *v, uint64_t start, uint64_t end, struct frame_batch *b)
 {
     bool owned = !((v->flags & VMA_SHARED) && v->backing.vn);
 
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
         uint64_t pte = page_unmap(va);
         if ((pte & PTE_P) && owned)
-            pmm_free_page(pte & PTE_ADDR);
+            frame_batch_add(b, pte & PTE_ADDR);
     }
 }
 
@@ -122,6 +144,7 @@ vm_unmap(struct mm *mm, uint64_t addr, uint64_t len)
 {
     uint64_t end = addr + len;
     struct vma **pp = &mm->vmas;
+    struct frame_batch b = { .n = 0 };
     long ret = split_around(mm, addr, end);
 
     if (ret < 0)
@@ -129,13 +152,15 @@ vm_unmap(struct mm *mm, uint64_t addr, uint64_t len)
     while (*pp) {
         struct vma *v = *pp;
         if (v->start >= addr && v->end <= end) {
-            free_pages(v, v->start, v->end);
+            free_pages(v, v->start, v->end, &b);
             *pp = v->next;
             free_vma(v);
         } else {
             pp = &v->next;
         }
     }
+    frame_batch_finish(&b);
+    tlb_shootdown();    // shared file pages too: their frames stay, the mapping went
     return 0;
 }
 
@@ -264,7 +289,21 @@ vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
             page_set_flags(va, prot == PROT_NONE ? PTE_NX : vm_pte_flags(prot));
         }
     }
+    tlb_shootdown();
     return 0;
+}
+
+// Whether the page table now lets the access described by ERROR through.
+static bool
+pte_allows(uint64_t addr, uint32_t error)
+{
+    uint64_t *pte = pte_lookup(addr, false);
+
+    if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
+        return false;
+    if ((error & PF_WRITE) && !(*pte & PTE_W))
+        return false;
+    return !((error & PF_INSTR) && (*pte & PTE_NX));
 }
 
 long
@@ -281,6 +320,8 @@ vm_fault(struct mm *mm, uint64_t addr, uint32_t error)
         return -EFAULT;
     if (!(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
         return -EFAULT;
+    if (pte_allows(addr, error))
+        return 0;                 // another CPU mapped or widened it while this one waited for the lock
     if (error & PF_PRESENT)
         return -EFAULT;           // present and still refused: a real protection fault
     if (v->backing.vn && (v->flags & VMA_SHARED))

@@ -41,6 +41,14 @@ struct mm {
 #define PF_USER    0x4
 #define PF_INSTR   0x10
 
+// Frames to free once other CPUs can no longer reach them (TLB shootdown).
+struct frame_batch {
+    uint64_t pa[64];
+    unsigned int n;
+};
+void frame_batch_add(struct frame_batch *b, uint64_t pa);
+void frame_batch_finish(struct frame_batch *b);
+
 struct vma *vma_find(struct mm *mm, uint64_t addr);
 // Map [addr, addr+len) anonymous with PROT at exactly ADDR (replacing what is there).
 long vm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags);

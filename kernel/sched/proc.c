@@ -10,6 +10,7 @@
 #include "exec/exec.h"
 #include "layout.h"
 #include "log.h"
+#include "lib/string.h"
 #include <asm-generic/resource.h>
 
 // pid 1 belongs to "init" (the kernel); the program is pid 2, its parent 1.
@@ -23,8 +24,12 @@ static char init_kstack[KSTACK_SIZE] __attribute__((section(".noinit"), aligned(
 
 // The first process is static data, as complete as the compiler can make it:
 // under TCG, code that would fill it at boot costs more than the bytes.
+static struct thread init_thread;
+
 static struct proc init_proc = {
     .pid = PROGRAM_PID, .ppid = 1, .pgid = PROGRAM_PID, .sid = PROGRAM_PID,
+    .threads = &init_thread,
+    .nr_threads = 1,
     .mm = &init_mm,
     .fds = &init_fds,
     .umask = 022,
@@ -48,10 +53,16 @@ static struct proc init_proc = {
     },
 };
 
+// Its FPU area: .bss, so the xsave header starts zeroed as xrstor needs.
+static uint8_t init_fpu[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
 static struct thread init_thread = {
     .tid = PROGRAM_PID,
     .proc = &init_proc,
     .kstack_top = (uint64_t)(init_kstack + KSTACK_SIZE),
+    .fpu = init_fpu,
+    .affinity = ~0ull,
+    .in_user = true,
 };
 
 struct thread *
@@ -59,8 +70,35 @@ proc_create_init(void)
 {
     boot_cpu.current = &init_thread;
     boot_cpu.kstack_top = init_thread.kstack_top;
-    tss_set_kernel_stack(init_thread.kstack_top);
+    gdt_set_rsp0(&boot_cpu, init_thread.kstack_top);
     return &init_thread;
+}
+
+__after_boot void
+thread_comm(struct thread *t, char out[16])
+{
+    const char *slash = strrchr(t->proc->exe_path, '/');
+
+    memset(out, 0, 16);
+    if (t->name[0])
+        memcpy(out, t->name, 16);
+    else
+        strlcpy(out, slash ? slash + 1 : t->proc->exe_path, 16);
+}
+
+__after_boot struct thread *
+thread_find(int tid)
+{
+    return proc_find_thread(current_proc(), tid);
+}
+
+__after_boot struct thread *
+proc_find_thread(struct proc *p, int tid)
+{
+    for (struct thread *t = p->threads; t; t = t->proc_next)
+        if (t->tid == tid)
+            return t;
+    return NULL;
 }
 
 // The time marks for tools/bench, logged at exit so that calibrating the

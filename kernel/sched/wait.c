@@ -1,47 +1,52 @@
-// The one way the kernel waits: check the condition, arm the local APIC timer
-// for the deadline, halt with interrupts on, and check again on every wake-up.
-// The kernel otherwise runs with IF clear; `sti; hlt` opens the window only
-// across the halt (sti takes effect after the next instruction), so an
-// interrupt that comes after the last check still ends the halt. Which
-// interrupt woke us does not matter: a spurious or unrelated one costs one
-// more check. Device interrupts (COM3's input) are unmasked by the driver
-// whose condition needs them, before it first reports "not ready".
+// Waiting for a condition that has no queue of its own (input on stdin,
+// any of poll's descriptors): the thread sleeps on one shared queue and
+// checks its condition again whenever anything that might change one
+// happens (wait_poke: an interrupt's work, data written to a pipe), or its
+// deadline passes. Under the kernel lock the check and the sleep are one
+// step, so no poke can fall between them.
 #include "sched/wait.h"
+#include "sched/waitq.h"
+#include "sched/sched.h"
 #include "arch/x86_64/apic.h"
 #include "drivers/clock.h"
+#include <asm-generic/errno.h>
 
-// Never arm the timer further ahead than this: it keeps the tick arithmetic
-// far from overflow, and a longer wait is re-armed when it wakes.
-#define MAX_ARM_NS (3600 * 1000000000ull)
+static struct waitq pollers;
+static uint64_t pokes;      // wait_poke() calls; protected by the kernel lock
+
+__after_boot long
+wait_event(uint64_t deadline, bool (*ready)(void *), void *arg, bool interruptible)
+{
+    irq_init();
+    for (;;) {
+        struct waiter w = { 0 };
+        enum wake_reason why;
+
+        if (ready && ready(arg))
+            return 0;
+        why = waitq_sleep(&pollers, &w, deadline, interruptible);
+        if (why == WAKE_TIMEOUT)
+            return ready && ready(arg) ? 0 : -ETIMEDOUT;
+        if (why == WAKE_SIGNAL)
+            return -EINTR;
+    }
+}
 
 __after_boot bool
 wait_until(uint64_t deadline, bool (*ready)(void *), void *arg)
 {
-    bool ok;
-
-    irq_init();
-    for (;;) {
-        uint64_t now;
-        if (ready && ready(arg)) {
-            ok = true;
-            break;
-        }
-        now = clock_monotonic_ns();
-        if (now >= deadline) {
-            ok = false;
-            break;
-        }
-        if (deadline != WAIT_FOREVER)
-            lapic_timer_arm(deadline - now > MAX_ARM_NS ? now + MAX_ARM_NS : deadline);
-        __asm__ volatile("sti; hlt; cli" ::: "memory");
-    }
-    if (deadline != WAIT_FOREVER)
-        lapic_timer_stop();
-    return ok;
+    return wait_event(deadline, ready, arg, false) == 0;
 }
 
-// With one thread no other wait can be pending while this one runs.
+__after_boot uint64_t
+wait_pokes(void)
+{
+    return pokes;
+}
+
 __after_boot void
 wait_poke(void)
 {
+    pokes++;
+    waitq_wake_n(&pollers, INT32_MAX);
 }

@@ -1,4 +1,5 @@
-// Waiting without spinning: halt the CPU until an interrupt, then look again.
+// Waiting without spinning: block the thread until its condition may have
+// changed, then look again; a CPU with nothing to run halts.
 #pragma once
 #include "types.h"
 
@@ -13,3 +14,10 @@ bool wait_until(uint64_t deadline, bool (*ready)(void *), void *arg);
 // a socket, a lock released): every wait_until re-checks. Call it after the
 // change, from any kernel code that could unblock another thread's wait.
 void wait_poke(void);
+// How many wait_poke() calls there have been: a clock that orders wake-ups
+// (fs/file.c stamps a file's last wake-up with it for edge-triggered epoll).
+uint64_t wait_pokes(void);
+// wait_until that a signal can end: 0 when READY, -ETIMEDOUT, or -EINTR when
+// INTERRUPTIBLE and a signal the thread does not block is pending (the
+// caller returns -EINTR or a restart code, as Linux does for that call).
+long wait_event(uint64_t deadline, bool (*ready)(void *), void *arg, bool interruptible);

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import loader.deps
+import loader.deps.dynamic
 import loader.fstrace
 import loader.image
 from host_samples import compile_c
@@ -39,15 +39,15 @@ class ParseCounter:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, forbid: bool = False) -> None:
         self.calls = 0
-        real = loader.deps._read_dyninfo
+        real = loader.deps.dynamic.read_dyninfo
 
-        def read(host: str, shown: str) -> object:
+        def read(host: str, shown: str, fs: object) -> object:
             self.calls += 1
             if forbid:
                 raise AssertionError(f"{host}: ELF parsed on a warm build")
-            return real(host, shown)
+            return real(host, shown, fs)
 
-        monkeypatch.setattr(loader.deps, "_read_dyninfo", read)
+        monkeypatch.setattr(loader.deps.dynamic, "read_dyninfo", read)
 
 
 def _app(tmp_path: Path, rpath: str = "$ORIGIN/lib") -> Path:
@@ -70,7 +70,7 @@ def test_warm_build_parses_no_elf(elf_dir: Path, cache: Path,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     first = build_image(elf_dir / "dynamic")
     ParseCounter(monkeypatch, forbid=True)
-    monkeypatch.setattr(loader.deps, "_has_dynamic_symbol", None)
+    monkeypatch.setattr(loader.deps.dynamic, "has_dynamic_symbol", None)
     second = build_image(elf_dir / "dynamic")
     assert (second.key, second.built) == (first.key, False)
 

@@ -22,6 +22,7 @@ from loader.deps import (
     DepClosure,
     HwCaps,
     LdSoCache,
+    get_guest_hwcaps,
     get_host_hwcaps,
     get_python_version,
     iter_runtime_files,
@@ -340,28 +341,35 @@ def test_a_library_runpath_disables_the_inherited_rpath(
 
 
 def test_origin_lib_and_platform(tmp_path: Path) -> None:
+    # $PLATFORM is what the CPU's ld.so names: x86_64 (the kernel's
+    # AT_PLATFORM) or, on a recent Intel CPU, haswell. libbar is in both
+    # folders, so which one is taken shows the expansion.
     app = tmp_path / "app"
     shlib(app / "lib" / "libfoo.so", "int foo(void) { return 0; }\n")
-    shlib(
-        app / "bin" / "lib" / "x86_64-linux-gnu" / "x86_64" / "libbar.so",
-        "int bar(void) { return 0; }\n",
-    )
+    platdir = app / "bin" / "lib" / "x86_64-linux-gnu"
+    for plat in ("x86_64", "haswell"):
+        shlib(platdir / plat / "libbar.so", "int bar(void) { return 0; }\n")
     src = "int foo(void); int bar(void);\nint main(void) { return foo() + bar(); }\n"
     prog = cc(
         app / "bin" / "prog",
         src,
         f"-L{app / 'lib'}",
         "-lfoo",
-        f"-L{app / 'bin' / 'lib' / 'x86_64-linux-gnu' / 'x86_64'}",
+        f"-L{platdir / 'x86_64'}",
         "-lbar",
         "-Wl,-rpath,$ORIGIN/../lib:${ORIGIN}/$LIB/$PLATFORM",
     )
-    closure = resolve_deps(prog)
+    host_platform = get_host_hwcaps().platform
+    assert host_platform in ("x86_64", "haswell")  # else the folders above miss the one it takes
+    closure = resolve_deps(prog)  # for the host's CPU, as ldd here
     foo, bar = closure.get_library("libfoo.so"), closure.get_library("libbar.so")
     assert foo is not None and foo.path == f"{app}/bin/../lib/libfoo.so"
     assert foo.real_path == f"{app}/lib/libfoo.so"
-    assert bar is not None and bar.path == f"{app}/bin/lib/x86_64-linux-gnu/x86_64/libbar.so"
+    assert bar is not None and bar.path == f"{platdir}/{host_platform}/libbar.so"
     assert same_as_ldd(closure)
+    # Under TCG the guest's CPU names no platform (tests/test_guest_hwcaps.py).
+    guest = resolve_deps(prog, hwcaps=get_guest_hwcaps("tcg")).get_library("libbar.so")
+    assert guest is not None and guest.path == f"{platdir}/x86_64/libbar.so"
 
     # Run through a symlink elsewhere, $ORIGIN is still the real program's
     # folder (/proc/self/exe), which is what the program sees when it runs.
@@ -475,6 +483,11 @@ def test_ld_so_help_parsing() -> None:
     assert caps.legacy_subdirs == (
         "tls/haswell/x86_64", "tls/haswell", "tls/x86_64", "tls",
         "haswell/x86_64", "haswell", "x86_64",
+    )  # fmt: skip
+    # Two legacy hwcaps: in the order listed (LD_DEBUG=libs on an AVX-512 Xeon).
+    caps = parse_ld_so_help(text.replace("  avx512_1\n", "  avx512_1 (supported, searched)\n"))
+    assert caps.legacy_subdirs[:4] == (
+        "tls/haswell/avx512_1/x86_64", "tls/haswell/avx512_1", "tls/haswell/x86_64", "tls/haswell",
     )  # fmt: skip
 
 

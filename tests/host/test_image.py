@@ -16,7 +16,7 @@ import pytest
 import loader.elf
 import loader.image
 from loader.cpio import CpioWriter, EntryAttrs
-from loader.etc import get_etc_files
+from loader.etc import DEFAULT_HOSTNAME, get_etc_files
 from loader.image import GENERATED_MTIME, build_image, iter_parent_dirs
 
 
@@ -55,7 +55,7 @@ def test_image_holds_program_at_its_real_path(static_elf: Path, cache: Path) -> 
     assert img.path == cache / "images" / f"{img.key}.cpio"
     entries = read_newc(img.path.read_bytes())
     names = [n for n, _, _ in entries]
-    etc = list(get_etc_files(loader.image.DEFAULT_HOSTNAME))
+    etc = list(get_etc_files(DEFAULT_HOSTNAME))
     dirs = iter_parent_dirs([real, *etc])
     assert names == [".", *(p.lstrip("/") for p in [*dirs, real, *etc])]
     for _name, mode, _body in entries[: len(dirs) + 1]:

@@ -14,7 +14,7 @@ import pytest
 import loader.image
 from host_samples import compile_c
 from loader.deps import resolve_deps
-from loader.etc import get_etc_files
+from loader.etc import DEFAULT_HOSTNAME, get_etc_files
 from loader.image import ExtraPath, build_image
 from test_image import read_newc, read_newc_attrs, read_newc_fields
 
@@ -36,7 +36,7 @@ def test_dynamic_image_holds_the_closure(elf_dir: Path, cache: Path) -> None:
         for link in lib.links:
             mode, body = entries[link.path]
             assert mode == stat.S_IFLNK | 0o777 and body == link.target.encode()
-    for guest, data in get_etc_files(loader.image.DEFAULT_HOSTNAME).items():
+    for guest, data in get_etc_files(DEFAULT_HOSTNAME).items():
         assert entries[guest][1] == data
     assert entries["/etc/ld.so.cache"][1] == Path("/etc/ld.so.cache").read_bytes()
 

@@ -1,53 +1,86 @@
-"""The boot manifest of docs/boot-protocol.md and the environment a program gets."""
+"""The boot manifest of docs/boot-protocol.md and the environment a program gets.
+
+Manifests are decoded here by the offsets kernel/manifest.tsv gives (not by
+loader.manifest's Struct), and docs/boot-protocol.md's table is checked
+against that file, the one definition both the host and the kernel's header
+are made from.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 
 from loader.errors import ImageError
-from loader.image import (DEFAULT_ENV, MANIFEST_MAX_BYTES, RELAY_STDIN, SEED_BYTES, Manifest, ProgramExtent,
-                          encode_manifest, make_env, make_manifest)
 from loader.console import MSG_EOF, decode_message, encode_message
+from loader.manifest import (DEFAULT_ENV, MANIFEST_MAX_BYTES, RELAY_STDIN, SEED_BYTES, Manifest,
+                             ProgramExtent, encode_manifest, make_env, make_manifest)
+from loader.manifest_layout import SPEC, SpecError, read_layout
 
 DEFAULT_PAIRS = [f"{k}={v}" for k, v in DEFAULT_ENV.items()]
+LAYOUT = read_layout()
+FIELD = {f.name: f for f in LAYOUT.fields}
+BOOT_PROTOCOL = Path(__file__).resolve().parents[2] / "docs" / "boot-protocol.md"
 
 
 def decode(raw: bytes) -> dict[str, object]:
-    """Read a manifest by the byte offsets of docs/boot-protocol.md (not by loader.image's Struct)."""
-    u32 = lambda off: int.from_bytes(raw[off:off + 4], "little")  # noqa: E731
-    u64 = lambda off: int.from_bytes(raw[off:off + 8], "little")  # noqa: E731
-    base = 0xFFFF800000200000
-    assert raw[:8] == b"pkgload\0" and u32(8) == 3 and u32(12) == len(raw) and u64(160) == base
-    argc, envc, flags = u32(16), u32(20), u32(24)
-    assert raw[-1] == 0
+    """Read a manifest by the spec's offsets, checking what the kernel relies on."""
+    def field(name: str) -> int:
+        f = FIELD[name]
+        return int.from_bytes(raw[f.offset:f.offset + f.size], "little")
+
+    base, header = LAYOUT.consts["VIRT"], LAYOUT.header_size
+    assert raw[:8] == b"pkgload\0" and field("version") == LAYOUT.consts["VERSION"]
+    assert field("size") == len(raw) and field("base") == base and raw[-1] == 0
+    argc, envc = field("argc"), field("envc")
 
     def string(addr: int) -> bytes:
-        assert base + 216 <= addr < base + len(raw)
+        assert base + header <= addr < base + len(raw)
         return raw[addr - base:raw.index(b"\0", addr - base)]
 
     def array(addr: int, n: int) -> list[bytes]:
-        slots = [u64(addr - base + 8 * i) for i in range(n + 1)]
+        slots = [int.from_bytes(raw[addr - base + 8 * i:addr - base + 8 * i + 8], "little") for i in range(n + 1)]
         assert slots[-1] == 0
         return [string(a) for a in slots[:-1]]
 
     # The arrays follow the header, envp's after argv's; argv's and envp's
     # strings come last, in order (kernel/exec/stack.c copies them as a block).
-    assert u64(200) == base + 216 and u64(208) == u64(200) + 8 * (argc + 1)
-    argv_at, envp_at = u64(200) - base, u64(208) - base
-    strings = [u64(argv_at + 8 * i) for i in range(argc)] + [u64(envp_at + 8 * i) for i in range(envc)]
-    assert raw[strings[0] - base:].split(b"\0")[:-1] == [string(a) for a in strings]
+    assert field("argv") == base + header and field("envp") == field("argv") + 8 * (argc + 1)
+    argv, env = array(field("argv"), argc), array(field("envp"), envc)
+    first = int.from_bytes(raw[header:header + 8], "little") - base   # argv[0]
+    assert raw[first:].split(b"\0")[:-1] == argv + env
+    seed = FIELD["seed"]
     return {
-        "flags": flags,
-        "winsize": (int.from_bytes(raw[28:30], "little"), int.from_bytes(raw[30:32], "little")),
-        "time": u64(32), "seed": raw[40:136].hex(),
-        "program": (u64(136), u64(144), u32(152)), "reserved": u32(156),
-        "path": string(u64(168)), "cwd": string(u64(176)), "hostname": string(u64(184)),
-        "termios": string(u64(192)) if u64(192) else b"",
-        "argv": array(u64(200), argc), "env": array(u64(208), envc),
+        "flags": field("flags"), "winsize": (field("win_rows"), field("win_cols")),
+        "time": field("time_ns"), "seed": raw[seed.offset:seed.offset + seed.size].hex(),
+        "program": (field("program_offset"), field("program_size"), field("program_mode")),
+        "reserved": field("reserved"),
+        "path": string(field("path")), "cwd": string(field("cwd")), "hostname": string(field("hostname")),
+        "termios": string(field("termios")) if field("termios") else b"",
+        "argv": argv, "env": env,
     }  # fmt: skip
+
+
+def test_boot_protocol_table_is_the_spec() -> None:
+    text = BOOT_PROTOCOL.read_text()
+    section = text[text.index("## The manifest"):text.index("## Standard input")]
+    rows = re.findall(r"^\| (\d+) \| (\d*) ?\|", section, re.M)
+    spec = [(f.offset, f.size) for f in LAYOUT.fields]
+    # A row per field, then the arrays' row.
+    assert [(int(o), int(n)) for o, n in rows[:-1]] == spec
+    assert rows[-1] == (str(LAYOUT.header_size), "")
+    assert f"version: {LAYOUT.consts['VERSION']}" in section
+    assert f"{LAYOUT.consts['PHYS']:#x}" in section and f"{LAYOUT.consts['VIRT']:#x}" in section
+
+
+def test_spec_refuses_a_misaligned_field(tmp_path: Path) -> None:
+    bad = tmp_path / "manifest.tsv"
+    bad.write_text(SPEC.read_text().replace("field\twin_cols\tu16", "field\twin_cols\tu32"))
+    with pytest.raises(SpecError, match="win_cols at offset 30 is not aligned to 4"):
+        read_layout(bad)
 
 
 def test_manifest_layout() -> None:

@@ -150,10 +150,12 @@ test_futex(void)
     // pthread_cond_timedwait use it).
     for (int realtime = 0; realtime < 2; realtime++) {
         clockid_t clock = realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC;
-        struct timespec deadline = now(clock), step = units(2);
+        // t0 first: the deadline is two units after a moment no earlier than t0.
+        struct timespec deadline, step = units(2);
+        t0 = now(CLOCK_MONOTONIC);
+        deadline = now(clock);
         deadline.tv_sec += step.tv_sec + (deadline.tv_nsec + step.tv_nsec) / 1000000000;
         deadline.tv_nsec = (deadline.tv_nsec + step.tv_nsec) % 1000000000;
-        t0 = now(CLOCK_MONOTONIC);
         check(realtime ? "futex bitset wait until a realtime deadline" : "futex bitset wait until a monotonic deadline",
               syscall(SYS_futex, &word, FUTEX_WAIT_BITSET_PRIVATE | (realtime ? FUTEX_CLOCK_REALTIME : 0), 5,
                       &deadline, NULL, 0xffffffffu), t0, 2);

@@ -2,8 +2,7 @@
 // (TSC-deadline mode when CPUID has it, else one-shot mode calibrated against
 // the TSC) and the I/O APIC for device IRQs. Written from the Intel SDM vol. 3
 // ("Advanced Programmable Interrupt Controller") and the 82093AA I/O APIC
-// datasheet. Nothing here runs at boot: the first wait calls irq_init(), the
-// first deadline sets the timer up.
+// datasheet. Nothing here runs at boot: the first wait calls irq_init().
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
@@ -24,6 +23,8 @@
 #define LAPIC_TPR         0x080
 #define LAPIC_EOI         0x0b0
 #define LAPIC_SVR         0x0f0
+#define LAPIC_ICR_LOW     0x300
+#define LAPIC_ICR_HIGH    0x310
 #define LAPIC_LVT_CMCI    0x2f0     // exists with 7 LVT entries
 #define LAPIC_LVT_TIMER   0x320
 #define LAPIC_LVT_THERMAL 0x330     // with 6
@@ -38,6 +39,11 @@
 #define LVT_MASKED        (1u << 16)
 #define LVT_TSC_DEADLINE  (2u << 17)
 #define TIMER_DIV_1       0xb
+#define ICR_INIT          (5u << 8)
+#define ICR_STARTUP       (6u << 8)
+#define ICR_PENDING       (1u << 12)
+#define ICR_ASSERT        (1u << 14)
+#define ICR_LEVEL         (1u << 15)
 
 // I/O APIC: an index register and a data window; redirection entry N is
 // registers 0x10 + 2N (low half) and 0x11 + 2N (high half: destination).
@@ -133,7 +139,6 @@ lapic_init(void)
     if (!(base & APIC_BASE_ENABLE))
         wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
     lapic = phys_to_virt(base & ~0xfffull & ((1ull << 52) - 1));
-    lapic_id = lapic_read(LAPIC_ID) >> 24;
     lvts = ((lapic_read(LAPIC_VERSION) >> 16) & 0xff) + 1;
     lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | IRQ_VEC_TIMER);
     lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
@@ -172,23 +177,6 @@ irq_init(void)
     if (lapic)
         return;
     lapic_init();
-    ioapic_init();
-    klog("apic: local APIC %u, %d I/O APIC(s) from %s", lapic_id, madt.num_ioapics,
-         madt_found ? "the MADT" : "the fallback");
-}
-
-// The timer's mode, and in one-shot mode its rate, at its first use: a
-// kernel that only waits for a device's interrupt (the console's, at its
-// first use) never counts the timer against the TSC for a millisecond.
-__after_boot static void
-timer_init(void)
-{
-    static bool done;
-
-    if (done)
-        return;
-    done = true;
-    irq_init();
     tsc_deadline = cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE;
     if (tsc_deadline) {
         lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | IRQ_VEC_TIMER);
@@ -199,8 +187,70 @@ timer_init(void)
         lapic_timer_hz = calibrate_timer();
         lapic_write(LAPIC_LVT_TIMER, IRQ_VEC_TIMER);    // one-shot, unmasked, stopped
     }
-    klog("apic: timer %s (%lu Hz)", tsc_deadline ? "TSC-deadline" : "one-shot",
-         tsc_deadline ? clock_tsc_hz() : lapic_timer_hz);
+    ioapic_init();
+    lapic_id = lapic_my_id();
+    klog("apic: local APIC %u, timer %s (%lu Hz), %d I/O APIC(s) from %s", lapic_id,
+         tsc_deadline ? "TSC-deadline" : "one-shot", tsc_deadline ? clock_tsc_hz() : lapic_timer_hz,
+         madt.num_ioapics, madt_found ? "the MADT" : "the fallback");
+}
+
+// The enabled processors' local APIC ids (the MADT's), for starting them.
+__after_boot int
+apic_cpu_ids(const uint8_t **ids)
+{
+    irq_init();
+    *ids = madt.lapic_ids;
+    return madt.num_cpus;
+}
+
+__after_boot uint32_t
+lapic_my_id(void)
+{
+    return lapic_read(LAPIC_ID) >> 24;
+}
+
+// The timer's mode and rate were found by the boot CPU; every CPU's local
+// APIC runs at the same rate on QEMU and on real hardware of one package.
+__after_boot void
+lapic_init_ap(void)
+{
+    lapic_init();
+    if (tsc_deadline) {
+        lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | IRQ_VEC_TIMER);
+        __asm__ volatile("mfence" ::: "memory");
+    } else {
+        lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
+        lapic_write(LAPIC_LVT_TIMER, IRQ_VEC_TIMER);
+    }
+}
+
+__after_boot static void
+icr_send(uint32_t apic_id, uint32_t low)
+{
+    while (lapic_read(LAPIC_ICR_LOW) & ICR_PENDING)
+        cpu_relax();
+    lapic_write(LAPIC_ICR_HIGH, apic_id << 24);
+    lapic_write(LAPIC_ICR_LOW, low);
+}
+
+__after_boot void
+lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+    icr_send(apic_id, ICR_ASSERT | vector);     // fixed delivery, physical destination
+}
+
+// The SDM's sequence: INIT, 10 ms, STARTUP, 200 us, STARTUP. The waits are
+// for real hardware; QEMU starts the CPU at the first STARTUP, and a second
+// one to a CPU already running is ignored.
+__after_boot void
+lapic_start_ap(uint32_t apic_id, uint8_t sipi_page)
+{
+    icr_send(apic_id, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
+    icr_send(apic_id, ICR_INIT | ICR_LEVEL);
+    clock_delay_ns(10000000);
+    icr_send(apic_id, ICR_STARTUP | sipi_page);
+    clock_delay_ns(200000);
+    icr_send(apic_id, ICR_STARTUP | sipi_page);
 }
 
 __after_boot void
@@ -214,7 +264,6 @@ lapic_timer_arm(uint64_t deadline_ns)
 {
     uint64_t now, ticks;
 
-    timer_init();
     if (tsc_deadline) {
         wrmsr(MSR_TSC_DEADLINE, boot_tsc + ns_to_ticks(deadline_ns, clock_tsc_hz()));
         return;
@@ -227,7 +276,6 @@ lapic_timer_arm(uint64_t deadline_ns)
 __after_boot void
 lapic_timer_stop(void)
 {
-    timer_init();
     if (tsc_deadline)
         wrmsr(MSR_TSC_DEADLINE, 0);
     else
@@ -272,9 +320,8 @@ irq_set_handler(uint8_t vector, void (*fn)(void *), void *arg)
 }
 
 __after_boot void
-irq_dispatch(uint8_t vector)
+irq_run_handler(uint8_t vector)
 {
-    lapic_eoi();
     if (handlers[vector - IRQ_VEC_DEV_FIRST].fn)
         handlers[vector - IRQ_VEC_DEV_FIRST].fn(handlers[vector - IRQ_VEC_DEV_FIRST].arg);
 }

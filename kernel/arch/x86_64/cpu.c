@@ -6,7 +6,16 @@
 #include "layout.h"
 
 struct cpu_features cpu_features;
-struct percpu boot_cpu;
+extern struct tss tss;       // gdt.c
+extern uint64_t gdt[];
+struct percpu boot_cpu = {
+    .self = &boot_cpu,
+    .tss = &tss,
+    .gdt = gdt,
+    .armed_deadline = UINT64_MAX,
+};
+struct percpu *cpus[MAX_CPUS] = { &boot_cpu };
+uint32_t num_cpus = 1;
 
 extern char syscall_entry[];
 
@@ -89,7 +98,17 @@ cpu_init(void)
 {
     setup_control_registers();
     setup_syscall();
-    boot_cpu.self = &boot_cpu;
     wrmsr(MSR_GS_BASE, (uint64_t)&boot_cpu);
+    wrmsr(MSR_KERNEL_GS_BASE, 0);
+}
+
+// An application processor: the same control registers and syscall MSRs
+// as the boot CPU, and %gs on its own per-CPU block.
+__after_boot void
+cpu_init_ap(struct percpu *c)
+{
+    setup_control_registers();
+    setup_syscall();
+    wrmsr(MSR_GS_BASE, (uint64_t)c);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
 }

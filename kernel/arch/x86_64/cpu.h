@@ -79,6 +79,8 @@ struct cpu_features {
 extern struct cpu_features cpu_features;
 void cpu_detect(void);   // fill cpu_features (before paging_init)
 void cpu_init(void);
+struct percpu;
+void cpu_init_ap(struct percpu *c);      // an application processor's share of cpu_init
 
 // Open and close the window where the kernel may touch user pages (SMAP).
 static inline void user_access_begin(void)

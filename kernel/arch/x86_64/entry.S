@@ -136,7 +136,7 @@ syscall_entry:
     push %r11
     push $SEL_UCODE
     push %rcx
-    push $0
+    push %rax                   // the error slot keeps the syscall number, for restarts
     push $TRAP_SYSCALL
     PUSH_GPRS
     mov %rsp, %rdi

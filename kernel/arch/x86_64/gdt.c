@@ -5,6 +5,10 @@
 // Both are static data: boot.S loads this GDT and its segments already.
 #include "arch/x86_64/gdt.h"
 #include "layout.h"
+#include "arch/x86_64/percpu.h"
+#include "mm/heap.h"
+#include "lib/string.h"
+#include <asm-generic/errno.h>
 
 struct tss {
     uint32_t reserved0;
@@ -52,7 +56,46 @@ gdt_init(void)
 }
 
 void
-tss_set_kernel_stack(uint64_t top)
+gdt_set_rsp0(struct percpu *c, uint64_t top)
 {
-    tss.rsp[0] = top;
+    ((struct tss *)c->tss)->rsp[0] = top;
+}
+
+// An application processor's GDT and TSS: the boot CPU's GDT with a TSS
+// descriptor of its own (Intel SDM vol. 3, "TSS Descriptor in 64-bit mode"),
+// and a double-fault stack of its own. 0 or -ENOMEM.
+__after_boot long
+gdt_make_ap(struct percpu *c)
+{
+    struct tss *t = kzalloc(sizeof(*t));
+    uint64_t *g = kmalloc(sizeof(gdt));
+    uint8_t *df = kmalloc(PAGE_SIZE);
+    uint64_t base;
+
+    if (!t || !g || !df)
+        return -ENOMEM;
+    t->ist[0] = (uint64_t)df + PAGE_SIZE;
+    t->iomap_base = sizeof(struct tss);
+    base = (uint64_t)t;
+    memcpy(g, gdt, sizeof(gdt));
+    g[SEL_TSS / 8] = 0x67 | (base & 0xffffff) << 16 | 0x89ull << 40 | ((base >> 24) & 0xff) << 56;
+    g[SEL_TSS / 8 + 1] = base >> 32;
+    c->tss = t;
+    c->gdt = g;
+    return 0;
+}
+
+// Load C's GDT and TSS on the CPU running this (an application processor).
+__after_boot void
+gdt_load_ap(struct percpu *c)
+{
+    struct { uint16_t limit; uint64_t base; } __packed ptr = { sizeof(gdt) - 1, (uint64_t)c->gdt };
+
+    __asm__ volatile("lgdt %0" ::"m"(ptr));
+    // The trampoline's code segment is another GDT's: reload CS and the
+    // data segments from this one.
+    __asm__ volatile("pushq %0; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:"
+                     ::"i"(SEL_KCODE) : "rax", "memory");
+    __asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%ss" ::"r"(SEL_KDATA));
+    __asm__ volatile("ltr %w0" ::"r"(SEL_TSS));
 }

@@ -182,20 +182,6 @@ fill_mcontext(struct sigcontext *mc, const struct trap_frame *f, const struct si
     };
 }
 
-__after_boot static void
-fill_siginfo(siginfo_t *i, int sig, const struct sig_info *si)
-{
-    i->si_signo = sig;
-    i->si_code = si->code;
-    if (si->code > 0 && si->code != SI_KERNEL &&
-        (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP)) {
-        i->si_addr = (void *)si->addr;
-        return;
-    }
-    i->si_pid = si->pid;
-    i->si_uid = si->uid;
-}
-
 __after_boot static bool
 canonical(uint64_t va)
 {
@@ -233,7 +219,7 @@ sigframe_setup(struct trap_frame *f, int sig, const struct k_sigaction *sa,
                                            : (signal_on_altstack(f->rsp) ? SS_ONSTACK : 0) | as->flags };
     fill_mcontext(&k.uc.uc_mcontext, f, si, oldmask, fp);
     k.uc.uc_sigmask = oldmask;
-    fill_siginfo(&k.info, sig, si);
+    signal_fill_siginfo(&k.info, sig, si);
     if (copy_to_user((void __user *)frame, &k, sizeof(k)) < 0 || fpu_save_to_user(fp) < 0)
         return -EFAULT;
     if (switched && (as->flags & SS_AUTODISARM))
@@ -279,7 +265,7 @@ sigframe_restore(struct trap_frame *f, uint64_t *mask)
         .r14 = mc->r14, .r15 = mc->r15, .rdi = mc->rdi, .rsi = mc->rsi, .rbp = mc->rbp, .rbx = mc->rbx,
         .rdx = mc->rdx, .rax = mc->rax, .rcx = mc->rcx, .rsp = mc->rsp, .rip = mc->rip,
         .rflags = (f->rflags & ~USER_RFLAGS) | (mc->eflags & USER_RFLAGS),
-        .cs = SEL_UCODE, .ss = SEL_UDATA, .vector = f->vector,
+        .cs = SEL_UCODE, .ss = SEL_UDATA, .vector = TRAP_SYSCALL_DONE,   // rax is a value, not a restart code
     };
     *mask = uc.uc_sigmask;
     restore_altstack(&uc.uc_stack);

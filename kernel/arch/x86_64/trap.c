@@ -8,6 +8,9 @@
 #include "mm/vm.h"
 #include "sched/proc.h"
 #include "sched/signal.h"
+#include "sched/sched.h"
+#include "sched/irq_work.h"
+#include "arch/x86_64/tlb.h"
 #include "log.h"
 #include <asm/signal.h>
 #include <asm-generic/siginfo.h>
@@ -96,29 +99,55 @@ user_exception(struct trap_frame *f)
     signal_force(f, exception_signal(f->vector), &info);
 }
 
+// An interrupt taken in the kernel came while this CPU did not hold the
+// kernel lock (the kernel runs with interrupts off everywhere else: halted
+// in the idle loop, or spinning for the lock): only lock-free work here.
+// The spurious vector gets no EOI (Intel SDM vol. 3, "Spurious Interrupt").
+__after_boot static void
+kernel_interrupt(struct trap_frame *f)
+{
+    if (f->vector == IRQ_VEC_SPURIOUS)
+        return;
+    if (f->vector == IRQ_VEC_TLB) {
+        tlb_ipi();
+        return;
+    }
+    lapic_eoi();
+    if (f->vector >= 0xc0)
+        irq_note(f->vector);
+}
+
+__after_boot static void
+user_interrupt(struct trap_frame *f)
+{
+    if (f->vector == IRQ_VEC_SPURIOUS)
+        return;
+    if (f->vector == IRQ_VEC_TLB) {
+        tlb_ipi();
+        return;
+    }
+    lapic_eoi();
+    sched_enter_from_user();
+    current_thread()->frame = f;
+    irq_handle(f->vector);
+    sched_exit_to_user(f);
+}
+
 void
 trap_handle(struct trap_frame *f)
 {
-    // An interrupt only says "look again": the wait that was halted re-checks
-    // its condition (sched/wait.c), and one that reached the program
-    // (ring 3 runs with IF set) returns to it untouched. The spurious vector
-    // gets no EOI (Intel SDM vol. 3, "Spurious Interrupt").
-    if (f->vector == IRQ_VEC_SPURIOUS)
-        return;
-    if (f->vector == IRQ_VEC_TIMER || f->vector == IRQ_VEC_INPUT) {
-        lapic_eoi();
-        return;
-    }
-    if (f->vector >= IRQ_VEC_DEV_FIRST && f->vector <= IRQ_VEC_DEV_LAST) {
-        irq_dispatch(f->vector);
+    if (f->vector >= 32) {
+        if (!trap_from_user(f))
+            kernel_interrupt(f);
+        else if (f->vector >= 0xc0)
+            user_interrupt(f);
+        else
+            panic_frame(f, "unexpected interrupt %lu", f->vector);
         return;
     }
-    if (f->vector < 32 && trap_from_user(f)) {
-        user_exception(f);
-        signal_deliver(f);
-        return;
-    }
-    if (f->vector < 32)
+    if (!trap_from_user(f))
         panic_frame(f, "%s in the kernel", exception_names[f->vector] ? exception_names[f->vector] : "exception");
-    panic_frame(f, "unexpected interrupt %lu", f->vector);
+    sched_enter_from_user();
+    user_exception(f);
+    sched_exit_to_user(f);
 }

@@ -7,11 +7,12 @@ struct trap_frame {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
     uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
     uint64_t vector;   // exception vector, or TRAP_SYSCALL
-    uint64_t error;    // error code, 0 when the CPU pushes none
+    uint64_t error;    // error code, 0 when the CPU pushes none; a syscall's number
     uint64_t rip, cs, rflags, rsp, ss;   // as pushed by the CPU (or built by syscall entry)
 };
 
 #define TRAP_SYSCALL 0x100
+#define TRAP_SYSCALL_DONE 0x101   // a syscall whose interruption was already dealt with
 
 static inline bool trap_from_user(const struct trap_frame *f) { return (f->cs & 3) == 3; }
 
