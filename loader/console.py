@@ -12,8 +12,10 @@ program, and stops the VM hard when the program does not end.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
+import stat
 import struct
 import threading
 from collections.abc import Callable
@@ -27,6 +29,7 @@ MSG_EOF = 1  # value: the bytes of stdin sent in all
 MSG_ACK = 2  # the terminal modes the kernel reported are applied
 MSG_SIGNAL = 3  # arg: the signal; value: 1 when the terminal generated it
 MSG_WINSIZE = 4  # arg: rows << 16 | columns
+MSG_CLOSED = 5  # arg: our fd 1 or 2, a pipe whose reader is gone
 
 # How long the program has to end after SIGTERM before the VM is stopped.
 TERM_GRACE_S = 10.0
@@ -109,6 +112,50 @@ class StdinRelay(threading.Thread):
     def close(self) -> None:
         """Close the socket (once QEMU has ended)."""
         self._sock.close()
+
+
+class OutputWatch(threading.Thread):
+    """Tell the guest when our stdout or stderr is a pipe whose reader is gone.
+
+    QEMU does not: its port keeps the bytes it could not write and tries
+    again for ever. Told, the kernel fails the program's writes with EPIPE
+    and sends it SIGPIPE, as a pipe would (`pkgload run yes | head`). A
+    closed pipe's write end polls as POLLERR, whatever is asked for.
+    """
+
+    def __init__(self, control: ControlChannel) -> None:
+        super().__init__(name="pkgload-outputs", daemon=True)
+        self._control = control
+        self._wake_r, self._wake_w = os.pipe()
+
+    def run(self) -> None:
+        poller = select.poll()
+        watched = [fd for fd in (1, 2) if _is_pipe(fd)]
+        for fd in watched:
+            poller.register(fd, 0)
+        poller.register(self._wake_r, select.POLLIN)
+        while watched:
+            for fd, events in poller.poll():
+                if fd == self._wake_r:
+                    return
+                if fd in watched and events & (select.POLLERR | select.POLLHUP):
+                    poller.unregister(fd)
+                    watched.remove(fd)
+                    self._control.send(MSG_CLOSED, fd)
+
+    def stop(self) -> None:
+        """End the thread (the VM has ended)."""
+        os.write(self._wake_w, b"x")
+        self.join()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+
+def _is_pipe(fd: int) -> bool:
+    try:
+        return stat.S_ISFIFO(os.fstat(fd).st_mode)
+    except OSError:
+        return False
 
 
 class SignalForwarder:

@@ -442,7 +442,7 @@ def _start_and_wait(
             stdin_ours, stdin_qemu = socket.socketpair()
             ours.callback(stdin_qemu.close)
             relay = console.StdinRelay(stdin_ours, control)
-        out, copier = _reopen_stdout(ours)
+        out, copier = _reopen_stdout(ours, partial(control.send, console.MSG_CLOSED, 1))
         fds = VmFds(out, _dup_stderr(ours), klog_w, _manifest_fd(manifest, ours),
                     stdin_qemu.fileno() if stdin_qemu else None, control_qemu.fileno())
         vm.proc = _popen(qemu, command(fds) + get_debug_args(), fds)
@@ -450,6 +450,8 @@ def _start_and_wait(
             vm.proc.kill()
     if relay:
         relay.start()
+    watch = console.OutputWatch(control)
+    watch.start()
     try:
         qemu_err = _wait_for_qemu(vm.proc)
     except BaseException:  # never leave QEMU behind
@@ -457,6 +459,7 @@ def _start_and_wait(
         vm.proc.wait()
         raise
     finally:
+        watch.stop()
         _seek_outputs_to_end()
     if copier:
         copier.join()
@@ -515,19 +518,20 @@ def _die_with_us(cmd: list[str]) -> list[str]:
     return [setpriv, "--pdeathsig", "KILL", *cmd] if setpriv else cmd
 
 
-def _reopen_stdout(stack: ExitStack) -> tuple[int, threading.Thread | None]:
+def _reopen_stdout(stack: ExitStack, on_broken: Callable[[], None]) -> tuple[int, threading.Thread | None]:
     """Return a descriptor QEMU can open as /dev/fd/N to write our stdout, closed with stack.
 
     Our stdout itself when it can be opened anew (a file, pipe or terminal:
     QEMU's own description keeps its flags off the one we share with our
     parent). A socket cannot be: then a pipe, copied to it by the thread
-    also returned (join it once QEMU has ended).
+    also returned (join it once QEMU has ended), which calls on_broken when
+    the socket takes no more.
     """
     try:
         os.close(os.open("/dev/fd/1", os.O_WRONLY | os.O_CLOEXEC))
     except OSError:
         read_end, write_end = os.pipe()
-        copier = _Copier(read_end, 1)
+        copier = _Copier(read_end, 1, on_broken)
         copier.start()
         stack.callback(os.close, write_end)
         return write_end, copier
@@ -539,9 +543,10 @@ def _reopen_stdout(stack: ExitStack) -> tuple[int, threading.Thread | None]:
 class _Copier(threading.Thread):
     """Copy a pipe to a descriptor with blocking writes until the pipe ends."""
 
-    def __init__(self, src: int, dst: int) -> None:
+    def __init__(self, src: int, dst: int, on_broken: Callable[[], None]) -> None:
         super().__init__(name="pkgload-stdout", daemon=True)
         self._src, self._dst = src, dst
+        self._on_broken = on_broken
 
     def run(self) -> None:
         with open(self._src, "rb", buffering=0, closefd=True) as f:
@@ -549,6 +554,7 @@ class _Copier(threading.Thread):
                 try:
                     _write_all(self._dst, chunk)
                 except OSError:
+                    self._on_broken()
                     return
 
 

@@ -81,3 +81,14 @@ def test_100_mib_through_stdin_and_back(pkgload: Path) -> None:
     data = os.urandom(BIG_MIB << 20)
     expected = (0, hashlib.sha256(data).hexdigest(), len(data))
     assert sha256_of_stdout([str(pkgload), "run", "/bin/busybox", "cat"], data) == expected
+
+
+def test_reader_gone_gives_sigpipe(pkgload: Path) -> None:
+    """`yes | head -2`: once head has gone, yes's next write fails with EPIPE and SIGPIPE ends it."""
+    cmd = f"'{pkgload}' run /bin/busybox yes | head -2"
+    proc = subprocess.run(["bash", "-c", cmd + "; echo status ${PIPESTATUS[0]}"], stdin=subprocess.DEVNULL,
+                          capture_output=True, timeout=BIG_TIMEOUT, cwd="/")
+    native = subprocess.run(["bash", "-c", "/bin/busybox yes | head -2; echo status ${PIPESTATUS[0]}"],
+                            capture_output=True, timeout=BIG_TIMEOUT, cwd="/")
+    assert native.stdout == b"y\ny\nstatus 141\n"
+    assert (proc.stdout, proc.stderr) == (native.stdout, b"Broken pipe\n")   # pkgload names the signal

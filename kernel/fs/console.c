@@ -51,6 +51,7 @@ struct host_msg {
 #define HOST_ACK     2   // the terminal modes last reported are applied
 #define HOST_SIGNAL  3   // arg: the signal; value: 1 when the terminal made it (^C, ^\, ^Z)
 #define HOST_WINSIZE 4   // arg: rows << 16 | columns
+#define HOST_CLOSED  5   // arg: the host's fd 1 or 2 takes no more (a pipe with no reader)
 
 struct console {
     int fd;             // which standard stream
@@ -131,6 +132,10 @@ host_message(const struct host_msg *m)
         break;
     case HOST_WINSIZE:
         host_winsize(m->arg);
+        break;
+    case HOST_CLOSED:
+        if (m->arg == 1 || m->arg == 2)
+            vcon_close(m->arg == 1 ? PORT_STDOUT : PORT_STDERR);
         break;
     default:
         klog("console: unknown message %u from the host", m->type);
@@ -232,7 +237,8 @@ writable(void *port)
 
 // Queue the bytes a page at a time; wait until the device has taken the
 // last (a write returns once its bytes are out, as into a pipe). A signal
-// ends the wait: what was queued by then counts as written.
+// ends the wait: what was queued by then counts as written. When the host's
+// end has no reader any more, EPIPE and SIGPIPE, as for a pipe.
 __after_boot static ssize_t
 console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 {
@@ -252,6 +258,8 @@ console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
             return done ? (ssize_t)done : -EAGAIN;
         if (w == -EAGAIN && wait_event(WAIT_FOREVER, writable, port, true) == -EINTR)
             return done ? (ssize_t)done : -ERESTARTSYS;
+        if (w == -EPIPE)
+            signal_send(SIGPIPE);
         if (w < 0 && w != -EAGAIN)
             return done ? (ssize_t)done : w;
         done += w > 0 ? w : 0;

@@ -38,6 +38,7 @@ struct port {
     void (*on_input)(unsigned int port);
     uint8_t *tx_page;
     bool tx_busy;               // tx_page is the device's until it comes back used
+    bool closed;                // vcon_close: writes fail, nothing is waited for
 };
 
 // Protected by the kernel lock: the syscall paths and the device's
@@ -342,6 +343,8 @@ vcon_writable(unsigned int port)
     struct port *p = &ports[port];
     uint32_t len;
 
+    if (p->closed)
+        return true;
     if (p->tx_busy && virtq_get_used(&p->tx, &len))
         p->tx_busy = false;
     if (p->tx_busy) {
@@ -360,6 +363,8 @@ vcon_write(unsigned int port, const void *buf, size_t n)
 
     if (!p->has_tx)
         return -EIO;
+    if (p->closed)
+        return -EPIPE;
     if (!vcon_writable(port))
         return -EAGAIN;
     n = MIN(n, PAGE_SIZE);
@@ -388,6 +393,14 @@ vcon_drain(void)
 {
     if (started > 0)
         wait_until(WAIT_FOREVER, all_taken, NULL);
+}
+
+// The host's end of PORT can take no more (a pipe whose reader is gone): a
+// page the device holds is given up on, as the device may never take it.
+__after_boot void
+vcon_close(unsigned int port)
+{
+    ports[port].closed = true;
 }
 
 __after_boot void

@@ -13,11 +13,11 @@
 // calls return the first answer. false: there is no device (or it failed),
 // with a log line.
 bool vcon_start(uint32_t rx_ports, uint32_t tx_ports);
-// Queue up to a page of BUF for PORT: the bytes queued, or -EAGAIN while
-// the device has not taken the previous ones.
+// Queue up to a page of BUF for PORT: the bytes queued, -EAGAIN while the
+// device has not taken the previous ones, -EPIPE once the port is closed.
 ssize_t vcon_write(unsigned int port, const void *buf, size_t n);
-// Whether the device has taken everything queued for PORT. When it has
-// not, its interrupt is on, so a wait for it ends.
+// Whether the device has taken everything queued for PORT (or the port is
+// closed). When it has not, its interrupt is on, so a wait for it ends.
 bool vcon_writable(unsigned int port);
 // Start receiving on PORT: post its buffers, so the host may send. Until
 // then the host's bytes wait on the host's side.
@@ -40,3 +40,6 @@ void vcon_set_input_handler(unsigned int port, void (*fn)(unsigned int port));
 // Wait until the device has taken everything queued on every port (the VM
 // is about to end).
 void vcon_drain(void);
+// The host says PORT's far end can take no more: writes fail with -EPIPE,
+// and what the device still holds is not waited for.
+void vcon_close(unsigned int port);
