@@ -25,7 +25,8 @@ LDFLAGS := $(CFLAGS) -flto-partition=one -nostdlib -no-pie \
            -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments \
            -Wl,-L,$(B)/gen -Wl,-T,kernel/arch/x86_64/kernel.ld
 
-C_SRCS  := $(shell find kernel syscalls -name '*.c' | sort)
+# kernel/vdso/ is not kernel code: it is the vDSO, built on its own (below).
+C_SRCS  := $(shell find kernel syscalls -name '*.c' -not -path 'kernel/vdso/*' | sort)
 S_SRCS  := $(shell find kernel -name '*.S' | sort)
 OBJS    := $(patsubst %.c,$(B)/obj/%.o,$(C_SRCS)) $(patsubst %.S,$(B)/obj/%.o,$(S_SRCS)) \
            $(B)/obj/gen/syscall_table.o
@@ -64,6 +65,37 @@ $(B)/obj/%.o: %.S $(UAPI)/.stamp
 	@echo "  AS $<"
 	@$(CC) $(ASFLAGS) -MMD -c $< -o $@
 
+# The vDSO: a shared object of our own that exec maps into every program,
+# embedded in the kernel (kernel/exec/vdso_image.S) once tools/check_vdso.py
+# has found it fit: no relocations, nothing undefined, nothing writable, the
+# symbols and the version glibc, musl and Go look for.
+VDSO    := $(B)/vdso/vdso.so
+VDSO_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -fPIC -fvisibility=hidden -ffreestanding \
+           -fno-stack-protector -fcf-protection=none \
+           -nostdinc -isystem $(GCCINC) -isystem $(UAPI) -Ikernel
+VDSO_LDFLAGS := -shared -nostdlib -Wl,-T,kernel/vdso/vdso.lds -Wl,--hash-style=both -Wl,-Bsymbolic \
+           -Wl,-soname=linux-vdso.so.1 -Wl,--no-undefined -Wl,-z,max-page-size=4096 \
+           -Wl,--eh-frame-hdr -Wl,--build-id=sha1
+
+$(B)/vdso/vdso.o: kernel/vdso/vdso.c $(UAPI)/.stamp
+	@mkdir -p $(dir $@)
+	@echo "  CC $< (vDSO)"
+	@$(CC) $(VDSO_CFLAGS) -MMD -c $< -o $@
+
+$(VDSO): $(B)/vdso/vdso.o kernel/vdso/vdso.lds tools/check_vdso.py
+	$(CC) $(VDSO_LDFLAGS) -o $@.tmp $<
+	$(PYTHON) tools/check_vdso.py $@.tmp
+	mv $@.tmp $@
+
+# Its size in pages, a constant for exec's mapping (kernel/exec/vdso.c).
+$(B)/gen/vdso_pages.h: $(VDSO)
+	@mkdir -p $(B)/gen
+	echo "#define VDSO_PAGES $$(( ($$(stat -c %s $<) + 4095) / 4096 ))" > $@
+
+$(B)/obj/kernel/exec/vdso_image.o: ASFLAGS += -DVDSO_SO='"$(VDSO)"'
+$(B)/obj/kernel/exec/vdso_image.o: $(VDSO)
+$(B)/obj/kernel/exec/vdso.o: $(B)/gen/vdso_pages.h
+
 # The IDT and the image's page table: linker-script data that kernel.ld includes.
 BOOT_TABLES := $(B)/gen/idt.ld $(B)/gen/boot_pt.ld
 LD_INCLUDES := $(BOOT_TABLES) $(B)/gen/manifest.ld
@@ -93,4 +125,4 @@ clean:
 	rm -rf $(B)
 
 .PHONY: all clean
--include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/vdso -name '*.d' 2>/dev/null)

@@ -192,6 +192,8 @@ sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len, unsi
     v = vma_find(mm(), old);
     if (!v || old + old_len > v->end)
         return -EFAULT;
+    if ((v->flags & VMA_SPECIAL) && new_len > old_len)
+        return -EFAULT;            // as Linux: [vdso] and [vvar] never grow
     if (flags & MREMAP_FIXED) {
         if ((new_addr & (PAGE_SIZE - 1)) || new_addr > TASK_SIZE - new_len || new_addr < USER_MIN)
             return -EINVAL;
@@ -220,7 +222,6 @@ sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len, unsi
 long
 sys_madvise(unsigned long addr, size_t len, int advice)
 {
-    struct frame_batch b = { .n = 0 };
     uint64_t end;
 
     if (addr & (PAGE_SIZE - 1))
@@ -233,14 +234,7 @@ sys_madvise(unsigned long addr, size_t len, int advice)
     case MADV_FREE:
         if (!vm_range_is_mapped(mm(), addr, end - addr))
             return -ENOMEM;
-        // Anonymous private memory reads back as zeros: give the frames back.
-        for (uint64_t va = addr; va < end; va += PAGE_SIZE) {
-            uint64_t pte = page_unmap(va);
-            if (pte & PTE_ADDR)
-                frame_batch_add(&b, pte & PTE_ADDR);
-        }
-        frame_batch_finish(&b);
-        return 0;
+        return vm_discard(mm(), addr, end - addr);
     case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
     case MADV_DONTFORK: case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE:
     case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:

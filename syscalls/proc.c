@@ -199,9 +199,11 @@ sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4
     switch (option) {
     case PR_SET_NAME:
         return set_name(name, (const char __user *)arg2);
-    case PR_GET_NAME:
-        thread_comm(current_thread(), name);
-        return copy_to_user((void __user *)arg2, name, 16);
+    case PR_GET_NAME: {
+        char comm[16];  // not into name itself: thread_comm clears its output first
+        thread_comm(current_thread(), comm);
+        return copy_to_user((void __user *)arg2, comm, sizeof(comm));
+    }
     case PR_SET_PDEATHSIG:
         if (arg2 > NSIG_LINUX)
             return -EINVAL;

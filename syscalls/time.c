@@ -38,23 +38,17 @@ cpu_clock_now(int clock, uint64_t *ns)
     return 0;
 }
 
+// The clocks the vDSO serves are read as it reads them (vdso/vvar.h).
 static long
 clock_now(int clock, uint64_t *ns)
 {
     if (clock < 0)
         return cpu_clock_now(clock, ns);
+    if (vvar_clock_served(clock)) {
+        *ns = clock_read_ns(clock);
+        return 0;
+    }
     switch (clock) {
-    case CLOCK_REALTIME:
-    case CLOCK_REALTIME_COARSE:
-    case CLOCK_TAI:
-        *ns = clock_realtime_ns();
-        return 0;
-    case CLOCK_MONOTONIC:
-    case CLOCK_MONOTONIC_RAW:
-    case CLOCK_MONOTONIC_COARSE:
-    case CLOCK_BOOTTIME:
-        *ns = clock_monotonic_ns();
-        return 0;
     case CLOCK_PROCESS_CPUTIME_ID:
         return cpu_clock_now(-6, ns);       // ~0 << 3 | SCHED: this process
     case CLOCK_THREAD_CPUTIME_ID:
@@ -89,25 +83,28 @@ long
 sys_clock_getres(int clock, struct __kernel_timespec __user *tp)
 {
     uint64_t ns;
-    struct __kernel_timespec res = { 0, 1 };
+    struct __kernel_timespec res = { 0, vvar_clock_res(clock) };
     long ret = clock_now(clock, &ns);
 
     if (ret < 0)
         return ret;
-    if (clock == CLOCK_REALTIME_COARSE || clock == CLOCK_MONOTONIC_COARSE)
-        res.tv_nsec = 4000000;    // one 250 Hz tick, as Debian's kernel reports
     return tp ? copy_to_user(tp, &res, sizeof(res)) : 0;
 }
 
 long
-sys_gettimeofday(struct __kernel_old_timeval __user *tv, void __user *tz)
+sys_gettimeofday(struct __kernel_old_timeval __user *tv, struct timezone __user *tz)
 {
-    uint64_t ns = clock_realtime_ns();
-    struct __kernel_old_timeval v = { .tv_sec = ns / NSEC_PER_SEC, .tv_usec = (ns % NSEC_PER_SEC) / 1000 };
-    uint64_t zone = 0;   // struct timezone: UTC, no DST
+    uint64_t ns;
+    struct __kernel_old_timeval v;
+    struct timezone zone;
 
-    if (tv && copy_to_user(tv, &v, sizeof(v)) < 0)
-        return -EFAULT;
+    if (tv) {
+        ns = clock_realtime_ns();
+        v = (struct __kernel_old_timeval){ .tv_sec = ns / NSEC_PER_SEC, .tv_usec = ns % NSEC_PER_SEC / 1000 };
+        if (copy_to_user(tv, &v, sizeof(v)) < 0)
+            return -EFAULT;
+    }
+    clock_get_timezone(&zone.tz_minuteswest, &zone.tz_dsttime);
     if (tz && copy_to_user(tz, &zone, sizeof(zone)) < 0)
         return -EFAULT;
     return 0;
@@ -121,6 +118,85 @@ sys_time(long __user *tloc)
     if (tloc && copy_to_user(tloc, &t, sizeof(t)) < 0)
         return -EFAULT;
     return t;
+}
+
+// Linux's limit on a time to set: before 1970 is refused, and so is
+// anything within 30 years of where 64-bit nanoseconds overflow.
+#define SETTOD_SEC_MAX (INT64_MAX / (int64_t)NSEC_PER_SEC - 30ll * 365 * 24 * 3600)
+
+static bool
+settod_valid(const struct __kernel_timespec *ts)
+{
+    return ts->tv_sec >= 0 && ts->tv_sec < SETTOD_SEC_MAX && (uint64_t)ts->tv_nsec < NSEC_PER_SEC;
+}
+
+static bool
+may_set_time(void)
+{
+    return current_proc()->creds.euid == 0;   // CAP_SYS_TIME: root has every capability
+}
+
+// What settimeofday and clock_settime(CLOCK_REALTIME) share, in Linux's
+// order: the time's range, the permission, the zone's range. The first
+// zone set without a time also moves the clock by it: Linux takes that
+// call as the boot scripts saying the hardware clock kept local time.
+__after_boot static long
+settimeofday_checked(const struct __kernel_timespec *ts, const struct timezone *tz)
+{
+    static bool first_zone = true;
+
+    if (ts && !settod_valid(ts))
+        return -EINVAL;
+    if (!may_set_time())
+        return -EPERM;
+    if (tz) {
+        if (tz->tz_minuteswest > 15 * 60 || tz->tz_minuteswest < -15 * 60)
+            return -EINVAL;
+        clock_set_timezone(tz->tz_minuteswest, tz->tz_dsttime);
+        if (first_zone && !ts && tz->tz_minuteswest)
+            clock_settime_realtime(clock_realtime_ns() + tz->tz_minuteswest * 60 * (int64_t)NSEC_PER_SEC);
+        first_zone = false;
+    }
+    if (ts)
+        clock_settime_realtime(ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec);
+    return 0;
+}
+
+// Only CLOCK_REALTIME can be set. Linux's other clocks have no way to be
+// set and fail with EINVAL before the argument is read, but for the
+// CPU-time clocks named by a negative id: EPERM once it has been read.
+__after_boot long
+sys_clock_settime(int clock, const struct __kernel_timespec __user *tp)
+{
+    struct __kernel_timespec ts;
+    uint64_t ns;
+
+    if (clock != CLOCK_REALTIME && (clock >= 0 || cpu_clock_now(clock, &ns) < 0))
+        return -EINVAL;
+    if (copy_from_user(&ts, tp, sizeof(ts)) < 0)
+        return -EFAULT;
+    if (clock != CLOCK_REALTIME)
+        return -EPERM;
+    return settimeofday_checked(&ts, NULL);
+}
+
+__after_boot long
+sys_settimeofday(const struct __kernel_old_timeval __user *tv, const struct timezone __user *tz)
+{
+    struct __kernel_old_timeval v;
+    struct __kernel_timespec ts;
+    struct timezone zone;
+
+    if (tv) {
+        if (copy_from_user(&v, tv, sizeof(v)) < 0)
+            return -EFAULT;
+        if (v.tv_usec > 1000000 || v.tv_usec < 0)   // Linux's test: 1000000 is caught later
+            return -EINVAL;
+        ts = (struct __kernel_timespec){ .tv_sec = v.tv_sec, .tv_nsec = v.tv_usec * 1000 };
+    }
+    if (tz && copy_from_user(&zone, tz, sizeof(zone)) < 0)
+        return -EFAULT;
+    return settimeofday_checked(tv ? &ts : NULL, tz ? &zone : NULL);
 }
 
 // Every clock a sleep may use is the monotonic clock plus an offset, so a

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cprograms import BUILD_DIR, KERNEL, REPO, build_all_programs
+from goprograms import GO_BUILD_DIR, build_go_programs
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +23,15 @@ def programs() -> Path:
     if errors:
         pytest.fail("building the test programs failed:\n" + "\n".join(errors), pytrace=False)
     return BUILD_DIR
+
+
+@pytest.fixture(scope="session")
+def go_programs() -> Path:
+    """Build the Go test programs of tests/go/; return their build folder."""
+    errors = build_go_programs()
+    if errors:
+        pytest.fail("building the Go test programs failed:\n" + "\n".join(errors), pytrace=False)
+    return GO_BUILD_DIR
 
 
 @pytest.fixture(scope="session")

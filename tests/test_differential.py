@@ -5,6 +5,12 @@ guest by default, plus the case's -e variables), stdin from /dev/null and
 pipes for stdout and stderr. stdout, stderr and the exit status must match
 byte for byte. A native death by signal N must come back from pkgload as
 status 128+N with strsignal(N) appended to stderr, as a shell reports it.
+
+The thread programs (`thread_*.c`) run under pkgload twice, with `--smp 1`
+and `--smp 2`; the others once, with `--smp 1`. A case names what the kernel
+must have for it to pass (`needs`: syscalls of syscalls/table.tsv, or the
+vDSO); while one of them is lacking, its guest runs are expected to fail
+(kernel_features.py).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+import kernel_features
 from cprograms import FLAVOUR_NAMES, get_binary_path, iter_program_sources
 
 # What a guest sees unless -e adds to it (docs/host.md): PATH, HOME, then each
@@ -32,6 +39,8 @@ GUEST_BASE_ENV = {
 RUN_CWD = "/"
 RUN_TIMEOUT = 120  # seconds; TCG is slow, but no case should come near this
 LOG_TAIL_LINES = 30
+THREAD_PREFIX = "thread_"  # programs run under --smp 1 and --smp 2
+THREAD_SMP = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,8 @@ class Case:
     env: tuple[tuple[str, str], ...] = ()
     label: str = ""
     stdin: bytes | None = None  # None: stdin is /dev/null
+    needs: tuple[str, ...] = ()  # table.tsv syscall names, or "vdso", it cannot pass without
+    known_bug: str = ""  # a kernel bug it shows, reported, not fixed yet: strict xfail
 
     @property
     def id(self) -> str:
@@ -58,6 +69,10 @@ class Outcome:
     stderr: bytes
     log: str = field(default="", compare=False)
 
+
+# What every thread program needs: glibc tries clone3 first and falls back
+# to clone, musl calls clone.
+THREADS = ("clone",)
 
 # Text, every byte value, and the relay's escape bytes (ff 00, ff 01) as data.
 STDIN_DATA = (
@@ -91,6 +106,10 @@ CASES = (
     Case("getrandom"),
     Case("uname"),
     Case("monotonic"),
+    Case("vdso"),
+    Case("vdso", args=("maps",), label="maps"),
+    Case("vdso", args=("null",), label="null"),
+    Case("vdso", args=("unmap_vvar",), label="unmap_vvar"),
     Case("tls"),
     Case("abort"),
     Case("nullderef"),
@@ -146,6 +165,32 @@ CASES = (
     Case("signalfd"),
     Case("idle_waits"),
     Case("compute_input"),
+    Case("thread_mutex", needs=THREADS),
+    Case("thread_condvar", needs=THREADS),
+    Case("thread_rwlock", needs=THREADS),
+    Case("thread_barrier", needs=THREADS),
+    Case("thread_sem", needs=THREADS),
+    Case("thread_many", needs=THREADS),
+    Case("thread_tls", needs=THREADS),
+    Case("thread_cancel", needs=THREADS),
+    Case("thread_kill", needs=THREADS),
+    Case("thread_futex", needs=THREADS),
+    Case("thread_sigprocess", needs=THREADS),
+    Case("thread_sigwait", needs=(*THREADS, "rt_sigtimedwait", "rt_sigqueueinfo")),
+    Case("thread_posix_timer", needs=(*THREADS, "rt_sigtimedwait", "timer_create", "timer_settime",
+                                      "timer_gettime", "timer_getoverrun", "timer_delete")),
+    Case("thread_cputime", needs=THREADS),
+    Case("thread_clone", needs=("clone",)),
+    Case("thread_name", needs=THREADS),
+    Case("thread_sched", needs=(*THREADS, "sched_setaffinity", "sched_getscheduler", "sched_getparam",
+                                "sched_get_priority_max", "sched_get_priority_min")),
+    Case("thread_robust", needs=THREADS),
+    Case("thread_idle_waits", needs=(*THREADS, "rt_sigtimedwait")),
+    Case("sig_alarm_read", needs=("alarm", "setitimer")),  # musl's alarm() is setitimer
+    Case("sig_nanosleep", needs=("setitimer",)),
+    Case("sig_restart", needs=("setitimer",)),
+    Case("time_itimer", needs=("setitimer", "getitimer", "rt_sigsuspend")),
+    Case("time_vdso", needs=(kernel_features.VDSO,)),
 )
 
 
@@ -201,9 +246,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
         return proc.communicate()
 
 
-def run_pkgload(pkgload: Path, binary: Path, case: Case) -> Outcome:
-    """Run the program under `pkgload run` with the case's args and -e variables."""
-    cmd = [str(pkgload), "run"]
+def run_pkgload(pkgload: Path, binary: Path, case: Case, smp: int = 1) -> Outcome:
+    """Run the program under `pkgload run --smp SMP` with the case's args and -e variables."""
+    cmd = [str(pkgload), "run", "--smp", str(smp)]
     for key, value in case.env:
         cmd += ["-e", f"{key}={value}"]
     cmd += ["--", str(binary), *case.args]
@@ -265,6 +310,12 @@ def test_every_program_has_a_case() -> None:
     assert covered - sources == set(), f"cases for missing programs: {sorted(covered - sources)}"
 
 
+def test_needs_are_known() -> None:
+    """A misspelt need would never be met: each must be a row of table.tsv or "vdso"."""
+    unknown = {need for case in CASES for need in case.needs if not kernel_features.is_known(need)}
+    assert not unknown, f"needs that are neither syscalls of syscalls/table.tsv nor vdso: {unknown}"
+
+
 @pytest.mark.parametrize("flavour", FLAVOUR_NAMES)
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_native_is_deterministic(programs: Path, case: Case, flavour: str) -> None:
@@ -282,28 +333,54 @@ def host_relays_stdin() -> bool:
     return loader.manifest.RELAY_STDIN
 
 
-def iter_guest_cases() -> list[object]:
-    """Return CASES for the pkgload runs; stdin data is expected to fail while the relay is off.
+def get_smp_counts(case: Case) -> tuple[int, ...]:
+    """Return the vCPU counts the case runs with under pkgload."""
+    return THREAD_SMP if case.program.startswith(THREAD_PREFIX) else (1,)
 
-    strict: once the host turns the relay on, these cases must pass, and a
-    pass while it is off would mean the test no longer tests anything.
+
+def _get_marks(case: Case) -> list[pytest.MarkDecorator]:
+    """Return the xfail marks of a case: stdin while the relay is off, needs the kernel lacks.
+
+    The relay's is strict: once the host turns the relay on, these cases must
+    pass, and a pass while it is off would mean the test no longer tests
+    anything; so is a known bug's. A lacking need's is not: the same program
+    may pass in one flavour (glibc's alarm is a syscall of its own) and not
+    in another (musl's is setitimer) while only one of the two exists.
     """
-    relay_off = pytest.mark.xfail(
-        not host_relays_stdin(), strict=True,
-        reason="loader/manifest.py RELAY_STDIN is off: the guest's stdin is at end of file")
-    return [pytest.param(c, id=c.id, marks=[relay_off] if c.stdin else []) for c in CASES]
+    marks = []
+    if case.stdin:
+        marks.append(pytest.mark.xfail(
+            not host_relays_stdin(), strict=True,
+            reason="loader/manifest.py RELAY_STDIN is off: the guest's stdin is at end of file"))
+    lacking = kernel_features.lacking(case.needs)
+    if lacking:
+        marks.append(pytest.mark.xfail(reason=f"the kernel lacks {', '.join(lacking)}"))
+    elif case.known_bug:  # strict: once fixed, the mark must go
+        marks.append(pytest.mark.xfail(strict=True, reason=f"kernel bug: {case.known_bug}"))
+    return marks
+
+
+def iter_guest_cases() -> list[object]:
+    """Return (case, smp) params for the pkgload runs, each with its xfail marks."""
+    params = []
+    for case in CASES:
+        counts = get_smp_counts(case)
+        for smp in counts:
+            case_id = case.id if len(counts) == 1 else f"{case.id}-smp{smp}"
+            params.append(pytest.param(case, smp, id=case_id, marks=_get_marks(case)))
+    return params
 
 
 @pytest.mark.parametrize("flavour", FLAVOUR_NAMES)
-@pytest.mark.parametrize("case", iter_guest_cases())
-def test_same_as_native(programs: Path, pkgload: Path, case: Case, flavour: str) -> None:
+@pytest.mark.parametrize("case, smp", iter_guest_cases())
+def test_same_as_native(programs: Path, pkgload: Path, case: Case, smp: int, flavour: str) -> None:
     """stdout, stderr and exit status under pkgload equal the native run's."""
     binary = get_binary_path(case.program, flavour)
     native = run_native(binary, case)
-    guest = run_pkgload(pkgload, binary, case)
+    guest = run_pkgload(pkgload, binary, case, smp)
     problems = compare(expected_under_pkgload(native), guest)
     assert not problems, (
-        f"{case.id} ({flavour}) under pkgload differs from native:\n"
+        f"{case.id} ({flavour}, --smp {smp}) under pkgload differs from native:\n"
         + "\n".join(problems)
         + f"\nkernel log tail ({get_last_run_log()}):\n{guest.log}"
     )

@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from cprograms import get_binary_path
 
 WAIT = 2.0  # seconds each case spends waiting in the guest
@@ -79,6 +81,20 @@ def test_every_kind_of_wait(programs: Path, pkgload: Path) -> None:
     native = subprocess.run([binary, "0"], capture_output=True, timeout=RUN_TIMEOUT)
     assert run_measured([str(pkgload), "run", binary, "0"]).stdout == native.stdout
     usage = run_measured([str(pkgload), "run", binary, "100"])
+    assert (usage.status, usage.stderr) == (0, b""), usage.stderr
+    assert b": no" not in usage.stdout, usage.stdout.decode()
+    assert usage.stdout == native.stdout
+    assert_idle(usage)
+
+
+@pytest.mark.parametrize("smp", [1, 2])
+def test_threads_all_waiting(programs: Path, pkgload: Path, smp: int) -> None:
+    """Six threads waiting at once (sleep, condvar, semaphore, futex, poll, sigtimedwait), main in join."""
+    binary = str(get_binary_path("thread_idle_waits", "glibc-static"))
+    wait_ms = str(int(WAIT * 1000))
+    native = subprocess.run([binary, wait_ms], capture_output=True, timeout=RUN_TIMEOUT)
+    assert run_measured([str(pkgload), "run", "--smp", str(smp), binary, "0"]).status == 0
+    usage = run_measured([str(pkgload), "run", "--smp", str(smp), binary, wait_ms])
     assert (usage.status, usage.stderr) == (0, b""), usage.stderr
     assert b": no" not in usage.stdout, usage.stdout.decode()
     assert usage.stdout == native.stdout

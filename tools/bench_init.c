@@ -7,6 +7,7 @@
 #include <sys/io.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +55,7 @@ main(int argc, char *argv[])
     printf("bench-init: init-at %lld us, program-done-at %lld us, program-status %d\n", at_init,
            at_done, status);
     fflush(stdout);
+    tcdrain(STDOUT_FILENO);  // the UART sends the last lines before QEMU ends
     if (ioperm(DEBUG_EXIT_PORT, 4, 1) == 0)
         outl(DEBUG_EXIT_VALUE, DEBUG_EXIT_PORT);
     reboot(RB_AUTOBOOT);  // with -no-reboot, QEMU exits

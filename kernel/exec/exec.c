@@ -63,8 +63,10 @@ exec_initial(struct trap_frame *f)
     // boot. Even "/": then that lookup is short, and boot has no strcmp.
     p->cwd_vn = vnode_get(vfs_root);
     p->cwd_pending = manifest.cwd;
-    if ((sp = stack_map(p->mm)) < 0)
-        panic("exec %s: cannot map the stack (error %ld)", manifest.path, -sp);
+    sp = stack_map(p->mm);
+    sp |= vdso_map(p->mm);   // after: it goes above the stack. One test of both errors
+    if (sp < 0)
+        panic("exec %s: cannot map the stack or the vDSO (error %ld)", manifest.path, -sp);
     load_file(manifest.path, false, &prog);
     if (prog.interp[0])
         load_file(prog.interp, true, &interp);

@@ -29,6 +29,9 @@ struct exec_args {
 
 // Map the stack at a randomised top and set where mmap starts below it.
 long stack_map(struct mm *mm);
+// Map [vvar] and [vdso] near the stack (after stack_map) and set mm->vdso.
+long vdso_map(struct mm *mm);
+void vdso_enable_getcpu(void);   // from now on the vDSO's getcpu reads TSC_AUX itself
 // Build the initial stack in MM; returns the initial %rsp or a negative errno.
 long stack_build(struct mm *mm, const struct exec_args *args, const struct elf_image *prog,
                  const struct elf_image *interp);

@@ -24,22 +24,24 @@
 
 // The auxiliary vector's entries, in the order Linux gives them.
 enum {
+    AUX_SYSINFO_EHDR, AUX_MINSIGSTKSZ,   // x86-64's own two come first
     AUX_HWCAP, AUX_PAGESZ, AUX_CLKTCK, AUX_PHDR, AUX_PHENT, AUX_PHNUM, AUX_BASE, AUX_FLAGS,
     AUX_ENTRY, AUX_UID, AUX_EUID, AUX_GID, AUX_EGID, AUX_SECURE, AUX_RANDOM, AUX_HWCAP2,
-    AUX_EXECFN, AUX_PLATFORM, AUX_MINSIGSTKSZ, AUX_NULL, NUM_AUXV
+    AUX_EXECFN, AUX_PLATFORM, AUX_NULL, NUM_AUXV
 };
 
 // Each entry's type, and the values that are the same for every program:
 // one copy, then fill_auxv writes the rest (a store per type and constant
 // costs boot more to translate than the copy).
 static const uint64_t auxv_template[NUM_AUXV][2] = {
+    [AUX_SYSINFO_EHDR] = { AT_SYSINFO_EHDR }, [AUX_MINSIGSTKSZ] = { AT_MINSIGSTKSZ },
     [AUX_HWCAP] = { AT_HWCAP }, [AUX_PAGESZ] = { AT_PAGESZ, PAGE_SIZE }, [AUX_CLKTCK] = { AT_CLKTCK, 100 },
     [AUX_PHDR] = { AT_PHDR }, [AUX_PHENT] = { AT_PHENT }, [AUX_PHNUM] = { AT_PHNUM },
     [AUX_BASE] = { AT_BASE }, [AUX_FLAGS] = { AT_FLAGS, 0 }, [AUX_ENTRY] = { AT_ENTRY },
     [AUX_UID] = { AT_UID }, [AUX_EUID] = { AT_EUID }, [AUX_GID] = { AT_GID }, [AUX_EGID] = { AT_EGID },
     [AUX_SECURE] = { AT_SECURE, 0 }, [AUX_RANDOM] = { AT_RANDOM },
     [AUX_HWCAP2] = { AT_HWCAP2, 0 },   // no FSGSBASE for the program (CR4.FSGSBASE off)
-    [AUX_EXECFN] = { AT_EXECFN }, [AUX_PLATFORM] = { AT_PLATFORM }, [AUX_MINSIGSTKSZ] = { AT_MINSIGSTKSZ },
+    [AUX_EXECFN] = { AT_EXECFN }, [AUX_PLATFORM] = { AT_PLATFORM },
     [AUX_NULL] = { AT_NULL, 0 },
 };
 
@@ -50,7 +52,7 @@ fill_auxv(uint64_t (*a)[2], const struct elf_image *prog, const struct elf_image
     struct creds *c = &current_proc()->creds;
 
     memcpy(a, auxv_template, sizeof(auxv_template));
-    a[AUX_HWCAP][1] = cpu_features.hwcap;
+    a[AUX_SYSINFO_EHDR][1] = current_proc()->mm->vdso;    a[AUX_HWCAP][1] = cpu_features.hwcap;
     a[AUX_PHDR][1] = prog->phdr;
     a[AUX_PHENT][1] = prog->phent;
     a[AUX_PHNUM][1] = prog->phnum;

@@ -299,6 +299,7 @@ gen_maps(struct vnode *vn, char **buf, size_t *len)
 
     for (struct vma *v = mm->vmas; v; v = v->next) {
         const char *name = v->flags & VMA_STACK ? "[stack]" : v->flags & VMA_HEAP ? "[heap]"
+                         : v->flags & VMA_VDSO ? "[vdso]" : v->flags & VMA_VVAR ? "[vvar]"
                          : v->path ? v->path : "";
         text_printf(&t, "%08lx-%08lx %c%c%c%c %08lx 00:00 %lu", v->start, v->end,
                     v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
@@ -422,6 +423,20 @@ add_dynlink(struct vnode *dir, const char *name, long (*fn)(struct vnode *, char
     vnode_put(vn);
 }
 
+// /proc/PID/comm is the main thread's (tid PID), readable and writable as
+// its /proc/PID/task/PID/comm.
+static void
+add_comm(struct vnode *dir, int pid)
+{
+    struct vnode *vn = new_node(S_IFREG | 0644);
+
+    vn->generate = gen_task_comm;
+    vn->store = store_task_comm;
+    vn->priv = (void *)(uint64_t)pid;
+    dir_link(dir, "comm", vn);
+    vnode_put(vn);
+}
+
 static void
 make_pid_dir(struct vnode *proc)
 {
@@ -436,6 +451,7 @@ make_pid_dir(struct vnode *proc)
     add_file(dir, "status", gen_status, NULL);
     add_file(dir, "stat", gen_pid_stat, NULL);
     add_file(dir, "maps", gen_maps, NULL);
+    add_comm(dir, 2);
     fd = dir_mkdir(dir, "fd", 0500);
     fd->dyn_lookup = fd_dir_lookup;
     fd->dyn_list = fd_dir_list;

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "lib/string.h"
 #include "fs/vfs.h"
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tlb.h"
 #include <asm-generic/errno.h>
 #include <asm-generic/mman-common.h>
@@ -61,13 +62,17 @@ free_slot(struct mm *mm, uint64_t addr, uint64_t len)
     return pp;
 }
 
-// Split V at ADDR (strictly inside it); V keeps the lower part.
+// Split V at ADDR (strictly inside it); V keeps the lower part. As on
+// Linux, [vdso] and [vvar] are never split: a partial munmap, mprotect or
+// mremap of them fails with EINVAL.
 static long
 split_vma(struct vma *v, uint64_t addr)
 {
-    struct vma *hi = kmalloc(sizeof(*hi));
+    struct vma *hi;
 
-    if (!hi)
+    if (v->flags & VMA_SPECIAL)
+        return -EINVAL;
+    if (!(hi = kmalloc(sizeof(*hi))))
         return -ENOMEM;
     *hi = *v;
     hi->start = addr;
@@ -103,15 +108,25 @@ frame_batch_finish(struct frame_batch *b)
     b->n = 0;
 }
 
-// Unmap V's pages; frames of a shared file mapping belong to the file.
+extern char __kernel_start[], __kernel_end[];
+
+// Whether V's frame PA is the program's to free: a shared file mapping's
+// belong to the file, the kernel image's ([vdso], [vvar]) to the kernel.
+static bool
+frame_owned(const struct vma *v, uint64_t pa)
+{
+    if (v->flags & VMA_SPECIAL)
+        return pa < virt_to_phys(__kernel_start) || pa >= virt_to_phys(__kernel_end);
+    return !((v->flags & VMA_SHARED) && v->backing.vn);
+}
+
+// Unmap V's pages, freeing (once no TLB reaches them) the frames that are the program's.
 static void
 free_pages(const struct vma *v, uint64_t start, uint64_t end, struct frame_batch *b)
 {
-    bool owned = !((v->flags & VMA_SHARED) && v->backing.vn);
-
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
         uint64_t pte = page_unmap(va);
-        if ((pte & PTE_P) && owned)
+        if ((pte & PTE_P) && frame_owned(v, pte & PTE_ADDR))
             frame_batch_add(b, pte & PTE_ADDR);
     }
 }
@@ -271,6 +286,26 @@ vm_find_free(struct mm *mm, uint64_t len, uint64_t hint)
     return best;
 }
 
+// Give the [vdso] pages of V copies of their own before they become
+// writable: the kernel's image page is every program's (Linux copies on
+// the first write; we copy at the mprotect).
+__after_boot static long
+unshare_kernel_pages(struct vma *v)
+{
+    for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
+        uint64_t *pte = pte_lookup(va, false), pa;
+
+        if (!pte || !(*pte & PTE_P) || frame_owned(v, *pte & PTE_ADDR))
+            continue;
+        if (!(pa = pmm_alloc_page()))
+            return -ENOMEM;
+        memcpy(phys_to_virt(pa), phys_to_virt(*pte & PTE_ADDR), PAGE_SIZE);
+        *pte = (*pte & ~PTE_ADDR) | pa;
+        invlpg(va);
+    }
+    return 0;
+}
+
 long
 vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
 {
@@ -282,6 +317,11 @@ vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
     if ((ret = split_around(mm, addr, end)) < 0)
         return ret;
     for (struct vma *v = vma_find(mm, addr); v && v->start < end; v = v->next) {
+        // As Linux: [vvar] may never be written or run; regions before it keep their change.
+        if ((v->flags & VMA_VVAR) && (prot & (PROT_WRITE | PROT_EXEC)))
+            return -EACCES;
+        if ((v->flags & VMA_VDSO) && (prot & PROT_WRITE) && (ret = unshare_kernel_pages(v)) < 0)
+            return ret;
         v->prot = prot;
         for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
             // PROT_NONE keeps the frame in a supervisor-only, no-execute PTE, so
@@ -324,6 +364,8 @@ vm_fault(struct mm *mm, uint64_t addr, uint32_t error)
         return 0;                 // another CPU mapped or widened it while this one waited for the lock
     if (error & PF_PRESENT)
         return -EFAULT;           // present and still refused: a real protection fault
+    if (v->flags & VMA_SPECIAL)
+        return -EFAULT;           // mapped whole at exec: nothing to fill a hole with
     if (v->backing.vn && (v->flags & VMA_SHARED))
         return map_shared_page(v, va);
     if (!(pa = v->backing.vn ? pmm_alloc_page() : pmm_alloc_zeroed()))
@@ -360,4 +402,26 @@ vm_move(struct mm *mm, uint64_t old, uint64_t len, uint64_t new)
         }
     }
     return vm_unmap(mm, old, len);
+}
+
+long
+vm_discard(struct mm *mm, uint64_t addr, uint64_t len)
+{
+    uint64_t end = addr + len;
+    struct frame_batch b = { .n = 0 };
+    long ret = 0;
+
+    for (struct vma *v = vma_find(mm, addr); v && v->start < end; v = v->next) {
+        // Linux refuses [vvar] (a PFN mapping). LINUX-DIFF: [vdso] is kept as it
+        // is, where Linux would drop a page the program wrote for the image's.
+        if (v->flags & VMA_VVAR) {
+            ret = -EINVAL;
+            break;
+        }
+        if (!(v->flags & VMA_VDSO))
+            free_pages(v, MAX(v->start, addr), MIN(v->end, end), &b);
+    }
+    frame_batch_finish(&b);
+    tlb_shootdown();    // shared file pages too: their frames stay, the mapping went
+    return ret;
 }

@@ -7,6 +7,12 @@
 #define VMA_STACK  0x2
 #define VMA_HEAP   0x4
 #define VMA_SHARED 0x8
+// The kernel's own pages, mapped as they are (exec/vdso.c): never freed,
+// never filled on a fault, not to be grown. [vvar] stays read-only for
+// good; a [vdso] page made writable gets a copy of its own first.
+#define VMA_VDSO   0x10
+#define VMA_VVAR   0x20
+#define VMA_SPECIAL (VMA_VDSO | VMA_VVAR)
 
 struct vnode;
 
@@ -33,6 +39,7 @@ struct mm {
     uint64_t brk_start, brk;  // program break: [brk_start, brk) is the heap
     uint64_t mmap_base;       // mmap places regions below this, top down
     uint64_t stack_top;
+    uint64_t vdso;            // the vDSO's ELF header (AT_SYSINFO_EHDR), 0 if none
 };
 
 // #PF error code bits
@@ -62,6 +69,9 @@ long vm_map_pages(uint64_t va, uint64_t pa, uint64_t npages, uint32_t prot);
 uint64_t vm_find_free(struct mm *mm, uint64_t len, uint64_t hint);
 long vm_unmap(struct mm *mm, uint64_t addr, uint64_t len);
 long vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
+// madvise(MADV_DONTNEED) on mapped [addr, addr+len): drop the pages, so that
+// private anonymous memory reads back as zeros and file pages as the file.
+long vm_discard(struct mm *mm, uint64_t addr, uint64_t len);
 long vm_fault(struct mm *mm, uint64_t addr, uint32_t error);   // 0, or -EFAULT for SIGSEGV
 bool vm_range_is_free(struct mm *mm, uint64_t addr, uint64_t len);
 bool vm_range_is_mapped(struct mm *mm, uint64_t addr, uint64_t len);

@@ -172,7 +172,9 @@ posix_timer_find(int id)
     return NULL;
 }
 
-__after_boot void
+// Its signal was taken: the expiries counted since it was queued are its
+// si_overrun, and what timer_getoverrun reports until the next one.
+__after_boot int
 posix_timer_delivered(struct proc *p, int id)
 {
     for (struct posix_timer *pt = p->posix_timers; pt; pt = pt->next) {
@@ -180,9 +182,10 @@ posix_timer_delivered(struct proc *p, int id)
             pt->queued = false;
             pt->overrun_seen = pt->overrun;
             pt->overrun = 0;
-            return;
+            return pt->overrun_seen;
         }
     }
+    return 0;
 }
 
 __after_boot long

@@ -41,4 +41,4 @@ struct posix_timer *posix_timer_find(int id);
 long posix_timer_set(struct posix_timer *pt, bool absolute, uint64_t value, uint64_t interval);
 void posix_timer_get(struct posix_timer *pt, uint64_t *value, uint64_t *interval);
 void posix_timer_delete(struct posix_timer *pt);
-void posix_timer_delivered(struct proc *p, int id);   // its SI_TIMER signal was taken
+int posix_timer_delivered(struct proc *p, int id);    // its SI_TIMER signal was taken: its overrun

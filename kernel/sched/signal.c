@@ -154,7 +154,7 @@ dequeue_one(struct sigpending *p, int sig, struct sig_info *info)
     *info = found ? found->info : (struct sig_info){ .code = SI_KERNEL };
     kfree(found);
     if (info->code == SI_TIMER)
-        posix_timer_delivered(current_proc(), info->timerid);
+        info->overrun = posix_timer_delivered(current_proc(), info->timerid);
 }
 
 __after_boot int

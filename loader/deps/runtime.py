@@ -22,6 +22,9 @@ from loader.hostfs import HostFs
 GCONV_DIR = "/usr/lib/x86_64-linux-gnu/gconv"
 GCONV_MODULES = ("UTF-16.so", "UTF-32.so", "UTF-7.so", "ISO8859-1.so")
 NSS_MODULES = ("libnss_files.so.2", "libnss_dns.so.2")
+# glibc dlopens it to unwind a thread's stack at pthread_cancel and
+# pthread_exit (and for backtrace); without it, they abort the program.
+UNWIND_LIBRARY = "libgcc_s.so.1"
 TERMINFO_DIRS = ("/etc/terminfo", "/lib/terminfo", "/usr/share/terminfo")
 TERMINFO_NAMES = ("xterm", "xterm-256color", "linux", "vt100", "dumb")
 ZONEINFO_DIR = "/usr/share/zoneinfo"
@@ -192,6 +195,15 @@ def _tls_files(em: _Emitter, openssl: bool) -> None:
         em.tree(posixpath.dirname(CA_BUNDLE), "CA certificates")
 
 
+def _get_reason(lib: Library) -> str:
+    """Say why a library loaded at run time is shipped."""
+    if lib.name in NSS_MODULES:
+        return "NSS module"
+    if lib.name == UNWIND_LIBRARY:
+        return "unwinder of pthread_cancel"
+    return f"library of {posixpath.basename(lib.needed_by)}"
+
+
 def iter_runtime_files(
     closure: DepClosure, *, all_zoneinfo: bool = False, python_pycache: bool = True,
     fs: HostFs | None = None,
@@ -199,7 +211,8 @@ def iter_runtime_files(
     """Yield the files the program loads at run time without DT_NEEDED, by rule.
 
     - libc.so.6 loaded: NSS modules for files and dns (nsswitch.conf is
-      generated elsewhere), gconv's configuration and its UTF-* and
+      generated elsewhere), libgcc_s.so.1 (the unwinder pthread_cancel and
+      pthread_exit load), gconv's configuration and its UTF-* and
       ISO8859-1 modules, and zoneinfo's UTC.
     - Python X.Y (see get_python_version): its stdlib without test/,
       idlelib/, tkinter/, turtledemo/ and the config-X.Y-* build folder
@@ -223,15 +236,14 @@ def iter_runtime_files(
     n_closure = len(lm.loaded)
     libc = lm.find_loaded(_GLIBC_SONAME)
     if libc is not None:
-        for name in NSS_MODULES:
+        for name in (*NSS_MODULES, UNWIND_LIBRARY):
             lm.dlopen_name(name, libc)
     version = get_python_version(closure, fs)
     if version is not None:
         _python_files(closure, lm, em, version, python_pycache)
     for obj in lm.loaded[n_closure:]:
         if obj.lib is not None:
-            by = posixpath.basename(obj.lib.needed_by)
-            em.library(obj.lib, "NSS module" if obj.lib.name in NSS_MODULES else f"library of {by}")
+            em.library(obj.lib, _get_reason(obj.lib))
     sonames = {o.info.soname or posixpath.basename(o.path) for o in lm.loaded}
     if libc is not None:
         _gconv_files(em)

@@ -639,6 +639,7 @@ def test_runtime_files_follow_the_closure(sqlite3_bin: str) -> None:
     assert "terminfo" in sqlite and not any("python" in r for r in sqlite)
     ls = {f.reason for f in iter_runtime_files(resolve_deps("/bin/ls"))}
     assert "terminfo" not in ls and "CA certificates" not in ls and "gconv" in ls
+    assert "unwinder of pthread_cancel" in ls  # every glibc program may cancel a thread
 
 
 @pytest.mark.skipif(not is_root, reason="chroot needs root")

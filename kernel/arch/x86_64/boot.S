@@ -51,6 +51,7 @@ pvh_entry:
 
     mov $0x80000001, %eax
     cpuid
+    mov %edx, V2P(boot_cpuid_ext_edx)   // cpu_detect reads RDTSCP from it
     bt $26, %edx                        // pdpe1gb
     jnc map_with_2mib_pages
 
@@ -154,9 +155,10 @@ boot_pd_kernel:
 
     .section .bss
     .align 8
-    .globl boot_tsc, boot_start_info
+    .globl boot_tsc, boot_start_info, boot_cpuid_ext_edx
 boot_tsc:        .quad 0
 boot_start_info: .quad 0
+boot_cpuid_ext_edx: .long 0
 
     // Stacks need no zeroing: not in .bss (kernel.ld).
     .section .noinit, "aw", @nobits

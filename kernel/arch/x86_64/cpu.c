@@ -18,6 +18,7 @@ struct percpu *cpus[MAX_CPUS] = { &boot_cpu };
 uint32_t num_cpus = 1;
 
 extern char syscall_entry[];
+extern uint32_t boot_cpuid_ext_edx;   // boot.S
 
 #define CR0_MP (1ull << 1)
 #define CR0_EM (1ull << 2)
@@ -43,6 +44,8 @@ cpu_detect(void)
     cpu_features.smap = r7.ebx & (1u << 20);
     cpu_features.umip = r7.ecx & (1u << 2);
     cpu_features.fsgsbase = r7.ebx & (1u << 0);
+    // RDTSCP (CPUID 0x80000001, which boot.S asked) or RDPID: either reads TSC_AUX.
+    cpu_features.tsc_aux = (boot_cpuid_ext_edx >> 27 | r7.ecx >> 22) & 1;
 }
 
 // XCR0: every user state component the CPU has among x87, SSE, AVX, and the
@@ -93,6 +96,15 @@ setup_syscall(void)
     wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC);
 }
 
+// The vDSO's getcpu reads the CPU number from IA32_TSC_AUX (RDPID or
+// RDTSCP), as Linux's does: each CPU writes its own when it starts.
+void
+cpu_set_tsc_aux(unsigned cpu)
+{
+    if (cpu_features.tsc_aux)
+        wrmsr(MSR_TSC_AUX, cpu);
+}
+
 void
 cpu_init(void)
 {
@@ -100,6 +112,7 @@ cpu_init(void)
     setup_syscall();
     wrmsr(MSR_GS_BASE, (uint64_t)&boot_cpu);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
+    cpu_set_tsc_aux(0);
 }
 
 // An application processor: the same control registers and syscall MSRs
@@ -111,4 +124,5 @@ cpu_init_ap(struct percpu *c)
     setup_syscall();
     wrmsr(MSR_GS_BASE, (uint64_t)c);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
+    cpu_set_tsc_aux(c->cpu_id);
 }

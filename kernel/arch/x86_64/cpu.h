@@ -9,6 +9,7 @@
 #define MSR_FS_BASE        0xc0000100
 #define MSR_GS_BASE        0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX        0xc0000103
 
 #define RFLAGS_IF  (1u << 9)
 #define RFLAGS_TF  (1u << 8)
@@ -72,6 +73,7 @@ static inline uint64_t read_rbp(void) { uint64_t v; __asm__ volatile("mov %%rbp,
 // Which optional features the boot CPU has and we turned on (arch/x86_64/cpu.c).
 struct cpu_features {
     bool smap, smep, umip, xsave, rdrand, fsgsbase;
+    bool tsc_aux;            // IA32_TSC_AUX exists (RDTSCP or RDPID): the vDSO's getcpu reads it
     uint32_t hwcap;          // CPUID.1:EDX, what AT_HWCAP reports
     uint32_t xsave_size;     // bytes for the user's FPU/SSE/AVX state
     uint64_t xcr0;
@@ -79,6 +81,7 @@ struct cpu_features {
 extern struct cpu_features cpu_features;
 void cpu_detect(void);   // fill cpu_features (before paging_init)
 void cpu_init(void);
+void cpu_set_tsc_aux(unsigned cpu);   // on CPU number CPU, as it starts: the vDSO's getcpu reads it
 struct percpu;
 void cpu_init_ap(struct percpu *c);      // an application processor's share of cpu_init
 

@@ -1,5 +1,5 @@
-// Timers through Go's runtime: time.Sleep, time.Ticker, time.After and
-// timer.Stop/Reset in goroutines, which Go's netpoller serves with
+// Timers through Go's netpoller: time.Sleep, time.Ticker, time.After and
+// timer.Stop/Reset in goroutines, which Go's runtime serves with
 // epoll_pwait (its timeouts) and a non-blocking pipe to wake it, and an
 // os.Pipe read through the netpoller (edge-triggered epoll). Prints only
 // facts that hold however slow the machine is, so every run agrees.
