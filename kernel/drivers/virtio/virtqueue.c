@@ -8,21 +8,42 @@
 #include "drivers/virtio/virtqueue.h"
 #include "drivers/virtio/virtio.h"
 #include "mm/pmm.h"
+#include "mm/heap.h"
+#include "lib/string.h"
 #include "layout.h"
 #include "log.h"
 #include <asm-generic/errno.h>
 
-// 2.7: the descriptor table 16-byte aligned, the available ring 2, the used
-// ring 4; all three in the page, one after the other.
-__after_boot static void
-lay_out(struct virtq *q, void *page)
-{
-    uint64_t avail_end;
+// 2.7: the descriptor table 16-byte aligned (16 bytes a descriptor), the
+// available ring 2 (flags, idx, a ring entry each, used_event), the used
+// ring 4 (flags, idx, 8 bytes an entry, avail_event), one after the other.
+#define AVAIL_BYTES(n) (6 + 2 * (size_t)(n))
+#define USED_BYTES(n)  (6 + 8 * (size_t)(n))
 
-    q->desc = page;
-    q->avail = (void *)(q->desc + q->size);
-    avail_end = (uint64_t)&q->avail->ring[q->size] + sizeof(uint16_t);   // + used_event
-    q->used = (void *)ALIGN_UP(avail_end, 4);
+__after_boot static size_t
+used_offset(uint16_t size)
+{
+    return ALIGN_UP(sizeof(struct vring_desc) * size + AVAIL_BYTES(size), 4);
+}
+
+__after_boot static void
+lay_out(struct virtq *q, uint8_t *mem)
+{
+    q->desc = (void *)mem;
+    q->avail = (void *)(mem + sizeof(struct vring_desc) * q->size);
+    q->used = (void *)(mem + used_offset(q->size));
+}
+
+// Contiguous zeroed pages for the rings of Q (size set); their address, or 0.
+__after_boot static uint64_t
+alloc_rings(struct virtq *q)
+{
+    size_t pages = ALIGN_UP(used_offset(q->size) + USED_BYTES(q->size), PAGE_SIZE) / PAGE_SIZE;
+    uint64_t pa = pages == 1 ? pmm_alloc_page() : pmm_alloc_contig(pages);
+
+    if (pa)
+        memset(phys_to_virt(pa), 0, pages * PAGE_SIZE);
+    return pa;
 }
 
 __after_boot long
@@ -36,11 +57,15 @@ virtq_init(struct virtq *q, struct virtio_dev *d, uint16_t index, uint16_t size)
     size = MIN(MIN(size, max), VIRTQ_MAX_SIZE);
     while (size & (size - 1))      // 2.7: a split queue's size is a power of 2
         size &= size - 1;
-    if (!(page = pmm_alloc_zeroed()))
+    q->size = size;
+    if (!(q->tokens = kzalloc(size * sizeof(*q->tokens))))
         return -ENOMEM;
+    if (!(page = alloc_rings(q))) {
+        kfree(q->tokens);
+        return -ENOMEM;
+    }
     q->dev = d;
     q->index = index;
-    q->size = size;
     lay_out(q, phys_to_virt(page));
     for (uint16_t i = 0; i < size; i++)
         q->desc[i].next = i + 1;

@@ -1,13 +1,14 @@
 // Split virtqueues (virtio 1.2, 2.7): a descriptor table, the available
-// ring the driver fills and the used ring the device fills, in one zeroed
-// page. Independent of the transport, which only learns their addresses.
+// ring the driver fills and the used ring the device fills, in zeroed
+// contiguous pages (one up to 128 descriptors, two up to 256). Independent
+// of the transport, which only learns their addresses.
 #pragma once
 #include "types.h"
 #include <linux/virtio_ring.h>
 
 struct virtio_dev;
 
-#define VIRTQ_MAX_SIZE 64   // descriptors: the three parts then fit one page
+#define VIRTQ_MAX_SIZE 256  // descriptors
 
 // One queue. Protected by the kernel lock: the syscall paths and the
 // device's interrupt handler (kernel context) both use it.
@@ -21,7 +22,7 @@ struct virtq {
     uint16_t free_head;         // first free descriptor, chained by .next
     uint16_t num_free;
     uint16_t last_used;         // the next used ring entry to look at
-    void *tokens[VIRTQ_MAX_SIZE];   // the driver's cookie per chain, by head descriptor
+    void **tokens;              // the driver's cookie per chain, by head descriptor
 };
 
 // One part of a buffer: physically contiguous bytes the device reads, or
