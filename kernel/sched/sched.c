@@ -23,6 +23,7 @@
 #include "mm/heap.h"
 #include "mm/kstack.h"
 #include "mm/mm.h"
+#include "fs/console.h"
 #include "mm/uaccess.h"
 #include "lib/string.h"
 #include "log.h"
@@ -263,6 +264,8 @@ idle_main(void)
             rq_push(c, t);
             continue;
         }
+        if (!c->cpu_id)
+            console_start();    // before the first halt: the host's ^C must find the console up
         c->idling = true;
         klock_release();
         __asm__ volatile("sti; hlt; cli" ::: "memory");
