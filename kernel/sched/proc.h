@@ -125,6 +125,7 @@ struct thread {
     uint64_t clear_child_tid;       // set_tid_address(2), CLONE_CHILD_CLEARTID
     uint64_t set_child_tid;         // CLONE_CHILD_SETTID of a fork: written when it first runs
     bool reap_proc;                 // the last of a process nobody reaps: free it after the switch
+    bool must_die;                  // another thread's execve: leave at once
     uint64_t robust_list, robust_len;
     uint64_t rseq;                  // struct rseq in the program, 0 if none
     uint32_t rseq_len, rseq_sig;
