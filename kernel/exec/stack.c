@@ -119,6 +119,10 @@ stack_build(struct mm *mm, const struct exec_args *args, const struct elf_image 
     memcpy((void *)(k + platform), PLATFORM, sizeof(PLATFORM));
     rng_bytes((void *)(k + random), 16);
     *(uint64_t *)(k + sp) = args->argc;
+    mm->arg_start = strings;
+    mm->env_start = mm->arg_end = strings + ((args->envc ? args->argv[args->argc + 1] : args->strings_end) -
+                                             args->argv[0]);
+    mm->env_end = strings + (args->strings_end - args->argv[0]);
     fill_pointers((uint64_t *)(k + sp + 8), args, strings);
     fill_auxv((uint64_t(*)[2])(k + sp + 8 + nptrs * 8), mm, prog, interp, random, platform, execfn);
     return vm_map_pages(mm, bottom, pa, (top - bottom) / PAGE_SIZE, PROT_READ | PROT_WRITE) ?: (long)sp;
