@@ -392,6 +392,7 @@ exec_commit(struct mm *mm, const struct exec_entry *e, const char *filename, con
         kfree((char *)p->exe_path);
     p->exe_path = absolute_path(exe);
     p->exe_owned = true;
+    p->did_exec = true;
     memset(t->name, 0, sizeof(t->name));
     strlcpy(t->name, base ? base + 1 : filename, sizeof(t->name));
     reset_registers();

@@ -71,6 +71,7 @@ struct proc {
     bool zombie;                        // ended, waiting for its parent to reap it
     bool child_subreaper;               // PR_SET_CHILD_SUBREAPER: adopts orphaned descendants
     bool exe_owned;                     // exe_path is ours to free (not the manifest's)
+    bool did_exec;                      // setpgid on it from its parent is EACCES
     struct waitq *child_wait;           // its threads waiting in wait4/waitid
     uint64_t child_utime, child_stime;  // CPU time of reaped children, ns
     struct thread *vfork_parent;        // a vfork parent waiting for this to exec or end
