@@ -109,6 +109,16 @@ proc_find(int pid)
     return NULL;
 }
 
+// Whether a live process is in group PGID (and session SID, unless -1).
+__after_boot bool
+proc_group_exists(int pgid, int sid)
+{
+    for (struct proc *p = &init_proc; p; p = p->all_next)
+        if (p->pgid == pgid && (sid < 0 || p->sid == sid) && !p->zombie)
+            return true;
+    return false;
+}
+
 // Processes and threads share one space of ids, as on Linux; the program is
 // 2, the ids after it are handed out in order. LINUX-DIFF: they never wrap.
 __after_boot int

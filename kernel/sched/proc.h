@@ -153,6 +153,7 @@ struct thread *proc_create_init(void);           // the first process and its fi
 struct proc *proc_first(void);                   // the program the VM runs; the head of every process
 struct proc *proc_find(int pid);                 // a live or zombie process, or NULL
 int pid_alloc(void);                             // a new process or thread id
+bool proc_group_exists(int pgid, int sid);       // a live process of group PGID (in session SID, unless -1)
 struct thread *thread_find(int tid);             // a live thread of the current process, or NULL
 struct thread *proc_find_thread(struct proc *p, int tid);
 void thread_comm(struct thread *t, char out[16]); // its name: PR_SET_NAME's, else the program's

@@ -265,6 +265,19 @@ signal_send_proc(struct proc *p, int sig, const struct sig_info *info)
     return 0;
 }
 
+// Every process of group PGID (a terminal's signals, kill(-pgid) keeps its
+// own permission checks): success if any took it.
+__after_boot long
+signal_send_pgrp(int pgid, int sig, const struct sig_info *info)
+{
+    long ret = -ESRCH;
+
+    for (struct proc *p = proc_first(); p; p = p->all_next)
+        if (p->pgid == pgid && !p->zombie && !p->exiting && signal_send_proc(p, sig, info) == 0)
+            ret = 0;
+    return ret;
+}
+
 __after_boot void
 signal_send_info(int sig, const struct sig_info *info)
 {
