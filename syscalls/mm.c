@@ -12,6 +12,7 @@
 #include <asm-generic/errno.h>
 #include <linux/mman.h>
 #include <linux/fcntl.h>
+#include <linux/stat.h>
 
 #define PROT_VALID (PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP)
 #define MAP_TYPE_MASK 0x0f
@@ -59,6 +60,25 @@ choose_address(uint64_t addr, uint64_t len, int flags)
     return addr ? (long)addr : -ENOMEM;
 }
 
+// MAP_SHARED|MAP_ANONYMOUS memory is a nameless file's pages, as on Linux
+// (shmem): a forked child maps the same file, so pages either side touches
+// first are still the ones both see.
+static long
+map_shared_anon(uint64_t where, uint64_t len, uint32_t prot)
+{
+    struct vnode *vn = vnode_new(S_IFREG | 0600);
+    struct vma_backing backing;
+    long ret;
+
+    if (!vn)
+        return -ENOMEM;
+    vn->size = len;
+    backing = (struct vma_backing){ .vn = vn, .off = 0, .end = UINT64_MAX };
+    ret = vm_map_backed(mm(), where, len, prot, VMA_ANON | VMA_SHARED, &backing, "/dev/zero (deleted)");
+    vnode_put(vn);      // the region holds it
+    return ret < 0 ? ret : (long)where;
+}
+
 long
 sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags, int fd,
          unsigned long off)
@@ -92,6 +112,8 @@ sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned lon
         return where;
     if (backing.vn && off + len < off)
         return -EOVERFLOW;
+    if (type != MAP_PRIVATE && !backing.vn)
+        return map_shared_anon(where, len, vma_prot(prot));
     ret = vm_map_backed(mm(), where, len, vma_prot(prot),
                         (backing.vn ? 0 : VMA_ANON) | ((type != MAP_PRIVATE) ? VMA_SHARED : 0),
                         backing.vn ? &backing : NULL, backing.vn ? f->path : NULL);

@@ -123,6 +123,8 @@ CASES = (
     Case("kill_self", args=("15", "kill"), label="SIGTERM-kill"),
     Case("kill_self", args=("9", "raise"), label="SIGKILL-raise"),
     Case("kill_self", args=("10", "tgkill"), label="SIGUSR1-tgkill"),
+    Case("signal_wait", args=("self",), label="self"),
+    Case("stream_out", args=("3",), label="3MiB"),
     Case("signals", args=("record",), label="record"),
     Case("signals", args=("ignore",), label="ignore"),
     Case("signals", args=("block",), label="block"),

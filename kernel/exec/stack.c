@@ -121,5 +121,5 @@ stack_build(struct mm *mm, const struct exec_args *args, const struct elf_image 
     *(uint64_t *)(k + sp) = args->argc;
     fill_pointers((uint64_t *)(k + sp + 8), args, strings);
     fill_auxv((uint64_t(*)[2])(k + sp + 8 + nptrs * 8), prog, interp, random, platform, execfn);
-    return vm_map_pages(bottom, pa, (top - bottom) / PAGE_SIZE, PROT_READ | PROT_WRITE) ?: (long)sp;
+    return vm_map_pages(mm, bottom, pa, (top - bottom) / PAGE_SIZE, PROT_READ | PROT_WRITE) ?: (long)sp;
 }
