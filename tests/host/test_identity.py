@@ -114,20 +114,24 @@ def test_image_has_a_home_owned_by_the_user(static_elf: Path, cache: Path) -> No
     assert build_image(static_elf).key == plain.key
 
 
-def _expected_id(uid: int, gid: int) -> str:
-    """What coreutils' id prints for uid:gid and no supplementary groups, with the guest's names."""
-    who = parse_user(f"{uid}:{gid}")
-    return f"uid={uid}({who.user}) gid={gid}({who.group}) groups={gid}({who.group})\n"
+# What each prints for UID:GID and no supplementary groups, with the guest's names
+# (busybox's id lists no groups when getgroups gives none).
+EXPECTED = {
+    "id": "uid={uid}({user}) gid={gid}({group}) groups={gid}({group})\n",
+    "busybox id": "uid={uid}({user}) gid={gid}({group})\n",
+    "whoami": "{user}\n",
+}
+ARGV = {"id": ["/usr/bin/id"], "busybox id": ["/bin/busybox", "id"], "whoami": ["/usr/bin/whoami"]}
 
 
-@pytest.mark.parametrize("argv", [["/usr/bin/id"], ["/bin/busybox", "id"], ["/usr/bin/whoami"]])
-def test_id_as_another_user(argv: list[str], run_pkgload: RunPkgload) -> None:
-    proc = run_pkgload("run", "--user", f"{UID}:{GID}", *argv)
-    assert proc.returncode == 0 and proc.stderr == ""
-    if argv[0] == "/usr/bin/id":
-        assert proc.stdout == _expected_id(UID, GID)
+@pytest.mark.parametrize("case", EXPECTED)
+def test_id_as_another_user(case: str, run_pkgload: RunPkgload) -> None:
+    who = parse_user(f"{UID}:{GID}")
+    proc = run_pkgload("run", "--user", f"{UID}:{GID}", *ARGV[case])
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout == EXPECTED[case].format(uid=UID, gid=GID, user=who.user, group=who.group)
     if _host_user(UID) and _host_group(GID):  # named alike inside and out
-        assert proc.stdout == _native(*argv).stdout
+        assert proc.stdout == _native(*ARGV[case]).stdout
 
 
 def test_default_is_root(run_pkgload: RunPkgload) -> None:
@@ -191,3 +195,12 @@ def test_tmp_made_for_a_shipped_file_is_writable_by_all(static_elf: Path, cache:
     img = build_image(static_elf, extra=[ExtraPath(str(static_elf), "/tmp/sub/prog")])
     attrs = read_newc_attrs(img.path.read_bytes())
     assert attrs["tmp"][:3] == (0o41777, 0, 0) and attrs["tmp/sub"][:3] == (0o40755, 0, 0)
+
+
+def test_ids_the_host_does_not_name_are_pkgload(run_pkgload: RunPkgload) -> None:
+    uid = next(u for u in range(4000, 5000) if _host_user(u) is None and _host_group(u) is None)
+    proc = run_pkgload("run", "--user", f"{uid}:{uid}", "/usr/bin/id")
+    assert (proc.returncode, proc.stdout) == (
+        0, f"uid={uid}(pkgload) gid={uid}(pkgload) groups={uid}(pkgload)\n"), proc.stderr
+    native = _native("id", uid=uid, gid=uid)
+    assert native.stdout == f"uid={uid} gid={uid} groups={uid}\n"  # the host has no names for them
