@@ -6,8 +6,8 @@ loader/etc.py), as docker looks them up in the container's. Without GROUP the
 group is the user's primary group when the host knows the user, else 0, as
 docker does. The names the guest shows are the host's for the same ids, so
 `id` prints the same inside and out; ids the host does not name are called
-`pkgload`. A user other than root gets a home folder /home/NAME, owned by it,
-and HOME points there.
+`pkgload`. A user other than root and nobody gets a home folder /home/NAME,
+owned by it, and HOME points there; nobody's is /nonexistent, as Debian's.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ import pwd
 from dataclasses import dataclass
 
 FALLBACK_NAME = "pkgload"  # the name of an id the host has no name for
-# The ids the generated passwd and group always hold (loader/etc.py).
+# The ids the generated passwd and group always hold (loader/etc.py), and
+# the homes its users have.
 BUILTIN_USERS = {0: "root", 65534: "nobody"}
+BUILTIN_HOMES = {0: "/root", 65534: "/nonexistent"}
 BUILTIN_GROUPS = {0: "root", 65534: "nogroup"}
 MAX_ID = 2**32 - 2  # (uid_t)-1 means "no change" to the set*id calls
 
@@ -42,6 +44,11 @@ class Identity:
         """True for uid 0, the default."""
         return self.uid == 0
 
+    @property
+    def has_own_home(self) -> bool:
+        """True when the image makes the user a home folder: not for root and nobody."""
+        return self.uid not in BUILTIN_USERS
+
 
 ROOT = Identity()
 
@@ -61,7 +68,7 @@ def parse_user(spec: str) -> Identity:
     else:
         gid = host_user.pw_gid if host_user is not None else 0
     user = _user_name(uid, host_user)
-    return Identity(uid, gid, user, _group_name(gid), "/root" if uid == 0 else f"/home/{user}")
+    return Identity(uid, gid, user, _group_name(gid), BUILTIN_HOMES.get(uid, f"/home/{user}"))
 
 
 def _get_user(part: str) -> tuple[int, pwd.struct_passwd | None]:

@@ -178,7 +178,7 @@ def _make_entries(program: ImageEntry, stored: StoredPlan, index: FileIndex,
     for guest, data in get_etc_files(DEFAULT_HOSTNAME, identity).items():
         attrs = dataclasses.replace(GENERATED_DIR, perm=0o644)
         entries.setdefault(guest, ImageEntry(guest, "", attrs, _sha256(data), data=data))
-    if not identity.is_root:
+    if identity.has_own_home:
         attrs = EntryAttrs(0o755, identity.uid, identity.gid, GENERATED_MTIME)
         entries.setdefault(identity.home, ImageEntry(identity.home, "", attrs, "", is_dir=True))
     for item in stored.plan.extra:

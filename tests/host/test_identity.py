@@ -61,7 +61,7 @@ def test_numeric_user_and_group() -> None:
 def test_user_alone_takes_its_primary_group_or_root_as_docker() -> None:
     nobody = pwd.getpwnam("nobody")
     assert parse_user("nobody") == Identity(nobody.pw_uid, nobody.pw_gid, "nobody", "nogroup",
-                                            "/home/nobody")
+                                            "/nonexistent")
     assert parse_user(str(nobody.pw_uid)).gid == nobody.pw_gid
     unknown = next(u for u in range(4000, 5000) if _host_user(u) is None)
     assert parse_user(str(unknown)) == Identity(unknown, 0, FALLBACK_NAME, "root",
@@ -204,3 +204,10 @@ def test_ids_the_host_does_not_name_are_pkgload(run_pkgload: RunPkgload) -> None
         0, f"uid={uid}(pkgload) gid={uid}(pkgload) groups={uid}(pkgload)\n"), proc.stderr
     native = _native("id", uid=uid, gid=uid)
     assert native.stdout == f"uid={uid} gid={uid} groups={uid}\n"  # the host has no names for them
+
+
+def test_nobody_has_no_home_made(static_elf: Path, cache: Path) -> None:
+    nobody = parse_user("65534:65534")
+    assert nobody.home == "/nonexistent" and not nobody.has_own_home
+    attrs = read_newc_attrs(build_image(static_elf, identity=nobody).path.read_bytes())
+    assert not any(name.startswith(("home", "nonexistent")) for name in attrs)
