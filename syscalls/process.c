@@ -7,6 +7,10 @@
 #include "sched/process.h"
 #include "sched/thread.h"
 #include "mm/uaccess.h"
+#include "mm/heap.h"
+#include "exec/execve.h"
+#include "fs/vfs.h"
+#include <linux/fcntl.h>
 #include "lib/string.h"
 #include <asm-generic/errno.h>
 #include <asm-generic/siginfo.h>
@@ -16,6 +20,50 @@
 #include <linux/wait.h>
 
 #define NSEC_PER_USEC 1000ull
+
+// The path as execve(2) takes it: ENAMETOOLONG past PATH_MAX, ENOENT when
+// empty (unless AT_EMPTY_PATH), EFAULT.
+static long
+exec_path(const char __user *upath, int flags, char **out)
+{
+    char *path = kmalloc(PATH_MAX_LINUX);
+    long n;
+
+    if (!path)
+        return -ENOMEM;
+    n = strncpy_from_user(path, upath, PATH_MAX_LINUX);
+    if (n >= 0 && !n && !(flags & AT_EMPTY_PATH))
+        n = -ENOENT;
+    if (n < 0) {
+        kfree(path);
+        return n;
+    }
+    *out = path;
+    return 0;
+}
+
+long
+sys_execveat(int dirfd, const char __user *upath, const char __user *const __user *argv,
+             const char __user *const __user *envp, int flags)
+{
+    char *path;
+    long ret;
+
+    if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+        return -EINVAL;
+    if ((ret = exec_path(upath, flags, &path)) < 0)
+        return ret;
+    ret = exec_program(dirfd, path, argv, envp, flags);
+    kfree(path);
+    return ret;
+}
+
+long
+sys_execve(const char __user *upath, const char __user *const __user *argv,
+           const char __user *const __user *envp)
+{
+    return sys_execveat(AT_FDCWD, upath, argv, envp, 0);
+}
 
 long
 sys_fork(void)

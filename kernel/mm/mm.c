@@ -155,3 +155,22 @@ mm_activate(struct mm *mm)
         maybe_free(old);
     }
 }
+
+// Up to LEN bytes of MM's memory at ADDR into BUF, page by page through
+// the page table (for /proc/PID/cmdline and environ): stops at the first
+// page that is not there. The bytes read.
+__after_boot size_t
+mm_read(struct mm *mm, uint64_t addr, void *buf, size_t len)
+{
+    size_t done = 0;
+
+    while (done < len) {
+        uint64_t va = addr + done, *pte = pte_lookup_in(mm->pml4, va, false);
+        size_t chunk = MIN(len - done, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+        if (va >= USER_TOP || !pte || !(*pte & PTE_P))
+            break;
+        memcpy((char *)buf + done, (char *)phys_to_virt(*pte & PTE_ADDR) + (va & (PAGE_SIZE - 1)), chunk);
+        done += chunk;
+    }
+    return done;
+}

@@ -43,6 +43,7 @@ struct mm {
     uint64_t mmap_base;       // mmap places regions below this, top down
     uint64_t stack_top;
     uint64_t vdso;            // the vDSO's ELF header (AT_SYSINFO_EHDR), 0 if none
+    uint64_t arg_start, arg_end, env_start, env_end;   // the initial stack's strings (/proc/PID/cmdline, environ)
 };
 
 // #PF error code bits

@@ -71,6 +71,7 @@ struct proc {
     bool zombie;                        // ended, waiting for its parent to reap it
     bool child_subreaper;               // PR_SET_CHILD_SUBREAPER: adopts orphaned descendants
     bool exe_owned;                     // exe_path is ours to free (not the manifest's)
+    bool did_exec;                      // setpgid on it from its parent is EACCES
     struct waitq *child_wait;           // its threads waiting in wait4/waitid
     uint64_t child_utime, child_stime;  // CPU time of reaped children, ns
     struct thread *vfork_parent;        // a vfork parent waiting for this to exec or end
@@ -125,6 +126,7 @@ struct thread {
     uint64_t clear_child_tid;       // set_tid_address(2), CLONE_CHILD_CLEARTID
     uint64_t set_child_tid;         // CLONE_CHILD_SETTID of a fork: written when it first runs
     bool reap_proc;                 // the last of a process nobody reaps: free it after the switch
+    bool must_die;                  // another thread's execve: leave at once
     uint64_t robust_list, robust_len;
     uint64_t rseq;                  // struct rseq in the program, 0 if none
     uint32_t rseq_len, rseq_sig;

@@ -335,7 +335,7 @@ sched_block(uint64_t deadline, bool interruptible)
     struct thread *t = current_thread();
     struct timer tm = TIMER_INIT(block_timeout, t);
 
-    if ((interruptible && signal_pending(t)) || t->proc->exiting)
+    if ((interruptible && signal_pending(t)) || t->proc->exiting || t->must_die)
         return WAKE_SIGNAL;
     if (deadline != WAIT_FOREVER) {
         if (clock_monotonic_ns() >= deadline)
@@ -429,7 +429,7 @@ sched_exit_to_user(struct trap_frame *f)
     uint64_t now;
 
     for (;;) {
-        if (current_thread()->proc->exiting)
+        if (current_thread()->proc->exiting || current_thread()->must_die)
             thread_leave();
         signal_deliver(f);
         if (!this_cpu()->need_resched)
