@@ -1,13 +1,17 @@
 // Physical pages: RAM ranges from the PVH memory map, minus the kernel image,
-// the boot structures, the manifest and the initramfs, handed out by a bump pointer; freed
-// pages go on a free list threaded through the pages themselves (via the
-// direct map). Contiguous runs come from the bump ranges only.
+// the boot structures, the manifest and the initramfs. Until the first page
+// is freed (after boot: boot frees nothing) they are handed out by a bump
+// pointer, the cheapest code to run once; at the first free the rest of
+// the ranges become a buddy allocator's blocks (pmm_buddy.c), and from then
+// on freed pages merge back into runs, so contiguous memory (kernel heap
+// runs, exec's stack) does not run out while single pages are free.
 #include "mm/pmm.h"
 #include "arch/x86_64/pvh.h"
 #include "layout.h"
 #include "manifest.h"
 #include "lib/string.h"
 #include "log.h"
+#include "mm/pmm_buddy.h"
 
 #define MAX_RANGES 64
 
@@ -15,8 +19,10 @@ struct range { uint64_t start, end; };
 
 static struct range ranges[MAX_RANGES];
 static int num_ranges, cur_range;
-static uint64_t free_list;          // physical address of the first free page, 0 = empty
 static uint64_t num_free, num_total, max_phys;
+static bool buddy_on;               // the ranges' rest belongs to the buddy allocator
+
+static void buddy_start(void);
 
 extern char __kernel_start[], __kernel_end[];
 
@@ -108,6 +114,8 @@ pmm_alloc_contig(size_t npages)
     uint64_t bytes = npages * PAGE_SIZE, pa;
     int i = cur_range;
 
+    if (buddy_on)
+        return buddy_alloc_run(npages);
     while (i < num_ranges && ranges[i].end - ranges[i].start < bytes)
         i++;
     cur_range = i;
@@ -122,12 +130,6 @@ pmm_alloc_contig(size_t npages)
 uint64_t
 pmm_alloc_page(void)
 {
-    if (free_list) {
-        uint64_t pa = free_list;
-        free_list = *(uint64_t *)phys_to_virt(pa);
-        num_free--;
-        return pa;
-    }
     return pmm_alloc_contig(1);
 }
 
@@ -144,13 +146,30 @@ pmm_alloc_zeroed(void)
 void
 pmm_free_page(uint64_t pa)
 {
-    ASSERT(pa && !(pa & (PAGE_SIZE - 1)));
-    *(uint64_t *)phys_to_virt(pa) = free_list;
-    free_list = pa;
-    num_free++;
+    ASSERT(pa && !(pa & (PAGE_SIZE - 1)) && pa < max_phys);
+    if (!buddy_on)
+        buddy_start();
+    buddy_free(pa, 0);
 }
 
-uint64_t pmm_num_free(void) { return num_free; }
+// The buddy allocator takes over what the bump pointer has not handed out.
+__after_boot static void
+buddy_start(void)
+{
+    uint64_t meta_bytes = ALIGN_UP(max_phys / PAGE_SIZE, PAGE_SIZE);
+    uint64_t meta = pmm_alloc_contig(meta_bytes / PAGE_SIZE);
+
+    if (!meta)
+        panic("pmm: no %lu KiB for the page allocator's table", meta_bytes / 1024);
+    buddy_init(phys_to_virt(meta), max_phys);
+    for (int i = cur_range; i < num_ranges; i++) {
+        buddy_add_range(ranges[i].start, ranges[i].end);
+        ranges[i].start = ranges[i].end;
+    }
+    buddy_on = true;
+}
+
+uint64_t pmm_num_free(void) { return buddy_on ? buddy_num_free() : num_free; }
 uint64_t pmm_num_total(void) { return num_total; }
 uint64_t pmm_max_phys(void) { return max_phys; }
 
