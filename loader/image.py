@@ -31,6 +31,7 @@ import dataclasses
 import hashlib
 import io
 import os
+import posixpath
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -182,8 +183,31 @@ def _make_entries(program: ImageEntry, stored: StoredPlan, index: FileIndex,
         attrs = EntryAttrs(0o755, identity.uid, identity.gid, GENERATED_MTIME)
         entries.setdefault(identity.home, ImageEntry(identity.home, "", attrs, "", is_dir=True))
     for item in stored.plan.extra:
-        entries[item.guest_path] = _entry_of(item, index)
+        entry = _entry_of(item, index)
+        guest = resolve_parent_links(item.guest_path, entries)
+        entries[guest] = dataclasses.replace(entry, guest_path=guest)
     return entries
+
+
+def resolve_parent_links(guest_path: str, entries: dict[str, ImageEntry]) -> str:
+    """Return guest_path with each folder above it that is a symlink of the image followed.
+
+    A --file at /bin/sh in an image where /bin is a link to usr/bin (a
+    merged-/usr host's program brought the link) lands at /usr/bin/sh, as a
+    copy to /bin/sh would on that host; a name under a link is no entry a
+    cpio can hold.
+    """
+    parts = PurePosixPath(guest_path).parts[1:]
+    current = "/"
+    for name in parts[:-1]:
+        candidate = posixpath.join(current, name)
+        for _ in range(40):  # a loop of links is left as it is
+            link = entries.get(candidate)
+            if link is None or link.link_target is None:
+                break
+            candidate = posixpath.normpath(posixpath.join(posixpath.dirname(candidate), link.link_target))
+        current = candidate
+    return posixpath.join(current, parts[-1]) if parts else guest_path
 
 
 def _find_program_extent(image_path: Path, guest_path: str) -> ProgramExtent | None:

@@ -237,3 +237,15 @@ def test_program_extent_names_the_programs_bytes(static_elf: Path, cache: Path) 
     assert ext.mode == stat.S_IFREG | stat.S_IMODE(static_elf.stat().st_mode)
     again = build_image(static_elf)
     assert not again.built and again.program_extent == ext
+
+
+def test_file_under_an_image_link_lands_where_the_link_leads() -> None:
+    from loader.image import ImageEntry, resolve_parent_links, EntryAttrs
+
+    attrs = EntryAttrs(0o777, 0, 0, 0)
+    entries = {"/bin": ImageEntry("/bin", "/bin", attrs, "", link_target="usr/bin"),
+               "/usr/lib64": ImageEntry("/usr/lib64", "", attrs, "", link_target="/usr/lib")}
+    assert resolve_parent_links("/bin/sh", entries) == "/usr/bin/sh"
+    assert resolve_parent_links("/usr/lib64/x/y", entries) == "/usr/lib/x/y"
+    assert resolve_parent_links("/etc/passwd", entries) == "/etc/passwd"
+    assert resolve_parent_links("/bin", entries) == "/bin"
