@@ -364,6 +364,27 @@ vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
     return 0;
 }
 
+// A read of a private file mapping's page that lies wholly inside the
+// file: the file's own page, read-only and shared, copied at the first
+// write (cow_break) as a forked page is. Every exec of a program maps the
+// same pages, so QEMU translates its code once, not once per process.
+// -1 when the page needs its own copy (the bytes past the end are zeros).
+__after_boot static long
+map_file_page(struct mm *mm, const struct vma *v, uint64_t va)
+{
+    uint64_t off = v->backing.off + (va - v->start), pa;
+
+    if (off + PAGE_SIZE > v->backing.end || off + PAGE_SIZE > v->backing.vn->size)
+        return -1;
+    if (!(pa = vnode_page(v->backing.vn, off / PAGE_SIZE)) || !page_ref_get(pa))
+        return -1;
+    if (page_map_in(mm->pml4, va, pa, vm_pte_flags(v->prot) & ~PTE_W) < 0) {
+        page_ref_put(pa);
+        return -1;
+    }
+    return 0;
+}
+
 // Whether PTE lets the access described by ERROR through.
 static bool
 pte_allows(uint64_t pte, uint32_t error)
@@ -437,6 +458,8 @@ vm_fault(struct mm *mm, uint64_t addr, uint32_t error)
         return -EFAULT;           // mapped whole at exec: nothing to fill a hole with
     if (v->backing.vn && (v->flags & VMA_SHARED))
         return map_shared_page(mm, v, va);
+    if (v->backing.vn && !(error & PF_WRITE) && map_file_page(mm, v, va) == 0)
+        return 0;
     if (!(pa = v->backing.vn ? pmm_alloc_page() : pmm_alloc_zeroed()))
         return -ENOMEM;
     if (v->backing.vn)
