@@ -12,6 +12,7 @@
 #include <asm-generic/errno.h>
 #include <linux/mman.h>
 #include <linux/fcntl.h>
+#include <linux/stat.h>
 
 #define PROT_VALID (PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP)
 #define MAP_TYPE_MASK 0x0f
@@ -59,6 +60,26 @@ choose_address(uint64_t addr, uint64_t len, int flags)
     return addr ? (long)addr : -ENOMEM;
 }
 
+// Shared anonymous memory is a shared mapping of an unnamed in-memory file
+// of its size, as Linux's /dev/zero shmem: its pages belong to that file,
+// not to one address space, so a forked child maps the same frames and
+// process-shared futexes in it are keyed by frame. Maps name it as Linux does.
+__after_boot static long
+map_shared_anon(uint64_t where, uint64_t len, unsigned long prot)
+{
+    struct vma_backing backing = { .off = 0, .end = UINT64_MAX };
+    long ret;
+
+    if (!(backing.vn = vfs_create_file(NULL, NULL, 0)))
+        return -ENOMEM;
+    backing.vn->mode = S_IFREG | 0777;
+    backing.vn->size = len;
+    ret = vm_map_backed(mm(), where, len, vma_prot(prot), VMA_SHARED, &backing,
+                        "/dev/zero (deleted)");
+    vnode_put(backing.vn);
+    return ret < 0 ? ret : (long)where;
+}
+
 long
 sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags, int fd,
          unsigned long off)
@@ -92,6 +113,8 @@ sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned lon
         return where;
     if (backing.vn && off + len < off)
         return -EOVERFLOW;
+    if ((flags & MAP_ANONYMOUS) && type != MAP_PRIVATE)
+        return map_shared_anon(where, len, prot);
     ret = vm_map_backed(mm(), where, len, vma_prot(prot),
                         (backing.vn ? 0 : VMA_ANON) | ((type != MAP_PRIVATE) ? VMA_SHARED : 0),
                         backing.vn ? &backing : NULL, backing.vn ? f->path : NULL);

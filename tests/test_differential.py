@@ -189,6 +189,7 @@ CASES = (
     Case("sig_restart", needs=("setitimer",)),
     Case("time_itimer", needs=("setitimer", "getitimer", "rt_sigsuspend")),
     Case("time_vdso", needs=(kernel_features.VDSO,)),
+    Case("ipc_shm"),
 )
 
 

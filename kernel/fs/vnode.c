@@ -263,6 +263,22 @@ vnode_truncate(struct vnode *vn, uint64_t size)
     return 0;
 }
 
+// fallocate's allocation: every page of [OFF, OFF+LEN) gets a frame of its
+// own (st_blocks counts it, as on ext4 and tmpfs); the size grows to the
+// range's end unless KEEP_SIZE. -ENOSPC when memory runs out, the pages
+// given so far kept.
+__after_boot long
+vnode_allocate(struct vnode *vn, uint64_t off, uint64_t len, bool keep_size)
+{
+    for (uint64_t i = off / PAGE_SIZE; i < ALIGN_UP(off + len, PAGE_SIZE) / PAGE_SIZE; i++)
+        if (!vnode_page(vn, i))
+            return -ENOSPC;
+    if (!keep_size && off + len > vn->size)
+        vn->size = off + len;
+    vnode_changed(vn);
+    return 0;
+}
+
 static bool
 page_has_data(struct vnode *vn, uint64_t index)
 {

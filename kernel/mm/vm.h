@@ -13,6 +13,8 @@
 #define VMA_VDSO   0x10
 #define VMA_VVAR   0x20
 #define VMA_SPECIAL (VMA_VDSO | VMA_VVAR)
+// A System V shared memory attach (shmat): shmdt finds its regions by this.
+#define VMA_SYSV_SHM 0x40
 
 struct vnode;
 
