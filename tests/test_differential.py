@@ -190,6 +190,7 @@ CASES = (
     Case("time_itimer", needs=("setitimer", "getitimer", "rt_sigsuspend")),
     Case("time_vdso", needs=(kernel_features.VDSO,)),
     Case("ipc_shm"),
+    Case("thread_ipc_sem", needs=THREADS),
 )
 
 
