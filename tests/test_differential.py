@@ -191,6 +191,7 @@ CASES = (
     Case("time_vdso", needs=(kernel_features.VDSO,)),
     Case("ipc_shm"),
     Case("thread_ipc_sem", needs=THREADS),
+    Case("thread_ipc_msg", needs=THREADS),
 )
 
 
