@@ -192,6 +192,7 @@ CASES = (
     Case("ipc_shm"),
     Case("thread_ipc_sem", needs=THREADS),
     Case("thread_ipc_msg", needs=THREADS),
+    Case("thread_posix_shm", needs=THREADS),
 )
 
 
