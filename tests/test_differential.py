@@ -193,6 +193,7 @@ CASES = (
     Case("thread_ipc_sem", needs=THREADS),
     Case("thread_ipc_msg", needs=THREADS),
     Case("thread_posix_shm", needs=THREADS),
+    Case("ipc_fork", needs=("fork",)),
 )
 
 
