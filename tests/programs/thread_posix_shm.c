@@ -1,7 +1,7 @@
 // POSIX shared memory and semaphores: /dev/shm (a sticky folder anyone may
 // write), shm_open's file (its mode under the umask, ftruncate,
-// posix_fallocate, mmap MAP_SHARED twice over the same pages, shm_unlink),
-// process-shared semaphores, mutexes and condition variables placed in it
+// posix_fallocate and fallocate's errors, mmap MAP_SHARED twice over the
+// same pages, shm_unlink), process-shared semaphores, mutexes and condition variables placed in it
 // and used by two threads each through a mapping of its own (so their
 // futexes meet only by the page, as two processes' would), sem_open's named
 // semaphores, and shared anonymous memory.
@@ -124,6 +124,31 @@ test_mutex(struct shared *s, struct shared *view)
     pthread_cond_destroy(&s->changed);
 }
 
+// fallocate(2)'s checks, in Linux's order, on the segment and other files.
+static void
+test_fallocate(int fd)
+{
+    int ro = shm_open(shm_name, O_RDONLY, 0), null = open("/dev/null", O_RDWR), p[2];
+    struct stat st;
+
+    show("fallocate KEEP_SIZE past the end", fallocate(fd, 1, 16384, 4096));
+    fstat(fd, &st);
+    printf("  size %lld\n", (long long)st.st_size);
+    show("fallocate length 0", fallocate(fd, 0, 0, 0));
+    show("fallocate offset -1", fallocate(fd, 0, -1, 10));
+    show("fallocate mode 0x80", fallocate(fd, 0x80, 0, 10));
+    show("fallocate PUNCH_HOLE without KEEP_SIZE", fallocate(fd, 2, 0, 10));
+    show("fallocate read-only", fallocate(ro, 0, 0, 10));
+    show("fallocate /dev/null", fallocate(null, 0, 0, 10));
+    if (pipe(p) == 0) {
+        show("fallocate a pipe", fallocate(p[1], 0, 0, 10));
+        close(p[0]), close(p[1]);
+    }
+    show("fallocate a closed descriptor", fallocate(1000, 0, 0, 10));
+    close(ro);
+    close(null);
+}
+
 static void
 test_shm_open(void)
 {
@@ -140,6 +165,7 @@ test_shm_open(void)
     show_file("  after", fd);
     printf("posix_fallocate 16 KiB: %s\n", errno_name(posix_fallocate(fd, 0, 16384)));
     show_file("  after", fd);
+    test_fallocate(fd);
     fd2 = show("shm_open the name, O_RDWR", shm_open(shm_name, O_RDWR, 0));
     a = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     b = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd2, 0);
