@@ -60,6 +60,20 @@ choose_address(uint64_t addr, uint64_t len, int flags)
     return addr ? (long)addr : -ENOMEM;
 }
 
+// The region flags of a mapping of F (NULL: anonymous) of TYPE.
+static uint32_t
+mapping_flags(struct file *f, uint32_t type)
+{
+    uint32_t flags = f && f->vn && vnode_is_reg(f->vn) ? 0 : VMA_ANON;
+
+    if (type == MAP_PRIVATE)
+        return flags;
+    flags |= VMA_SHARED;
+    if (f && (f->flags & O_ACCMODE) != O_RDWR)
+        flags |= VMA_NO_WRITE;
+    return flags;
+}
+
 // Shared anonymous memory is a shared mapping of an unnamed in-memory file
 // of its size, as Linux's /dev/zero shmem: its pages belong to that file,
 // not to one address space, so a forked child maps the same frames and
@@ -115,8 +129,7 @@ sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned lon
         return -EOVERFLOW;
     if ((flags & MAP_ANONYMOUS) && type != MAP_PRIVATE)
         return map_shared_anon(where, len, prot);
-    ret = vm_map_backed(mm(), where, len, vma_prot(prot),
-                        (backing.vn ? 0 : VMA_ANON) | ((type != MAP_PRIVATE) ? VMA_SHARED : 0),
+    ret = vm_map_backed(mm(), where, len, vma_prot(prot), mapping_flags(f, type),
                         backing.vn ? &backing : NULL, backing.vn ? f->path : NULL);
     return ret < 0 ? ret : where;
 }

@@ -196,7 +196,9 @@ shm_attach(int id, uint64_t addr, int flags, uint64_t *where)
     if ((at = place(mm, addr, len, s->size, flags)) < 0)
         return at;
     backing.vn = s->vn;
-    if ((ret = vm_map_backed(mm, at, len, prot, VMA_SHARED | VMA_SYSV_SHM, &backing, s->path)) < 0)
+    if ((ret = vm_map_backed(mm, at, len, prot,
+                             VMA_SHARED | VMA_SYSV_SHM | (flags & SHM_RDONLY ? VMA_NO_WRITE : 0),
+                             &backing, s->path)) < 0)
         return ret;
     *where = at;
     s->atime = ipc_now();

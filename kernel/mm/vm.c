@@ -317,8 +317,11 @@ vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
     if ((ret = split_around(mm, addr, end)) < 0)
         return ret;
     for (struct vma *v = vma_find(mm, addr); v && v->start < end; v = v->next) {
-        // As Linux: [vvar] may never be written or run; regions before it keep their change.
+        // As Linux: [vvar] may never be written or run, nor a shared mapping of a file
+        // opened read-only be written; regions before it keep their change.
         if ((v->flags & VMA_VVAR) && (prot & (PROT_WRITE | PROT_EXEC)))
+            return -EACCES;
+        if ((v->flags & VMA_NO_WRITE) && (prot & PROT_WRITE))
             return -EACCES;
         if ((v->flags & VMA_VDSO) && (prot & PROT_WRITE) && (ret = unshare_kernel_pages(v)) < 0)
             return ret;

@@ -15,6 +15,9 @@
 #define VMA_SPECIAL (VMA_VDSO | VMA_VVAR)
 // A System V shared memory attach (shmat): shmdt finds its regions by this.
 #define VMA_SYSV_SHM 0x40
+// A shared mapping of a file not open for writing (or a SHM_RDONLY attach):
+// mprotect may not make it writable (Linux's missing VM_MAYWRITE).
+#define VMA_NO_WRITE 0x80
 
 struct vnode;
 

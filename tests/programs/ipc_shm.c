@@ -137,6 +137,8 @@ test_readonly(int id)
     rw[1] = 'x';
     yes_no("  reads the data", ro[1] == 'x');
     yes_no("  writing faults", write_faults(ro));
+    show("  mprotect it writable", mprotect(ro, PAGE, PROT_READ | PROT_WRITE));
+    show("  mprotect it executable", mprotect(ro, PAGE, PROT_READ | PROT_EXEC));
     shmdt(ro);
     shmdt(rw);
 }

@@ -124,6 +124,22 @@ test_mutex(struct shared *s, struct shared *view)
     pthread_cond_destroy(&s->changed);
 }
 
+// A file open read-only: a shared mapping of it may not become writable,
+// a private one may (its pages are copies).
+static void
+test_readonly_mappings(int ro)
+{
+    char *shared = mmap(NULL, 4096, PROT_READ, MAP_SHARED, ro, 0);
+    char *private = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, ro, 0);
+
+    show("mmap a read-only descriptor MAP_SHARED, writable", mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+         MAP_SHARED, ro, 0) == MAP_FAILED ? -1 : 0);
+    show("mprotect its shared read mapping writable", mprotect(shared, 4096, PROT_READ | PROT_WRITE));
+    show("mprotect its private mapping writable", mprotect(private, 4096, PROT_READ | PROT_WRITE));
+    munmap(shared, 4096);
+    munmap(private, 4096);
+}
+
 // fallocate(2)'s checks, in Linux's order, on the segment and other files.
 static void
 test_fallocate(int fd)
@@ -145,6 +161,7 @@ test_fallocate(int fd)
         close(p[0]), close(p[1]);
     }
     show("fallocate a closed descriptor", fallocate(1000, 0, 0, 10));
+    test_readonly_mappings(ro);
     close(ro);
     close(null);
 }
