@@ -61,7 +61,7 @@ choose_address(uint64_t addr, uint64_t len, int flags)
 }
 
 // The region flags of a mapping of F (NULL: anonymous) of TYPE.
-static uint32_t
+__after_boot static uint32_t
 mapping_flags(struct file *f, uint32_t type)
 {
     uint32_t flags = f && f->vn && vnode_is_reg(f->vn) ? 0 : VMA_ANON;
