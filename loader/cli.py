@@ -3,7 +3,9 @@
 Exit statuses of `pkgload run`: the program's own status; 128+N when signal
 N killed it; 2 for bad input (a file that is not a runnable program, bad
 options); 125 when pkgload or the VM failed, not the program (as `docker
-run` does); 130 on Ctrl-C.
+run` does); 130 on Ctrl-C before the VM runs, or at the second one while
+it runs (the first goes to the program); 143 when the program is still
+running 10 s after a SIGTERM, which went to it.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ class Manifest:
     seed: str
     time_ns: int
     hostname: str = DEFAULT_HOSTNAME
-    stdin_relay: bool = False  # the host forwards its stdin on COM3
+    stdin_relay: bool = False  # the host forwards its stdin on the console's port 1
     winsize: tuple[int, int] | None = None  # the host terminal's rows and columns
     term_modes: str | None = None  # stdin's terminal modes, as loader.terminal encodes them
     program: ProgramExtent | None = None  # where path's bytes are in the image

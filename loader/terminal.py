@@ -101,6 +101,18 @@ class TerminalMirror:
             pass
 
 
+def get_winsize() -> tuple[int, int] | None:
+    """Return (rows, columns) of the first of our fds 1, 0, 2 that is a terminal, or None."""
+    for fd in (1, 0, 2):
+        try:
+            size = os.get_terminal_size(fd)
+        except OSError:
+            continue
+        if size.lines and size.columns:
+            return size.lines, size.columns
+    return None
+
+
 def open_mirror(fd: int = 0) -> TerminalMirror | None:
     """Return a mirror for fd when it is a terminal we can drive, else None."""
     if not os.isatty(fd):

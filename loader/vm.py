@@ -13,6 +13,7 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loader import terminal
+from loader import console, terminal
 from loader.cache import atomic_output, cache_dir
 from loader.errors import KernelNotFound, QemuNotFound, VmError
 from loader.image import Image
@@ -176,13 +177,18 @@ def parse_smp(text: str) -> int:
 
 @dataclass(frozen=True)
 class VmFds:
-    """The host file descriptors QEMU gets: its stdin, and others it opens as /dev/fd/N."""
+    """The host file descriptors QEMU opens as /dev/fd/N or uses as sockets."""
 
-    out: int  # COM1 output, the program's fd 1: our stdout (or a pipe to it, for a socket)
-    stdin: int  # QEMU's stdin (COM3 input, the program's fd 0): the relay pipe or /dev/null
-    err: int  # the host's stderr: the program's fd 2 (COM2)
+    out: int  # the program's stdout: our stdout (or a pipe to it, for a socket)
+    err: int  # the program's stderr: our stderr
     klog: int  # the write end of the kernel log pipe (debugcon)
     manifest: int  # a memfd holding the manifest (put in guest memory at MANIFEST_ADDR)
+    stdin: int | None = None  # QEMU's end of the stdin port's socket; None: stdin is empty
+    control: int | None = None  # QEMU's end of the control port's socket; None: no messages
+
+
+# The virtio-console's ports, by number: kernel/fs/console.c uses the same.
+PORT_STDIN, PORT_STDOUT, PORT_STDERR, PORT_CONTROL = 1, 2, 3, 4
 
 
 def accel_option(accel: Accel, smp: int) -> str:
@@ -203,12 +209,14 @@ def qemu_command(
 ) -> list[str]:
     """Return the QEMU argv of docs/boot-protocol.md, with smp vCPUs.
 
-    Output goes through `file` chardevs, which write with blocking writes: a
-    slow reader holds the guest back instead of losing bytes (QEMU's UART
-    drops a byte after a few failed non-blocking writes). Input needs the
-    `stdio` chardev (QEMU 7.2's `file` has no input-path option), so it is
-    on a UART of its own, COM3, whose output goes to /dev/null.
+    The program's streams are ports of one virtio-console (virtio-serial,
+    multiport): output through `file` chardevs, whose writes a slow reader
+    holds back without a byte lost; stdin and pkgload's control messages
+    through sockets we hold the other end of. COM1 and COM2 carry the same
+    stdout and stderr for a kernel that finds no virtio-console.
     """
+    stdin = f"socket,id=in,fd={fds.stdin}" if fds.stdin is not None else "null,id=in"
+    control = f"socket,id=control,fd={fds.control}" if fds.control is not None else "null,id=control"
     return [
         qemu,
         "-M", "microvm,x-option-roms=off,rtc=off,isa-serial=on",
@@ -219,12 +227,20 @@ def qemu_command(
         "-kernel", str(kernel),
         "-initrd", str(initrd),
         "-device", f"loader,file=/dev/fd/{fds.manifest},addr={MANIFEST_ADDR:#x},force-raw=on",
+        "-global", "virtio-mmio.force-legacy=false",
+        "-device", f"virtio-serial-device,max_ports={PORT_CONTROL + 1}",
+        "-chardev", stdin,
+        "-device", f"virtserialport,chardev=in,nr={PORT_STDIN},name=stdin",
         "-chardev", f"file,id=out,path=/dev/fd/{fds.out},append=on",
-        "-serial", "chardev:out",
-        "-chardev", "stdio,id=in,signal=off",
-        "-device", "isa-serial,chardev=in,iobase=0x3e8,irq=5,index=2",
+        "-device", f"virtserialport,chardev=out,nr={PORT_STDOUT},name=stdout",
         "-chardev", f"file,id=err,path=/dev/fd/{fds.err},append=on",
-        "-device", "isa-serial,chardev=err,iobase=0x2f8,irq=3,index=1",
+        "-device", f"virtserialport,chardev=err,nr={PORT_STDERR},name=stderr",
+        "-chardev", control,
+        "-device", f"virtserialport,chardev=control,nr={PORT_CONTROL},name=pkgload",
+        "-chardev", f"file,id=com1,path=/dev/fd/{fds.out},append=on",
+        "-serial", "chardev:com1",
+        "-chardev", f"file,id=com2,path=/dev/fd/{fds.err},append=on",
+        "-device", "isa-serial,chardev=com2,iobase=0x2f8,irq=3,index=1",
         "-chardev", f"file,id=klog,path=/dev/fd/{fds.klog}",
         "-device", "isa-debugcon,iobase=0xe9,chardev=klog",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
@@ -264,92 +280,25 @@ def get_panic_report(log: bytes) -> str:
     return "\n".join(lines[start:end])
 
 
-# The kernel's log line saying COM1 may now receive the program's stdin.
-INPUT_READY = b"console: input ready\n"
-
-
 class _LogReader(threading.Thread):
-    """Drain a pipe into memory, passing each chunk to on_chunk as it comes.
-
-    Sets input_ready when the kernel logs INPUT_READY.
-    """
+    """Drain a pipe into memory, passing each chunk to on_chunk as it comes."""
 
     def __init__(self, fd: int, on_chunk: Callable[[bytes], None] | None) -> None:
         super().__init__(name="pkgload-klog", daemon=True)
         self._fd = fd
         self._on_chunk = on_chunk
         self._chunks: list[bytes] = []
-        self.input_ready = threading.Event()
 
     def run(self) -> None:
-        tail = b""
         with open(self._fd, "rb", buffering=0, closefd=True) as f:
             while chunk := f.read(65536):
                 self._chunks.append(chunk)
-                if not self.input_ready.is_set():
-                    tail = (tail + chunk)[-4096:]
-                    if INPUT_READY in tail:
-                        self.input_ready.set()
                 if self._on_chunk:
                     self._on_chunk(chunk)
-        self.input_ready.set()   # the kernel is gone: let the relay find out (EPIPE)
 
     def get_bytes(self) -> bytes:
         """Return everything read so far (all of it once the thread has ended)."""
         return b"".join(self._chunks)
-
-
-STDIN_ESCAPE = b"\xff"
-STDIN_EOF = b"\xff\x01"  # docs/boot-protocol.md, "Standard input"
-STDIN_ACK = b"\xff\x02"  # the terminal modes the kernel reported are applied ("The terminal")
-
-
-def escape_stdin(data: bytes) -> bytes:
-    """Escape host stdin bytes for COM1: 0xff becomes ff 00, all else is itself."""
-    return data.replace(STDIN_ESCAPE, b"\xff\x00")
-
-
-class _StdinRelay(threading.Thread):
-    """Copy our stdin, escaped, into the COM3 input pipe; end it with ff 01.
-
-    Nothing is written before the kernel says its input is ready
-    (docs/boot-protocol.md). The pipe stays open after end of input, for the
-    acknowledgements (`send_control`) the terminal mirror sends; close() it
-    once QEMU has ended.
-    """
-
-    def __init__(self, write_fd: int, ready: threading.Event) -> None:
-        super().__init__(name="pkgload-stdin", daemon=True)
-        self._fd = write_fd
-        self._ready = ready
-        self._lock = threading.Lock()
-        self._broken = False
-
-    def run(self) -> None:
-        try:
-            self._ready.wait()
-            while data := os.read(0, 65536):
-                self._send(escape_stdin(data))
-            self._send(STDIN_EOF)
-        except OSError:  # stdin failed: nothing more to send
-            pass
-
-    def _send(self, data: bytes) -> None:
-        with self._lock:
-            if not self._broken:
-                try:
-                    _write_all(self._fd, data)
-                except OSError:  # QEMU is gone (EPIPE)
-                    self._broken = True
-
-    def send_control(self, data: bytes) -> None:
-        """Send an escape sequence of the protocol (not stdin data)."""
-        self._send(data)
-
-    def close(self) -> None:
-        with self._lock:
-            self._broken = True
-            os.close(self._fd)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -373,10 +322,12 @@ def run(
     The program's stdout and stderr go straight to this process's fd 1 and
     2; the kernel log is kept, written to log_path (default: last-run.log in
     the cache, which concurrent runs share), and passed to on_log as it
-    arrives. Returns the RunResult of a program that ended (by exit or
-    signal). Raises KernelNotFound, QemuNotFound, or
-    VmError when the VM failed (panic, QEMU error, no exit record). On
-    KeyboardInterrupt QEMU is killed and the interrupt re-raised.
+    arrives. SIGINT, SIGTERM and the terminal's other signals sent to this
+    process while the VM runs go to the program (loader/console.py); when
+    they stop the VM hard, the RunResult says 128+N with no signal. Returns
+    the RunResult of a program that ended (by exit or signal). Raises
+    KernelNotFound, QemuNotFound, or VmError when the VM failed (panic, QEMU
+    error, no exit record). Call it from the main thread.
     """
     kernel = kernel or find_kernel()
     qemu = find_qemu()
@@ -387,19 +338,30 @@ def run(
     # when the manifest carries the terminal's modes.
     mirror = terminal.TerminalMirror(0) if manifest.term_modes else None
     try:
-        status, log, qemu_err = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel, on_log,
-                                          mirror, smp)
+        ran = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel, on_log, mirror, smp)
     finally:
         if mirror:
             mirror.restore()
     if log_path is None:
         log_path = cache_dir() / "last-run.log"
-        _save_log(log_path, log, qemu_err)
+        _save_log(log_path, ran.log, ran.qemu_err)
     else:
-        _write_user_log(log_path, log, qemu_err)
-    if qemu_err and on_log:
-        on_log(qemu_err)
-    return _result(status, log, qemu_err, log_path)
+        _write_user_log(log_path, ran.log, ran.qemu_err)
+    if ran.qemu_err and on_log:
+        on_log(ran.qemu_err)
+    if ran.stopped is not None:
+        return RunResult(ran.stopped, None, ran.log, ran.status)
+    return _result(ran.status, ran.log, ran.qemu_err, log_path)
+
+
+@dataclass(frozen=True)
+class _Ran:
+    """What a QEMU run left: its status, the kernel log, its stderr, and a hard stop's status."""
+
+    status: int
+    log: bytes
+    qemu_err: bytes
+    stopped: int | None
 
 
 def _with_mirror(
@@ -417,6 +379,19 @@ def _with_mirror(
     return both
 
 
+class _Qemu:
+    """The QEMU process once started, for the signal forwarder to kill from its thread."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.killed = False
+
+    def kill(self, status: int = 0) -> None:
+        self.killed = True
+        if self.proc:
+            self.proc.kill()
+
+
 def _run_qemu(
     qemu: str,
     kernel: Path,
@@ -427,48 +402,88 @@ def _run_qemu(
     on_log: Callable[[bytes], None] | None,
     mirror: terminal.TerminalMirror | None,
     smp: int,
+) -> _Ran:
+    """Run QEMU to its end, forwarding signals to the program meanwhile."""
+    control_ours, control_qemu = socket.socketpair()
+    control = console.ControlChannel(control_ours)
+    vm = _Qemu()
+    if mirror:
+        mirror.on_applied = partial(control.send, console.MSG_ACK)
+    try:
+        with console.SignalForwarder(control, vm.kill) as forwarder:
+            cmd = partial(qemu_command, qemu, kernel, image.path, memory_mib, accel, smp=smp)
+            status, log, qemu_err = _start_and_wait(qemu, cmd, manifest, _with_mirror(on_log, mirror),
+                                                    control, control_qemu, vm)
+    finally:
+        control.close()
+    return _Ran(status, log, qemu_err, forwarder.stopped_status)
+
+
+def _start_and_wait(
+    qemu: str,
+    command: Callable[[VmFds], list[str]],
+    manifest: Manifest,
+    on_log: Callable[[bytes], None] | None,
+    control: console.ControlChannel,
+    control_qemu: socket.socket,
+    vm: _Qemu,
 ) -> tuple[int, bytes, bytes]:
-    """Run QEMU to its end; return its status, the kernel log and QEMU's own stderr."""
+    """Start QEMU with its channels; return its status, the kernel log and QEMU's own stderr."""
     klog_r, klog_w = os.pipe()
     # The reader owns klog_r; it ends when every klog_w is closed.
-    reader = _LogReader(klog_r, _with_mirror(on_log, mirror))
+    reader = _LogReader(klog_r, on_log)
     reader.start()
+    relay = None
     with ExitStack() as ours:  # our copies close once QEMU has its own
         ours.callback(os.close, klog_w)
-        relay = None
+        ours.callback(control_qemu.close)
+        stdin_qemu = None
         if manifest.stdin_relay:
-            stdin, relay = _stdin_relay(ours, reader.input_ready)
-            if mirror:
-                mirror.on_applied = partial(relay.send_control, STDIN_ACK)
-        else:
-            stdin = _open_devnull(ours)
-        out, copier = _reopen_stdout(ours)
-        fds = VmFds(out, stdin, _dup_stderr(ours), klog_w, _manifest_fd(manifest, ours))
-        cmd = qemu_command(qemu, kernel, image.path, memory_mib, accel, fds, smp) + get_debug_args()
-        try:
-            proc = subprocess.Popen(
-                _die_with_us(cmd),
-                stdin=fds.stdin,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                pass_fds=(fds.out, fds.err, fds.klog, fds.manifest),
-            )
-        except OSError as e:
-            raise VmError(f"{qemu}: cannot start it ({e.strerror or e})") from e
+            stdin_ours, stdin_qemu = socket.socketpair()
+            ours.callback(stdin_qemu.close)
+            relay = console.StdinRelay(stdin_ours, control)
+        out, copier = _reopen_stdout(ours, partial(control.send, console.MSG_CLOSED, 1))
+        fds = VmFds(out, _dup_stderr(ours), klog_w, _manifest_fd(manifest, ours),
+                    stdin_qemu.fileno() if stdin_qemu else None, control_qemu.fileno())
+        vm.proc = _popen(qemu, command(fds) + get_debug_args(), fds)
+        if vm.killed:  # stopped before it started
+            vm.proc.kill()
+    if relay:
+        relay.start()
+    watch = console.OutputWatch(control)
+    watch.start()
     try:
-        qemu_err = _wait_for_qemu(proc)
-    except BaseException:  # KeyboardInterrupt above all: never leave QEMU behind
-        proc.kill()
-        proc.wait()
+        qemu_err = _wait_for_qemu(vm.proc)
+    except BaseException:  # never leave QEMU behind
+        vm.proc.kill()
+        vm.proc.wait()
         raise
     finally:
+        watch.stop()
         _seek_outputs_to_end()
     if copier:
         copier.join()
     if relay:
         relay.close()
     reader.join()
-    return proc.returncode, reader.get_bytes(), qemu_err
+    return vm.proc.returncode, reader.get_bytes(), qemu_err
+
+
+def _popen(qemu: str, cmd: list[str], fds: VmFds) -> subprocess.Popen[bytes]:
+    """Start QEMU in a process group of its own, so that a terminal's ^C reaches only us."""
+    passed = [fd for fd in (fds.out, fds.err, fds.klog, fds.manifest, fds.stdin, fds.control)
+              if fd is not None]
+    try:
+        return subprocess.Popen(
+            _die_with_us(cmd),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            pass_fds=passed,
+            process_group=0,
+        )
+    except OSError as e:
+        raise VmError(f"{qemu}: cannot start it ({e.strerror or e})") from e
 
 
 # QEMU's line when KVM cannot run the guest on: QEMU then stops the VM and
@@ -503,19 +518,20 @@ def _die_with_us(cmd: list[str]) -> list[str]:
     return [setpriv, "--pdeathsig", "KILL", *cmd] if setpriv else cmd
 
 
-def _reopen_stdout(stack: ExitStack) -> tuple[int, threading.Thread | None]:
+def _reopen_stdout(stack: ExitStack, on_broken: Callable[[], None]) -> tuple[int, threading.Thread | None]:
     """Return a descriptor QEMU can open as /dev/fd/N to write our stdout, closed with stack.
 
     Our stdout itself when it can be opened anew (a file, pipe or terminal:
     QEMU's own description keeps its flags off the one we share with our
     parent). A socket cannot be: then a pipe, copied to it by the thread
-    also returned (join it once QEMU has ended).
+    also returned (join it once QEMU has ended), which calls on_broken when
+    the socket takes no more.
     """
     try:
         os.close(os.open("/dev/fd/1", os.O_WRONLY | os.O_CLOEXEC))
     except OSError:
         read_end, write_end = os.pipe()
-        copier = _Copier(read_end, 1)
+        copier = _Copier(read_end, 1, on_broken)
         copier.start()
         stack.callback(os.close, write_end)
         return write_end, copier
@@ -527,9 +543,10 @@ def _reopen_stdout(stack: ExitStack) -> tuple[int, threading.Thread | None]:
 class _Copier(threading.Thread):
     """Copy a pipe to a descriptor with blocking writes until the pipe ends."""
 
-    def __init__(self, src: int, dst: int) -> None:
+    def __init__(self, src: int, dst: int, on_broken: Callable[[], None]) -> None:
         super().__init__(name="pkgload-stdout", daemon=True)
         self._src, self._dst = src, dst
+        self._on_broken = on_broken
 
     def run(self) -> None:
         with open(self._src, "rb", buffering=0, closefd=True) as f:
@@ -537,6 +554,7 @@ class _Copier(threading.Thread):
                 try:
                     _write_all(self._dst, chunk)
                 except OSError:
+                    self._on_broken()
                     return
 
 
@@ -553,25 +571,6 @@ def _dup(fd: int) -> int:
         return os.dup(fd)
     except OSError as e:
         raise VmError(f"fd {fd} is closed: the program's output has nowhere to go") from e
-
-
-def _open_devnull(stack: ExitStack) -> int:
-    """Return /dev/null open for reading, closed with stack."""
-    fd = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
-    stack.callback(os.close, fd)
-    return fd
-
-
-def _stdin_relay(stack: ExitStack, ready: threading.Event) -> tuple[int, _StdinRelay]:
-    """Start relaying our stdin into a pipe; return its read end for QEMU (closed with stack) and the relay.
-
-    Without a reader (QEMU failed to start) the relay stops on EPIPE.
-    """
-    read_fd, write_fd = os.pipe()
-    stack.callback(os.close, read_fd)
-    relay = _StdinRelay(write_fd, ready)
-    relay.start()
-    return read_fd, relay
 
 
 def _manifest_fd(manifest: Manifest, stack: ExitStack) -> int:

@@ -74,23 +74,22 @@ mapping_flags(struct file *f, uint32_t type)
     return flags;
 }
 
-// Shared anonymous memory is a shared mapping of an unnamed in-memory file
-// of its size, as Linux's /dev/zero shmem: its pages belong to that file,
-// not to one address space, so a forked child maps the same frames and
-// process-shared futexes in it are keyed by frame. Maps name it as Linux does.
-__after_boot static long
-map_shared_anon(uint64_t where, uint64_t len, unsigned long prot)
+// MAP_SHARED|MAP_ANONYMOUS memory is a nameless file's pages, as on Linux
+// (shmem): a forked child maps the same file, so pages either side touches
+// first are still the ones both see.
+static long
+map_shared_anon(uint64_t where, uint64_t len, uint32_t prot)
 {
-    struct vma_backing backing = { .off = 0, .end = UINT64_MAX };
+    struct vnode *vn = vnode_new(S_IFREG | 0600);
+    struct vma_backing backing;
     long ret;
 
-    if (!(backing.vn = vfs_create_file(NULL, NULL, 0)))
+    if (!vn)
         return -ENOMEM;
-    backing.vn->mode = S_IFREG | 0777;
-    backing.vn->size = len;
-    ret = vm_map_backed(mm(), where, len, vma_prot(prot), VMA_SHARED, &backing,
-                        "/dev/zero (deleted)");
-    vnode_put(backing.vn);
+    vn->size = len;
+    backing = (struct vma_backing){ .vn = vn, .off = 0, .end = UINT64_MAX };
+    ret = vm_map_backed(mm(), where, len, prot, VMA_ANON | VMA_SHARED, &backing, "/dev/zero (deleted)");
+    vnode_put(vn);      // the region holds it
     return ret < 0 ? ret : (long)where;
 }
 
@@ -127,8 +126,8 @@ sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned lon
         return where;
     if (backing.vn && off + len < off)
         return -EOVERFLOW;
-    if ((flags & MAP_ANONYMOUS) && type != MAP_PRIVATE)
-        return map_shared_anon(where, len, prot);
+    if (type != MAP_PRIVATE && !backing.vn)
+        return map_shared_anon(where, len, vma_prot(prot));
     ret = vm_map_backed(mm(), where, len, vma_prot(prot), mapping_flags(f, type),
                         backing.vn ? &backing : NULL, backing.vn ? f->path : NULL);
     return ret < 0 ? ret : where;

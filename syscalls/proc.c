@@ -41,45 +41,79 @@ sys_getpgrp(void)
     return current_proc()->pgid;
 }
 
+// The process PID names for getpgid/getsid/setpgid: 0 is the caller.
+static struct proc *
+named(int pid)
+{
+    return pid == 0 ? current_proc() : proc_find(pid);
+}
+
 long
 sys_getpgid(int pid)
 {
-    if (pid != 0 && pid != current_proc()->pid)
-        return -ESRCH;
-    return current_proc()->pgid;
+    struct proc *p = pid < 0 ? NULL : named(pid);
+
+    return p ? p->pgid : -ESRCH;
 }
 
 long
 sys_getsid(int pid)
 {
-    if (pid != 0 && pid != current_proc()->pid)
-        return -ESRCH;
-    return current_proc()->sid;
+    struct proc *p = pid < 0 ? NULL : named(pid);
+
+    return p ? p->sid : -ESRCH;
 }
 
-// setpgid(2) and setsid(2) with one process: it leads its own session
-// (pid = pgid = sid, as a container's first process does), and Linux refuses
-// both to a session leader; other processes do not exist.
+// Whether a process group PGID exists in session SID.
+static bool
+group_in_session(int pgid, int sid)
+{
+    for (struct proc *p = proc_first(); p; p = p->all_next)
+        if (p->pgid == pgid && p->sid == sid && !p->zombie)
+            return true;
+    return false;
+}
+
+// setpgid(2), checked in Linux's order: the caller or a child of it
+// (ESRCH), a child that has not exec'd (EACCES) in the caller's session,
+// not a session leader, into a group of the same session or a new one
+// named after the process (EPERM).
 long
 sys_setpgid(int pid, int pgid)
 {
-    struct proc *p = current_proc();
+    struct proc *me = current_proc(), *p;
 
     if (pgid < 0)
         return -EINVAL;
-    if (pid != 0 && pid != p->pid)
+    if (pid < 0 || !(p = named(pid)) || (p != me && p->parent != me) || p->zombie)
         return -ESRCH;
-    if (pgid != 0 && pgid != p->pid)
+    if (p != me && p->did_exec)
+        return -EACCES;
+    if (p->sid != me->sid)
         return -EPERM;
-    return p->sid == p->pid ? -EPERM : 0;
+    if (!pgid)
+        pgid = p->pid;
+    if (p->sid == p->pid)
+        return -EPERM;
+    if (pgid != p->pid && !group_in_session(pgid, me->sid))
+        return -EPERM;
+    p->pgid = pgid;
+    return 0;
 }
 
+// setsid(2): a new session and group named after the caller, unless it
+// already leads a group (EPERM). The program's first process leads its own
+// session from the start, as a container's first process does.
 long
 sys_setsid(void)
 {
     struct proc *p = current_proc();
 
-    return p->pgid == p->pid ? -EPERM : p->sid;
+    for (struct proc *q = proc_first(); q; q = q->all_next)
+        if (q->pgid == p->pid)
+            return -EPERM;
+    p->sid = p->pgid = p->pid;
+    return p->sid;
 }
 
 long

@@ -144,18 +144,62 @@ sender_info(int code)
     return (struct sig_info){ .code = code, .pid = current_proc()->pid, .uid = current_proc()->creds.ruid };
 }
 
-// kill(2): our process is the only one; pid 0, -1 and -pgid name it too.
+// May the caller signal P? Root may; others when a real or effective uid
+// matches the target's real or saved uid (kill(2)).
+static bool
+may_signal(const struct proc *p)
+{
+    const struct creds *me = &current_proc()->creds, *it = &p->creds;
+
+    return me->euid == 0 || me->ruid == it->ruid || me->ruid == it->suid || me->euid == it->ruid ||
+           me->euid == it->suid;
+}
+
+// Send SIG to P with INFO, checking permission; sig 0 checks only.
+static long
+send_checked(struct proc *p, int sig, const struct sig_info *info)
+{
+    if (!may_signal(p))
+        return -EPERM;
+    if (!sig || p->zombie || p->exiting)
+        return 0;
+    return signal_send_proc(p, sig, info);
+}
+
+// A group (PGID > 0), or every process but the first program's invisible
+// parent and the caller itself (-1): success if any was signalled.
+static long
+send_many(int pgid, int sig, const struct sig_info *info)
+{
+    long ret = -ESRCH, r;
+    struct proc *me = current_proc();
+
+    for (struct proc *p = proc_first(); p; p = p->all_next) {
+        if (pgid > 0 ? p->pgid != pgid : p == me)
+            continue;
+        r = send_checked(p, sig, info);
+        if (ret < 0)
+            ret = r;
+    }
+    return ret;
+}
+
+// kill(2): a pid, 0 (the caller's group), -1 (all it may), -pgid.
 __after_boot long
 sys_kill(int pid, int sig)
 {
-    struct proc *p = current_proc();
     struct sig_info info = sender_info(SI_USER);
+    struct proc *p;
 
     if (!sig_valid(sig))
         return -EINVAL;
-    if (pid != p->pid && pid != 0 && pid != -1 && pid != -p->pgid)
+    if (pid == INT32_MIN)
         return -ESRCH;
-    return sig ? signal_send_proc(p, sig, &info) : 0;
+    if (pid > 0)
+        return (p = proc_find(pid)) ? send_checked(p, sig, &info) : -ESRCH;
+    if (pid == -1)
+        return send_many(0, sig, &info);
+    return send_many(pid ? -pid : current_proc()->pgid, sig, &info);
 }
 
 // A thread of ours: TGID must be our pid (or -1 for tkill).

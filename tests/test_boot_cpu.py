@@ -27,7 +27,7 @@ def run_on_cpu(kernel: Path, program: Path, cpu: str, tmp_path: Path) -> tuple[i
         fds.append(null)
         out, log, man = fds[:3]
         cmd = vm.qemu_command(vm.find_qemu(), kernel, img.path, vm.DEFAULT_MEMORY_MIB, vm.Accel("tcg", cpu, "test"),
-                              vm.VmFds(out=out, stdin=null, err=null, klog=log, manifest=man))
+                              vm.VmFds(out=out, err=null, klog=log, manifest=man))
         proc = subprocess.run(cmd, stdin=null, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               pass_fds=fds, timeout=120)
     finally:

@@ -1,7 +1,7 @@
 """A waiting program leaves the host's CPU idle.
 
 The guest halts its virtual CPU while it waits (sched/wait.c: the local APIC
-timer for a deadline, COM3's receive interrupt for stdin) instead of
+timer for a deadline, the virtio-console's interrupt for stdin) instead of
 spinning, so QEMU sleeps too. Measured as the CPU time of the `pkgload run`
 process and its QEMU (RUSAGE_CHILDREN, taken around each run): a spinning
 guest burns about as much CPU as the wait lasts; a halted one only what

@@ -1,5 +1,5 @@
-// ACPI's MADT: the processors' local APICs, the I/O APICs and the ISA IRQ
-// overrides (drivers/acpi.c).
+// ACPI's MADT (the processors' local APICs, the I/O APICs and the ISA IRQ
+// overrides) and the resources of devices the DSDT lists (drivers/acpi.c).
 #pragma once
 #include "types.h"
 
@@ -33,3 +33,16 @@ struct acpi_madt {
 };
 
 bool acpi_read_madt(struct acpi_madt *m);   // false: no MADT, or one with no I/O APIC
+
+// What a device's _CRS gives it: one fixed 32-bit memory range and one interrupt.
+struct acpi_dev_res {
+    uint64_t mem_base;
+    uint32_t mem_len;
+    uint32_t irq;           // GSI
+    bool irq_level;         // else edge-triggered
+    bool irq_active_low;
+};
+
+// The devices of the DSDT whose _HID is the string HID ("LNRO0005": virtio-mmio),
+// up to MAX of them in OUT; returns how many were found.
+int acpi_find_devices(const char *hid, struct acpi_dev_res *out, int max);

@@ -6,6 +6,7 @@
 #include "mm/vm.h"
 #include "fs/vfs.h"
 #include "lib/string.h"
+#include "mm/heap.h"
 #include "layout.h"
 #include "log.h"
 #include <asm-generic/errno.h>
@@ -102,10 +103,13 @@ note_interp(const Elf64_Phdr *ph, struct vnode *vn, struct elf_image *out)
 {
     const char *s = vnode_bytes(vn, ph->p_offset, ph->p_filesz);
 
-    if (s && ph->p_filesz < sizeof(out->interp)) {
+    if (ph->p_filesz >= sizeof(out->interp))
+        return;
+    if (s)
         memcpy(out->interp, s, ph->p_filesz);
-        out->interp[ph->p_filesz] = 0;
-    }
+    else if (vnode_read(vn, out->interp, ph->p_filesz, ph->p_offset) != (ssize_t)ph->p_filesz)
+        return;
+    out->interp[ph->p_filesz] = 0;
 }
 
 // Map the PT_LOAD segments and note what the auxiliary vector needs: one
@@ -139,21 +143,50 @@ map_all(struct mm *mm, const Elf64_Ehdr *eh, const Elf64_Phdr *ph, struct vnode 
     return 0;
 }
 
-// The headers are read where they lie in memory. Exec runs only at boot,
-// before anything can write to a file, so they are always there; an execve
-// would need a copy (vnode_read) for a file written since.
+// The headers of a file written since boot (no longer all in the archive),
+// copied: the ELF header, then the program headers. NULL when short or no memory.
+static void *
+copy_headers(struct vnode *vn)
+{
+    Elf64_Ehdr *eh = kmalloc(sizeof(*eh) + 64 * sizeof(Elf64_Phdr));
+    size_t phsize;
+
+    if (!eh || vnode_read(vn, eh, sizeof(*eh), 0) != sizeof(*eh) || !header_ok(eh))
+        goto fail;
+    phsize = eh->e_phnum * sizeof(Elf64_Phdr);
+    if (vnode_read(vn, eh + 1, phsize, eh->e_phoff) != (ssize_t)phsize)
+        goto fail;
+    return eh;
+fail:
+    kfree(eh);
+    return NULL;
+}
+
+// The headers are read where they lie in memory, in the initramfs, unless
+// the file was written since boot: then from a copy.
 long
 elf_load(struct mm *mm, struct vnode *vn, const char *path, bool interp, struct elf_image *out)
 {
     const Elf64_Ehdr *eh;
     const Elf64_Phdr *ph;
+    void *copy = NULL;
+    long ret;
 
     if (!vnode_is_reg(vn))
         return -EACCES;
-    if (!(eh = vnode_bytes(vn, 0, sizeof(*eh))) || !header_ok(eh) ||
-        !(ph = vnode_bytes(vn, eh->e_phoff, eh->e_phnum * sizeof(Elf64_Phdr))))
+    if (!(eh = vnode_bytes(vn, 0, sizeof(*eh))) || !(ph = vnode_bytes(vn, eh->e_phoff, eh->e_phnum * sizeof(Elf64_Phdr)))) {
+        if (!(copy = copy_headers(vn)))
+            return -ENOEXEC;
+        eh = copy;
+        ph = (const Elf64_Phdr *)(eh + 1);
+    }
+    if (!header_ok(eh)) {
+        kfree(copy);
         return -ENOEXEC;
+    }
     memset(out, 0, sizeof(*out));
     out->base = choose_bias(mm, eh, ph, interp);
-    return map_all(mm, eh, ph, vn, path, out);
+    ret = map_all(mm, eh, ph, vn, path, out);
+    kfree(copy);
+    return ret;
 }

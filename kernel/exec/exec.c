@@ -1,6 +1,7 @@
-// Starting the program from the manifest: find it (and its interpreter) in
-// the initramfs, map them, build the stack, and point the first return to
-// ring 3 at the entry point with the registers the ABI specifies.
+// Starting a program: map it (and its interpreter), build its stack, and
+// point the return to ring 3 at the entry point with the registers the ABI
+// specifies. The first program comes from the manifest at boot; execve
+// (exec/execve.c) builds the same way into a new address space.
 #include "exec/exec.h"
 #include "arch/x86_64/trap.h"
 #include "drivers/rng.h"
@@ -12,6 +13,7 @@
 #include "lib/string.h"
 #include "layout.h"
 #include "log.h"
+#include <asm-generic/errno.h>
 
 uint64_t user_entry_tsc;
 
@@ -24,20 +26,22 @@ random_u64(void)
     return v;
 }
 
-static void
-load_file(const char *path, bool interp, struct elf_image *img)
+// Map the ELF file VN (named PATH) and, when it names one, its interpreter
+// into MM. Errors as execve(2) gives them: a missing interpreter is ENOENT.
+static long
+load_program(struct mm *mm, struct vnode *vn, const char *path, struct elf_image *prog,
+             struct elf_image *interp)
 {
-    struct vnode *vn;
+    struct vnode *ivn;
     long ret;
 
-    vn = interp ? NULL : rootfs_program_node(manifest.raw->program_offset, manifest.raw->program_size,
-                                             manifest.raw->program_mode);
-    if (!vn && (ret = path_lookup(vfs_root, path, LOOKUP_FOLLOW, &vn)) < 0)
-        panic("exec %s: not in the image (error %ld)", path, -ret);
-    ret = elf_load(current_proc()->mm, vn, path, interp, img);
-    vnode_put(vn);
-    if (ret < 0)
-        panic("exec %s: cannot load (error %ld)", path, -ret);
+    if ((ret = elf_load(mm, vn, path, false, prog)) < 0 || !prog->interp[0])
+        return ret;
+    if ((ret = path_lookup(vfs_root, prog->interp, LOOKUP_FOLLOW, &ivn)) < 0)
+        return ret;
+    ret = elf_load(mm, ivn, prog->interp, true, interp);
+    vnode_put(ivn);
+    return ret == -ENOEXEC ? -ELIBBAD : ret;
 }
 
 // The break starts a random distance (up to 32 MiB) above the program, as Linux's.
@@ -47,38 +51,66 @@ place_brk(struct mm *mm, const struct elf_image *prog)
     mm->brk_start = mm->brk = prog->end + ((random_u64() & 0x1fff) << PAGE_SHIFT);
 }
 
+// Everything a new program's memory holds at its start, built in MM (an
+// empty address space, not necessarily the one loaded): stack, vDSO, the
+// program and its interpreter, the break, the initial stack's contents.
+// The first program at boot and every execve come this way.
+long
+exec_build(struct mm *mm, struct vnode *vn, const char *path, const struct exec_args *args, struct exec_entry *out)
+{
+    struct elf_image prog, interp;
+    long sp;
+
+    sp = stack_map(mm);
+    sp |= vdso_map(mm);   // after: it goes above the stack. One test of both errors
+    if (sp < 0)
+        return sp;
+    if ((sp = load_program(mm, vn, path, &prog, &interp)) < 0)
+        return sp;
+    place_brk(mm, &prog);
+    sp = stack_build(mm, args, &prog, prog.interp[0] ? &interp : NULL);
+    if (sp < 0)
+        return sp;
+    out->rip = prog.interp[0] ? interp.entry : prog.entry;
+    out->rsp = sp;
+    return 0;
+}
+
+void
+exec_start_frame(struct trap_frame *f, const struct exec_entry *e)
+{
+    memset(f, 0, sizeof(*f));
+    f->rip = e->rip;
+    f->cs = SEL_UCODE;
+    f->ss = SEL_UDATA;
+    f->rsp = e->rsp;
+    f->rflags = 0x202;    // IF; everything else clear (DF clear per the ABI)
+    f->vector = TRAP_SYSCALL_DONE;
+}
+
 void
 exec_initial(struct trap_frame *f)
 {
     struct proc *p = current_proc();
-    struct elf_image prog, interp;
     // The host lays out envp's array right after argv's, and argv's then
     // envp's strings, in order, at the manifest's end (loader/image.py).
     struct exec_args args = { manifest.path, manifest.argv, manifest.raw->argc, manifest.raw->envc,
                               (const char *)manifest.raw + manifest.raw->size };
-    long sp;
+    struct exec_entry e;
+    struct vnode *vn;
+    long ret;
 
     p->exe_path = manifest.path;   // the manifest stays in memory for good
     // Looked up when the tree is built, at first use (fs/rootfs.c): not at
     // boot. Even "/": then that lookup is short, and boot has no strcmp.
     p->cwd_vn = vnode_get(vfs_root);
     p->cwd_pending = manifest.cwd;
-    sp = stack_map(p->mm);
-    sp |= vdso_map(p->mm);   // after: it goes above the stack. One test of both errors
-    if (sp < 0)
-        panic("exec %s: cannot map the stack or the vDSO (error %ld)", manifest.path, -sp);
-    load_file(manifest.path, false, &prog);
-    if (prog.interp[0])
-        load_file(prog.interp, true, &interp);
-    place_brk(p->mm, &prog);
-    sp = stack_build(p->mm, &args, &prog, prog.interp[0] ? &interp : NULL);
-    if (sp < 0)
-        panic("exec %s: cannot build the stack (error %ld)", manifest.path, -sp);
-
-    memset(f, 0, sizeof(*f));
-    f->rip = prog.interp[0] ? interp.entry : prog.entry;
-    f->cs = SEL_UCODE;
-    f->ss = SEL_UDATA;
-    f->rsp = sp;
-    f->rflags = 0x202;    // IF; everything else clear (DF clear per the ABI)
+    vn = rootfs_program_node(manifest.raw->program_offset, manifest.raw->program_size, manifest.raw->program_mode);
+    if (!vn && (ret = path_lookup(vfs_root, manifest.path, LOOKUP_FOLLOW, &vn)) < 0)
+        panic("exec %s: not in the image (error %ld)", manifest.path, -ret);
+    ret = exec_build(p->mm, vn, manifest.path, &args, &e);
+    vnode_put(vn);
+    if (ret < 0)
+        panic("exec %s: cannot start it (error %ld)", manifest.path, -ret);
+    exec_start_frame(f, &e);
 }

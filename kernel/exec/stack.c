@@ -46,13 +46,13 @@ static const uint64_t auxv_template[NUM_AUXV][2] = {
 };
 
 static void
-fill_auxv(uint64_t (*a)[2], const struct elf_image *prog, const struct elf_image *interp, uint64_t random,
-          uint64_t platform, uint64_t execfn)
+fill_auxv(uint64_t (*a)[2], const struct mm *mm, const struct elf_image *prog, const struct elf_image *interp,
+          uint64_t random, uint64_t platform, uint64_t execfn)
 {
     struct creds *c = &current_proc()->creds;
 
     memcpy(a, auxv_template, sizeof(auxv_template));
-    a[AUX_SYSINFO_EHDR][1] = current_proc()->mm->vdso;    a[AUX_HWCAP][1] = cpu_features.hwcap;
+    a[AUX_SYSINFO_EHDR][1] = mm->vdso;    a[AUX_HWCAP][1] = cpu_features.hwcap;
     a[AUX_PHDR][1] = prog->phdr;
     a[AUX_PHENT][1] = prog->phent;
     a[AUX_PHNUM][1] = prog->phnum;
@@ -119,7 +119,11 @@ stack_build(struct mm *mm, const struct exec_args *args, const struct elf_image 
     memcpy((void *)(k + platform), PLATFORM, sizeof(PLATFORM));
     rng_bytes((void *)(k + random), 16);
     *(uint64_t *)(k + sp) = args->argc;
+    mm->arg_start = strings;
+    mm->env_start = mm->arg_end = strings + ((args->envc ? args->argv[args->argc + 1] : args->strings_end) -
+                                             args->argv[0]);
+    mm->env_end = strings + (args->strings_end - args->argv[0]);
     fill_pointers((uint64_t *)(k + sp + 8), args, strings);
-    fill_auxv((uint64_t(*)[2])(k + sp + 8 + nptrs * 8), prog, interp, random, platform, execfn);
-    return vm_map_pages(bottom, pa, (top - bottom) / PAGE_SIZE, PROT_READ | PROT_WRITE) ?: (long)sp;
+    fill_auxv((uint64_t(*)[2])(k + sp + 8 + nptrs * 8), mm, prog, interp, random, platform, execfn);
+    return vm_map_pages(mm, bottom, pa, (top - bottom) / PAGE_SIZE, PROT_READ | PROT_WRITE) ?: (long)sp;
 }

@@ -39,10 +39,10 @@ vdso_map(struct mm *mm)
     long ret = vm_map_backed(mm, base, PAGE_SIZE, PROT_READ, VMA_VVAR, NULL, NULL) |
                vm_map_backed(mm, base + PAGE_SIZE, VDSO_PAGES * PAGE_SIZE, PROT_READ | PROT_EXEC,
                              VMA_VDSO, NULL, NULL) |
-               page_map(base, vvar_pa, PTE_U | PTE_NX);
+               page_map_in(mm->pml4, base, vvar_pa, PTE_U | PTE_NX);
 
     for (int i = 0; i < VDSO_PAGES; i++)   // a constant: one page today, so no loop
-        ret |= page_map(base + (1 + i) * PAGE_SIZE, image_pa + i * PAGE_SIZE, PTE_U);
+        ret |= page_map_in(mm->pml4, base + (1 + i) * PAGE_SIZE, image_pa + i * PAGE_SIZE, PTE_U);
     mm->vdso = base + PAGE_SIZE;
     return ret;
 }

@@ -1,16 +1,22 @@
-// The standard streams. Output goes to the host's stdout (COM1) and stderr
-// (COM2) unchanged. Each stream is a terminal exactly when the host's fd is
-// (the manifest says), so isatty(), buffering and TCGETS match a native run;
-// otherwise it looks like a pipe. Input arrives on COM1's receive side,
-// escaped by the host so that end of input can be told (docs/boot-protocol.md):
-// 0xff 0x00 is a 0xff byte, 0xff 0x01 is end of file.
+// The standard streams. The host (loader/vm.py) plugs a virtio-console with
+// four ports (docs/boot-protocol.md): the program's stdin, stdout, stderr,
+// and pkgload's control messages (end of input, terminal modes applied,
+// signals, window size). Each stream is a terminal exactly when the host's
+// fd is (the manifest says), so isatty(), buffering and TCGETS match a native
+// run; otherwise it looks like a pipe. The device is set up at the first use
+// of a stream, never at boot; without one, output falls back to the UARTs
+// (COM1, COM2) and stdin is empty.
 #include "fs/console.h"
 #include "fs/file.h"
 #include "drivers/uart.h"
+#include "drivers/virtio/virtio_console.h"
 #include "manifest.h"
-#include "mm/heap.h"
 #include "mm/uaccess.h"
+#include "mm/heap.h"
 #include "sched/proc.h"
+#include "sched/signal.h"
+#include "sched/wait.h"
+#include "syscalls/restart.h"
 #include "lib/string.h"
 #include "log.h"
 #include "lib/fmt.h"
@@ -19,6 +25,8 @@
 #include <asm/stat.h>
 #include <asm/termbits.h>
 #include <asm-generic/termios.h>
+#include <asm/signal.h>
+#include <asm-generic/siginfo.h>
 #include <linux/stat.h>
 #include <asm/ioctls.h>
 #include <asm-generic/fcntl.h>
@@ -26,9 +34,29 @@
 
 #define TTY_MAJOR 136   // /dev/pts/N
 
+// The ports loader/vm.py plugs (docs/boot-protocol.md, "The console").
+#define PORT_STDIN   1
+#define PORT_STDOUT  2
+#define PORT_STDERR  3
+#define PORT_CONTROL 4
+#define PORT_BIT(p)  (1u << (p))
+
+// The host's messages on the control port: 16 bytes, little-endian.
+struct host_msg {
+    uint32_t type;
+    uint32_t arg;
+    uint64_t value;
+};
+#define HOST_EOF     1   // value: how many bytes of stdin the host sent in all
+#define HOST_ACK     2   // the terminal modes last reported are applied
+#define HOST_SIGNAL  3   // arg: the signal; value: 1 when the terminal made it (^C, ^\, ^Z)
+#define HOST_WINSIZE 4   // arg: rows << 16 | columns
+#define HOST_CLOSED  5   // arg: the host's fd 1 or 2 takes no more (a pipe with no reader)
+
 struct console {
     int fd;             // which standard stream
-    uint16_t port;      // UART for output, 0 for none
+    unsigned int port;  // virtio-console port for output, 0 for none
+    uint16_t uart;      // the fallback's UART for output
     bool tty;
 };
 
@@ -43,130 +71,201 @@ static struct termios termios = {
 };
 static struct winsize winsize = { .ws_row = 24, .ws_col = 80 };
 
-#define STDIN_ESCAPE     0xff
-#define STDIN_ESCAPE_FF  0x00
-#define STDIN_ESCAPE_EOF 0x01
-#define STDIN_ESCAPE_ACK 0x02   // the host applied the terminal modes last reported
-#define IN_EOF (-1)
-#define IN_ACK (-2)
+// Protected by the kernel lock; the control port's handler (the device's
+// interrupt, kernel context) changes the host_ fields.
+static int backend;                 // 0: not set up yet, 1: virtio-console, -1: UARTs
+static bool stdin_relayed;          // the host sends its stdin (manifest)
+static uint64_t host_stdin_total = UINT64_MAX;   // bytes of stdin the host sent, once it says
+static uint64_t host_acks, modes_reported;       // terminal mode reports acknowledged / made
+static struct proc *console_proc;   // the terminal's process: the program
+static uint8_t msg_buf[sizeof(struct host_msg)];
+static size_t msg_len;
 
-static bool stdin_eof;
-
-// Input that came in while waiting for the host's acknowledgement, kept for
-// the program's reads; end of input may have come too. Allocated at the
-// first wait: only a terminal session needs it, and .bss is zeroed at boot.
-#define HELD_MAX (64 * 1024)
-static uint8_t *held;
-static size_t held_head, held_len;
-static bool held_eof;
-
-// The next item on the input channel: a data byte, IN_EOF or IN_ACK.
-static int
-stdin_decode(void)
+// A signal for the terminal's process: the program's, remembered when it
+// got its standard streams (the handler may run on an idle CPU, whose
+// current thread belongs to no process).
+__after_boot static void
+send_to_program(int sig, int code)
 {
-    uint8_t b = uart_read_byte(UART_STDIN);
+    struct sig_info info = { .code = code };
 
-    if (b != STDIN_ESCAPE)
-        return b;
-    b = uart_read_byte(UART_STDIN);
-    if (b == STDIN_ESCAPE_EOF)
-        return IN_EOF;
-    if (b == STDIN_ESCAPE_ACK)
-        return IN_ACK;
-    if (b != STDIN_ESCAPE_FF)
-        klog("console: bad stdin escape 0x%x", b);
-    return STDIN_ESCAPE;
+    if (signal_send_proc(console_proc, sig, &info) < 0)
+        klog("console: signal %d from the host not queued", sig);
 }
 
-// Whether a read would find something now. When not, a wait (poll, select)
-// may follow: from then on a byte arriving interrupts and ends it. (Input
-// not at its end means the host relays it: without a relay stdin_eof is set
-// from the start.)
-static bool
-input_waiting(void)
+__after_boot static void
+host_signal(int sig, bool from_terminal)
 {
-    if (held_len || held_eof || uart_can_read(UART_STDIN))
+    if (sig < 1 || sig > NSIG_LINUX) {
+        klog("console: the host sent signal %d, which does not exist", sig);
+        return;
+    }
+    // A terminal's signals come from the kernel (SI_KERNEL, as Linux's tty
+    // sends them); one sent to pkgload comes from outside the VM, like a
+    // signal from another pid namespace: SI_USER from pid 0.
+    send_to_program(sig, from_terminal ? SI_KERNEL : SI_USER);
+}
+
+__after_boot static void
+host_winsize(uint32_t arg)
+{
+    struct winsize ws = { .ws_row = arg >> 16, .ws_col = arg & 0xffff };
+
+    if (!ws.ws_row || !ws.ws_col || (ws.ws_row == winsize.ws_row && ws.ws_col == winsize.ws_col))
+        return;
+    winsize = ws;
+    send_to_program(SIGWINCH, SI_KERNEL);   // as Linux's tty does when TIOCSWINSZ changes the size
+}
+
+__after_boot static void
+host_message(const struct host_msg *m)
+{
+    switch (m->type) {
+    case HOST_EOF:
+        host_stdin_total = m->value;
+        break;
+    case HOST_ACK:
+        host_acks++;
+        break;
+    case HOST_SIGNAL:
+        host_signal(m->arg, m->value == 1);
+        break;
+    case HOST_WINSIZE:
+        host_winsize(m->arg);
+        break;
+    case HOST_CLOSED:
+        if (m->arg == 1 || m->arg == 2)
+            vcon_close(m->arg == 1 ? PORT_STDOUT : PORT_STDERR);
+        break;
+    default:
+        klog("console: unknown message %u from the host", m->type);
+    }
+}
+
+// The control port's bytes, as they come: whole messages are acted on at
+// once, even while the program never reads (a signal must reach it).
+__after_boot static void
+control_input(unsigned int port)
+{
+    size_t n;
+
+    while ((n = vcon_read(port, msg_buf + msg_len, sizeof(msg_buf) - msg_len, -1))) {
+        msg_len += n;
+        if (msg_len == sizeof(msg_buf)) {
+            host_message((const struct host_msg *)msg_buf);
+            msg_len = 0;
+        }
+    }
+}
+
+// Set up the device at the first use of a stream. Without one: the UARTs.
+__after_boot static bool
+console_virtio(void)
+{
+    if (backend)
+        return backend > 0;
+    if (vcon_start(PORT_BIT(PORT_STDIN) | PORT_BIT(PORT_CONTROL),
+                   PORT_BIT(PORT_STDOUT) | PORT_BIT(PORT_STDERR))) {
+        backend = 1;
+        vcon_set_input_handler(PORT_CONTROL, control_input);
+        vcon_rx_start(PORT_CONTROL);
+        control_input(PORT_CONTROL);   // what the host sent before the port was up
         return true;
-    if (!stdin_eof)
-        uart_enable_rx_irq(UART_STDIN);
+    }
+    backend = -1;
+    klog("console: no virtio-console; output on the UARTs, stdin empty");
+    uart_init(UART_COM1);
+    uart_init(UART_COM2);
     return false;
 }
 
-// One decoded input byte, or -1 at end of input.
-static int
-stdin_next(void)
+__after_boot void
+console_start(void)
 {
-    int c;
-
-    if (held_len) {
-        c = held[held_head];
-        held_head = (held_head + 1) % HELD_MAX;
-        held_len--;
-        return c;
-    }
-    if (held_eof)
-        return IN_EOF;
-    while ((c = stdin_decode()) == IN_ACK)
-        ;
-    return c;
+    console_virtio();
 }
 
-// Wait until the host has applied the modes just reported (docs/boot-protocol.md,
-// "The terminal"), keeping what is typed meanwhile: output after the change
-// must meet the terminal in its new modes.
-static void
-wait_for_host_modes(void)
+// All of stdin has arrived and been read: the host said how much it sent.
+__after_boot static bool
+stdin_at_end(void)
 {
-    int c;
-
-    if (!held && !(held = kmalloc(HELD_MAX))) {
-        klog("console: no memory to keep input during a terminal mode change; not waiting for the host");
-        return;
-    }
-    while ((c = stdin_decode()) != IN_ACK) {
-        if (c == IN_EOF) {
-            held_eof = true;       // the host still acknowledges after end of input
-        } else if (held_len == HELD_MAX) {
-            klog("console: 64 KiB typed while the terminal modes changed; not waiting for the host");
-            return;
-        } else {
-            held[(held_head + held_len++) % HELD_MAX] = c;
-        }
-    }
+    return !stdin_relayed || backend < 0 ||
+           (!vcon_readable(PORT_STDIN) && vcon_received(PORT_STDIN) >= host_stdin_total);
 }
 
-// Wait for at least one byte, then take what has already arrived, like a pipe.
-static ssize_t
+// Whether a read of stdin would not wait. The host's stdin flows from the
+// first time the program reads or polls it.
+__after_boot static bool
+input_ready(void)
+{
+    if (!stdin_relayed || !console_virtio())
+        return true;
+    vcon_rx_start(PORT_STDIN);
+    return vcon_readable(PORT_STDIN) || stdin_at_end();
+}
+
+__after_boot static bool
+input_ready_cb(void *arg)
+{
+    return input_ready();
+}
+
+// Wait for at least one byte, then take what has already arrived, like a
+// pipe; a terminal in canonical mode gives at most one line per read. A
+// signal ends the wait as it ends a tty's read on Linux (ERESTARTSYS).
+__after_boot static ssize_t
 console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
-{
-    uint8_t *p = buf;
-    size_t got = 0;
-
-    if (stdin_eof)
-        return 0;
-    if (f->flags & O_NONBLOCK && !input_waiting())
-        return -EAGAIN;
-    while (got < n && (got == 0 || input_waiting())) {
-        int c = stdin_next();
-        if (c < 0) {
-            stdin_eof = true;
-            break;
-        }
-        p[got++] = c;
-        if (c == '\n' && ((struct console *)f->priv)->tty)
-            break;    // a terminal in canonical mode returns one line per read
-    }
-    return got;
-}
-
-static ssize_t
-console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 {
     struct console *c = f->priv;
 
+    if (!input_ready()) {
+        if (f->flags & O_NONBLOCK)
+            return -EAGAIN;
+        if (wait_event(WAIT_FOREVER, input_ready_cb, NULL, true) == -EINTR)
+            return -ERESTARTSYS;
+    }
+    if (!stdin_relayed || backend < 0)
+        return 0;
+    return vcon_read(PORT_STDIN, buf, n, c->tty && (termios.c_lflag & ICANON) ? '\n' : -1);
+}
+
+__after_boot static bool
+writable(void *port)
+{
+    return vcon_writable((uintptr_t)port);
+}
+
+// Queue the bytes a page at a time; wait until the device has taken the
+// last (a write returns once its bytes are out, as into a pipe). A signal
+// ends the wait: what was queued by then counts as written. When the host's
+// end has no reader any more, EPIPE and SIGPIPE, as for a pipe.
+__after_boot static ssize_t
+console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
+{
+    struct console *c = f->priv;
+    void *port = (void *)(uintptr_t)c->port;
+    size_t done = 0;
+
     if (!c->port)
         return -EBADF;
-    uart_write(c->port, buf, n);
+    if (!console_virtio()) {
+        uart_write(c->uart, buf, n);
+        return n;
+    }
+    while (done < n) {
+        ssize_t w = vcon_write(c->port, (const char *)buf + done, n - done);
+        if (w == -EAGAIN && (f->flags & O_NONBLOCK))
+            return done ? (ssize_t)done : -EAGAIN;
+        if (w == -EAGAIN && wait_event(WAIT_FOREVER, writable, port, true) == -EINTR)
+            return done ? (ssize_t)done : -ERESTARTSYS;
+        if (w == -EPIPE)
+            signal_send(SIGPIPE);
+        if (w < 0 && w != -EAGAIN)
+            return done ? (ssize_t)done : w;
+        done += w > 0 ? w : 0;
+    }
+    if (!(f->flags & O_NONBLOCK))
+        wait_event(WAIT_FOREVER, writable, port, true);
     return n;
 }
 
@@ -191,7 +290,7 @@ load_host_modes(const char *s)
 
 // Tell the host the program changed the terminal's modes: it applies them
 // to the real terminal (docs/boot-protocol.md, "The terminal").
-static void
+__after_boot static void
 report_modes(unsigned int cmd)
 {
     char cc[NCCS * 3 + 1], *p = cc;
@@ -200,6 +299,23 @@ report_modes(unsigned int cmd)
         p += snprintf(p, cc + sizeof(cc) - p, i ? ",%x" : "%x", termios.c_cc[i]);
     klog("tty: set %s %x %x %x %x %s", cmd == TCSETS ? "now" : cmd == TCSETSW ? "drain" : "flush",
          termios.c_iflag, termios.c_oflag, termios.c_cflag, termios.c_lflag, cc);
+    modes_reported++;
+}
+
+__after_boot static bool
+host_caught_up(void *arg)
+{
+    return host_acks >= modes_reported;
+}
+
+// Wait until the host has applied the modes just reported, so that what
+// the program prints next meets the terminal in its new modes. Input that
+// comes meanwhile stays in the stdin port's buffers.
+__after_boot static void
+wait_for_host_modes(void)
+{
+    if (console_virtio())
+        wait_until(WAIT_FOREVER, host_caught_up, NULL);
 }
 
 static long
@@ -245,14 +361,26 @@ tty_ioctl(struct console *c, unsigned int cmd, uint64_t arg)
     }
 }
 
+// FIONREAD: bytes a read would return now without waiting (those of the
+// receive buffer being read: never more than are there).
+__after_boot static int
+input_available(void)
+{
+    if (!stdin_relayed || !console_virtio())
+        return 0;
+    vcon_rx_start(PORT_STDIN);
+    return vcon_readable(PORT_STDIN) ? vcon_buffered(PORT_STDIN) : 0;
+}
+
 static long
 console_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 {
     struct console *c = f->priv;
-    int avail = c->fd == 0 && input_waiting();
 
-    if (cmd == FIONREAD)
+    if (cmd == FIONREAD) {
+        int avail = c->fd == 0 ? input_available() : 0;
         return copy_to_user((void *)arg, &avail, sizeof(avail));
+    }
     if (cmd == FIONBIO) {
         int on;
         long ret = copy_from_user(&on, (void *)arg, sizeof(on));
@@ -283,15 +411,15 @@ console_stat(struct file *f, struct stat *st)
     return 0;
 }
 
-static uint32_t
+__after_boot static uint32_t
 console_poll(struct file *f)
 {
     uint32_t ev = 0;
 
     if ((f->flags & O_ACCMODE) != O_RDONLY)
         ev |= POLLOUT | POLLWRNORM;
-    if ((f->flags & O_ACCMODE) != O_WRONLY && (stdin_eof || input_waiting()))
-        ev |= POLLIN | POLLRDNORM | (stdin_eof ? POLLHUP : 0);
+    if ((f->flags & O_ACCMODE) != O_WRONLY && input_ready())
+        ev |= POLLIN | POLLRDNORM | (stdin_at_end() ? POLLHUP : 0);
     return ev;
 }
 
@@ -305,7 +433,7 @@ static const struct file_ops console_ops = {
 
 // Every field written, none left to a zeroing pass: one block of code at boot.
 static struct file *
-open_console(int fd, uint16_t port, uint32_t flags, uint32_t manifest_flags)
+open_console(int fd, unsigned int port, uint16_t uart, uint32_t flags, uint32_t manifest_flags)
 {
     struct file *f = kmalloc(sizeof(*f));
 
@@ -313,6 +441,7 @@ open_console(int fd, uint16_t port, uint32_t flags, uint32_t manifest_flags)
         panic("out of memory opening the console");
     consoles[fd].fd = fd;
     consoles[fd].port = port;
+    consoles[fd].uart = uart;
     consoles[fd].tty = manifest_flags & (MANIFEST_TTY0 << fd);
     f->ops = &console_ops;
     f->refs = 1;
@@ -324,37 +453,31 @@ open_console(int fd, uint16_t port, uint32_t flags, uint32_t manifest_flags)
     return f;
 }
 
-// Straight into the new process's empty table: nothing to close or search.
+// Straight into the new process's empty table: nothing to close or search,
+// and no device touched (console_virtio does that at the first use).
 void
 console_open_stdio(void)
 {
     uint32_t flags = manifest.raw->flags, rows = manifest.raw->win_rows, cols = manifest.raw->win_cols;
-    bool relay = flags & MANIFEST_STDIN_RELAY, tty0 = flags & MANIFEST_TTY0;
+    bool tty0 = flags & MANIFEST_TTY0;
     struct file **files = current_proc()->fds->files;
 
-    stdin_eof = !relay;
+    stdin_relayed = flags & MANIFEST_STDIN_RELAY;
+    console_proc = current_proc();
     if (manifest.termios)
         load_host_modes(manifest.termios);
     if ((rows != 0) & (cols != 0))
         winsize = (struct winsize){ .ws_row = rows, .ws_col = cols };
-    uart_init(UART_COM1);
-    uart_init(UART_COM2);
-    // A terminal stdin is opened read-write on Linux; /dev/null or a pipe
-    // read-only (O_RDONLY is 0), and reads nothing from COM1 (port 0).
-    files[0] = open_console(0, tty0 * UART_COM1, tty0 * O_RDWR, flags);
-    files[1] = open_console(1, UART_COM1, O_WRONLY, flags);
-    files[2] = open_console(2, UART_COM2, O_WRONLY, flags);
-    // The host holds its stdin back until this line: a byte that reached COM3
-    // before its FIFOs were set up would have been reset away.
-    if (relay) {
-        uart_init(UART_STDIN);
-        klog_line("console: input ready");
-    }
+    // A terminal stdin is opened read-write on Linux (writing it reaches the
+    // terminal: stdout's port); /dev/null or a pipe read-only (O_RDONLY is 0).
+    files[0] = open_console(0, tty0 * PORT_STDOUT, tty0 * UART_COM1, tty0 * O_RDWR, flags);
+    files[1] = open_console(1, PORT_STDOUT, UART_COM1, O_WRONLY, flags);
+    files[2] = open_console(2, PORT_STDERR, UART_COM2, O_WRONLY, flags);
 }
 
-// /dev/tty: opening it reaches the terminal on COM1, or fails with ENXIO
-// (no controlling terminal) when the host's stdin is not one, as on Linux.
-static struct console tty_console = { .fd = 0, .port = UART_COM1, .tty = true };
+// /dev/tty: opening it reaches the terminal (stdout's port), or fails with
+// ENXIO (no controlling terminal) when the host's stdin is not one, as on Linux.
+static struct console tty_console = { .fd = 0, .port = PORT_STDOUT, .uart = UART_COM1, .tty = true };
 
 static long
 tty_open(struct file *f)

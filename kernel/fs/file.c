@@ -126,3 +126,45 @@ file_put(struct file *f)
     kfree(f->path);
     kfree(f);
 }
+
+__after_boot struct fd_table *
+fd_table_copy(struct fd_table *t)
+{
+    struct fd_table *n = kzalloc(sizeof(*n));
+
+    if (!n)
+        return NULL;
+    n->refs = 1;
+    for (int fd = 0; fd < FD_MAX; fd++) {
+        if (t->files[fd])
+            n->files[fd] = file_get(t->files[fd]);
+        n->cloexec[fd] = t->cloexec[fd];
+    }
+    return n;
+}
+
+// Closing every descriptor drops the process's POSIX locks, as close does.
+__after_boot void
+fd_table_put(struct fd_table *t)
+{
+    if (--t->refs > 0)
+        return;
+    for (int fd = 0; fd < FD_MAX; fd++) {
+        if (t->files[fd])
+            drop_descriptor(t->files[fd]);
+        t->files[fd] = NULL;
+    }
+    kfree(t);
+}
+
+__after_boot void
+fd_close_on_exec(struct fd_table *t)
+{
+    for (int fd = 0; fd < FD_MAX; fd++) {
+        if (t->files[fd] && t->cloexec[fd]) {
+            drop_descriptor(t->files[fd]);
+            t->files[fd] = NULL;
+            t->cloexec[fd] = 0;
+        }
+    }
+}

@@ -48,9 +48,14 @@ struct file {
 #define FD_MAX 1024        // RLIMIT_NOFILE's soft default
 
 struct fd_table {
+    int refs;              // processes sharing it (CLONE_FILES)
     struct file *files[FD_MAX];
     uint8_t cloexec[FD_MAX];
 };
+
+struct fd_table *fd_table_copy(struct fd_table *t);   // fork: the same open files; NULL if no memory
+void fd_table_put(struct fd_table *t);                // one process fewer: closes all at the last
+void fd_close_on_exec(struct fd_table *t);            // exec: the O_CLOEXEC ones
 
 // Was the file opened for reading, for writing (O_ACCMODE)?
 static inline bool file_can_read(const struct file *f) { return (f->flags & O_ACCMODE) != O_WRONLY; }

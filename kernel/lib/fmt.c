@@ -79,6 +79,9 @@ convert(struct out *o, const char *f, va_list *ap)
     case 'x':
         put_num(o, is_long ? va_arg(*ap, uint64_t) : va_arg(*ap, unsigned), 16, false, width, pad);
         break;
+    case 'o':
+        put_num(o, is_long ? va_arg(*ap, uint64_t) : va_arg(*ap, unsigned), 8, false, width, pad);
+        break;
     case 'p':
         put(o, '0'), put(o, 'x');
         put_num(o, (uint64_t)va_arg(*ap, void *), 16, false, 16, '0');

@@ -153,3 +153,52 @@ pmm_free_page(uint64_t pa)
 uint64_t pmm_num_free(void) { return num_free; }
 uint64_t pmm_num_total(void) { return num_total; }
 uint64_t pmm_max_phys(void) { return max_phys; }
+
+// Sharers of user frames beyond the first (copy-on-write after fork): one
+// count per page of RAM, made at the first share, so that until a program
+// forks every frame simply has its one owner.
+static uint16_t *extra_refs;
+
+__after_boot static bool
+ensure_refs(void)
+{
+    uint64_t n = max_phys / PAGE_SIZE, bytes = ALIGN_UP(n * sizeof(uint16_t), PAGE_SIZE), pa;
+
+    if (extra_refs)
+        return true;
+    if (!(pa = pmm_alloc_contig(bytes / PAGE_SIZE)))
+        return false;
+    extra_refs = phys_to_virt(pa);
+    memset(extra_refs, 0, bytes);
+    return true;
+}
+
+__after_boot bool
+page_ref_get(uint64_t pa)
+{
+    uint16_t *r;
+
+    if (!ensure_refs())
+        return false;
+    r = &extra_refs[pa / PAGE_SIZE];
+    if (*r == UINT16_MAX)
+        return false;
+    (*r)++;
+    return true;
+}
+
+__after_boot void
+page_ref_put(uint64_t pa)
+{
+    if (extra_refs && extra_refs[pa / PAGE_SIZE]) {
+        extra_refs[pa / PAGE_SIZE]--;
+        return;
+    }
+    pmm_free_page(pa);
+}
+
+__after_boot bool
+page_is_shared(uint64_t pa)
+{
+    return extra_refs && extra_refs[pa / PAGE_SIZE];
+}

@@ -13,3 +13,7 @@ uint64_t pmm_num_free(void);                    // in pages
 uint64_t pmm_num_total(void);
 uint64_t pmm_max_phys(void);                    // end of the highest RAM range
 void pmm_drop_above(uint64_t limit);            // forget RAM at and above LIMIT; before any allocation
+// User frames shared copy-on-write between address spaces (mm/mm.c).
+bool page_ref_get(uint64_t pa);         // one more sharer; false when no memory for the counts
+void page_ref_put(uint64_t pa);         // one fewer; the last one frees the page
+bool page_is_shared(uint64_t pa);       // more than one owner

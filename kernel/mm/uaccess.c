@@ -131,3 +131,27 @@ user_cmpxchg_u32(uint32_t __user *p, uint32_t expected, uint32_t new, uint32_t *
     *cur = expected;
     return 0;
 }
+
+// The length of the program's string at SRC, NUL included, looking at no
+// more than MAX bytes: -EFAULT, or MAX + 1 when it is longer.
+__after_boot long
+strnlen_user(const char __user *src, size_t max)
+{
+    uint64_t addr = (uint64_t)src;
+    size_t len = 0;
+
+    while (len < max) {
+        size_t chunk = MIN(PAGE_SIZE - ((addr + len) & (PAGE_SIZE - 1)), max - len);
+        if (user_range_prepare(addr + len, chunk, false) < 0)
+            return -EFAULT;
+        user_access_begin();
+        for (size_t i = 0; i < chunk; i++, len++) {
+            if (!((const char *)addr)[len]) {
+                user_access_end();
+                return len + 1;
+            }
+        }
+        user_access_end();
+    }
+    return max + 1;
+}

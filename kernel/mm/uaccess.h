@@ -12,3 +12,5 @@ long strncpy_from_user(char *dst, const char __user *src, size_t max);
 long user_range_prepare(uint64_t addr, size_t n, bool write);
 // Atomically: if *P == EXPECTED, *P = NEW. *CUR gets what *P held. 0 or -EFAULT.
 long user_cmpxchg_u32(uint32_t __user *p, uint32_t expected, uint32_t new, uint32_t *cur);
+// The length of a program's string, NUL included, up to MAX: -EFAULT, or MAX + 1 if longer.
+long strnlen_user(const char __user *src, size_t max);

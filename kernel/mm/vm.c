@@ -11,6 +11,7 @@
 #include "fs/vfs.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tlb.h"
+#include "sched/proc.h"
 #include <asm-generic/errno.h>
 #include <asm-generic/mman-common.h>
 
@@ -104,7 +105,7 @@ frame_batch_finish(struct frame_batch *b)
         return;
     tlb_shootdown();
     for (unsigned int i = 0; i < b->n; i++)
-        pmm_free_page(b->pa[i]);
+        page_ref_put(b->pa[i]);     // another address space may still share it (COW)
     b->n = 0;
 }
 
@@ -112,23 +113,41 @@ extern char __kernel_start[], __kernel_end[];
 
 // Whether V's frame PA is the program's to free: a shared file mapping's
 // belong to the file, the kernel image's ([vdso], [vvar]) to the kernel.
-static bool
-frame_owned(const struct vma *v, uint64_t pa)
+bool
+vm_frame_owned(const struct vma *v, uint64_t pa)
 {
     if (v->flags & VMA_SPECIAL)
         return pa < virt_to_phys(__kernel_start) || pa >= virt_to_phys(__kernel_end);
     return !((v->flags & VMA_SHARED) && v->backing.vn);
 }
 
-// Unmap V's pages, freeing (once no TLB reaches them) the frames that are the program's.
-static void
-free_pages(const struct vma *v, uint64_t start, uint64_t end, struct frame_batch *b)
+struct unmap_walk {
+    const struct vma *v;
+    struct frame_batch *b;
+    bool local;             // the page table is this CPU's: invlpg each page
+};
+
+__after_boot static void
+unmap_one(uint64_t va, uint64_t *pte, void *arg)
 {
-    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-        uint64_t pte = page_unmap(va);
-        if ((pte & PTE_P) && frame_owned(v, pte & PTE_ADDR))
-            frame_batch_add(b, pte & PTE_ADDR);
-    }
+    struct unmap_walk *w = arg;
+    uint64_t old = *pte;
+
+    *pte = 0;
+    if (w->local)
+        invlpg(va);
+    if (vm_frame_owned(w->v, old & PTE_ADDR))
+        frame_batch_add(w->b, old & PTE_ADDR);
+}
+
+// Unmap V's pages in MM, freeing (once no TLB reaches them) the frames that
+// are the program's; only the page tables' present entries are visited.
+static void
+free_pages(struct mm *mm, const struct vma *v, uint64_t start, uint64_t end, struct frame_batch *b)
+{
+    struct unmap_walk w = { v, b, mm->pml4 == paging_root() };
+
+    pte_range_each(mm->pml4, start, end, unmap_one, &w);
 }
 
 static void
@@ -167,7 +186,7 @@ vm_unmap(struct mm *mm, uint64_t addr, uint64_t len)
     while (*pp) {
         struct vma *v = *pp;
         if (v->start >= addr && v->end <= end) {
-            free_pages(v, v->start, v->end, &b);
+            free_pages(mm, v, v->start, v->end, &b);
             *pp = v->next;
             free_vma(v);
         } else {
@@ -215,10 +234,10 @@ vm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t
 }
 
 long
-vm_map_pages(uint64_t va, uint64_t pa, uint64_t npages, uint32_t prot)
+vm_map_pages(struct mm *mm, uint64_t va, uint64_t pa, uint64_t npages, uint32_t prot)
 {
     for (uint64_t i = 0; i < npages; i++)
-        if (page_map(va + i * PAGE_SIZE, pa + i * PAGE_SIZE, vm_pte_flags(prot)) < 0)
+        if (page_map_in(mm->pml4, va + i * PAGE_SIZE, pa + i * PAGE_SIZE, vm_pte_flags(prot)) < 0)
             return -ENOMEM;
     return 0;
 }
@@ -238,13 +257,13 @@ fill_from_backing(const struct vma *v, uint64_t va, char *page)
 
 // The file's own page for VA in a shared mapping.
 static long
-map_shared_page(const struct vma *v, uint64_t va)
+map_shared_page(struct mm *mm, const struct vma *v, uint64_t va)
 {
     uint64_t pa = vnode_page(v->backing.vn, (v->backing.off + (va - v->start)) / PAGE_SIZE);
 
     if (!pa)
         return -ENOMEM;
-    return page_map(va, pa, vm_pte_flags(v->prot));
+    return page_map_in(mm->pml4, va, pa, vm_pte_flags(v->prot));
 }
 
 bool
@@ -290,12 +309,12 @@ vm_find_free(struct mm *mm, uint64_t len, uint64_t hint)
 // writable: the kernel's image page is every program's (Linux copies on
 // the first write; we copy at the mprotect).
 __after_boot static long
-unshare_kernel_pages(struct vma *v)
+unshare_kernel_pages(struct mm *mm, struct vma *v)
 {
     for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
-        uint64_t *pte = pte_lookup(va, false), pa;
+        uint64_t *pte = pte_lookup_in(mm->pml4, va, false), pa;
 
-        if (!pte || !(*pte & PTE_P) || frame_owned(v, *pte & PTE_ADDR))
+        if (!pte || !(*pte & PTE_P) || vm_frame_owned(v, *pte & PTE_ADDR))
             continue;
         if (!(pa = pmm_alloc_page()))
             return -ENOMEM;
@@ -304,6 +323,22 @@ unshare_kernel_pages(struct vma *v)
         invlpg(va);
     }
     return 0;
+}
+
+// A page's PTE after its region's protection changed. PROT_NONE keeps the
+// frame in a supervisor-only, no-execute PTE, so the program faults on it
+// and a later mprotect gets the data back. A private page another address
+// space shares stays read-only: the write fault copies it (COW).
+__after_boot static void
+reprotect_one(uint64_t va, uint64_t *pte, void *arg)
+{
+    const struct vma *v = arg;
+    uint64_t flags = v->prot == PROT_NONE ? PTE_NX : vm_pte_flags(v->prot);
+
+    if (!(v->flags & VMA_SHARED) && page_is_shared(*pte & PTE_ADDR))
+        flags &= ~PTE_W;
+    *pte = (*pte & PTE_ADDR) | flags | PTE_P;
+    invlpg(va);     // harmless for a page table another CPU runs: the shootdown follows
 }
 
 long
@@ -323,37 +358,56 @@ vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
             return -EACCES;
         if ((v->flags & VMA_NO_WRITE) && (prot & PROT_WRITE))
             return -EACCES;
-        if ((v->flags & VMA_VDSO) && (prot & PROT_WRITE) && (ret = unshare_kernel_pages(v)) < 0)
+        if ((v->flags & VMA_VDSO) && (prot & PROT_WRITE) && (ret = unshare_kernel_pages(mm, v)) < 0)
             return ret;
         v->prot = prot;
-        for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
-            // PROT_NONE keeps the frame in a supervisor-only, no-execute PTE, so
-            // the program faults on it and a later mprotect gets the data back.
-            page_set_flags(va, prot == PROT_NONE ? PTE_NX : vm_pte_flags(prot));
-        }
+        pte_range_each(mm->pml4, v->start, v->end, reprotect_one, v);
     }
     tlb_shootdown();
     return 0;
 }
 
-// Whether the page table now lets the access described by ERROR through.
+// Whether PTE lets the access described by ERROR through.
 static bool
-pte_allows(uint64_t addr, uint32_t error)
+pte_allows(uint64_t pte, uint32_t error)
 {
-    uint64_t *pte = pte_lookup(addr, false);
+    if ((pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
+        return false;
+    if ((error & PF_WRITE) && !(pte & PTE_W))
+        return false;
+    return !((error & PF_INSTR) && (pte & PTE_NX));
+}
 
-    if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
-        return false;
-    if ((error & PF_WRITE) && !(*pte & PTE_W))
-        return false;
-    return !((error & PF_INSTR) && (*pte & PTE_NX));
+// A write to a private page shared copy-on-write with another address
+// space: the last owner just gets write access, the others a copy. Other
+// threads of this one may hold the read-only entry in their TLBs, and must
+// not go on reading the old page: they are shot down.
+__after_boot static long
+cow_break(struct mm *mm, const struct vma *v, uint64_t va, uint64_t *pte)
+{
+    uint64_t old = *pte & PTE_ADDR, pa;
+
+    if (!page_is_shared(old)) {
+        *pte |= PTE_W;
+        invlpg(va);
+        return 0;
+    }
+    if (!(pa = pmm_alloc_page()))
+        return -ENOMEM;
+    memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
+    *pte = pa | vm_pte_flags(v->prot) | PTE_P;
+    invlpg(va);
+    if (current_proc()->nr_threads > 1)
+        tlb_shootdown();
+    page_ref_put(old);
+    return 0;
 }
 
 long
 vm_fault(struct mm *mm, uint64_t addr, uint32_t error)
 {
     struct vma *v = vma_find(mm, addr);
-    uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE), pa;
+    uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE), pa, *pte;
 
     if (!v || addr >= USER_TOP)
         return -EFAULT;
@@ -363,19 +417,23 @@ vm_fault(struct mm *mm, uint64_t addr, uint32_t error)
         return -EFAULT;
     if (!(v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
         return -EFAULT;
-    if (pte_allows(addr, error))
-        return 0;                 // another CPU mapped or widened it while this one waited for the lock
-    if (error & PF_PRESENT)
+    pte = pte_lookup_in(mm->pml4, va, false);
+    if (pte && (*pte & PTE_P)) {
+        if (pte_allows(*pte, error))
+            return 0;             // another CPU mapped or widened it while this one waited for the lock
+        if ((error & PF_WRITE) && !(v->flags & (VMA_SHARED | VMA_SPECIAL)) && (*pte & PTE_U))
+            return cow_break(mm, v, va, pte);
         return -EFAULT;           // present and still refused: a real protection fault
+    }
     if (v->flags & VMA_SPECIAL)
         return -EFAULT;           // mapped whole at exec: nothing to fill a hole with
     if (v->backing.vn && (v->flags & VMA_SHARED))
-        return map_shared_page(v, va);
+        return map_shared_page(mm, v, va);
     if (!(pa = v->backing.vn ? pmm_alloc_page() : pmm_alloc_zeroed()))
         return -ENOMEM;
     if (v->backing.vn)
         fill_from_backing(v, va, phys_to_virt(pa));
-    if (page_map(va, pa, vm_pte_flags(v->prot)) < 0) {
+    if (page_map_in(mm->pml4, va, pa, vm_pte_flags(v->prot)) < 0) {
         pmm_free_page(pa);
         return -ENOMEM;
     }
@@ -396,9 +454,9 @@ vm_move(struct mm *mm, uint64_t old, uint64_t len, uint64_t new)
     if ((ret = vm_map_backed(mm, new, len, v->prot, v->flags, &backing, v->path)) < 0)
         return ret;
     for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-        uint64_t pte = page_unmap(old + off);
+        uint64_t pte = page_unmap_in(mm->pml4, old + off);
         if (pte & PTE_ADDR) {
-            uint64_t *dst = pte_lookup(new + off, true);
+            uint64_t *dst = pte_lookup_in(mm->pml4, new + off, true);
             if (!dst)
                 return -ENOMEM;
             *dst = pte;
@@ -422,7 +480,7 @@ vm_discard(struct mm *mm, uint64_t addr, uint64_t len)
             break;
         }
         if (!(v->flags & VMA_VDSO))
-            free_pages(v, MAX(v->start, addr), MIN(v->end, end), &b);
+            free_pages(mm, v, MAX(v->start, addr), MIN(v->end, end), &b);
     }
     frame_batch_finish(&b);
     tlb_shootdown();    // shared file pages too: their frames stay, the mapping went

@@ -40,11 +40,15 @@ struct vma {
 };
 
 struct mm {
+    uint64_t *pml4;           // its page table (the kernel half shared by all)
+    int users;                // processes using it (a vfork child shares its parent's)
+    int active;               // CPUs whose CR3 holds it; freed when both are 0
     struct vma *vmas;
     uint64_t brk_start, brk;  // program break: [brk_start, brk) is the heap
     uint64_t mmap_base;       // mmap places regions below this, top down
     uint64_t stack_top;
     uint64_t vdso;            // the vDSO's ELF header (AT_SYSINFO_EHDR), 0 if none
+    uint64_t arg_start, arg_end, env_start, env_end;   // the initial stack's strings (/proc/PID/cmdline, environ)
 };
 
 // #PF error code bits
@@ -69,7 +73,7 @@ long vm_map_backed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, ui
                    const struct vma_backing *backing, const char *path);
 // Map the NPAGES frames from PA at VA, in a private anonymous region, as if
 // its faults had put them there (exec fills the new stack before mapping it).
-long vm_map_pages(uint64_t va, uint64_t pa, uint64_t npages, uint32_t prot);
+long vm_map_pages(struct mm *mm, uint64_t va, uint64_t pa, uint64_t npages, uint32_t prot);
 // A free, page-aligned range of LEN bytes: at HINT if free, else top down. 0 if none.
 uint64_t vm_find_free(struct mm *mm, uint64_t len, uint64_t hint);
 long vm_unmap(struct mm *mm, uint64_t addr, uint64_t len);
@@ -83,3 +87,6 @@ bool vm_range_is_mapped(struct mm *mm, uint64_t addr, uint64_t len);
 // Move the pages of [old, old+len) to NEW (already free), keeping their contents.
 long vm_move(struct mm *mm, uint64_t old, uint64_t len, uint64_t new);
 uint64_t vm_pte_flags(uint32_t prot);
+// Whether V's frame PA is the program's own (a shared file mapping's belong
+// to the file, the kernel image's to the kernel).
+bool vm_frame_owned(const struct vma *v, uint64_t pa);

@@ -24,8 +24,6 @@ irq_handle(uint8_t vector)
 {
     if (vector == IRQ_VEC_TIMER) {
         timer_irq();
-    } else if (vector == IRQ_VEC_INPUT) {
-        wait_poke();
     } else if (vector >= IRQ_VEC_DEV_FIRST && vector <= IRQ_VEC_DEV_LAST) {
         irq_run_handler(vector);
         wait_poke();

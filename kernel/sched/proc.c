@@ -10,6 +10,10 @@
 #include "exec/exec.h"
 #include "layout.h"
 #include "log.h"
+#include "sched/waitq.h"
+#include "sched/process.h"
+#include "sched/thread.h"
+#include <asm/signal.h>
 #include "lib/string.h"
 #include <asm-generic/resource.h>
 
@@ -17,8 +21,10 @@
 // LINUX-DIFF: not pid 1, because Linux gives pid 1 special signal semantics we do not emulate.
 #define PROGRAM_PID 2
 
-static struct mm init_mm;
-static struct fd_table init_fds;
+extern uint64_t boot_pml4[];    // boot.S: the first process runs on the boot page table
+struct mm init_mm = { .pml4 = boot_pml4, .users = 1, .active = 1 };
+static struct fd_table init_fds = { .refs = 1 };
+static struct waitq init_child_wait;
 // Not zeroed: a stack needs no initial contents (kernel.ld's .noinit).
 static char init_kstack[KSTACK_SIZE] __attribute__((section(".noinit"), aligned(PAGE_SIZE)));
 
@@ -30,6 +36,8 @@ static struct proc init_proc = {
     .pid = PROGRAM_PID, .ppid = 1, .pgid = PROGRAM_PID, .sid = PROGRAM_PID,
     .threads = &init_thread,
     .nr_threads = 1,
+    .exit_signal = SIGCHLD,
+    .child_wait = &init_child_wait,
     .mm = &init_mm,
     .fds = &init_fds,
     .umask = 022,
@@ -86,6 +94,31 @@ thread_comm(struct thread *t, char out[16])
         strlcpy(out, slash ? slash + 1 : t->proc->exe_path, 16);
 }
 
+__after_boot struct proc *
+proc_first(void)
+{
+    return &init_proc;
+}
+
+__after_boot struct proc *
+proc_find(int pid)
+{
+    for (struct proc *p = &init_proc; p; p = p->all_next)
+        if (p->pid == pid)
+            return p;
+    return NULL;
+}
+
+// Processes and threads share one space of ids, as on Linux; the program is
+// 2, the ids after it are handed out in order. LINUX-DIFF: they never wrap.
+__after_boot int
+pid_alloc(void)
+{
+    static int next = PROGRAM_PID + 1;
+
+    return next++;
+}
+
 __after_boot struct thread *
 thread_find(int tid)
 {
@@ -112,17 +145,40 @@ log_boot_time(void)
     klog("boot: entry-to-exit %lu us", clock_tsc_to_ns(exit_tsc - boot_tsc) / 1000);
 }
 
+// The process ends with wait status CODE: every thread goes, the last one
+// ends it (sched/thread.c, sched/process.c). The first program's end is the
+// VM's, with its status in the exit record; processes it forked that still
+// run end with the VM.
+static __noreturn void
+group_exit(int code)
+{
+    struct proc *p = current_proc();
+
+    if (!p->exiting) {
+        p->exiting = true;
+        p->exit_code = code;
+        proc_kill_threads(p);
+    }
+    thread_leave();
+}
+
 __noreturn void
 proc_exit(int status)
 {
+    if (current_proc() != &init_proc)
+        group_exit((status & 0xff) << 8);
     log_boot_time();
     klog("pkgload-exit status=%d", status & 0xff);
     qemu_exit(QEMU_EXIT_PROGRAM);
 }
 
+// LINUX-DIFF: no core dumps (RLIMIT_CORE is 0 as in Debian's default), so
+// WCOREDUMP is never set.
 __noreturn void
 proc_killed(int sig)
 {
+    if (current_proc() != &init_proc)
+        group_exit(sig);
     log_boot_time();
     klog("pkgload-exit signal=%d", sig);
     qemu_exit(QEMU_EXIT_PROGRAM);

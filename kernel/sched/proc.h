@@ -61,6 +61,20 @@ struct proc {
     struct posix_timer *posix_timers;   // timer_create(2)
     int next_timer_id;
     bool exiting;                       // exit_group or a fatal signal is in progress
+
+    // Relations and ending (sched/process.c).
+    struct proc *parent;                // NULL: the kernel's init (pid 1) is its parent, and reaps it
+    struct proc *children, *sibling;    // its children, through their sibling links
+    struct proc *all_next;              // every process, from proc_first()
+    int exit_signal;                    // sent to the parent at the end (SIGCHLD, or none)
+    int exit_code;                      // wait status once it ends: code << 8, or the signal
+    bool zombie;                        // ended, waiting for its parent to reap it
+    bool child_subreaper;               // PR_SET_CHILD_SUBREAPER: adopts orphaned descendants
+    bool exe_owned;                     // exe_path is ours to free (not the manifest's)
+    bool did_exec;                      // setpgid on it from its parent is EACCES
+    struct waitq *child_wait;           // its threads waiting in wait4/waitid
+    uint64_t child_utime, child_stime;  // CPU time of reaped children, ns
+    struct thread *vfork_parent;        // a vfork parent waiting for this to exec or end
 };
 
 enum thread_state {
@@ -110,6 +124,9 @@ struct thread {
     struct sig_altstack altstack;
 
     uint64_t clear_child_tid;       // set_tid_address(2), CLONE_CHILD_CLEARTID
+    uint64_t set_child_tid;         // CLONE_CHILD_SETTID of a fork: written when it first runs
+    bool reap_proc;                 // the last of a process nobody reaps: free it after the switch
+    bool must_die;                  // another thread's execve: leave at once
     uint64_t robust_list, robust_len;
     uint64_t rseq;                  // struct rseq in the program, 0 if none
     uint32_t rseq_len, rseq_sig;
@@ -129,6 +146,9 @@ static inline struct thread *current_thread(void) { return this_cpu()->current; 
 static inline struct proc *current_proc(void) { return this_cpu()->current->proc; }
 
 struct thread *proc_create_init(void);           // the first process and its first thread
+struct proc *proc_first(void);                   // the program the VM runs; the head of every process
+struct proc *proc_find(int pid);                 // a live or zombie process, or NULL
+int pid_alloc(void);                             // a new process or thread id
 struct thread *thread_find(int tid);             // a live thread of the current process, or NULL
 struct thread *proc_find_thread(struct proc *p, int tid);
 void thread_comm(struct thread *t, char out[16]); // its name: PR_SET_NAME's, else the program's

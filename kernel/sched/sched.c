@@ -11,6 +11,8 @@
 #include "sched/wait.h"
 #include "sched/signal.h"
 #include "sched/ptimer.h"
+#include "sched/process.h"
+#include "sched/thread.h"
 #include <linux/time.h>
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
@@ -20,6 +22,8 @@
 #include "drivers/clock.h"
 #include "mm/heap.h"
 #include "mm/kstack.h"
+#include "mm/mm.h"
+#include "fs/console.h"
 #include "mm/uaccess.h"
 #include "lib/string.h"
 #include "log.h"
@@ -146,6 +150,8 @@ finish_switch(void)
     if (c->reap) {
         struct thread *dead = c->reap;
         c->reap = NULL;
+        if (dead->reap_proc)
+            proc_release_autoreaped(dead->proc);
         if (dead->kstack) {     // else the first thread: static, stack and all
             kstack_free(dead->kstack_top);
             fpu_area_free(dead->fpu);
@@ -186,6 +192,7 @@ switch_to(struct percpu *c, struct thread *prev, struct thread *next)
         prev->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
     }
     if (next->proc) {
+        mm_activate(next->proc->mm);
         fpu_restore(next->fpu);
         wrmsr(MSR_FS_BASE, next->fs_base);
         wrmsr(MSR_KERNEL_GS_BASE, next->gs_base);
@@ -257,6 +264,8 @@ idle_main(void)
             rq_push(c, t);
             continue;
         }
+        if (!c->cpu_id)
+            console_start();    // before the first halt: the host's ^C must find the console up
         c->idling = true;
         klock_release();
         __asm__ volatile("sti; hlt; cli" ::: "memory");
@@ -300,6 +309,8 @@ thread_first_run(void)
 
     finish_switch();
     t = current_thread();
+    if (t->set_child_tid)       // a fork's child: into its own (copy-on-write) memory
+        copy_to_user((void __user *)t->set_child_tid, &t->tid, sizeof(t->tid));
     sched_exit_to_user(t->frame);
     trap_return_to(t->frame);
 }
@@ -324,7 +335,7 @@ sched_block(uint64_t deadline, bool interruptible)
     struct thread *t = current_thread();
     struct timer tm = TIMER_INIT(block_timeout, t);
 
-    if (interruptible && signal_pending(t))
+    if ((interruptible && signal_pending(t)) || t->proc->exiting || t->must_die)
         return WAKE_SIGNAL;
     if (deadline != WAIT_FOREVER) {
         if (clock_monotonic_ns() >= deadline)
@@ -356,6 +367,17 @@ sched_kick(struct thread *t)
         sched_wake(t, WAKE_SIGNAL);
     else if (t->state == THREAD_RUNNING && t->cpu != (int)this_cpu()->cpu_id)
         lapic_send_ipi(cpus[t->cpu]->lapic_id, IRQ_VEC_RESCHED);
+}
+
+// T's process is ending (exit_group, a fatal signal, exec): T must go at
+// once, whatever it waits for.
+__after_boot void
+sched_kick_fatal(struct thread *t)
+{
+    if (t->state == THREAD_BLOCKED)
+        sched_wake(t, WAKE_SIGNAL);
+    else
+        sched_kick(t);
 }
 
 __after_boot void
@@ -407,6 +429,8 @@ sched_exit_to_user(struct trap_frame *f)
     uint64_t now;
 
     for (;;) {
+        if (current_thread()->proc->exiting || current_thread()->must_die)
+            thread_leave();
         signal_deliver(f);
         if (!this_cpu()->need_resched)
             break;

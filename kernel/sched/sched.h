@@ -17,6 +17,7 @@ void sched_start(struct thread *t);         // a new thread's first time on a ru
 // T must notice a signal now: wake it from an interruptible block, or make
 // the CPU it runs on come into the kernel.
 void sched_kick(struct thread *t);
+void sched_kick_fatal(struct thread *t);    // T's process is ending: wake it from any wait
 void sched_tick(uint64_t now);              // the timer fired: end the slice if it is over
 // Everything the kernel does before a return to user mode: signals, then
 // switching away if this CPU's thread should; then the kernel lock goes.

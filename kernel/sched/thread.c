@@ -1,12 +1,15 @@
-// Making and ending threads of the program's process. A new thread starts
-// as a copy of its creator's registers (the clone syscall's frame, with
-// rax 0 and its own stack pointer and TLS) and FPU state, in the same
-// address space, descriptor table and signal actions; it gets its own
-// kernel stack, signal mask copy and, as on Linux, no alternate stack.
+// Making and ending threads. A new thread starts as a copy of its
+// creator's registers (the clone syscall's frame, with rax 0 and its own
+// stack pointer and TLS) and FPU state; a thread of the same process shares
+// its address space, descriptor table and signal actions, and gets its own
+// kernel stack, a copy of the signal mask and, as on Linux, no alternate
+// stack. A fork's first thread is made the same way in the new process
+// (sched/process.c). The last thread to leave a process ends it.
 #include "sched/thread.h"
 #include "sched/sched.h"
 #include "sched/futex.h"
 #include "sched/signal.h"
+#include "sched/process.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/smp.h"
 #include "arch/x86_64/fpu.h"
@@ -21,7 +24,6 @@
 #include <linux/futex.h>
 #include <linux/sched.h>
 
-static int next_tid = 3;    // the program is 2 (sched/proc.c)
 
 static struct thread *
 thread_alloc(void)
@@ -45,14 +47,22 @@ fail:
     return NULL;
 }
 
+__after_boot void
+thread_free(struct thread *t)
+{
+    kstack_free(t->kstack_top);
+    fpu_area_free(t->fpu);
+    kfree(t);
+}
+
 // What the new thread inherits from the current one (see the file's header).
 static void
-inherit(struct thread *t, const struct clone_req *req)
+inherit(struct thread *t, const struct clone_req *req, struct proc *p, int tid)
 {
     struct thread *parent = current_thread();
 
-    t->proc = parent->proc;
-    t->tid = next_tid++;
+    t->proc = p;
+    t->tid = tid;
     t->frame = (struct trap_frame *)(t->kstack_top - sizeof(struct trap_frame));
     *t->frame = *parent->frame;
     t->frame->rax = 0;
@@ -71,6 +81,22 @@ inherit(struct thread *t, const struct clone_req *req)
         t->clear_child_tid = req->child_tid;
 }
 
+// The first thread of a new process P (fork), numbered TID, linked into P.
+__after_boot struct thread *
+thread_new(struct proc *p, const struct clone_req *req, int tid)
+{
+    struct thread *t;
+
+    if ((req->flags & CLONE_SETTLS) && req->tls >= USER_TOP)
+        return NULL;
+    if (!(t = thread_alloc()))
+        return NULL;
+    inherit(t, req, p, tid);
+    p->threads = t;
+    p->nr_threads = 1;
+    return t;
+}
+
 __after_boot long
 thread_clone(const struct clone_req *req)
 {
@@ -83,7 +109,7 @@ thread_clone(const struct clone_req *req)
     smp_start();            // a second thread is when more CPUs can help
     if (!(t = thread_alloc()))
         return -ENOMEM;
-    inherit(t, req);
+    inherit(t, req, p, pid_alloc());
     tid = t->tid;
     // Written before the thread can run, as Linux does; a bad address
     // fails the clone with EFAULT (before anything is visible).
@@ -97,9 +123,7 @@ thread_clone(const struct clone_req *req)
     sched_start(t);
     return tid;
 fault:
-    kstack_free(t->kstack_top);
-    fpu_area_free(t->fpu);
-    kfree(t);
+    thread_free(t);
     return -EFAULT;
 }
 
@@ -115,18 +139,17 @@ unlink_thread(struct proc *p, struct thread *t)
     p->nr_threads--;
 }
 
-// exit(2) of one thread. The last thread's exit is the process's: the
-// program ends with STATUS, as exit_group would.
+// The current thread leaves its process for good: its CLONE_CHILD_CLEARTID
+// word cleared and woken, its robust futexes released, its time added to
+// the process's. The last thread to leave ends the process.
 __after_boot __noreturn void
-thread_exit(int status)
+thread_leave(void)
 {
     struct thread *t = current_thread();
     struct proc *p = t->proc;
     uint64_t user_ns, sys_ns;
     uint32_t zero = 0;
 
-    if (p->nr_threads == 1)
-        proc_exit(status);
     futex_exit_robust(t);
     if (t->clear_child_tid && copy_to_user((void __user *)t->clear_child_tid, &zero, 4) == 0)
         futex_wake((uint32_t __user *)t->clear_child_tid, true, 1, FUTEX_BITSET_MATCH_ANY);
@@ -135,5 +158,17 @@ thread_exit(int status)
     p->dead_stime += sys_ns;
     unlink_thread(p, t);
     signal_flush(&t->pending);
+    if (p->nr_threads == 0)
+        t->reap_proc = proc_end(p);
     sched_exit_thread();
+}
+
+// exit(2) of one thread. The last thread's exit is the process's, with
+// STATUS, as exit_group would.
+__after_boot __noreturn void
+thread_exit(int status)
+{
+    if (current_proc()->nr_threads == 1)
+        proc_exit(status);
+    thread_leave();
 }

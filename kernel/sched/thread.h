@@ -13,4 +13,8 @@ struct clone_req {
 };
 
 long thread_clone(const struct clone_req *req);    // the new thread's tid, or -errno
-__noreturn void thread_exit(int status);
+// A new process's first thread, a copy of the caller; NULL when out of memory.
+struct thread *thread_new(struct proc *p, const struct clone_req *req, int tid);
+void thread_free(struct thread *t);                // one never started
+__noreturn void thread_exit(int status);           // exit(2)
+__noreturn void thread_leave(void);                // the current thread goes (its process may end)

@@ -90,7 +90,7 @@ def test_parse_memory_rejects(text: str) -> None:
 
 
 def test_qemu_command_follows_boot_protocol() -> None:
-    fds = VmFds(out=10, stdin=0, err=11, klog=12, manifest=13)
+    fds = VmFds(out=10, err=11, klog=12, manifest=13, stdin=14, control=15)
     cmd = qemu_command("qemu", Path("/k.elf"), Path("/i.cpio"), 256, Accel("tcg", "max", ""), fds)
     line = " ".join(cmd)
     assert cmd[0] == "qemu"
@@ -102,11 +102,22 @@ def test_qemu_command_follows_boot_protocol() -> None:
         "-kernel /k.elf",
         "-initrd /i.cpio",
         "-device loader,file=/dev/fd/13,addr=0x200000,force-raw=on",
-        "-chardev file,id=out,path=/dev/fd/10,append=on -serial chardev:out",
-        "-chardev stdio,id=in,signal=off -device isa-serial,chardev=in,iobase=0x3e8,irq=5,index=2",
-        "-chardev file,id=err,path=/dev/fd/11,append=on",
-        "-device isa-serial,chardev=err,iobase=0x2f8,irq=3,index=1",
+        "-global virtio-mmio.force-legacy=false -device virtio-serial-device,max_ports=5",
+        "-chardev socket,id=in,fd=14 -device virtserialport,chardev=in,nr=1,name=stdin",
+        "-chardev file,id=out,path=/dev/fd/10,append=on -device virtserialport,chardev=out,nr=2,name=stdout",
+        "-chardev file,id=err,path=/dev/fd/11,append=on -device virtserialport,chardev=err,nr=3,name=stderr",
+        "-chardev socket,id=control,fd=15 -device virtserialport,chardev=control,nr=4,name=pkgload",
+        "-chardev file,id=com1,path=/dev/fd/10,append=on -serial chardev:com1",
+        "-chardev file,id=com2,path=/dev/fd/11,append=on",
+        "-device isa-serial,chardev=com2,iobase=0x2f8,irq=3,index=1",
         "-chardev file,id=klog,path=/dev/fd/12 -device isa-debugcon,iobase=0xe9,chardev=klog",
         "-device isa-debug-exit,iobase=0xf4,iosize=4",
     ]:
         assert part in line
+
+
+def test_qemu_command_without_stdin_or_control() -> None:
+    cmd = qemu_command("qemu", Path("/k.elf"), Path("/i.cpio"), 256, Accel("tcg", "max", ""),
+                       VmFds(out=10, err=11, klog=12, manifest=13))
+    line = " ".join(cmd)
+    assert "-chardev null,id=in " in line and "-chardev null,id=control " in line

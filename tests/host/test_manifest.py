@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from loader.errors import ImageError
+from loader.console import MSG_EOF, decode_message, encode_message
 from loader.manifest import (DEFAULT_ENV, MANIFEST_MAX_BYTES, RELAY_STDIN, SEED_BYTES, Manifest,
                              ProgramExtent, encode_manifest, make_env, make_manifest)
 from loader.manifest_layout import SPEC, SpecError, read_layout
-from loader.vm import escape_stdin
 
 DEFAULT_PAIRS = [f"{k}={v}" for k, v in DEFAULT_ENV.items()]
 LAYOUT = read_layout()
@@ -117,9 +117,11 @@ def test_stdin_relay_key() -> None:
     assert relayed == RELAY_STDIN
 
 
-def test_stdin_escape() -> None:
-    assert escape_stdin(b"a\xffb\xff") == b"a\xff\x00b\xff\x00"
-    assert escape_stdin(b"") == b""
+def test_control_message_layout() -> None:
+    """kernel/fs/console.c reads 16 bytes: u32 type, u32 arg, u64 value, little-endian."""
+    message = encode_message(MSG_EOF, 2, 0x0102030405)
+    assert message == b"\x01\0\0\0" + b"\x02\0\0\0" + b"\x05\x04\x03\x02\x01\0\0\0"
+    assert decode_message(message) == (MSG_EOF, 2, 0x0102030405)
 
 
 def test_nul_in_value_is_refused() -> None:

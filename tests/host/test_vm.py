@@ -158,8 +158,9 @@ def _processes_mentioning(text: str) -> list[int]:
     return pids
 
 
-def test_ctrl_c_kills_qemu_and_exits_130(build_stub: Callable[[StubKernel], Path], elf_dir: Path,
-                                         tmp_path: Path) -> None:
+def test_second_ctrl_c_kills_qemu_and_exits_130(build_stub: Callable[[StubKernel], Path], elf_dir: Path,
+                                                tmp_path: Path) -> None:
+    """The first SIGINT goes to the program (the stub does not listen); the second stops the VM."""
     kernel = build_stub(StubKernel(log=b"running\n", hang=True))
     env = {**os.environ, "PKGLOAD_KERNEL": str(kernel), "PKGLOAD_ACCEL": "tcg",
            "XDG_CACHE_HOME": str(tmp_path)}
@@ -168,6 +169,9 @@ def test_ctrl_c_kills_qemu_and_exits_130(build_stub: Callable[[StubKernel], Path
     assert proc.stderr is not None
     assert proc.stderr.readline() == b"running\n"  # the VM is up
     assert _processes_mentioning(str(kernel))
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    assert proc.poll() is None and _processes_mentioning(str(kernel))
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 130
     assert _processes_mentioning(str(kernel)) == []

@@ -1,8 +1,8 @@
 // Helpers shared by the ipc_* and *_ipc_* programs: a call's result by its
 // errno's name (the IPC calls fail with errnos thread_check.h does not
-// name), and the System V objects a program made, removed when it ends
-// however it ends (exit, a failed check, a fatal signal), so a failing run
-// leaves nothing behind in the host's IPC namespace.
+// name), the System V objects a program made, removed when it ends however
+// it ends (exit, a failed check, a fatal signal), so a failing run leaves
+// nothing behind in the host's IPC namespace, and running code in a child.
 #pragma once
 #include "thread_check.h"
 
@@ -11,6 +11,7 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static inline const char *
@@ -129,4 +130,45 @@ own_key(enum ipc_kind kind, int n)
     if (kind == IPC_KIND_MSG && (id = msgget(key, 0)) != -1)
         msgctl(id, IPC_RMID, NULL);
     return key;
+}
+
+// fork, saying so when it fails (so that nothing then waits for a child).
+static inline pid_t
+fork_or_say(const char *what)
+{
+    pid_t pid = fork();
+
+    if (pid == -1)
+        printf("%s: fork %s\n", what, errno_name(errno));
+    return pid;
+}
+
+// Run FN(ARG) in a child and wait for it; say how it ended unless it exited 0.
+static inline void
+in_child(const char *what, void (*fn)(void *), void *arg)
+{
+    int status;
+    pid_t pid = fork_or_say(what);
+
+    if (pid == -1)
+        return;
+    if (pid == 0) {
+        ipc_ntracked = 0;           // the parent removes what it made
+        fn(arg);
+        _exit(0);
+    }
+    if (waitpid(pid, &status, 0) != pid)
+        printf("%s: waitpid %s\n", what, errno_name(errno));
+    else if (!WIFEXITED(status) || WEXITSTATUS(status))
+        printf("%s: child ended with status %#x\n", what, status);
+}
+
+// Wait (LATE_MS at most) until semaphore NUM of set ID has WANT waiters for an increase.
+static inline void
+await_ncnt(int id, int num, int want)
+{
+    long long t0 = now_ns(CLOCK_MONOTONIC);
+
+    while (semctl(id, num, GETNCNT) != want && ms_since(t0) < LATE_MS)
+        usleep(1000);
 }

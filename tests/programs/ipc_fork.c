@@ -1,8 +1,7 @@
 // Shared memory and semaphores between a parent and its forked children:
 // a System V segment attached before fork (both see the same pages,
 // nattch counts the child's attach until it exits, IPC_RMID waits for both),
-// shared anonymous memory, SEM_UNDO adjustments applied when a child exits
-// (clamped at zero), a parent's semop completed by a child, POSIX
+// shared anonymous memory, a parent's semop completed by a child, POSIX
 // semaphores in shared memory handing items between processes, and a
 // shm_open'ed file opened again by name in the child.
 #include "ipc_check.h"
@@ -10,39 +9,10 @@
 #include <fcntl.h>
 #include <semaphore.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 
 #define ITEMS 500
 
-union semun {
-    int val;
-    struct semid_ds *buf;
-    unsigned short *array;
-};
-
 static char shm_name[64];
-
-// Run FN in a child and wait for it; print how it ended unless it exited 0.
-static void
-in_child(const char *what, void (*fn)(void *), void *arg)
-{
-    int status;
-    pid_t pid = fork();
-
-    if (pid == -1) {
-        printf("%s: fork %s\n", what, errno_name(errno));
-        return;
-    }
-    if (pid == 0) {
-        ipc_ntracked = 0;           // the parent removes what it made
-        fn(arg);
-        _exit(0);
-    }
-    if (waitpid(pid, &status, 0) != pid)
-        printf("%s: waitpid %s\n", what, errno_name(errno));
-    else if (!WIFEXITED(status) || WEXITSTATUS(status))
-        printf("%s: child ended with status %#x\n", what, status);
-}
 
 static unsigned long
 nattch(int id)
@@ -105,113 +75,31 @@ test_anonymous(void)
     munmap(shared, 4096);
 }
 
-static int sem_id;
-
-static int
-op(int num, int delta, int flags)
-{
-    struct sembuf sb = { (unsigned short)num, (short)delta, (short)flags };
-
-    return semop(sem_id, &sb, 1);
-}
-
-// Wait (a while at most) until semaphore NUM has WANT waiters for an increase.
+// The parent's semop waits; a child's completes it.
 static void
-await_ncnt(int num, int want)
+test_semop_by_child(void)
 {
-    long long t0 = now_ns(CLOCK_MONOTONIC);
-
-    while (semctl(sem_id, num, GETNCNT) != want && ms_since(t0) < LATE_MS)
-        usleep(1000);
-}
-
-// fork, saying so when it fails (nothing else in the test may wait then).
-static pid_t
-fork_or_say(const char *what)
-{
-    pid_t pid = fork();
-
-    if (pid == -1)
-        printf("%s: fork %s\n", what, errno_name(errno));
-    return pid;
-}
-
-static void
-child_adds_with_undo(void *arg)
-{
-    (void)arg;
-    op(0, 2, SEM_UNDO);
-    op(1, -1, SEM_UNDO);
-    printf("  child: values %d %d\n", semctl(sem_id, 0, GETVAL), semctl(sem_id, 1, GETVAL));
-}
-
-// The child adds 5 with SEM_UNDO and waits on semaphore 2 while the parent
-// takes 5 away: undoing +5 at 0 leaves 0, not -5.
-static void
-child_undo_clamped(void *arg)
-{
-    (void)arg;
-    op(0, 5, SEM_UNDO);
-    op(2, -1, 0);
-}
-
-static void
-child_posts(void *arg)
-{
-    (void)arg;
-    op(0, 1, 0);
-}
-
-static void
-test_undo(void)
-{
-    pid_t pid;
+    int id = ipc_track(IPC_KIND_SEM, semget(IPC_PRIVATE, 1, IPC_CREAT | 0600));
+    struct sembuf dec = { 0, -1, 0 }, inc = { 0, 1, 0 };
     int status;
+    pid_t pid;
 
-    sem_id = ipc_track(IPC_KIND_SEM, semget(IPC_PRIVATE, 3, IPC_CREAT | 0600));
-    semctl(sem_id, 1, SETVAL, (union semun){ .val = 1 });
-    printf("SEM_UNDO:\n");
-    in_child("undo", child_adds_with_undo, NULL);
-    printf("  after the child exited: %d %d\n", semctl(sem_id, 0, GETVAL), semctl(sem_id, 1, GETVAL));
-    if ((pid = fork_or_say("clamped")) == -1)
+    if ((pid = fork_or_say("semop completed by a child")) == -1)
         return;
     if (pid == 0) {
-        child_undo_clamped(NULL);
+        await_ncnt(id, 0, 1);
+        semop(id, &inc, 1);
         _exit(0);
     }
-    await_ncnt(2, 1);
-    show("  parent takes the child's 5", op(0, -5, 0));
-    op(2, 1, 0);
+    show("parent's semop completed by a child", semop(id, &dec, 1));
     waitpid(pid, &status, 0);
-    printf("  after the child exited: %d (GETPID is the child: %s)\n", semctl(sem_id, 0, GETVAL),
-           semctl(sem_id, 0, GETPID) == pid ? "yes" : "no");
-    if ((pid = fork_or_say("completed by a child")) == -1)
-        return;
-    if (pid == 0) {
-        await_ncnt(0, 1);
-        child_posts(NULL);
-        _exit(0);
-    }
-    show("parent's semop completed by the child", op(0, -1, 0));
-    waitpid(pid, &status, 0);
+    yes_no("  GETPID is the parent, whose operation went last", semctl(id, 0, GETPID) == getpid());
 }
 
 struct pingpong {
     sem_t ping, pong;
     long count;
 };
-
-static void
-child_pongs(void *arg)
-{
-    struct pingpong *pp = arg;
-
-    for (int i = 0; i < ITEMS; i++) {
-        sem_wait(&pp->ping);
-        pp->count++;
-        sem_post(&pp->pong);
-    }
-}
 
 static void
 test_posix_sem(void)
@@ -225,7 +113,11 @@ test_posix_sem(void)
     if ((pid = fork_or_say("POSIX semaphores")) == -1)
         return;
     if (pid == 0) {
-        child_pongs(pp);
+        for (int i = 0; i < ITEMS; i++) {
+            sem_wait(&pp->ping);
+            pp->count++;
+            sem_post(&pp->pong);
+        }
         _exit(0);
     }
     for (int i = 0; i < ITEMS; i++) {
@@ -288,7 +180,7 @@ main(void)
     atexit(unlink_name);
     test_sysv_shm();
     test_anonymous();
-    test_undo();
+    test_semop_by_child();
     test_posix_sem();
     test_shm_open();
     return 0;

@@ -2,7 +2,8 @@
 // (TSC-deadline mode when CPUID has it, else one-shot mode calibrated against
 // the TSC) and the I/O APIC for device IRQs. Written from the Intel SDM vol. 3
 // ("Advanced Programmable Interrupt Controller") and the 82093AA I/O APIC
-// datasheet. Nothing here runs at boot: the first wait calls irq_init().
+// datasheet. Nothing here runs at boot: the first wait or device calls
+// irq_init(), and each CPU's first deadline sets its timer up.
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
@@ -10,6 +11,8 @@
 #include "drivers/clock.h"
 #include "layout.h"
 #include "log.h"
+#include "arch/x86_64/percpu.h"
+#include "sched/spinlock.h"
 
 #define MSR_APIC_BASE      0x1b
 #define APIC_BASE_ENABLE   (1u << 11)
@@ -65,6 +68,9 @@ static volatile uint32_t *lapic;
 static uint32_t lapic_id;
 static bool tsc_deadline;       // else one-shot mode at lapic_timer_hz
 static uint64_t lapic_timer_hz;
+static struct spinlock timer_lock = SPINLOCK_INIT;   // the first CPUs to find the timer's mode
+static bool timer_known;        // tsc_deadline and lapic_timer_hz are set
+static uint64_t timer_lvt_set;  // bit cpu_id: that CPU's LVT timer entry is programmed
 static struct acpi_madt madt;
 static bool madt_found;
 
@@ -177,21 +183,54 @@ irq_init(void)
     if (lapic)
         return;
     lapic_init();
-    tsc_deadline = cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE;
+    ioapic_init();
+    lapic_id = lapic_my_id();
+    klog("apic: local APIC %u, %d I/O APIC(s) from %s", lapic_id, madt.num_ioapics,
+         madt_found ? "the MADT" : "the fallback");
+}
+
+// The timer's mode, and in one-shot mode its rate, found once, by the
+// first CPU to need its timer: routing a device's interrupt (the console's,
+// at a program's first write) then costs no millisecond of counting the
+// timer against the TSC, nor the TSC's own calibration. Every CPU's local
+// APIC runs at the same rate on QEMU and on real hardware of one package.
+__after_boot static void
+timer_discover(void)
+{
+    if (__atomic_load_n(&timer_known, __ATOMIC_ACQUIRE))
+        return;
+    spin_lock(&timer_lock);
+    if (!timer_known) {
+        irq_init();
+        tsc_deadline = cpuid(1, 0).ecx & CPUID1_ECX_TSC_DEADLINE;
+        if (!tsc_deadline)
+            lapic_timer_hz = calibrate_timer();
+        klog("apic: timer %s (%lu Hz)", tsc_deadline ? "TSC-deadline" : "one-shot",
+             tsc_deadline ? clock_tsc_hz() : lapic_timer_hz);
+        __atomic_store_n(&timer_known, true, __ATOMIC_RELEASE);
+    }
+    spin_unlock(&timer_lock);
+}
+
+// This CPU's LVT timer entry, in the mode found, at its first use.
+__after_boot static void
+timer_lvt(void)
+{
+    uint64_t bit = 1ull << this_cpu()->cpu_id;
+
+    if (__atomic_load_n(&timer_lvt_set, __ATOMIC_RELAXED) & bit)
+        return;
+    timer_discover();
     if (tsc_deadline) {
         lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | IRQ_VEC_TIMER);
         // The SDM asks for a fence between the xAPIC MMIO write that selects
         // TSC-deadline mode and the first WRMSR of the deadline.
         __asm__ volatile("mfence" ::: "memory");
     } else {
-        lapic_timer_hz = calibrate_timer();
+        lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
         lapic_write(LAPIC_LVT_TIMER, IRQ_VEC_TIMER);    // one-shot, unmasked, stopped
     }
-    ioapic_init();
-    lapic_id = lapic_my_id();
-    klog("apic: local APIC %u, timer %s (%lu Hz), %d I/O APIC(s) from %s", lapic_id,
-         tsc_deadline ? "TSC-deadline" : "one-shot", tsc_deadline ? clock_tsc_hz() : lapic_timer_hz,
-         madt.num_ioapics, madt_found ? "the MADT" : "the fallback");
+    __atomic_or_fetch(&timer_lvt_set, bit, __ATOMIC_RELAXED);
 }
 
 // The enabled processors' local APIC ids (the MADT's), for starting them.
@@ -209,19 +248,11 @@ lapic_my_id(void)
     return lapic_read(LAPIC_ID) >> 24;
 }
 
-// The timer's mode and rate were found by the boot CPU; every CPU's local
-// APIC runs at the same rate on QEMU and on real hardware of one package.
 __after_boot void
 lapic_init_ap(void)
 {
     lapic_init();
-    if (tsc_deadline) {
-        lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | IRQ_VEC_TIMER);
-        __asm__ volatile("mfence" ::: "memory");
-    } else {
-        lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
-        lapic_write(LAPIC_LVT_TIMER, IRQ_VEC_TIMER);
-    }
+    timer_lvt();
 }
 
 __after_boot static void
@@ -264,6 +295,7 @@ lapic_timer_arm(uint64_t deadline_ns)
 {
     uint64_t now, ticks;
 
+    timer_lvt();
     if (tsc_deadline) {
         wrmsr(MSR_TSC_DEADLINE, boot_tsc + ns_to_ticks(deadline_ns, clock_tsc_hz()));
         return;
@@ -276,6 +308,8 @@ lapic_timer_arm(uint64_t deadline_ns)
 __after_boot void
 lapic_timer_stop(void)
 {
+    if (!(__atomic_load_n(&timer_lvt_set, __ATOMIC_RELAXED) & (1ull << this_cpu()->cpu_id)))
+        return;     // never armed here
     if (tsc_deadline)
         wrmsr(MSR_TSC_DEADLINE, 0);
     else

@@ -6,7 +6,7 @@
 // Who owns which vector. Device interrupts take 0xe2..0xef (irq_set_handler);
 // the IPIs between CPUs take 0xf0..0xf7.
 #define IRQ_VEC_TIMER    0xe0    // the local APIC timer: a wait's deadline
-#define IRQ_VEC_INPUT    0xe1    // COM3 received a byte: the program's stdin
+// 0xe1 is free (it was COM3's, the stdin of before virtio-console).
 #define IRQ_VEC_DEV_FIRST 0xe2   // device interrupts (virtio, ...)
 #define IRQ_VEC_DEV_LAST  0xef
 #define IRQ_VEC_IPI_FIRST 0xf0   // reschedule, TLB shootdown: sched/ and mm/

@@ -8,7 +8,11 @@
 struct cpu_features cpu_features;
 extern struct tss tss;       // gdt.c
 extern uint64_t gdt[];
+extern uint64_t boot_pml4[];    // boot.S
+extern struct mm init_mm;       // sched/proc.c
 struct percpu boot_cpu = {
+    .pml4 = boot_pml4,
+    .active_mm = &init_mm,
     .self = &boot_cpu,
     .tss = &tss,
     .gdt = gdt,

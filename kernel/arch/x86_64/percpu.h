@@ -9,6 +9,7 @@
 
 struct thread;
 struct timer;
+struct mm;
 
 struct percpu {
     struct percpu *self;        // PERCPU_SELF
@@ -19,6 +20,8 @@ struct percpu {
     uint32_t lapic_id;
     struct thread *idle;        // runs when nothing else can; made at the first block
     struct thread *reap;        // a dead thread to free once switched away from
+    struct mm *active_mm;       // whose page table CR3 holds (the idle thread keeps the last one)
+    uint64_t *pml4;             // that page table's PML4
     // Protected by the kernel lock:
     struct thread *rq_head, *rq_tail;   // runnable threads waiting for this CPU
     uint32_t nr_queued;

@@ -51,7 +51,7 @@ ap_main(void)
 {
     struct percpu *c = ap_booting;
 
-    write_cr3(virt_to_phys(paging_root()));
+    write_cr3(virt_to_phys(paging_kernel_root()));    // no process's yet: active_mm NULL
     gdt_load_ap(c);
     trap_init();
     cpu_init_ap(c);
@@ -72,6 +72,7 @@ make_percpu(uint32_t lapic_id)
     c->cpu_id = num_cpus;
     c->lapic_id = lapic_id;
     c->armed_deadline = UINT64_MAX;
+    c->pml4 = paging_kernel_root();
     return c;
 }
 
@@ -86,7 +87,7 @@ start_one(uint32_t lapic_id)
     if (!c || !(stack = sched_make_idle(c)))
         return false;
     // The kernel's half as it is now: the stack may be in a slot made just now.
-    memcpy(ap_pml4 + 256, paging_root() + 256, 256 * sizeof(uint64_t));
+    memcpy(ap_pml4 + 256, paging_kernel_root() + 256, 256 * sizeof(uint64_t));
     *(uint64_t *)(tramp + (ap_stack - ap_trampoline)) = stack;
     ap_booting = c;
     ap_up = false;

@@ -1,0 +1,20 @@
+// What procfs's two files share: the text buffer generators fill and
+// unnamed nodes made at a lookup (fs/procfs.c, fs/procfs_pid.c).
+#pragma once
+#include "types.h"
+
+struct vnode;
+
+// A growing text buffer for generators.
+struct text { char *buf; size_t len, cap; };
+
+void text_printf(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void text_byte(struct text *t, char c);          // one byte, NULs included
+long text_done(struct text *t, char **buf, size_t *len);
+struct vnode *procfs_node(uint32_t mode);        // panics when out of memory
+
+// /proc's numbered folders: one per process, made at each lookup.
+long procfs_pid_lookup(struct vnode *dir, const char *name, struct vnode **out);
+long procfs_pid_list(struct vnode *dir, uint64_t *index, char *name, size_t len, uint32_t *type);
+long procfs_link_self(struct vnode *vn, char *buf, size_t len);
+long procfs_link_thread_self(struct vnode *vn, char *buf, size_t len);
