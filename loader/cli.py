@@ -23,6 +23,7 @@ from click.core import ParameterSource
 
 from loader import __version__, image, manifest, vm
 from loader.errors import ElfFormatError, MissingLibrary, PkgloadError, VmError
+from loader.identity import Identity, UserSpecError, parse_user
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -106,6 +107,20 @@ def _check_env(ctx: click.Context, param: click.Parameter, value: tuple[str, ...
     return value
 
 
+class UserParam(click.ParamType):
+    """USER[:GROUP], numbers or names of the host's passwd and group, as docker's --user."""
+
+    name = "user"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Identity:
+        if isinstance(value, Identity):
+            return value
+        try:
+            return parse_user(str(value))
+        except UserSpecError as e:
+            self.fail(str(e), param, ctx)
+
+
 def _parse_extra(ctx: click.Context, param: click.Parameter,
                  value: tuple[str, ...]) -> tuple[image.ExtraPath, ...]:
     """Turn HOST[:GUEST] values into ExtraPaths; GUEST defaults to HOST's absolute path."""
@@ -163,21 +178,27 @@ def main(debug: bool) -> None:
               help="Add a host file to the image (at GUEST, default its host path). Repeatable.")
 @click.option("--dir", "dirs", multiple=True, metavar="HOST[:GUEST]", callback=_parse_extra,
               help="Add a host folder, recursively, symlinks kept. Repeatable.")
+@click.option("--with", "withs", multiple=True, metavar="NAME_OR_PATH",
+              help="Add a program (by name, from the host's PATH) at its host path, with its "
+                   "libraries, for PROGRAM to exec. Repeatable.")
+@click.option("-u", "--user", "identity", type=UserParam(), default="0", metavar="USER[:GROUP]",
+              help="Run as this user and group (numbers, or names from the host's passwd and "
+                   "group)  [default: root]")
 @click.argument("program")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, accel: str,
         smp: int, verbose: bool, log_path: Path | None, files: tuple[image.ExtraPath, ...],
-        dirs: tuple[image.ExtraPath, ...]) -> None:
-    """Run PROGRAM with ARGS in a VM; exit with its exit status."""
+        dirs: tuple[image.ExtraPath, ...], withs: tuple[str, ...], identity: Identity) -> None:
+    """Run PROGRAM (an ELF program or a #! script) with ARGS in a VM; exit with its exit status."""
     try:
         with run_errors():
-            guest_env = manifest.make_env(env)
+            guest_env = manifest.make_env(env, identity=identity)
             chosen = vm.select_accel(accel)
             img = image.build_image(program, extra=[*files, *dirs],
                                     ld_library_path=_get_var(guest_env, "LD_LIBRARY_PATH"),
-                                    accel=chosen.name)
-            boot = manifest.make_manifest(img.guest_path, [program, *args], guest_env,
-                                          img.program_extent)
+                                    accel=chosen.name, withs=withs, identity=identity)
+            boot = manifest.make_manifest(img.guest_path, img.get_argv(program, args), guest_env,
+                                          img.program_extent, identity)
             result = vm.run(img, boot, memory, chosen,
                             on_log=_StderrAppender() if verbose else None, log_path=log_path,
                             smp=smp)

@@ -6,12 +6,15 @@ file rules walk folders (a Python's stdlib, lib-dynload and the libraries
 its modules load). A plan is stored under `closures/<key>.json` in the cache,
 the key a hash of everything a plan is a function of besides the files
 (PlanKey: the program as given, LD_LIBRARY_PATH, the --file/--dir paths,
-the accelerator, MEMO_VERSION), with the guest CPU's hwcaps for a dynamic
-program and what
+the --with programs and the PATH they are looked up on, the accelerator,
+MEMO_VERSION), with how PROGRAM starts (its Launch: image.py compares it
+with the program's first bytes, which a plan of a plain ELF program does not
+record), the guest CPU's hwcaps when a library closure was resolved, and what
 computing it looked at (loader/fstrace.py): the stat key of every file read (the program, each ELF
 object, every candidate path searched, found or not, ld.so.cache) and of
 every folder listed (a stdlib, lib-dynload, a --dir tree), the kind and link
-target of every other name crossed, the current folder when a relative path
+target of every other name crossed, the mode of each file of a --dir tree
+(whether it is executable), the current folder when a relative path
 was taken from it, and the stat keys of the modules that compute plans (an
 edited loader/deps is a new algorithm). A plan is used only while all of those
 are unchanged: checking costs one stat per path, no ELF parsing and no
@@ -32,14 +35,15 @@ from typing import Any
 
 from loader.cache import atomic_output
 from loader.fstrace import FsTrace, has_changed
+from loader.script import Launch
 
-MEMO_VERSION = 2  # bump when what a plan holds, or how it is found, changes meaning
+MEMO_VERSION = 3  # bump when what a plan holds, or how it is found, changes meaning
 # The modules whose code decides a plan (plan.py and what it imports of ours; a
 # test checks): a change to one of them is a new algorithm.
 PLAN_SOURCES = ("cache.py", "closure_cache.py", "deps/__init__.py", "deps/closure.py",
                 "deps/dynamic.py", "deps/ldcache.py", "deps/resolver.py", "deps/runtime.py",
                 "deps/search.py", "errors.py", "etc.py", "fstrace.py", "hostfs.py", "hwcaps.py",
-                "image.py", "plan.py")
+                "identity.py", "image.py", "plan.py", "programs.py", "script.py")
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,8 @@ class Shipped:
 class Plan:
     """What an image ships from the host besides the program itself."""
 
-    dynamic: tuple[Shipped, ...]  # interpreter, libraries, run-time files, ld.so.cache
+    closure: tuple[Shipped, ...]  # what the programs bring: interpreters, libraries, run-time
+    # files, ld.so.cache, a script's interpreters, the --with programs
     extra: tuple[Shipped, ...]  # --file and --dir, in the order given
 
 
@@ -68,12 +73,15 @@ class PlanKey:
     ld_library_path: str | None
     extra: tuple[tuple[str, str], ...]  # (host path, guest path) of each --file/--dir
     accel: str = "tcg"  # what the image boots under: the guest CPU ld.so chooses libraries for
+    withs: tuple[str, ...] = ()  # each --with NAME_OR_PATH as given
+    path: str | None = None  # the host's PATH, when a --with NAME is looked up on it
 
     def to_json(self) -> dict[str, Any]:
         """Return the key as JSON values (tuples become lists)."""
         return json.loads(json.dumps(
             {"version": MEMO_VERSION, "program": self.program,
-             "ld_library_path": self.ld_library_path, "extra": self.extra, "accel": self.accel}))
+             "ld_library_path": self.ld_library_path, "extra": self.extra, "accel": self.accel,
+             "withs": self.withs, "path": self.path}))
 
     def get_name(self) -> str:
         """Return the file name of this key's plan."""
@@ -83,9 +91,10 @@ class PlanKey:
 
 @dataclass
 class StoredPlan:
-    """A plan, whether it was found for a dynamic program, and its stored record."""
+    """A plan, how PROGRAM starts, whether that ELF file is dynamic, and its stored record."""
 
     plan: Plan
+    launch: Launch
     dynamic: bool
     image: dict[str, Any] | None  # the last image built from it (see image.py)
     record: dict[str, Any] | None  # what is stored; None when it must not be (racy)
@@ -94,9 +103,9 @@ class StoredPlan:
 def get_plan(cache: Path, key: PlanKey) -> StoredPlan | None:
     """Return the plan stored for key if nothing it depends on changed, else None.
 
-    A dynamic program's plan also needs the guest CPU's hwcaps unchanged
-    (under KVM, the host's: runs `ld.so --help`). A damaged, foreign or stale
-    memo reads as None.
+    A plan that resolved a library closure also needs the guest CPU's hwcaps
+    unchanged (under KVM, the host's: runs `ld.so --help`). A damaged,
+    foreign or stale memo reads as None.
     """
     data = _read_memo(cache / "closures" / key.get_name())
     try:
@@ -106,29 +115,38 @@ def get_plan(cache: Path, key: PlanKey) -> StoredPlan | None:
             return None
         if data["hwcaps"] is not None and data["hwcaps"] != get_hwcaps_json(key.accel):
             return None
-        if has_changed(data["depends"], data["names"]):
+        if has_changed(data["depends"], data["names"], data["modes"]):
             return None
-        plan = Plan(_shipped_from_json(data["dynamic"]), _shipped_from_json(data["extra"]))
-        return StoredPlan(plan, data["hwcaps"] is not None, data.get("image"), data)
+        plan = Plan(_shipped_from_json(data["closure"]), _shipped_from_json(data["extra"]))
+        return StoredPlan(plan, Launch.from_json(data["launch"]), bool(data["dynamic"]),
+                          data.get("image"), data)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
 
-def make_stored_plan(key: PlanKey, plan: Plan, dynamic: bool, trace: FsTrace) -> StoredPlan:
-    """Return plan with the record to store: what trace saw it depend on (None if racy)."""
+def make_stored_plan(key: PlanKey, plan: Plan, launch: Launch, dynamic: bool, uses_hwcaps: bool,
+                     trace: FsTrace) -> StoredPlan:
+    """Return plan with the record to store: what trace saw it depend on (None if racy).
+
+    dynamic says whether launch's ELF file is; uses_hwcaps, whether a library
+    closure was resolved (for the guest CPU's hwcaps, which are then recorded).
+    """
     here = os.path.dirname(os.path.abspath(__file__))
     for name in PLAN_SOURCES:
         trace.note_read(os.path.join(here, name))
     record = None if trace.is_racy() else {
         "key": key.to_json(),
         "cwd": os.getcwd() if trace.uses_cwd else None,
-        "hwcaps": get_hwcaps_json(key.accel) if dynamic else None,
+        "hwcaps": get_hwcaps_json(key.accel) if uses_hwcaps else None,
         "depends": trace.keys,
         "names": trace.names,
-        "dynamic": [_shipped_to_json(s) for s in plan.dynamic],
+        "modes": trace.modes,
+        "launch": launch.to_json(),
+        "dynamic": dynamic,
+        "closure": [_shipped_to_json(s) for s in plan.closure],
         "extra": [_shipped_to_json(s) for s in plan.extra],
     }
-    return StoredPlan(plan, dynamic, None, record)
+    return StoredPlan(plan, launch, dynamic, None, record)
 
 
 def put_image(cache: Path, key: PlanKey, stored: StoredPlan, image: dict[str, Any]) -> None:

@@ -18,6 +18,14 @@ class UnsupportedProgram(ElfFormatError):
     """A valid x86-64 program that pkgload cannot run yet (dynamically linked)."""
 
 
+class ScriptError(ElfFormatError):
+    """A `#!` script that cannot run: not executable, or its interpreter cannot be run."""
+
+
+class ProgramNotFound(ElfFormatError):
+    """A program named for the image (--with NAME) is not on the host's PATH."""
+
+
 class KernelNotFound(PkgloadError):
     """The guest kernel image is not where we looked."""
 

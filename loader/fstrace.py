@@ -12,6 +12,9 @@ each look at the host's files depended on, before the look:
 - note_lookup(path): only what the name path is, not what a file holds: its
   kind (from lstat) and, for a symlink, its target. No timestamps, so a busy
   folder on the way (/tmp, a home folder) does not make the memo stale.
+- note_mode(path): what the name path is and its permission bits (lstat's
+  st_mode), not its timestamps: whether a file in a listed folder is
+  executable (a chmod changes no folder's mtime, a write no file's mode).
 - note_cwd(): a relative path was taken from the current folder.
 
 A result stays true while has_changed() says no. Timestamps have a clock
@@ -41,6 +44,7 @@ class FsTrace:
     def __init__(self) -> None:
         self.keys: dict[str, StatKey] = {}  # files read, folders listed
         self.names: dict[str, NameKey] = {}  # names looked up outside listed folders
+        self.modes: dict[str, int | None] = {}  # lstat st_mode of names whose mode was read
         self.listed: set[str] = set()
         self.uses_cwd = False
         self.start_ns = time.time_ns()
@@ -62,6 +66,12 @@ class FsTrace:
         path = self._abs(path)
         if path not in self.names and os.path.dirname(path) not in self.listed:
             self.names[path] = get_name_key(path)
+
+    def note_mode(self, path: str) -> None:
+        """Record the st_mode of the name path (lstat), None when absent."""
+        path = self._abs(path)
+        if path not in self.modes:
+            self.modes[path] = get_mode_key(path)
 
     def note_cwd(self) -> None:
         """Record that a relative path was taken from the current folder."""
@@ -105,7 +115,17 @@ def get_name_key(path: str) -> NameKey:
         return None
 
 
-def has_changed(keys: Mapping[str, StatKey], names: Mapping[str, NameKey]) -> bool:
-    """Return True when a path's stat key or a name's key differs from the one recorded."""
+def get_mode_key(path: str) -> int | None:
+    """Return the st_mode of the name path (lstat), or None when absent."""
+    try:
+        return os.lstat(path).st_mode
+    except OSError:
+        return None
+
+
+def has_changed(keys: Mapping[str, StatKey], names: Mapping[str, NameKey],
+                modes: Mapping[str, int | None] | None = None) -> bool:
+    """Return True when a path's stat key, a name's key or a mode differs from the one recorded."""
     return (any(get_stat_key(path) != key for path, key in keys.items())
-            or any(get_name_key(path) != key for path, key in names.items()))
+            or any(get_name_key(path) != key for path, key in names.items())
+            or any(get_mode_key(path) != key for path, key in (modes or {}).items()))

@@ -12,8 +12,13 @@ What each look records:
 
 - read, open, stat, is_file, is_dir: the file's stat key (symlinks followed);
 - kind, readlink: only what the name is (its kind, a link's target);
+- mode: the name's st_mode (kind and permission bits, not timestamps);
 - listdir, walk: each folder listed, which covers the names in it;
 - absolute: that a relative path was taken from the current folder.
+
+parsed() keeps what a parser made of a file for the HostFs's lifetime (one
+plan): resolving several programs parses libc and its friends once, and the
+file's first read is what the trace recorded.
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-from collections.abc import Iterator
-from typing import BinaryIO
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO, TypeVar
 
 from loader.fstrace import FsTrace
 
 _KINDS = {stat.S_IFREG: "f", stat.S_IFDIR: "d", stat.S_IFLNK: "l"}
+T = TypeVar("T")
 
 
 class HostFs:
@@ -34,6 +40,14 @@ class HostFs:
 
     def __init__(self, trace: FsTrace | None = None) -> None:
         self.trace = trace
+        self._parsed: dict[tuple[str, str], Any] = {}
+
+    def parsed(self, what: str, path: str, parse: Callable[[], T]) -> T:
+        """Return parse(), run once per (what, path) for this HostFs; its errors are not kept."""
+        key = (what, path)
+        if key not in self._parsed:
+            self._parsed[key] = parse()
+        return self._parsed[key]  # type: ignore[no-any-return]
 
     def read(self, path: str, size: int = -1) -> bytes:
         """Return the first size bytes of path (all with -1); raise OSError as open does."""
@@ -71,6 +85,15 @@ class HostFs:
             self.trace.note_lookup(path)
         try:
             return _KINDS.get(stat.S_IFMT(os.lstat(path).st_mode), "o")
+        except OSError:
+            return None
+
+    def mode(self, path: str) -> int | None:
+        """Return the st_mode of the name path (not following a link), or None when absent."""
+        if self.trace is not None:
+            self.trace.note_mode(path)
+        try:
+            return os.lstat(path).st_mode
         except OSError:
             return None
 

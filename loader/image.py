@@ -3,11 +3,14 @@
 The initramfs holds the program at its absolute host path (symlinks
 resolved), with its parent folders, and what its plan ships (loader/plan.py:
 a dynamic program's interpreter, libraries and run-time files, the host's
-/etc/ld.so.cache, --file/--dir paths at the guest path asked for). Every
-image gets the generated /etc files (loader/etc.py). Shipped files, links and
---dir folders keep their host mode, owner and mtime; what the image makes up
-(the root, parent folders, /etc files) gets GENERATED_MTIME and root's
-ownership. It is content-addressed: its name is a hash of a format version,
+/etc/ld.so.cache, the --with programs and what they bring, --file/--dir
+paths at the guest path asked for). A `#!` script is shipped as a file and
+its last interpreter, the ELF file the VM starts, takes the program's place
+(loader/script.py). Every image gets the generated /etc files (loader/etc.py)
+for the identity the program runs as, and a user other than root its home
+folder. Shipped files, links and --dir folders keep their host mode, owner
+and mtime; what the image makes up (the root, parent folders, /etc files, a
+home) gets GENERATED_MTIME and root's ownership (a home its user's). It is content-addressed: its name is a hash of a format version,
 each entry's guest path, kind, attributes and contents, so the same program
 is packaged once. Contents are hashed once per file
 version: the hash and the ELF check are memoised by the file's stat in the
@@ -41,14 +44,23 @@ from loader.elf import ElfInfo, check_runnable
 from loader.errors import ImageError
 from loader.etc import DEFAULT_HOSTNAME, get_etc_files
 from loader.fstrace import StatKey, get_lstat_key, get_stat_key
+from loader.hostfs import HostFs
+from loader.identity import ROOT, Identity
 from loader.manifest import ProgramExtent
 from loader.plan import ExtraPath, make_plan
+from loader.script import resolve_launch
 
-IMAGE_FORMAT = "pkgload-image-3"  # bump when the archive layout changes
+IMAGE_FORMAT = "pkgload-image-4"  # bump when the archive layout changes
 # The mtime of everything the image makes up rather than ships: fixed, so the
 # same entries give the same image (2024-01-01 00:00:00 UTC).
 GENERATED_MTIME = 1704067200
 GENERATED_DIR = EntryAttrs(0o755, 0, 0, GENERATED_MTIME)
+# A parent folder the image makes up for a shipped path (--file /tmp/x) that
+# the kernel would otherwise make itself keeps the kernel's mode: every user
+# may write in /tmp (mode 1777, as on Linux).
+GENERATED_MODES = {"/tmp": 0o1777}
+
+
 @dataclass(frozen=True)
 class ImageEntry:
     """One file, symlink or folder of the image: where it goes, where it comes from."""
@@ -74,10 +86,19 @@ class Image:
 
     path: Path  # the cpio file
     key: str
-    program: ElfInfo
-    guest_path: str  # where the program is inside the image
+    program: ElfInfo  # the ELF file the VM starts: PROGRAM, or a script's interpreter
+    guest_path: str  # where that file is inside the image
     built: bool  # False when it came from the cache
     program_extent: ProgramExtent | None = None  # where its bytes are in the cpio
+    argv_prefix: tuple[str, ...] | None = None  # a script's argv before PROGRAM's arguments
+
+    def get_argv(self, program: str, args: list[str] | tuple[str, ...]) -> list[str]:
+        """Return the argv the VM starts with for `pkgload run program args`.
+
+        PROGRAM as typed, then args; for a script, what Linux's binfmt_script
+        gives: the interpreter, its argument, the script's guest path, then args.
+        """
+        return [*self.argv_prefix, *args] if self.argv_prefix is not None else [program, *args]
 
 
 def build_image(
@@ -86,37 +107,38 @@ def build_image(
     extra: Iterable[ExtraPath] = (),
     ld_library_path: str | None = None,
     accel: str = "tcg",
+    withs: Iterable[str] = (),
+    identity: Identity = ROOT,
 ) -> Image:
     """Check program and return its root filesystem image, building it if not cached.
 
     ld_library_path is the LD_LIBRARY_PATH the program's libraries are
     looked up with (default: none); accel ("tcg" or "kvm") what the image
-    boots under, whose CPU decides which library variants ld.so takes. Raises ElfFormatError when program is
-    not a runnable x86-64 ELF, MissingLibrary when a library it needs cannot
-    be found, and ImageError when an extra path is unreadable or the cache
+    boots under, whose CPU decides which library variants ld.so takes;
+    withs the --with programs (names looked up on the host's PATH);
+    identity who the program runs as (its /etc/passwd, /etc/group, home).
+    Raises ElfFormatError when program is not a runnable x86-64 ELF file or
+    `#!` script (ScriptError), or a --with name is not on PATH
+    (ProgramNotFound), MissingLibrary when a library it needs cannot be
+    found, and ImageError when an extra path is unreadable or the cache
     cannot be written.
     """
     cache = cache or cache_dir()
     extra = list(extra)
-    pkey = PlanKey(os.fspath(program), ld_library_path,
-                   tuple((x.host_path, x.guest_path) for x in extra), accel)
+    pkey = _plan_key(program, extra, ld_library_path, accel, tuple(withs))
     stored = get_plan(cache, pkey)
-    if stored is not None and (img := _get_unchanged_image(program, stored, cache)) is not None:
+    if stored is not None and (img := _get_unchanged_image(program, stored, cache,
+                                                           identity)) is not None:
         return img
-    program_stat = get_stat_key(os.path.realpath(program))  # before it is read, as below
+    program_real = os.path.realpath(program)
+    program_stat = get_stat_key(program_real)  # before it is read, as below
+    launch = resolve_launch(os.fspath(program), HostFs())
     index = FileIndex(cache / "index.json")
-    entry, info = _program_entry(program, index)
-    if stored is None or stored.dynamic != info.is_dynamic:
-        stored = make_plan(program, info.is_dynamic, extra, pkey)
+    entry, info = _program_entry(launch.boot, index)
+    if stored is None or stored.dynamic != info.is_dynamic or stored.launch != launch:
+        stored = make_plan(program, launch, info.is_dynamic, extra, pkey)
     shipped_stats = _get_shipped_stats(stored.plan)
-    entries = {entry.guest_path: entry}
-    for item in stored.plan.dynamic:
-        entries.setdefault(item.guest_path, _entry_of(item, index))
-    for guest, data in get_etc_files(DEFAULT_HOSTNAME).items():
-        attrs = dataclasses.replace(GENERATED_DIR, perm=0o644)
-        entries.setdefault(guest, ImageEntry(guest, "", attrs, _sha256(data), data=data))
-    for item in stored.plan.extra:
-        entries[item.guest_path] = _entry_of(item, index)
+    entries = _make_entries(entry, stored, index, identity)
     key = image_key(entries.values())
     path = cache / "images" / f"{key}.cpio"
     built = not path.exists()
@@ -126,13 +148,42 @@ def build_image(
             _write_image(path, list(entries.values()))
         extent = _find_program_extent(path, entry.guest_path)
         image = {"key": key, "guest_path": entry.guest_path, "elf": _info_to_json(info),
-                 "program_stat": program_stat, "program_extent": extent and dataclasses.astuple(extent),
-                 **shipped_stats}
+                 "program_real": program_real, "program_stat": program_stat,
+                 "argv_prefix": launch.argv_prefix, "identity": dataclasses.astuple(identity),
+                 "program_extent": extent and dataclasses.astuple(extent), **shipped_stats}
         put_image(cache, pkey, stored, image)
     except OSError as e:
         raise _cache_error(e, cache) from e
     return Image(path=path, key=key, program=info, guest_path=entry.guest_path, built=built,
-                 program_extent=extent)
+                 program_extent=extent, argv_prefix=launch.argv_prefix)
+
+
+def _plan_key(program: str | os.PathLike[str], extra: list[ExtraPath], ld_library_path: str | None,
+              accel: str, withs: tuple[str, ...]) -> PlanKey:
+    """Return the plan's key; the host's PATH is in it when a --with name is looked up there."""
+    path = os.environ.get("PATH", os.defpath) if any("/" not in w for w in withs) else None
+    return PlanKey(os.fspath(program), ld_library_path,
+                   tuple((x.host_path, x.guest_path) for x in extra), accel, withs, path)
+
+
+def _make_entries(program: ImageEntry, stored: StoredPlan, index: FileIndex,
+                  identity: Identity) -> dict[str, ImageEntry]:
+    """Return the image's entries by guest path: the program first, the plan's, /etc, a home.
+
+    What the programs bring never replaces an entry; --file and --dir do.
+    """
+    entries = {program.guest_path: program}
+    for item in stored.plan.closure:
+        entries.setdefault(item.guest_path, _entry_of(item, index))
+    for guest, data in get_etc_files(DEFAULT_HOSTNAME, identity).items():
+        attrs = dataclasses.replace(GENERATED_DIR, perm=0o644)
+        entries.setdefault(guest, ImageEntry(guest, "", attrs, _sha256(data), data=data))
+    if identity.has_own_home:
+        attrs = EntryAttrs(0o755, identity.uid, identity.gid, GENERATED_MTIME)
+        entries.setdefault(identity.home, ImageEntry(identity.home, "", attrs, "", is_dir=True))
+    for item in stored.plan.extra:
+        entries[item.guest_path] = _entry_of(item, index)
+    return entries
 
 
 def _find_program_extent(image_path: Path, guest_path: str) -> ProgramExtent | None:
@@ -144,17 +195,21 @@ def _find_program_extent(image_path: Path, guest_path: str) -> ProgramExtent | N
 
 
 def _get_unchanged_image(program: str | os.PathLike[str], stored: StoredPlan,
-                         cache: Path) -> Image | None:
+                         cache: Path, identity: Identity) -> Image | None:
     """Return the image last built from stored's plan if no file it holds changed, else None.
 
     The image's key is a function of the program's real path, of each shipped
-    file's stat (attributes; contents by the index's rule) and of the plan, so
-    unchanged stats give the same key without making its entries again.
+    file's stat (attributes; contents by the index's rule), of the identity
+    and of the plan, so unchanged stats give the same key without making its
+    entries again. A script's first line is in its stat, and its
+    interpreters are shipped files.
     """
     last = stored.image
-    if last is None or os.path.realpath(program) != last["guest_path"]:
+    if last is None or os.path.realpath(program) != last["program_real"]:
         return None
-    if get_stat_key(last["guest_path"]) != last["program_stat"] or last["program_stat"] is None:
+    if get_stat_key(last["program_real"]) != last["program_stat"] or last["program_stat"] is None:
+        return None
+    if last["identity"] != list(dataclasses.astuple(identity)):
         return None
     if any(get_stat_key(p) != k for p, k in last["stats"].items()):
         return None
@@ -163,10 +218,12 @@ def _get_unchanged_image(program: str | os.PathLike[str], stored: StoredPlan,
     path = cache / "images" / f"{last['key']}.cpio"
     if not path.exists():
         return None
-    info = ElfInfo(**{**last["elf"], "path": Path(program)})
+    prefix = last["argv_prefix"]
+    info = ElfInfo(**{**last["elf"], "path": Path(program if prefix is None else stored.launch.boot)})
     extent = last.get("program_extent")
     return Image(path=path, key=last["key"], program=info, guest_path=last["guest_path"],
-                 built=False, program_extent=extent and ProgramExtent(*extent))
+                 built=False, program_extent=extent and ProgramExtent(*extent),
+                 argv_prefix=None if prefix is None else tuple(prefix))
 
 
 def _get_shipped_stats(plan: Plan) -> dict[str, dict[str, StatKey]]:
@@ -177,7 +234,7 @@ def _get_shipped_stats(plan: Plan) -> dict[str, dict[str, StatKey]]:
     """
     stats: dict[str, StatKey] = {}
     lstats: dict[str, StatKey] = {}
-    for item in (*plan.dynamic, *plan.extra):
+    for item in (*plan.closure, *plan.extra):
         if item.kind == "f":
             stats[item.host_path] = get_stat_key(item.host_path)
         else:
@@ -325,7 +382,8 @@ def iter_parent_dirs(guest_paths: Iterable[str]) -> list[str]:
 def _write_image(path: Path, entries: list[ImageEntry]) -> None:
     """Write the cpio for entries to path, atomically: the root, folders, then the rest.
 
-    A parent folder that is not an entry of its own gets GENERATED_DIR.
+    A parent folder that is not an entry of its own gets GENERATED_DIR, with
+    GENERATED_MODES' mode for the folders the kernel would make.
     """
     with atomic_output(path) as out, CpioWriter(out) as cpio:
         links = {e.guest_path for e in entries if e.link_target is not None}
@@ -335,7 +393,8 @@ def _write_image(path: Path, entries: list[ImageEntry]) -> None:
         cpio.add_dir("/", GENERATED_DIR)
         for d in iter_parent_dirs(e.guest_path for e in entries):
             if d not in links:
-                cpio.add_dir(d, dirs.pop(d, GENERATED_DIR))
+                generated = dataclasses.replace(GENERATED_DIR, perm=GENERATED_MODES.get(d, 0o755))
+                cpio.add_dir(d, dirs.pop(d, generated))
         for e in entries:
             if e.is_dir:
                 if e.guest_path in dirs:  # not a parent of another entry

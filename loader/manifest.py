@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from loader import terminal
 from loader.errors import ImageError
-from loader.etc import DEFAULT_HOSTNAME
+from loader.etc import DEFAULT_HOSTNAME, DEFAULT_PATH
+from loader.identity import ROOT, Identity
 from loader.manifest_layout import read_layout
 
 LAYOUT = read_layout()
@@ -27,8 +28,8 @@ MANIFEST_VIRT = LAYOUT.consts["VIRT"]  # where the kernel sees it: its pointers'
 MANIFEST_MAX_BYTES = LAYOUT.consts["MAX_SIZE"]
 SEED_BYTES = LAYOUT.consts["SEED_LEN"]
 DEFAULT_ENV = {
-    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    "HOME": "/",
+    "PATH": DEFAULT_PATH,
+    "HOME": "/",  # root's, as a container's; another user's is its home (make_env)
 }
 # The host forwards its stdin to the program (docs/boot-protocol.md,
 # "Standard input"). The kernel keeps a byte that reaches COM1 before it sets
@@ -61,10 +62,15 @@ class Manifest:
     winsize: tuple[int, int] | None = None  # the host terminal's rows and columns
     term_modes: str | None = None  # stdin's terminal modes, as loader.terminal encodes them
     program: ProgramExtent | None = None  # where path's bytes are in the image
+    uid: int = 0  # the program's ids (pkgload run --user)
+    gid: int = 0
 
 
-def make_env(pairs: Iterable[str], host_env: Mapping[str, str] | None = None) -> list[str]:
+def make_env(pairs: Iterable[str], host_env: Mapping[str, str] | None = None,
+             identity: Identity = ROOT) -> list[str]:
     """Return the program's environment: DEFAULT_ENV, then each KEY=VALUE of pairs.
+
+    HOME is / for root and the user's home folder for anyone else (identity).
 
     A pair without "=" takes KEY's value from host_env (os.environ by default)
     and is left out when the host does not have it, as `docker run -e` does.
@@ -72,6 +78,8 @@ def make_env(pairs: Iterable[str], host_env: Mapping[str, str] | None = None) ->
     """
     host_env = os.environ if host_env is None else host_env
     env = dict(DEFAULT_ENV)
+    if not identity.is_root:
+        env["HOME"] = identity.home
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
@@ -83,10 +91,11 @@ def make_env(pairs: Iterable[str], host_env: Mapping[str, str] | None = None) ->
 
 
 def make_manifest(guest_path: str, argv: list[str], env: list[str],
-                  program: ProgramExtent | None = None) -> Manifest:
+                  program: ProgramExtent | None = None, identity: Identity = ROOT) -> Manifest:
     """Return the manifest for one run, with this host's cwd, ttys, a fresh seed and the time.
 
-    program says where guest_path's bytes are in the image (Image.program_extent).
+    program says where guest_path's bytes are in the image (Image.program_extent);
+    identity, who the program runs as.
 
     With RELAY_STDIN, stdin is relayed whenever our fd 0 is open (for
     /dev/null too: the relay then sends end-of-file at once).
@@ -103,6 +112,8 @@ def make_manifest(guest_path: str, argv: list[str], env: list[str],
         winsize=_terminal_size(),
         term_modes=terminal.encode_modes(0) if RELAY_STDIN and os.isatty(0) else None,
         program=program,
+        uid=identity.uid,
+        gid=identity.gid,
     )
 
 
@@ -184,4 +195,5 @@ def _header_values(m: Manifest, size: int, fixed: list[int]) -> dict[str, int | 
         "path": fixed[0], "cwd": fixed[1], "hostname": fixed[2],
         "termios": fixed[3] if len(fixed) > 3 else 0,
         "argv": argv_at, "envp": argv_at + 8 * (len(m.argv) + 1),
+        "uid": m.uid, "gid": m.gid,
     }

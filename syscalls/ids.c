@@ -1,5 +1,5 @@
-// User and group ids. The program runs as root (uid 0), as in a container;
-// stub sets (stubs/) can make it look like another user.
+// User and group ids. The program starts with the ids of the manifest
+// (pkgload run --user; root by default, as in a container).
 #include "types.h"
 #include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "sched/proc.h"

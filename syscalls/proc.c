@@ -64,16 +64,6 @@ sys_getsid(int pid)
     return p ? p->sid : -ESRCH;
 }
 
-// Whether a process group PGID exists in session SID.
-static bool
-group_in_session(int pgid, int sid)
-{
-    for (struct proc *p = proc_first(); p; p = p->all_next)
-        if (p->pgid == pgid && p->sid == sid && !p->zombie)
-            return true;
-    return false;
-}
-
 // setpgid(2), checked in Linux's order: the caller or a child of it
 // (ESRCH), a child that has not exec'd (EACCES) in the caller's session,
 // not a session leader, into a group of the same session or a new one
@@ -95,7 +85,7 @@ sys_setpgid(int pid, int pgid)
         pgid = p->pid;
     if (p->sid == p->pid)
         return -EPERM;
-    if (pgid != p->pid && !group_in_session(pgid, me->sid))
+    if (pgid != p->pid && !proc_group_exists(pgid, me->sid))
         return -EPERM;
     p->pgid = pgid;
     return 0;

@@ -110,7 +110,8 @@ sys_wait4(int pid, int __user *status, int options, struct rusage __user *ru)
         return -EINVAL;
     if (pid == INT32_MIN)
         return -ESRCH;          // -INT_MIN has no group to name
-    ret = proc_wait(pid, options & WNOHANG, false, &r);
+    ret = proc_wait(pid, WAIT_EXITED | (options & WUNTRACED ? WAIT_STOPPED : 0) |
+                             (options & WCONTINUED ? WAIT_CONTINUED : 0), options & WNOHANG, false, &r);
     if (ret <= 0)
         return ret;
     if (status && copy_to_user(status, &r.status, sizeof(r.status)) < 0)
@@ -136,7 +137,10 @@ waitid_info(siginfo_t __user *infop, const struct wait_result *r, long ret)
         si.si_signo = SIGCHLD;
         si.si_pid = r->pid;
         si.si_uid = r->uid;
-        if (r->status & 0x7f) {
+        if (r->what != WAIT_EXITED) {
+            si.si_code = r->what == WAIT_STOPPED ? CLD_STOPPED : CLD_CONTINUED;
+            si.si_status = r->what == WAIT_STOPPED ? (r->status >> 8) & 0xff : SIGCONT;
+        } else if (r->status & 0x7f) {
             si.si_code = r->status & 0x80 ? CLD_DUMPED : CLD_KILLED;
             si.si_status = r->status & 0x7f;
         } else {
@@ -147,8 +151,6 @@ waitid_info(siginfo_t __user *infop, const struct wait_result *r, long ret)
     return copy_to_user(infop, &si, sizeof(si));
 }
 
-// LINUX-DIFF: no process ever stops or continues (no job control), so
-// WSTOPPED and WCONTINUED never report anything.
 long
 sys_waitid(int which, int id, siginfo_t __user *infop, int options, struct rusage __user *ru)
 {
@@ -164,10 +166,8 @@ sys_waitid(int which, int id, siginfo_t __user *infop, int options, struct rusag
     case P_PGID: if (id < 0) return -EINVAL; pid = id ? -id : 0; break;
     default: return -EINVAL;      // P_PIDFD: no pidfds here
     }
-    if (!(options & WEXITED))
-        ret = proc_wait_for_none(pid, options & WNOHANG);
-    else
-        ret = proc_wait(pid, options & WNOHANG, options & WNOWAIT, &r);
+    ret = proc_wait(pid, (options & WEXITED ? WAIT_EXITED : 0) | (options & WSTOPPED ? WAIT_STOPPED : 0) |
+                             (options & WCONTINUED ? WAIT_CONTINUED : 0), options & WNOHANG, options & WNOWAIT, &r);
     if (ret < 0)
         return ret;
     if (waitid_info(infop, &r, ret) < 0 || (ru && rusage_to_user(ru, &r) < 0))

@@ -33,7 +33,7 @@
 #define MAX_ARG_STRLEN (32 * PAGE_SIZE)   // one string's limit (Linux's)
 #define ARGS_MAX       (2ull << 20)       // all of them, pointers counted: RLIMIT_STACK / 4
 #define BINPRM_BUF     256                // how much of a script's first line counts
-#define MAX_SCRIPT_DEPTH 4                // interpreters that are scripts themselves (Linux: ELOOP past it)
+#define MAX_SCRIPT_DEPTH 5                // scripts in a chain, as Linux runs them (the 6th is ELOOP)
 
 // The arguments as the new stack holds them: pointers to argv's strings, a
 // NULL, envp's, a NULL, then every string end to end, all in one block
@@ -223,7 +223,7 @@ script_or_elf(struct vnode *vn, char *line, char **interp, char **arg)
 // the interpreter, its argument, then what ran it (the script's name, or an
 // outer interpreter for a script whose interpreter is itself a script).
 struct script_args {
-    char lines[MAX_SCRIPT_DEPTH][BINPRM_BUF];
+    char lines[MAX_SCRIPT_DEPTH + 1][BINPRM_BUF];   // one more: the file after the last allowed script
     const char *prefix[3 * MAX_SCRIPT_DEPTH];
     int n;
 };
@@ -254,9 +254,9 @@ resolve_scripts(struct vnode **vn, const char *filename, struct script_args *s)
 
     s->n = 0;
     for (int depth = 0;; depth++) {
-        if ((ret = script_or_elf(*vn, s->lines[depth % MAX_SCRIPT_DEPTH], &interp, &arg)) != 0)
+        if ((ret = script_or_elf(*vn, s->lines[depth], &interp, &arg)) != 0)
             return ret < 0 ? ret : 0;
-        if (depth + 1 >= MAX_SCRIPT_DEPTH)
+        if (depth == MAX_SCRIPT_DEPTH)
             return -ELOOP;
         add_interpreter(s, interp, arg, ran);
         ran = interp;

@@ -78,6 +78,7 @@ static bool stdin_relayed;          // the host sends its stdin (manifest)
 static uint64_t host_stdin_total = UINT64_MAX;   // bytes of stdin the host sent, once it says
 static uint64_t host_acks, modes_reported;       // terminal mode reports acknowledged / made
 static struct proc *console_proc;   // the terminal's process: the program
+static int fg_pgrp;                 // the terminal's foreground process group (tcsetpgrp), 0: the program's
 static uint8_t msg_buf[sizeof(struct host_msg)];
 static size_t msg_len;
 
@@ -93,6 +94,22 @@ send_to_program(int sig, int code)
         klog("console: signal %d from the host not queued", sig);
 }
 
+static int
+foreground(void)
+{
+    return fg_pgrp ? fg_pgrp : console_proc ? console_proc->pgid : 0;
+}
+
+// A signal the terminal makes goes to every process of its foreground group.
+__after_boot static void
+send_to_foreground(int sig)
+{
+    struct sig_info info = { .code = SI_KERNEL };
+
+    if (signal_send_pgrp(foreground(), sig, &info) < 0)
+        klog("console: signal %d from the host not queued", sig);
+}
+
 __after_boot static void
 host_signal(int sig, bool from_terminal)
 {
@@ -101,9 +118,13 @@ host_signal(int sig, bool from_terminal)
         return;
     }
     // A terminal's signals come from the kernel (SI_KERNEL, as Linux's tty
-    // sends them); one sent to pkgload comes from outside the VM, like a
-    // signal from another pid namespace: SI_USER from pid 0.
-    send_to_program(sig, from_terminal ? SI_KERNEL : SI_USER);
+    // sends them) to its foreground group; one sent to pkgload comes from
+    // outside the VM, like a signal from another pid namespace: SI_USER
+    // from pid 0, to the program.
+    if (from_terminal)
+        send_to_foreground(sig);
+    else
+        send_to_program(sig, SI_USER);
 }
 
 __after_boot static void
@@ -114,7 +135,7 @@ host_winsize(uint32_t arg)
     if (!ws.ws_row || !ws.ws_col || (ws.ws_row == winsize.ws_row && ws.ws_col == winsize.ws_col))
         return;
     winsize = ws;
-    send_to_program(SIGWINCH, SI_KERNEL);   // as Linux's tty does when TIOCSWINSZ changes the size
+    send_to_foreground(SIGWINCH);   // as Linux's tty does when TIOCSWINSZ changes the size
 }
 
 __after_boot static void
@@ -210,6 +231,28 @@ input_ready_cb(void *arg)
     return input_ready();
 }
 
+// A process outside the terminal's foreground group that reads it (SIG:
+// SIGTTIN), or writes with TOSTOP or changes its modes (SIGTTOU), stops
+// with its group, as a tty makes it: the signal goes to its group and the
+// call restarts once it is continued. One that ignores or blocks the
+// signal gets EIO for a read and goes on for the rest (tty(4), Linux's
+// tty_check_change).
+__after_boot static long
+background_check(int sig)
+{
+    struct proc *p = current_proc();
+    struct sig_info info = { .code = SI_KERNEL };
+    bool ignored = p->sigactions[sig].handler == (uint64_t)SIG_IGN ||
+                   (current_thread()->sig_blocked & (1ull << (sig - 1)));
+
+    if (!manifest.termios || !console_proc || p->sid != console_proc->sid || p->pgid == foreground())
+        return 0;
+    if (ignored)
+        return sig == SIGTTIN ? -EIO : 0;
+    signal_send_pgrp(p->pgid, sig, &info);
+    return -ERESTARTSYS;
+}
+
 // Wait for at least one byte, then take what has already arrived, like a
 // pipe; a terminal in canonical mode gives at most one line per read. A
 // signal ends the wait as it ends a tty's read on Linux (ERESTARTSYS).
@@ -217,7 +260,10 @@ __after_boot static ssize_t
 console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 {
     struct console *c = f->priv;
+    long ret;
 
+    if (c->tty && (ret = background_check(SIGTTIN)) < 0)
+        return ret;
     if (!input_ready()) {
         if (f->flags & O_NONBLOCK)
             return -EAGAIN;
@@ -246,8 +292,12 @@ console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
     void *port = (void *)(uintptr_t)c->port;
     size_t done = 0;
 
+    long ret;
+
     if (!c->port)
         return -EBADF;
+    if (c->tty && (termios.c_lflag & TOSTOP) && (ret = background_check(SIGTTOU)) < 0)
+        return ret;
     if (!console_virtio()) {
         uart_write(c->uart, buf, n);
         return n;
@@ -318,6 +368,30 @@ wait_for_host_modes(void)
         wait_until(WAIT_FOREVER, host_caught_up, NULL);
 }
 
+// tcsetpgrp(3): a group of the caller's session (ESRCH when none has that
+// id, EPERM in another session); a background caller is sent SIGTTOU
+// first, as by a write, unless it ignores or blocks it.
+__after_boot static long
+set_foreground(uint64_t arg)
+{
+    struct proc *p = current_proc();
+    long ret;
+    int pgrp;
+
+    if (copy_from_user(&pgrp, (void *)arg, sizeof(pgrp)) < 0)
+        return -EFAULT;
+    if (pgrp < 0)
+        return -EINVAL;
+    if ((ret = background_check(SIGTTOU)) < 0)
+        return ret;
+    if (!proc_group_exists(pgrp, -1))
+        return -ESRCH;
+    if (!proc_group_exists(pgrp, p->sid))
+        return -EPERM;
+    fg_pgrp = pgrp;
+    return 0;
+}
+
 static long
 tty_ioctl(struct console *c, unsigned int cmd, uint64_t arg)
 {
@@ -327,7 +401,10 @@ tty_ioctl(struct console *c, unsigned int cmd, uint64_t arg)
     case TCSETS:
     case TCSETSW:
     case TCSETSF: {
-        long ret = copy_from_user(&termios, (void *)arg, sizeof(termios));
+        long ret = background_check(SIGTTOU);
+        if (ret < 0)
+            return ret;
+        ret = copy_from_user(&termios, (void *)arg, sizeof(termios));
         if (ret == 0 && manifest.termios && manifest_stdin_relay()) {   // the host mirrors them
             report_modes(cmd);
             wait_for_host_modes();
@@ -339,17 +416,11 @@ tty_ioctl(struct console *c, unsigned int cmd, uint64_t arg)
     case TIOCSWINSZ:
         return copy_from_user(&winsize, (void *)arg, sizeof(winsize));
     case TIOCGPGRP: {
-        int pgrp = current_proc()->pgid;   // the program's group is the foreground one
+        int pgrp = foreground();
         return copy_to_user((void *)arg, &pgrp, sizeof(pgrp));
     }
-    case TIOCSPGRP: {   // job control shells make their own group the foreground one
-        int pgrp;
-        if (copy_from_user(&pgrp, (void *)arg, sizeof(pgrp)) < 0)
-            return -EFAULT;
-        if (pgrp < 0)
-            return -EINVAL;
-        return pgrp == current_proc()->pgid ? 0 : -ESRCH;   // no other group exists
-    }
+    case TIOCSPGRP:     // job control shells make a job's group the foreground one
+        return set_foreground(arg);
     case TIOCGSID: {
         int sid = current_proc()->sid;
         return copy_to_user((void *)arg, &sid, sizeof(sid));

@@ -12,6 +12,8 @@ mount_of(struct vnode *dir)
 {
     static const char *const mounts[] = { "dev", "proc", "sys" };   // MOUNT_DEV..MOUNT_SYS
 
+    if (!dir->parent && dir->dyn_lookup)
+        return MOUNT_PROC;      // a folder procfs made at a lookup (/proc/PID and below)
     while (dir->parent && dir->parent != vfs_root && dir->parent != dir)
         dir = dir->parent;
     if (dir->parent != vfs_root || !dir->name)

@@ -8,6 +8,7 @@
 #include "drivers/qemu_exit.h"
 #include "drivers/clock.h"
 #include "exec/exec.h"
+#include "manifest.h"
 #include "layout.h"
 #include "log.h"
 #include "sched/waitq.h"
@@ -73,9 +74,23 @@ static struct thread init_thread = {
     .in_user = true,
 };
 
+// The identity the host chose (pkgload run --user; root by default) is the
+// first process's real, effective, saved and filesystem ids: eight stores,
+// no branch, since exec reads them for the auxv before the program starts.
+// No supplementary groups: creds keep none (getgroups in table.tsv).
+static void
+proc_init_creds(struct proc *p)
+{
+    uint32_t uid = manifest.raw->uid, gid = manifest.raw->gid;
+
+    p->creds = (struct creds){ .ruid = uid, .euid = uid, .suid = uid, .fsuid = uid,
+                               .rgid = gid, .egid = gid, .sgid = gid, .fsgid = gid };
+}
+
 struct thread *
 proc_create_init(void)
 {
+    proc_init_creds(&init_proc);
     boot_cpu.current = &init_thread;
     boot_cpu.kstack_top = init_thread.kstack_top;
     gdt_set_rsp0(&boot_cpu, init_thread.kstack_top);
@@ -107,6 +122,16 @@ proc_find(int pid)
         if (p->pid == pid)
             return p;
     return NULL;
+}
+
+// Whether a live process is in group PGID (and session SID, unless -1).
+__after_boot bool
+proc_group_exists(int pgid, int sid)
+{
+    for (struct proc *p = &init_proc; p; p = p->all_next)
+        if (p->pgid == pgid && (sid < 0 || p->sid == sid) && !p->zombie)
+            return true;
+    return false;
 }
 
 // Processes and threads share one space of ids, as on Linux; the program is

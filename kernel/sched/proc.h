@@ -72,6 +72,9 @@ struct proc {
     bool child_subreaper;               // PR_SET_CHILD_SUBREAPER: adopts orphaned descendants
     bool exe_owned;                     // exe_path is ours to free (not the manifest's)
     bool did_exec;                      // setpgid on it from its parent is EACCES
+    bool stopped;                       // by a stop signal: its threads park until SIGCONT
+    int stop_sig;
+    bool stop_unreported, cont_unreported;   // for wait's WUNTRACED and WCONTINUED
     struct waitq *child_wait;           // its threads waiting in wait4/waitid
     uint64_t child_utime, child_stime;  // CPU time of reaped children, ns
     struct thread *vfork_parent;        // a vfork parent waiting for this to exec or end
@@ -127,6 +130,7 @@ struct thread {
     uint64_t set_child_tid;         // CLONE_CHILD_SETTID of a fork: written when it first runs
     bool reap_proc;                 // the last of a process nobody reaps: free it after the switch
     bool must_die;                  // another thread's execve: leave at once
+    bool parked;                    // its process is stopped: waits for SIGCONT
     uint64_t robust_list, robust_len;
     uint64_t rseq;                  // struct rseq in the program, 0 if none
     uint32_t rseq_len, rseq_sig;
@@ -149,6 +153,7 @@ struct thread *proc_create_init(void);           // the first process and its fi
 struct proc *proc_first(void);                   // the program the VM runs; the head of every process
 struct proc *proc_find(int pid);                 // a live or zombie process, or NULL
 int pid_alloc(void);                             // a new process or thread id
+bool proc_group_exists(int pgid, int sid);       // a live process of group PGID (in session SID, unless -1)
 struct thread *thread_find(int tid);             // a live thread of the current process, or NULL
 struct thread *proc_find_thread(struct proc *p, int tid);
 void thread_comm(struct thread *t, char out[16]); // its name: PR_SET_NAME's, else the program's

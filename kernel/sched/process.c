@@ -292,10 +292,25 @@ wait_matches(const struct proc *c, int pid, int pgid)
     return c->pgid == -pid;
 }
 
-// Look for a child of the caller matching PID: *FOUND gets a zombie one if
-// any; the result says whether any child matches at all.
+// What a child has to report to a wait that wants WANT (WAIT_*): its end,
+// a stop, a continue; 0 for nothing.
+static int
+reportable(const struct proc *c, int want)
+{
+    if (c->zombie)
+        return want & WAIT_EXITED;
+    if (c->stop_unreported && c->stopped)
+        return want & WAIT_STOPPED;
+    if (c->cont_unreported)
+        return want & WAIT_CONTINUED;
+    return 0;
+}
+
+// Look for a child of the caller matching PID: *FOUND gets one with
+// something WANT asks for, if any; the result says whether any child
+// matches at all.
 static bool
-find_child(int pid, struct proc **found)
+find_child(int pid, int want, struct proc **found, int *what)
 {
     struct proc *p = current_proc();
     bool any = false;
@@ -305,7 +320,7 @@ find_child(int pid, struct proc **found)
         if (!wait_matches(c, pid, p->pgid))
             continue;
         any = true;
-        if (c->zombie) {
+        if ((*what = reportable(c, want))) {
             *found = c;
             return true;
         }
@@ -313,14 +328,42 @@ find_child(int pid, struct proc **found)
     return any;
 }
 
+// What wait says of C's event WHAT, consumed unless NOWAIT; a zombie reaped.
+static void
+report(struct proc *c, int what, bool nowait, struct wait_result *res)
+{
+    res->pid = c->pid;
+    res->uid = c->creds.ruid;
+    res->what = what;
+    res->utime = c->dead_utime;
+    res->stime = c->dead_stime;
+    if (what == WAIT_STOPPED) {
+        res->status = c->stop_sig << 8 | 0x7f;
+        c->stop_unreported = c->stop_unreported && nowait;
+        return;
+    }
+    if (what == WAIT_CONTINUED) {
+        res->status = 0xffff;
+        c->cont_unreported = c->cont_unreported && nowait;
+        return;
+    }
+    res->status = c->exit_code;
+    if (!nowait) {
+        current_proc()->child_utime += c->dead_utime + c->child_utime;
+        current_proc()->child_stime += c->dead_stime + c->child_stime;
+        proc_free(c);
+    }
+}
+
 __after_boot long
-proc_wait(int pid, bool nohang, bool nowait, struct wait_result *res)
+proc_wait(int pid, int want, bool nohang, bool nowait, struct wait_result *res)
 {
     struct proc *c;
+    int what = 0;
 
     for (;;) {
         struct waiter w = { 0 };
-        if (!find_child(pid, &c))
+        if (!find_child(pid, want, &c, &what))
             return -ECHILD;
         if (c)
             break;
@@ -329,32 +372,57 @@ proc_wait(int pid, bool nohang, bool nowait, struct wait_result *res)
         if (waitq_sleep(current_proc()->child_wait, &w, WAIT_FOREVER, true) == WAKE_SIGNAL)
             return -ERESTARTSYS;
     }
-    res->pid = c->pid;
-    res->uid = c->creds.ruid;
-    res->status = c->exit_code;
-    res->utime = c->dead_utime;
-    res->stime = c->dead_stime;
-    if (!nowait) {
-        current_proc()->child_utime += c->dead_utime + c->child_utime;
-        current_proc()->child_stime += c->dead_stime + c->child_stime;
-        proc_free(c);
-    }
+    report(c, what, nowait, res);
     return res->pid;
 }
 
-// waitid without WEXITED: stops and continues never happen here, so this
-// only ends when no matching child is left (ECHILD) or a signal comes.
-__after_boot long
-proc_wait_for_none(int pid, bool nohang)
+// Whether P's parent asked not to hear of stops and continues (SA_NOCLDSTOP).
+static bool
+parent_ignores_stops(const struct proc *p)
 {
-    for (;;) {
-        struct waiter w = { 0 };
-        struct proc *c;
-        if (!find_child(pid, &c))
-            return -ECHILD;
-        if (nohang)
-            return 0;
-        if (waitq_sleep(current_proc()->child_wait, &w, WAIT_FOREVER, true) == WAKE_SIGNAL)
-            return -ERESTARTSYS;
+    return !p->parent || (p->parent->sigactions[SIGCHLD].flags & SA_NOCLDSTOP) ||
+           p->parent->sigactions[SIGCHLD].handler == (uint64_t)SIG_IGN;
+}
+
+static void
+tell_parent(struct proc *p, int code, int status)
+{
+    struct sig_info info = { .code = code, .pid = p->pid, .uid = p->creds.ruid, .status = status };
+
+    if (!p->parent)
+        return;
+    if (!parent_ignores_stops(p))
+        signal_send_proc(p->parent, SIGCHLD, &info);
+    waitq_wake_n(p->parent->child_wait, INT32_MAX);
+}
+
+// A stop signal's default action: every thread parks on its way back to
+// user mode (sched_exit_to_user) until SIGCONT or SIGKILL.
+__after_boot void
+proc_stop(struct proc *p, int sig)
+{
+    if (p->stopped)
+        return;
+    p->stopped = true;
+    p->stop_sig = sig;
+    p->stop_unreported = true;
+    p->cont_unreported = false;
+    for (struct thread *t = p->threads; t; t = t->proc_next)
+        if (t != current_thread())
+            sched_kick(t);
+    tell_parent(p, CLD_STOPPED, sig);
+}
+
+__after_boot void
+proc_continue(struct proc *p, bool report)
+{
+    p->stopped = false;
+    p->stop_unreported = false;
+    for (struct thread *t = p->threads; t; t = t->proc_next)
+        if (t->parked)
+            sched_wake(t, WAKE_EVENT);
+    if (report) {
+        p->cont_unreported = true;
+        tell_parent(p, CLD_CONTINUED, SIGCONT);
     }
 }

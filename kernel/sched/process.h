@@ -15,14 +15,22 @@ bool proc_end(struct proc *p);
 void proc_release_autoreaped(struct proc *p);
 void proc_kill_threads(struct proc *p);          // exit_group, a fatal signal, exec
 
+// What a wait asks to hear of (wait4's WUNTRACED, WCONTINUED; waitid's W*).
+#define WAIT_EXITED    1
+#define WAIT_STOPPED   2
+#define WAIT_CONTINUED 4
+
 struct wait_result {
     int pid;
+    int what;                   // WAIT_EXITED, WAIT_STOPPED or WAIT_CONTINUED
     uint32_t uid;
     int status;                 // as wait(2) encodes it
     uint64_t utime, stime;      // ns
 };
 // wait4/waitid on the caller's children matching PID (>0 one, 0 its group,
-// -1 any, <-1 group -PID): a zombie's pid; 0 with NOHANG and none ready;
-// -ECHILD, -ERESTARTSYS. NOWAIT leaves the zombie to be waited for again.
-long proc_wait(int pid, bool nohang, bool nowait, struct wait_result *res);
-long proc_wait_for_none(int pid, bool nohang);   // waitid with WSTOPPED/WCONTINUED only
+// -1 any, <-1 group -PID) for the events WANT names: the child's pid; 0
+// with NOHANG and nothing to report; -ECHILD, -ERESTARTSYS. NOWAIT leaves
+// the event (a zombie) to be waited for again.
+long proc_wait(int pid, int want, bool nohang, bool nowait, struct wait_result *res);
+void proc_stop(struct proc *p, int sig);          // a stop signal's default action
+void proc_continue(struct proc *p, bool report); // SIGCONT (REPORT), or SIGKILL, to a stopped process

@@ -431,7 +431,15 @@ sched_exit_to_user(struct trap_frame *f)
     for (;;) {
         if (current_thread()->proc->exiting || current_thread()->must_die)
             thread_leave();
+        if (current_thread()->proc->stopped) {
+            current_thread()->parked = true;        // until SIGCONT or SIGKILL (proc_continue)
+            sched_block(WAIT_FOREVER, false);
+            current_thread()->parked = false;
+            continue;
+        }
         signal_deliver(f);
+        if (current_thread()->proc->stopped)
+            continue;
         if (!this_cpu()->need_resched)
             break;
         schedule();

@@ -11,6 +11,7 @@
 #include "sched/sched.h"
 #include "sched/wait.h"
 #include "sched/ptimer.h"
+#include "sched/process.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/sigframe.h"
 #include "mm/heap.h"
@@ -90,10 +91,12 @@ signal_ignored(struct proc *p, int sig)
 {
     uint64_t h = p->sigactions[sig].handler;
 
-    // LINUX-DIFF: stop signals are ignored by default too (no job control here).
+    // LINUX-DIFF: the first program ignores stop signals it has no handler
+    // for, SIGSTOP too: nothing could continue the VM's program.
+    if (default_action(sig) == SIG_STOP && p == proc_first())
+        return h == (uint64_t)SIG_IGN || h == (uint64_t)SIG_DFL;
     return h == (uint64_t)SIG_IGN ||
-           (h == (uint64_t)SIG_DFL && (default_action(sig) == SIG_IGNORE || default_action(sig) == SIG_CONT ||
-                                       default_action(sig) == SIG_STOP) && sig != SIGSTOP);
+           (h == (uint64_t)SIG_DFL && (default_action(sig) == SIG_IGNORE || default_action(sig) == SIG_CONT));
 }
 
 __after_boot uint64_t
@@ -187,11 +190,41 @@ signal_flush(struct sigpending *p)
     p->set = 0;
 }
 
+#define STOP_SIGNALS (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
+
+// Take SET's signals off every queue of P.
+__after_boot static void
+discard(struct proc *p, uint64_t set)
+{
+    struct sig_info info;
+
+    while (p->shared_pending.set & set)
+        dequeue_one(&p->shared_pending, __builtin_ctzll(p->shared_pending.set & set) + 1, &info);
+    for (struct thread *t = p->threads; t; t = t->proc_next)
+        while (t->pending.set & set)
+            dequeue_one(&t->pending, __builtin_ctzll(t->pending.set & set) + 1, &info);
+}
+
+// What sending SIG does before it is queued, as Linux's prepare_signal: a
+// stop signal cancels a pending SIGCONT, SIGCONT cancels pending stops and
+// continues a stopped process (handled or not), SIGKILL continues it to die.
+__after_boot static void
+prepare(struct proc *p, int sig)
+{
+    if (SIGBIT(sig) & STOP_SIGNALS)
+        discard(p, SIGBIT(SIGCONT));
+    if (sig == SIGCONT)
+        discard(p, STOP_SIGNALS);
+    if ((sig == SIGCONT || sig == SIGKILL) && p->stopped)
+        proc_continue(p, sig == SIGCONT);
+}
+
 __after_boot long
 signal_send_thread(struct thread *t, int sig, const struct sig_info *info)
 {
     long ret;
 
+    prepare(t->proc, sig);
     if (signal_ignored(t->proc, sig) && !(t->sig_blocked & SIGBIT(sig)))
         return 0;
     if ((ret = enqueue(t->proc, &t->pending, sig, info)) < 0)
@@ -222,6 +255,7 @@ signal_send_proc(struct proc *p, int sig, const struct sig_info *info)
     struct thread *t = pick_taker(p, sig);
     long ret;
 
+    prepare(p, sig);
     if (signal_ignored(p, sig) && t)
         return 0;           // dropped at once, unless every thread blocks it
     if ((ret = enqueue(p, &p->shared_pending, sig, info)) < 0)
@@ -229,6 +263,19 @@ signal_send_proc(struct proc *p, int sig, const struct sig_info *info)
     if (t)
         sched_kick(t);
     return 0;
+}
+
+// Every process of group PGID (a terminal's signals, kill(-pgid) keeps its
+// own permission checks): success if any took it.
+__after_boot long
+signal_send_pgrp(int pgid, int sig, const struct sig_info *info)
+{
+    long ret = -ESRCH;
+
+    for (struct proc *p = proc_first(); p; p = p->all_next)
+        if (p->pgid == pgid && !p->zombie && !p->exiting && signal_send_proc(p, sig, info) == 0)
+            ret = 0;
+    return ret;
 }
 
 __after_boot void
@@ -368,7 +415,8 @@ act(struct trap_frame *f, int sig, const struct sig_info *info)
     }
     if (d == SIG_TERM || d == SIG_CORE)
         proc_killed(sig);
-    // LINUX-DIFF: stop and continue do nothing: there is no job control in a single-program VM.
+    if (d == SIG_STOP)
+        proc_stop(current_proc(), sig);     // the threads park on their way out (sched.c)
 }
 
 // Each handler's frame goes on top of the previous one, so the last signal
@@ -385,6 +433,8 @@ signal_deliver(struct trap_frame *f)
         if (!sig)
             break;
         act(f, sig, &info);
+        if (t->proc->stopped)
+            return;         // the rest waits for SIGCONT, the syscall's restart too
     }
     syscall_without_handler(f);
     if (t->restore_sigmask) {

@@ -52,6 +52,8 @@ void signal_send_info(int sig, const struct sig_info *info);
 long signal_send_thread(struct thread *t, int sig, const struct sig_info *info);
 // Send to process P (kill from another process later; timers).
 long signal_send_proc(struct proc *p, int sig, const struct sig_info *info);
+// Send to every live process of group PGID; -ESRCH when there is none.
+long signal_send_pgrp(int pgid, int sig, const struct sig_info *info);
 // Act on pending, unblocked signals before returning to the program: run
 // handlers (frames on the user stack) or take default actions. Also finishes
 // an interrupted syscall: EINTR, or a restart (SA_RESTART).

@@ -68,7 +68,12 @@ def check_header(head: bytes) -> HeaderCheck:
 
 
 def read_dyninfo(host: str, shown: str, fs: HostFs) -> DynInfo:
-    """Read the dynamic section of host with pyelftools; shown names it in errors."""
+    """Read the dynamic section of host with pyelftools, once per HostFs; shown names it in errors."""
+    return fs.parsed("dyninfo", host, lambda: _read_dyninfo(host, shown, fs))
+
+
+def _read_dyninfo(host: str, shown: str, fs: HostFs) -> DynInfo:
+    """Read the dynamic section of host with pyelftools."""
     from elftools.common.exceptions import ELFError
     from elftools.elf.elffile import ELFFile
 

@@ -184,8 +184,15 @@ def _parse_old_cache(data: bytes, nlibs: int, strings: int) -> list[CacheEntry]:
 
 
 def read_ld_so_cache(sysroot: str = "/", fs: HostFs | None = None) -> LdSoCache:
-    """Read sysroot's /etc/ld.so.cache; a missing file reads as an empty cache."""
+    """Read sysroot's /etc/ld.so.cache, once per HostFs; a missing file reads as an empty cache."""
+    fs = fs or HostFs()
+    path = host_path(sysroot, LD_SO_CACHE)
+    return fs.parsed("ld.so.cache", path, lambda: _read_cache(path, fs))
+
+
+def _read_cache(path: str, fs: HostFs) -> LdSoCache:
+    """Parse the ld.so.cache at path; a missing file reads as an empty cache."""
     try:
-        return LdSoCache.from_bytes((fs or HostFs()).read(host_path(sysroot, LD_SO_CACHE)))
+        return LdSoCache.from_bytes(fs.read(path))
     except OSError:
         return LdSoCache([])

@@ -62,7 +62,7 @@ def _paths(cache: Path) -> set[str]:
     """Return the host paths of every plan stored in the cache (one program per test)."""
     out: set[str] = set()
     for f in (cache / "closures").iterdir():
-        out.update(row[1] for row in json.loads(f.read_text())["dynamic"])
+        out.update(row[1] for row in json.loads(f.read_text())["closure"])
     return out
 
 

@@ -31,7 +31,7 @@ def make_bad_input(kind: str, elf_dir: Path, tmp: Path) -> Path:
         return tmp
     if kind == "text":
         p = tmp / "script.txt"
-        p.write_text("#!/bin/sh\necho not an ELF\n")
+        p.write_text("echo not an ELF, nor a #! script\n")
         return p
     if kind == "empty":
         p = tmp / "empty"

@@ -16,6 +16,7 @@ import pytest
 
 from loader.errors import ImageError
 from loader.console import MSG_EOF, decode_message, encode_message
+from loader.identity import Identity
 from loader.manifest import (DEFAULT_ENV, MANIFEST_MAX_BYTES, RELAY_STDIN, SEED_BYTES, Manifest,
                              ProgramExtent, encode_manifest, make_env, make_manifest)
 from loader.manifest_layout import SPEC, SpecError, read_layout
@@ -57,7 +58,7 @@ def decode(raw: bytes) -> dict[str, object]:
         "flags": field("flags"), "winsize": (field("win_rows"), field("win_cols")),
         "time": field("time_ns"), "seed": raw[seed.offset:seed.offset + seed.size].hex(),
         "program": (field("program_offset"), field("program_size"), field("program_mode")),
-        "reserved": field("reserved"),
+        "reserved": field("reserved"), "ids": (field("uid"), field("gid")),
         "path": string(field("path")), "cwd": string(field("cwd")), "hostname": string(field("hostname")),
         "termios": string(field("termios")) if field("termios") else b"",
         "argv": argv, "env": env,
@@ -88,7 +89,7 @@ def test_manifest_layout() -> None:
                  tty="010", seed="ab" * SEED_BYTES, time_ns=123, program=ProgramExtent(512, 900, 0o100755))
     assert decode(encode_manifest(m)) == {
         "flags": 0b010, "winsize": (0, 0), "time": 123, "seed": "ab" * SEED_BYTES,
-        "program": (512, 900, 0o100755), "reserved": 0,
+        "program": (512, 900, 0o100755), "reserved": 0, "ids": (0, 0),
         "path": b"/x/prog", "cwd": b"/tmp", "hostname": b"pkgload", "termios": b"",
         "argv": [b"prog", b"a b", b""], "env": [b"A=1", b"B="],
     }  # fmt: skip
@@ -136,6 +137,22 @@ def test_env_defaults_only() -> None:
 def test_env_adds_in_order_and_replaces_in_place() -> None:
     env = make_env(["B=2", "HOME=/root", "A=1", "B=3", "EQ=a=b", "EMPTY="], host_env={})
     assert env == [DEFAULT_PAIRS[0], "HOME=/root", "B=3", "A=1", "EQ=a=b", "EMPTY="]
+
+
+def test_user_ids_are_in_the_manifest() -> None:
+    who = Identity(1000, 1001, "u", "g", "/home/u")
+    m = make_manifest("/p", ["p"], [], identity=who)
+    assert decode(encode_manifest(m))["ids"] == (1000, 1001)
+    top = Identity(2**32 - 2, 2**32 - 2, "u", "g", "/home/u")
+    assert decode(encode_manifest(make_manifest("/p", ["p"], [], identity=top)))["ids"] == (
+        2**32 - 2, 2**32 - 2)
+
+
+def test_home_follows_the_user_unless_given() -> None:
+    who = Identity(1000, 1000, "u", "u", "/home/u")
+    assert make_env([], host_env={}, identity=who) == [DEFAULT_PAIRS[0], "HOME=/home/u"]
+    assert make_env(["HOME=/x"], host_env={}, identity=who) == [DEFAULT_PAIRS[0], "HOME=/x"]
+    assert make_env([], host_env={}, identity=Identity()) == DEFAULT_PAIRS
 
 
 def test_env_key_alone_takes_host_value_or_nothing() -> None:
