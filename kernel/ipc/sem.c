@@ -41,7 +41,8 @@ struct sem_adj {
 
 // One process's adjustments, shared by its threads (CLONE_SYSVSEM, which
 // glibc and musl threads ask for). LINUX-DIFF: a thread made without
-// CLONE_SYSVSEM shares them too.
+// CLONE_SYSVSEM shares them too, and a process made with it (clone without
+// CLONE_VM) has its own.
 struct proc_adjs {
     struct proc *proc;
     struct sem_adj *adjs;
