@@ -54,7 +54,7 @@ free_contents(struct vnode *vn)
 {
     for (uint64_t i = 0; i < vn->npages; i++)
         if (vn->pages[i])
-            pmm_free_page(vn->pages[i]);
+            page_ref_put(vn->pages[i]);     // a shared mapping may still hold it (mm/vm.c)
     kfree(vn->pages);
     kfree(vn->link);
     kfree(vn->name);
@@ -248,7 +248,7 @@ vnode_truncate(struct vnode *vn, uint64_t size)
     if (size < vn->size) {
         for (uint64_t i = keep; i < vn->npages; i++) {
             if (vn->pages[i])
-                pmm_free_page(vn->pages[i]);
+                page_ref_put(vn->pages[i]);     // a shared mapping may still hold it (mm/vm.c)
             vn->pages[i] = 0;
         }
         // The partial last page keeps stale bytes; vnode_read_page zeroes past size,

@@ -54,27 +54,28 @@ struct copy_walk {
     bool failed;
 };
 
-// One present page of the parent: the child maps the same frame. A private
-// page of the program's own becomes copy-on-write on both sides.
+// One present page of the parent: the child maps the same frame, with a
+// reference of its own (but the kernel's pages). A private page of the
+// program's own becomes copy-on-write on both sides.
 __after_boot static void
 copy_pte(uint64_t va, uint64_t *pte, void *arg)
 {
     struct copy_walk *w = arg;
     uint64_t e = *pte, pa = e & PTE_ADDR;
-    bool shared = (w->v->flags & VMA_SHARED) || !vm_frame_owned(w->v, pa);
+    bool counted = vm_frame_owned(w->v, pa), cow = counted && !(w->v->flags & VMA_SHARED);
 
     if (w->failed)
         return;
-    if (!shared) {
-        if (!page_ref_get(pa)) {
-            w->failed = true;
-            return;
-        }
+    if (counted && !page_ref_get(pa)) {
+        w->failed = true;
+        return;
+    }
+    if (cow) {
         e &= ~PTE_W;
         *pte = e;           // the parent's too: flushed once the walk is done
     }
     if (page_map_in(w->dst->pml4, va, pa, e & ~(PTE_ADDR | PTE_P)) < 0) {
-        if (!shared)
+        if (counted)
             page_ref_put(pa);
         w->failed = true;
     }
