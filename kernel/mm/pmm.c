@@ -1,15 +1,17 @@
 // Physical pages: RAM ranges from the PVH memory map, minus the kernel image,
-// the boot structures, the manifest and the initramfs, handed out by a bump pointer; freed
-// pages go on a free list threaded through the pages themselves (via the
-// direct map). Contiguous runs come from the bump ranges, and once those
-// cannot give one (every page was handed out once), from freed pages found
-// in a bitmap of them, so that a kmalloc of more than a page keeps working.
+// the boot structures, the manifest and the initramfs. Until the first page
+// is freed (after boot: boot frees nothing) they are handed out by a bump
+// pointer, the cheapest code to run once; at the first free the rest of
+// the ranges become a buddy allocator's blocks (pmm_buddy.c), and from then
+// on freed pages merge back into runs, so contiguous memory (kernel heap
+// runs, exec's stack) does not run out while single pages are free.
 #include "mm/pmm.h"
 #include "arch/x86_64/pvh.h"
 #include "layout.h"
 #include "manifest.h"
 #include "lib/string.h"
 #include "log.h"
+#include "mm/pmm_buddy.h"
 
 #define MAX_RANGES 64
 
@@ -17,15 +19,10 @@ struct range { uint64_t start, end; };
 
 static struct range ranges[MAX_RANGES];
 static int num_ranges, cur_range;
-static uint64_t free_list;          // physical address of the first free page, 0 = empty
-static uint64_t *free_bits;         // a bit per page: on the free list; made at the first free
-
-// What a page on the free list holds at its start: the list is doubly
-// linked, so that a run found in free_bits can be taken out of it.
-struct free_link {
-    uint64_t next, prev;            // physical addresses, 0 = none
-};
 static uint64_t num_free, num_total, max_phys;
+static bool buddy_on;               // the ranges' rest belongs to the buddy allocator
+
+static void buddy_start(void);
 
 extern char __kernel_start[], __kernel_end[];
 
@@ -108,70 +105,22 @@ pmm_drop_above(uint64_t limit)
     max_phys = MIN(max_phys, limit);
 }
 
-static struct free_link *
-link_of(uint64_t pa)
-{
-    return phys_to_virt(pa);
-}
-
-// Take PA, which is on the free list, off it.
-__after_boot static void
-take_free(uint64_t pa)
-{
-    struct free_link *l = link_of(pa);
-
-    if (l->prev)
-        link_of(l->prev)->next = l->next;
-    else
-        free_list = l->next;
-    if (l->next)
-        link_of(l->next)->prev = l->prev;
-    if (free_bits)
-        free_bits[pa / PAGE_SIZE / 64] &= ~(1ull << (pa / PAGE_SIZE % 64));
-    num_free--;
-}
-
-// NPAGES contiguous pages among the freed ones, or 0: the first run of set
-// bits long enough, a whole word of clear bits skipped at a time.
-__after_boot static uint64_t
-freed_run(size_t npages)
-{
-    uint64_t pages = max_phys / PAGE_SIZE, run = 0, first;
-
-    if (!free_bits || !npages)
-        return 0;
-    for (uint64_t i = 0; i < pages; i++) {
-        if (!(i % 64) && !free_bits[i / 64]) {
-            run = 0;
-            i += 63;
-            continue;
-        }
-        run = free_bits[i / 64] & (1ull << (i % 64)) ? run + 1 : 0;
-        if (run < npages)
-            continue;
-        first = i + 1 - npages;
-        for (uint64_t j = first; j <= i; j++)
-            take_free(j * PAGE_SIZE);
-        return first * PAGE_SIZE;
-    }
-    return 0;
-}
-
 // From the first range, on from the current one, with NPAGES left. The
 // current range is stored once, after the search: a store in the loop made
 // gcc keep a flag for it, and more branches for the boot to translate.
-// Failing that, a run of freed pages (freed_run).
 uint64_t
 pmm_alloc_contig(size_t npages)
 {
     uint64_t bytes = npages * PAGE_SIZE, pa;
     int i = cur_range;
 
+    if (buddy_on)
+        return buddy_alloc_run(npages);
     while (i < num_ranges && ranges[i].end - ranges[i].start < bytes)
         i++;
     cur_range = i;
     if (i == num_ranges)
-        return freed_run(npages);
+        return 0;
     pa = ranges[i].start;
     ranges[i].start += bytes;
     num_free -= npages;
@@ -181,11 +130,6 @@ pmm_alloc_contig(size_t npages)
 uint64_t
 pmm_alloc_page(void)
 {
-    if (free_list) {
-        uint64_t pa = free_list;
-        take_free(pa);
-        return pa;
-    }
     return pmm_alloc_contig(1);
 }
 
@@ -199,38 +143,33 @@ pmm_alloc_zeroed(void)
     return pa;
 }
 
-// The bitmap of freed pages, from the bump ranges, at the first free. Without
-// it (no room left then) frees still work; runs then come from ranges only.
-__after_boot static void
-ensure_free_bits(void)
-{
-    uint64_t words = ALIGN_UP(max_phys / PAGE_SIZE, 64) / 64;
-    uint64_t npages = ALIGN_UP(words * sizeof(uint64_t), PAGE_SIZE) / PAGE_SIZE, pa;
-
-    if (free_bits || !(pa = pmm_alloc_contig(npages)))
-        return;
-    free_bits = phys_to_virt(pa);
-    memset(free_bits, 0, npages * PAGE_SIZE);
-}
-
 void
 pmm_free_page(uint64_t pa)
 {
-    struct free_link *l = link_of(pa);
-
-    ASSERT(pa && !(pa & (PAGE_SIZE - 1)));
-    ensure_free_bits();
-    l->next = free_list;
-    l->prev = 0;
-    if (free_list)
-        link_of(free_list)->prev = pa;
-    free_list = pa;
-    if (free_bits)
-        free_bits[pa / PAGE_SIZE / 64] |= 1ull << (pa / PAGE_SIZE % 64);
-    num_free++;
+    ASSERT(pa && !(pa & (PAGE_SIZE - 1)) && pa < max_phys);
+    if (!buddy_on)
+        buddy_start();
+    buddy_free(pa, 0);
 }
 
-uint64_t pmm_num_free(void) { return num_free; }
+// The buddy allocator takes over what the bump pointer has not handed out.
+__after_boot static void
+buddy_start(void)
+{
+    uint64_t meta_bytes = ALIGN_UP(max_phys / PAGE_SIZE, PAGE_SIZE);
+    uint64_t meta = pmm_alloc_contig(meta_bytes / PAGE_SIZE);
+
+    if (!meta)
+        panic("pmm: no %lu KiB for the page allocator's table", meta_bytes / 1024);
+    buddy_init(phys_to_virt(meta), max_phys);
+    for (int i = cur_range; i < num_ranges; i++) {
+        buddy_add_range(ranges[i].start, ranges[i].end);
+        ranges[i].start = ranges[i].end;
+    }
+    buddy_on = true;
+}
+
+uint64_t pmm_num_free(void) { return buddy_on ? buddy_num_free() : num_free; }
 uint64_t pmm_num_total(void) { return num_total; }
 uint64_t pmm_max_phys(void) { return max_phys; }
 

@@ -399,6 +399,11 @@ cow_break(struct mm *mm, const struct vma *v, uint64_t va, uint64_t *pte)
     if (!page_is_shared(old)) {
         *pte |= PTE_W;
         invlpg(va);
+        // Another thread's CPU may hold the read-only entry: a write from
+        // the kernel there (copy_to_user checks the page table, not the TLB)
+        // would fault in the kernel.
+        if (current_proc()->nr_threads > 1)
+            tlb_shootdown();
         return 0;
     }
     if (!(pa = pmm_alloc_page()))
@@ -428,8 +433,14 @@ vm_fault(struct mm *mm, uint64_t addr, uint32_t error)
         return -EFAULT;
     pte = pte_lookup_in(mm->pml4, va, false);
     if (pte && (*pte & PTE_P)) {
-        if (pte_allows(*pte, error))
-            return 0;             // another CPU mapped or widened it while this one waited for the lock
+        if (pte_allows(*pte, error)) {
+            // Another CPU mapped or widened it (a copy-on-write page made
+            // writable, say) and flushed only its own TLB: this one may
+            // still hold the old entry. Real CPUs drop it on the fault;
+            // TCG's TLB does not, and would fault here for ever.
+            invlpg(va);
+            return 0;
+        }
         if ((error & PF_WRITE) && !(v->flags & (VMA_SHARED | VMA_SPECIAL)) && (*pte & PTE_U))
             return cow_break(mm, v, va, pte);
         return -EFAULT;           // present and still refused: a real protection fault

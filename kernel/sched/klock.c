@@ -13,13 +13,14 @@ static volatile int owner = -1;
 void
 klock_acquire(void)
 {
-    // "sti; nop; cli": the nop is sti's one-instruction shadow, after which
-    // TCG ends the block and looks for interrupts. Not pause there: TCG
-    // leaves the block at a pause with the shadow still set, the pending
-    // interrupt is declined, and the blocks after it run chained, never
-    // looking again (seen: a TLB shootdown IPI never taken).
-    while (!spin_trylock(&kernel_lock))
+    // A TLB shootdown cannot wait for this CPU's interrupts: TCG may chain
+    // the blocks after sti's shadow without ever looking for one (seen: a
+    // shootdown and a timer interrupt both left pending for good), so the
+    // spinner answers shootdowns itself. Interrupts still get a window.
+    while (!spin_trylock(&kernel_lock)) {
+        tlb_catch_up();
         __asm__ volatile("sti; nop; cli; pause" ::: "memory");
+    }
     owner = this_cpu()->cpu_id;
     tlb_catch_up();
     irq_work_run();
