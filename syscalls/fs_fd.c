@@ -1,6 +1,6 @@
 // The descriptor table and what a descriptor holds besides bytes: close,
 // dup, fcntl (flags and record locks), flock, ioctl, fsync, fadvise,
-// ftruncate, and pipes. Locks live on the node (kernel/fs/lock.c).
+// ftruncate, fallocate, and pipes. Locks live on the node (kernel/fs/lock.c).
 #include "types.h"
 #include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "fs/file.h"
@@ -15,6 +15,9 @@
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/close_range.h>
+#include <linux/falloc.h>
+#include <linux/stat.h>
+#include <asm/stat.h>
 #include <asm/ioctls.h>
 
 long
@@ -361,6 +364,74 @@ sys_ftruncate(int fd, int64_t length)
     if (!f->vn || !vnode_is_reg(f->vn) || !file_can_write(f))
         return -EINVAL;
     return vnode_truncate(f->vn, length);
+}
+
+// The file type of F (S_IFMT bits): its node's, or what its own stat says.
+__after_boot static uint32_t
+file_type(struct file *f)
+{
+    struct stat st = { 0 };
+
+    if (f->vn)
+        return f->vn->mode & S_IFMT;
+    if (f->ops->stat)
+        f->ops->stat(f, &st);
+    return st.st_mode & S_IFMT;
+}
+
+#define FALLOC_MODES (FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | \
+                      FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE)
+
+// The checks of Linux's vfs_fallocate on MODE alone, in its order.
+__after_boot static long
+fallocate_mode_check(int mode)
+{
+    if (mode & ~FALLOC_MODES)
+        return -EOPNOTSUPP;
+    if ((mode & FALLOC_FL_PUNCH_HOLE) && (mode & FALLOC_FL_ZERO_RANGE))
+        return -EOPNOTSUPP;
+    if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+        return -EOPNOTSUPP;
+    if ((mode & FALLOC_FL_COLLAPSE_RANGE) && (mode & ~FALLOC_FL_COLLAPSE_RANGE))
+        return -EINVAL;
+    if ((mode & FALLOC_FL_INSERT_RANGE) && (mode & ~FALLOC_FL_INSERT_RANGE))
+        return -EINVAL;
+    if ((mode & FALLOC_FL_UNSHARE_RANGE) && (mode & ~(FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE)))
+        return -EINVAL;
+    return 0;
+}
+
+// fallocate(2): allocation (mode 0, FALLOC_FL_KEEP_SIZE), as posix_fallocate
+// and PostgreSQL's POSIX shared memory use it.
+// LINUX-DIFF: punching holes and the range modes are EOPNOTSUPP, as on a
+// filesystem without them; frames of a file may be mapped, and freeing
+// them would need every mapping of them found first.
+__after_boot long
+sys_fallocate(int fd, int mode, int64_t offset, int64_t len)
+{
+    struct file *f = fd_get(fd);
+    uint32_t type;
+    long ret;
+
+    if (!f)
+        return -EBADF;
+    if (offset < 0 || len <= 0)
+        return -EINVAL;
+    if ((ret = fallocate_mode_check(mode)) < 0)
+        return ret;
+    if (!file_can_write(f))
+        return -EBADF;
+    if ((type = file_type(f)) == S_IFIFO)
+        return -ESPIPE;
+    if (type == S_IFDIR)
+        return -EISDIR;
+    if (type != S_IFREG || !f->vn)
+        return -ENODEV;
+    if ((uint64_t)offset + len > VFS_MAX_FILE_SIZE)
+        return -EFBIG;
+    if (mode & ~FALLOC_FL_KEEP_SIZE)
+        return -EOPNOTSUPP;
+    return vnode_allocate(f->vn, offset, len, mode & FALLOC_FL_KEEP_SIZE);
 }
 
 long

@@ -60,6 +60,20 @@ choose_address(uint64_t addr, uint64_t len, int flags)
     return addr ? (long)addr : -ENOMEM;
 }
 
+// The region flags of a mapping of F (NULL: anonymous) of TYPE.
+__after_boot static uint32_t
+mapping_flags(struct file *f, uint32_t type)
+{
+    uint32_t flags = f && f->vn && vnode_is_reg(f->vn) ? 0 : VMA_ANON;
+
+    if (type == MAP_PRIVATE)
+        return flags;
+    flags |= VMA_SHARED;
+    if (f && (f->flags & O_ACCMODE) != O_RDWR)
+        flags |= VMA_NO_WRITE;
+    return flags;
+}
+
 // MAP_SHARED|MAP_ANONYMOUS memory is a nameless file's pages, as on Linux
 // (shmem): a forked child maps the same file, so pages either side touches
 // first are still the ones both see.
@@ -114,8 +128,7 @@ sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned lon
         return -EOVERFLOW;
     if (type != MAP_PRIVATE && !backing.vn)
         return map_shared_anon(where, len, vma_prot(prot));
-    ret = vm_map_backed(mm(), where, len, vma_prot(prot),
-                        (backing.vn ? 0 : VMA_ANON) | ((type != MAP_PRIVATE) ? VMA_SHARED : 0),
+    ret = vm_map_backed(mm(), where, len, vma_prot(prot), mapping_flags(f, type),
                         backing.vn ? &backing : NULL, backing.vn ? f->path : NULL);
     return ret < 0 ? ret : where;
 }

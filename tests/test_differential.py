@@ -191,6 +191,12 @@ CASES = (
     Case("sig_restart", needs=("setitimer",)),
     Case("time_itimer", needs=("setitimer", "getitimer", "rt_sigsuspend")),
     Case("time_vdso", needs=(kernel_features.VDSO,)),
+    Case("ipc_shm"),
+    Case("thread_ipc_sem", needs=THREADS),
+    Case("thread_ipc_msg", needs=THREADS),
+    Case("thread_posix_shm", needs=THREADS),
+    Case("ipc_fork", needs=("fork",)),
+    Case("ipc_fork_undo", needs=("fork",)),
 )
 
 

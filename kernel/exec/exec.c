@@ -9,6 +9,7 @@
 #include "manifest.h"
 #include "mm/heap.h"
 #include "mm/vm.h"
+#include "mm/mm.h"
 #include "sched/proc.h"
 #include "lib/string.h"
 #include "layout.h"
@@ -108,6 +109,7 @@ exec_initial(struct trap_frame *f)
     vn = rootfs_program_node(manifest.raw->program_offset, manifest.raw->program_size, manifest.raw->program_mode);
     if (!vn && (ret = path_lookup(vfs_root, manifest.path, LOOKUP_FOLLOW, &vn)) < 0)
         panic("exec %s: not in the image (error %ld)", manifest.path, -ret);
+    mm_set_exe(p->mm, vn);
     ret = exec_build(p->mm, vn, manifest.path, &args, &e);
     vnode_put(vn);
     if (ret < 0)

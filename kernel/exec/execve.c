@@ -185,9 +185,12 @@ open_exec(int dirfd, const char *path, int flags, struct vnode **out)
     struct vnode *vn;
     long ret = 0;
 
-    if (!path[0] && (flags & AT_EMPTY_PATH))
-        vn = vfs_dirfd_vnode(dirfd, &ret);     // fexecve: the descriptor's own file
-    else
+    if (!path[0] && (flags & AT_EMPTY_PATH)) {
+        struct file *f = fd_get_raw(dirfd);      // fexecve: the descriptor's own file
+        if (!f || !f->vn)
+            return f ? -EACCES : -EBADF;
+        vn = vnode_get(f->vn);
+    } else
         ret = path_lookup_at(dirfd, path, lookup, &vn);
     if (ret < 0)
         return ret;
@@ -197,6 +200,8 @@ open_exec(int dirfd, const char *path, int flags, struct vnode **out)
         ret = -EACCES;
     else if ((ret = vnode_permission(vn, MAY_EXEC)) == 0 && !(vn->mode & 0111))
         ret = -EACCES;      // root too needs an execute bit
+    else if (ret == 0 && vn->writers)
+        ret = -ETXTBSY;     // open for writing somewhere
     if (ret < 0) {
         vnode_put(vn);
         return ret;
@@ -422,6 +427,7 @@ exec_program(int dirfd, const char *filename, const char __user *const __user *u
         ret = -ENOMEM;
         goto out;
     }
+    mm_set_exe(mm, vn);
     if ((ret = exec_build(mm, vn, s->n ? s->prefix[0] : filename, &args, &e)) < 0) {
         mm_put(mm);
         goto out;

@@ -121,6 +121,8 @@ file_put(struct file *f)
         f->ops->release(f);
     if (f->vn) {
         lock_release(f->vn, f);    // its OFD and flock locks
+        if (f->counts_writer)
+            f->vn->writers--;
         vnode_put(f->vn);
     }
     kfree(f->path);

@@ -43,6 +43,7 @@ struct file {
     // means it keeps none, and then every wait_poke() counts as a wake-up.
     const struct file_edges *edges;
     struct epitem *epitems;    // the epoll items watching this open file
+    bool counts_writer;    // counted in vn->writers (execve's ETXTBSY)
 };
 
 #define FD_MAX 1024        // RLIMIT_NOFILE's soft default

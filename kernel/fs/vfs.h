@@ -29,6 +29,8 @@ struct vnode {
     int refs;                      // open files, mappings, cwd, lookups in progress
     bool linkable;                 // an O_TMPFILE file linkat may name (no O_EXCL)
     struct file_lock *locks;       // advisory locks (fs/lock.h), sorted by start
+    int writers;                   // open files that may write it: execve says ETXTBSY
+    int exec_users;                // address spaces running it: opening it to write says ETXTBSY
 
     // Directories: children in creation order, so listings are stable, and
     // once there are many a hash table of them; name and parent for getcwd and "..".
@@ -128,6 +130,7 @@ struct vnode *dir_mkdir(struct vnode *dir, const char *name, uint32_t mode);  //
 ssize_t vnode_read(struct vnode *vn, void *buf, size_t n, uint64_t off);
 ssize_t vnode_write(struct vnode *vn, const void *buf, size_t n, uint64_t off);
 long vnode_truncate(struct vnode *vn, uint64_t size);
+long vnode_allocate(struct vnode *vn, uint64_t off, uint64_t len, bool keep_size);   // fallocate
 uint64_t vnode_seek_data(struct vnode *vn, uint64_t off, bool hole);   // size when none
 uint64_t vnode_page(struct vnode *vn, uint64_t index);   // materialise; phys, 0 on ENOMEM
 void vnode_read_page(struct vnode *vn, uint64_t index, void *dst);   // 4 KiB, zeros past EOF

@@ -118,6 +118,21 @@ open_generated(struct vnode *vn, struct file *f)
 // O_PATH files only name their node: fd_get refuses them to every I/O call.
 static const struct file_ops path_ops = { 0 };
 
+// A program file being run cannot be opened for writing (ETXTBSY), and a
+// file open for writing cannot be run: the writers are counted (execve).
+static long
+open_regular(struct vnode *vn, struct file *f)
+{
+    f->ops = &reg_ops;
+    if ((f->flags & O_ACCMODE) == O_RDONLY)
+        return 0;
+    if (vn->exec_users)
+        return -ETXTBSY;
+    vn->writers++;
+    f->counts_writer = true;
+    return 0;
+}
+
 long
 vfs_open_vnode(struct vnode *vn, uint32_t flags, struct file **out)
 {
@@ -144,7 +159,7 @@ vfs_open_vnode(struct vnode *vn, uint32_t flags, struct file **out)
     else if (!vnode_is_reg(vn))
         ret = -ENXIO;                  // a device or socket node nothing serves
     else
-        f->ops = &reg_ops;
+        ret = open_regular(vn, f);
     if (ret < 0) {
         vnode_put(vn);
         kfree(f);

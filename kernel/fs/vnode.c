@@ -54,7 +54,7 @@ free_contents(struct vnode *vn)
 {
     for (uint64_t i = 0; i < vn->npages; i++)
         if (vn->pages[i])
-            page_ref_put(vn->pages[i]);     // a program's private mapping may still share it
+            page_ref_put(vn->pages[i]);     // a mapping (shared, or private before its first write) may still hold it
     kfree(vn->pages);
     kfree(vn->link);
     kfree(vn->name);
@@ -248,7 +248,7 @@ vnode_truncate(struct vnode *vn, uint64_t size)
     if (size < vn->size) {
         for (uint64_t i = keep; i < vn->npages; i++) {
             if (vn->pages[i])
-                page_ref_put(vn->pages[i]);     // a program's private mapping may still share it
+                page_ref_put(vn->pages[i]);     // a mapping (shared, or private before its first write) may still hold it
             vn->pages[i] = 0;
         }
         // The partial last page keeps stale bytes; vnode_read_page zeroes past size,
@@ -260,6 +260,22 @@ vnode_truncate(struct vnode *vn, uint64_t size)
     }
     vn->size = size;
     vnode_touch(vn, true);
+    return 0;
+}
+
+// fallocate's allocation: every page of [OFF, OFF+LEN) gets a frame of its
+// own (st_blocks counts it, as on ext4 and tmpfs); the size grows to the
+// range's end unless KEEP_SIZE. -ENOSPC when memory runs out, the pages
+// given so far kept.
+__after_boot long
+vnode_allocate(struct vnode *vn, uint64_t off, uint64_t len, bool keep_size)
+{
+    for (uint64_t i = off / PAGE_SIZE; i < ALIGN_UP(off + len, PAGE_SIZE) / PAGE_SIZE; i++)
+        if (!vnode_page(vn, i))
+            return -ENOSPC;
+    if (!keep_size && off + len > vn->size)
+        vn->size = off + len;
+    vnode_changed(vn);
     return 0;
 }
 

@@ -99,8 +99,9 @@ kfree(void *p)
         return;
     h = (struct page_header *)ALIGN_DOWN((uint64_t)p, PAGE_SIZE);
     if (h->magic == HEAP_MAGIC_LARGE) {
-        uint64_t pa = virt_to_phys(h);
-        for (uint32_t i = 0; i < h->value; i++)
+        // Read the count first: freeing the first page writes the free list's link over the header.
+        uint64_t pa = virt_to_phys(h), npages = h->value;
+        for (uint64_t i = 0; i < npages; i++)
             pmm_free_page(pa + i * PAGE_SIZE);
         return;
     }

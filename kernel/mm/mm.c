@@ -54,27 +54,28 @@ struct copy_walk {
     bool failed;
 };
 
-// One present page of the parent: the child maps the same frame. A private
-// page of the program's own becomes copy-on-write on both sides.
+// One present page of the parent: the child maps the same frame, with a
+// reference of its own (but the kernel's pages). A private page of the
+// program's own becomes copy-on-write on both sides.
 __after_boot static void
 copy_pte(uint64_t va, uint64_t *pte, void *arg)
 {
     struct copy_walk *w = arg;
     uint64_t e = *pte, pa = e & PTE_ADDR;
-    bool shared = (w->v->flags & VMA_SHARED) || !vm_frame_owned(w->v, pa);
+    bool counted = vm_frame_owned(w->v, pa), cow = counted && !(w->v->flags & VMA_SHARED);
 
     if (w->failed)
         return;
-    if (!shared) {
-        if (!page_ref_get(pa)) {
-            w->failed = true;
-            return;
-        }
+    if (counted && !page_ref_get(pa)) {
+        w->failed = true;
+        return;
+    }
+    if (cow) {
         e &= ~PTE_W;
         *pte = e;           // the parent's too: flushed once the walk is done
     }
     if (page_map_in(w->dst->pml4, va, pa, e & ~(PTE_ADDR | PTE_P)) < 0) {
-        if (!shared)
+        if (counted)
             page_ref_put(pa);
         w->failed = true;
     }
@@ -91,6 +92,9 @@ mm_fork(struct mm *src)
         return NULL;
     dst->brk_start = src->brk_start, dst->brk = src->brk;
     dst->mmap_base = src->mmap_base, dst->stack_top = src->stack_top, dst->vdso = src->vdso;
+    dst->arg_start = src->arg_start, dst->arg_end = src->arg_end;
+    dst->env_start = src->env_start, dst->env_end = src->env_end;
+    mm_set_exe(dst, src->exe);
     tail = &dst->vmas;
     for (const struct vma *v = src->vmas; v && !failed; v = v->next) {
         struct copy_walk w = { dst, v, false };
@@ -133,6 +137,7 @@ mm_put(struct mm *mm)
     ASSERT(mm->users > 0);
     if (--mm->users)
         return;
+    mm_set_exe(mm, NULL);
     vm_unmap(mm, USER_MIN, USER_TOP - USER_MIN);
     paging_free_user(mm->pml4);
     maybe_free(mm);
@@ -173,4 +178,17 @@ mm_read(struct mm *mm, uint64_t addr, void *buf, size_t len)
         done += chunk;
     }
     return done;
+}
+
+// The program MM runs: it may not be opened for writing while it runs.
+__after_boot void
+mm_set_exe(struct mm *mm, struct vnode *vn)
+{
+    if (mm->exe) {
+        mm->exe->exec_users--;
+        vnode_put(mm->exe);
+    }
+    mm->exe = vn ? vnode_get(vn) : NULL;
+    if (vn)
+        vn->exec_users++;
 }

@@ -11,3 +11,5 @@ struct mm *mm_fork(struct mm *src);     // copy-on-write copy; NULL when out of 
 void mm_put(struct mm *mm);             // one process fewer uses it
 void mm_activate(struct mm *mm);        // load it on this CPU (CR3)
 size_t mm_read(struct mm *mm, uint64_t addr, void *buf, size_t len);   // bytes of present pages
+struct vnode;
+void mm_set_exe(struct mm *mm, struct vnode *vn);   // the program it runs (ETXTBSY for writers)

@@ -111,14 +111,19 @@ frame_batch_finish(struct frame_batch *b)
 
 extern char __kernel_start[], __kernel_end[];
 
-// Whether V's frame PA is the program's to free: a shared file mapping's
-// belong to the file, the kernel image's ([vdso], [vvar]) to the kernel.
+// Whether V's mapping of frame PA holds a reference that unmapping drops:
+// every frame but the kernel image's ([vdso], [vvar]). A shared mapping's
+// frames are its file's, and each mapping of one holds a reference of its
+// own (map_shared_page, mm_fork), so a page the file lets go (truncate)
+// lives on where it is still mapped instead of being reused under it.
+// LINUX-DIFF: Linux unmaps a truncated page (SIGBUS on access); here the
+// mapping keeps the old page, detached from the file, until it is unmapped.
 bool
 vm_frame_owned(const struct vma *v, uint64_t pa)
 {
     if (v->flags & VMA_SPECIAL)
         return pa < virt_to_phys(__kernel_start) || pa >= virt_to_phys(__kernel_end);
-    return !((v->flags & VMA_SHARED) && v->backing.vn);
+    return true;
 }
 
 struct unmap_walk {
@@ -261,9 +266,13 @@ map_shared_page(struct mm *mm, const struct vma *v, uint64_t va)
 {
     uint64_t pa = vnode_page(v->backing.vn, (v->backing.off + (va - v->start)) / PAGE_SIZE);
 
-    if (!pa)
+    if (!pa || !page_ref_get(pa))
         return -ENOMEM;
-    return page_map_in(mm->pml4, va, pa, vm_pte_flags(v->prot));
+    if (page_map_in(mm->pml4, va, pa, vm_pte_flags(v->prot)) < 0) {
+        page_ref_put(pa);
+        return -ENOMEM;
+    }
+    return 0;
 }
 
 bool
@@ -352,8 +361,11 @@ vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
     if ((ret = split_around(mm, addr, end)) < 0)
         return ret;
     for (struct vma *v = vma_find(mm, addr); v && v->start < end; v = v->next) {
-        // As Linux: [vvar] may never be written or run; regions before it keep their change.
+        // As Linux: [vvar] may never be written or run, nor a shared mapping of a file
+        // opened read-only be written; regions before it keep their change.
         if ((v->flags & VMA_VVAR) && (prot & (PROT_WRITE | PROT_EXEC)))
+            return -EACCES;
+        if ((v->flags & VMA_NO_WRITE) && (prot & PROT_WRITE))
             return -EACCES;
         if ((v->flags & VMA_VDSO) && (prot & PROT_WRITE) && (ret = unshare_kernel_pages(mm, v)) < 0)
             return ret;

@@ -13,6 +13,11 @@
 #define VMA_VDSO   0x10
 #define VMA_VVAR   0x20
 #define VMA_SPECIAL (VMA_VDSO | VMA_VVAR)
+// A System V shared memory attach (shmat): shmdt finds its regions by this.
+#define VMA_SYSV_SHM 0x40
+// A shared mapping of a file not open for writing (or a SHM_RDONLY attach):
+// mprotect may not make it writable (Linux's missing VM_MAYWRITE).
+#define VMA_NO_WRITE 0x80
 
 struct vnode;
 
@@ -43,6 +48,7 @@ struct mm {
     uint64_t mmap_base;       // mmap places regions below this, top down
     uint64_t stack_top;
     uint64_t vdso;            // the vDSO's ELF header (AT_SYSINFO_EHDR), 0 if none
+    struct vnode *exe;        // the program it runs (its exec_users counts this), NULL if none
     uint64_t arg_start, arg_end, env_start, env_end;   // the initial stack's strings (/proc/PID/cmdline, environ)
 };
 

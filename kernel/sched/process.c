@@ -15,6 +15,7 @@
 #include "mm/uaccess.h"
 #include "syscalls/restart.h"
 #include "fs/file.h"
+#include "ipc/ipc.h"
 #include "fs/vfs.h"
 #include "mm/mm.h"
 #include "mm/vm.h"
@@ -251,12 +252,17 @@ proc_end(struct proc *p)
     p->cwd_vn = NULL;
     proc_vfork_release(p);
     mm_put(p->mm);      // this CPU keeps its page table loaded until it switches away
+    ipc_exit(p);        // SEM_UNDO's adjustments, segments removed with no attach left
     reparent_children(p);
     signal_flush(&p->shared_pending);
     p->zombie = true;
     if (parent_declines(p)) {
-        if (p->parent && p->exit_signal)
-            waitq_wake_n(p->parent->child_wait, INT32_MAX);   // a waiter may now find no child: ECHILD
+        // SA_NOCLDWAIT with a handler still hears of the end (Linux's
+        // do_notify_parent); SIG_IGN does not. A waiter may now find no child: ECHILD.
+        if (p->parent && p->exit_signal && p->parent->sigactions[SIGCHLD].handler != (uint64_t)SIG_IGN)
+            notify_parent(p);
+        else if (p->parent)
+            waitq_wake_n(p->parent->child_wait, INT32_MAX);
         return true;
     }
     notify_parent(p);
