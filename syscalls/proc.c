@@ -218,7 +218,7 @@ long
 sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)
 {
     char *name = current_thread()->name;
-    static int dumpable = 1, pdeathsig, no_new_privs, child_subreaper;
+    static int dumpable = 1, pdeathsig, no_new_privs;
 
     switch (option) {
     case PR_SET_NAME:
@@ -250,10 +250,12 @@ sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4
     case PR_GET_NO_NEW_PRIVS:
         return no_new_privs;
     case PR_SET_CHILD_SUBREAPER:
-        child_subreaper = !!arg2;
+        current_proc()->child_subreaper = !!arg2;  // the process's: reparent_children reads it
         return 0;
-    case PR_GET_CHILD_SUBREAPER:
-        return copy_to_user((void __user *)arg2, &child_subreaper, sizeof(int));
+    case PR_GET_CHILD_SUBREAPER: {
+        int on = current_proc()->child_subreaper;
+        return copy_to_user((void __user *)arg2, &on, sizeof(int));
+    }
     case PR_CAPBSET_READ:
         return arg2 <= 40 ? 1 : -EINVAL;   // root holds every capability
     case PR_GET_SECCOMP:

@@ -7,7 +7,9 @@ byte for byte. A native death by signal N must come back from pkgload as
 status 128+N with strsignal(N) appended to stderr, as a shell reports it.
 
 The thread programs (`thread_*.c`) run under pkgload twice, with `--smp 1`
-and `--smp 2`; the others once, with `--smp 1`. A case names what the kernel
+and `--smp 2`, as do the cases that say so (`smp`: forks of big or threaded
+processes, where copy-on-write meets other CPUs' TLBs); the others once,
+with `--smp 1`. A case names what the kernel
 must have for it to pass (`needs`: syscalls of syscalls/table.tsv, or the
 vDSO); while one of them is lacking, its guest runs are expected to fail
 (kernel_features.py).
@@ -54,6 +56,7 @@ class Case:
     stdin: bytes | None = None  # None: stdin is /dev/null
     needs: tuple[str, ...] = ()  # table.tsv syscall names, or "vdso", it cannot pass without
     known_bug: str = ""  # a kernel bug it shows, reported, not fixed yet: strict xfail
+    smp: tuple[int, ...] = ()  # vCPU counts to run it with; () means by its name (THREAD_SMP or 1)
 
     @property
     def id(self) -> str:
@@ -73,6 +76,13 @@ class Outcome:
 # What every thread program needs: glibc tries clone3 first and falls back
 # to clone, musl calls clone.
 THREADS = ("clone",)
+
+# What the process programs (proc_*.c) need: glibc's fork is clone without
+# CLONE_VM, musl's the fork syscall; both wait through wait4. posix_spawn is
+# clone(CLONE_VM|CLONE_VFORK) in both: "vfork" stands for it.
+FORK = ("fork", "wait4")
+EXEC = (*FORK, "execve")
+SPAWN = (*EXEC, "vfork")
 
 # Text, every byte value, and the relay's escape bytes (ff 00, ff 01) as data.
 STDIN_DATA = (
@@ -197,6 +207,36 @@ CASES = (
     Case("thread_posix_shm", needs=THREADS),
     Case("ipc_fork", needs=("fork",)),
     Case("ipc_fork_undo", needs=("fork",)),
+    Case("proc_fork", args=("tree",), label="tree", needs=FORK, smp=THREAD_SMP),
+    Case("proc_fork", args=("cow",), label="cow", needs=FORK, smp=THREAD_SMP),
+    Case("proc_fork", args=("fds",), label="fds", needs=FORK),
+    Case("proc_fork", args=("pipe",), label="pipe", needs=FORK),
+    Case("proc_fork", args=("shared",), label="shared", needs=FORK, smp=THREAD_SMP),
+    Case("proc_fork", args=("orphan",), label="orphan", needs=FORK),
+    Case("proc_fork", args=("subreaper",), label="subreaper", needs=FORK),
+    Case("proc_fork", args=("threads",), label="threads", needs=(*FORK, *THREADS), smp=THREAD_SMP),
+    Case("proc_exec", args=("fork_exec",), label="fork_exec", needs=EXEC),
+    Case("proc_exec", args=("chain",), label="chain", needs=("execve",)),
+    Case("proc_exec", args=("vfork",), label="vfork", needs=(*EXEC, "vfork")),
+    Case("proc_exec", args=("spawn",), label="spawn", needs=SPAWN),
+    Case("proc_exec", args=("script",), label="script", needs=EXEC),
+    Case("proc_exec", args=("cloexec",), label="cloexec", needs=("execve",)),
+    Case("proc_exec", args=("signals",), label="signals", needs=("execve",)),
+    Case("proc_exec", args=("fexecve",), label="fexecve", needs=(*EXEC, "execveat")),
+    Case("proc_exec", args=("execveat",), label="execveat", needs=(*EXEC, "execveat")),
+    Case("proc_exec", args=("bigargs",), label="bigargs", needs=EXEC),
+    Case("proc_exec", args=("errors",), label="errors", needs=("execve",)),
+    Case("proc_exec", args=("etxtbsy",), label="etxtbsy", needs=("execve",)),
+    Case("proc_exec", args=("threads",), label="threads", needs=(*THREADS, "execve"),
+         smp=THREAD_SMP),
+    Case("proc_wait", args=("status",), label="status", needs=FORK),
+    Case("proc_wait", args=("which",), label="which", needs=FORK),
+    Case("proc_wait", args=("waitid",), label="waitid", needs=(*FORK, "waitid")),
+    Case("proc_wait", args=("sigchld",), label="sigchld", needs=FORK),
+    Case("proc_wait", args=("noreap",), label="noreap", needs=(*FORK, "waitid")),
+    Case("proc_wait", args=("stop",), label="stop", needs=(*FORK, "waitid")),
+    Case("proc_pgrp", args=("groups",), label="groups", needs=EXEC),
+    Case("proc_pgrp", args=("kill",), label="kill", needs=(*FORK, "waitid")),
 )
 
 
@@ -341,6 +381,8 @@ def host_relays_stdin() -> bool:
 
 def get_smp_counts(case: Case) -> tuple[int, ...]:
     """Return the vCPU counts the case runs with under pkgload."""
+    if case.smp:
+        return case.smp
     return THREAD_SMP if case.program.startswith(THREAD_PREFIX) else (1,)
 
 

@@ -177,23 +177,27 @@ parse_shebang(char *line, size_t len, char **interp, char **arg)
 }
 
 // Look up PATH (relative to DIRFD) as exec does: a regular file the caller
-// may execute, on a filesystem that allows it.
+// may execute, on a filesystem that allows it. *WHERE is its path with links
+// resolved, as /proc/self/exe names it.
 static long
-open_exec(int dirfd, const char *path, int flags, struct vnode **out)
+open_exec(int dirfd, const char *path, int flags, struct vnode **out, char **where)
 {
-    unsigned lookup = flags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW;
+    struct file *f, *opened = NULL;
     struct vnode *vn;
     long ret = 0;
 
     if (!path[0] && (flags & AT_EMPTY_PATH)) {
-        struct file *f = fd_get_raw(dirfd);      // fexecve: the descriptor's own file
+        f = fd_get_raw(dirfd);      // fexecve: the descriptor's own file
         if (!f || !f->vn)
             return f ? -EACCES : -EBADF;
-        vn = vnode_get(f->vn);
-    } else
-        ret = path_lookup_at(dirfd, path, lookup, &vn);
-    if (ret < 0)
-        return ret;
+    } else {
+        ret = vfs_open_path(dirfd, path, O_PATH | (flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0), 0, 0,
+                            &opened);
+        if (ret < 0)
+            return ret;
+        f = opened;
+    }
+    vn = vnode_get(f->vn);
     if (vnode_is_link(vn))
         ret = -ELOOP;
     else if (!vnode_is_reg(vn))
@@ -202,6 +206,10 @@ open_exec(int dirfd, const char *path, int flags, struct vnode **out)
         ret = -EACCES;      // root too needs an execute bit
     else if (ret == 0 && vn->writers)
         ret = -ETXTBSY;     // open for writing somewhere
+    if (ret == 0 && !(*where = kstrdup(f->path ? f->path : path)))
+        ret = -ENOMEM;
+    if (opened)
+        file_put(opened);
     if (ret < 0) {
         vnode_put(vn);
         return ret;
@@ -231,6 +239,7 @@ struct script_args {
     char lines[MAX_SCRIPT_DEPTH + 1][BINPRM_BUF];   // one more: the file after the last allowed script
     const char *prefix[3 * MAX_SCRIPT_DEPTH];
     int n;
+    char *exe;      // the path of the ELF file that runs, links resolved
 };
 
 static void
@@ -267,7 +276,9 @@ resolve_scripts(struct vnode **vn, const char *filename, struct script_args *s)
         ran = interp;
         vnode_put(*vn);
         *vn = NULL;
-        if ((ret = open_exec(AT_FDCWD, interp, 0, vn)) < 0)
+        kfree(s->exe);
+        s->exe = NULL;
+        if ((ret = open_exec(AT_FDCWD, interp, 0, vn, &s->exe)) < 0)
             return ret;
     }
 }
@@ -351,34 +362,9 @@ reset_registers(void)
     wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
-// The program's path for /proc/self/exe: as given if absolute, else under the cwd.
-static char *
-absolute_path(const char *path)
-{
-    char *buf = kmalloc(PATH_MAX_LINUX);
-    struct vnode *cwd;
-    size_t n;
-
-    if (!buf)
-        return kstrdup(path);
-    if (path[0] == '/') {
-        strlcpy(buf, path, PATH_MAX_LINUX);
-        return buf;
-    }
-    cwd = vfs_cwd();
-    if (vnode_path(cwd, buf, PATH_MAX_LINUX) < 0)
-        buf[0] = 0;
-    vnode_put(cwd);
-    n = strlen(buf);
-    if (n && buf[n - 1] != '/' && n + 1 < PATH_MAX_LINUX)
-        buf[n++] = '/';
-    strlcpy(buf + n, path, PATH_MAX_LINUX - n);
-    return buf;
-}
-
 // No way back from here: the new program replaces the old in this process.
 static void
-exec_commit(struct mm *mm, const struct exec_entry *e, const char *filename, const char *exe)
+exec_commit(struct mm *mm, const struct exec_entry *e, const char *filename, char *exe)
 {
     struct thread *t = current_thread();
     struct proc *p = t->proc;
@@ -395,7 +381,7 @@ exec_commit(struct mm *mm, const struct exec_entry *e, const char *filename, con
     reset_signals(t);
     if (p->exe_owned)
         kfree((char *)p->exe_path);
-    p->exe_path = absolute_path(exe);
+    p->exe_path = exe;
     p->exe_owned = true;
     p->did_exec = true;
     memset(t->name, 0, sizeof(t->name));
@@ -418,7 +404,8 @@ exec_program(int dirfd, const char *filename, const char __user *const __user *u
 
     if (!s)
         return -ENOMEM;
-    if ((ret = open_exec(dirfd, filename, flags, &vn)) < 0 ||
+    s->exe = NULL;
+    if ((ret = open_exec(dirfd, filename, flags, &vn, &s->exe)) < 0 ||
         (ret = resolve_scripts(&vn, filename, s)) < 0 ||
         (ret = copy_args(&b, s->prefix, s->n, uargv, uenvp)) < 0)
         goto out;
@@ -432,11 +419,13 @@ exec_program(int dirfd, const char *filename, const char __user *const __user *u
         mm_put(mm);
         goto out;
     }
-    exec_commit(mm, &e, filename, s->n ? s->prefix[0] : filename);
+    exec_commit(mm, &e, filename, s->exe);
+    s->exe = NULL;     // the process's now
 out:
     if (vn)
         vnode_put(vn);
     kfree(b.buf);
+    kfree(s->exe);
     kfree(s);
     return ret;
 }

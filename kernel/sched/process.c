@@ -367,7 +367,9 @@ proc_wait(int pid, int want, bool nohang, bool nowait, struct wait_result *res)
     struct proc *c;
     int what = 0;
 
-    for (;;) {
+    // As Linux, a wake by a signal scans once more: a child gone meanwhile
+    // (reaped at once under SA_NOCLDWAIT) gives ECHILD, not EINTR.
+    for (bool interrupted = false;; ) {
         struct waiter w = { 0 };
         if (!find_child(pid, want, &c, &what))
             return -ECHILD;
@@ -375,8 +377,9 @@ proc_wait(int pid, int want, bool nohang, bool nowait, struct wait_result *res)
             break;
         if (nohang)
             return 0;
-        if (waitq_sleep(current_proc()->child_wait, &w, WAIT_FOREVER, true) == WAKE_SIGNAL)
+        if (interrupted)
             return -ERESTARTSYS;
+        interrupted = waitq_sleep(current_proc()->child_wait, &w, WAIT_FOREVER, true) == WAKE_SIGNAL;
     }
     report(c, what, nowait, res);
     return res->pid;
