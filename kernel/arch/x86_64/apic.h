@@ -34,4 +34,3 @@ void lapic_init_ap(void);
 uint32_t lapic_my_id(void);
 int apic_cpu_ids(const uint8_t **ids);      // the MADT's processors: their local APIC ids
 void lapic_timer_arm(uint64_t deadline_ns);  // one interrupt at or after this monotonic time
-void lapic_timer_stop(void);
