@@ -127,6 +127,7 @@ CASES = (
     Case("self_exe"),
     Case("auxv"),
     Case("ids"),
+    Case("ids_groups"),
     Case("stdio_fds"),
     Case("stdin_read", label="devnull"),
     Case("stdin_read", stdin=STDIN_DATA, label="data"),

@@ -77,7 +77,7 @@ static struct thread init_thread = {
 // The identity the host chose (pkgload run --user; root by default) is the
 // first process's real, effective, saved and filesystem ids: eight stores,
 // no branch, since exec reads them for the auxv before the program starts.
-// No supplementary groups: creds keep none (getgroups in table.tsv).
+// No supplementary groups, as a process started with `setpriv --clear-groups`.
 static void
 proc_init_creds(struct proc *p)
 {
