@@ -238,6 +238,7 @@ CASES = (
     Case("proc_wait", args=("stop",), label="stop", needs=(*FORK, "waitid")),
     Case("proc_pgrp", args=("groups",), label="groups", needs=EXEC),
     Case("proc_pgrp", args=("kill",), label="kill", needs=(*FORK, "waitid")),
+    Case("proc_pgrp", args=("orphan",), label="orphan", needs=FORK),
 )
 
 

@@ -206,7 +206,9 @@ reparent_children(struct proc *p)
                 waitq_wake_n(to->child_wait, INT32_MAX);
         } else if (c->zombie) {
             proc_free(c);
+            continue;
         }
+        pgrp_orphan_reparented(p, c);
     }
 }
 
@@ -257,6 +259,7 @@ proc_end(struct proc *p)
     proc_vfork_release(p);
     mm_put(p->mm);      // this CPU keeps its page table loaded until it switches away
     ipc_exit(p);        // SEM_UNDO's adjustments, segments removed with no attach left
+    pgrp_orphan_exit(p);
     reparent_children(p);
     signal_flush(&p->shared_pending);
     p->zombie = true;
