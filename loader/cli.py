@@ -184,12 +184,25 @@ def main(debug: bool) -> None:
 @click.option("-u", "--user", "identity", type=UserParam(), default="0", metavar="USER[:GROUP]",
               help="Run as this user and group (numbers, or names from the host's passwd and "
                    "group)  [default: root]")
+@click.option("--stubs", "stub_sets", multiple=True, metavar="SET",
+              help="Apply a compatibility stub set: a name in stubs/ (nonroot, root) or a .toml "
+                   "file. Repeatable.")
+@click.option("--stub", "stub_rules", multiple=True, metavar="NAME=VALUE",
+              help="Make syscall NAME return VALUE: a number, -ERRNO, zero (zeroed output) or "
+                   "same:N (0 for N, else EPERM). Repeatable; wins over --stubs.")
+@click.option("-q", "--quiet", is_flag=True, help="Say nothing at exit about missing syscalls.")
+@click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
+              metavar="DIR", help="Save the syscalls the run made as DIR/PROGRAM.json "
+                                  "(for pkgload coverage --runs DIR).")
 @click.argument("program")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, accel: str,
         smp: int, verbose: bool, log_path: Path | None, files: tuple[image.ExtraPath, ...],
-        dirs: tuple[image.ExtraPath, ...], withs: tuple[str, ...], identity: Identity) -> None:
+        dirs: tuple[image.ExtraPath, ...], withs: tuple[str, ...], identity: Identity,
+        stub_sets: tuple[str, ...], stub_rules: tuple[str, ...], quiet: bool,
+        record_dir: Path | None) -> None:
     """Run PROGRAM (an ELF program or a #! script) with ARGS in a VM; exit with its exit status."""
+    stub_text = _get_stubs(stub_sets, stub_rules)
     try:
         with run_errors():
             guest_env = manifest.make_env(env, identity=identity)
@@ -197,8 +210,9 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
             img = image.build_image(program, extra=[*files, *dirs],
                                     ld_library_path=_get_var(guest_env, "LD_LIBRARY_PATH"),
                                     accel=chosen.name, withs=withs, identity=identity)
-            boot = manifest.make_manifest(img.guest_path, img.get_argv(program, args), guest_env,
-                                          img.program_extent, identity)
+            argv = img.get_argv(program, args)
+            boot = manifest.make_manifest(img.guest_path, argv, guest_env, img.program_extent,
+                                          identity, stub_text)
             result = vm.run(img, boot, memory, chosen,
                             on_log=_StderrAppender() if verbose else None, log_path=log_path,
                             smp=smp)
@@ -207,7 +221,35 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
     message = result.get_signal_message()
     if message:
         click.echo(message, err=True)
+    _report_syscalls(result.log, quiet, record_dir, program, argv)
     sys.exit(result.exit_status)
+
+
+def _get_stubs(sets: tuple[str, ...], options: tuple[str, ...]) -> str:
+    """Return the manifest's stub string for --stubs and --stub; bad rules: one line, status 2."""
+    from loader import stubs
+
+    try:
+        return stubs.encode_rules(stubs.get_rules(sets, options))
+    except stubs.StubError as e:
+        if _debug():
+            raise
+        raise BadProgram(str(e)) from e
+
+
+def _report_syscalls(log: bytes, quiet: bool, record_dir: Path | None, program: str,
+                     argv: list[str]) -> None:
+    """Name the missing syscalls the run hit (unless quiet); save its summary under record_dir."""
+    from loader import summary
+
+    found = summary.parse_summary(log)
+    if found is None:
+        return
+    line = summary.get_missing_message(found)
+    if line and not quiet:
+        click.echo(line, err=True)
+    if record_dir:
+        summary.save_run(record_dir, program, argv, found)
 
 
 def _get_var(env: list[str], key: str) -> str | None:
