@@ -291,6 +291,34 @@ def analyze(program: str, as_json: bool, all_sites: bool) -> None:
 
 
 @main.command()
+@click.option("--status", "statuses", multiple=True, type=click.Choice(["full", "partial", "fake", "stub", "missing"]),
+              help="Show only syscalls of this status. Repeatable.")
+@click.option("--family", "families", multiple=True, metavar="FAMILY",
+              help="Show only syscalls of this family (file, memory, process, net, ...). Repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of tables.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write one self-contained HTML page: every syscall, and the recorded runs.")
+@click.option("--runs", "runs_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Recorded runs (pkgload run --record DIR)  [default: runs/ in the cache]")
+def coverage(statuses: tuple[str, ...], families: tuple[str, ...], as_json: bool,
+             html_path: Path | None, runs_dir: Path | None) -> None:
+    """Show which Linux syscalls the kernel implements, and which ones recorded runs made."""
+    from loader import coverage as cov
+
+    unknown = sorted(set(families) - set(cov.get_families()))
+    if unknown:
+        raise click.BadParameter(f"{', '.join(unknown)}: no such family "
+                                 f"(families: {', '.join(cov.get_families())})", param_hint="--family")
+    c = cov.get_coverage(statuses, families, runs_dir or cov.default_runs_dir())
+    if html_path:
+        html_path.write_text(cov.render_html(c))
+    elif as_json:
+        click.echo(json.dumps(cov.coverage_to_json(c), indent=2))
+    else:
+        cov.render_table(c)
+
+
+@main.command()
 def version() -> None:
     """Print pkgload's version."""
     click.echo(f"pkgload {__version__}")
