@@ -192,8 +192,9 @@ def main(debug: bool) -> None:
                    "same:N (0 for N, else EPERM). Repeatable; wins over --stubs.")
 @click.option("-q", "--quiet", is_flag=True, help="Say nothing at exit about missing syscalls.")
 @click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
-              metavar="DIR", help="Save the syscalls the run made as DIR/PROGRAM.json "
-                                  "(for pkgload coverage --runs DIR).")
+              metavar="DIR", envvar="PKGLOAD_RECORD",
+              help="Save the syscalls the run made as DIR/PROGRAM.json (for pkgload coverage "
+                   "--runs DIR; $PKGLOAD_RECORD gives a default, e.g. to record a test suite).")
 @click.argument("program")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, accel: str,
