@@ -190,7 +190,9 @@ def main(debug: bool) -> None:
 @click.option("--stub", "stub_rules", multiple=True, metavar="NAME=VALUE",
               help="Make syscall NAME return VALUE: a number, -ERRNO, zero (zeroed output) or "
                    "same:N (0 for N, else EPERM). Repeatable; wins over --stubs.")
-@click.option("-q", "--quiet", is_flag=True, help="Say nothing at exit about missing syscalls.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Say nothing at exit about missing syscalls (said when the program failed or "
+                   "stderr is a terminal).")
 @click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
               metavar="DIR", envvar="PKGLOAD_RECORD",
               help="Save the syscalls the run made as DIR/PROGRAM.json (for pkgload coverage "
@@ -222,8 +224,19 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
     message = result.get_signal_message()
     if message:
         click.echo(message, err=True)
-    _report_syscalls(result.log, quiet, record_dir, program, argv)
+    _report_syscalls(result.log, quiet or not _wants_summary(result.exit_status), record_dir,
+                     program, argv)
     sys.exit(result.exit_status)
+
+
+def _wants_summary(status: int) -> bool:
+    """Say whether to name missing syscalls at exit: the program failed, or a person reads stderr.
+
+    A program that succeeded keeps its redirected stderr byte for byte what
+    it is natively (scripts, diffs, the differential tests), even when it
+    called a missing syscall it did without (ls asking nscd over a socket).
+    """
+    return status != 0 or os.isatty(2)
 
 
 def _get_stubs(sets: tuple[str, ...], options: tuple[str, ...]) -> str:

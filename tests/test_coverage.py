@@ -88,7 +88,7 @@ def runs(pkgload: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
                                                                   "callsys.c")], check=True)
     busybox = shutil.which("busybox")
     assert busybox, "busybox-static is not installed (tools/setup installs it)"
-    for cmd in ([str(prog), "330", "110", "110"], [busybox, "echo", "hi"]):
+    for cmd in ([str(prog), "-0", "330", "110", "110"], [busybox, "echo", "hi"]):
         got = cli(pkgload, "run", "-q", "--record", str(out / "runs"), *cmd)
         assert got.returncode == 0, got.stderr
     return out / "runs"

@@ -4,7 +4,8 @@ The programs of tests/stub_programs/ are built here (glibc dynamic, glibc
 static). A program that refuses to run as root fails under `pkgload run`
 (root by default) exactly as it does natively as root, and with `--stubs
 nonroot` prints what it prints natively as uid 999 (setpriv). A syscall the
-kernel lacks fails with ENOSYS and the line at exit names it; `--stub`
+kernel lacks fails with ENOSYS and, when the program then fails, the line
+at exit names it (a program that succeeds keeps its stderr); `--stub`
 replaces its result; the recorded summary counts calls exactly; bad rules
 stop `pkgload run` with one line and status 2 before any VM starts.
 """
@@ -24,6 +25,7 @@ SOURCES = REPO / "tests" / "stub_programs"
 FLAVOURS = {"dynamic": (), "static": ("-static",)}
 TIMEOUT = 120
 PKEY_ALLOC, GETPPID, SETUID = 330, 110, 105  # x86-64 numbers (unistd_64.h)
+ENOSYS = 38  # callsys's status when a call was not implemented
 MISSING_LINE = ("pkgload: the program called pkey_alloc (not implemented); pkgload run --stub "
                 "NAME=VALUE or --stubs SET can stand in for them (stubs/README.md)\n")
 
@@ -78,7 +80,7 @@ def test_missing_syscall_gets_enosys_and_is_named_at_exit(pkgload: Path, built: 
                                                          flavour: str) -> None:
     prog = str(built / flavour / "callsys")
     got = pkgload_run(pkgload, tmp_path, "--record", str(tmp_path), prog, str(PKEY_ALLOC))
-    assert (got.returncode, got.stdout, got.stderr) == (0, f"{PKEY_ALLOC}: ENOSYS\n", MISSING_LINE)
+    assert (got.returncode, got.stdout, got.stderr) == (ENOSYS, f"{PKEY_ALLOC}: ENOSYS\n", MISSING_LINE)
     run = json.loads((tmp_path / "callsys.json").read_text())
     assert run["missing"] == {"pkey_alloc": 1} and run["made"]["pkey_alloc"] == 1
     assert "syscall pkey_alloc (330) not implemented" in (tmp_path / "kernel.log").read_text()
@@ -86,7 +88,15 @@ def test_missing_syscall_gets_enosys_and_is_named_at_exit(pkgload: Path, built: 
 
 def test_quiet_says_nothing_at_exit(pkgload: Path, built: Path, tmp_path: Path) -> None:
     got = pkgload_run(pkgload, tmp_path, "--quiet", str(built / "static" / "callsys"), str(PKEY_ALLOC))
+    assert (got.returncode, got.stdout, got.stderr) == (ENOSYS, f"{PKEY_ALLOC}: ENOSYS\n", "")
+
+
+def test_a_program_that_succeeds_keeps_its_stderr(pkgload: Path, built: Path, tmp_path: Path) -> None:
+    # stderr is a pipe here, as in a script: the program did without the call, its stderr is its own.
+    got = pkgload_run(pkgload, tmp_path, "--record", str(tmp_path), str(built / "static" / "callsys"),
+                      "-0", str(PKEY_ALLOC))
     assert (got.returncode, got.stdout, got.stderr) == (0, f"{PKEY_ALLOC}: ENOSYS\n", "")
+    assert json.loads((tmp_path / "callsys.json").read_text())["missing"] == {"pkey_alloc": 1}
 
 
 def test_summary_counts_every_call(pkgload: Path, built: Path, tmp_path: Path) -> None:
@@ -104,7 +114,8 @@ def test_stub_option_replaces_the_result(pkgload: Path, built: Path, tmp_path: P
                                          shown: str) -> None:
     got = pkgload_run(pkgload, tmp_path, "--stub", f"pkey_alloc={value}", "--record", str(tmp_path),
                       str(built / "static" / "callsys"), str(PKEY_ALLOC))
-    assert (got.returncode, got.stdout, got.stderr) == (0, f"{PKEY_ALLOC}: {shown}\n", "")
+    status = ENOSYS if shown == "ENOSYS" else 0
+    assert (got.returncode, got.stdout, got.stderr) == (status, f"{PKEY_ALLOC}: {shown}\n", "")
     run = json.loads((tmp_path / "callsys.json").read_text())
     assert run["stubbed"] == {"pkey_alloc": 1} and run["missing"] == {}
 
