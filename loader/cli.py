@@ -332,6 +332,41 @@ def coverage(statuses: tuple[str, ...], families: tuple[str, ...], as_json: bool
         cov.render_table(c)
 
 
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Where to write the suggested set  [default: PROGRAM.stubs.toml here]")
+@click.option("--timeout", type=float, default=60, show_default=True, metavar="SECONDS",
+              help="Longest a single run may take.")
+@click.argument("program")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def stubs(program: str, args: tuple[str, ...], output: Path | None, timeout: float) -> None:
+    """Find stubs that make PROGRAM's run under pkgload match its native run; write them as a set.
+
+    PROGRAM runs natively, then under pkgload; for each missing syscall it hit,
+    a fake success and errnos are tried until stdout and the exit status match.
+    """
+    from loader import suggest
+
+    argv = [program, *args]
+
+    def show(rules: dict[str, str], ok: bool) -> None:
+        tried = " ".join(f"--stub {n}={v}" for n, v in rules.items())
+        click.echo(f"{tried}: {'matches the native run' if ok else 'differs'}")
+
+    with analyze_errors():
+        s = suggest.suggest(argv, timeout, on_try=show)
+    if not s.needed:
+        click.echo(f"{program}: runs under pkgload as it does natively; no stubs needed")
+        return
+    if s.rules is None:
+        missing = ", ".join(s.first.missing) or "no missing syscall"
+        raise click.ClickException(f"{program}: no stub made its run match the native run "
+                                   f"(it hit {missing}); pkgload analyze may say more")
+    path = output or Path(f"{Path(program).name}.stubs.toml")
+    path.write_text(suggest.set_to_toml(s.rules, argv))
+    click.echo(f"wrote {path}: pkgload run --stubs {path} {' '.join(argv)}")
+
+
 @main.command()
 def version() -> None:
     """Print pkgload's version."""

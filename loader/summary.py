@@ -48,7 +48,7 @@ def get_missing_message(s: SyscallSummary) -> str | None:
         return None
     names = sorted(s.missing, key=lambda n: (-s.missing[n], n))
     return (f"pkgload: the program called {', '.join(names)} (not implemented); "
-            "pkgload run --stub NAME=VALUE or --stubs SET can stand in for them (stubs/README.md)")
+            "pkgload stubs can suggest stubs")
 
 
 def save_run(folder: Path, program: str, argv: list[str], s: SyscallSummary) -> Path:

@@ -8,6 +8,8 @@ kernel lacks fails with ENOSYS and, when the program then fails, the line
 at exit names it (a program that succeeds keeps its stderr); `--stub`
 replaces its result; the recorded summary counts calls exactly; bad rules
 stop `pkgload run` with one line and status 2 before any VM starts.
+`pkgload stubs` finds the rule that makes a program needing mlock (missing)
+run as it does natively, and writes a set that `--stubs FILE` then applies.
 """
 
 from __future__ import annotations
@@ -26,8 +28,7 @@ FLAVOURS = {"dynamic": (), "static": ("-static",)}
 TIMEOUT = 120
 PKEY_ALLOC, GETPPID, SETUID = 330, 110, 105  # x86-64 numbers (unistd_64.h)
 ENOSYS = 38  # callsys's status when a call was not implemented
-MISSING_LINE = ("pkgload: the program called pkey_alloc (not implemented); pkgload run --stub "
-                "NAME=VALUE or --stubs SET can stand in for them (stubs/README.md)\n")
+MISSING_LINE = "pkgload: the program called pkey_alloc (not implemented); pkgload stubs can suggest stubs\n"
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +162,31 @@ def test_bad_rules_give_one_line_and_status_2(pkgload: Path, tmp_path: Path, arg
     got = pkgload_run(pkgload, tmp_path, *args, "/bin/true")
     assert (got.returncode, got.stdout, got.stderr) == (2, "", f"Error: {message}\n")
     assert not (tmp_path / "kernel.log").exists(), "a VM ran despite the bad rule"
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_pkgload_stubs_suggests_a_set_that_makes_it_run(pkgload: Path, built: Path, tmp_path: Path,
+                                                       flavour: str) -> None:
+    prog = str(built / flavour / "needs_mlock")
+    want = native(prog)
+    assert (want.returncode, want.stdout, want.stderr) == (0, "locked 4096 bytes\n", "")
+    before = pkgload_run(pkgload, tmp_path, prog)
+    assert (before.returncode, before.stdout) == (1, "")
+    assert before.stderr == ("needs_mlock: mlock: Function not implemented\npkgload: the program called "
+                             "mlock (not implemented); pkgload stubs can suggest stubs\n")
+    set_file = tmp_path / "suggested.toml"
+    got = subprocess.run([str(pkgload), "stubs", "-o", str(set_file), prog], capture_output=True,
+                         text=True, timeout=4 * TIMEOUT)
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.splitlines() == ["--stub mlock=0: matches the native run",
+                                       f"wrote {set_file}: pkgload run --stubs {set_file} {prog}"]
+    assert "[syscalls]\nmlock = 0\n" in set_file.read_text()
+    after = pkgload_run(pkgload, tmp_path, "--stubs", str(set_file), prog)
+    assert (after.returncode, after.stdout, after.stderr) == (0, want.stdout, want.stderr)
+
+
+def test_pkgload_stubs_says_when_none_are_needed(pkgload: Path, built: Path) -> None:
+    prog = str(built / "static" / "refuse_root")  # fails as root natively and under pkgload alike
+    got = subprocess.run([str(pkgload), "stubs", prog], capture_output=True, text=True, timeout=TIMEOUT)
+    assert (got.returncode, got.stdout) == (0, f"{prog}: runs under pkgload as it does natively; "
+                                               "no stubs needed\n")
