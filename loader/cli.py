@@ -305,7 +305,8 @@ def analyze(program: str, as_json: bool, all_sites: bool) -> None:
 
 
 @main.command()
-@click.option("--status", "statuses", multiple=True, type=click.Choice(["full", "partial", "fake", "stub", "missing"]),
+@click.option("--status", "statuses", multiple=True,
+              type=click.Choice(["full", "partial", "fake", "stub", "missing"]),
               help="Show only syscalls of this status. Repeatable.")
 @click.option("--family", "families", multiple=True, metavar="FAMILY",
               help="Show only syscalls of this family (file, memory, process, net, ...). Repeatable.")
