@@ -112,7 +112,7 @@ def report_to_json(r: Report) -> dict[str, Any]:
         ],
         "scope": r.scope,
         "syscalls": [
-            {"nr": s.syscall.nr, "name": s.name, "status": s.status, "sites": s.sites,
+            {"nr": s.syscall.nr, "name": s.name, "status": s.status, "sites": s.all_sites,
              "via": list(s.via)}
             for s in r.syscalls
         ],
@@ -152,6 +152,6 @@ def render_report(r: Report) -> None:
     for s in r.syscalls:
         style = _STATUS_STYLE.get(s.status, "")
         calls.add_row(str(s.syscall.nr), s.name, f"[{style}]{s.status}[/]" if style else s.status,
-                      str(s.sites), ", ".join(s.via))
+                      str(s.all_sites), ", ".join(s.via))
     console.print(calls)
     console.print(f"verdict: {r.verdict}", markup=False, highlight=False)

@@ -646,6 +646,12 @@ class SyscallUse:
     syscall: Syscall
     sites: int  # `syscall` instructions with this number (in the scope's objects)
     via: tuple[str, ...]  # imported libc functions that make it; "startup" for ld.so/libc start
+    libc_sites: int = 0  # "likely": its sites in libc and ld.so, when via says libc makes it
+
+    @property
+    def all_sites(self) -> int:
+        """The sites the program reaches it through: its own objects' and, through via, libc's."""
+        return self.sites + self.libc_sites
 
     @property
     def name(self) -> str:
@@ -835,8 +841,14 @@ class ScanResult:
             row = by_name.get(sc)
             if row is not None:
                 via.setdefault(row.nr, []).append(why)
+        libc: Counter[int] = Counter()
+        if scope == "likely":
+            for o in self.objects:
+                if o.is_libc:
+                    libc.update(o.determined)
         for nr in sorted(set(counts) | set(via)):
-            yield SyscallUse(get_syscall(self.table, nr), counts.get(nr, 0), tuple(via.get(nr, ())))
+            yield SyscallUse(get_syscall(self.table, nr), counts.get(nr, 0), tuple(via.get(nr, ())),
+                             libc.get(nr, 0) if nr in via else 0)
 
     def get_verdict(self, scope: Scope = "likely") -> Verdict:
         """Return the verdict on the syscalls of scope."""
