@@ -135,6 +135,19 @@ def load_set(name: str, folder: Path = STUBS_DIR) -> list[StubRule]:
     return parse_rules(table.items(), str(path))
 
 
+def get_covering_sets(names: Iterable[str], folder: Path = STUBS_DIR) -> list[str]:
+    """Return the sets of folder that have a rule for every syscall of names (none for no names)."""
+    wanted = set(names)
+    out = []
+    for name in iter_set_names(folder):
+        try:
+            if wanted and wanted <= {r.name for r in load_set(name, folder)}:
+                out.append(name)
+        except StubError:
+            continue
+    return out
+
+
 def get_rules(sets: Iterable[str], options: Iterable[str]) -> list[StubRule]:
     """Return the rules of the sets, in order, then of the --stub options; a later rule wins."""
     chosen: dict[str, StubRule] = {}

@@ -43,12 +43,19 @@ def parse_summary(log: bytes) -> SyscallSummary | None:
 
 
 def get_missing_message(s: SyscallSummary) -> str | None:
-    """Return the one line `pkgload run` prints when the program hit missing syscalls, or None."""
+    """Return the one line `pkgload run` prints when the program hit missing syscalls, or None.
+
+    It names the stub sets of stubs/ that cover every one of them, if any.
+    """
     if not s.missing:
         return None
+    from loader.stubs import get_covering_sets
+
     names = sorted(s.missing, key=lambda n: (-s.missing[n], n))
-    return (f"pkgload: the program called {', '.join(names)} (not implemented); "
-            "pkgload stubs can suggest stubs")
+    sets = get_covering_sets(names)
+    hint = (f"--stubs {' or --stubs '.join(sets)} would stand in for "
+            f"{'it' if len(names) == 1 else 'them'}" if sets else "pkgload stubs can suggest stubs")
+    return f"pkgload: the program called {', '.join(names)} (not implemented); {hint}"
 
 
 def save_run(folder: Path, program: str, argv: list[str], s: SyscallSummary) -> Path:

@@ -153,7 +153,7 @@ def test_a_stub_file_is_a_set(pkgload: Path, built: Path, tmp_path: Path) -> Non
     (["--stub", "getuid=zero"], "stub getuid=zero: pkgload does not know where getuid writes its "
                                 "output; give a number such as 0"),
     (["--stubs", "nosuchset"], "--stubs nosuchset: no such stub set (sets in "
-                               f"{REPO / 'stubs'}: nonroot, root)"),
+                               f"{REPO / 'stubs'}: memlock, nonroot, root)"),
     (["--stub", "a=1", "--stub", "getpid=-EX"], "stub a=1: a is not a syscall of x86-64 Linux; "
                                                 "stub getpid=-EX: EX is not an errno name"),
 ])
@@ -173,7 +173,8 @@ def test_pkgload_stubs_suggests_a_set_that_makes_it_run(pkgload: Path, built: Pa
     before = pkgload_run(pkgload, tmp_path, prog)
     assert (before.returncode, before.stdout) == (1, "")
     assert before.stderr == ("needs_mlock: mlock: Function not implemented\npkgload: the program called "
-                             "mlock (not implemented); pkgload stubs can suggest stubs\n")
+                             "mlock (not implemented); --stubs memlock would stand in for it\n")
+    assert pkgload_run(pkgload, tmp_path, "--stubs", "memlock", prog).stdout == want.stdout
     set_file = tmp_path / "suggested.toml"
     got = subprocess.run([str(pkgload), "stubs", "-o", str(set_file), prog], capture_output=True,
                          text=True, timeout=4 * TIMEOUT)

@@ -35,4 +35,5 @@ def test_a_program_needing_mlock_may_fail_and_does(pkgload: Path, tmp_path: Path
                    check=True)
     row = mv.measure("needs_mlock", [str(prog)], b"")
     assert row.verdict.startswith("may fail: mlock (via mlock)")
+    assert row.verdict.endswith("; --stubs memlock would stand in")
     assert (row.matched, row.missing_hit, row.is_right()) == (False, ["mlock"], True)

@@ -95,7 +95,8 @@ class Row:
 
 def _named(verdict: str) -> set[str]:
     """Return the syscalls a may-fail or start-up verdict names."""
-    head = verdict.split(": ", 1)[1] if ": " in verdict else ""
+    head = verdict.split("; --stubs", 1)[0]
+    head = head.split(": ", 1)[1] if ": " in head else ""
     names, depth, word = set(), 0, ""
     for ch in head:
         depth += ch == "("
