@@ -153,9 +153,10 @@ def _matrix(c: Coverage) -> str:
                        f'title="{html.escape(n)}: {count} calls, {st}">{count}</td>'
                        if count else "<td></td>")
         argv = " ".join(run.get("argv", [])) or run["program"]
+        label = "/".join(Path(run["program"]).parts[-2:])
+        tip = f"{run['program']}: {run.get('runs', 1)} run(s), the last: {argv}"
         rows.append(f'<tr data-program="{html.escape(run["program"])}"><th class="prog" '
-                    f'title="{html.escape(argv)}">{html.escape(Path(run["program"]).name)}</th>'
-                    f'{"".join(tds)}</tr>')
+                    f'title="{html.escape(tip)}">{html.escape(label)}</th>{"".join(tds)}</tr>')
     return (f'<table class="matrix" id="matrix"><tr><th></th>{head}</tr>\n'
             + "\n".join(rows) + "</table>")
 

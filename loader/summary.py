@@ -6,11 +6,15 @@ names the missing ones at exit; runs saved here feed `pkgload coverage`.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from loader.cache import atomic_output
 
 _LINE = re.compile(rb"^syscalls: (made|missing|stubbed)((?: [\w?]+=\d+)+)\s*$", re.M)
 SUMMARY_FORMAT = "pkgload-syscalls-1"  # bump when the saved JSON changes shape
@@ -59,13 +63,38 @@ def get_missing_message(s: SyscallSummary) -> str | None:
 
 
 def save_run(folder: Path, program: str, argv: list[str], s: SyscallSummary) -> Path:
-    """Write one run's summary as JSON in folder (for `pkgload coverage`); return its path."""
+    """Add one run's counts to folder/PROGRAM.json (for `pkgload coverage`); return its path.
+
+    Runs of the same program (by its absolute path) add up, so a recorded
+    test suite shows every syscall each program made in any of its runs;
+    `runs` counts them and argv is the last run's.
+    """
     folder.mkdir(parents=True, exist_ok=True)
+    program = os.path.abspath(program) if os.sep in program else program
     name = re.sub(r"[^\w.-]", "_", Path(program).name) or "program"
     path = folder / f"{name}.json"
-    doc = {"format": SUMMARY_FORMAT, "program": program, "argv": argv, **s.to_json()}
-    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    if path.exists() and _load(path).get("program") not in (None, program):
+        digest = hashlib.sha256(program.encode()).hexdigest()[:8]
+        path = folder / f"{name}-{digest}.json"
+    old = _load(path) if path.exists() else {}
+    doc = {"format": SUMMARY_FORMAT, "program": program, "argv": argv, "runs": old.get("runs", 0) + 1}
+    for group, counts in s.to_json().items():
+        total = dict(old.get(group, {}))
+        for call, n in counts.items():
+            total[call] = total.get(call, 0) + n
+        doc[group] = total
+    with atomic_output(path) as f:
+        f.write((json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
     return path
+
+
+def _load(path: Path) -> dict[str, Any]:
+    """Return a saved run's document, or {} when it is not one."""
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) and doc.get("format") == SUMMARY_FORMAT else {}
 
 
 def load_runs(folder: Path) -> list[dict[str, Any]]:
