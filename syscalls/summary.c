@@ -50,7 +50,9 @@ log_group(enum summary_group g, const char *word)
             len = snprintf(line, sizeof(line), "syscalls: %s", word);
         len += snprintf(line + len, sizeof(line) - len, " %s=%lu",
                         syscall_table[nr].name ? syscall_table[nr].name : "?", made[nr]);
-        if (++n == PER_LINE) {
+        // An entry is at most a name (< 32) and a count (<= 20 digits): flush while the
+        // next one surely fits, so len never passes the buffer's end.
+        if (++n == PER_LINE || len > (int)sizeof(line) - 64) {
             klog_line(line);
             n = 0;
         }
