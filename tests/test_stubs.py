@@ -93,7 +93,7 @@ def test_quiet_says_nothing_at_exit(pkgload: Path, built: Path, tmp_path: Path) 
 
 
 def test_a_program_that_succeeds_keeps_its_stderr(pkgload: Path, built: Path, tmp_path: Path) -> None:
-    # stderr is a pipe here, as in a script: the program did without the call, its stderr is its own.
+    # the program did without the call: its stderr is its own, as natively
     got = pkgload_run(pkgload, tmp_path, "--record", str(tmp_path), str(built / "static" / "callsys"),
                       "-0", str(PKEY_ALLOC))
     assert (got.returncode, got.stdout, got.stderr) == (0, f"{PKEY_ALLOC}: ENOSYS\n", "")
