@@ -185,7 +185,7 @@ def main(debug: bool) -> None:
               help="Run as this user and group (numbers, or names from the host's passwd and "
                    "group)  [default: root]")
 @click.option("--stubs", "stub_sets", multiple=True, metavar="SET",
-              help="Apply a compatibility stub set: a name in stubs/ (nonroot, root) or a .toml "
+              help="Apply a compatibility stub set: a name in stubs/ (nonroot, root, memlock) or a .toml "
                    "file. Repeatable.")
 @click.option("--stub", "stub_rules", multiple=True, metavar="NAME=VALUE",
               help="Make syscall NAME return VALUE: a number, -ERRNO, zero (zeroed output) or "
@@ -326,7 +326,10 @@ def coverage(statuses: tuple[str, ...], families: tuple[str, ...], as_json: bool
                                  f"(families: {', '.join(cov.get_families())})", param_hint="--family")
     c = cov.get_coverage(statuses, families, runs_dir or cov.default_runs_dir())
     if html_path:
-        html_path.write_text(cov.render_html(c))
+        try:
+            html_path.write_text(cov.render_html(c))
+        except OSError as e:
+            raise click.ClickException(f"{html_path}: cannot write the page: {e.strerror or e}") from e
     elif as_json:
         click.echo(json.dumps(cov.coverage_to_json(c), indent=2))
     else:
