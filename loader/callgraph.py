@@ -23,13 +23,19 @@ import os
 import re
 import struct
 from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from loader.cache import atomic_output, cache_dir
 from loader.errors import ElfFormatError
 
-GRAPH_VERSION = 1  # bump when graphs change meaning
+GRAPH_VERSION = 2  # bump when graphs change meaning
+# glibc's syscall(NR, ...) takes the number in edi: a `mov edi, imm` (or `xor edi, edi`)
+# among the few instructions before a call of it, with no branch between, gives it.
+SYSCALL_FUNCTION = "syscall"
+_LOOK_BACK = 6
+_STOP = ("call", "j", "ret")
 _RIP = re.compile(r"\[rip ([+-]) (0x[0-9a-f]+|\d+)\]")
 _IMM = re.compile(r"^0x[0-9a-f]+$")
 _PLT_NAMES = (".plt", ".plt.sec", ".plt.got")
@@ -43,32 +49,45 @@ class LibraryGraph:
     calls: dict[int, list[int]]  # function start -> function starts it may call
     imports: dict[int, list[str]]  # function start -> imported symbols it may call
     roots: list[int]  # constructors: run whenever the library is loaded
+    numbers: dict[int, list[int]] = field(default_factory=dict)  # function -> syscall(NR) numbers
 
     def iter_reachable_imports(self, names: Iterable[str], roots: bool = True) -> set[str]:
         """Return the imports reachable from the exports names (and the constructors, with roots)."""
+        return self.get_reachable(names, roots)[0]
+
+    def get_reachable(self, names: Iterable[str], roots: bool = True) -> tuple[set[str], set[int]]:
+        """Return the imports and the numbers passed to syscall() reachable from the exports names."""
         todo = [self.exports[n] for n in names if n in self.exports]
         todo += list(self.roots) if roots else []
         seen: set[int] = set()
         found: set[str] = set()
+        numbers: set[int] = set()
         while todo:
             f = todo.pop()
             if f in seen:
                 continue
             seen.add(f)
             found.update(self.imports.get(f, ()))
+            numbers.update(self.numbers.get(f, ()))
             todo.extend(self.calls.get(f, ()))
-        return found
+        return found, numbers
+
+    def get_all_numbers(self) -> set[int]:
+        """Return the numbers any function passes to syscall()."""
+        return {n for ns in self.numbers.values() for n in ns}
 
     def to_json(self) -> dict[str, object]:
         """Return the cacheable form."""
         return {"exports": self.exports, "calls": {str(k): v for k, v in self.calls.items()},
-                "imports": {str(k): v for k, v in self.imports.items()}, "roots": self.roots}
+                "imports": {str(k): v for k, v in self.imports.items()}, "roots": self.roots,
+                "numbers": {str(k): v for k, v in self.numbers.items()}}
 
     @classmethod
     def from_json(cls, d: dict) -> LibraryGraph:  # type: ignore[type-arg]
         """Rebuild a graph from to_json's output."""
         return cls(d["exports"], {int(k): v for k, v in d["calls"].items()},
-                   {int(k): v for k, v in d["imports"].items()}, d["roots"])
+                   {int(k): v for k, v in d["imports"].items()}, d["roots"],
+                   {int(k): v for k, v in d["numbers"].items()})
 
 
 @dataclass
@@ -173,8 +192,14 @@ def _build(path: str) -> LibraryGraph:
     p = _read_parts(path)
     plt = _plt_map(md, p)
     in_code = _in_ranges(p.code)
-    refs: list[tuple[int, str, int]] = []  # (insn address, "code"|"slot", target)
+    refs: list[tuple[int, str, int]] = []  # (insn address, "code"|"slot"|"number", target)
+    recent: deque[tuple[str, str]] = deque(maxlen=_LOOK_BACK)
     for addr, size, mnem, ops in _iter_insns(md, p.code):
+        if mnem == "call" and _calls_syscall(ops, addr, size, plt, p.slots):
+            nr = _number_in_edi(recent)
+            if nr is not None:
+                refs.append((addr, "number", nr))
+        recent.append((mnem, ops))
         if (mnem == "call" or mnem.startswith("j")) and _IMM.match(ops):
             refs.append((addr, "code", int(ops, 16)))
             continue
@@ -190,6 +215,32 @@ def _build(path: str) -> LibraryGraph:
     return _link(p, plt, refs, starts)
 
 
+def _calls_syscall(ops: str, addr: int, size: int, plt: dict[int, str], slots: dict[int, str]) -> bool:
+    """Say whether a call's operand is glibc's syscall(), through the PLT or the GOT."""
+    if _IMM.match(ops):
+        return plt.get(int(ops, 16) & ~0xF) == SYSCALL_FUNCTION
+    m = _RIP.search(ops)
+    if not m:
+        return False
+    slot = addr + size + (int(m.group(2), 0) * (1 if m.group(1) == "+" else -1))
+    return slots.get(slot) == SYSCALL_FUNCTION
+
+
+def _number_in_edi(recent: deque[tuple[str, str]]) -> int | None:
+    """Return the constant the instructions before a call left in edi, or None."""
+    for mnem, ops in reversed(recent):
+        if mnem.startswith(_STOP):
+            return None
+        dst, _, src = ops.partition(", ")
+        if dst in ("edi", "rdi"):
+            if mnem == "mov" and re.fullmatch(r"0x[0-9a-f]+|\d+", src):
+                return int(src, 0)
+            if mnem == "xor" and src == dst:
+                return 0
+            return None
+    return None
+
+
 def _link(p: _Parts, plt: dict[int, str], refs: list[tuple[int, str, int]],
           starts: list[int]) -> LibraryGraph:
     """Turn instruction references into function edges and imports."""
@@ -199,9 +250,12 @@ def _link(p: _Parts, plt: dict[int, str], refs: list[tuple[int, str, int]],
 
     calls: dict[int, set[int]] = {}
     imports: dict[int, set[str]] = {}
+    numbers: dict[int, set[int]] = {}
     for at, kind, target in refs:
         src = func(at)
-        if kind == "slot":
+        if kind == "number":
+            numbers.setdefault(src, set()).add(target)
+        elif kind == "slot":
             imports.setdefault(src, set()).add(p.slots[target])
         elif target & ~0xF in plt and target not in p.exports.values():
             imports.setdefault(src, set()).add(plt[target & ~0xF])
@@ -210,7 +264,8 @@ def _link(p: _Parts, plt: dict[int, str], refs: list[tuple[int, str, int]],
             if dst != src and dst >= 0:
                 calls.setdefault(src, set()).add(dst)
     return LibraryGraph(dict(p.exports), {k: sorted(v) for k, v in calls.items()},
-                        {k: sorted(v) for k, v in imports.items()}, sorted(p.roots))
+                        {k: sorted(v) for k, v in imports.items()}, sorted(p.roots),
+                        {k: sorted(v) for k, v in numbers.items()})
 
 
 def _in_ranges(code: list[tuple[int, bytes]]):  # type: ignore[no-untyped-def]
@@ -257,6 +312,8 @@ def get_graph(path: str | os.PathLike[str], *, use_cache: bool = True) -> Librar
 def reachable_imports(paths: list[str], program_imports: Iterable[str]) -> dict[str, set[str]] | None:
     """Return the symbols a program reaches that none of its non-libc libraries defines,
     each with the program's imports (or "constructor") whose calls lead to it.
+    A number passed to glibc's syscall() appears as the symbol `syscall:NR`
+    (the program's own such calls with the origin `syscall`).
 
     paths: the program first, then its non-libc libraries in load order.
     Each import is looked up in the libraries in that order; one a library
@@ -266,6 +323,7 @@ def reachable_imports(paths: list[str], program_imports: Iterable[str]) -> dict[
     """
     try:
         graphs = [get_graph(p) for p in paths[1:]]
+        own = get_graph(paths[0]).get_all_numbers()
     except ElfFormatError:
         return None
     reach: dict[str, set[str] | None] = {}  # name -> what it reaches; None: no library defines it
@@ -273,11 +331,12 @@ def reachable_imports(paths: list[str], program_imports: Iterable[str]) -> dict[
     def reach_of(name: str) -> set[str] | None:
         if name not in reach:
             g = next((g for g in graphs if name in g.exports), None)
-            reach[name] = None if g is None else g.iter_reachable_imports((name,), roots=False)
+            reach[name] = None if g is None else _with_numbers(g.get_reachable((name,), roots=False))
         return reach[name]
 
     starts = [(name, name) for name in program_imports]
-    starts += [(name, "constructor") for g in graphs for name in g.iter_reachable_imports(())]
+    starts += [(f"{SYSCALL_FUNCTION}:{nr}", SYSCALL_FUNCTION) for nr in own]
+    starts += [(name, "constructor") for g in graphs for name in _with_numbers(g.get_reachable(()))]
     outside: dict[str, set[str]] = {}
     for origin in {o for _, o in starts}:
         todo = [n for n, o in starts if o == origin]
@@ -293,3 +352,9 @@ def reachable_imports(paths: list[str], program_imports: Iterable[str]) -> dict[
             else:
                 todo += [n for n in more if n not in seen]
     return outside
+
+
+def _with_numbers(reached: tuple[set[str], set[int]]) -> set[str]:
+    """Return reached imports with the syscall() numbers as `syscall:NR` symbols."""
+    imports, numbers = reached
+    return imports | {f"{SYSCALL_FUNCTION}:{nr}" for nr in numbers}

@@ -841,6 +841,10 @@ class ScanResult:
             row = by_name.get(sc)
             if row is not None:
                 via.setdefault(row.nr, []).append(why)
+        for name in self.get_origins():  # syscall(NR) calls whose NR the call graphs found
+            fn, _, nr = name.partition(":")
+            if fn == "syscall" and nr.isdigit() and "syscall" not in via.get(int(nr), []):
+                via.setdefault(int(nr), []).append("syscall")
         libc: Counter[int] = Counter()
         if scope == "likely":
             for o in self.objects:

@@ -4,7 +4,8 @@ A small library built here has a function that opens a socket, one that does
 pure arithmetic through a local helper, one that calls back a function whose
 address it takes, and a constructor. A program importing only the pure
 function cannot reach socket; one importing the socket function can, and
-analyze then names the import that leads there.
+analyze then names the import that leads there; a number passed to glibc's
+syscall() is found too.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ int opens_socket(void) { return socket(AF_INET, SOCK_STREAM, 0); }
 static int sleeper(void) { return usleep(1); }
 static int call_it(int (*f)(void)) { return f(); }
 int calls_back(void) { return call_it(sleeper); }
+long opens_pidfd(int pid) { return syscall(434, pid, 0); }
 __attribute__((constructor)) static void at_load(void) { if (getenv("NEVER_SET_X")) abort(); }
 """
 
@@ -57,6 +59,7 @@ def test_exports_reach_only_what_they_call(lib: Path) -> None:
     assert "socket" not in pure and "usleep" not in pure
     assert "usleep" in g.iter_reachable_imports(["calls_back"])  # a callback whose address it takes
     assert {"getenv", "abort"} <= g.iter_reachable_imports([])  # the constructor always runs
+    assert g.get_reachable(["opens_pidfd"])[1] == {434} and g.get_reachable(["pure"])[1] == set()
 
 
 def test_reachable_imports_follow_the_program(lib: Path) -> None:
@@ -65,6 +68,8 @@ def test_reachable_imports_follow_the_program(lib: Path) -> None:
     assert found is not None and "socket" not in found and found["getenv"] == {"constructor"}
     found = reachable_imports([str(prog), str(lib)], ["opens_socket"])
     assert found is not None and found["socket"] == {"opens_socket"}
+    found = reachable_imports([str(prog), str(lib)], ["opens_pidfd"])
+    assert found is not None and found["syscall:434"] == {"opens_pidfd"}
 
 
 def test_analyze_names_the_import_that_leads_to_a_missing_call(
@@ -73,3 +78,5 @@ def test_analyze_names_the_import_that_leads_to_a_missing_call(
     assert "socket" not in pure["verdict"]
     sock = json.loads(run_pkgload("analyze", "--json", str(program(lib, "uses_sock", "opens_socket"))).stdout)
     assert sock["verdict"].startswith("may fail: socket (via opens_socket>socket)")
+    pidfd = json.loads(run_pkgload("analyze", "--json", str(program(lib, "uses_pidfd", "opens_pidfd"))).stdout)
+    assert "pidfd_open (via opens_pidfd>syscall)" in pidfd["verdict"]
