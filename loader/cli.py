@@ -263,7 +263,10 @@ def _report_syscalls(log: bytes, quiet: bool, record_dir: Path | None, program: 
     if line and not quiet:
         click.echo(line, err=True)
     if record_dir:
-        summary.save_run(record_dir, program, argv, found)
+        try:
+            summary.save_run(record_dir, program, argv, found)
+        except OSError as e:  # the run itself succeeded: its status stays the program's
+            click.echo(f"pkgload: cannot record the run in {record_dir}: {e.strerror or e}", err=True)
 
 
 def _get_var(env: list[str], key: str) -> str | None:
