@@ -11,6 +11,7 @@
 #include "manifest.h"
 #include "layout.h"
 #include "log.h"
+#include "syscalls/summary.h"
 #include "sched/waitq.h"
 #include "sched/process.h"
 #include "sched/thread.h"
@@ -193,6 +194,7 @@ proc_exit(int status)
     if (current_proc() != &init_proc)
         group_exit((status & 0xff) << 8);
     log_boot_time();
+    summary_log();
     klog("pkgload-exit status=%d", status & 0xff);
     qemu_exit(QEMU_EXIT_PROGRAM);
 }
@@ -205,6 +207,7 @@ proc_killed(int sig)
     if (current_proc() != &init_proc)
         group_exit(sig);
     log_boot_time();
+    summary_log();
     klog("pkgload-exit signal=%d", sig);
     qemu_exit(QEMU_EXIT_PROGRAM);
 }
