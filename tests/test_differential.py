@@ -170,6 +170,8 @@ CASES = (
     Case("fs_bigdir"),
     Case("poll"),
     Case("net_inet_tcp", needs=(*THREADS, *FORK, "socket", "accept4")),
+    Case("net_inet_udp", needs=(*FORK, "socket", "recvmsg")),
+    Case("net_inet_poll", needs=(*THREADS, *FORK, "socket", "epoll_create1")),
     Case("epoll"),
     Case("eventfd"),
     Case("timerfd"),
