@@ -351,6 +351,15 @@ errors(int family)
     signal(SIGPIPE, SIG_IGN);
     report(stdout, "write SIGPIPE ignored", write(fd, "x", 1));
     signal(SIGPIPE, SIG_DFL);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        write(fd, "x", 1);      // SIGPIPE's default action ends the child here
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    printf("writer child: signaled %d signal %d\n", WIFSIGNALED(status), WTERMSIG(status));
     close(fd);
 
     // SO_LINGER 0: close resets; the peer reads ECONNRESET, then end of file.
