@@ -127,9 +127,13 @@ tx_room(struct inet_sock *is)
 {
     struct tcp_pcb *pcb = is->tcp;
 
+    size_t segs;
+
     if (!pcb || is->state != INET_CONNECTED || tcp_sndqueuelen(pcb) + 4 >= TCP_SND_QUEUELEN)
         return 0;
-    return MIN(pcb->snd_buf, TCP_WRITE_MAX);
+    // tcp_write needs a queue entry per segment, one more when it starts one
+    segs = TCP_SND_QUEUELEN - tcp_sndqueuelen(pcb) - 4;
+    return MIN(MIN(pcb->snd_buf, TCP_WRITE_MAX), segs * MAX(pcb->mss, 1));
 }
 
 __after_boot static bool
@@ -202,9 +206,7 @@ inet_tcp_sendmsg(struct file *f, struct sock_msg *m)
         n = MIN(n, m->len - copied);
         ret = tx_write(is, (const char *)m->buf + copied, n,
                        copied + n < m->len || (m->flags & MSG_MORE));
-        if (ret == -ENOMEM && !w.nonblock)
-            continue;           // LINUX-DIFF: no pbufs: try again (never seen)
-        if (ret < 0)
+        if (ret < 0)            // LINUX-DIFF: out of memory is ENOMEM, Linux waits
             return copied ? (ssize_t)copied : ret;
         copied += n;
     }
