@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #define BULK (1 << 20)
+#define SIOCOUTQ TIOCOUTQ    // the same number (linux/sockios.h, which musl lacks)
 
 struct addr {
     int family;
@@ -215,6 +216,9 @@ client(FILE *out, struct addr *a)
     fprintf(out, "got %.10s", buf);
     ioctl(fd, FIONREAD, &avail);
     fprintf(out, "FIONREAD %d\n", avail);
+    avail = -1;
+    ioctl(fd, SIOCOUTQ, &avail);
+    fprintf(out, "SIOCOUTQ %d\n", avail);
     report(out, "dontwait empty", recv(fd, buf, 4, MSG_DONTWAIT));
     report(out, "shutdown wr", shutdown(fd, SHUT_WR));
     report(out, "write after shutdown", send(fd, "x", 1, MSG_NOSIGNAL));
@@ -340,6 +344,7 @@ errors(int family)
     report(stdout, "accept nothing", accept(lfd, NULL, NULL));
     fcntl(lfd, F_SETFL, 0);
     report(stdout, "listener recv", recv(lfd, &c, 1, 0));
+    report(stdout, "listener FIONREAD", ioctl(lfd, FIONREAD, &err));
 
     // The peer closes: a first write goes, the reset comes back, then EPIPE and SIGPIPE.
     close(fd2);
