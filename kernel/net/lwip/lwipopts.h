@@ -77,6 +77,14 @@ void kfree(void *p);
 #define LWIP_TCP_TIMESTAMPS         0
 #define LWIP_TCP_PCB_NUM_EXT_ARGS   1   // tells a socket when lwIP frees its pcb
 
+// ICMP errors for connected UDP sockets (net/inet_icmp.c)
+struct pbuf;
+struct netif;
+int inet_icmp_hook4(struct pbuf *p, struct netif *inp);
+int inet_icmp_hook6(struct pbuf *p, struct netif *inp);
+#define LWIP_HOOK_IP4_INPUT(p, inp) inet_icmp_hook4((p), (inp))
+#define LWIP_HOOK_IP6_INPUT(p, inp) inet_icmp_hook6((p), (inp))
+
 #define LWIP_STATS                  0
 #define LWIP_RAND()                 net_rand32()
 unsigned int net_rand32(void);
