@@ -203,6 +203,12 @@ try:
 except OSError as e: print("rebind without SO_REUSEADDR", errno.errorcode[e.errno])
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("", 0)); p = u.getsockname()[1]
 v = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); v.sendto(b"x", ("127.0.0.1", p)); d, f = u.recvfrom(10); print("udp any", d, f[0])
+ports = []
+for i in range(100):
+    t = socket.socket(); t.bind(("127.0.0.1", 0)); ports.append(t.getsockname()[1]); t.close()
+    w = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); w.sendto(b"x", ("::1", 9))
+    ports.append(w.getsockname()[1]); w.close()
+print("ports picked in 32768-60999:", all(32768 <= p <= 60999 for p in ports))
 """
 
 CASES = {"http_server": HTTP_SCRIPT, "socketserver_fork": SOCKETSERVER_SCRIPT,

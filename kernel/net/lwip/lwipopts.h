@@ -85,6 +85,14 @@ int inet_icmp_hook6(struct pbuf *p, struct netif *inp);
 #define LWIP_HOOK_IP4_INPUT(p, inp) inet_icmp_hook4((p), (inp))
 #define LWIP_HOOK_IP6_INPUT(p, inp) inet_icmp_hook6((p), (inp))
 
+// Ports picked for port 0 and automatic binds: Linux's ip_local_port_range.
+#define TCP_LOCAL_PORT_RANGE_START  32768
+#define TCP_LOCAL_PORT_RANGE_END    60999
+#define TCP_ENSURE_LOCAL_PORT_RANGE(port) ((u16_t)(32768 + (port) % (60999 - 32768 + 1)))
+#define UDP_LOCAL_PORT_RANGE_START  TCP_LOCAL_PORT_RANGE_START
+#define UDP_LOCAL_PORT_RANGE_END    TCP_LOCAL_PORT_RANGE_END
+#define UDP_ENSURE_LOCAL_PORT_RANGE(port) TCP_ENSURE_LOCAL_PORT_RANGE(port)
+
 #define LWIP_STATS                  0
 #define LWIP_RAND()                 net_rand32()
 unsigned int net_rand32(void);
