@@ -18,6 +18,7 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "sched/proc.h"
+#include "syscalls/stubs.h"
 
 void kmain(void);
 
@@ -39,6 +40,7 @@ kmain(void)
     initramfs_init(si);
     rng_seed(manifest.raw->seed, MANIFEST_SEED_LEN);
     clock_set_realtime(manifest.raw->time_ns);
+    stubs_load(manifest.raw->stubs);
     vfs_init();
 
     t = proc_create_init();

@@ -64,6 +64,7 @@ class Manifest:
     program: ProgramExtent | None = None  # where path's bytes are in the image
     uid: int = 0  # the program's ids (pkgload run --user)
     gid: int = 0
+    stubs: str | None = None  # the stub rules as the kernel reads them (loader.stubs.encode_rules)
 
 
 def make_env(pairs: Iterable[str], host_env: Mapping[str, str] | None = None,
@@ -91,11 +92,12 @@ def make_env(pairs: Iterable[str], host_env: Mapping[str, str] | None = None,
 
 
 def make_manifest(guest_path: str, argv: list[str], env: list[str],
-                  program: ProgramExtent | None = None, identity: Identity = ROOT) -> Manifest:
+                  program: ProgramExtent | None = None, identity: Identity = ROOT,
+                  stubs: str | None = None) -> Manifest:
     """Return the manifest for one run, with this host's cwd, ttys, a fresh seed and the time.
 
     program says where guest_path's bytes are in the image (Image.program_extent);
-    identity, who the program runs as.
+    identity, who the program runs as; stubs, the encoded stub rules (or None).
 
     With RELAY_STDIN, stdin is relayed whenever our fd 0 is open (for
     /dev/null too: the relay then sends end-of-file at once).
@@ -114,6 +116,7 @@ def make_manifest(guest_path: str, argv: list[str], env: list[str],
         program=program,
         uid=identity.uid,
         gid=identity.gid,
+        stubs=stubs or None,
     )
 
 
@@ -141,6 +144,7 @@ def _strings(m: Manifest) -> list[tuple[str, str]]:
     """Return the manifest's strings in their order, each with what it is for messages."""
     fixed = [("path", m.path), ("cwd", m.cwd), ("hostname", m.hostname)]
     fixed += [("terminal modes", m.term_modes)] if m.term_modes else []
+    fixed += [("stub rules", m.stubs)] if m.stubs else []
     return fixed + [("argument", a) for a in m.argv] + [("environment string", e) for e in m.env]
 
 
@@ -172,14 +176,15 @@ def encode_manifest(m: Manifest) -> bytes:
                          "the manifest can carry")
     n_fixed = len(addrs) - len(m.argv) - len(m.env)
     argv, env = addrs[n_fixed:n_fixed + len(m.argv)], addrs[n_fixed + len(m.argv):]
-    values = _header_values(m, size, addrs[:n_fixed])
+    fixed = dict(zip((what for what, _ in _strings(m)), addrs[:n_fixed]))
+    values = _header_values(m, size, fixed)
     header = HEADER.pack(*(values[f.name] for f in LAYOUT.fields))
     pointers = struct.pack(f"<{len(argv) + len(env) + 2}Q", *argv, 0, *env, 0)
     return header + pointers + body
 
 
-def _header_values(m: Manifest, size: int, fixed: list[int]) -> dict[str, int | bytes]:
-    """Return the header's fields by name; fixed are the addresses of path, cwd, hostname (and modes)."""
+def _header_values(m: Manifest, size: int, fixed: dict[str, int]) -> dict[str, int | bytes]:
+    """Return the header's fields by name; fixed maps the strings before argv's (_strings) to their addresses."""
     c = LAYOUT.consts
     rows, cols = (min(n, 0xFFFF) for n in m.winsize) if m.winsize else (0, 0)
     prog = m.program or ProgramExtent(0, 0, 0)
@@ -192,8 +197,8 @@ def _header_values(m: Manifest, size: int, fixed: list[int]) -> dict[str, int | 
         "win_rows": rows, "win_cols": cols, "time_ns": m.time_ns, "seed": bytes.fromhex(m.seed),
         "program_offset": prog.offset, "program_size": prog.size, "program_mode": prog.mode,
         "reserved": 0, "base": MANIFEST_VIRT,
-        "path": fixed[0], "cwd": fixed[1], "hostname": fixed[2],
-        "termios": fixed[3] if len(fixed) > 3 else 0,
+        "path": fixed["path"], "cwd": fixed["cwd"], "hostname": fixed["hostname"],
+        "termios": fixed.get("terminal modes", 0), "stubs": fixed.get("stub rules", 0),
         "argv": argv_at, "envp": argv_at + 8 * (len(m.argv) + 1),
         "uid": m.uid, "gid": m.gid,
     }

@@ -127,6 +127,7 @@ CASES = (
     Case("self_exe"),
     Case("auxv"),
     Case("ids"),
+    Case("ids_groups"),
     Case("stdio_fds"),
     Case("stdin_read", label="devnull"),
     Case("stdin_read", stdin=STDIN_DATA, label="data"),
@@ -240,6 +241,7 @@ CASES = (
     Case("proc_wait", args=("stop",), label="stop", needs=(*FORK, "waitid")),
     Case("proc_pgrp", args=("groups",), label="groups", needs=EXEC),
     Case("proc_pgrp", args=("kill",), label="kill", needs=(*FORK, "waitid")),
+    Case("proc_pgrp", args=("orphan",), label="orphan", needs=FORK),
 )
 
 

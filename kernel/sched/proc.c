@@ -11,6 +11,7 @@
 #include "manifest.h"
 #include "layout.h"
 #include "log.h"
+#include "syscalls/summary.h"
 #include "sched/waitq.h"
 #include "sched/process.h"
 #include "sched/thread.h"
@@ -77,7 +78,7 @@ static struct thread init_thread = {
 // The identity the host chose (pkgload run --user; root by default) is the
 // first process's real, effective, saved and filesystem ids: eight stores,
 // no branch, since exec reads them for the auxv before the program starts.
-// No supplementary groups: creds keep none (getgroups in table.tsv).
+// No supplementary groups, as a process started with `setpriv --clear-groups`.
 static void
 proc_init_creds(struct proc *p)
 {
@@ -193,6 +194,7 @@ proc_exit(int status)
     if (current_proc() != &init_proc)
         group_exit((status & 0xff) << 8);
     log_boot_time();
+    summary_log();
     klog("pkgload-exit status=%d", status & 0xff);
     qemu_exit(QEMU_EXIT_PROGRAM);
 }
@@ -205,6 +207,7 @@ proc_killed(int sig)
     if (current_proc() != &init_proc)
         group_exit(sig);
     log_boot_time();
+    summary_log();
     klog("pkgload-exit signal=%d", sig);
     qemu_exit(QEMU_EXIT_PROGRAM);
 }

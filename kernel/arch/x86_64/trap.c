@@ -113,7 +113,7 @@ kernel_interrupt(struct trap_frame *f)
         return;
     }
     lapic_eoi();
-    if (f->vector >= 0xc0)
+    if (f->vector >= 0xc0 && f->vector != IRQ_VEC_WAKE)
         irq_note(f->vector);
 }
 
@@ -127,6 +127,8 @@ user_interrupt(struct trap_frame *f)
         return;
     }
     lapic_eoi();
+    if (f->vector == IRQ_VEC_WAKE)      // late: its halt ended some other way
+        return;
     sched_enter_from_user();
     current_thread()->frame = f;
     irq_handle(f->vector);
