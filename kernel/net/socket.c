@@ -4,6 +4,7 @@
 // every blocking socket op shares (O_NONBLOCK, MSG_DONTWAIT, SO_*TIMEO).
 #include "net/socket.h"
 #include "net/unix.h"
+#include "net/inet.h"
 #include "fs/file.h"
 #include "mm/heap.h"
 #include "sched/proc.h"
@@ -24,6 +25,8 @@
 // The families a domain has; other helpers add theirs here.
 static const struct net_family *const families[] = {
     &unix_family,
+    &inet_family,
+    &inet6_family,
 };
 
 static uint64_t next_sock_ino = 30000;
