@@ -18,6 +18,10 @@ CFLAGS  := -std=gnu11 -Os -flto -g -Wall -Wextra -Werror=implicit-function-decla
            -fno-asynchronous-unwind-tables -fcf-protection=none -fno-strict-aliasing \
            -nostdinc -isystem $(GCCINC) -isystem $(UAPI) -I. -Ikernel -Ikernel/include -I$(B)/gen
 CFLAGS  += $(EXTRA_CFLAGS)   # for experiments: make EXTRA_CFLAGS=...
+# lwIP's headers for kernel/net and drivers: its own, then our port's (lwipopts.h, arch/cc.h,
+# and <string.h>/<stdlib.h> mapped to the kernel's).
+LWIP_SRC := build/third_party/lwip/src
+CFLAGS  += -I$(LWIP_SRC)/include -Ikernel/net/lwip -Ikernel/net/lwip/shim
 ASFLAGS := -g -Ikernel -Ikernel/include -nostdinc -isystem $(UAPI)
 # Linked by gcc for link-time optimisation: inlining across files removes
 # calls, and under TCG every translation block costs microseconds at boot.
@@ -28,8 +32,22 @@ LDFLAGS := $(CFLAGS) -flto-partition=one -nostdlib -no-pie \
 # kernel/vdso/ is not kernel code: it is the vDSO, built on its own (below).
 C_SRCS  := $(shell find kernel syscalls -name '*.c' -not -path 'kernel/vdso/*' | sort)
 S_SRCS  := $(shell find kernel -name '*.S' | sort)
+# lwIP from Debian's source package (tools/fetch-lwip; nothing of it is committed): the core,
+# IPv4, IPv6, TCP, UDP, DHCP, Ethernet; not its socket API (ours is kernel/net).
+LWIP_C  := $(addprefix core/,init.c def.c inet_chksum.c ip.c mem.c memp.c netif.c pbuf.c \
+             stats.c sys.c tcp.c tcp_in.c tcp_out.c timeouts.c udp.c) \
+           $(addprefix core/ipv4/,dhcp.c etharp.c icmp.c ip4_frag.c ip4.c ip4_addr.c) \
+           $(addprefix core/ipv6/,ethip6.c icmp6.c inet6.c ip6.c ip6_addr.c ip6_frag.c mld6.c \
+             nd6.c) \
+           netif/ethernet.c
+LWIP_OBJS := $(patsubst %.c,$(B)/obj/lwip/%.o,$(LWIP_C))
 OBJS    := $(patsubst %.c,$(B)/obj/%.o,$(C_SRCS)) $(patsubst %.S,$(B)/obj/%.o,$(S_SRCS)) \
-           $(B)/obj/gen/syscall_table.o
+           $(B)/obj/gen/syscall_table.o $(LWIP_OBJS)
+ifneq ($(MAKECMDGOALS),clean)
+ifeq ($(wildcard $(LWIP_SRC)/core/init.c),)
+$(error lwIP's source is missing from $(LWIP_SRC): run tools/fetch-lwip (tools/setup does))
+endif
+endif
 
 all: $(B)/pkgload.elf
 
@@ -59,6 +77,14 @@ $(B)/obj/%.o: %.c $(UAPI)/.stamp $(B)/gen/syscall_nr.h $(B)/gen/syscalls.h $(B)/
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) -MMD -c $< -o $@
+
+# lwIP is compiled outside LTO so its code can be moved after the kernel's boot text
+# (types.h, __after_boot): nothing of it runs before the program starts.
+$(B)/obj/lwip/%.o: $(LWIP_SRC)/%.c $(UAPI)/.stamp
+	@mkdir -p $(dir $@)
+	@echo "  CC $< (lwIP)"
+	@$(CC) $(CFLAGS) -fno-lto -Wno-address -MMD -c $< -o $@
+	@objcopy --rename-section .text=.text_after_boot $@
 
 $(B)/obj/%.o: %.S $(UAPI)/.stamp
 	@mkdir -p $(dir $@)
