@@ -33,6 +33,7 @@ static unsigned int num_tx_free;
 static uint8_t mac[6];
 static bool link_up = true;
 static void (*frame_handler)(const void *frame, size_t len);
+static void (*batch_handler)(void);
 static struct vnet_stats stats;
 static int started;                       // 0 not yet, 1 running, -1 none or failed
 
@@ -80,8 +81,11 @@ rx_drain(void)
         post_rx(buf);
         any = true;
     }
-    if (any)
+    if (any) {
         kick(&rxq);
+        if (batch_handler)
+            batch_handler();
+    }
 }
 
 // Transmit buffers the device is done with (5.1.6.2.2: it has sent them).
@@ -188,10 +192,11 @@ start(void)
 }
 
 __after_boot bool
-vnet_start(void (*on_frame)(const void *frame, size_t len))
+vnet_start(void (*on_frame)(const void *frame, size_t len), void (*on_batch)(void))
 {
     if (!started) {
         frame_handler = on_frame;
+        batch_handler = on_batch;
         started = start() ? 1 : -1;
     }
     return started > 0;

@@ -24,9 +24,10 @@ struct vnet_stats {
 
 // Find and set up the device, once; later calls give the first answer.
 // ON_FRAME(FRAME, LEN) then runs in kernel context (the device's
-// interrupt, kernel lock held) for each frame received; FRAME is the
-// driver's until it returns. false: no device, or it failed (logged).
-bool vnet_start(void (*on_frame)(const void *frame, size_t len));
+// interrupt, kernel lock held) for each frame received, FRAME being the
+// driver's until it returns, and ON_BATCH() after the frames one interrupt
+// found. false: no device, or it failed (logged).
+bool vnet_start(void (*on_frame)(const void *frame, size_t len), void (*on_batch)(void));
 // The device's MAC address (its configuration's, else a random local one).
 void vnet_get_mac(uint8_t mac[6]);
 // Whether the device says the link is up (always, without VIRTIO_NET_F_STATUS).

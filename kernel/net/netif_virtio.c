@@ -1,0 +1,134 @@
+// lwIP's interface over the virtio-net driver ("en0"): frames go out
+// through linkoutput (etharp_output and ethip6_output add their Ethernet
+// header) and come in from the driver's interrupt to ethernet_input. IPv4
+// is the manifest's static address, or DHCP's when it gives 0.0.0.0; IPv6
+// has its link-local address and SLAAC from the router's advertisements.
+// The interface is the default route. Everything runs under the kernel lock.
+#include "net/netif_virtio.h"
+#include "net/netif.h"
+#include "drivers/virtio/virtio_net.h"
+#include "drivers/clock.h"
+#include "manifest.h"
+#include "lib/string.h"
+#include "log.h"
+#include <asm-generic/errno.h>
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/dhcp.h"
+#include "netif/ethernet.h"
+
+#define MAX_FRAGS 32            // pbufs in one frame before it is copied whole
+
+static struct netif vnetif;
+static bool started;
+
+// A frame from the driver, copied into a pbuf chain for lwIP.
+__after_boot static void
+on_frame(const void *frame, size_t len)
+{
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, len, PBUF_POOL);
+
+    if (!p)
+        return;     // lwIP is out of memory: a dropped frame, as on a real link
+    pbuf_take(p, frame, len);
+    if (vnetif.input(p, &vnetif) != ERR_OK)
+        pbuf_free(p);
+}
+
+// After a batch of frames: what lwIP queued or started meanwhile (timers,
+// loopback) runs.
+__after_boot static void
+on_batch(void)
+{
+    net_stack_poll();
+}
+
+// linkoutput: the chain's pieces as the driver's fragments; an unusually
+// long chain is flattened first.
+__after_boot static err_t
+vnetif_linkoutput(struct netif *netif, struct pbuf *p)
+{
+    static uint8_t flat[VNET_MAX_FRAME];
+    struct vnet_frag frags[MAX_FRAGS];
+    unsigned int n = 0;
+    long ret;
+
+    if (pbuf_clen(p) > MAX_FRAGS) {
+        frags[n++] = (struct vnet_frag){ flat, pbuf_copy_partial(p, flat, sizeof(flat), 0) };
+    } else {
+        for (struct pbuf *q = p; q; q = q->next)
+            frags[n++] = (struct vnet_frag){ q->payload, q->len };
+    }
+    ret = vnet_send(frags, n);
+    return ret == 0 ? ERR_OK : ret == -EMSGSIZE ? ERR_VAL : ERR_MEM;
+}
+
+// lwIP's netif init callback (netif_add): what the interface is.
+__after_boot static err_t
+vnetif_init(struct netif *netif)
+{
+    netif->name[0] = 'e';
+    netif->name[1] = 'n';
+    netif->mtu = 1500;
+    netif->hwaddr_len = ETH_HWADDR_LEN;
+    vnet_get_mac(netif->hwaddr);
+    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
+    netif->output = etharp_output;
+    netif->output_ip6 = ethip6_output;
+    netif->linkoutput = vnetif_linkoutput;
+    return ERR_OK;
+}
+
+// The manifest's IPv4 configuration: address, netmask from the prefix, gateway.
+__after_boot static void
+manifest_ip4(ip4_addr_t *addr, ip4_addr_t *mask, ip4_addr_t *gw)
+{
+    const struct manifest_header *h = manifest.raw;
+    uint32_t prefix = MIN(h->net_prefix4, 32u);
+
+    IP4_ADDR(addr, h->net_ip4[0], h->net_ip4[1], h->net_ip4[2], h->net_ip4[3]);
+    IP4_ADDR(gw, h->net_gw4[0], h->net_gw4[1], h->net_gw4[2], h->net_gw4[3]);
+    ip4_addr_set_u32(mask, prefix ? lwip_htonl(~0u << (32 - prefix)) : 0);
+}
+
+__after_boot static void
+bring_up(void)
+{
+    ip4_addr_t addr, mask, gw;
+
+    manifest_ip4(&addr, &mask, &gw);
+    if (!netif_add(&vnetif, &addr, &mask, &gw, NULL, vnetif_init, ethernet_input)) {
+        klog("netif: lwIP refused the virtio-net interface");
+        return;
+    }
+    netif_set_hostname(&vnetif, manifest.hostname);
+    netif_create_ip6_linklocal_address(&vnetif, 1);
+    vnetif.ip6_autoconfig_enabled = 1;
+    netif_set_default(&vnetif);
+    netif_set_up(&vnetif);
+    if (vnet_link_up())
+        netif_set_link_up(&vnetif);
+    if (ip4_addr_isany_val(addr))
+        dhcp_start(&vnetif);
+}
+
+__after_boot void
+netif_virtio_start(void)
+{
+    uint64_t t0;
+
+    if (started || !manifest_has_net())
+        return;
+    started = true;
+    t0 = clock_monotonic_ns();
+    if (!vnet_start(on_frame, on_batch))
+        return;
+    bring_up();
+    net_stack_poll();
+    klog("netif: en0 %u.%u.%u.%u/%u%s, up in %lu us", manifest.raw->net_ip4[0],
+         manifest.raw->net_ip4[1], manifest.raw->net_ip4[2], manifest.raw->net_ip4[3],
+         manifest.raw->net_prefix4, ip4_addr_isany(netif_ip4_addr(&vnetif)) ? " (DHCP)" : "",
+         (clock_monotonic_ns() - t0) / 1000);
+}
