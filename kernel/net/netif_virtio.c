@@ -23,6 +23,7 @@
 
 static struct netif vnetif;
 static bool started;
+static uint64_t start_ns;
 
 // A frame from the driver, copied into a pbuf chain for lwIP.
 __after_boot static void
@@ -93,6 +94,22 @@ manifest_ip4(ip4_addr_t *addr, ip4_addr_t *mask, ip4_addr_t *gw)
     ip4_addr_set_u32(mask, prefix ? lwip_htonl(~0u << (32 - prefix)) : 0);
 }
 
+// The interface changed (an address, IPv4 or IPv6): a new IPv4 address from
+// DHCP is said in the log, with how long it took.
+__after_boot static void
+on_status(struct netif *netif)
+{
+    static ip4_addr_t said;
+    const ip4_addr_t *a = netif_ip4_addr(netif);
+
+    if (ip4_addr_cmp(a, &said))
+        return;
+    said = *a;
+    if (!ip4_addr_isany(a))
+        klog("netif: en0 has %s by DHCP, %lu ms after start", ip4addr_ntoa(a),
+             (clock_monotonic_ns() - start_ns) / 1000000);
+}
+
 __after_boot static void
 bring_up(void)
 {
@@ -110,19 +127,19 @@ bring_up(void)
     netif_set_up(&vnetif);
     if (vnet_link_up())
         netif_set_link_up(&vnetif);
-    if (ip4_addr_isany_val(addr))
+    if (ip4_addr_isany_val(addr)) {
+        netif_set_status_callback(&vnetif, on_status);
         dhcp_start(&vnetif);
+    }
 }
 
 __after_boot void
 netif_virtio_start(void)
 {
-    uint64_t t0;
-
     if (started || !manifest_has_net())
         return;
     started = true;
-    t0 = clock_monotonic_ns();
+    start_ns = clock_monotonic_ns();
     if (!vnet_start(on_frame, on_batch))
         return;
     bring_up();
@@ -130,5 +147,5 @@ netif_virtio_start(void)
     klog("netif: en0 %u.%u.%u.%u/%u%s, up in %lu us", manifest.raw->net_ip4[0],
          manifest.raw->net_ip4[1], manifest.raw->net_ip4[2], manifest.raw->net_ip4[3],
          manifest.raw->net_prefix4, ip4_addr_isany(netif_ip4_addr(&vnetif)) ? " (DHCP)" : "",
-         (clock_monotonic_ns() - t0) / 1000);
+         (clock_monotonic_ns() - start_ns) / 1000);
 }

@@ -39,6 +39,7 @@ void kfree(void *p);
 #define IP_FRAG                     1
 #define LWIP_IPV6_FRAG              1
 #define LWIP_IPV6_REASS             1
+#define IPV6_FRAG_COPYHEADER        1   // 64-bit pointers do not fit the fragment header (ip6_frag.c asserts)
 #define LWIP_BROADCAST_PING         0
 
 // Interfaces: the loopback interface (127.0.0.1, ::1) always; a driver adds
