@@ -1,0 +1,228 @@
+"""Servers in the guest reached from the host through `pkgload run -p`, and a guest client
+reaching a server on the host, over virtio-net and QEMU's user network.
+
+Unmodified Debian programs and real clients: python3's http.server fetched
+with curl, nginx-light serving a static file (and a 404) to curl,
+redis-server driven by redis-cli and redis-benchmark, and python3 in the
+guest connecting out to 10.0.2.2 (the host) where the test listens. Host
+ports are free ones (bound to port 0 first), readiness is polled, and the
+VM is always killed at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from test_differential import GUEST_BASE_ENV
+
+READY_TIMEOUT = 120  # seconds for a server to answer: python3 and nginx start slowly under TCG
+CLIENT_TIMEOUT = 120
+NGINX_MIME = "/etc/nginx/mime.types"
+
+
+def free_port() -> int:
+    """Return a TCP port free on the host's 127.0.0.1 now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def guest_server(pkgload: Path, tmp_path: Path, ports: list[str], *args: str) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `pkgload run -p PORT... ARGS` in the background; kill the VM when done."""
+    env = {**GUEST_BASE_ENV, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    cmd = [str(pkgload), "run", "--log", str(tmp_path / "kernel.log")]
+    for p in ports:
+        cmd += ["-p", p]
+    out = open(tmp_path / "guest.out", "wb")
+    proc = subprocess.Popen([*cmd, *args], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                            env=env, cwd="/", start_new_session=True)
+    try:
+        yield proc
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        out.close()
+
+
+def guest_output(tmp_path: Path) -> str:
+    """Return what the guest printed and the kernel log's tail, for failure messages."""
+    out = (tmp_path / "guest.out").read_bytes().decode(errors="replace")
+    log = tmp_path / "kernel.log"
+    tail = log.read_bytes().decode(errors="replace")[-3000:] if log.exists() else ""
+    return f"guest output:\n{out[-3000:]}\nkernel log tail:\n{tail}"
+
+
+def wait_until_ready(proc: subprocess.Popen[bytes], tmp_path: Path, probe: list[str]) -> None:
+    """Run PROBE (a client command) until it succeeds; fail if the VM ends or time runs out."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the guest ended with status {proc.returncode}\n{guest_output(tmp_path)}")
+        if subprocess.run(probe, capture_output=True, timeout=CLIENT_TIMEOUT).returncode == 0:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"the server did not answer {probe} in {READY_TIMEOUT} s\n{guest_output(tmp_path)}")
+
+
+def curl(url: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["curl", "-sS", "--max-time", "60", *args, url], capture_output=True,
+                          timeout=CLIENT_TIMEOUT)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A folder with index.html and a 1 MiB file of random bytes."""
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "index.html").write_bytes(b"<html><body>hello from the guest</body></html>\n")
+    (root / "blob.bin").write_bytes(os.urandom(1 << 20))
+    return root
+
+
+def test_clients_are_installed() -> None:
+    """tools/setup installs them; without them the tests below would mean nothing."""
+    for tool in ("curl", "nginx", "redis-server", "redis-cli", "redis-benchmark", "python3"):
+        assert shutil.which(tool) or Path("/usr/sbin", tool).exists(), f"{tool}: not installed"
+
+
+def test_python_http_server(pkgload: Path, tmp_path: Path, site: Path) -> None:
+    port = free_port()
+    with guest_server(pkgload, tmp_path, [f"{port}:8000"], "--dir", f"{site}:/srv",
+                      "python3", "-m", "http.server", "8000", "--bind", "0.0.0.0",
+                      "--directory", "/srv") as proc:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_ready(proc, tmp_path, ["curl", "-sf", "--max-time", "5", url + "/index.html"])
+        for name in ("index.html", "blob.bin"):
+            got = curl(f"{url}/{name}", "-f")
+            assert got.returncode == 0, got.stderr
+            assert got.stdout == (site / name).read_bytes(), f"{name}: the bytes differ"
+        missing = curl(f"{url}/nope", "-o", "/dev/null", "-w", "%{http_code}")
+        assert missing.stdout == b"404"
+
+
+NGINX_CONF = """daemon off;
+master_process off;
+worker_processes 1;
+error_log stderr warn;
+pid /tmp/nginx.pid;
+events {{ worker_connections 64; }}
+http {{
+    include {mime};
+    access_log off;
+    sendfile on;
+    client_body_temp_path /tmp/nginx-body;
+    proxy_temp_path /tmp/nginx-proxy;
+    fastcgi_temp_path /tmp/nginx-fastcgi;
+    uwsgi_temp_path /tmp/nginx-uwsgi;
+    scgi_temp_path /tmp/nginx-scgi;
+    server {{
+        listen 8080;
+        root /srv;
+    }}
+}}
+"""
+
+
+def test_nginx_static_file(pkgload: Path, tmp_path: Path, site: Path) -> None:
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(mime=NGINX_MIME))
+    port = free_port()
+    with guest_server(pkgload, tmp_path, [f"{port}:8080"], "--dir", f"{site}:/srv",
+                      "--file", f"{conf}:/etc/nginx/test.conf", "--file", NGINX_MIME,
+                      "/usr/sbin/nginx", "-c", "/etc/nginx/test.conf", "-e", "stderr") as proc:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_ready(proc, tmp_path, ["curl", "-sf", "--max-time", "5", url + "/index.html"])
+        got = curl(f"{url}/blob.bin", "-f")
+        assert got.returncode == 0, got.stderr
+        want = hashlib.sha256((site / "blob.bin").read_bytes()).hexdigest()
+        assert hashlib.sha256(got.stdout).hexdigest() == want
+        head = curl(f"{url}/index.html", "-i")
+        assert head.stdout.startswith(b"HTTP/1.1 200 OK\r\n") and b"Server: nginx" in head.stdout
+        assert head.stdout.endswith((site / "index.html").read_bytes())
+        missing = curl(f"{url}/nope", "-o", "/dev/null", "-w", "%{http_code}")
+        assert missing.stdout == b"404"
+
+
+def redis_cli(port: int, *args: str) -> bytes:
+    proc = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), *args], capture_output=True,
+                          timeout=CLIENT_TIMEOUT)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_redis(pkgload: Path, tmp_path: Path) -> None:
+    port = free_port()
+    with guest_server(pkgload, tmp_path, [f"{port}:6379"], "/usr/bin/redis-server", "--port", "6379",
+                      "--bind", "0.0.0.0", "--protected-mode", "no", "--save", "", "--appendonly", "no",
+                      "--dir", "/tmp") as proc:
+        wait_until_ready(proc, tmp_path, ["redis-cli", "-h", "127.0.0.1", "-p", str(port), "PING"])
+        assert redis_cli(port, "SET", "greeting", "hello guest") == b"OK\n"
+        assert redis_cli(port, "GET", "greeting") == b"hello guest\n"
+        for want in (b"1\n", b"2\n", b"3\n"):
+            assert redis_cli(port, "INCR", "counter") == want
+        assert redis_cli(port, "RPUSH", "list", "a", "b", "c") == b"3\n"
+        assert redis_cli(port, "LRANGE", "list", "0", "-1") == b"a\nb\nc\n"
+        bench = subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-q", "-n", "1000",
+                                "-c", "10", "-t", "set,get"], capture_output=True, timeout=300)
+        assert bench.returncode == 0, bench.stderr
+        lines = bench.stdout.decode(errors="replace")
+        assert "SET:" in lines and "GET:" in lines, lines
+        assert redis_cli(port, "DBSIZE") == b"5\n"  # greeting, counter, list, key:__rand_int__, ...
+
+
+GUEST_CLIENT = """
+import hashlib, socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=60)
+s.sendall(b"x" * 100000 + b"\\n")
+got = b""
+while chunk := s.recv(65536):
+    got += chunk
+print(len(got), hashlib.sha256(got).hexdigest(), s.getsockname()[0])
+"""
+
+
+def test_guest_connects_out_to_the_host(pkgload: Path, tmp_path: Path) -> None:
+    """A guest client reaches a server the test runs on the host, at QEMU's gateway 10.0.2.2."""
+    reply = os.urandom(300000)
+    received: list[bytes] = []
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(CLIENT_TIMEOUT)
+
+        def serve() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                data = b""
+                while not data.endswith(b"\n"):
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                received.append(data)
+                conn.sendall(reply)
+
+        server = threading.Thread(target=serve, daemon=True)
+        server.start()
+        env = {**GUEST_BASE_ENV, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+        proc = subprocess.run([str(pkgload), "run", "python3", "-c", GUEST_CLIENT, "10.0.2.2",
+                               str(listener.getsockname()[1])], capture_output=True, env=env, cwd="/",
+                              stdin=subprocess.DEVNULL, timeout=CLIENT_TIMEOUT)
+        server.join(timeout=10)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    assert received == [b"x" * 100000 + b"\n"]
+    want = f"{len(reply)} {hashlib.sha256(reply).hexdigest()} 10.0.2.15\n"
+    assert proc.stdout.decode() == want
