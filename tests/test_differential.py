@@ -169,6 +169,7 @@ CASES = (
     Case("fs_badargs"),
     Case("fs_bigdir"),
     Case("poll"),
+    Case("net_inet_tcp", needs=(*THREADS, *FORK, "socket", "accept4")),
     Case("epoll"),
     Case("eventfd"),
     Case("timerfd"),

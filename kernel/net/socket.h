@@ -7,6 +7,8 @@
 // kernel lock, and call file_wake() when their socket becomes more ready.
 #pragma once
 #include "types.h"
+#include "fs/file.h"
+#include "net/socket_abi.h"
 
 struct file;
 
@@ -67,6 +69,11 @@ struct sock_ops {
     long (*setsockopt)(struct file *f, int level, int name, const void *val, uint32_t len);
     long (*getsockopt)(struct file *f, int level, int name, void *val, uint32_t *len);
     long (*ioctl)(struct file *f, unsigned int cmd, uint64_t arg);   // FIONREAD, SIOCOUTQ...
+    // Added by net/socket.c's author: the file's poll (POLLIN, POLLOUT,
+    // POLLHUP, POLLERR, POLLRDHUP that hold now; NULL: always ready) and
+    // the last close of the file (the family frees its socket; NULL: kfree).
+    uint32_t (*poll)(struct file *f);
+    void (*release)(struct file *f);
 };
 
 // What the socket file's priv points at; a family embeds it first in its
@@ -79,7 +86,30 @@ struct sock {
     int error;              // SO_ERROR, read and cleared
     uint64_t rcvtimeo_ns;   // SO_RCVTIMEO, 0: none
     uint64_t sndtimeo_ns;   // SO_SNDTIMEO, 0: none
+    // Added: kept by net/socket.c for every family.
+    uint64_t ino;           // socket:[INO] in /proc/self/fd, fstat's st_ino
+    uint32_t uid, gid;      // fstat's: the creator's filesystem ids
+    uint32_t opts;          // SOCK_OPT_* flags set by setsockopt(SOL_SOCKET)
+    int rcvbuf, sndbuf;     // SO_RCVBUF, SO_SNDBUF as Linux keeps them (doubled)
+    struct linger_k linger; // SO_LINGER, kept and read back
+    int rcvlowat;           // SO_RCVLOWAT, kept and read back
+    bool accepting;         // SO_ACCEPTCONN: the family sets it at listen
+    // The family's wake-ups of readers and writers for epoll (file_wake).
+    struct file_edges edges;
 };
+
+// Boolean SOL_SOCKET options net/socket.c keeps (bits of sock.opts).
+#define SOCK_OPT_REUSEADDR  0x1
+#define SOCK_OPT_KEEPALIVE  0x2
+#define SOCK_OPT_BROADCAST  0x4
+#define SOCK_OPT_DONTROUTE  0x8
+#define SOCK_OPT_OOBINLINE  0x10
+#define SOCK_OPT_REUSEPORT  0x20
+#define SOCK_OPT_PASSCRED   0x40
+#define SOCK_OPT_DEBUG      0x80
+#define SOCK_OPT_PASSSEC    0x100
+
+#define SOCK_DEFAULT_BUF 212992    // net.core.[rw]mem_default: 208 KiB
 
 // An address family: socket(2) and socketpair(2) for its DOMAIN. TYPE has
 // SOCK_NONBLOCK and SOCK_CLOEXEC taken off; FLAGS is O_NONBLOCK or 0 for the
@@ -96,3 +126,29 @@ struct net_family {
 const struct net_family *net_family_of(int domain);
 // F's socket, or NULL when F is not a socket (the syscalls give ENOTSOCK).
 struct sock *sock_of(struct file *f);
+
+// Fill the parts of SK net/socket.c owns (defaults, an inode number) for a
+// new socket of DOMAIN, TYPE, PROTOCOL with OPS.
+void sock_init(struct sock *sk, const struct sock_ops *ops, int domain, int type, int protocol);
+// A new open file (one reference) for SK, O_RDWR plus FLAGS' O_NONBLOCK;
+// NULL when out of memory (the caller still owns SK).
+struct file *sock_file_new(struct sock *sk, uint32_t flags);
+
+// A blocking op's wait: O_NONBLOCK or MSG_DONTWAIT give -EAGAIN at once,
+// SO_RCVTIMEO/SO_SNDTIMEO a deadline (-EAGAIN at it; -EINTR at a signal,
+// never restarted), else a signal gives -ERESTARTSYS.
+struct sock_waiter {
+    uint64_t deadline;
+    bool nonblock, timed;
+};
+void sock_waiter_init(struct sock_waiter *w, struct file *f, int msg_flags, bool sending);
+// 0 once READY(ARG), else -EAGAIN, -EINTR or -ERESTARTSYS as above.
+long sock_wait(struct sock_waiter *w, bool (*ready)(void *), void *arg);
+// A send through F's family; -EPIPE on a connection raises SIGPIPE unless
+// M's flags hold MSG_NOSIGNAL (write(2) and the send calls all come here).
+ssize_t sock_sendmsg(struct file *f, struct sock_msg *m);
+// SOL_SOCKET options (net/socket_opt.c): the shared ones here, the rest the
+// family's. VAL is the option in kernel memory, LEN the program's optlen;
+// for get, *LEN is the room in, the value's full length out.
+long sock_setsockopt(struct file *f, int level, int name, const void *val, uint32_t len);
+long sock_getsockopt(struct file *f, int level, int name, void *val, uint32_t *len);

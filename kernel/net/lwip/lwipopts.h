@@ -74,6 +74,7 @@ void kfree(void *p);
 #define LWIP_CALLBACK_API           1
 #define TCP_OVERSIZE                TCP_MSS
 #define LWIP_TCP_TIMESTAMPS         0
+#define LWIP_TCP_PCB_NUM_EXT_ARGS   1   // tells a socket when lwIP frees its pcb
 
 #define LWIP_STATS                  0
 #define LWIP_RAND()                 net_rand32()
