@@ -256,3 +256,81 @@ def test_guest_connects_out_to_the_host(pkgload: Path, tmp_path: Path) -> None:
     assert received == [b"x" * 100000 + b"\n"]
     want = f"{len(reply)} {hashlib.sha256(reply).hexdigest()} 10.0.2.15\n"
     assert proc.stdout.decode() == want
+
+
+UDP_ECHO = """
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5353))
+while True:
+    data, peer = s.recvfrom(65536)
+    s.sendto(data[::-1], peer)
+"""
+
+
+def test_udp_published_port(pkgload: Path, tmp_path: Path) -> None:
+    """-p PORT/udp: datagrams up to 8000 bytes (IP fragments both ways) echoed reversed."""
+    port = free_port()
+    with guest_server(pkgload, tmp_path, [f"{port}:5353/udp"], "/usr/bin/python3", "-c", UDP_ECHO) as proc:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(0.5)
+            deadline = time.monotonic() + READY_TIMEOUT
+            while True:  # the first datagrams may come before the guest listens, and are lost
+                assert proc.poll() is None and time.monotonic() < deadline, guest_output(tmp_path)
+                s.sendto(b"ping", ("127.0.0.1", port))
+                try:
+                    assert s.recvfrom(100)[0] == b"gnip"
+                    break
+                except TimeoutError:
+                    pass
+            s.settimeout(CLIENT_TIMEOUT)
+            for n in (1, 1000, 1472, 1473, 8000):
+                data = os.urandom(n)
+                s.sendto(data, ("127.0.0.1", port))
+                assert s.recvfrom(65536)[0] == data[::-1], n
+
+
+NO_NETWORK = """
+import errno, socket
+def attempt(addr):
+    s = socket.socket()
+    s.settimeout(30)
+    try:
+        s.connect(addr)
+        return "connected"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+    finally:
+        s.close()
+print("10.0.2.2:9", attempt(("10.0.2.2", 9)))
+print("127.0.0.1:9", attempt(("127.0.0.1", 9)))
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen()
+print("loopback", attempt(listener.getsockname()))
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    udp.sendto(b"x", ("10.0.2.3", 53))
+    print("udp sent")
+except OSError as e:
+    print("udp", errno.errorcode[e.errno])
+"""
+
+
+def test_no_network_is_an_empty_namespace(pkgload: Path, tmp_path: Path) -> None:
+    """--network none: only loopback, as Linux in a network namespace with only lo up
+    (docker's --network none); with the network, the same script reaches the host."""
+    native = subprocess.run(["unshare", "-rn", "sh", "-c", 'ip link set lo up && exec python3 -c "$0"',
+                             NO_NETWORK], capture_output=True, timeout=CLIENT_TIMEOUT)
+    assert native.returncode == 0, native.stderr
+    env = {**GUEST_BASE_ENV, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    guest = subprocess.run([str(pkgload), "run", "--network", "none", "/usr/bin/python3", "-c", NO_NETWORK],
+                           capture_output=True, env=env, cwd="/", stdin=subprocess.DEVNULL,
+                           timeout=CLIENT_TIMEOUT)
+    assert (guest.returncode, guest.stdout, guest.stderr) == (0, native.stdout, native.stderr)
+    assert native.stdout.startswith(b"10.0.2.2:9 ENETUNREACH\n")
+    user = subprocess.run([str(pkgload), "run", "/usr/bin/python3", "-c", NO_NETWORK], capture_output=True,
+                          env=env, cwd="/", stdin=subprocess.DEVNULL, timeout=CLIENT_TIMEOUT)
+    # QEMU answers for the host: nothing listens on its port 9, so a reset.
+    assert user.stdout == native.stdout.replace(b"10.0.2.2:9 ENETUNREACH", b"10.0.2.2:9 ECONNREFUSED") \
+        .replace(b"udp ENETUNREACH", b"udp sent")
