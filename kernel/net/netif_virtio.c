@@ -122,6 +122,11 @@ bring_up(void)
     }
     netif_set_hostname(&vnetif, manifest.hostname);
     netif_create_ip6_linklocal_address(&vnetif, 1);
+    // LINUX-DIFF: no duplicate address detection for the link-local address
+    // (Linux spends a second on it): QEMU's user network has one other host,
+    // the router, whose address is not ours. The router solicitation goes at
+    // the next ND tick, not after DAD's.
+    netif_ip6_addr_set_state(&vnetif, 0, IP6_ADDR_PREFERRED);
     vnetif.ip6_autoconfig_enabled = 1;
     netif_set_default(&vnetif);
     netif_set_up(&vnetif);
