@@ -370,3 +370,24 @@ def test_no_network_is_an_empty_namespace(pkgload: Path, tmp_path: Path) -> None
     # QEMU answers for the host: nothing listens on its port 9, so a reset.
     assert user.stdout == native.stdout.replace(b"10.0.2.2:9 ENETUNREACH", b"10.0.2.2:9 ECONNREFUSED") \
         .replace(b"udp ENETUNREACH", b"udp sent")
+
+
+RESOLVE = """
+import socket
+for name in ("example.com", "pkgload-test.invalid"):
+    try:
+        print(name, sorted({a[4][0] for a in socket.getaddrinfo(name, 80, socket.AF_INET, socket.SOCK_STREAM)}))
+    except OSError as e:
+        print(name, e)
+"""
+
+
+def test_names_resolve_as_on_the_host(pkgload: Path, tmp_path: Path) -> None:
+    """glibc's resolver in the guest asks QEMU's DNS relay (/etc/resolv.conf: 10.0.2.3), which asks
+    the host's resolver: the same answers (or the same failures) as python3 on the host gets."""
+    native = subprocess.run(["python3", "-c", RESOLVE], capture_output=True, timeout=CLIENT_TIMEOUT)
+    env = {**GUEST_BASE_ENV, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    guest = subprocess.run([str(pkgload), "run", "/usr/bin/python3", "-c", RESOLVE], capture_output=True,
+                           env=env, cwd="/", stdin=subprocess.DEVNULL, timeout=CLIENT_TIMEOUT)
+    assert (guest.returncode, guest.stdout, guest.stderr) == (native.returncode, native.stdout, native.stderr)
+    assert b"pkgload-test.invalid [Errno -2] Name or service not known" in native.stdout
