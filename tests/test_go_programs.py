@@ -38,6 +38,7 @@ CASES = (
     Case("maxprocs", env=(("GOMAXPROCS", "2"),)),
     Case("preempt", needs=EPOLL),
     Case("netpoll", needs=EPOLL),
+    Case("net_inet", needs=(*EPOLL, "socket", "accept4")),
 )
 SIGTERM_CASE = Case("sigterm", needs=EPOLL)
 READY_TIMEOUT = 60  # seconds until the program says "ready"

@@ -98,6 +98,7 @@ inet_tcp_recvmsg(struct file *f, struct sock_msg *m)
         return -ENOTCONN;
     if (m->len == 0)
         return 0;
+    inet_tcp_apply_opts(is);
     target = flags & MSG_WAITALL ? m->len : MIN(m->len, (size_t)MAX(is->sk.rcvlowat, 1));
     sock_waiter_init(&w, f, flags, false);
     for (;;) {
@@ -250,6 +251,7 @@ inet_tcp_poll(struct file *f)
 
     if (is->state == INET_LISTEN)
         return is->accept_head ? POLLIN | POLLRDNORM : 0;
+    inet_tcp_apply_opts(is);    // SO_KEEPALIVE set since (docs/kernel.md, Networking)
     if (is->shutdown == (INET_RCV_SHUTDOWN | INET_SEND_SHUTDOWN) || is->state == INET_CLOSED)
         mask |= POLLHUP;
     if (is->shutdown & INET_RCV_SHUTDOWN)

@@ -422,6 +422,45 @@ dual_stack(void)
     close(lfd);
 }
 
+// Many connections at once: hundreds of PCBs, each carrying its number
+// there and back, then closed in a different order.
+static void
+many(int family)
+{
+    enum { N = 300 };
+    static int c[N], sv[N];
+    struct addr a;
+    int lfd = listener(family, &a), ok = 0;
+
+    printf("== %d connections, family %d\n", N, family);
+    for (int i = 0; i < N; i++) {
+        c[i] = socket(family, SOCK_STREAM, 0);
+        if (connect(c[i], (struct sockaddr *)&a.ss, a.len) < 0 ||
+            (sv[i] = accept(lfd, NULL, NULL)) < 0) {
+            printf("connection %d: %s\n", i, strerror(errno));
+            return;
+        }
+    }
+    for (int i = 0; i < N; i++)
+        write(c[i], &i, sizeof(i));
+    for (int i = N - 1; i >= 0; i--) {
+        int v = -1;
+        read(sv[i], &v, sizeof(v));
+        v += 1000;
+        write(sv[i], &v, sizeof(v));
+    }
+    for (int i = 0; i < N; i++) {
+        int v = -1;
+        read(c[i], &v, sizeof(v));
+        ok += v == i + 1000;
+        close(i % 2 ? c[i] : sv[i]);
+    }
+    for (int i = 0; i < N; i++)
+        close(i % 2 ? sv[i] : c[i]);
+    printf("answered: %d\n", ok);
+    close(lfd);
+}
+
 int
 main(void)
 {
@@ -433,5 +472,7 @@ main(void)
     errors(AF_INET);
     errors(AF_INET6);
     dual_stack();
+    many(AF_INET);
+    many(AF_INET6);
     return 0;
 }

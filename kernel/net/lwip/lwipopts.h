@@ -72,6 +72,7 @@ void kfree(void *p);
 #define TCP_LISTEN_BACKLOG          1
 #define TCP_DEFAULT_LISTEN_BACKLOG  0xff
 #define LWIP_TCP_KEEPALIVE          1
+#define TCP_MSL                     30000   // TIME_WAIT lasts 2 * MSL: Linux's 60 s
 #define SO_REUSE                    1
 #define LWIP_CALLBACK_API           1
 #define TCP_OVERSIZE                TCP_MSS
