@@ -135,6 +135,8 @@ bring_up(void)
     if (ip4_addr_isany_val(addr)) {
         netif_set_status_callback(&vnetif, on_status);
         dhcp_start(&vnetif);
+    } else if (!ip4_addr_isany_val(gw)) {
+        etharp_request(&vnetif, &gw);   // the gateway's MAC, before the first packet needs it
     }
 }
 
