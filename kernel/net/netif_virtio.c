@@ -11,15 +11,18 @@
 #include "manifest.h"
 #include "lib/string.h"
 #include "log.h"
+#include "sched/wait.h"
 #include <asm-generic/errno.h>
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
 #include "lwip/dhcp.h"
+#include "lwip/nd6.h"
 #include "netif/ethernet.h"
 
 #define MAX_FRAGS 32            // pbufs in one frame before it is copied whole
+#define RA_WAIT_NS (20 * 1000000ull)   // for QEMU's router advertisement, at start
 
 static struct netif vnetif;
 static bool started;
@@ -38,12 +41,48 @@ on_frame(const void *frame, size_t len)
         pbuf_free(p);
 }
 
+// LINUX-DIFF: no duplicate address detection (Linux spends a second on
+// each address): QEMU's user network has one other host, the router, whose
+// addresses are not ours. A tentative address (the link-local one, or one
+// SLAAC just made from a router advertisement) is made preferred at once:
+// lwIP would use only the link-local address meanwhile, and QEMU does not
+// answer a neighbor solicitation for fec0::2 sent from it, so a
+// connection's first SYN would wait for its retransmission, 3 s later.
+__after_boot static void
+skip_dad(void)
+{
+    for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++)
+        if (ip6_addr_istentative(netif_ip6_addr_state(&vnetif, i)))
+            netif_ip6_addr_set_state(&vnetif, i, IP6_ADDR_PREFERRED);
+}
+
 // After a batch of frames: what lwIP queued or started meanwhile (timers,
 // loopback) runs.
 __after_boot static void
 on_batch(void)
 {
+    skip_dad();
     net_stack_poll();
+}
+
+// Whether a router advertisement gave en0 an address of its prefix (SLAAC).
+__after_boot static bool
+has_router(void *arg)
+{
+    return ip6_addr_isvalid(netif_ip6_addr_state(&vnetif, 1));
+}
+
+// The router solicitation now, not at ND's next 1 s tick, and a short wait
+// for QEMU's advertisement, which comes at once: until then lwIP has no
+// route for a global IPv6 address.
+__after_boot static void
+solicit_router(void)
+{
+    uint64_t t0 = clock_monotonic_ns();
+
+    nd6_tmr();
+    if (!wait_until(t0 + RA_WAIT_NS, has_router, NULL))
+        klog("netif: no IPv6 router advertisement in %u ms", (unsigned int)(RA_WAIT_NS / 1000000));
 }
 
 // linkoutput: the chain's pieces as the driver's fragments; an unusually
@@ -122,16 +161,14 @@ bring_up(void)
     }
     netif_set_hostname(&vnetif, manifest.hostname);
     netif_create_ip6_linklocal_address(&vnetif, 1);
-    // LINUX-DIFF: no duplicate address detection for the link-local address
-    // (Linux spends a second on it): QEMU's user network has one other host,
-    // the router, whose address is not ours. The router solicitation goes at
-    // the next ND tick, not after DAD's.
-    netif_ip6_addr_set_state(&vnetif, 0, IP6_ADDR_PREFERRED);
+    skip_dad();
     vnetif.ip6_autoconfig_enabled = 1;
     netif_set_default(&vnetif);
     netif_set_up(&vnetif);
-    if (vnet_link_up())
+    if (vnet_link_up()) {
         netif_set_link_up(&vnetif);
+        solicit_router();
+    }
     if (ip4_addr_isany_val(addr)) {
         netif_set_status_callback(&vnetif, on_status);
         dhcp_start(&vnetif);
