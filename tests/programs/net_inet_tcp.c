@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -343,6 +344,13 @@ errors(int family)
     fcntl(lfd, F_SETFL, O_NONBLOCK);
     report(stdout, "accept nothing", accept(lfd, NULL, NULL));
     fcntl(lfd, F_SETFL, 0);
+    struct timeval tv = { 0, 100000 };
+    setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    report(stdout, "accept timed out", accept(lfd, NULL, NULL));
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    report(stdout, "recv timed out", recv(fd, &c, 1, 0));
+    tv.tv_usec = 0;
+    setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     report(stdout, "listener recv", recv(lfd, &c, 1, 0));
     report(stdout, "listener FIONREAD", ioctl(lfd, FIONREAD, &err));
 
