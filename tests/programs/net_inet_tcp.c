@@ -208,6 +208,13 @@ client(FILE *out, struct addr *a)
     report(out, "connect again", connect(fd, (struct sockaddr *)&a->ss, a->len));
     print_names(out, "client", fd);
     report(out, "nodelay", setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+    report(out, "cork", setsockopt(fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)));
+    socklen_t olen = sizeof(avail);
+    getsockopt(fd, IPPROTO_TCP, TCP_CORK, &avail, &olen);
+    fprintf(out, "corked %d\n", avail);
+    getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &avail, &olen);
+    fprintf(out, "nodelay %d\n", avail);
+    report(out, "uncork", setsockopt(fd, IPPROTO_TCP, TCP_CORK, &(int){ 0 }, sizeof(int)));
     report(out, "write hello", write(fd, "hello\n", 6));
     report(out, "read hello", read_full(fd, buf, 6));
     report(out, "write two", write(fd, "two\nparts\n", 10));
