@@ -382,6 +382,25 @@ errors(int family)
     printf("writer child: signaled %d signal %d\n", WIFSIGNALED(status), WTERMSIG(status));
     close(fd);
 
+    // MSG_PEEK|MSG_WAITALL waits for the whole length, which a forked child sends in two.
+    fd = socket(family, SOCK_STREAM, 0);
+    connect(fd, (struct sockaddr *)&a.ss, a.len);
+    fd2 = accept(lfd, NULL, NULL);
+    fflush(stdout);
+    if ((pid = fork()) == 0) {
+        write(fd, "ab", 2);
+        usleep(100000);
+        write(fd, "cd", 2);
+        _exit(0);
+    }
+    char four[5] = "";
+    report(stdout, "peek waitall", recv(fd2, four, 4, MSG_PEEK | MSG_WAITALL));
+    printf("peeked %s\n", four);
+    report(stdout, "read", read_full(fd2, four, 4));
+    waitpid(pid, &status, 0);
+    close(fd);
+    close(fd2);
+
     // SO_LINGER 0: close resets; the peer reads ECONNRESET, then end of file.
     fd = socket(family, SOCK_STREAM, 0);
     connect(fd, (struct sockaddr *)&a.ss, a.len);
