@@ -31,3 +31,4 @@ static inline uint64_t manifest_size(void) { return manifest.raw->size; }
 
 static inline bool manifest_tty(int fd) { return manifest.raw->flags & (MANIFEST_TTY0 << fd); }
 static inline bool manifest_stdin_relay(void) { return manifest.raw->flags & MANIFEST_STDIN_RELAY; }
+static inline bool manifest_has_net(void) { return manifest.raw->flags & MANIFEST_NET; }

@@ -21,7 +21,7 @@ from typing import IO, Any
 import click
 from click.core import ParameterSource
 
-from loader import __version__, image, manifest, vm
+from loader import __version__, image, manifest, network, vm
 from loader.errors import ElfFormatError, MissingLibrary, PkgloadError, VmError
 from loader.identity import Identity, UserSpecError, parse_user
 
@@ -121,6 +121,21 @@ class UserParam(click.ParamType):
             self.fail(str(e), param, ctx)
 
 
+class PublishParam(click.ParamType):
+    """-p [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp], docker's syntax."""
+
+    name = "port"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> network.PortMapping:
+        if isinstance(value, network.PortMapping):
+            return value
+        try:
+            return network.parse_publish(str(value))
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
 def _parse_extra(ctx: click.Context, param: click.Parameter,
                  value: tuple[str, ...]) -> tuple[image.ExtraPath, ...]:
     """Turn HOST[:GUEST] values into ExtraPaths; GUEST defaults to HOST's absolute path."""
@@ -196,14 +211,23 @@ def main(debug: bool) -> None:
               metavar="DIR", envvar="PKGLOAD_RECORD",
               help="Save the syscalls the run made as DIR/PROGRAM.json (for pkgload coverage "
                    "--runs DIR; $PKGLOAD_RECORD gives a default, e.g. to record a test suite).")
+@click.option("-p", "--publish", "ports", multiple=True, type=PublishParam(),
+              metavar="[HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
+              help=f"Forward a host port to the guest's (host address {network.DEFAULT_HOST_ADDR} "
+                   "unless given). Repeatable.")
+@click.option("--network", "net", type=click.Choice(network.NETWORKS), default=network.DEFAULT_NETWORK,
+              show_default=True, help="user: a NIC on QEMU's user network (10.0.2.15); none: no NIC.")
 @click.argument("program")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, accel: str,
         smp: int, verbose: bool, log_path: Path | None, files: tuple[image.ExtraPath, ...],
         dirs: tuple[image.ExtraPath, ...], withs: tuple[str, ...], identity: Identity,
         stub_sets: tuple[str, ...], stub_rules: tuple[str, ...], quiet: bool,
-        record_dir: Path | None) -> None:
+        record_dir: Path | None, ports: tuple[network.PortMapping, ...], net: str) -> None:
     """Run PROGRAM (an ELF program or a #! script) with ARGS in a VM; exit with its exit status."""
+    if ports and net == "none":
+        raise click.BadParameter("publishing ports needs a network, not --network none",
+                                 param_hint="'-p'")
     stub_text = _get_stubs(stub_sets, stub_rules)
     try:
         with run_errors():
@@ -214,10 +238,10 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
                                     accel=chosen.name, withs=withs, identity=identity)
             argv = img.get_argv(program, args)
             boot = manifest.make_manifest(img.guest_path, argv, guest_env, img.program_extent,
-                                          identity, stub_text)
+                                          identity, stub_text, network.get_net_config(net))
             result = vm.run(img, boot, memory, chosen,
                             on_log=_StderrAppender() if verbose else None, log_path=log_path,
-                            smp=smp)
+                            smp=smp, net=net, ports=ports)
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
     message = result.get_signal_message()

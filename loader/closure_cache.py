@@ -43,7 +43,7 @@ MEMO_VERSION = 3  # bump when what a plan holds, or how it is found, changes mea
 PLAN_SOURCES = ("cache.py", "closure_cache.py", "deps/__init__.py", "deps/closure.py",
                 "deps/dynamic.py", "deps/ldcache.py", "deps/resolver.py", "deps/runtime.py",
                 "deps/search.py", "errors.py", "etc.py", "fstrace.py", "hostfs.py", "hwcaps.py",
-                "identity.py", "image.py", "plan.py", "programs.py", "script.py")
+                "identity.py", "image.py", "network.py", "plan.py", "programs.py", "script.py")
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The /etc files every image gets, generated rather than copied from the host.
 
 glibc reads them at run time: NSS (getpwuid, getaddrinfo) through
-nsswitch.conf, passwd, group and hosts; the resolver through resolv.conf;
-`hostname` and uname through the manifest's hostname, mirrored in
+nsswitch.conf, passwd, group and hosts; the resolver through resolv.conf
+(QEMU's DNS relay, with a NIC or without: the image's key does not depend
+on the network); `hostname` and uname through the manifest's hostname, mirrored in
 /etc/hostname. passwd and group hold root and nobody, and the user and group
 the program runs as (loader/identity.py) when they are others. Their
 contents depend only on the hostname and that identity, so the image key
@@ -12,6 +13,7 @@ stays stable.
 from __future__ import annotations
 
 from loader.identity import BUILTIN_GROUPS, BUILTIN_USERS, ROOT, Identity
+from loader.network import DNS_ADDR
 
 LD_SO_CACHE = "/etc/ld.so.cache"  # shipped from the host, for dlopen by soname
 DEFAULT_HOSTNAME = "pkgload"  # the guest's: the manifest's hostname and /etc/hostname
@@ -29,7 +31,8 @@ def get_etc_files(hostname: str, identity: Identity = ROOT) -> dict[str, bytes]:
         "/etc/hosts": f"127.0.0.1\tlocalhost\n127.0.1.1\t{hostname}\n"
         "::1\tlocalhost ip6-localhost ip6-loopback\n".encode(),
         "/etc/nsswitch.conf": b"passwd: files\ngroup: files\nhosts: files dns\n",
-        "/etc/resolv.conf": b"# pkgload: no network\n",
+        # QEMU's user network relays DNS to the host's resolver (loader/network.py).
+        "/etc/resolv.conf": f"nameserver {DNS_ADDR}\n".encode(),
         "/etc/hostname": f"{hostname}\n".encode(),
     }
 

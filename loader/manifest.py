@@ -9,6 +9,7 @@ ready to use; vm.py hands it to QEMU's loader device.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import struct
 import time
@@ -20,6 +21,7 @@ from loader.errors import ImageError
 from loader.etc import DEFAULT_HOSTNAME, DEFAULT_PATH
 from loader.identity import ROOT, Identity
 from loader.manifest_layout import read_layout
+from loader.network import NetConfig
 
 LAYOUT = read_layout()
 HEADER = LAYOUT.get_struct()
@@ -65,6 +67,7 @@ class Manifest:
     uid: int = 0  # the program's ids (pkgload run --user)
     gid: int = 0
     stubs: str | None = None  # the stub rules as the kernel reads them (loader.stubs.encode_rules)
+    net: NetConfig | None = None  # the NIC's configuration; None: no NIC
 
 
 def make_env(pairs: Iterable[str], host_env: Mapping[str, str] | None = None,
@@ -93,11 +96,12 @@ def make_env(pairs: Iterable[str], host_env: Mapping[str, str] | None = None,
 
 def make_manifest(guest_path: str, argv: list[str], env: list[str],
                   program: ProgramExtent | None = None, identity: Identity = ROOT,
-                  stubs: str | None = None) -> Manifest:
+                  stubs: str | None = None, net: NetConfig | None = None) -> Manifest:
     """Return the manifest for one run, with this host's cwd, ttys, a fresh seed and the time.
 
     program says where guest_path's bytes are in the image (Image.program_extent);
-    identity, who the program runs as; stubs, the encoded stub rules (or None).
+    identity, who the program runs as; stubs, the encoded stub rules (or None); net, the
+    NIC's configuration (None: no NIC).
 
     With RELAY_STDIN, stdin is relayed whenever our fd 0 is open (for
     /dev/null too: the relay then sends end-of-file at once).
@@ -117,6 +121,7 @@ def make_manifest(guest_path: str, argv: list[str], env: list[str],
         uid=identity.uid,
         gid=identity.gid,
         stubs=stubs or None,
+        net=net,
     )
 
 
@@ -193,12 +198,21 @@ def _header_values(m: Manifest, size: int, fixed: dict[str, int]) -> dict[str, i
     return {
         "magic": c["MAGIC"], "version": c["VERSION"], "size": size,
         "argc": len(m.argv), "envc": len(m.env),
-        "flags": tty | (c["STDIN_RELAY"] if m.stdin_relay else 0),
+        "flags": tty | (c["STDIN_RELAY"] if m.stdin_relay else 0) | (c["NET"] if m.net else 0),
         "win_rows": rows, "win_cols": cols, "time_ns": m.time_ns, "seed": bytes.fromhex(m.seed),
         "program_offset": prog.offset, "program_size": prog.size, "program_mode": prog.mode,
         "reserved": 0, "base": MANIFEST_VIRT,
         "path": fixed["path"], "cwd": fixed["cwd"], "hostname": fixed["hostname"],
         "termios": fixed.get("terminal modes", 0), "stubs": fixed.get("stub rules", 0),
         "argv": argv_at, "envp": argv_at + 8 * (len(m.argv) + 1),
-        "uid": m.uid, "gid": m.gid,
+        "uid": m.uid, "gid": m.gid, **_net_values(m.net),
     }
+
+
+def _net_values(net: NetConfig | None) -> dict[str, int | bytes]:
+    """Return the net_ fields: zeros without a NIC, and for DHCP all but the prefix."""
+    def packed(addr: str | None) -> bytes:
+        return ipaddress.IPv4Address(addr or "0.0.0.0").packed
+
+    return {"net_ip4": packed(net and net.address), "net_gw4": packed(net and net.gateway),
+            "net_prefix4": net.prefix if net else 0, "net_reserved": 0}

@@ -18,12 +18,12 @@ import stat
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loader import console, terminal
+from loader import console, network, terminal
 from loader.cache import atomic_output, cache_dir
 from loader.errors import KernelNotFound, QemuNotFound, VmError
 from loader.image import Image
@@ -41,6 +41,8 @@ MAX_SMP = 64  # the most vCPUs `--smp` gives (microvm itself accepts more)
 # Where QEMU's loader device puts the manifest: just above the kernel image,
 # below where QEMU puts the initramfs (kernel/manifest.tsv's PHYS).
 MANIFEST_ADDR = MANIFEST_PHYS
+# QEMU's complaint when it cannot bind a -p port (taken since we checked).
+HOSTFWD_FAILED = b"could not set up host forwarding rule"
 EXIT_VM_FAILED = 125  # pkgload's own status: the VM failed, not the program
 PANIC_TAIL_LINES = 40  # shown when the log has no "panic:" line to start from
 
@@ -205,9 +207,9 @@ def accel_option(accel: Accel, smp: int) -> str:
 
 def qemu_command(
     qemu: str, kernel: Path, initrd: Path, memory_mib: int, accel: Accel, fds: VmFds,
-    smp: int = 1,
+    smp: int = 1, net_args: Sequence[str] = (),
 ) -> list[str]:
-    """Return the QEMU argv of docs/boot-protocol.md, with smp vCPUs.
+    """Return the QEMU argv of docs/boot-protocol.md, with smp vCPUs and net_args' NIC.
 
     The program's streams are ports of one virtio-console (virtio-serial,
     multiport): output through `file` chardevs, whose writes a slow reader
@@ -244,6 +246,7 @@ def qemu_command(
         "-chardev", f"file,id=klog,path=/dev/fd/{fds.klog}",
         "-device", "isa-debugcon,iobase=0xe9,chardev=klog",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+        *net_args,
     ]  # fmt: skip
 
 
@@ -316,8 +319,14 @@ def run(
     kernel: Path | None = None,
     log_path: Path | None = None,
     smp: int = 1,
+    net: str = "none",
+    ports: Sequence[network.PortMapping] = (),
 ) -> RunResult:
     """Boot the image's program in a VM with smp vCPUs and wait for it to end.
+
+    net is the network (loader/network.py's NETWORKS): "none" gives the VM
+    no NIC; ports are published from the host, and must be free now
+    (PortInUse otherwise, before QEMU starts).
 
     The program's stdout and stderr go straight to this process's fd 1 and
     2; the kernel log is kept, written to log_path (default: last-run.log in
@@ -332,13 +341,15 @@ def run(
     kernel = kernel or find_kernel()
     qemu = find_qemu()
     accel = accel or select_accel()
+    network.check_ports_free(list(ports))
+    net_args = network.qemu_network_args(net, list(ports))
     sys.stdout.flush()
     sys.stderr.flush()
     # The kernel reports mode changes and waits for our acknowledgement exactly
     # when the manifest carries the terminal's modes.
     mirror = terminal.TerminalMirror(0) if manifest.term_modes else None
     try:
-        ran = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel, on_log, mirror, smp)
+        ran = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel, on_log, mirror, smp, net_args)
     finally:
         if mirror:
             mirror.restore()
@@ -402,6 +413,7 @@ def _run_qemu(
     on_log: Callable[[bytes], None] | None,
     mirror: terminal.TerminalMirror | None,
     smp: int,
+    net_args: list[str],
 ) -> _Ran:
     """Run QEMU to its end, forwarding signals to the program meanwhile."""
     control_ours, control_qemu = socket.socketpair()
@@ -411,7 +423,8 @@ def _run_qemu(
         mirror.on_applied = partial(control.send, console.MSG_ACK)
     try:
         with console.SignalForwarder(control, vm.kill) as forwarder:
-            cmd = partial(qemu_command, qemu, kernel, image.path, memory_mib, accel, smp=smp)
+            cmd = partial(qemu_command, qemu, kernel, image.path, memory_mib, accel, smp=smp,
+                          net_args=net_args)
             status, log, qemu_err = _start_and_wait(qemu, cmd, manifest, _with_mirror(on_log, mirror),
                                                     control, control_qemu, vm)
     finally:
@@ -623,6 +636,9 @@ def _write_user_log(path: Path, log: bytes, qemu_err: bytes) -> None:
 def _result(qemu_status: int, log: bytes, qemu_err: bytes, log_path: Path) -> RunResult:
     """Map QEMU's status and the exit record to a RunResult, or raise VmError."""
     record = parse_exit_record(log)
+    if record is None and HOSTFWD_FAILED in qemu_err.lower():
+        raise network.PortInUse("-p: a published host port was taken by another program as QEMU "
+                                "started; choose another port")
     if record is None:
         first = qemu_err.decode(errors="replace").strip().splitlines()
         why = f": {first[0]}" if first else f", kernel log in {log_path}"

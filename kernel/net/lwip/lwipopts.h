@@ -33,6 +33,8 @@ void kfree(void *p);
 #define LWIP_IGMP                   0
 #define LWIP_DNS                    0   // programs resolve names themselves
 #define LWIP_ARP                    1
+#define ARP_QUEUEING                1   // packets wait for ARP as on Linux (3 each), not just the last
+#define ARP_QUEUE_LEN               3
 #define LWIP_ETHERNET               1
 #define LWIP_IPV6_DHCP6             0
 #define IP_REASSEMBLY               1

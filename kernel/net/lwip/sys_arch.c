@@ -2,6 +2,7 @@
 // numbers, and the one kernel timer that runs lwIP's timeouts (TCP
 // retransmission and delayed ACKs, ARP, ND, DHCP, reassembly) when due.
 #include "net/netif.h"
+#include "net/netif_virtio.h"
 #include "drivers/clock.h"
 #include "drivers/rng.h"
 #include "sched/timer.h"
@@ -70,5 +71,6 @@ net_stack_init(void)
         return;
     started = true;
     lwip_init();
+    netif_virtio_start();   // the NIC, when the manifest says there is one
     net_stack_poll();
 }

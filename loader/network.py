@@ -1,0 +1,124 @@
+"""The guest's network: `pkgload run --network` and `-p`, and the QEMU arguments for them.
+
+A VM gets one virtio-net NIC on QEMU's user network (slirp) unless the
+network is "none". The user network is always 10.0.2.0/24, the host's
+gateway 10.0.2.2 and its DNS relay 10.0.2.3, so the guest takes the address
+QEMU's DHCP server would give it, 10.0.2.15, without asking (docs/host.md,
+"The network"). Published ports are QEMU hostfwd rules, checked free on the
+host before QEMU starts.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import re
+import socket
+from dataclasses import dataclass
+
+from loader.errors import PkgloadError
+
+NETWORKS = ("user", "none")
+DEFAULT_NETWORK = "user"
+DEFAULT_HOST_ADDR = "127.0.0.1"  # publishing on every interface must be asked for (0.0.0.0:...)
+GUEST_ADDR = "10.0.2.15"  # QEMU's user network: what its DHCP server gives the first guest
+GUEST_PREFIX = 24
+GATEWAY_ADDR = "10.0.2.2"  # the host, as the guest sees it
+DNS_ADDR = "10.0.2.3"  # QEMU's DNS relay to the host's resolver
+
+_PUBLISH_RE = re.compile(
+    r"(?:(?P<addr>\[[0-9A-Fa-f:.]+\]|[0-9.]+):)?(?P<host>\d+):(?P<guest>\d+)(?:/(?P<proto>tcp|udp))?")
+
+
+class PortInUse(PkgloadError):
+    """A port asked to be published is taken on the host."""
+
+
+@dataclass(frozen=True)
+class PortMapping:
+    """One `-p [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]`."""
+
+    host_addr: str
+    host_port: int
+    guest_port: int
+    proto: str = "tcp"
+
+    def __str__(self) -> str:
+        addr = f"[{self.host_addr}]" if ":" in self.host_addr else self.host_addr
+        return f"{addr}:{self.host_port}:{self.guest_port}/{self.proto}"
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """The guest's interface as the manifest gives it: a static IPv4 address, or DHCP."""
+
+    address: str | None  # None: ask by DHCP
+    prefix: int
+    gateway: str | None
+
+
+USER_NET = NetConfig(GUEST_ADDR, GUEST_PREFIX, GATEWAY_ADDR)
+
+
+def parse_publish(text: str) -> PortMapping:
+    """Return the mapping of a `-p` value, docker's syntax; raise ValueError when it is not one."""
+    m = _PUBLISH_RE.fullmatch(text.strip())
+    if not m:
+        raise ValueError(f"{text!r}: expected [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]")
+    addr = (m.group("addr") or DEFAULT_HOST_ADDR).strip("[]")
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        raise ValueError(f"{text!r}: {addr} is not an IP address") from None
+    if ip.version == 6:
+        raise ValueError(f"{text!r}: QEMU's user network forwards from IPv4 host addresses only")
+    host, guest = int(m.group("host")), int(m.group("guest"))
+    for port in (host, guest):
+        if not 1 <= port <= 65535:
+            raise ValueError(f"{text!r}: port {port} is not between 1 and 65535")
+    return PortMapping(str(ip), host, guest, m.group("proto") or "tcp")
+
+
+def check_ports_free(ports: list[PortMapping]) -> None:
+    """Check that each host port can be bound now, as QEMU will bind it.
+
+    Raises PortInUse naming the first that cannot be (taken, or an address
+    this host does not have). QEMU binds TCP ports with SO_REUSEADDR, so a
+    port whose old connections linger in TIME_WAIT counts as free.
+    """
+    seen: set[tuple[str, int]] = set()
+    for p in ports:
+        if (p.proto, p.host_port) in seen:
+            raise PortInUse(f"-p {p}: host port {p.host_port}/{p.proto} is published twice")
+        seen.add((p.proto, p.host_port))
+        _try_bind(p)
+
+
+def _try_bind(p: PortMapping) -> None:
+    kind = socket.SOCK_STREAM if p.proto == "tcp" else socket.SOCK_DGRAM
+    with socket.socket(socket.AF_INET, kind) as s:
+        if p.proto == "tcp":
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((p.host_addr, p.host_port))
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                why = "is already in use on the host"
+            elif e.errno == errno.EACCES:
+                why = "needs privileges to bind on the host"
+            else:
+                why = f"cannot be bound on the host ({e.strerror or e})"
+            raise PortInUse(f"-p {p}: {p.host_addr}:{p.host_port}/{p.proto} {why}") from e
+
+
+def qemu_network_args(network: str, ports: list[PortMapping]) -> list[str]:
+    """Return QEMU's arguments for the NIC: a user netdev with hostfwd rules and virtio-net-device."""
+    if network == "none":
+        return []
+    rules = "".join(f",hostfwd={p.proto}:{p.host_addr}:{p.host_port}-:{p.guest_port}" for p in ports)
+    return ["-netdev", f"user,id=net0{rules}", "-device", "virtio-net-device,netdev=net0"]
+
+
+def get_net_config(network: str) -> NetConfig | None:
+    """Return the interface the manifest gives the guest, or None for no NIC."""
+    return None if network == "none" else USER_NET
