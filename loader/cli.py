@@ -21,7 +21,8 @@ from typing import IO, Any
 import click
 from click.core import ParameterSource
 
-from loader import __version__, image, manifest, vm
+from loader import __version__, cache_lru, image, manifest, vm
+from loader.cache import cache_dir
 from loader.errors import ElfFormatError, MissingLibrary, PkgloadError, VmError
 from loader.identity import Identity, UserSpecError, parse_user
 
@@ -190,13 +191,15 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
         smp: int, verbose: bool, log_path: Path | None, files: tuple[image.ExtraPath, ...],
         dirs: tuple[image.ExtraPath, ...], withs: tuple[str, ...], identity: Identity) -> None:
     """Run PROGRAM (an ELF program or a #! script) with ARGS in a VM; exit with its exit status."""
+    cache_max = _get_cache_max()
     try:
         with run_errors():
             guest_env = manifest.make_env(env, identity=identity)
             chosen = vm.select_accel(accel)
             img = image.build_image(program, extra=[*files, *dirs],
                                     ld_library_path=_get_var(guest_env, "LD_LIBRARY_PATH"),
-                                    accel=chosen.name, withs=withs, identity=identity)
+                                    accel=chosen.name, withs=withs, identity=identity,
+                                    cache_max=cache_max)
             boot = manifest.make_manifest(img.guest_path, img.get_argv(program, args), guest_env,
                                           img.program_extent, identity)
             result = vm.run(img, boot, memory, chosen,
@@ -208,6 +211,14 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
     if message:
         click.echo(message, err=True)
     sys.exit(result.exit_status)
+
+
+def _get_cache_max() -> int:
+    """Return the cache's limit from $PKGLOAD_CACHE_MAX; a bad value is a usage error (status 2)."""
+    try:
+        return cache_lru.get_cache_max()
+    except ValueError as e:
+        raise click.UsageError(str(e)) from e
 
 
 def _get_var(env: list[str], key: str) -> str | None:
@@ -252,3 +263,36 @@ def analyze(program: str, as_json: bool, all_sites: bool) -> None:
 def version() -> None:
     """Print pkgload's version."""
     click.echo(f"pkgload {__version__}")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")
+@click.pass_context
+def cache(ctx: click.Context, as_json: bool) -> None:
+    """Show the image cache: where it is, its size and limit, and its entries."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from loader import cache_view  # rich: not for `run`
+
+    limit, where = _get_cache_max(), cache_dir()
+    usage = cache_lru.get_usage(where)
+    if as_json:
+        click.echo(json.dumps(cache_view.usage_to_json(where, usage, limit), indent=2))
+    else:
+        cache_view.render_usage(where, usage, limit)
+
+
+@cache.command()
+@click.option("--all", "remove_all", is_flag=True, help="Remove everything, not only what is over the limit.")
+def prune(remove_all: bool) -> None:
+    """Evict least-recently-used entries down to the limit (--all: empty the cache)."""
+    from loader.cache_view import format_size
+
+    where, limit = cache_dir(), _get_cache_max()
+    if not where.exists():
+        freed = 0
+    elif remove_all:
+        freed = cache_lru.clear(where)
+    else:
+        freed = sum(e.size for e in cache_lru.evict(where, limit))
+    click.echo(f"pkgload: freed {format_size(freed)} in {where}")
