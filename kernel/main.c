@@ -29,7 +29,7 @@ kmain(void)
     struct trap_frame *f;
 
     cpu_detect();
-    manifest_load();
+    manifest_load(si);
     pmm_init(si);
     paging_init();
     gdt_init();

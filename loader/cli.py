@@ -23,7 +23,7 @@ from click.core import ParameterSource
 
 from loader import __version__, cache_lru, image, manifest, vm
 from loader.cache import cache_dir
-from loader.errors import ElfFormatError, MissingLibrary, PkgloadError, VmError
+from loader.errors import ElfFormatError, MemoryTooSmall, MissingLibrary, PkgloadError, VmError
 from loader.identity import Identity, UserSpecError, parse_user
 
 EXIT_BAD_INPUT = 2
@@ -58,10 +58,10 @@ def _debug() -> bool:
 
 @contextmanager
 def run_errors() -> Iterator[None]:
-    """Map expected failures of `run`: bad program -> 2, anything else -> 125."""
+    """Map expected failures of `run`: bad program or too little -m -> 2, anything else -> 125."""
     try:
         yield
-    except (ElfFormatError, MissingLibrary) as e:
+    except (ElfFormatError, MissingLibrary, MemoryTooSmall) as e:
         if _debug():
             raise
         raise BadProgram(str(e)) from e

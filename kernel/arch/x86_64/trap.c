@@ -6,6 +6,7 @@
 #include "arch/x86_64/apic.h"
 #include "layout.h"
 #include "mm/vm.h"
+#include "mm/oom.h"
 #include "sched/proc.h"
 #include "sched/signal.h"
 #include "sched/sched.h"
@@ -13,6 +14,7 @@
 #include "arch/x86_64/tlb.h"
 #include "log.h"
 #include <asm/signal.h>
+#include <asm-generic/errno.h>
 #include <asm-generic/siginfo.h>
 
 // All 256 gates, made at link time (tools/gen_boot_tables.py, kernel.ld):
@@ -88,12 +90,17 @@ user_exception(struct trap_frame *f)
 {
     struct sig_info info;
     uint64_t addr = 0;
+    long ret;
 
     current_thread()->frame = f;
     if (f->vector == 14) {
         addr = read_cr2();
-        if (vm_fault(current_proc()->mm, addr, f->error) == 0)
+        if ((ret = vm_fault(current_proc()->mm, addr, f->error)) == 0)
             return;
+        if (ret == -ENOMEM) {
+            oom_kill_current(addr);     // delivered on the way out: the access never returns
+            return;
+        }
     }
     exception_info(f, addr, &info);
     signal_force(f, exception_signal(f->vector), &info);
