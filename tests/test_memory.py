@@ -96,6 +96,15 @@ def test_a_copy_on_write_fault_without_memory_kills_the_child(pkgload: Path, oom
     assert "oom-kill: out of memory: killed process" in log
 
 
+def test_memory_full_when_an_oom_killed_child_is_freed(pkgload: Path, oom_program: Path,
+                                                       tmp_path: Path) -> None:
+    """Every page in use when the child dies: giving its pages back needs none (it once panicked)."""
+    status, out, err, log = run(pkgload, tmp_path, "-m", MEMORY, str(oom_program), "fork-full")
+    assert_no_panic(log)
+    assert status == 0 and err == "", (status, err, log[-2000:])
+    assert out in ("child killed by signal 9, parent's memory intact: 1\n", "fork failed: ENOMEM\n"), out
+
+
 @pytest.mark.parametrize("argv", [["/usr/bin/python3", "-c", "pass"], ["/bin/busybox", "true"]],
                          ids=["python3", "busybox"])
 def test_too_little_memory_is_refused_naming_the_minimum(pkgload: Path, tmp_path: Path,

@@ -21,6 +21,7 @@ static struct range ranges[MAX_RANGES];
 static int num_ranges, cur_range;
 static uint64_t num_free, num_total, max_phys;
 static bool buddy_on;               // the ranges' rest belongs to the buddy allocator
+static uint64_t buddy_meta;         // its table, set aside at boot (pmm_init)
 
 static void buddy_start(void);
 
@@ -95,6 +96,10 @@ pmm_init(const struct hvm_start_info *si)
     }
     reserve_boot_data(si);
     num_free = num_total;
+    // The buddy allocator's table is set aside now, not at the first free:
+    // that free may come when memory is full (an OOM-killed child's pages),
+    // and giving pages back must not need a page.
+    buddy_meta = pmm_alloc_contig(ALIGN_UP(max_phys / PAGE_SIZE, PAGE_SIZE) / PAGE_SIZE);
 }
 
 void
@@ -156,12 +161,9 @@ pmm_free_page(uint64_t pa)
 __after_boot static void
 buddy_start(void)
 {
-    uint64_t meta_bytes = ALIGN_UP(max_phys / PAGE_SIZE, PAGE_SIZE);
-    uint64_t meta = pmm_alloc_contig(meta_bytes / PAGE_SIZE);
-
-    if (!meta)
-        panic("pmm: no %lu KiB for the page allocator's table", meta_bytes / 1024);
-    buddy_init(phys_to_virt(meta), max_phys);
+    if (!buddy_meta)
+        panic("pmm: no %lu KiB for the page allocator's table", ALIGN_UP(max_phys / PAGE_SIZE, PAGE_SIZE) / 1024);
+    buddy_init(phys_to_virt(buddy_meta), max_phys);
     for (int i = cur_range; i < num_ranges; i++) {
         buddy_add_range(ranges[i].start, ranges[i].end);
         ranges[i].start = ranges[i].end;

@@ -6,8 +6,11 @@
 //   touch     map 1 MiB blocks without touching them, then touch them all
 //   fork      touch 2/3 of what malloc can get, fork, the child writes it all
 //             (copy-on-write), the parent reports how the child ended
+//   fork-full the same with all that malloc can get: memory is full when the
+//             child's pages are given back (or the fork itself fails)
 // Each mode ends with a line saying what happened, or is killed.
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +42,9 @@ fill(size_t size)
 }
 
 static int
-mode_fork(void)
+mode_fork(bool full)
 {
-    size_t n = fill(MIB), keep = n * 2 / 3, sum = 0;
+    size_t n = fill(MIB), keep = full ? n : n * 2 / 3, sum = 0;
     int status;
     pid_t pid;
 
@@ -115,8 +118,8 @@ main(int argc, char **argv)
     }
     if (!strcmp(mode, "touch"))
         return mode_touch();
-    if (!strcmp(mode, "fork"))
-        return mode_fork();
+    if (!strcmp(mode, "fork") || !strcmp(mode, "fork-full"))
+        return mode_fork(!strcmp(mode, "fork-full"));
     fprintf(stderr, "oom: unknown mode %s\n", mode);
     return 2;
 }
