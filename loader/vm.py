@@ -43,7 +43,6 @@ MAX_SMP = 64  # the most vCPUs `--smp` gives (microvm itself accepts more)
 # below where QEMU puts the initramfs (kernel/manifest.tsv's PHYS).
 MANIFEST_ADDR = MANIFEST_PHYS
 EXIT_VM_FAILED = 125  # pkgload's own status: the VM failed, not the program
-PANIC_TAIL_LINES = 40  # shown when the log has no "panic:" line to start from
 
 _EXIT_RE = re.compile(rb"^pkgload-exit (?:status=(\d+)|signal=(\d+)|(panic))\s*$", re.M)
 # The kernel's OOM killer logs this when a page fault found no free page (kernel/mm/oom.c).
@@ -282,13 +281,10 @@ def parse_exit_record(log: bytes) -> ExitRecord | None:
     return ExitRecord(status=int(status))
 
 
-def get_panic_report(log: bytes) -> str:
-    """Return the kernel's panic lines: from the last "panic:" line to the exit record."""
-    lines = log.decode(errors="replace").splitlines()
-    end = max((i for i, ln in enumerate(lines) if ln.startswith("pkgload-exit")), default=len(lines))
-    starts = [i for i, ln in enumerate(lines[:end]) if ln.startswith("panic:")]
-    start = starts[-1] if starts else max(0, end - PANIC_TAIL_LINES)
-    return "\n".join(lines[start:end])
+def get_panic_reason(log: bytes) -> str:
+    """Return the reason of the kernel's last panic (its "panic:" line), or "no reason given"."""
+    reasons = re.findall(rb"^panic: (.*)$", log, re.M)
+    return reasons[-1].decode(errors="replace").strip() if reasons else "no reason given"
 
 
 class _LogReader(threading.Thread):
@@ -652,7 +648,7 @@ def _result(qemu_status: int, log: bytes, qemu_err: bytes, log_path: Path, memor
         why = f": {first[0]}" if first else f", kernel log in {log_path}"
         raise VmError(f"the VM ended without an exit record (qemu status {qemu_status}){why}")
     if record.panic:
-        raise VmError(f"kernel panic, kernel log in {log_path}", details=get_panic_report(log))
+        raise VmError(f"the kernel crashed ({get_panic_reason(log)}); log: {log_path}")
     if record.signal is not None:
         return RunResult(128 + record.signal, record.signal, log, qemu_status, memory_mib,
                          _OOM_RE.search(log) is not None)
