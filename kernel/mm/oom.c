@@ -1,7 +1,8 @@
 // Out of memory, as Linux's programs meet it: a mapping, brk or mremap that
 // no free memory could back fails with ENOMEM up front (the commit
 // heuristic), and a page fault that finds no free page kills the process
-// with SIGKILL and says so in the kernel log (the OOM killer).
+// with SIGKILL and says so in the kernel log (the OOM killer). "Free" for a
+// program leaves out a reserve the kernel keeps for itself.
 #include "mm/oom.h"
 #include "mm/pmm.h"
 #include "layout.h"
@@ -21,7 +22,33 @@
 __after_boot bool
 oom_may_commit(uint64_t len)
 {
-    return ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE <= pmm_num_free();
+    return ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE + oom_reserve_pages() <= pmm_num_free();
+}
+
+// The pages a program's memory may not take: kept for the kernel's own
+// allocations that have no graceful way to fail (a CPU's idle thread, made
+// the first time it idles; the file tree, built at the first path lookup;
+// page tables), as Linux keeps min_free_kbytes = sqrt(16 x KiB of RAM)
+// free of user allocations: 512 KiB of 16 MiB, 2 MiB of 256 MiB.
+__after_boot uint64_t
+oom_reserve_pages(void)
+{
+    static uint64_t reserve;
+    uint64_t kib, r = 0;
+
+    if (reserve)
+        return reserve;
+    kib = 16 * pmm_num_total() * (PAGE_SIZE / 1024);
+    while ((r + 1) * (r + 1) <= kib)
+        r++;                    // once, after boot: a few thousand steps at most
+    reserve = MAX(r * 1024 / PAGE_SIZE, 1);
+    return reserve;
+}
+
+__after_boot bool
+oom_may_fault_in(void)
+{
+    return pmm_num_free() > oom_reserve_pages();
 }
 
 // The line the host looks for (loader/vm.py) starts "oom-kill: ".
