@@ -40,7 +40,7 @@ oom_reserve_pages(void)
         return reserve;
     kib = 16 * pmm_num_total() * (PAGE_SIZE / 1024);
     while ((r + 1) * (r + 1) <= kib)
-        r++;                    // once, after boot: a few thousand steps at most
+        r++;                    // once, after boot: 2048 steps for 256 MiB
     reserve = MAX(r * 1024 / PAGE_SIZE, 1);
     return reserve;
 }
