@@ -3,6 +3,7 @@
 #include "layout.h"
 #include "log.h"
 #include "manifest.h"
+#include "crash_test.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/pvh.h"
@@ -30,7 +31,7 @@ kmain(void)
     struct trap_frame *f;
 
     cpu_detect();
-    manifest_load();
+    manifest_load(si);
     pmm_init(si);
     paging_init();
     gdt_init();
@@ -46,6 +47,8 @@ kmain(void)
     t = proc_create_init();
     console_open_stdio();
     f = (struct trap_frame *)(t->kstack_top - sizeof(*f));
+    if (manifest.raw->flags & MANIFEST_CRASH_MASK)     // tests only: docs/boot-protocol.md
+        crash_test_run((manifest.raw->flags & MANIFEST_CRASH_MASK) >> MANIFEST_CRASH_SHIFT);
     exec_initial(f);
     t->mark_tsc = user_entry_tsc = rdtsc();
     trap_return_to(f);

@@ -21,8 +21,9 @@ from typing import IO, Any
 import click
 from click.core import ParameterSource
 
-from loader import __version__, image, manifest, network, vm
-from loader.errors import ElfFormatError, MissingLibrary, PkgloadError, VmError
+from loader import __version__, cache_lru, image, manifest, network, vm
+from loader.cache import cache_dir
+from loader.errors import ElfFormatError, MemoryTooSmall, MissingLibrary, PkgloadError, VmError
 from loader.identity import Identity, UserSpecError, parse_user
 
 EXIT_BAD_INPUT = 2
@@ -57,10 +58,10 @@ def _debug() -> bool:
 
 @contextmanager
 def run_errors() -> Iterator[None]:
-    """Map expected failures of `run`: bad program -> 2, anything else -> 125."""
+    """Map expected failures of `run`: bad program or too little -m -> 2, anything else -> 125."""
     try:
         yield
-    except (ElfFormatError, MissingLibrary) as e:
+    except (ElfFormatError, MissingLibrary, MemoryTooSmall) as e:
         if _debug():
             raise
         raise BadProgram(str(e)) from e
@@ -229,13 +230,15 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
         raise click.BadParameter("publishing ports needs a network, not --network none",
                                  param_hint="'-p'")
     stub_text = _get_stubs(stub_sets, stub_rules)
+    cache_max = _get_cache_max()
     try:
         with run_errors():
             guest_env = manifest.make_env(env, identity=identity)
             chosen = vm.select_accel(accel)
             img = image.build_image(program, extra=[*files, *dirs],
                                     ld_library_path=_get_var(guest_env, "LD_LIBRARY_PATH"),
-                                    accel=chosen.name, withs=withs, identity=identity)
+                                    accel=chosen.name, withs=withs, identity=identity,
+                                    cache_max=cache_max)
             argv = img.get_argv(program, args)
             boot = manifest.make_manifest(img.guest_path, argv, guest_env, img.program_extent,
                                           identity, stub_text, network.get_net_config(net))
@@ -291,6 +294,14 @@ def _report_syscalls(log: bytes, quiet: bool, record_dir: Path | None, program: 
             summary.save_run(record_dir, program, argv, found)
         except OSError as e:  # the run itself succeeded: its status stays the program's
             click.echo(f"pkgload: cannot record the run in {record_dir}: {e.strerror or e}", err=True)
+
+
+def _get_cache_max() -> int:
+    """Return the cache's limit from $PKGLOAD_CACHE_MAX; a bad value is a usage error (status 2)."""
+    try:
+        return cache_lru.get_cache_max()
+    except ValueError as e:
+        raise click.UsageError(str(e)) from e
 
 
 def _get_var(env: list[str], key: str) -> str | None:
@@ -402,3 +413,36 @@ def stubs(program: str, args: tuple[str, ...], output: Path | None, timeout: flo
 def version() -> None:
     """Print pkgload's version."""
     click.echo(f"pkgload {__version__}")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")
+@click.pass_context
+def cache(ctx: click.Context, as_json: bool) -> None:
+    """Show the image cache: where it is, its size and limit, and its entries."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from loader import cache_view  # rich: not for `run`
+
+    limit, where = _get_cache_max(), cache_dir()
+    usage = cache_lru.get_usage(where)
+    if as_json:
+        click.echo(json.dumps(cache_view.usage_to_json(where, usage, limit), indent=2))
+    else:
+        cache_view.render_usage(where, usage, limit)
+
+
+@cache.command()
+@click.option("--all", "remove_all", is_flag=True, help="Remove everything, not only what is over the limit.")
+def prune(remove_all: bool) -> None:
+    """Evict least-recently-used entries down to the limit (--all: empty the cache)."""
+    from loader.cache_view import format_size
+
+    where, limit = cache_dir(), _get_cache_max()
+    if not where.exists():
+        freed = 0
+    elif remove_all:
+        freed = cache_lru.clear(where)
+    else:
+        freed = sum(e.size for e in cache_lru.evict(where, limit))
+    click.echo(f"pkgload: freed {format_size(freed)} in {where}")

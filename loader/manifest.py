@@ -37,6 +37,10 @@ DEFAULT_ENV = {
 # "Standard input"). The kernel keeps a byte that reaches COM1 before it sets
 # the UART up, so nothing is lost however early the host writes.
 RELAY_STDIN = True
+# $PKGLOAD_TEST_CRASH: the tests of the kernel's crash reports ask it to crash
+# on purpose (kernel/crash_test.c); the manifest's CRASH bits carry the number.
+CRASH_ENV = "PKGLOAD_TEST_CRASH"
+CRASH_TESTS = {"kernel-fault": 1, "user-access": 2, "stack-overflow": 3}
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class Manifest:
     gid: int = 0
     stubs: str | None = None  # the stub rules as the kernel reads them (loader.stubs.encode_rules)
     net: NetConfig | None = None  # the NIC's configuration; None: no NIC
+    crash: int = 0  # a crash test the kernel runs instead of the program (CRASH_TESTS), 0: none
 
 
 def make_env(pairs: Iterable[str], host_env: Mapping[str, str] | None = None,
@@ -122,7 +127,21 @@ def make_manifest(guest_path: str, argv: list[str], env: list[str],
         gid=identity.gid,
         stubs=stubs or None,
         net=net,
+        crash=get_crash_test(),
     )
+
+
+def get_crash_test(environ: Mapping[str, str] | None = None) -> int:
+    """Return the crash test $PKGLOAD_TEST_CRASH asks for (CRASH_TESTS), 0 when unset.
+
+    Raises ImageError for a name that is no test.
+    """
+    name = (os.environ if environ is None else environ).get(CRASH_ENV, "")
+    if not name:
+        return 0
+    if name not in CRASH_TESTS:
+        raise ImageError(f"{CRASH_ENV}={name!r}: not a crash test, use one of {', '.join(CRASH_TESTS)}")
+    return CRASH_TESTS[name]
 
 
 def _terminal_size() -> tuple[int, int] | None:
@@ -198,7 +217,8 @@ def _header_values(m: Manifest, size: int, fixed: dict[str, int]) -> dict[str, i
     return {
         "magic": c["MAGIC"], "version": c["VERSION"], "size": size,
         "argc": len(m.argv), "envc": len(m.env),
-        "flags": tty | (c["STDIN_RELAY"] if m.stdin_relay else 0) | (c["NET"] if m.net else 0),
+        "flags": tty | (c["STDIN_RELAY"] if m.stdin_relay else 0) | (c["NET"] if m.net else 0)
+                 | m.crash << c["CRASH_SHIFT"],
         "win_rows": rows, "win_cols": cols, "time_ns": m.time_ns, "seed": bytes.fromhex(m.seed),
         "program_offset": prog.offset, "program_size": prog.size, "program_mode": prog.mode,
         "reserved": 0, "base": MANIFEST_VIRT,

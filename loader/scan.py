@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from loader.cache import atomic_output, cache_dir
+from loader.cache_lru import touch
 from loader.errors import ElfFormatError
 
 if TYPE_CHECKING:
@@ -620,6 +621,7 @@ def scan_object(path: str | os.PathLike[str], *, use_cache: bool = True) -> Obje
         try:
             data = json.loads(cfile.read_bytes())
             if data.get("key") == key:
+                touch(cfile)  # its last use, for the cache's eviction
                 return ObjectScan.from_json({**data["result"], "path": p})
         except (OSError, ValueError, KeyError, TypeError):
             pass

@@ -27,8 +27,9 @@ extern uint64_t boot_pml4[];    // boot.S: the first process runs on the boot pa
 struct mm init_mm = { .pml4 = boot_pml4, .users = 1, .active = 1 };
 static struct fd_table init_fds = { .refs = 1 };
 static struct waitq init_child_wait;
-// Not zeroed: a stack needs no initial contents (kernel.ld's .noinit).
-static char init_kstack[KSTACK_SIZE] __attribute__((section(".noinit"), aligned(PAGE_SIZE)));
+// Not zeroed: a stack needs no initial contents (kernel.ld's .noinit, which
+// puts an unmapped guard below it).
+static char init_kstack[KSTACK_SIZE] __attribute__((section(".noinit.init_kstack"), aligned(PAGE_SIZE)));
 
 // The first process is static data, as complete as the compiler can make it:
 // under TCG, code that would fill it at boot costs more than the bytes.
