@@ -16,7 +16,7 @@
 #define SEND_CHUNK  (64 * 1024)      // a stream send goes to the family in pieces this big
 #define MSG_MAX     (4 * 1024 * 1024)   // the largest datagram gathered whole
 #define RECV_MAX    (256 * 1024)     // the most one receive returns
-#define CONTROL_MAX 20480            // net.core.optmem_max: more is ENOBUFS
+#define CONTROL_MAX 131072           // net.core.optmem_max (Linux 6.9 on): more is ENOBUFS
 #define UIO_MAXIOV  1024
 #define MAX_RW      0x7ffff000ul
 #define USER_TOP    0x7ffffffff000ull
