@@ -356,3 +356,42 @@ sys_recvmmsg(int fd, struct mmsghdr_k __user *vec, unsigned int vlen, int flags,
     }
     return i ? (long)i : ret;
 }
+
+// read(2), write(2), readv(2) and writev(2) on a socket: a receive or send
+// of the whole buffer with no name and no flags, so a datagram keeps its
+// boundary (fs_rw.c's page-sized pieces would cut it).
+static long
+sock_rw(struct file *f, struct msg_io *io, bool write)
+{
+    struct sockaddr_storage name;
+    struct sock_msg m = { .name = &name };
+
+    if (write)
+        return send_common(f, io, 0);
+    if (io->total == 0)
+        return 0;                // sock_read_iter: "Match SYS5 behaviour"
+    return recv_io(f, io, &m);
+}
+
+long
+net_sock_rw(struct file *f, void __user *buf, size_t count, bool write)
+{
+    struct iovec v = { buf, MIN(count, MAX_RW) };
+    struct msg_io io = { .iov = &v, .iovcnt = 1, .total = v.iov_len };
+
+    return sock_rw(f, &io, write);
+}
+
+long
+net_sock_rwv(struct file *f, const struct iovec __user *uiov, int iovcnt, bool write)
+{
+    struct msg_io io = { 0 };
+    long ret;
+
+    if (iovcnt < 0 || iovcnt > UIO_MAXIOV)
+        return -EINVAL;
+    if ((ret = iov_in(&io, uiov, iovcnt)) == 0)
+        ret = sock_rw(f, &io, write);
+    kfree(io.iov);
+    return ret;
+}

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/epoll.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 
 #define DIR "/tmp/pkgload-net_unix"
 
@@ -82,6 +83,17 @@ pair_messages(int type, const char *name)
     NCHECK("recvmsg 4 of 6", recvmsg(sv[1], &mh, 0));
     printf("  flags %#x trunc %d\n", mh.msg_flags, !!(mh.msg_flags & MSG_TRUNC));
     NCHECK("recv empty message", recv(sv[1], buf, sizeof(buf), 0));
+    {
+        static char big[10000];
+        struct iovec two[2] = { { big, 3000 }, { big + 3000, 7000 } };
+        NCHECK("write 10000", write(sv[0], big, sizeof(big)));
+        NCHECK("writev 3000+7000", writev(sv[0], two, 2));
+        NCHECK("write 0", write(sv[0], big, 0));
+        NCHECK("read 0", read(sv[1], big, 0));
+        NCHECK("read 10000", read(sv[1], big, sizeof(big)));
+        NCHECK("readv 10000", readv(sv[1], two, 2));
+        NCHECK("read empty datagram", read(sv[1], big, sizeof(big)));
+    }
     NCHECK("send 7", send(sv[0], "seventh", 7, 0));
     NCHECK("recv TRUNC 2", recv(sv[1], buf, 2, MSG_TRUNC));
     NCHECK("send 3", send(sv[0], "abc", 3, 0));
