@@ -243,7 +243,7 @@ CASES = (
     *(Case("net_unix", args=(part,), label=part, needs=UNIX_SOCKETS)
       for part in ("pair", "opts", "names", "dgram", "poll", "errors")),
     *(Case("net_unix_fork", args=(part,), label=part, needs=(*UNIX_SOCKETS, *FORK))
-      for part in ("scm", "creds", "stream", "signal")),
+      for part in ("scm", "creds", "stream", "signal", "backlog")),
 )
 
 

@@ -1,9 +1,10 @@
 // AF_UNIX sockets between processes: SCM_RIGHTS passing open files across
 // fork (installed at receive, MSG_CTRUNC when the room is short,
 // MSG_CMSG_CLOEXEC), SCM_CREDENTIALS with SO_PASSCRED, a blocked writer
-// waiting for room while a megabyte streams through, MSG_WAITALL, and
-// signals ending blocked receives (SA_RESTART, SO_RCVTIMEO).
-// argv[1] picks a part: scm, creds, stream, signal.
+// waiting for room while a megabyte streams through, MSG_WAITALL,
+// signals ending blocked receives (SA_RESTART, SO_RCVTIMEO), a connect
+// waiting for room in a backlog, sendmmsg and recvmmsg.
+// argv[1] picks a part: scm, creds, stream, signal, backlog.
 #include "net_check.h"
 #include <sys/time.h>
 
@@ -225,6 +226,63 @@ signal_part(void)
     close(sv[0]), close(sv[1]);
 }
 
+// A connect to a full backlog waits until the listener accepts (unix(7):
+// never EINPROGRESS); SO_PEERCRED names the other process on each side.
+static void
+backlog_part(void)
+{
+    struct sockaddr_un a;
+    socklen_t alen = abstract_addr(&a, "pkgload-backlog");
+    int l = socket(AF_UNIX, SOCK_STREAM, 0), c1, c2, s, status;
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    pid_t child;
+    char buf[8];
+
+    NCHECK("bind", bind(l, (struct sockaddr *)&a, alen));
+    NCHECK("listen 0", listen(l, 0));
+    c1 = socket(AF_UNIX, SOCK_STREAM, 0);
+    NCHECK("first connect", connect(c1, (struct sockaddr *)&a, alen));
+    child = fork();
+    if (child == 0) {
+        usleep(200000);
+        s = accept(l, NULL, NULL);
+        getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+        write(s, cred.pid == getppid() ? "ppid" : "????", 4);
+        _exit(0);
+    }
+    c2 = socket(AF_UNIX, SOCK_STREAM, 0);
+    NCHECK("second connect waits for the accept", connect(c2, (struct sockaddr *)&a, alen));
+    NCHECK("SO_PEERCRED", getsockopt(c2, SOL_SOCKET, SO_PEERCRED, &cred, &len));
+    printf("  peer is the listener's process: %d\n", cred.pid == getpid());
+    NCHECK("first connection's reply", read(c1, buf, sizeof(buf)));
+    printf("  '%.4s'\n", buf);
+    waitpid(child, &status, 0);
+    printf("child status %d\n", status);
+    NCHECK("first connection closed by the child", read(c1, buf, sizeof(buf)));
+    s = accept(l, NULL, NULL);
+    NCHECK("second accepted", s >= 0 ? 0 : -1);
+    {
+        struct mmsghdr mm[3];
+        struct iovec iov[3] = { { "m1", 2 }, { "msg2", 4 }, { "3", 1 } };
+        char in[3][8];
+        int sv[2];
+        memset(mm, 0, sizeof(mm));
+        socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+        for (int i = 0; i < 3; i++)
+            mm[i].msg_hdr.msg_iov = &iov[i], mm[i].msg_hdr.msg_iovlen = 1;
+        NCHECK("sendmmsg 3", sendmmsg(sv[0], mm, 3, 0));
+        for (int i = 0; i < 3; i++) {
+            iov[i].iov_base = in[i], iov[i].iov_len = sizeof(in[i]);
+            mm[i].msg_len = 0;
+        }
+        NCHECK("recvmmsg WAITFORONE", recvmmsg(sv[1], mm, 3, MSG_WAITFORONE, NULL));
+        printf("  lengths %u %u %u\n", mm[0].msg_len, mm[1].msg_len, mm[2].msg_len);
+        NCHECK("recvmmsg empty DONTWAIT", recvmmsg(sv[1], mm, 3, MSG_DONTWAIT, NULL));
+    }
+    close(l), close(c1), close(c2), close(s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -239,6 +297,8 @@ main(int argc, char **argv)
         stream_part();
     else if (!strcmp(part, "signal"))
         signal_part();
+    else if (!strcmp(part, "backlog"))
+        backlog_part();
     else
         return 2;
     return 0;
