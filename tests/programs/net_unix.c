@@ -100,7 +100,14 @@ pair_messages(int type, const char *name)
     NCHECK("recv PEEK", recv(sv[1], buf, sizeof(buf), MSG_PEEK));
     NCHECK("recv", recv(sv[1], buf, sizeof(buf), 0));
     NCHECK("recv DONTWAIT", recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT));
+    NCHECK("shutdown peer WR", shutdown(sv[1], SHUT_WR));
+    NCHECK("peer sends after its SHUT_WR", send(sv[1], "x", 1, 0));
+    NCHECK("send to peer that shut down WR", send(sv[0], "y", 1, 0));
+    NCHECK("recv", recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT));
+    sigpipes = 0;
     close(sv[1]);
+    NCHECK("send to closed peer", send(sv[0], "x", 1, 0));
+    printf("  SIGPIPEs %d\n", sigpipes);
     NCHECK("send to closed peer", send(sv[0], "x", 1, MSG_NOSIGNAL));
     NCHECK("recv from closed peer", recv(sv[0], buf, sizeof(buf), MSG_DONTWAIT));
     close(sv[0]);
