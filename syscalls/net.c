@@ -197,7 +197,7 @@ accept_name(struct file *nf, void __user *uaddr, int __user *ulen)
 }
 
 // Linux reserves the new descriptor before it waits: a full table is
-// EMFILE and leaves the connection queued.
+// EMFILE and leaves the connection queued. Its order: EBADF, EINVAL, EMFILE, ENOTSOCK.
 static bool
 has_free_fd(void)
 {
@@ -215,12 +215,14 @@ sys_accept4(int fd, void __user *uaddr, int __user *ulen, int flags)
     struct file *f, *nf;
     long ret;
 
+    if (!fd_get(fd))
+        return -EBADF;
     if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
         return -EINVAL;
-    if ((ret = net_sock_fd(fd, &f)) < 0)
-        return ret;
     if (!has_free_fd())
         return -EMFILE;
+    if ((ret = net_sock_fd(fd, &f)) < 0)
+        return ret;
     if (!sock_of(f)->ops->accept)
         return -EOPNOTSUPP;
     file_get(f);

@@ -480,6 +480,8 @@ errors_part(void)
     NCHECK("connect not a socket", connect(f, NULL, 0));
     NCHECK("listen not a socket", listen(f, 1));
     NCHECK("accept not a socket", accept(f, NULL, NULL));
+    NCHECK("accept4 not a socket, bad flags", accept4(f, NULL, NULL, 0x1234));
+    NCHECK("accept4 bad fd, bad flags", accept4(999, NULL, NULL, 0x1234));
     NCHECK("send not a socket", send(f, "x", 1, 0));
     NCHECK("recv bad fd", recv(-1, buf, 1, 0));
     NCHECK("shutdown not a socket", shutdown(f, SHUT_RD));
