@@ -8,6 +8,9 @@
 #include <sys/epoll.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#ifndef SIOCOUTQ
+#define SIOCOUTQ TIOCOUTQ      // linux/sockios.h, which musl does not ship
+#endif
 
 #define DIR "/tmp/pkgload-net_unix"
 
@@ -31,10 +34,14 @@ pair_stream(void)
     NCHECK("send", send(sv[0], " world", 6, 0));
     NCHECK("FIONREAD", ioctl(sv[1], FIONREAD, &n));
     printf("  unread %d\n", n);
+    NCHECK("SIOCOUTQ", ioctl(sv[0], SIOCOUTQ, &n));
+    printf("  in flight %d\n", n > 0);
     NCHECK("recv PEEK", recv(sv[1], buf, sizeof(buf), MSG_PEEK));
     NCHECK("read 3", read(sv[1], buf, 3));
     NCHECK("recv rest", recv(sv[1], buf, sizeof(buf), 0));
     printf("  got %.8s\n", buf);
+    NCHECK("SIOCOUTQ", ioctl(sv[0], SIOCOUTQ, &n));
+    printf("  in flight %d\n", n);
     NCHECK("recv DONTWAIT", recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT));
     NCHECK("recv 0 bytes, none queued", recv(sv[1], buf, 0, MSG_DONTWAIT));
     NCHECK("write", write(sv[0], "z", 1));
