@@ -38,6 +38,7 @@ CASES = (
     Case("maxprocs", env=(("GOMAXPROCS", "2"),)),
     Case("preempt", needs=EPOLL),
     Case("netpoll", needs=EPOLL),
+    Case("unixsock", needs=(*EPOLL, "socket", "bind", "listen", "accept4", "connect")),
 )
 SIGTERM_CASE = Case("sigterm", needs=EPOLL)
 READY_TIMEOUT = 60  # seconds until the program says "ready"
