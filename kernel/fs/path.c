@@ -15,6 +15,10 @@
 struct walk {
     int links;            // symlinks followed so far
     struct vnode *root;   // LOOKUP_BENEATH / LOOKUP_IN_ROOT: where the walk may not climb above
+    // The component being looked up. One for the whole walk, not one per
+    // nested walk of a link's target: each level is done with it once its
+    // lookup is, and 40 levels of 256 bytes would not fit a 16 KiB stack.
+    char name[NAME_MAX_LINUX + 1];
 };
 
 static long walk(struct walk *w, struct vnode *start, const char *path, unsigned flags,
@@ -145,7 +149,7 @@ static long
 walk(struct walk *w, struct vnode *start, const char *path, unsigned flags, struct vnode **out,
      struct path_parent *parent)
 {
-    char name[NAME_MAX_LINUX + 1];
+    char *name = w->name;
     bool trailing_slash = path[0] && path[strlen(path) - 1] == '/';
     struct vnode *cur, *next;
     long ret;
