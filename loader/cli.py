@@ -122,13 +122,13 @@ class UserParam(click.ParamType):
 
 
 class PublishParam(click.ParamType):
-    """-p [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp], docker's syntax."""
+    """-p [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp], docker's syntax; ports may be ranges."""
 
     name = "port"
 
     def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> network.PortMapping:
-        if isinstance(value, network.PortMapping):
+                ctx: click.Context | None) -> list[network.PortMapping]:
+        if isinstance(value, list):
             return value
         try:
             return network.parse_publish(str(value))
@@ -202,7 +202,7 @@ def main(debug: bool) -> None:
 @click.option("-p", "--publish", "ports", multiple=True, type=PublishParam(),
               metavar="[HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
               help=f"Forward a host port to the guest's (host address {network.DEFAULT_HOST_ADDR} "
-                   "unless given). Repeatable.")
+                   "unless given); ports may be ranges, 8000-8002:80-82. Repeatable.")
 @click.option("--network", "net", type=click.Choice(network.NETWORKS), default=network.DEFAULT_NETWORK,
               show_default=True, help="user: a NIC on QEMU's user network (10.0.2.15); none: no NIC.")
 @click.argument("program")
@@ -210,7 +210,7 @@ def main(debug: bool) -> None:
 def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, accel: str,
         smp: int, verbose: bool, log_path: Path | None, files: tuple[image.ExtraPath, ...],
         dirs: tuple[image.ExtraPath, ...], withs: tuple[str, ...], identity: Identity,
-        ports: tuple[network.PortMapping, ...], net: str) -> None:
+        ports: tuple[list[network.PortMapping], ...], net: str) -> None:
     """Run PROGRAM (an ELF program or a #! script) with ARGS in a VM; exit with its exit status."""
     if ports and net == "none":
         raise click.BadParameter("publishing ports needs a network, not --network none",
@@ -226,7 +226,7 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
                                           img.program_extent, identity, network.get_net_config(net))
             result = vm.run(img, boot, memory, chosen,
                             on_log=_StderrAppender() if verbose else None, log_path=log_path,
-                            smp=smp, net=net, ports=ports)
+                            smp=smp, net=net, ports=[p for each in ports for p in each])
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
     message = result.get_signal_message()

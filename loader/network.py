@@ -26,8 +26,10 @@ GUEST_PREFIX = 24
 GATEWAY_ADDR = "10.0.2.2"  # the host, as the guest sees it
 DNS_ADDR = "10.0.2.3"  # QEMU's DNS relay to the host's resolver
 
-_PUBLISH_RE = re.compile(
-    r"(?:(?P<addr>\[[0-9A-Fa-f:.]+\]|[0-9.]+):)?(?P<host>\d+):(?P<guest>\d+)(?:/(?P<proto>tcp|udp))?")
+_PORTS = r"\d+(?:-\d+)?"  # a port, or a range FIRST-LAST
+_PUBLISH_RE = re.compile(rf"(?:(?P<addr>\[[0-9A-Fa-f:.]+\]|[0-9.]+):)?(?P<host>{_PORTS}):(?P<guest>{_PORTS})"
+                         r"(?:/(?P<proto>tcp|udp))?")
+MAX_RANGE = 1000  # ports one -p may publish
 
 
 class PortInUse(PkgloadError):
@@ -60,8 +62,11 @@ class NetConfig:
 USER_NET = NetConfig(GUEST_ADDR, GUEST_PREFIX, GATEWAY_ADDR)
 
 
-def parse_publish(text: str) -> PortMapping:
-    """Return the mapping of a `-p` value, docker's syntax; raise ValueError when it is not one."""
+def parse_publish(text: str) -> list[PortMapping]:
+    """Return the mappings of a `-p` value, docker's syntax, a range giving one per port.
+
+    Raises ValueError when it is not one.
+    """
     m = _PUBLISH_RE.fullmatch(text.strip())
     if not m:
         raise ValueError(f"{text!r}: expected [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]")
@@ -72,11 +77,22 @@ def parse_publish(text: str) -> PortMapping:
         raise ValueError(f"{text!r}: {addr} is not an IP address") from None
     if ip.version == 6:
         raise ValueError(f"{text!r}: QEMU's user network forwards from IPv4 host addresses only")
-    host, guest = int(m.group("host")), int(m.group("guest"))
-    for port in (host, guest):
+    hosts, guests = _port_range(text, m.group("host")), _port_range(text, m.group("guest"))
+    if len(hosts) != len(guests):
+        raise ValueError(f"{text!r}: the host and guest ranges differ in length")
+    return [PortMapping(str(ip), h, g, m.group("proto") or "tcp") for h, g in zip(hosts, guests)]
+
+
+def _port_range(text: str, spec: str) -> range:
+    """Return the ports of "N" or "FIRST-LAST"; raise ValueError when one is out of range."""
+    first, _, last = spec.partition("-")
+    ports = range(int(first), int(last or first) + 1)
+    for port in (int(first), int(last or first)):
         if not 1 <= port <= 65535:
             raise ValueError(f"{text!r}: port {port} is not between 1 and 65535")
-    return PortMapping(str(ip), host, guest, m.group("proto") or "tcp")
+    if not 1 <= len(ports) <= MAX_RANGE:
+        raise ValueError(f"{text!r}: {spec} is not a range of 1 to {MAX_RANGE} ports")
+    return ports
 
 
 def check_ports_free(ports: list[PortMapping]) -> None:

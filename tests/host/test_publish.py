@@ -19,18 +19,21 @@ from loader.network import PortInUse, PortMapping, parse_publish
 
 
 @pytest.mark.parametrize("text, want", [
-    ("8080:80", PortMapping("127.0.0.1", 8080, 80, "tcp")),
-    ("8080:80/tcp", PortMapping("127.0.0.1", 8080, 80, "tcp")),
-    ("5353:53/udp", PortMapping("127.0.0.1", 5353, 53, "udp")),
-    ("0.0.0.0:80:8080", PortMapping("0.0.0.0", 80, 8080, "tcp")),
-    ("192.168.1.2:1:65535/udp", PortMapping("192.168.1.2", 1, 65535, "udp")),
+    ("8080:80", [PortMapping("127.0.0.1", 8080, 80, "tcp")]),
+    ("8080:80/tcp", [PortMapping("127.0.0.1", 8080, 80, "tcp")]),
+    ("5353:53/udp", [PortMapping("127.0.0.1", 5353, 53, "udp")]),
+    ("0.0.0.0:80:8080", [PortMapping("0.0.0.0", 80, 8080, "tcp")]),
+    ("192.168.1.2:1:65535/udp", [PortMapping("192.168.1.2", 1, 65535, "udp")]),
+    ("8000-8002:80-82", [PortMapping("127.0.0.1", 8000 + i, 80 + i, "tcp") for i in range(3)]),
+    ("0.0.0.0:9-9:7-7/udp", [PortMapping("0.0.0.0", 9, 7, "udp")]),
 ])
-def test_publish_syntax(text: str, want: PortMapping) -> None:
+def test_publish_syntax(text: str, want: list[PortMapping]) -> None:
     assert parse_publish(text) == want
 
 
 @pytest.mark.parametrize("text", ["8080", "80:", ":80", "a:80", "8080:80/sctp", "0:80", "80:65536",
-                                  "1.2.3:80:80", "[::1]:80:80", "80:80:80:80", ""])
+                                  "1.2.3:80:80", "[::1]:80:80", "80:80:80:80", "", "8000-8002:80",
+                                  "8002-8000:80-78", "1-2000:1-2000", "80-:80", "0-1:1-2"])
 def test_bad_publish_is_value_error(text: str) -> None:
     with pytest.raises(ValueError):
         parse_publish(text)
@@ -53,7 +56,7 @@ def test_same_port_twice_is_refused() -> None:
 
 
 def test_qemu_arguments() -> None:
-    ports = [parse_publish("8080:80"), parse_publish("0.0.0.0:5353:53/udp")]
+    ports = [*parse_publish("8080:80"), *parse_publish("0.0.0.0:5353:53/udp")]
     assert network.qemu_network_args("user", ports) == [
         "-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:0.0.0.0:5353-:53",
         "-device", "virtio-net-device,netdev=net0"]
@@ -89,6 +92,15 @@ def test_cli_bad_syntax_is_one_line_status_2(tmp_path: Path) -> None:
     assert "Error: Invalid value for '-p' / '--publish': '8080': expected" in proc.stderr
     proc = _pkgload(tmp_path, "--network", "none", "-p", "8080:80", "/bin/true")
     assert proc.returncode == 2 and "needs a network" in proc.stderr
+
+
+def test_cli_range_is_checked_port_by_port(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        proc = _pkgload(tmp_path, "-p", f"{port - 1}-{port}:80-81", "/bin/true")
+    assert proc.returncode == 125 and f"127.0.0.1:{port}:81/tcp" in proc.stderr, proc.stderr
 
 
 def test_cli_taken_port_is_one_line_status_125(tmp_path: Path) -> None:
