@@ -94,10 +94,21 @@ def test_cli_bad_syntax_is_one_line_status_2(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "needs a network" in proc.stderr
 
 
-def test_cli_range_is_checked_port_by_port(tmp_path: Path) -> None:
-    with socket.socket() as s:
+def _listener_after_a_free_port() -> socket.socket:
+    """Return a listening socket whose port's predecessor is free now."""
+    while True:
+        s = socket.socket()
         s.bind(("127.0.0.1", 0))
         s.listen()
+        try:
+            network.check_ports_free([PortMapping("127.0.0.1", s.getsockname()[1] - 1, 80)])
+            return s
+        except PortInUse:
+            s.close()
+
+
+def test_cli_range_is_checked_port_by_port(tmp_path: Path) -> None:
+    with _listener_after_a_free_port() as s:
         port = s.getsockname()[1]
         proc = _pkgload(tmp_path, "-p", f"{port - 1}-{port}:80-81", "/bin/true")
     assert proc.returncode == 125 and f"127.0.0.1:{port}:81/tcp" in proc.stderr, proc.stderr
