@@ -10,10 +10,15 @@ host before QEMU starts.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import ipaddress
+import os
 import re
 import socket
+import threading
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from loader.errors import PkgloadError
@@ -138,3 +143,91 @@ def qemu_network_args(network: str, ports: list[PortMapping]) -> list[str]:
 def get_net_config(network: str) -> NetConfig | None:
     """Return the interface the manifest gives the guest, or None for no NIC."""
     return None if network == "none" else USER_NET
+
+
+# QEMU 7.2's user network listens on a published TCP port with a backlog of
+# 1: a burst of connections (redis-benchmark's 20 clients, wrk's) overflows
+# the host's accept queue, and the dropped SYNs come back only 1, 3, 7, 15 s
+# later. listen() again on the same socket sets a new backlog, so pkgload
+# takes a copy of QEMU's listening sockets (pidfd_getfd: QEMU is our child)
+# and calls listen(BACKLOG) on them, as docker's proxy would listen.
+BACKLOG = 4096
+SYS_PIDFD_GETFD = 438  # x86-64
+WIDEN_TIMEOUT_S = 10.0  # for QEMU to have bound the ports
+
+
+def widen_backlogs(pid: int, ports: Sequence[PortMapping]) -> threading.Thread | None:
+    """Start a thread that gives QEMU's (process pid) listening sockets for ports a backlog of BACKLOG.
+
+    Returns the thread, or None when no TCP port is published. A failure
+    (no pidfd_getfd, no permission) leaves QEMU's backlog as it is: slower
+    bursts of connections, nothing worse.
+    """
+    wanted = {(p.host_addr, p.host_port) for p in ports if p.proto == "tcp"}
+    if not wanted:
+        return None
+    thread = threading.Thread(target=_widen, args=(pid, wanted), name="pkgload-backlog", daemon=True)
+    thread.start()
+    return thread
+
+
+def _widen(pid: int, wanted: set[tuple[str, int]]) -> None:
+    deadline = time.monotonic() + WIDEN_TIMEOUT_S
+    done: set[int] = set()
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:
+        return
+    try:
+        while len(done) < len(wanted) and time.monotonic() < deadline:
+            inodes = _listening_inodes(wanted)
+            for fd, inode in _socket_fds(pid):
+                if inode in inodes and inode not in done and _relisten(pidfd, fd):
+                    done.add(inode)
+            time.sleep(0.01)
+    except OSError:
+        pass
+    finally:
+        os.close(pidfd)
+
+
+def _listening_inodes(wanted: set[tuple[str, int]]) -> set[int]:
+    """Return the inodes of the host's listening TCP sockets bound to the wanted addresses."""
+    found = set()
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            cols = line.split()
+            ip_hex, port_hex = cols[1].split(":")
+            addr = str(ipaddress.IPv4Address(int(ip_hex, 16).to_bytes(4, "little")))
+            if cols[3] == "0A" and (addr, int(port_hex, 16)) in wanted:
+                found.add(int(cols[9]))
+    return found
+
+
+def _socket_fds(pid: int) -> list[tuple[int, int]]:
+    """Return (fd, inode) of each socket process pid has open."""
+    out = []
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{name}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            out.append((int(name), int(target[8:-1])))
+    return out
+
+
+def _relisten(pidfd: int, fd: int) -> bool:
+    """Copy the process's fd and listen(BACKLOG) on it; True when that worked."""
+    ours = ctypes.CDLL(None, use_errno=True).syscall(SYS_PIDFD_GETFD, pidfd, fd, 0)
+    if ours < 0:
+        return False
+    try:
+        with socket.socket(fileno=os.dup(ours)) as s:
+            s.listen(BACKLOG)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(ours)

@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,12 @@ def test_qemu_arguments() -> None:
         "-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:0.0.0.0:5353-:53",
         "-device", "virtio-net-device,netdev=net0"]
     assert network.qemu_network_args("none", []) == []
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _field(raw: bytes, name: str) -> bytes:
@@ -122,3 +129,23 @@ def test_cli_taken_port_is_one_line_status_125(tmp_path: Path) -> None:
         proc = _pkgload(tmp_path, "-p", f"{port}:80", "/bin/true")
     assert proc.returncode == 125
     assert proc.stderr == f"pkgload: -p 127.0.0.1:{port}:80/tcp: 127.0.0.1:{port}/tcp is already in use on the host\n"
+
+
+def test_published_port_takes_a_burst_of_connections(tmp_path: Path) -> None:
+    """QEMU listens with a backlog of 1; pkgload raises it (network.BACKLOG), as `ss` shows."""
+    port = free_port()
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "PKGLOAD_ACCEL": "tcg"}
+    proc = subprocess.Popen([sys.executable, "-m", "loader", "run", "-p", f"{port}:80", "/bin/sleep", "30"],
+                            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            ss = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True).stdout
+            if ss.split()[2:3] == [str(network.BACKLOG)] or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert ss.split()[:3] == ["LISTEN", "0", str(network.BACKLOG)], ss
+    finally:
+        proc.kill()
+        proc.wait()
