@@ -116,6 +116,7 @@ def check_ports_free(ports: list[PortMapping]) -> None:
 
 
 def _try_bind(p: PortMapping) -> None:
+    """Bind p's host address and port as QEMU will, and let go; raise PortInUse when that fails."""
     kind = socket.SOCK_STREAM if p.proto == "tcp" else socket.SOCK_DGRAM
     with socket.socket(socket.AF_INET, kind) as s:
         if p.proto == "tcp":
@@ -172,6 +173,7 @@ def widen_backlogs(pid: int, ports: Sequence[PortMapping]) -> threading.Thread |
 
 
 def _widen(pid: int, wanted: set[tuple[str, int]]) -> None:
+    """Relisten on each of QEMU's sockets for wanted once QEMU has made it, for WIDEN_TIMEOUT_S at most."""
     deadline = time.monotonic() + WIDEN_TIMEOUT_S
     done: set[int] = set()
     try:
