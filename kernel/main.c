@@ -3,6 +3,7 @@
 #include "layout.h"
 #include "log.h"
 #include "manifest.h"
+#include "crash_test.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/pvh.h"
@@ -18,6 +19,7 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "sched/proc.h"
+#include "syscalls/stubs.h"
 
 void kmain(void);
 
@@ -29,7 +31,7 @@ kmain(void)
     struct trap_frame *f;
 
     cpu_detect();
-    manifest_load();
+    manifest_load(si);
     pmm_init(si);
     paging_init();
     gdt_init();
@@ -39,11 +41,14 @@ kmain(void)
     initramfs_init(si);
     rng_seed(manifest.raw->seed, MANIFEST_SEED_LEN);
     clock_set_realtime(manifest.raw->time_ns);
+    stubs_load(manifest.raw->stubs);
     vfs_init();
 
     t = proc_create_init();
     console_open_stdio();
     f = (struct trap_frame *)(t->kstack_top - sizeof(*f));
+    if (manifest.raw->flags & MANIFEST_CRASH_MASK)     // tests only: docs/boot-protocol.md
+        crash_test_run((manifest.raw->flags & MANIFEST_CRASH_MASK) >> MANIFEST_CRASH_SHIFT);
     exec_initial(f);
     t->mark_tsc = user_entry_tsc = rdtsc();
     trap_return_to(f);

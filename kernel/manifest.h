@@ -24,7 +24,8 @@ struct manifest {
 };
 
 extern struct manifest manifest;
-void manifest_load(void);             // panics with the reason when it is missing or malformed
+struct hvm_start_info;
+void manifest_load(const struct hvm_start_info *si); // panics with the reason when missing or malformed
 
 // Bytes at MANIFEST_PHYS to keep (after manifest_load).
 static inline uint64_t manifest_size(void) { return manifest.raw->size; }

@@ -3,8 +3,11 @@
 Layout under ${XDG_CACHE_HOME:-~/.cache}/pkgload/:
 
     images/<sha256>.cpio   root filesystem images, named by their content key
+    closures/<key>.json    image plans (loader/closure_cache.py)
+    scan/<hash>.json       syscall scans of ELF files (loader/scan.py)
     index.json             per host file: its stat, sha256 and ELF facts
     last-run.log           the kernel log of the latest `pkgload run`
+    lock                   flock'd around evictions (loader/cache_lru.py bounds the size)
 """
 
 from __future__ import annotations

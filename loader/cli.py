@@ -21,8 +21,9 @@ from typing import IO, Any
 import click
 from click.core import ParameterSource
 
-from loader import __version__, image, manifest, network, vm
-from loader.errors import ElfFormatError, MissingLibrary, PkgloadError, VmError
+from loader import __version__, cache_lru, image, manifest, network, vm
+from loader.cache import cache_dir
+from loader.errors import ElfFormatError, MemoryTooSmall, MissingLibrary, PkgloadError, VmError
 from loader.identity import Identity, UserSpecError, parse_user
 
 EXIT_BAD_INPUT = 2
@@ -57,10 +58,10 @@ def _debug() -> bool:
 
 @contextmanager
 def run_errors() -> Iterator[None]:
-    """Map expected failures of `run`: bad program -> 2, anything else -> 125."""
+    """Map expected failures of `run`: bad program or too little -m -> 2, anything else -> 125."""
     try:
         yield
-    except (ElfFormatError, MissingLibrary) as e:
+    except (ElfFormatError, MissingLibrary, MemoryTooSmall) as e:
         if _debug():
             raise
         raise BadProgram(str(e)) from e
@@ -199,6 +200,18 @@ def main(debug: bool) -> None:
 @click.option("-u", "--user", "identity", type=UserParam(), default="0", metavar="USER[:GROUP]",
               help="Run as this user and group (numbers, or names from the host's passwd and "
                    "group)  [default: root]")
+@click.option("--stubs", "stub_sets", multiple=True, metavar="SET",
+              help="Apply a compatibility stub set: a name in stubs/ (nonroot, root, memlock) or a .toml "
+                   "file. Repeatable.")
+@click.option("--stub", "stub_rules", multiple=True, metavar="NAME=VALUE",
+              help="Make syscall NAME return VALUE: a number, -ERRNO, zero (zeroed output) or "
+                   "same:N (0 for N, else EPERM). Repeatable; wins over --stubs.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Say nothing at exit about missing syscalls (said when the program failed).")
+@click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
+              metavar="DIR", envvar="PKGLOAD_RECORD",
+              help="Save the syscalls the run made as DIR/PROGRAM.json (for pkgload coverage "
+                   "--runs DIR; $PKGLOAD_RECORD gives a default, e.g. to record a test suite).")
 @click.option("-p", "--publish", "ports", multiple=True, type=PublishParam(),
               metavar="[HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
               help=f"Forward a host port to the guest's (host address {network.DEFAULT_HOST_ADDR} "
@@ -210,20 +223,25 @@ def main(debug: bool) -> None:
 def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, accel: str,
         smp: int, verbose: bool, log_path: Path | None, files: tuple[image.ExtraPath, ...],
         dirs: tuple[image.ExtraPath, ...], withs: tuple[str, ...], identity: Identity,
-        ports: tuple[list[network.PortMapping], ...], net: str) -> None:
+        stub_sets: tuple[str, ...], stub_rules: tuple[str, ...], quiet: bool,
+        record_dir: Path | None, ports: tuple[list[network.PortMapping], ...], net: str) -> None:
     """Run PROGRAM (an ELF program or a #! script) with ARGS in a VM; exit with its exit status."""
     if ports and net == "none":
         raise click.BadParameter("publishing ports needs a network, not --network none",
                                  param_hint="'-p'")
+    stub_text = _get_stubs(stub_sets, stub_rules)
+    cache_max = _get_cache_max()
     try:
         with run_errors():
             guest_env = manifest.make_env(env, identity=identity)
             chosen = vm.select_accel(accel)
             img = image.build_image(program, extra=[*files, *dirs],
                                     ld_library_path=_get_var(guest_env, "LD_LIBRARY_PATH"),
-                                    accel=chosen.name, withs=withs, identity=identity)
-            boot = manifest.make_manifest(img.guest_path, img.get_argv(program, args), guest_env,
-                                          img.program_extent, identity, network.get_net_config(net))
+                                    accel=chosen.name, withs=withs, identity=identity,
+                                    cache_max=cache_max)
+            argv = img.get_argv(program, args)
+            boot = manifest.make_manifest(img.guest_path, argv, guest_env, img.program_extent,
+                                          identity, stub_text, network.get_net_config(net))
             result = vm.run(img, boot, memory, chosen,
                             on_log=_StderrAppender() if verbose else None, log_path=log_path,
                             smp=smp, net=net, ports=[p for each in ports for p in each])
@@ -232,7 +250,58 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
     message = result.get_signal_message()
     if message:
         click.echo(message, err=True)
+    _report_syscalls(result.log, quiet or not _wants_summary(result.exit_status), record_dir,
+                     program, argv)
     sys.exit(result.exit_status)
+
+
+def _wants_summary(status: int) -> bool:
+    """Say whether to name missing syscalls at exit: only when the program failed.
+
+    A program that succeeded keeps its stderr byte for byte what it is
+    natively (scripts, diffs, terminal sessions, the differential tests),
+    even when it called a missing syscall it did without: sqlite3 and ls
+    ask nscd over a socket and read /etc/passwd when that fails.
+    """
+    return status != 0
+
+
+def _get_stubs(sets: tuple[str, ...], options: tuple[str, ...]) -> str:
+    """Return the manifest's stub string for --stubs and --stub; bad rules: one line, status 2."""
+    from loader import stubs
+
+    try:
+        return stubs.encode_rules(stubs.get_rules(sets, options))
+    except stubs.StubError as e:
+        if _debug():
+            raise
+        raise BadProgram(str(e)) from e
+
+
+def _report_syscalls(log: bytes, quiet: bool, record_dir: Path | None, program: str,
+                     argv: list[str]) -> None:
+    """Name the missing syscalls the run hit (unless quiet); save its summary under record_dir."""
+    from loader import summary
+
+    found = summary.parse_summary(log)
+    if found is None:
+        return
+    line = summary.get_missing_message(found)
+    if line and not quiet:
+        click.echo(line, err=True)
+    if record_dir:
+        try:
+            summary.save_run(record_dir, program, argv, found)
+        except OSError as e:  # the run itself succeeded: its status stays the program's
+            click.echo(f"pkgload: cannot record the run in {record_dir}: {e.strerror or e}", err=True)
+
+
+def _get_cache_max() -> int:
+    """Return the cache's limit from $PKGLOAD_CACHE_MAX; a bad value is a usage error (status 2)."""
+    try:
+        return cache_lru.get_cache_max()
+    except ValueError as e:
+        raise click.UsageError(str(e)) from e
 
 
 def _get_var(env: list[str], key: str) -> str | None:
@@ -274,6 +343,106 @@ def analyze(program: str, as_json: bool, all_sites: bool) -> None:
 
 
 @main.command()
+@click.option("--status", "statuses", multiple=True,
+              type=click.Choice(["full", "partial", "fake", "stub", "missing"]),
+              help="Show only syscalls of this status. Repeatable.")
+@click.option("--family", "families", multiple=True, metavar="FAMILY",
+              help="Show only syscalls of this family (file, memory, process, net, ...). Repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of tables.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write one self-contained HTML page: every syscall, and the recorded runs.")
+@click.option("--runs", "runs_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Recorded runs (pkgload run --record DIR)  [default: runs/ in the cache]")
+def coverage(statuses: tuple[str, ...], families: tuple[str, ...], as_json: bool,
+             html_path: Path | None, runs_dir: Path | None) -> None:
+    """Show which Linux syscalls the kernel implements, and which ones recorded runs made."""
+    from loader import coverage as cov
+
+    unknown = sorted(set(families) - set(cov.get_families()))
+    if unknown:
+        raise click.BadParameter(f"{', '.join(unknown)}: no such family "
+                                 f"(families: {', '.join(cov.get_families())})", param_hint="--family")
+    c = cov.get_coverage(statuses, families, runs_dir or cov.default_runs_dir())
+    if html_path:
+        try:
+            html_path.write_text(cov.render_html(c))
+        except OSError as e:
+            raise click.ClickException(f"{html_path}: cannot write the page: {e.strerror or e}") from e
+    elif as_json:
+        click.echo(json.dumps(cov.coverage_to_json(c), indent=2))
+    else:
+        cov.render_table(c)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Where to write the suggested set  [default: PROGRAM.stubs.toml here]")
+@click.option("--timeout", type=float, default=60, show_default=True, metavar="SECONDS",
+              help="Longest a single run may take.")
+@click.argument("program")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def stubs(program: str, args: tuple[str, ...], output: Path | None, timeout: float) -> None:
+    """Find stubs that make PROGRAM's run under pkgload match its native run; write them as a set.
+
+    PROGRAM runs natively, then under pkgload; for each missing syscall it hit,
+    a fake success and errnos are tried until stdout and the exit status match.
+    """
+    from loader import suggest
+
+    argv = [program, *args]
+
+    def show(rules: dict[str, str], ok: bool) -> None:
+        tried = " ".join(f"--stub {n}={v}" for n, v in rules.items())
+        click.echo(f"{tried}: {'matches the native run' if ok else 'differs'}")
+
+    with analyze_errors():
+        s = suggest.suggest(argv, timeout, on_try=show)
+    if not s.needed:
+        click.echo(f"{program}: runs under pkgload as it does natively; no stubs needed")
+        return
+    if s.rules is None:
+        missing = ", ".join(s.first.missing) or "no missing syscall"
+        raise click.ClickException(f"{program}: no stub made its run match the native run "
+                                   f"(it hit {missing}); pkgload analyze may say more")
+    path = output or Path(f"{Path(program).name}.stubs.toml")
+    path.write_text(suggest.set_to_toml(s.rules, argv))
+    click.echo(f"wrote {path}: pkgload run --stubs {path} {' '.join(argv)}")
+
+
+@main.command()
 def version() -> None:
     """Print pkgload's version."""
     click.echo(f"pkgload {__version__}")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON document instead of a table.")
+@click.pass_context
+def cache(ctx: click.Context, as_json: bool) -> None:
+    """Show the image cache: where it is, its size and limit, and its entries."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from loader import cache_view  # rich: not for `run`
+
+    limit, where = _get_cache_max(), cache_dir()
+    usage = cache_lru.get_usage(where)
+    if as_json:
+        click.echo(json.dumps(cache_view.usage_to_json(where, usage, limit), indent=2))
+    else:
+        cache_view.render_usage(where, usage, limit)
+
+
+@cache.command()
+@click.option("--all", "remove_all", is_flag=True, help="Remove everything, not only what is over the limit.")
+def prune(remove_all: bool) -> None:
+    """Evict least-recently-used entries down to the limit (--all: empty the cache)."""
+    from loader.cache_view import format_size
+
+    where, limit = cache_dir(), _get_cache_max()
+    if not where.exists():
+        freed = 0
+    elif remove_all:
+        freed = cache_lru.clear(where)
+    else:
+        freed = sum(e.size for e in cache_lru.evict(where, limit))
+    click.echo(f"pkgload: freed {format_size(freed)} in {where}")

@@ -107,7 +107,8 @@ def get_plan(cache: Path, key: PlanKey) -> StoredPlan | None:
     unchanged (under KVM, the host's: runs `ld.so --help`). A damaged,
     foreign or stale memo reads as None.
     """
-    data = _read_memo(cache / "closures" / key.get_name())
+    memo = cache / "closures" / key.get_name()
+    data = _read_memo(memo)
     try:
         if data is None or data["key"] != key.to_json():
             return None
@@ -118,6 +119,7 @@ def get_plan(cache: Path, key: PlanKey) -> StoredPlan | None:
         if has_changed(data["depends"], data["names"], data["modes"]):
             return None
         plan = Plan(_shipped_from_json(data["closure"]), _shipped_from_json(data["extra"]))
+        _touch(memo)
         return StoredPlan(plan, Launch.from_json(data["launch"]), bool(data["dynamic"]),
                           data.get("image"), data)
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -167,6 +169,14 @@ def get_hwcaps_json(accel: str) -> list[Any]:
     from loader.hwcaps import get_guest_hwcaps  # under KVM, runs `ld.so --help`
 
     return json.loads(json.dumps(dataclasses.astuple(get_guest_hwcaps(accel))))
+
+
+def _touch(memo: Path) -> None:
+    """Mark a memo as used now: its mtime is its last use (loader/cache_lru.py evicts by it)."""
+    try:
+        os.utime(memo)
+    except OSError:
+        pass  # evicted meanwhile: the plan is read already
 
 
 def _read_memo(path: Path) -> dict[str, Any] | None:

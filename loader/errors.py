@@ -56,3 +56,7 @@ class MissingLibrary(PkgloadError):
 
 class QmpError(PkgloadError):
     """Talking to QEMU over QMP failed."""
+
+
+class MemoryTooSmall(PkgloadError):
+    """-m is below what the kernel, the boot data and the program's image need."""

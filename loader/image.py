@@ -39,6 +39,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from loader.cache import FileIndex, atomic_output, cache_dir
+from loader.cache_lru import evict, get_cache_max, touch_image
 from loader.closure_cache import Plan, PlanKey, Shipped, StoredPlan, get_plan, put_image
 from loader.cpio import CpioWriter, EntryAttrs, find_first_file
 from loader.elf import ElfInfo, check_runnable
@@ -110,6 +111,7 @@ def build_image(
     accel: str = "tcg",
     withs: Iterable[str] = (),
     identity: Identity = ROOT,
+    cache_max: int | None = None,
 ) -> Image:
     """Check program and return its root filesystem image, building it if not cached.
 
@@ -117,7 +119,9 @@ def build_image(
     looked up with (default: none); accel ("tcg" or "kvm") what the image
     boots under, whose CPU decides which library variants ld.so takes;
     withs the --with programs (names looked up on the host's PATH);
-    identity who the program runs as (its /etc/passwd, /etc/group, home).
+    identity who the program runs as (its /etc/passwd, /etc/group, home);
+    cache_max the cache's limit in bytes (default: get_cache_max()), down to
+    which the least recently used entries go after a new image is stored.
     Raises ElfFormatError when program is not a runnable x86-64 ELF file or
     `#!` script (ScriptError), or a --with name is not on PATH
     (ProgramNotFound), MissingLibrary when a library it needs cannot be
@@ -142,11 +146,12 @@ def build_image(
     entries = _make_entries(entry, stored, index, identity)
     key = image_key(entries.values())
     path = cache / "images" / f"{key}.cpio"
-    built = not path.exists()
     try:
+        built = not touch_image(cache, path)
         index.save()
         if built:
             _write_image(path, list(entries.values()))
+            evict(cache, get_cache_max() if cache_max is None else cache_max)
         extent = _find_program_extent(path, entry.guest_path)
         image = {"key": key, "guest_path": entry.guest_path, "elf": _info_to_json(info),
                  "program_real": program_real, "program_stat": program_stat,
@@ -240,8 +245,11 @@ def _get_unchanged_image(program: str | os.PathLike[str], stored: StoredPlan,
     if any(get_lstat_key(p) != k for p, k in last["lstats"].items()):
         return None
     path = cache / "images" / f"{last['key']}.cpio"
-    if not path.exists():
-        return None
+    try:
+        if not touch_image(cache, path):  # its last use is now: not evicted while it boots
+            return None
+    except OSError:
+        return None  # no lock file: the cold path says why
     prefix = last["argv_prefix"]
     info = ElfInfo(**{**last["elf"], "path": Path(program if prefix is None else stored.launch.boot)})
     extent = last.get("program_extent")

@@ -37,6 +37,10 @@ DEFAULT_ENV = {
 # "Standard input"). The kernel keeps a byte that reaches COM1 before it sets
 # the UART up, so nothing is lost however early the host writes.
 RELAY_STDIN = True
+# $PKGLOAD_TEST_CRASH: the tests of the kernel's crash reports ask it to crash
+# on purpose (kernel/crash_test.c); the manifest's CRASH bits carry the number.
+CRASH_ENV = "PKGLOAD_TEST_CRASH"
+CRASH_TESTS = {"kernel-fault": 1, "user-access": 2, "stack-overflow": 3}
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,9 @@ class Manifest:
     program: ProgramExtent | None = None  # where path's bytes are in the image
     uid: int = 0  # the program's ids (pkgload run --user)
     gid: int = 0
+    stubs: str | None = None  # the stub rules as the kernel reads them (loader.stubs.encode_rules)
     net: NetConfig | None = None  # the NIC's configuration; None: no NIC
+    crash: int = 0  # a crash test the kernel runs instead of the program (CRASH_TESTS), 0: none
 
 
 def make_env(pairs: Iterable[str], host_env: Mapping[str, str] | None = None,
@@ -95,11 +101,12 @@ def make_env(pairs: Iterable[str], host_env: Mapping[str, str] | None = None,
 
 def make_manifest(guest_path: str, argv: list[str], env: list[str],
                   program: ProgramExtent | None = None, identity: Identity = ROOT,
-                  net: NetConfig | None = None) -> Manifest:
+                  stubs: str | None = None, net: NetConfig | None = None) -> Manifest:
     """Return the manifest for one run, with this host's cwd, ttys, a fresh seed and the time.
 
     program says where guest_path's bytes are in the image (Image.program_extent);
-    identity, who the program runs as; net, the NIC's configuration (None: no NIC).
+    identity, who the program runs as; stubs, the encoded stub rules (or None); net, the
+    NIC's configuration (None: no NIC).
 
     With RELAY_STDIN, stdin is relayed whenever our fd 0 is open (for
     /dev/null too: the relay then sends end-of-file at once).
@@ -118,8 +125,23 @@ def make_manifest(guest_path: str, argv: list[str], env: list[str],
         program=program,
         uid=identity.uid,
         gid=identity.gid,
+        stubs=stubs or None,
         net=net,
+        crash=get_crash_test(),
     )
+
+
+def get_crash_test(environ: Mapping[str, str] | None = None) -> int:
+    """Return the crash test $PKGLOAD_TEST_CRASH asks for (CRASH_TESTS), 0 when unset.
+
+    Raises ImageError for a name that is no test.
+    """
+    name = (os.environ if environ is None else environ).get(CRASH_ENV, "")
+    if not name:
+        return 0
+    if name not in CRASH_TESTS:
+        raise ImageError(f"{CRASH_ENV}={name!r}: not a crash test, use one of {', '.join(CRASH_TESTS)}")
+    return CRASH_TESTS[name]
 
 
 def _terminal_size() -> tuple[int, int] | None:
@@ -146,6 +168,7 @@ def _strings(m: Manifest) -> list[tuple[str, str]]:
     """Return the manifest's strings in their order, each with what it is for messages."""
     fixed = [("path", m.path), ("cwd", m.cwd), ("hostname", m.hostname)]
     fixed += [("terminal modes", m.term_modes)] if m.term_modes else []
+    fixed += [("stub rules", m.stubs)] if m.stubs else []
     return fixed + [("argument", a) for a in m.argv] + [("environment string", e) for e in m.env]
 
 
@@ -177,14 +200,15 @@ def encode_manifest(m: Manifest) -> bytes:
                          "the manifest can carry")
     n_fixed = len(addrs) - len(m.argv) - len(m.env)
     argv, env = addrs[n_fixed:n_fixed + len(m.argv)], addrs[n_fixed + len(m.argv):]
-    values = _header_values(m, size, addrs[:n_fixed])
+    fixed = dict(zip((what for what, _ in _strings(m)), addrs[:n_fixed]))
+    values = _header_values(m, size, fixed)
     header = HEADER.pack(*(values[f.name] for f in LAYOUT.fields))
     pointers = struct.pack(f"<{len(argv) + len(env) + 2}Q", *argv, 0, *env, 0)
     return header + pointers + body
 
 
-def _header_values(m: Manifest, size: int, fixed: list[int]) -> dict[str, int | bytes]:
-    """Return the header's fields by name; fixed are the addresses of path, cwd, hostname (and modes)."""
+def _header_values(m: Manifest, size: int, fixed: dict[str, int]) -> dict[str, int | bytes]:
+    """Return the header's fields by name; fixed maps the strings before argv's (_strings) to their addresses."""
     c = LAYOUT.consts
     rows, cols = (min(n, 0xFFFF) for n in m.winsize) if m.winsize else (0, 0)
     prog = m.program or ProgramExtent(0, 0, 0)
@@ -193,12 +217,13 @@ def _header_values(m: Manifest, size: int, fixed: list[int]) -> dict[str, int | 
     return {
         "magic": c["MAGIC"], "version": c["VERSION"], "size": size,
         "argc": len(m.argv), "envc": len(m.env),
-        "flags": tty | (c["STDIN_RELAY"] if m.stdin_relay else 0) | (c["NET"] if m.net else 0),
+        "flags": tty | (c["STDIN_RELAY"] if m.stdin_relay else 0) | (c["NET"] if m.net else 0)
+                 | m.crash << c["CRASH_SHIFT"],
         "win_rows": rows, "win_cols": cols, "time_ns": m.time_ns, "seed": bytes.fromhex(m.seed),
         "program_offset": prog.offset, "program_size": prog.size, "program_mode": prog.mode,
         "reserved": 0, "base": MANIFEST_VIRT,
-        "path": fixed[0], "cwd": fixed[1], "hostname": fixed[2],
-        "termios": fixed[3] if len(fixed) > 3 else 0,
+        "path": fixed["path"], "cwd": fixed["cwd"], "hostname": fixed["hostname"],
+        "termios": fixed.get("terminal modes", 0), "stubs": fixed.get("stub rules", 0),
         "argv": argv_at, "envp": argv_at + 8 * (len(m.argv) + 1),
         "uid": m.uid, "gid": m.gid, **_net_values(m.net),
     }

@@ -17,7 +17,7 @@ from typing import Any
 
 from loader.deps import DepClosure, get_guest_hwcaps, resolve_deps
 from loader.elf import ElfImage, ElfInfo, check_runnable
-from loader.scan import Scope, SyscallUse, scan_program
+from loader.scan import Scope, SyscallUse, Verdict, scan_program
 from loader.vm import select_accel
 
 ANALYZE_FORMAT = "pkgload-analyze-1"  # bump when the JSON document changes shape
@@ -75,8 +75,16 @@ def get_report(program: str | os.PathLike[str], scope: Scope = "likely") -> Repo
     if closure.missing:
         verdict = "needs missing libraries: " + ", ".join(m.name for m in closure.missing)
     else:
-        verdict = str(scan.get_verdict(scope))
+        verdict = _with_stub_sets(scan.get_verdict(scope))
     return Report(info, facts, closure, scope, syscalls, scan.undetermined, verdict)
+
+
+def _with_stub_sets(v: Verdict) -> str:
+    """Return the verdict's text, naming the stub sets that cover every missing syscall it names."""
+    from loader.stubs import get_covering_sets
+
+    sets = get_covering_sets(v.missing) if v.kind in ("may", "start") else []
+    return str(v) + (f"; --stubs {' or --stubs '.join(sets)} would stand in" if sets else "")
 
 
 def report_to_json(r: Report) -> dict[str, Any]:
@@ -112,7 +120,7 @@ def report_to_json(r: Report) -> dict[str, Any]:
         ],
         "scope": r.scope,
         "syscalls": [
-            {"nr": s.syscall.nr, "name": s.name, "status": s.status, "sites": s.sites,
+            {"nr": s.syscall.nr, "name": s.name, "status": s.status, "sites": s.all_sites,
              "via": list(s.via)}
             for s in r.syscalls
         ],
@@ -152,6 +160,6 @@ def render_report(r: Report) -> None:
     for s in r.syscalls:
         style = _STATUS_STYLE.get(s.status, "")
         calls.add_row(str(s.syscall.nr), s.name, f"[{style}]{s.status}[/]" if style else s.status,
-                      str(s.sites), ", ".join(s.via))
+                      str(s.all_sites), ", ".join(s.via))
     console.print(calls)
     console.print(f"verdict: {r.verdict}", markup=False, highlight=False)

@@ -26,9 +26,14 @@ Which syscalls a program makes. `ScanResult.iter_syscalls("all")` is every
 number found anywhere in the closure: for a dynamic program that is all of
 libc's, which no program uses at once. `iter_syscalls("likely")` is what
 this program's own code reaches: the sites in the program and its non-libc
-libraries, the syscalls of the libc functions they import (LIBC_SYSCALLS),
-and what ld.so and libc always do at start-up (STARTUP_SYSCALLS); for a
-static program every site in it. The verdict is given on "likely".
+libraries, the syscalls (LIBC_SYSCALLS) of the libc functions it reaches
+(its own imports, followed through its libraries' call graphs from what it
+imports from them: loader/callgraph.py), and what ld.so and libc always do
+at start-up (STARTUP_SYSCALLS); for a static program every site in it. The
+verdict is given on "likely": will fail at start-up, may fail (naming each
+missing syscall and the way to it), or runs; a missing syscall with a
+fallback from every way it is reached (syscalls/fallbacks.tsv) does not
+count.
 
 Results are cached per file, by (path, size, mtime_ns, inode), as JSON under
 ${XDG_CACHE_HOME:-~/.cache}/pkgload/scan/. Statuses come from
@@ -50,6 +55,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from loader.cache import atomic_output, cache_dir
+from loader.cache_lru import touch
 from loader.errors import ElfFormatError
 
 if TYPE_CHECKING:
@@ -615,6 +621,7 @@ def scan_object(path: str | os.PathLike[str], *, use_cache: bool = True) -> Obje
         try:
             data = json.loads(cfile.read_bytes())
             if data.get("key") == key:
+                touch(cfile)  # its last use, for the cache's eviction
                 return ObjectScan.from_json({**data["result"], "path": p})
         except (OSError, ValueError, KeyError, TypeError):
             pass
@@ -641,6 +648,12 @@ class SyscallUse:
     syscall: Syscall
     sites: int  # `syscall` instructions with this number (in the scope's objects)
     via: tuple[str, ...]  # imported libc functions that make it; "startup" for ld.so/libc start
+    libc_sites: int = 0  # "likely": its sites in libc and ld.so, when via says libc makes it
+
+    @property
+    def all_sites(self) -> int:
+        """The sites the program reaches it through: its own objects' and, through via, libc's."""
+        return self.sites + self.libc_sites
 
     @property
     def name(self) -> str:
@@ -655,41 +668,100 @@ class SyscallUse:
 
 @dataclass(frozen=True)
 class Verdict:
-    """Whether the program should run on the kernel, by the statuses of its syscalls."""
+    """Whether the program should run on the kernel, by the statuses of the syscalls it reaches.
 
-    kind: Literal["runs", "stubs", "missing"]
+    kind "start" (will fail at start-up: a missing syscall of ld.so's and
+    libc's start-up), "may" (may fail: missing syscalls its code can reach,
+    each with the functions that reach it), "stubs" or "runs". Missing
+    syscalls with a fallback from every way they are reached
+    (syscalls/fallbacks.tsv) do not count; they are listed in fallbacks.
+    """
+
+    kind: Literal["runs", "stubs", "may", "start"]
     missing: tuple[str, ...] = ()
     stubbed: tuple[str, ...] = ()  # status stub or fake
     partial: tuple[str, ...] = ()
+    reach: tuple[tuple[str, tuple[str, ...], int], ...] = ()  # (missing name, via, sites)
+    fallbacks: tuple[str, ...] = ()  # missing but done without
 
     def __str__(self) -> str:
-        if self.kind == "missing":
-            text = "needs missing syscalls: " + ", ".join(self.missing)
+        if self.kind == "start":
+            text = "will fail at start-up: " + ", ".join(self.missing)
+        elif self.kind == "may":
+            text = "may fail: " + ", ".join(_reach_text(*r) for r in self.reach)
         elif self.kind == "stubs":
             text = "runs with stubs: " + ", ".join(self.stubbed)
         else:
             text = "runs"
-        if self.partial and self.kind != "missing":
+        if self.partial and self.kind in ("runs", "stubs"):
             text += " (partial: " + ", ".join(self.partial) + ")"
+        if self.fallbacks and self.kind != "start":
+            text += " (falls back from: " + ", ".join(self.fallbacks) + ")"
         return text
 
 
-def get_verdict(syscalls: Iterable[Syscall | SyscallUse]) -> Verdict:
-    """Judge a set of syscalls by status: runs / runs with stubs / needs missing ones.
+def _reach_text(name: str, via: tuple[str, ...], sites: int) -> str:
+    """Return `name (via f, g)`, `name (via N sites)`, or the name alone when nothing says how."""
+    ways = [v for v in via if v != "startup"][:4]
+    ways += [f"{sites} site{'s' if sites != 1 else ''}"] if sites else []
+    return f"{name} (via {', '.join(ways)})" if ways else name
 
+
+def get_verdict(syscalls: Iterable[Syscall | SyscallUse],
+                origins: Mapping[str, tuple[str, ...]] | None = None) -> Verdict:
+    """Judge a set of syscalls: will fail at start-up / may fail / runs with stubs / runs.
+
+    A missing syscall that ld.so's and libc's start-up makes (via "startup")
+    fails every run; one reached otherwise may fail a run, unless every way
+    it is reached has a fallback (loader/fallbacks.py); origins says which
+    of the program's imports lead to each libc function (ScanResult.get_origins).
     Partial syscalls count as running and are listed.
     """
-    rows = sorted(
-        {(s.syscall if isinstance(s, SyscallUse) else s) for s in syscalls}, key=lambda s: s.nr
-    )
-    missing = tuple(s.name for s in rows if s.status == "missing")
-    stubbed = tuple(s.name for s in rows if s.status in ("stub", "fake"))
-    partial = tuple(s.name for s in rows if s.status == "partial")
-    if missing:
-        return Verdict("missing", missing, stubbed, partial)
-    if stubbed:
-        return Verdict("stubs", (), stubbed, partial)
-    return Verdict("runs", (), (), partial)
+    origins = origins or {}
+    uses = sorted({_as_use(s) for s in syscalls}, key=lambda u: u.syscall.nr)
+    partial = tuple(u.name for u in uses if u.status == "partial")
+    stubbed = tuple(u.name for u in uses if u.status in ("stub", "fake"))
+    missing = [u for u in uses if u.status == "missing"]
+    start = tuple(u.name for u in missing if "startup" in u.via)
+    if start:
+        return Verdict("start", start, stubbed, partial)
+    tolerated = tuple(u.name for u in missing if _is_done_without(u, origins))
+    reach = tuple((u.name, _untolerated(u, origins), u.sites)
+                  for u in missing if u.name not in tolerated)
+    if reach:
+        return Verdict("may", tuple(r[0] for r in reach), stubbed, partial, reach, tolerated)
+    return Verdict("stubs" if stubbed else "runs", (), stubbed, partial, (), tolerated)
+
+
+def _is_done_without(u: SyscallUse, origins: Mapping[str, tuple[str, ...]]) -> bool:
+    """Say whether every way u is reached has a fallback: sites (callers unknown) and
+    nothing known need a `*` row; ways need a row naming each (or all its origins)."""
+    from loader.fallbacks import is_tolerated
+
+    if u.sites and not is_tolerated(u.name, (), u.sites):
+        return False
+    if not [v for v in u.via if v != "startup"]:
+        return is_tolerated(u.name, (), u.sites) if u.sites else is_tolerated(u.name, ("*",), 0)
+    return not _untolerated(u, origins)
+
+
+def _untolerated(u: SyscallUse, origins: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Return the ways u is reached with no fallback, as `f` or `origin>f` (the program's import
+    origin leads to libc's f): a way is done without when f, or every origin of f, has one."""
+    from loader.fallbacks import is_tolerated
+
+    out = []
+    for f in u.via:
+        if f == "startup" or is_tolerated(u.name, (f,), 0):
+            continue
+        from_ = [o for o in origins.get(f, (f,)) if not is_tolerated(u.name, (o,), 0)]
+        out += [f if o == f else f"{o}>{f}" for o in from_]
+    return tuple(out)
+
+
+def _as_use(s: Syscall | SyscallUse) -> SyscallUse:
+    """Return s as a SyscallUse (a bare table row: no sites, no ways known)."""
+    return s if isinstance(s, SyscallUse) else SyscallUse(s, 0, ())
 
 
 @dataclass
@@ -719,9 +791,31 @@ class ScanResult:
         return sum(o.sites for o in self.objects)
 
     def get_imports(self) -> dict[str, tuple[str, ...]]:
-        """Return libc function -> syscall names, for functions non-libc objects import."""
-        names = {f for o in self.objects if not o.is_libc for f in o.imports}
+        """Return libc function -> syscall names, for the libc functions the program can reach.
+
+        For a dynamic program: its own imports, followed through its
+        libraries' call graphs (loader/callgraph.py) from the functions it
+        (and what it reaches) imports from them, and their constructors.
+        Without graphs (a library that cannot be read): every import of
+        every non-libc object.
+        """
+        names = self.get_origins()
         return {f: LIBC_SYSCALLS[f] for f in sorted(names) if f in LIBC_SYSCALLS}
+
+    @functools.cached_property
+    def _origins(self) -> dict[str, tuple[str, ...]]:
+        from loader.callgraph import reachable_imports
+
+        found = reachable_imports([o.path for o in self.objects if not o.is_libc],
+                                  self.objects[0].imports) if self.dynamic else None
+        if found is None:
+            return {f: (f,) for o in self.objects if not o.is_libc for f in o.imports}
+        return {f: tuple(sorted(o)) for f, o in found.items()}
+
+    def get_origins(self) -> dict[str, tuple[str, ...]]:
+        """Return each libc function the program reaches -> the program's imports that lead to it
+        (the function itself when the program calls it; "constructor" for a library's start)."""
+        return self._origins
 
     def _by_name(self) -> dict[str, Syscall]:
         """Return the table indexed by syscall name."""
@@ -749,12 +843,22 @@ class ScanResult:
             row = by_name.get(sc)
             if row is not None:
                 via.setdefault(row.nr, []).append(why)
+        for name in self.get_origins():  # syscall(NR) calls whose NR the call graphs found
+            fn, _, nr = name.partition(":")
+            if fn == "syscall" and nr.isdigit() and "syscall" not in via.get(int(nr), []):
+                via.setdefault(int(nr), []).append("syscall")
+        libc: Counter[int] = Counter()
+        if scope == "likely":
+            for o in self.objects:
+                if o.is_libc:
+                    libc.update(o.determined)
         for nr in sorted(set(counts) | set(via)):
-            yield SyscallUse(get_syscall(self.table, nr), counts.get(nr, 0), tuple(via.get(nr, ())))
+            yield SyscallUse(get_syscall(self.table, nr), counts.get(nr, 0), tuple(via.get(nr, ())),
+                             libc.get(nr, 0) if nr in via else 0)
 
     def get_verdict(self, scope: Scope = "likely") -> Verdict:
         """Return the verdict on the syscalls of scope."""
-        return get_verdict(self.iter_syscalls(scope))
+        return get_verdict(self.iter_syscalls(scope), self.get_origins())
 
 
 def scan_program(

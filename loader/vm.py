@@ -25,7 +25,8 @@ from pathlib import Path
 
 from loader import console, network, terminal
 from loader.cache import atomic_output, cache_dir
-from loader.errors import KernelNotFound, QemuNotFound, VmError
+from loader.errors import KernelNotFound, MemoryTooSmall, QemuNotFound, VmError
+from loader.guest_memory import get_min_memory_mib
 from loader.image import Image
 from loader.manifest import MANIFEST_PHYS, Manifest, encode_manifest
 
@@ -35,7 +36,7 @@ ACCEL_ENV = "PKGLOAD_ACCEL"
 QEMU_ARGS_ENV = "PKGLOAD_QEMU_ARGS"  # extra QEMU arguments, for debugging the kernel
 ACCELS = ("auto", "kvm", "tcg")
 DEFAULT_MEMORY_MIB = 256
-MIN_MEMORY_MIB = 16
+MIN_MEMORY_MIB = 4  # no image boots in less (loader/guest_memory.py: each says its own)
 SMP_ENV = "PKGLOAD_SMP"
 MAX_SMP = 64  # the most vCPUs `--smp` gives (microvm itself accepts more)
 # Where QEMU's loader device puts the manifest: just above the kernel image,
@@ -44,9 +45,10 @@ MANIFEST_ADDR = MANIFEST_PHYS
 # QEMU's complaint when it cannot bind a -p port (taken since we checked).
 HOSTFWD_FAILED = b"could not set up host forwarding rule"
 EXIT_VM_FAILED = 125  # pkgload's own status: the VM failed, not the program
-PANIC_TAIL_LINES = 40  # shown when the log has no "panic:" line to start from
 
 _EXIT_RE = re.compile(rb"^pkgload-exit (?:status=(\d+)|signal=(\d+)|(panic))\s*$", re.M)
+# The kernel's OOM killer logs this when a page fault found no free page (kernel/mm/oom.c).
+_OOM_RE = re.compile(rb"^oom-kill: ", re.M)
 
 
 @dataclass(frozen=True)
@@ -75,11 +77,19 @@ class RunResult:
     signal: int | None  # the signal that killed the program, if one did
     log: bytes = field(repr=False)  # the kernel log
     qemu_status: int = 0
+    memory_mib: int = 0  # the guest's memory (-m)
+    oom: bool = False  # the kernel's OOM killer killed a process of the run
 
     def get_signal_message(self) -> str | None:
-        """Return the line a shell prints for the killing signal (strsignal), or None."""
+        """Return the line a shell prints for the killing signal (strsignal), or None.
+
+        A SIGKILL from the kernel's OOM killer gets pkgload's own line
+        instead, as docker reports an OOM-killed container (status 137 all the same).
+        """
         if self.signal is None:
             return None
+        if self.signal == signal.SIGKILL and self.oom:
+            return f"pkgload: out of memory (-m {self.memory_mib}M); try a larger -m"
         return signal.strsignal(self.signal) or f"Unknown signal {self.signal}"
 
 
@@ -274,13 +284,10 @@ def parse_exit_record(log: bytes) -> ExitRecord | None:
     return ExitRecord(status=int(status))
 
 
-def get_panic_report(log: bytes) -> str:
-    """Return the kernel's panic lines: from the last "panic:" line to the exit record."""
-    lines = log.decode(errors="replace").splitlines()
-    end = max((i for i, ln in enumerate(lines) if ln.startswith("pkgload-exit")), default=len(lines))
-    starts = [i for i, ln in enumerate(lines[:end]) if ln.startswith("panic:")]
-    start = starts[-1] if starts else max(0, end - PANIC_TAIL_LINES)
-    return "\n".join(lines[start:end])
+def get_panic_reason(log: bytes) -> str:
+    """Return the reason of the kernel's last panic (its "panic:" line), or "no reason given"."""
+    reasons = re.findall(rb"^panic: (.*)$", log, re.M)
+    return reasons[-1].decode(errors="replace").strip() if reasons else "no reason given"
 
 
 class _LogReader(threading.Thread):
@@ -343,6 +350,7 @@ def run(
     accel = accel or select_accel()
     network.check_ports_free(list(ports))
     net_args = network.qemu_network_args(net, list(ports))
+    check_memory(image, manifest, memory_mib)
     sys.stdout.flush()
     sys.stderr.flush()
     # The kernel reports mode changes and waits for our acknowledgement exactly
@@ -363,7 +371,19 @@ def run(
         on_log(ran.qemu_err)
     if ran.stopped is not None:
         return RunResult(ran.stopped, None, ran.log, ran.status)
-    return _result(ran.status, ran.log, ran.qemu_err, log_path)
+    return _result(ran.status, ran.log, ran.qemu_err, log_path, memory_mib)
+
+
+def check_memory(image: Image, manifest: Manifest, memory_mib: int) -> None:
+    """Refuse memory_mib when the image and the kernel do not fit (loader/guest_memory.py).
+
+    Raises MemoryTooSmall naming the minimum.
+    """
+    size = image.path.stat().st_size
+    least = get_min_memory_mib(size, len(encode_manifest(manifest)))
+    if memory_mib < least:
+        raise MemoryTooSmall(f"-m {memory_mib}M: too little memory for the image of {image.program.path} "
+                             f"({size / (1 << 20):.1f} MiB), the minimum is {least}M")
 
 
 @dataclass(frozen=True)
@@ -637,7 +657,7 @@ def _write_user_log(path: Path, log: bytes, qemu_err: bytes) -> None:
         print(f"pkgload: cannot write the kernel log to {path}: {e.strerror or e}", file=sys.stderr)
 
 
-def _result(qemu_status: int, log: bytes, qemu_err: bytes, log_path: Path) -> RunResult:
+def _result(qemu_status: int, log: bytes, qemu_err: bytes, log_path: Path, memory_mib: int = 0) -> RunResult:
     """Map QEMU's status and the exit record to a RunResult, or raise VmError."""
     record = parse_exit_record(log)
     if record is None and HOSTFWD_FAILED in qemu_err.lower():
@@ -648,9 +668,10 @@ def _result(qemu_status: int, log: bytes, qemu_err: bytes, log_path: Path) -> Ru
         why = f": {first[0]}" if first else f", kernel log in {log_path}"
         raise VmError(f"the VM ended without an exit record (qemu status {qemu_status}){why}")
     if record.panic:
-        raise VmError(f"kernel panic, kernel log in {log_path}", details=get_panic_report(log))
+        raise VmError(f"the kernel crashed ({get_panic_reason(log)}); log: {log_path}")
     if record.signal is not None:
-        return RunResult(128 + record.signal, record.signal, log, qemu_status)
+        return RunResult(128 + record.signal, record.signal, log, qemu_status, memory_mib,
+                         _OOM_RE.search(log) is not None)
     assert record.status is not None
-    return RunResult(record.status, None, log, qemu_status)
+    return RunResult(record.status, None, log, qemu_status, memory_mib)
 

@@ -1,8 +1,12 @@
 // From the syscall instruction to a handler: look the number up in the table
 // generated from table.tsv; a missing call returns -ENOSYS and is logged once
 // with its name and the caller's address. The kernel lock is held from entry
-// to exit, and pending signals are acted on last (sched_exit_to_user).
+// to exit, and pending signals are acted on last (sched_exit_to_user). A stub
+// rule from the manifest (stubs.c) comes before the table; every call is
+// counted for the exit summary (summary.c).
 #include "syscalls/dispatch.h"
+#include "syscalls/stubs.h"
+#include "syscalls/summary.h"
 #include "arch/x86_64/trap.h"
 #include "sched/proc.h"
 #include "sched/sched.h"
@@ -30,10 +34,14 @@ syscall_dispatch(struct trap_frame *f)
 {
     uint64_t nr = f->rax;
     syscall_fn fn = nr < NR_SYSCALLS ? syscall_table[nr].fn : NULL;
+    const struct stub_rule *stub = stub_get(nr);
 
     sched_enter_from_user();
     current_thread()->frame = f;
-    if (fn) {
+    summary_count(nr);
+    if (stub) {
+        f->rax = stub_apply(stub, f);
+    } else if (fn) {
         f->rax = fn(f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
     } else {
         log_missing_once(nr, f->rip);

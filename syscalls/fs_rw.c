@@ -4,6 +4,7 @@
 #include "types.h"
 #include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "fs/file.h"
+#include "syscalls/net.h"
 #include "fs/vfs.h"
 #include "mm/uaccess.h"
 #include "mm/heap.h"
@@ -91,6 +92,8 @@ sys_read(int fd, char __user *buf, size_t count)
 
     if (!f || !file_can_read(f))
         return -EBADF;
+    if (sock_of(f))
+        return net_sock_rw(f, buf, count, false);   // a whole message
     return count ? read_to_user(f, buf, MIN(count, MAX_RW_COUNT), &f->pos) : 0;
 }
 
@@ -101,6 +104,8 @@ sys_write(int fd, const char __user *buf, size_t count)
 
     if (!f || !file_can_write(f))
         return -EBADF;
+    if (sock_of(f))
+        return net_sock_rw(f, (void __user *)buf, count, true);   // a datagram of 0 bytes is one
     return count ? write_from_user(f, buf, MIN(count, MAX_RW_COUNT), &f->pos) : 0;
 }
 
@@ -201,6 +206,8 @@ sys_readv(int fd, const struct iovec __user *iov, int iovcnt)
 
     if (!f || !file_can_read(f))
         return -EBADF;
+    if (sock_of(f))
+        return net_sock_rwv(f, iov, iovcnt, false);
     return do_iov(f, iov, iovcnt, &f->pos, false);
 }
 
@@ -211,6 +218,8 @@ sys_writev(int fd, const struct iovec __user *iov, int iovcnt)
 
     if (!f || !file_can_write(f))
         return -EBADF;
+    if (sock_of(f))
+        return net_sock_rwv(f, iov, iovcnt, true);
     return do_iov(f, iov, iovcnt, &f->pos, true);
 }
 

@@ -3,6 +3,8 @@
 #include "types.h"
 #include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "sched/proc.h"
+#include "sched/groups.h"
+#include "mm/heap.h"
 #include "mm/uaccess.h"
 #include <asm-generic/errno.h>
 
@@ -60,26 +62,50 @@ sys_getresgid(uint32_t __user *r, uint32_t __user *e, uint32_t __user *s)
 long
 sys_getgroups(int size, uint32_t __user *list)
 {
+    struct group_set *g = creds()->groups;
+    int count = g ? g->count : 0;
+
     if (size < 0)
         return -EINVAL;
-    return 0;
+    if (size == 0)
+        return count;
+    if (size < count)
+        return -EINVAL;
+    if (count && copy_to_user(list, g->gids, (size_t)count * sizeof(uint32_t)) < 0)
+        return -EFAULT;
+    return count;
 }
 
+// setgroups(2): CAP_SETGID first, then the size, then the list, as Linux.
 long
 sys_setgroups(int size, const uint32_t __user *list)
 {
-    uint32_t gid;
+    struct group_set *g = NULL;
+    uint32_t *gids;
 
     if (!is_root())
         return -EPERM;
-    if (size < 0 || size > 65536)
+    if ((unsigned int)size > NGROUPS_MAX)
         return -EINVAL;
-    for (int i = 0; i < size; i++) {
-        if (copy_from_user(&gid, &list[i], sizeof(gid)) < 0)
-            return -EFAULT;
-        if (gid != creds()->egid)
-            return -EINVAL;   // LINUX-DIFF: no supplementary groups are kept
+    if (size == 0)
+        goto install;
+    if (!(gids = kmalloc((size_t)size * sizeof(uint32_t))))
+        return -ENOMEM;
+    for (int i = 0; i < size; i++) {       // element by element: Linux's errno order
+        long err = copy_from_user(&gids[i], &list[i], sizeof(uint32_t)) < 0 ? -EFAULT
+                   : gids[i] == (uint32_t)-1 ? -EINVAL : 0;     // (gid_t)-1: no kgid
+        if (err) {
+            kfree(gids);
+            return err;
+        }
     }
+    g = groups_new(gids, size);
+    kfree(gids);
+    if (!g)
+        return -ENOMEM;
+install:
+    groups_put(creds()->groups);
+    creds()->groups = g;
     return 0;
 }
 

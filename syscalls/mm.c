@@ -4,6 +4,7 @@
 #include "mm/vm.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "mm/oom.h"
 #include "fs/file.h"
 #include "fs/vfs.h"
 #include "sched/proc.h"
@@ -19,6 +20,19 @@
 #define TASK_SIZE USER_TOP
 
 static struct mm *mm(void) { return current_proc()->mm; }
+
+// Whether a new mapping takes memory as it is touched, so is judged by the
+// commit heuristic (mm/oom.c): private writable ones, and shared anonymous
+// ones (their pages are a nameless file's); not MAP_NORESERVE, as Linux.
+static bool
+is_accountable(unsigned long prot, unsigned long flags, bool file)
+{
+    if (flags & MAP_NORESERVE)
+        return false;
+    if ((flags & MAP_TYPE_MASK) == MAP_PRIVATE)
+        return prot & PROT_WRITE;
+    return !file;
+}
 
 static uint32_t
 vma_prot(unsigned long prot)
@@ -126,6 +140,8 @@ sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned lon
         return where;
     if (backing.vn && off + len < off)
         return -EOVERFLOW;
+    if (is_accountable(prot, flags, f != NULL) && !oom_may_commit(len))
+        return -ENOMEM;
     if (type != MAP_PRIVATE && !backing.vn)
         return map_shared_anon(where, len, vma_prot(prot));
     ret = vm_map_backed(mm(), where, len, vma_prot(prot), mapping_flags(f, type),
@@ -170,7 +186,7 @@ sys_brk(unsigned long brk)
     if (brk < m->brk_start || brk > TASK_SIZE)
         return m->brk;
     if (new_top > old_top) {
-        if (!vm_range_is_free(m, old_top, new_top - old_top) ||
+        if (!vm_range_is_free(m, old_top, new_top - old_top) || !oom_may_commit(new_top - old_top) ||
             vm_map_fixed(m, old_top, new_top - old_top, PROT_READ | PROT_WRITE, VMA_HEAP) < 0)
             return m->brk;
     } else if (new_top < old_top) {
@@ -229,6 +245,9 @@ sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len, unsi
         return -EFAULT;
     if ((v->flags & VMA_SPECIAL) && new_len > old_len)
         return -EFAULT;            // as Linux: [vdso] and [vvar] never grow
+    if (new_len > old_len && (v->prot & PROT_WRITE) && !(v->flags & VMA_SHARED) &&
+        !oom_may_commit(new_len - old_len))
+        return -ENOMEM;            // growth of private writable memory, as a new mapping's
     if (flags & MREMAP_FIXED) {
         if ((new_addr & (PAGE_SIZE - 1)) || new_addr > TASK_SIZE - new_len || new_addr < USER_MIN)
             return -EINVAL;

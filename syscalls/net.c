@@ -7,6 +7,7 @@
 #include "syscalls/net.h"
 #include "net/socket.h"
 #include "fs/file.h"
+#include "sched/proc.h"
 #include "mm/uaccess.h"
 #include "mm/heap.h"
 #include "lib/string.h"
@@ -195,14 +196,31 @@ accept_name(struct file *nf, void __user *uaddr, int __user *ulen)
     return net_addr_out(&a, klen, uaddr, ulen);
 }
 
+// Linux reserves the new descriptor before it waits: a full table is
+// EMFILE and leaves the connection queued. Its order: EBADF, EINVAL, EMFILE, ENOTSOCK.
+static bool
+has_free_fd(void)
+{
+    struct fd_table *t = current_proc()->fds;
+
+    for (int i = 0; i < FD_MAX; i++)
+        if (!t->files[i])
+            return true;
+    return false;
+}
+
 long
 sys_accept4(int fd, void __user *uaddr, int __user *ulen, int flags)
 {
     struct file *f, *nf;
     long ret;
 
+    if (!fd_get(fd))
+        return -EBADF;
     if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
         return -EINVAL;
+    if (!has_free_fd())
+        return -EMFILE;
     if ((ret = net_sock_fd(fd, &f)) < 0)
         return ret;
     if (!sock_of(f)->ops->accept)

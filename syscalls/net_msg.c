@@ -16,7 +16,7 @@
 #define SEND_CHUNK  (64 * 1024)      // a stream send goes to the family in pieces this big
 #define MSG_MAX     (4 * 1024 * 1024)   // the largest datagram gathered whole
 #define RECV_MAX    (256 * 1024)     // the most one receive returns
-#define CONTROL_MAX 20480            // net.core.optmem_max: more is ENOBUFS
+#define CONTROL_MAX 131072           // net.core.optmem_max (Linux 6.9 on): more is ENOBUFS
 #define UIO_MAXIOV  1024
 #define MAX_RW      0x7ffff000ul
 #define USER_TOP    0x7ffffffff000ull
@@ -355,4 +355,43 @@ sys_recvmmsg(int fd, struct mmsghdr_k __user *vec, unsigned int vlen, int flags,
             flags |= MSG_DONTWAIT;
     }
     return i ? (long)i : ret;
+}
+
+// read(2), write(2), readv(2) and writev(2) on a socket: a receive or send
+// of the whole buffer with no name and no flags, so a datagram keeps its
+// boundary (fs_rw.c's page-sized pieces would cut it).
+static long
+sock_rw(struct file *f, struct msg_io *io, bool write)
+{
+    struct sockaddr_storage name;
+    struct sock_msg m = { .name = &name };
+
+    if (write)
+        return send_common(f, io, 0);
+    if (io->total == 0)
+        return 0;                // sock_read_iter: "Match SYS5 behaviour"
+    return recv_io(f, io, &m);
+}
+
+long
+net_sock_rw(struct file *f, void __user *buf, size_t count, bool write)
+{
+    struct iovec v = { buf, MIN(count, MAX_RW) };
+    struct msg_io io = { .iov = &v, .iovcnt = 1, .total = v.iov_len };
+
+    return sock_rw(f, &io, write);
+}
+
+long
+net_sock_rwv(struct file *f, const struct iovec __user *uiov, int iovcnt, bool write)
+{
+    struct msg_io io = { 0 };
+    long ret;
+
+    if (iovcnt < 0 || iovcnt > UIO_MAXIOV)
+        return -EINVAL;
+    if ((ret = iov_in(&io, uiov, iovcnt)) == 0)
+        ret = sock_rw(f, &io, write);
+    kfree(io.iov);
+    return ret;
 }

@@ -1,19 +1,47 @@
 """Shared fixtures: the kernel, the `pkgload` command, and the C test programs.
 
 Nothing here skips: a missing compiler, kernel or console script fails the
-tests that need it, loudly.
+tests that need it, loudly. The session gets a pkgload cache of its own: a
+temporary XDG_CACHE_HOME, set before the test modules are imported (so
+every environment copied from os.environ has it; a test that builds one
+from scratch adds it) and removed at the end: tests never write to the
+user's ~/.cache.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from cprograms import BUILD_DIR, KERNEL, REPO, build_all_programs
 from goprograms import GO_BUILD_DIR, build_go_programs
+
+CACHE_VAR = "XDG_CACHE_HOME"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the session a cache folder of its own (see the module's docstring)."""
+    config.stash[_cache_key] = os.environ.get(CACHE_VAR)
+    os.environ[CACHE_VAR] = tempfile.mkdtemp(prefix="pkgload-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the session's cache folder and give XDG_CACHE_HOME back its value."""
+    shutil.rmtree(os.environ[CACHE_VAR], ignore_errors=True)
+    old = config.stash.get(_cache_key, None)
+    if old is None:
+        os.environ.pop(CACHE_VAR, None)
+    else:
+        os.environ[CACHE_VAR] = old
+
+
+_cache_key = pytest.StashKey[str | None]()
 
 
 @pytest.fixture(scope="session")

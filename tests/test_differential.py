@@ -84,6 +84,9 @@ FORK = ("fork", "wait4")
 EXEC = (*FORK, "execve")
 SPAWN = (*EXEC, "vfork")
 
+# What the AF_UNIX programs (net_unix*.c) need.
+UNIX_SOCKETS = ("socket", "socketpair", "bind", "listen", "accept4", "connect", "sendmsg", "recvmsg")
+
 # Text, every byte value, and the relay's escape bytes (ff 00, ff 01) as data.
 STDIN_DATA = (
     b"".join(b"stdin line %d\n" % i for i in range(1000))
@@ -127,6 +130,7 @@ CASES = (
     Case("self_exe"),
     Case("auxv"),
     Case("ids"),
+    Case("ids_groups"),
     Case("stdio_fds"),
     Case("stdin_read", label="devnull"),
     Case("stdin_read", stdin=STDIN_DATA, label="data"),
@@ -240,6 +244,11 @@ CASES = (
     Case("proc_wait", args=("stop",), label="stop", needs=(*FORK, "waitid")),
     Case("proc_pgrp", args=("groups",), label="groups", needs=EXEC),
     Case("proc_pgrp", args=("kill",), label="kill", needs=(*FORK, "waitid")),
+    Case("proc_pgrp", args=("orphan",), label="orphan", needs=FORK),
+    *(Case("net_unix", args=(part,), label=part, needs=UNIX_SOCKETS)
+      for part in ("pair", "opts", "names", "dgram", "poll", "errors")),
+    *(Case("net_unix_fork", args=(part,), label=part, needs=(*UNIX_SOCKETS, *FORK))
+      for part in ("scm", "creds", "stream", "signal", "backlog")),
 )
 
 

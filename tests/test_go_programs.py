@@ -2,7 +2,8 @@
 
 Go's runtime needs threads, futexes, timers and signals from its first
 instruction: these programs exercise goroutines, timers, the collector,
-faults turned into panics, os/signal and asynchronous preemption. Each runs
+faults turned into panics, os/signal, asynchronous preemption and AF_UNIX
+sockets through the net package. Each runs
 natively and under `pkgload run --smp 1` and `--smp 2`, as test_differential's
 C programs do (same environment, same comparison), with the same needs
 mechanism: a case is expected to fail while a syscall it needs is missing.
@@ -39,6 +40,7 @@ CASES = (
     Case("preempt", needs=EPOLL),
     Case("netpoll", needs=EPOLL),
     Case("net_inet", needs=(*EPOLL, "socket", "accept4")),
+    Case("unixsock", needs=(*EPOLL, "socket", "bind", "listen", "accept4", "connect")),
 )
 SIGTERM_CASE = Case("sigterm", needs=EPOLL)
 READY_TIMEOUT = 60  # seconds until the program says "ready"

@@ -65,8 +65,9 @@ echo "postgres: $?"
 """
 
 
-def _run(cmd: list[str]) -> tuple[int, bytes, bytes]:
-    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, env=dict(GUEST_BASE_ENV),
+def _run(cmd: list[str], extra_env: dict[str, str] | None = None) -> tuple[int, bytes, bytes]:
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                          env={**GUEST_BASE_ENV, **(extra_env or {})},
                           cwd=RUN_CWD, timeout=TIMEOUT)
     return proc.returncode, proc.stdout, proc.stderr
 
@@ -94,7 +95,8 @@ def test_initdb_and_backend_same_as_native(pkgload: Path, tmp_path: Path, fresh_
     ship = [arg for d in SHIP_DIRS for arg in ("--dir", d)]
     guest = _run([str(pkgload), "run", "-m", MEMORY, "--user", PG_USER, "--log", str(tmp_path / "kernel.log"),
                   "--with", str(PG_BIN / "initdb"), "--with", str(PG_BIN / "postgres"), *ship,
-                  "--", "/bin/sh", "-c", SCRIPT])
+                  "--", "/bin/sh", "-c", SCRIPT],
+                 {"XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"]})  # the session's (tests/conftest.py)
     assert native[0] == 0 and b"initdb: 0" in native[1], f"the native run failed: {native}"
     log = (tmp_path / "kernel.log").read_text(errors="replace").splitlines()[-20:]
     assert guest == native, (

@@ -4,7 +4,8 @@ Each case is one unmodified python3 (Debian's) running a server and its
 clients in the same program, over 127.0.0.1 or ::1, with no NIC in the
 guest: http.server (ThreadingHTTPServer, files through SimpleHTTPRequestHandler
 and a handler of its own) fetched with urllib, socketserver with a forked
-client, asyncio TCP echo with many concurrent clients and asyncio UDP. The
+client, asyncio TCP echo with many concurrent clients and asyncio UDP, and
+a server restarted on its port (SO_REUSEADDR and TIME_WAIT). The
 output (statuses, sizes, digests, echoed lines; never ports or times) and
 exit status must be the same both ways.
 """
@@ -169,8 +170,49 @@ async def main():
 asyncio.run(main())
 """
 
+# A server restarted on its port: SO_REUSEADDR past TIME_WAIT, not beside a
+# listener, and EADDRINUSE without it; servers bound to 0.0.0.0.
+REUSE_SCRIPT = r"""
+import socket, errno
+def srv(port=0, reuse=True, host=""):
+    s = socket.socket()
+    if reuse: s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, port)); s.listen(5); return s
+s = srv()
+port = s.getsockname()[1]
+print("bound", s.getsockname()[0])
+c = socket.create_connection(("127.0.0.1", port))
+a, peer = s.accept()
+print("accepted from", peer[0], "local", a.getsockname()[0])
+a.sendall(b"hi"); print(c.recv(10))
+a.close(); s.close()  # server closes first: TIME_WAIT on the server side
+c.close()
+try:
+    s2 = srv(port); print("rebind with SO_REUSEADDR ok"); s2.close()
+except OSError as e: print("rebind failed", errno.errorcode[e.errno])
+s3 = srv(port); 
+try:
+    s4 = srv(port); print("second listener ok?!")
+except OSError as e: print("second listener", errno.errorcode[e.errno])
+s3.close()
+# no reuseaddr: after TIME_WAIT from a server-side close
+s = srv(reuse=False); port = s.getsockname()[1]
+c = socket.create_connection(("127.0.0.1", port)); a, _ = s.accept(); a.close(); c.recv(1); c.close(); s.close()
+try:
+    srv(port, reuse=False); print("rebind without SO_REUSEADDR ok")
+except OSError as e: print("rebind without SO_REUSEADDR", errno.errorcode[e.errno])
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("", 0)); p = u.getsockname()[1]
+v = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); v.sendto(b"x", ("127.0.0.1", p)); d, f = u.recvfrom(10); print("udp any", d, f[0])
+ports = []
+for i in range(100):
+    t = socket.socket(); t.bind(("127.0.0.1", 0)); ports.append(t.getsockname()[1]); t.close()
+    w = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); w.sendto(b"x", ("::1", 9))
+    ports.append(w.getsockname()[1]); w.close()
+print("ports picked in 32768-60999:", all(32768 <= p <= 60999 for p in ports))
+"""
+
 CASES = {"http_server": HTTP_SCRIPT, "socketserver_fork": SOCKETSERVER_SCRIPT,
-         "asyncio": ASYNCIO_SCRIPT}
+         "asyncio": ASYNCIO_SCRIPT, "reuseaddr": REUSE_SCRIPT}
 
 
 def _marks() -> list[pytest.MarkDecorator]:

@@ -67,7 +67,8 @@ def _take_terminal() -> None:
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-def run_on_pty(argv: list[str], steps: tuple[tuple[bytes, bytes], ...]) -> tuple[int, bytes, bool]:
+def run_on_pty(argv: list[str], steps: tuple[tuple[bytes, bytes], ...],
+               extra_env: dict[str, str] | None = None) -> tuple[int, bytes, bool]:
     """Run argv on a new pty (stdin, stdout, stderr); hold the conversation.
 
     Returns the exit status, everything the terminal showed, and whether the
@@ -82,7 +83,7 @@ def run_on_pty(argv: list[str], steps: tuple[tuple[bytes, bytes], ...]) -> tuple
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
     modes = termios.tcgetattr(terminal)
     proc = subprocess.Popen(argv, stdin=terminal, stdout=terminal, stderr=terminal, cwd="/",
-                            env=GUEST_ENV, preexec_fn=_take_terminal)
+                            env={**GUEST_ENV, **(extra_env or {})}, preexec_fn=_take_terminal)
     output, seen, todo = bytearray(), 0, list(steps)
     deadline = time.monotonic() + TIMEOUT
     try:
@@ -113,6 +114,8 @@ def test_interactive_session_matches_native(session: Session, pkgload: Path) -> 
     if not shutil.which(session.argv[0]):
         pytest.fail(f"{session.argv[0]} is not installed (tools/setup installs it)", pytrace=False)
     native = run_on_pty(list(session.argv), session.steps)
-    guest = run_on_pty([str(pkgload), "run", *session.argv], session.steps)
+    # pkgload itself needs the session's cache (tests/conftest.py); the guest never sees it
+    cache_env = {"XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"]}
+    guest = run_on_pty([str(pkgload), "run", *session.argv], session.steps, cache_env)
     assert b"42" in native[1] and native[2], f"the native session went wrong: {native!r}"
     assert guest == native, f"pkgload run: {guest!r}\nnative:      {native!r}"   # modes restored too

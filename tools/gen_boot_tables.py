@@ -18,6 +18,7 @@ DOUBLE_FAULT = 8         # gets IST1, a stack of its own (gdt.c)
 USER_VECTORS = (3, 4)    # int3 and into are allowed from ring 3 (DPL 3)
 
 PAGE_PRESENT_WRITABLE_GLOBAL = 0x103
+GUARDS = ("__boot_stack_guard", "__init_kstack_guard")  # kernel.ld: STACK_GUARD_SIZE bytes each
 
 
 def idt_entry(vector: int) -> str:
@@ -30,13 +31,21 @@ def idt_entry(vector: int) -> str:
             f"QUAD({handler} >> 32)")
 
 
+def in_guard(pa: int) -> str:
+    """An ld expression: whether physical PA is in one of the image's stack guards (kernel.ld)."""
+    return " || ".join(f"({pa:#x} >= {g} - KERNEL_BASE && {pa:#x} < {g} - KERNEL_BASE + STACK_GUARD_SIZE)"
+                       for g in GUARDS)
+
+
 def page_entry(page: int) -> str:
     """The kernel image's 4 KiB page at physical PAGE * 4096 (0 outside the image).
 
-    Text and rodata read-only, everything but text no-execute (boot.S).
+    Text and rodata read-only, everything but text no-execute (boot.S); the
+    guards below the image's two stacks are left out, so an overflow faults.
     """
     pa = page * 4096
-    return (f"QUAD({pa:#x} >= __kernel_start - KERNEL_BASE && {pa:#x} < __kernel_end - KERNEL_BASE ? "
+    return (f"QUAD({pa:#x} >= __kernel_start - KERNEL_BASE && {pa:#x} < __kernel_end - KERNEL_BASE "
+            f"&& !({in_guard(pa)}) ? "
             f"{pa | PAGE_PRESENT_WRITABLE_GLOBAL:#x} & ~(({pa:#x} < __rodata_end - KERNEL_BASE) << 1) | "
             f"({pa:#x} >= __text_end - KERNEL_BASE) << 63 : 0)")
 

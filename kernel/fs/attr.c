@@ -3,6 +3,7 @@
 // drops.
 #include "fs/vfs.h"
 #include "sched/proc.h"
+#include "sched/groups.h"
 #include "drivers/clock.h"
 #include <asm-generic/errno.h>
 #include <linux/stat.h>
@@ -18,7 +19,7 @@ vfs_chmod(struct vnode *vn, uint32_t mode)
     if (c->fsuid != 0 && c->fsuid != vn->uid)
         return -EPERM;
     vn->mode = (vn->mode & S_IFMT) | (mode & 07777);
-    if (c->fsuid != 0 && c->fsgid != vn->gid)
+    if (c->fsuid != 0 && !creds_in_group(c, vn->gid))
         vn->mode &= ~S_ISGID;
     vnode_changed(vn);
     return 0;
@@ -33,10 +34,10 @@ vfs_chown(struct vnode *vn, uint32_t uid, uint32_t gid)
     bool owner = c->fsuid == vn->uid;
 
     // chown_ok, chgrp_ok: root; or the owner keeping the owner and giving
-    // the file its group or the caller's own.
+    // the file its group or one of the caller's.
     if (uid != (uint32_t)-1 && c->fsuid != 0 && !(owner && uid == vn->uid))
         return -EPERM;
-    if (gid != (uint32_t)-1 && c->fsuid != 0 && !(owner && (gid == vn->gid || gid == c->fsgid)))
+    if (gid != (uint32_t)-1 && c->fsuid != 0 && !(owner && (gid == vn->gid || creds_in_group(c, gid))))
         return -EPERM;
     if (uid != (uint32_t)-1)
         vn->uid = uid;

@@ -3,11 +3,13 @@
 // hard links (fs.protected_hardlinks) and the owner of a new node.
 #include "fs/vfs.h"
 #include "sched/proc.h"
+#include "sched/groups.h"
 #include <asm-generic/errno.h>
 #include <linux/stat.h>
 
-// May UID/GID access VN for MASK (MAY_READ, MAY_WRITE, MAY_EXEC)? Root may,
-// except executing a non-directory with no execute bit at all.
+// May UID/GID, with the caller's supplementary groups, access VN for MASK
+// (MAY_READ, MAY_WRITE, MAY_EXEC)? Root may, except executing a
+// non-directory with no execute bit at all.
 long
 vnode_permission_as(struct vnode *vn, int mask, uint32_t uid, uint32_t gid)
 {
@@ -16,7 +18,12 @@ vnode_permission_as(struct vnode *vn, int mask, uint32_t uid, uint32_t gid)
     mask &= MAY_READ | MAY_WRITE | MAY_EXEC;
     if (uid == 0)
         return (mask & MAY_EXEC) && !vnode_is_dir(vn) && !(vn->mode & 0111) ? -EACCES : 0;
-    bits = uid == vn->uid ? vn->mode >> 6 : gid == vn->gid ? vn->mode >> 3 : vn->mode;
+    if (uid == vn->uid)
+        bits = vn->mode >> 6;
+    else if (gid == vn->gid || creds_in_group(&current_proc()->creds, vn->gid))
+        bits = vn->mode >> 3;
+    else
+        bits = vn->mode;
     return (bits & mask) == (uint32_t)mask ? 0 : -EACCES;
 }
 
@@ -83,6 +90,6 @@ vnode_init_owner(struct vnode *dir, struct vnode *vn)
     vn->gid = dir->gid;
     if (vnode_is_dir(vn))
         vn->mode |= S_ISGID;
-    else if ((vn->mode & S_IXGRP) && c->fsuid != 0 && c->fsgid != vn->gid)
+    else if ((vn->mode & S_IXGRP) && c->fsuid != 0 && !creds_in_group(c, vn->gid))
         vn->mode &= ~S_ISGID;
 }

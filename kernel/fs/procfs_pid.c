@@ -9,6 +9,7 @@
 #include "fs/console.h"
 #include "fs/pipe.h"
 #include "sched/proc.h"
+#include "sched/groups.h"
 #include "sched/sched.h"
 #include "mm/vm.h"
 #include "mm/mm.h"
@@ -178,6 +179,10 @@ gen_status(struct vnode *vn, char **buf, size_t *len)
     text_printf(&text, "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", p->ppid,
                 p->creds.ruid, p->creds.euid, p->creds.suid, p->creds.fsuid, p->creds.rgid, p->creds.egid,
                 p->creds.sgid, p->creds.fsgid);
+    text_printf(&text, "FDSize:\t%d\nGroups:\t", FD_MAX);
+    for (int i = 0; p->creds.groups && i < p->creds.groups->count; i++)
+        text_printf(&text, i ? " %u" : "%u", p->creds.groups->gids[i]);
+    text_printf(&text, " \n");         // Linux ends the list with a space, an empty one too
     text_printf(&text, "Threads:\t%d\nSigQ:\t0/%lu\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n",
                 p->nr_threads, p->rlimits[RLIMIT_SIGPENDING].cur, t ? t->pending.set : 0,
                 p->shared_pending.set, t ? t->sig_blocked : 0);

@@ -6,6 +6,7 @@
 #include "ipc/sem.h"
 #include "ipc/shm.h"
 #include "sched/proc.h"
+#include "sched/groups.h"
 #include "mm/heap.h"
 #include "lib/string.h"
 #include "drivers/clock.h"
@@ -139,7 +140,6 @@ ipc_open(struct ipc_obj *o, int flags)
 
 // Linux compares the effective uid with the owner and creator, and the
 // filesystem gid (in_group_p) with their groups; root has CAP_IPC_OWNER.
-// LINUX-DIFF: no supplementary groups are kept (syscalls/ids.c), so only the fsgid counts.
 __after_boot bool
 ipc_permitted(const struct ipc_obj *o, uint32_t mode)
 {
@@ -148,7 +148,7 @@ ipc_permitted(const struct ipc_obj *o, uint32_t mode)
 
     if (c->euid == o->cuid || c->euid == o->uid)
         granted >>= 6;
-    else if (c->fsgid == o->cgid || c->fsgid == o->gid)
+    else if (creds_in_group(c, o->cgid) || creds_in_group(c, o->gid))
         granted >>= 3;
     return !(want & ~granted & 07) || c->euid == 0;
 }

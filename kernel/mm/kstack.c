@@ -53,3 +53,18 @@ kstack_free(uint64_t top)
     s->next = free_stacks;
     free_stacks = s;
 }
+
+// For the panic report of a kernel fault: an address in a guard means the
+// stack above it overflowed. The image's boot and first-thread stacks have
+// guards of their own (kernel.ld), STACK_GUARD_SIZE = KSTACK_SIZE bytes each.
+__after_boot bool
+kstack_is_guard(uint64_t addr)
+{
+    extern char __boot_stack_guard[], __init_kstack_guard[];
+
+    if (addr - (uint64_t)__boot_stack_guard < KSTACK_SIZE || addr - (uint64_t)__init_kstack_guard < KSTACK_SIZE)
+        return true;
+    if (addr < KSTACK_BASE || addr >= KSTACK_BASE + (uint64_t)KSTACK_SLOTS * KSTACK_SLOT)
+        return false;
+    return (addr - KSTACK_BASE) % KSTACK_SLOT < KSTACK_SLOT - KSTACK_SIZE;
+}

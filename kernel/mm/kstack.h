@@ -8,3 +8,4 @@
 
 uint64_t kstack_alloc(void);        // the top of a new stack, 0 when out of memory
 void kstack_free(uint64_t top);
+bool kstack_is_guard(uint64_t addr); // in a guard below a kernel stack (these, or the image's two)

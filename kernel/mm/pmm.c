@@ -21,6 +21,7 @@ static struct range ranges[MAX_RANGES];
 static int num_ranges, cur_range;
 static uint64_t num_free, num_total, max_phys;
 static bool buddy_on;               // the ranges' rest belongs to the buddy allocator
+static uint64_t buddy_meta;         // its table, set aside at boot (pmm_init)
 
 static void buddy_start(void);
 
@@ -79,6 +80,24 @@ reserve_boot_data(const struct hvm_start_info *si)
     }
 }
 
+// The buddy allocator's table is set aside at boot, not at the first free:
+// that free may come when memory is full (an OOM-killed child's pages), and
+// giving pages back must not need a page. Taken off the end of the last
+// range, with no search (each branch at boot is a translation block); if
+// that range is too small, buddy_start allocates it as before.
+static void
+set_aside_buddy_table(void)
+{
+    struct range *r = &ranges[num_ranges - 1];
+    uint64_t bytes = ALIGN_UP(max_phys / PAGE_SIZE, PAGE_SIZE);
+
+    if (r->end - r->start >= bytes) {
+        r->end -= bytes;
+        buddy_meta = r->end;
+        num_free -= bytes / PAGE_SIZE;
+    }
+}
+
 void
 pmm_init(const struct hvm_start_info *si)
 {
@@ -95,6 +114,7 @@ pmm_init(const struct hvm_start_info *si)
     }
     reserve_boot_data(si);
     num_free = num_total;
+    set_aside_buddy_table();
 }
 
 void
@@ -157,7 +177,7 @@ __after_boot static void
 buddy_start(void)
 {
     uint64_t meta_bytes = ALIGN_UP(max_phys / PAGE_SIZE, PAGE_SIZE);
-    uint64_t meta = pmm_alloc_contig(meta_bytes / PAGE_SIZE);
+    uint64_t meta = buddy_meta ? buddy_meta : pmm_alloc_contig(meta_bytes / PAGE_SIZE);
 
     if (!meta)
         panic("pmm: no %lu KiB for the page allocator's table", meta_bytes / 1024);

@@ -4,6 +4,7 @@
 // only under the kernel lock, which the copying CPU holds.
 #include "mm/uaccess.h"
 #include "mm/vm.h"
+#include "mm/oom.h"
 #include "mm/paging.h"
 #include "sched/proc.h"
 #include "arch/x86_64/cpu.h"
@@ -25,6 +26,7 @@ user_range_prepare(uint64_t addr, size_t n, bool write)
 {
     uint64_t end = addr + n;
     struct mm *mm = current_proc()->mm;
+    long ret;
 
     if (n == 0)
         return 0;
@@ -33,7 +35,12 @@ user_range_prepare(uint64_t addr, size_t n, bool write)
     for (uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE); va < end; va += PAGE_SIZE) {
         if (page_ready(va, write))
             continue;
-        if (vm_fault(mm, va, PF_USER | (write ? PF_WRITE : 0)) < 0 || !page_ready(va, write))
+        ret = vm_fault(mm, va, PF_USER | (write ? PF_WRITE : 0));
+        if (ret == -ENOMEM) {
+            oom_kill_current(va);       // as the program's own access would: killed on return
+            return -ENOMEM;
+        }
+        if (ret < 0 || !page_ready(va, write))
             return -EFAULT;
     }
     return 0;

@@ -5,6 +5,7 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/heap.h"
+#include "mm/oom.h"
 #include "layout.h"
 #include "log.h"
 #include "lib/string.h"
@@ -427,7 +428,7 @@ cow_break(struct mm *mm, const struct vma *v, uint64_t va, uint64_t *pte)
             tlb_shootdown();
         return 0;
     }
-    if (!(pa = pmm_alloc_page()))
+    if (!oom_may_fault_in() || !(pa = pmm_alloc_page()))
         return -ENOMEM;
     memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
     *pte = pa | vm_pte_flags(v->prot) | PTE_P;
@@ -469,11 +470,11 @@ vm_fault(struct mm *mm, uint64_t addr, uint32_t error)
     if (v->flags & VMA_SPECIAL)
         return -EFAULT;           // mapped whole at exec: nothing to fill a hole with
     if (v->backing.vn && (v->flags & VMA_SHARED))
-        return map_shared_page(mm, v, va);
+        return map_shared_page(mm, v, va);     // the file's page, often there already
     if (v->backing.vn && !(error & PF_WRITE) && map_file_page(mm, v, va) == 0)
         return 0;
-    if (!(pa = v->backing.vn ? pmm_alloc_page() : pmm_alloc_zeroed()))
-        return -ENOMEM;
+    if (!oom_may_fault_in() || !(pa = v->backing.vn ? pmm_alloc_page() : pmm_alloc_zeroed()))
+        return -ENOMEM;             // the last pages are the kernel's (mm/oom.c)
     if (v->backing.vn)
         fill_from_backing(v, va, phys_to_virt(pa));
     if (page_map_in(mm->pml4, va, pa, vm_pte_flags(v->prot)) < 0) {

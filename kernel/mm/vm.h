@@ -82,7 +82,7 @@ long vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
 // madvise(MADV_DONTNEED) on mapped [addr, addr+len): drop the pages, so that
 // private anonymous memory reads back as zeros and file pages as the file.
 long vm_discard(struct mm *mm, uint64_t addr, uint64_t len);
-long vm_fault(struct mm *mm, uint64_t addr, uint32_t error);   // 0, or -EFAULT for SIGSEGV
+long vm_fault(struct mm *mm, uint64_t addr, uint32_t error);   // 0, -EFAULT for SIGSEGV, -ENOMEM: OOM
 bool vm_range_is_free(struct mm *mm, uint64_t addr, uint64_t len);
 bool vm_range_is_mapped(struct mm *mm, uint64_t addr, uint64_t len);
 // Move the pages of [old, old+len) to NEW (already free), keeping their contents.

@@ -18,7 +18,10 @@
 #define TCP_KEEPIDLE  4
 #define TCP_KEEPINTVL 5
 #define TCP_KEEPCNT   6
-#define TCP_INFO      11
+#define TCP_CORK      3
+#define TCP_DEFER_ACCEPT 9
+#define TCP_QUICKACK  12
+#define TCP_USER_TIMEOUT 18
 
 __after_boot void
 inet_wake(struct inet_sock *is, uint32_t events)
@@ -136,6 +139,13 @@ inet_getname(struct file *f, bool peer, struct sockaddr_storage *a, uint32_t *le
 
 // IPPROTO_TCP options: TCP_NODELAY and keepalive's timing, kept here and
 // given to the pcb (inet_tcp_apply_opts).
+// Where the options kept but not acted on are kept.
+static int
+tcp_kept_slot(int name)
+{
+    return name == TCP_CORK ? 0 : name == TCP_DEFER_ACCEPT ? 1 : name == TCP_QUICKACK ? 2 : 3;
+}
+
 __after_boot static long
 tcp_setopt(struct inet_sock *is, int name, int v)
 {
@@ -155,6 +165,11 @@ tcp_setopt(struct inet_sock *is, int name, int v)
         break;
     case TCP_MAXSEG:
         return 0;                // LINUX-DIFF: accepted, lwIP's MSS stays
+    case TCP_CORK: case TCP_DEFER_ACCEPT: case TCP_QUICKACK: case TCP_USER_TIMEOUT:
+        if (name == TCP_USER_TIMEOUT && v < 0)
+            return -EINVAL;
+        is->kept_tcp[tcp_kept_slot(name)] = name == TCP_CORK || name == TCP_QUICKACK ? v != 0 : v;
+        return 0;               // LINUX-DIFF: kept and read back, not acted on (nginx's tcp_nopush sets TCP_CORK)
     default:
         return -ENOPROTOOPT;
     }
@@ -193,6 +208,9 @@ tcp_getopt(struct inet_sock *is, int name, int *v)
     case TCP_KEEPINTVL: *v = is->keepintvl; return 0;
     case TCP_KEEPCNT:   *v = is->keepcnt; return 0;
     case TCP_MAXSEG:    *v = TCP_MSS; return 0;
+    case TCP_CORK: case TCP_DEFER_ACCEPT: case TCP_QUICKACK: case TCP_USER_TIMEOUT:
+        *v = is->kept_tcp[tcp_kept_slot(name)];
+        return 0;
     }
     return -ENOPROTOOPT;
 }

@@ -28,6 +28,7 @@ struct inet_sock {
     bool v6only;                // IPV6_V6ONLY (AF_INET6 only)
     bool nodelay;               // TCP_NODELAY, applied to every pcb
     int keepidle, keepintvl, keepcnt;   // TCP_KEEP* in seconds and probes
+    int kept_tcp[4];            // TCP_CORK, TCP_DEFER_ACCEPT, TCP_QUICKACK, TCP_USER_TIMEOUT
     union {
         struct tcp_pcb *tcp;    // NULL once lwIP freed it (reset) or we closed it
         struct udp_pcb *udp;

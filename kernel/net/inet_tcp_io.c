@@ -81,6 +81,44 @@ rx_nothing(struct inet_sock *is)
     return 1;
 }
 
+struct rx_more {
+    struct inet_sock *is;
+    size_t seen;
+};
+
+__after_boot static bool
+rx_grew(void *arg)
+{
+    struct rx_more *r = arg;
+
+    struct inet_sock *is = r->is;
+
+    return is->rx_bytes > r->seen || is->sk.error || (is->shutdown & INET_RCV_SHUTDOWN) ||
+           is->state == INET_CLOSED;
+}
+
+// MSG_PEEK: copy what is there once TARGET bytes are (MSG_WAITALL: the
+// whole length), or the stream ends or fails, or a wait ends early.
+__after_boot static ssize_t
+tcp_peek(struct inet_sock *is, struct sock_msg *m, size_t target, struct sock_waiter *w)
+{
+    struct rx_more r = { is, 0 };
+    size_t avail;
+    long ret;
+
+    for (;;) {
+        avail = MIN(is->rx_bytes, m->len);
+        if (avail >= target || (avail && (is->sk.error || is->state == INET_CLOSED ||
+                                          (is->shutdown & INET_RCV_SHUTDOWN))))
+            return rx_copy(is, m->buf, avail, true);
+        if (!avail && (ret = rx_nothing(is)) <= 0)
+            return ret;
+        r.seen = is->rx_bytes;
+        if ((ret = sock_wait(w, rx_grew, &r)) < 0)
+            return avail ? (ssize_t)rx_copy(is, m->buf, avail, true) : ret;
+    }
+}
+
 __after_boot ssize_t
 inet_tcp_recvmsg(struct file *f, struct sock_msg *m)
 {
@@ -101,10 +139,12 @@ inet_tcp_recvmsg(struct file *f, struct sock_msg *m)
     inet_tcp_apply_opts(is);
     target = flags & MSG_WAITALL ? m->len : MIN(m->len, (size_t)MAX(is->sk.rcvlowat, 1));
     sock_waiter_init(&w, f, flags, false);
+    if (flags & MSG_PEEK)
+        return tcp_peek(is, m, target, &w);
     for (;;) {
         if (is->rx_bytes) {
-            copied += rx_copy(is, (char *)m->buf + copied, m->len - copied, flags & MSG_PEEK);
-            if (copied >= target || (flags & MSG_PEEK))
+            copied += rx_copy(is, (char *)m->buf + copied, m->len - copied, false);
+            if (copied >= target)
                 break;
             continue;
         }
@@ -116,8 +156,7 @@ inet_tcp_recvmsg(struct file *f, struct sock_msg *m)
         if ((ret = sock_wait(&w, rx_ready, is)) < 0)
             return copied ? (ssize_t)copied : ret;
     }
-    if (!(flags & MSG_PEEK))
-        net_stack_poll();       // a window update may have gone out
+    net_stack_poll();           // a window update may have gone out
     return copied;
 }
 
@@ -127,9 +166,13 @@ tx_room(struct inet_sock *is)
 {
     struct tcp_pcb *pcb = is->tcp;
 
+    size_t segs;
+
     if (!pcb || is->state != INET_CONNECTED || tcp_sndqueuelen(pcb) + 4 >= TCP_SND_QUEUELEN)
         return 0;
-    return MIN(pcb->snd_buf, TCP_WRITE_MAX);
+    // tcp_write needs a queue entry per segment, one more when it starts one
+    segs = TCP_SND_QUEUELEN - tcp_sndqueuelen(pcb) - 4;
+    return MIN(MIN(pcb->snd_buf, TCP_WRITE_MAX), segs * MAX(pcb->mss, 1));
 }
 
 __after_boot static bool
@@ -202,9 +245,7 @@ inet_tcp_sendmsg(struct file *f, struct sock_msg *m)
         n = MIN(n, m->len - copied);
         ret = tx_write(is, (const char *)m->buf + copied, n,
                        copied + n < m->len || (m->flags & MSG_MORE));
-        if (ret == -ENOMEM && !w.nonblock)
-            continue;           // LINUX-DIFF: no pbufs: try again (never seen)
-        if (ret < 0)
+        if (ret < 0)            // LINUX-DIFF: out of memory is ENOMEM, Linux waits
             return copied ? (ssize_t)copied : ret;
         copied += n;
     }

@@ -141,6 +141,11 @@ udp_sendmsg(struct file *f, struct sock_msg *m)
     err_t err;
     long ret;
 
+    if (is->sk.error) {         // an ICMP error for this connected socket, once
+        ret = -is->sk.error;
+        is->sk.error = 0;
+        return ret;
+    }
     if ((ret = udp_dest(is, m, &ip, &port)) < 0)
         return ret;
     if (m->len > (is->sk.domain == AF_INET ? UDP4_MAX : UDP6_MAX))

@@ -128,7 +128,8 @@ sock_file_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
     return sock_sendmsg(f, &m);
 }
 
-// A send on a connection whose other end is gone: SIGPIPE unless MSG_NOSIGNAL.
+// A send on a stream whose other end is gone: SIGPIPE unless MSG_NOSIGNAL
+// (Linux's seqpacket and datagram sockets give EPIPE alone).
 ssize_t
 sock_sendmsg(struct file *f, struct sock_msg *m)
 {
@@ -138,7 +139,7 @@ sock_sendmsg(struct file *f, struct sock_msg *m)
     if (!sk->ops->sendmsg)
         return -EOPNOTSUPP;
     ret = sk->ops->sendmsg(f, m);
-    if (ret == -EPIPE && !(m->flags & MSG_NOSIGNAL) && sk->type != SOCK_DGRAM)
+    if (ret == -EPIPE && !(m->flags & MSG_NOSIGNAL) && sk->type == SOCK_STREAM)
         signal_send(SIGPIPE);
     return ret;
 }

@@ -144,7 +144,7 @@ struct sock_waiter {
 void sock_waiter_init(struct sock_waiter *w, struct file *f, int msg_flags, bool sending);
 // 0 once READY(ARG), else -EAGAIN, -EINTR or -ERESTARTSYS as above.
 long sock_wait(struct sock_waiter *w, bool (*ready)(void *), void *arg);
-// A send through F's family; -EPIPE on a connection raises SIGPIPE unless
+// A send through F's family; -EPIPE on a stream raises SIGPIPE unless
 // M's flags hold MSG_NOSIGNAL (write(2) and the send calls all come here).
 ssize_t sock_sendmsg(struct file *f, struct sock_msg *m);
 // SOL_SOCKET options (net/socket_opt.c): the shared ones here, the rest the

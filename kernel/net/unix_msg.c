@@ -177,6 +177,8 @@ dgram_send(struct file *f, struct sock_msg *m, struct unix_scm *scm)
     struct unix_sock *u = unix_sk(f), *o;
     long ret;
 
+    if (u->shutdown & SEND_SHUTDOWN)
+        return -EPIPE;
     if (u->sk.type == SOCK_SEQPACKET) {
         if (u->state != UNIX_CONNECTED)
             return -ENOTCONN;

@@ -32,11 +32,12 @@ path_of(const struct sockaddr_storage *a, uint32_t len, char *path)
     path[len - SUN_PATH] = 0;
 }
 
+// Abstract names are per socket type, as Linux hashes them with it.
 static struct unix_sock *
-find_abstract(const struct sockaddr_storage *a, uint32_t len)
+find_abstract(const struct sockaddr_storage *a, uint32_t len, int type)
 {
     for (struct unix_sock *u = abstract_names; u; u = u->abstract_next)
-        if (u->addrlen == len && !memcmp(&u->addr, a, len))
+        if (u->addrlen == len && u->sk.type == type && !memcmp(&u->addr, a, len))
             return u;
     return NULL;
 }
@@ -61,7 +62,7 @@ unix_autobind(struct unix_sock *u)
     do {
         snprintf(digits, sizeof(digits), "%05x", next_autobind++ & 0xfffff);
         memcpy(a.ss_data + 1, digits, 5);
-    } while (find_abstract(&a, SUN_PATH + 6));
+    } while (find_abstract(&a, SUN_PATH + 6, u->sk.type));
     name_abstract(u, &a, SUN_PATH + 6);
     return 0;
 }
@@ -111,7 +112,7 @@ unix_bind(struct file *f, const struct sockaddr_storage *a, uint32_t len)
         return bind_path(u, a, len);
     if (u->addrlen)
         return -EINVAL;
-    if (find_abstract(a, len))
+    if (find_abstract(a, len, u->sk.type))
         return -EADDRINUSE;
     name_abstract(u, a, len);
     return 0;
@@ -147,7 +148,7 @@ unix_find(const struct sockaddr_storage *a, uint32_t len, int type, struct unix_
         return ret;
     if (a->ss_data[0])
         ret = find_path(a, len, &u);
-    else if (!(u = find_abstract(a, len)))
+    else if (!(u = find_abstract(a, len, type)))
         ret = -ECONNREFUSED;
     if (ret < 0)
         return ret;

@@ -90,6 +90,18 @@ stream_wait(struct unix_sock *u, struct sock_waiter *w)
     return sock_wait(w, readable, u);
 }
 
+// A receive of no bytes: wait until something is queued, then take nothing.
+static long
+stream_wait_empty(struct unix_sock *u, struct sock_waiter *w)
+{
+    long ret;
+
+    while (!u->rq_head)
+        if ((ret = stream_wait(u, w)) != 0)
+            return ret;
+    return 0;
+}
+
 static ssize_t
 stream_recv(struct file *f, struct sock_msg *m, int flags, struct unix_scm *scm)
 {
@@ -104,6 +116,10 @@ stream_recv(struct file *f, struct sock_msg *m, int flags, struct unix_scm *scm)
     if (u->state != UNIX_CONNECTED)
         return -EINVAL;
     sock_waiter_init(&w, f, flags, false);
+    if (m->len == 0) {           // Linux waits for a byte even then (sock_rcvlowat's 1)
+        ret = stream_wait_empty(u, &w);
+        return ret == 1 ? 0 : ret;
+    }
     while (copied < m->len) {
         size_t at;
         skb = peek ? (got ? skb->next : u->rq_head) : u->rq_head;

@@ -11,6 +11,7 @@
 #include "manifest.h"
 #include "layout.h"
 #include "log.h"
+#include "syscalls/summary.h"
 #include "sched/waitq.h"
 #include "sched/process.h"
 #include "sched/thread.h"
@@ -26,8 +27,9 @@ extern uint64_t boot_pml4[];    // boot.S: the first process runs on the boot pa
 struct mm init_mm = { .pml4 = boot_pml4, .users = 1, .active = 1 };
 static struct fd_table init_fds = { .refs = 1 };
 static struct waitq init_child_wait;
-// Not zeroed: a stack needs no initial contents (kernel.ld's .noinit).
-static char init_kstack[KSTACK_SIZE] __attribute__((section(".noinit"), aligned(PAGE_SIZE)));
+// Not zeroed: a stack needs no initial contents (kernel.ld's .noinit, which
+// puts an unmapped guard below it).
+static char init_kstack[KSTACK_SIZE] __attribute__((section(".noinit.init_kstack"), aligned(PAGE_SIZE)));
 
 // The first process is static data, as complete as the compiler can make it:
 // under TCG, code that would fill it at boot costs more than the bytes.
@@ -77,7 +79,7 @@ static struct thread init_thread = {
 // The identity the host chose (pkgload run --user; root by default) is the
 // first process's real, effective, saved and filesystem ids: eight stores,
 // no branch, since exec reads them for the auxv before the program starts.
-// No supplementary groups: creds keep none (getgroups in table.tsv).
+// No supplementary groups, as a process started with `setpriv --clear-groups`.
 static void
 proc_init_creds(struct proc *p)
 {
@@ -193,6 +195,7 @@ proc_exit(int status)
     if (current_proc() != &init_proc)
         group_exit((status & 0xff) << 8);
     log_boot_time();
+    summary_log();
     klog("pkgload-exit status=%d", status & 0xff);
     qemu_exit(QEMU_EXIT_PROGRAM);
 }
@@ -205,6 +208,7 @@ proc_killed(int sig)
     if (current_proc() != &init_proc)
         group_exit(sig);
     log_boot_time();
+    summary_log();
     klog("pkgload-exit signal=%d", sig);
     qemu_exit(QEMU_EXIT_PROGRAM);
 }

@@ -33,6 +33,7 @@ struct rlimit_k { uint64_t cur, max; };
 struct creds {
     uint32_t ruid, euid, suid, fsuid;
     uint32_t rgid, egid, sgid, fsgid;
+    struct group_set *groups;   // supplementary (sched/groups.h), NULL for none; one reference
 };
 
 struct itimer_k {               // setitimer(2): next expiry and reload, ns

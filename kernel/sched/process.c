@@ -6,6 +6,7 @@
 // (sched/proc.c). Caller holds the kernel lock for everything here.
 #include "sched/process.h"
 #include "sched/proc.h"
+#include "sched/groups.h"
 #include "sched/sched.h"
 #include "sched/thread.h"
 #include "sched/signal.h"
@@ -37,6 +38,7 @@ copy_proc(struct proc *p, const struct proc *parent, uint64_t flags)
     p->pgid = parent->pgid;
     p->sid = parent->sid;
     p->creds = parent->creds;
+    groups_get(p->creds.groups);
     memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
     memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
     p->umask = parent->umask;
@@ -81,6 +83,7 @@ proc_free(struct proc *p)
     unlink_proc(p);
     if (p->exe_owned)
         kfree((char *)p->exe_path);
+    groups_put(p->creds.groups);
     kfree(p->child_wait);
     kfree(p);
 }
@@ -153,6 +156,7 @@ fail_copy:
     if (p->cwd_vn)
         vnode_put(p->cwd_vn);
     kfree((char *)p->exe_path);
+    groups_put(p->creds.groups);
 fail:
     if (p)
         kfree(p->child_wait);
@@ -202,7 +206,9 @@ reparent_children(struct proc *p)
                 waitq_wake_n(to->child_wait, INT32_MAX);
         } else if (c->zombie) {
             proc_free(c);
+            continue;
         }
+        pgrp_orphan_reparented(p, c);
     }
 }
 
@@ -253,6 +259,7 @@ proc_end(struct proc *p)
     proc_vfork_release(p);
     mm_put(p->mm);      // this CPU keeps its page table loaded until it switches away
     ipc_exit(p);        // SEM_UNDO's adjustments, segments removed with no attach left
+    pgrp_orphan_exit(p);
     reparent_children(p);
     signal_flush(&p->shared_pending);
     p->zombie = true;

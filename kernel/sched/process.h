@@ -13,7 +13,12 @@ void proc_vfork_release(struct proc *p);         // exec or exit: a vfork parent
 // proc_release_autoreaped once its last thread is off the CPU.
 bool proc_end(struct proc *p);
 void proc_release_autoreaped(struct proc *p);
-void proc_kill_threads(struct proc *p);          // exit_group, a fatal signal, exec
+void proc_kill_threads(struct proc *p);
+// Orphaned process groups (orphan.c): P is exiting; CHILD of FATHER, exiting,
+// went to its new parent. Either may leave a group with stopped members
+// orphaned: SIGHUP and SIGCONT to it.
+void pgrp_orphan_exit(struct proc *p);
+void pgrp_orphan_reparented(struct proc *father, struct proc *child);          // exit_group, a fatal signal, exec
 
 // What a wait asks to hear of (wait4's WUNTRACED, WCONTINUED; waitid's W*).
 #define WAIT_EXITED    1

@@ -61,13 +61,13 @@ timer_program(void)
         when = c->slice_end;
     if (c->current->proc)
         when = MIN(when, itimer_cpu_deadline(c->current));
-    if (when == c->armed_deadline)
+    // Only ever bring the interrupt forward: one armed for earlier than
+    // needed fires for nothing and timer_irq() re-arms. Every write of the
+    // timer costs QEMU a wake-up of its main loop (a futex ping-pong
+    // re-armed it at each switch: a quarter of the host's time).
+    if (when >= c->armed_deadline)
         return;
     c->armed_deadline = when;
-    if (when == UINT64_MAX) {
-        lapic_timer_stop();
-        return;
-    }
     uint64_t now = clock_monotonic_ns();
     lapic_timer_arm(when - now > MAX_ARM_NS && when > now ? now + MAX_ARM_NS : when);
 }

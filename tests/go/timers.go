@@ -19,8 +19,8 @@ func main() {
 	time.Sleep(50 * time.Millisecond)
 	check("time.Sleep(50ms)", time.Since(start), 50*time.Millisecond)
 
+	start = time.Now() // before the ticker: its ticks count from its making
 	ticker := time.NewTicker(10 * time.Millisecond)
-	start = time.Now()
 	for i := 0; i < 5; i++ {
 		<-ticker.C
 	}

@@ -77,13 +77,13 @@ def test_env_overrides_auto_only(host: dict[str, str]) -> None:
 @pytest.mark.parametrize(
     "text, mib",
     [("256", 256), ("256M", 256), ("256m", 256), ("1G", 1024), ("2GiB", 2048),
-     ("65536K", 64), ("16", 16)],
+     ("65536K", 64), ("16", 16), ("4", 4)],
 )  # fmt: skip
 def test_parse_memory(text: str, mib: int) -> None:
     assert parse_memory(text) == mib
 
 
-@pytest.mark.parametrize("text", ["", "abc", "1T", "-5", "15", "0", "1.5G"])
+@pytest.mark.parametrize("text", ["", "abc", "1T", "-5", "3", "0", "1.5G", "4095K"])
 def test_parse_memory_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_memory(text)

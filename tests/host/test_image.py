@@ -162,7 +162,7 @@ def test_same_bytes_elsewhere_is_another_image(static_elf: Path, cache: Path, tm
 def test_cache_leaves_no_temporary_files(static_elf: Path, cache: Path) -> None:
     build_image(static_elf)
     build_image(static_elf)
-    assert sorted(p.name for p in cache.iterdir()) == ["closures", "images", "index.json"]
+    assert sorted(p.name for p in cache.iterdir()) == ["closures", "images", "index.json", "lock"]
     assert all(p.suffix == ".cpio" for p in (cache / "images").iterdir())
     assert all(p.suffix == ".json" for p in (cache / "closures").iterdir())
 

@@ -22,6 +22,7 @@ from loader.scan import (
     Syscall,
     get_syscall,
     get_verdict,
+    SyscallUse,
     iter_file_sites,
     load_syscall_table,
     scan_object,
@@ -266,8 +267,33 @@ def test_verdicts() -> None:
     v = get_verdict(
         [row("socket", "missing", 41), row("bind", "missing", 49), row("getuid", "stub", 102)]
     )
-    assert (v.kind, str(v)) == ("missing", "needs missing syscalls: socket, bind")
+    assert (v.kind, str(v)) == ("may", "may fail: socket, bind")
     assert v.stubbed == ("getuid",)
+
+
+def use(name: str, status: str, nr: int, via: tuple[str, ...] = (), sites: int = 0) -> SyscallUse:
+    return SyscallUse(row(name, status, nr), sites, via)
+
+
+def test_verdict_start_up_fallbacks_and_ways() -> None:
+    v = get_verdict([use("rseq", "missing", 334, ("startup",)), use("bind", "missing", 49, ("bind",))])
+    assert (v.kind, str(v)) == ("start", "will fail at start-up: rseq")
+    # clone3 falls back to clone from anywhere (syscalls/fallbacks.tsv)
+    v = get_verdict([use("clone3", "missing", 435, ("pthread_create",), 2), use("read", "full", 0)])
+    assert (v.kind, str(v)) == ("runs", "runs (falls back from: clone3)")
+    # NSS's nscd socket falls back to /etc files; the same call from the program's own socket() does not
+    v = get_verdict([use("socket", "missing", 41, ("getpwnam",))])
+    assert v.kind == "runs" and v.fallbacks == ("socket",)
+    v = get_verdict([use("socket", "missing", 41, ("getpwnam", "socket"))])
+    assert (v.kind, str(v)) == ("may", "may fail: socket (via socket)")
+    # a libc call reached through a library names the program's import that leads there
+    v = get_verdict([use("connect", "missing", 42, ("getaddrinfo",))],
+                    {"getaddrinfo": ("curl_easy_perform",)})
+    assert str(v) == "may fail: connect (via curl_easy_perform>getaddrinfo)"
+    v = get_verdict([use("connect", "missing", 42, ("socket",))], {"socket": ("getfilecon",)})
+    assert v.kind == "runs"  # libselinux's mcstrans socket
+    v = get_verdict([use("socket", "missing", 41, (), 3)])
+    assert str(v) == "may fail: socket (via 3 sites)"
 
 
 # ---------------------------------------------------------------------------

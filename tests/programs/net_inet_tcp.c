@@ -17,10 +17,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define BULK (1 << 20)
+#define SIOCOUTQ TIOCOUTQ    // the same number (linux/sockios.h, which musl lacks)
 
 struct addr {
     int family;
@@ -206,6 +208,13 @@ client(FILE *out, struct addr *a)
     report(out, "connect again", connect(fd, (struct sockaddr *)&a->ss, a->len));
     print_names(out, "client", fd);
     report(out, "nodelay", setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
+    report(out, "cork", setsockopt(fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)));
+    socklen_t olen = sizeof(avail);
+    getsockopt(fd, IPPROTO_TCP, TCP_CORK, &avail, &olen);
+    fprintf(out, "corked %d\n", avail);
+    getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &avail, &olen);
+    fprintf(out, "nodelay %d\n", avail);
+    report(out, "uncork", setsockopt(fd, IPPROTO_TCP, TCP_CORK, &(int){ 0 }, sizeof(int)));
     report(out, "write hello", write(fd, "hello\n", 6));
     report(out, "read hello", read_full(fd, buf, 6));
     report(out, "write two", write(fd, "two\nparts\n", 10));
@@ -215,6 +224,9 @@ client(FILE *out, struct addr *a)
     fprintf(out, "got %.10s", buf);
     ioctl(fd, FIONREAD, &avail);
     fprintf(out, "FIONREAD %d\n", avail);
+    avail = -1;
+    ioctl(fd, SIOCOUTQ, &avail);
+    fprintf(out, "SIOCOUTQ %d\n", avail);
     report(out, "dontwait empty", recv(fd, buf, 4, MSG_DONTWAIT));
     report(out, "shutdown wr", shutdown(fd, SHUT_WR));
     report(out, "write after shutdown", send(fd, "x", 1, MSG_NOSIGNAL));
@@ -339,7 +351,15 @@ errors(int family)
     fcntl(lfd, F_SETFL, O_NONBLOCK);
     report(stdout, "accept nothing", accept(lfd, NULL, NULL));
     fcntl(lfd, F_SETFL, 0);
+    struct timeval tv = { 0, 100000 };
+    setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    report(stdout, "accept timed out", accept(lfd, NULL, NULL));
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    report(stdout, "recv timed out", recv(fd, &c, 1, 0));
+    tv.tv_usec = 0;
+    setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     report(stdout, "listener recv", recv(lfd, &c, 1, 0));
+    report(stdout, "listener FIONREAD", ioctl(lfd, FIONREAD, &err));
 
     // The peer closes: a first write goes, the reset comes back, then EPIPE and SIGPIPE.
     close(fd2);
@@ -351,7 +371,35 @@ errors(int family)
     signal(SIGPIPE, SIG_IGN);
     report(stdout, "write SIGPIPE ignored", write(fd, "x", 1));
     signal(SIGPIPE, SIG_DFL);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        write(fd, "x", 1);      // SIGPIPE's default action ends the child here
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    printf("writer child: signaled %d signal %d\n", WIFSIGNALED(status), WTERMSIG(status));
     close(fd);
+
+    // MSG_PEEK|MSG_WAITALL waits for the whole length, which a forked child sends in two.
+    fd = socket(family, SOCK_STREAM, 0);
+    connect(fd, (struct sockaddr *)&a.ss, a.len);
+    fd2 = accept(lfd, NULL, NULL);
+    fflush(stdout);
+    if ((pid = fork()) == 0) {
+        write(fd, "ab", 2);
+        usleep(100000);
+        write(fd, "cd", 2);
+        _exit(0);
+    }
+    char four[5] = "";
+    report(stdout, "peek waitall", recv(fd2, four, 4, MSG_PEEK | MSG_WAITALL));
+    printf("peeked %s\n", four);
+    report(stdout, "read", read_full(fd2, four, 4));
+    waitpid(pid, &status, 0);
+    close(fd);
+    close(fd2);
 
     // SO_LINGER 0: close resets; the peer reads ECONNRESET, then end of file.
     fd = socket(family, SOCK_STREAM, 0);

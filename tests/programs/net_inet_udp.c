@@ -258,6 +258,37 @@ forked(void)
     printf("child status %d\n", status);
 }
 
+// A connected socket hears of a closed port (ICMP port unreachable) at its
+// next receive or send, once; an unconnected one never does.
+static void
+refused(int family, const char *ip)
+{
+    struct addr a, b;
+    int closed = bound(family, ip, &a), fd = socket(family, SOCK_DGRAM, 0), fu;
+    char c;
+    struct pollfd p;
+
+    printf("== refused %s\n", ip);
+    close(closed);
+    report("connect", connect(fd, (struct sockaddr *)&a.ss, a.len));
+    report("send", send(fd, "x", 1, 0));
+    p = (struct pollfd){ fd, POLLIN | POLLOUT, 0 };
+    report("poll", poll(&p, 1, 1000));
+    printf("  revents %#x\n", p.revents);
+    report("recv", recv(fd, &c, 1, 0));
+    report("recv again", recv(fd, &c, 1, MSG_DONTWAIT));
+    report("send", send(fd, "x", 1, 0));
+    usleep(50000);
+    report("send after the error", send(fd, "x", 1, 0));
+    report("send", send(fd, "x", 1, 0));
+    close(fd);
+    fu = bound(family, ip, &b);
+    report("unconnected sendto", sendto(fu, "x", 1, 0, (struct sockaddr *)&a.ss, a.len));
+    usleep(50000);
+    report("unconnected recv", recv(fu, &c, 1, MSG_DONTWAIT));
+    close(fu);
+}
+
 int
 main(void)
 {
@@ -267,5 +298,7 @@ main(void)
     errors();
     dual_stack();
     forked();
+    refused(AF_INET, "127.0.0.1");
+    refused(AF_INET6, "::1");
     return 0;
 }

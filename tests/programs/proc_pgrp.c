@@ -7,6 +7,8 @@
 // kill(0) is sent only from a child that checked it leads a group of
 // its own.
 #include "proc_check.h"
+#include <stdbool.h>
+#include <sys/prctl.h>
 
 // ---------------------------------------------------------------- groups
 
@@ -279,6 +281,69 @@ run_waiter(void)
     return 0;
 }
 
+// The orphan case's stopped process: its own group, a SIGHUP handler that
+// reports on REPORT_FD, then it stops itself until something continues it.
+static int orphan_fd = -1;
+
+static void
+on_hup(int sig)
+{
+    (void)sig;
+    write_full(orphan_fd, "H", 1);
+}
+
+static void
+stopped_member(int report)
+{
+    orphan_fd = report;
+    must("setpgid", setpgid(0, 0) == 0);
+    must("signal", signal(SIGHUP, on_hup) != SIG_ERR);
+    raise(SIGSTOP);
+    _exit(0);
+}
+
+// A child whose own child (a group of its own, stopped) outlives it: the
+// grandchild's group loses its only link to the session, so it is sent
+// SIGHUP and SIGCONT (POSIX orphaned process groups), unless the new
+// parent (a subreaper here) is itself such a link.
+static void
+orphan_case(const char *what, bool subreaper)
+{
+    int fds[2], gchild_pipe[2];
+    pid_t child, gchild = 0;
+    char c;
+
+    xpipe(fds);
+    xpipe(gchild_pipe);
+    must("prctl", prctl(PR_SET_CHILD_SUBREAPER, subreaper) == 0);
+    if ((child = xfork()) == 0) {
+        pid_t g = xfork();
+        if (g == 0)
+            stopped_member(fds[1]);
+        int status;
+        must("waitpid", waitpid(g, &status, WUNTRACED) == g);
+        write_full(gchild_pipe[1], &g, sizeof(g));
+        _exit(WIFSTOPPED(status) ? 0 : 1);
+    }
+    reap("middle child", child);
+    must("grandchild pid", read_full(gchild_pipe[0], &gchild, sizeof(gchild)) == sizeof(gchild));
+    yes_no(what, readable_within(fds[0], subreaper ? 500 : 5000) && read(fds[0], &c, 1) == 1 && c == 'H');
+    if (subreaper) {
+        kill(gchild, SIGKILL);
+        reap("stopped grandchild, killed", gchild);
+    }
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
+    close(fds[0]), close(fds[1]), close(gchild_pipe[0]), close(gchild_pipe[1]);
+}
+
+static void
+test_orphans(void)
+{
+    setsid();   // natively, so no ancestor of the test runner is in the session
+    orphan_case("a parent in the session left: SIGHUP to the stopped group", false);
+    orphan_case("the subreaper in the session still links it, yet SIGHUP", true);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -297,6 +362,10 @@ main(int argc, char **argv)
         test_zombie_kill();
         return 0;
     }
-    fprintf(stderr, "usage: %s groups|kill\n", argv[0]);
+    if (argc > 1 && !strcmp(argv[1], "orphan")) {
+        test_orphans();
+        return 0;
+    }
+    fprintf(stderr, "usage: %s groups|kill|orphan\n", argv[0]);
     return 2;
 }

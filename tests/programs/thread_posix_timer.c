@@ -5,6 +5,7 @@
 // timer_delete, and the EINVAL of a deleted timer or a tid outside the
 // process.
 #include "thread_check.h"
+#include <stdbool.h>
 
 #include <semaphore.h>
 #include <signal.h>
@@ -56,8 +57,10 @@ test_one_shot(const sigset_t *blocked)
     long long t0 = now_ns(CLOCK_MONOTONIC);
     show_ret("SIGEV_SIGNAL one-shot: timer_settime", timer_settime(id, 0, &set, NULL));
     timer_gettime(id, &cur);
-    yes_no("  armed: 0 < remaining <= 20 ms", (cur.it_value.tv_sec || cur.it_value.tv_nsec) &&
-                                                ts_ms(cur.it_value) <= SHORT_MS);
+    // Zero is right too once SHORT_MS have gone by (a busy host can hold us that long).
+    bool left = cur.it_value.tv_sec || cur.it_value.tv_nsec;
+    yes_no("  armed: 0 < remaining <= 20 ms", left ? ts_ms(cur.it_value) <= SHORT_MS
+                                                   : ms_since(t0) >= SHORT_MS);
     int sig = sigwaitinfo(blocked, &si);
     yes_no("  SIGRTMIN with SI_TIMER and the value", sig == SIGRTMIN && si.si_code == SI_TIMER &&
                                                         si.si_value.sival_int == 7);

@@ -305,17 +305,6 @@ lapic_timer_arm(uint64_t deadline_ns)
     lapic_write(LAPIC_TIMER_INIT, MAX(MIN(ticks, UINT32_MAX), 1));   // longer: woken early, re-armed
 }
 
-__after_boot void
-lapic_timer_stop(void)
-{
-    if (!(__atomic_load_n(&timer_lvt_set, __ATOMIC_RELAXED) & (1ull << this_cpu()->cpu_id)))
-        return;     // never armed here
-    if (tsc_deadline)
-        wrmsr(MSR_TSC_DEADLINE, 0);
-    else
-        lapic_write(LAPIC_TIMER_INIT, 0);
-}
-
 // ISA IRQ IRQ raises VECTOR on this CPU: through the GSI an override names,
 // else the GSI of the same number, active high and edge-triggered as ISA is.
 __after_boot void

@@ -13,6 +13,7 @@
 #define IRQ_VEC_IPI_LAST  0xf7
 #define IRQ_VEC_RESCHED  0xf0    // look at the run queue (a thread was queued here, a signal came)
 #define IRQ_VEC_TLB      0xf1    // flush the TLB (arch/x86_64/tlb.c)
+#define IRQ_VEC_WAKE     0xf2    // end a halt: the kernel lock was let go (sched/klock.c)
 #define IRQ_VEC_SPURIOUS 0xff    // low four bits set, as older APICs require
 
 void irq_init(void);                        // once; later calls return at once
@@ -34,4 +35,3 @@ void lapic_init_ap(void);
 uint32_t lapic_my_id(void);
 int apic_cpu_ids(const uint8_t **ids);      // the MADT's processors: their local APIC ids
 void lapic_timer_arm(uint64_t deadline_ns);  // one interrupt at or after this monotonic time
-void lapic_timer_stop(void);

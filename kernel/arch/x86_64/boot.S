@@ -161,11 +161,14 @@ boot_start_info: .quad 0
 boot_cpuid_ext_edx: .long 0
 
     // Stacks need no zeroing: not in .bss (kernel.ld).
-    .section .noinit, "aw", @nobits
-    .align 16
+    // The boot stack has a guard below it (kernel.ld).
+    .section .noinit.boot_stack, "aw", @nobits
+    .align 4096
     .globl boot_stack_top
 boot_stack:     .skip KSTACK_SIZE
 boot_stack_top:
+
+    .section .noinit, "aw", @nobits
     .align 4096
 boot_pd_direct:     .skip 4 * 4096      // only without 1 GiB pages
 boot_pd_identity:   .skip 4096

@@ -1,16 +1,19 @@
 // TLB shootdown (tlb.h). Each shootdown takes a new generation number;
-// every other CPU flushes and records the generation it flushed for, and
-// the caller waits until all have. A CPU can always answer: it runs with
-// interrupts on in user mode, while halted and while spinning for the
-// kernel lock, and the lock's holder is the caller. A CPU that takes the
-// lock flushes first if it missed a generation (tlb_catch_up), which costs
-// nothing when it did not.
+// every other CPU running a program flushes and records the generation it
+// flushed for, and the caller waits until all have. A CPU can always
+// answer: it runs with interrupts on in user mode, while halted and while
+// spinning for the kernel lock, and the lock's holder is the caller. A CPU
+// that takes the lock flushes first if it missed a generation
+// (tlb_catch_up), which costs nothing when it did not: so a CPU in the
+// kernel (idle, or waiting for the lock) is neither sent nor waited for;
+// it touches no user page before it holds the lock.
 #include "arch/x86_64/tlb.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "drivers/clock.h"
 #include "log.h"
+#include "sched/proc.h"
 
 static volatile uint64_t tlb_gen;
 
@@ -39,6 +42,15 @@ tlb_catch_up(void)
         flush_to(gen);
 }
 
+// Must C flush now? Only when it runs a program (a CPU still starting has no
+// thread yet). Another CPU's current thread and its in_user change only
+// under the kernel lock, which the caller holds.
+__after_boot static bool
+runs_user(const struct percpu *c, const struct percpu *me)
+{
+    return c != me && c->current && c->current->in_user;
+}
+
 __after_boot void
 tlb_shootdown(void)
 {
@@ -50,10 +62,12 @@ tlb_shootdown(void)
     gen = __atomic_add_fetch(&tlb_gen, 1, __ATOMIC_ACQ_REL);
     me->tlb_flushed_gen = gen;      // the caller flushed its own entries
     for (uint32_t i = 0; i < num_cpus; i++)
-        if (cpus[i] != me)
+        if (runs_user(cpus[i], me))
             lapic_send_ipi(cpus[i]->lapic_id, IRQ_VEC_TLB);
     start = clock_monotonic_ns();
     for (uint32_t i = 0; i < num_cpus; i++) {
+        if (!runs_user(cpus[i], me))
+            continue;
         while (__atomic_load_n(&cpus[i]->tlb_flushed_gen, __ATOMIC_ACQUIRE) < gen) {
             cpu_relax();
             if (clock_monotonic_ns() - start > 5000000000ull)

@@ -6,6 +6,8 @@
 #include "arch/x86_64/apic.h"
 #include "layout.h"
 #include "mm/vm.h"
+#include "mm/oom.h"
+#include "mm/kstack.h"
 #include "sched/proc.h"
 #include "sched/signal.h"
 #include "sched/sched.h"
@@ -13,7 +15,10 @@
 #include "arch/x86_64/tlb.h"
 #include "log.h"
 #include <asm/signal.h>
+#include <asm-generic/errno.h>
 #include <asm-generic/siginfo.h>
+
+extern char syscall_entry[];   // entry.S: where SYSCALL goes (MSR_LSTAR)
 
 // All 256 gates, made at link time (tools/gen_boot_tables.py, kernel.ld):
 // exceptions 0..31, with IST1 for double faults and int3/into allowed from
@@ -88,12 +93,17 @@ user_exception(struct trap_frame *f)
 {
     struct sig_info info;
     uint64_t addr = 0;
+    long ret;
 
     current_thread()->frame = f;
     if (f->vector == 14) {
         addr = read_cr2();
-        if (vm_fault(current_proc()->mm, addr, f->error) == 0)
+        if ((ret = vm_fault(current_proc()->mm, addr, f->error)) == 0)
             return;
+        if (ret == -ENOMEM) {
+            oom_kill_current(addr);     // delivered on the way out: the access never returns
+            return;
+        }
     }
     exception_info(f, addr, &info);
     signal_force(f, exception_signal(f->vector), &info);
@@ -113,7 +123,7 @@ kernel_interrupt(struct trap_frame *f)
         return;
     }
     lapic_eoi();
-    if (f->vector >= 0xc0)
+    if (f->vector >= 0xc0 && f->vector != IRQ_VEC_WAKE)
         irq_note(f->vector);
 }
 
@@ -127,10 +137,50 @@ user_interrupt(struct trap_frame *f)
         return;
     }
     lapic_eoi();
+    if (f->vector == IRQ_VEC_WAKE)      // late: its halt ended some other way
+        return;
     sched_enter_from_user();
     current_thread()->frame = f;
     irq_handle(f->vector);
     sched_exit_to_user(f);
+}
+
+// An exception the kernel raised is a panic that says what kind: a stack
+// overflow (the address in a guard page: the #PF, or the #DF when pushing
+// the #PF's frame faulted too), a page fault on a user address (the kernel
+// touches program memory only through mm/uaccess.c, which faults pages in
+// before copying, so any fault there is a bug), or on a kernel address.
+__after_boot static __noreturn void
+kernel_exception(struct trap_frame *f)
+{
+    const char *name = exception_names[f->vector] ? exception_names[f->vector] : "exception";
+    uint64_t cr2 = read_cr2();
+    const char *access = (f->error & PF_INSTR) ? "fetch" : (f->error & PF_WRITE) ? "write" : "read";
+
+    if (trap_from_user(f) && f->rip == (uint64_t)syscall_entry)
+        panic_frame(f, "syscall_entry ran in user mode: SYSCALL did not switch to the kernel "
+                    "(seen under kvm_pvm: docs/kernel.md, Panics)");
+    if ((f->vector == 14 || f->vector == 8) && kstack_is_guard(cr2))
+        panic_frame(f, "kernel stack overflow: %s at %p, in the guard page below a kernel stack", name, (void *)cr2);
+    if (f->vector == 14 && cr2 < USER_TOP)
+        panic_frame(f, "page fault in the kernel: %s of user address %p outside uaccess", access, (void *)cr2);
+    if (f->vector == 14)
+        panic_frame(f, "page fault in the kernel: %s of kernel address %p", access, (void *)cr2);
+    panic_frame(f, "%s in the kernel", name);
+}
+
+// Whether the kernel raised exception F, whatever its saved CS says: a page
+// fault by a supervisor-mode access (error bit 2 clear), another exception
+// at a kernel address (a program's jump there faults first, as a user-mode
+// page fault), or any fault at syscall_entry's first instruction, where
+// only SYSCALL sends the CPU (under kvm_pvm it arrives there still in user
+// mode). Either way it is never blamed on the program.
+static bool
+raised_by_kernel(const struct trap_frame *f)
+{
+    if (!trap_from_user(f) || f->rip == (uint64_t)syscall_entry)
+        return true;
+    return f->vector == 14 ? !(f->error & PF_USER) : f->rip >= USER_TOP;
 }
 
 void
@@ -145,8 +195,8 @@ trap_handle(struct trap_frame *f)
             panic_frame(f, "unexpected interrupt %lu", f->vector);
         return;
     }
-    if (!trap_from_user(f))
-        panic_frame(f, "%s in the kernel", exception_names[f->vector] ? exception_names[f->vector] : "exception");
+    if (raised_by_kernel(f))
+        kernel_exception(f);
     sched_enter_from_user();
     user_exception(f);
     sched_exit_to_user(f);

@@ -72,12 +72,28 @@ void kfree(void *p);
 #define TCP_LISTEN_BACKLOG          1
 #define TCP_DEFAULT_LISTEN_BACKLOG  0xff
 #define LWIP_TCP_KEEPALIVE          1
-#define TCP_MSL                     30000   // TIME_WAIT lasts 2 * MSL: Linux's 60 s
+#define TCP_MSL                     10000   // TIME_WAIT lasts 2 * MSL: 20 s (Linux 60 s), docs/kernel.md
 #define SO_REUSE                    1
 #define LWIP_CALLBACK_API           1
 #define TCP_OVERSIZE                TCP_MSS
 #define LWIP_TCP_TIMESTAMPS         0
 #define LWIP_TCP_PCB_NUM_EXT_ARGS   1   // tells a socket when lwIP frees its pcb
+
+// ICMP errors for connected UDP sockets (net/inet_icmp.c)
+struct pbuf;
+struct netif;
+int inet_icmp_hook4(struct pbuf *p, struct netif *inp);
+int inet_icmp_hook6(struct pbuf *p, struct netif *inp);
+#define LWIP_HOOK_IP4_INPUT(p, inp) inet_icmp_hook4((p), (inp))
+#define LWIP_HOOK_IP6_INPUT(p, inp) inet_icmp_hook6((p), (inp))
+
+// Ports picked for port 0 and automatic binds: Linux's ip_local_port_range.
+#define TCP_LOCAL_PORT_RANGE_START  32768
+#define TCP_LOCAL_PORT_RANGE_END    60999
+#define TCP_ENSURE_LOCAL_PORT_RANGE(port) ((u16_t)(32768 + (port) % (60999 - 32768 + 1)))
+#define UDP_LOCAL_PORT_RANGE_START  TCP_LOCAL_PORT_RANGE_START
+#define UDP_LOCAL_PORT_RANGE_END    TCP_LOCAL_PORT_RANGE_END
+#define UDP_ENSURE_LOCAL_PORT_RANGE(port) TCP_ENSURE_LOCAL_PORT_RANGE(port)
 
 #define LWIP_STATS                  0
 #define LWIP_RAND()                 net_rand32()
