@@ -123,13 +123,13 @@ class UserParam(click.ParamType):
 
 
 class PublishParam(click.ParamType):
-    """-p [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp], docker's syntax."""
+    """-p [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp], docker's syntax; ports may be ranges."""
 
     name = "port"
 
     def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> network.PortMapping:
-        if isinstance(value, network.PortMapping):
+                ctx: click.Context | None) -> list[network.PortMapping]:
+        if isinstance(value, list):
             return value
         try:
             return network.parse_publish(str(value))
@@ -215,7 +215,7 @@ def main(debug: bool) -> None:
 @click.option("-p", "--publish", "ports", multiple=True, type=PublishParam(),
               metavar="[HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]",
               help=f"Forward a host port to the guest's (host address {network.DEFAULT_HOST_ADDR} "
-                   "unless given). Repeatable.")
+                   "unless given); ports may be ranges, 8000-8002:80-82. Repeatable.")
 @click.option("--network", "net", type=click.Choice(network.NETWORKS), default=network.DEFAULT_NETWORK,
               show_default=True, help="user: a NIC on QEMU's user network (10.0.2.15); none: no NIC.")
 @click.argument("program")
@@ -224,7 +224,7 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
         smp: int, verbose: bool, log_path: Path | None, files: tuple[image.ExtraPath, ...],
         dirs: tuple[image.ExtraPath, ...], withs: tuple[str, ...], identity: Identity,
         stub_sets: tuple[str, ...], stub_rules: tuple[str, ...], quiet: bool,
-        record_dir: Path | None, ports: tuple[network.PortMapping, ...], net: str) -> None:
+        record_dir: Path | None, ports: tuple[list[network.PortMapping], ...], net: str) -> None:
     """Run PROGRAM (an ELF program or a #! script) with ARGS in a VM; exit with its exit status."""
     if ports and net == "none":
         raise click.BadParameter("publishing ports needs a network, not --network none",
@@ -244,7 +244,7 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
                                           identity, stub_text, network.get_net_config(net))
             result = vm.run(img, boot, memory, chosen,
                             on_log=_StderrAppender() if verbose else None, log_path=log_path,
-                            smp=smp, net=net, ports=ports)
+                            smp=smp, net=net, ports=[p for each in ports for p in each])
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
     message = result.get_signal_message()

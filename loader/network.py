@@ -10,10 +10,15 @@ host before QEMU starts.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import ipaddress
+import os
 import re
 import socket
+import threading
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from loader.errors import PkgloadError
@@ -26,8 +31,10 @@ GUEST_PREFIX = 24
 GATEWAY_ADDR = "10.0.2.2"  # the host, as the guest sees it
 DNS_ADDR = "10.0.2.3"  # QEMU's DNS relay to the host's resolver
 
-_PUBLISH_RE = re.compile(
-    r"(?:(?P<addr>\[[0-9A-Fa-f:.]+\]|[0-9.]+):)?(?P<host>\d+):(?P<guest>\d+)(?:/(?P<proto>tcp|udp))?")
+_PORTS = r"\d+(?:-\d+)?"  # a port, or a range FIRST-LAST
+_PUBLISH_RE = re.compile(rf"(?:(?P<addr>\[[0-9A-Fa-f:.]+\]|[0-9.]+):)?(?P<host>{_PORTS}):(?P<guest>{_PORTS})"
+                         r"(?:/(?P<proto>tcp|udp))?")
+MAX_RANGE = 1000  # ports one -p may publish
 
 
 class PortInUse(PkgloadError):
@@ -60,8 +67,11 @@ class NetConfig:
 USER_NET = NetConfig(GUEST_ADDR, GUEST_PREFIX, GATEWAY_ADDR)
 
 
-def parse_publish(text: str) -> PortMapping:
-    """Return the mapping of a `-p` value, docker's syntax; raise ValueError when it is not one."""
+def parse_publish(text: str) -> list[PortMapping]:
+    """Return the mappings of a `-p` value, docker's syntax, a range giving one per port.
+
+    Raises ValueError when it is not one.
+    """
     m = _PUBLISH_RE.fullmatch(text.strip())
     if not m:
         raise ValueError(f"{text!r}: expected [HOST_ADDR:]HOST_PORT:GUEST_PORT[/tcp|/udp]")
@@ -72,11 +82,22 @@ def parse_publish(text: str) -> PortMapping:
         raise ValueError(f"{text!r}: {addr} is not an IP address") from None
     if ip.version == 6:
         raise ValueError(f"{text!r}: QEMU's user network forwards from IPv4 host addresses only")
-    host, guest = int(m.group("host")), int(m.group("guest"))
-    for port in (host, guest):
+    hosts, guests = _port_range(text, m.group("host")), _port_range(text, m.group("guest"))
+    if len(hosts) != len(guests):
+        raise ValueError(f"{text!r}: the host and guest ranges differ in length")
+    return [PortMapping(str(ip), h, g, m.group("proto") or "tcp") for h, g in zip(hosts, guests)]
+
+
+def _port_range(text: str, spec: str) -> range:
+    """Return the ports of "N" or "FIRST-LAST"; raise ValueError when one is out of range."""
+    first, _, last = spec.partition("-")
+    ports = range(int(first), int(last or first) + 1)
+    for port in (int(first), int(last or first)):
         if not 1 <= port <= 65535:
             raise ValueError(f"{text!r}: port {port} is not between 1 and 65535")
-    return PortMapping(str(ip), host, guest, m.group("proto") or "tcp")
+    if not 1 <= len(ports) <= MAX_RANGE:
+        raise ValueError(f"{text!r}: {spec} is not a range of 1 to {MAX_RANGE} ports")
+    return ports
 
 
 def check_ports_free(ports: list[PortMapping]) -> None:
@@ -95,6 +116,7 @@ def check_ports_free(ports: list[PortMapping]) -> None:
 
 
 def _try_bind(p: PortMapping) -> None:
+    """Bind p's host address and port as QEMU will, and let go; raise PortInUse when that fails."""
     kind = socket.SOCK_STREAM if p.proto == "tcp" else socket.SOCK_DGRAM
     with socket.socket(socket.AF_INET, kind) as s:
         if p.proto == "tcp":
@@ -122,3 +144,92 @@ def qemu_network_args(network: str, ports: list[PortMapping]) -> list[str]:
 def get_net_config(network: str) -> NetConfig | None:
     """Return the interface the manifest gives the guest, or None for no NIC."""
     return None if network == "none" else USER_NET
+
+
+# QEMU 7.2's user network listens on a published TCP port with a backlog of
+# 1: a burst of connections (redis-benchmark's 20 clients, wrk's) overflows
+# the host's accept queue, and the dropped SYNs come back only 1, 3, 7, 15 s
+# later. listen() again on the same socket sets a new backlog, so pkgload
+# takes a copy of QEMU's listening sockets (pidfd_getfd: QEMU is our child)
+# and calls listen(BACKLOG) on them, as docker's proxy would listen.
+BACKLOG = 4096
+SYS_PIDFD_GETFD = 438  # x86-64
+WIDEN_TIMEOUT_S = 10.0  # for QEMU to have bound the ports
+
+
+def widen_backlogs(pid: int, ports: Sequence[PortMapping]) -> threading.Thread | None:
+    """Start a thread that gives QEMU's (process pid) listening sockets for ports a backlog of BACKLOG.
+
+    Returns the thread, or None when no TCP port is published. A failure
+    (no pidfd_getfd, no permission) leaves QEMU's backlog as it is: slower
+    bursts of connections, nothing worse.
+    """
+    wanted = {(p.host_addr, p.host_port) for p in ports if p.proto == "tcp"}
+    if not wanted:
+        return None
+    thread = threading.Thread(target=_widen, args=(pid, wanted), name="pkgload-backlog", daemon=True)
+    thread.start()
+    return thread
+
+
+def _widen(pid: int, wanted: set[tuple[str, int]]) -> None:
+    """Relisten on each of QEMU's sockets for wanted once QEMU has made it, for WIDEN_TIMEOUT_S at most."""
+    deadline = time.monotonic() + WIDEN_TIMEOUT_S
+    done: set[int] = set()
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:
+        return
+    try:
+        while len(done) < len(wanted) and time.monotonic() < deadline:
+            inodes = _listening_inodes(wanted)
+            for fd, inode in _socket_fds(pid):
+                if inode in inodes and inode not in done and _relisten(pidfd, fd):
+                    done.add(inode)
+            time.sleep(0.01)
+    except OSError:
+        pass
+    finally:
+        os.close(pidfd)
+
+
+def _listening_inodes(wanted: set[tuple[str, int]]) -> set[int]:
+    """Return the inodes of the host's listening TCP sockets bound to the wanted addresses."""
+    found = set()
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            cols = line.split()
+            ip_hex, port_hex = cols[1].split(":")
+            addr = str(ipaddress.IPv4Address(int(ip_hex, 16).to_bytes(4, "little")))
+            if cols[3] == "0A" and (addr, int(port_hex, 16)) in wanted:
+                found.add(int(cols[9]))
+    return found
+
+
+def _socket_fds(pid: int) -> list[tuple[int, int]]:
+    """Return (fd, inode) of each socket process pid has open."""
+    out = []
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{name}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            out.append((int(name), int(target[8:-1])))
+    return out
+
+
+def _relisten(pidfd: int, fd: int) -> bool:
+    """Copy the process's fd and listen(BACKLOG) on it; True when that worked."""
+    ours = ctypes.CDLL(None, use_errno=True).syscall(SYS_PIDFD_GETFD, pidfd, fd, 0)
+    if ours < 0:
+        return False
+    try:
+        with socket.socket(fileno=os.dup(ours)) as s:
+            s.listen(BACKLOG)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(ours)

@@ -357,7 +357,8 @@ def run(
     # when the manifest carries the terminal's modes.
     mirror = terminal.TerminalMirror(0) if manifest.term_modes else None
     try:
-        ran = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel, on_log, mirror, smp, net_args)
+        ran = _run_qemu(qemu, kernel, image, manifest, memory_mib, accel, on_log, mirror, smp, net_args,
+                        list(ports))
     finally:
         if mirror:
             mirror.restore()
@@ -434,6 +435,7 @@ def _run_qemu(
     mirror: terminal.TerminalMirror | None,
     smp: int,
     net_args: list[str],
+    ports: list[network.PortMapping],
 ) -> _Ran:
     """Run QEMU to its end, forwarding signals to the program meanwhile."""
     control_ours, control_qemu = socket.socketpair()
@@ -446,7 +448,7 @@ def _run_qemu(
             cmd = partial(qemu_command, qemu, kernel, image.path, memory_mib, accel, smp=smp,
                           net_args=net_args)
             status, log, qemu_err = _start_and_wait(qemu, cmd, manifest, _with_mirror(on_log, mirror),
-                                                    control, control_qemu, vm)
+                                                    control, control_qemu, vm, ports)
     finally:
         control.close()
     return _Ran(status, log, qemu_err, forwarder.stopped_status)
@@ -460,6 +462,7 @@ def _start_and_wait(
     control: console.ControlChannel,
     control_qemu: socket.socket,
     vm: _Qemu,
+    ports: Sequence[network.PortMapping] = (),
 ) -> tuple[int, bytes, bytes]:
     """Start QEMU with its channels; return its status, the kernel log and QEMU's own stderr."""
     klog_r, klog_w = os.pipe()
@@ -481,6 +484,7 @@ def _start_and_wait(
         vm.proc = _popen(qemu, command(fds) + get_debug_args(), fds)
         if vm.killed:  # stopped before it started
             vm.proc.kill()
+        network.widen_backlogs(vm.proc.pid, ports)
     if relay:
         relay.start()
     watch = console.OutputWatch(control)

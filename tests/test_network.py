@@ -173,13 +173,13 @@ def redis_session(port: int) -> list[bytes]:
         proc = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), *command],
                               capture_output=True, timeout=CLIENT_TIMEOUT)
         out.append(proc.stdout + proc.stderr + f"status {proc.returncode}".encode())
-    bench = subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-q", "-n", "1000",
-                            "-c", "10", "-t", "set,get,incr,lpush"], capture_output=True, timeout=300)
+    bench = subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-q", "-n", "20000",
+                            "-c", "20", "-t", "set,get"], capture_output=True, timeout=300)
     finals = [line.split(b"\r")[-1].strip() for line in bench.stdout.split(b"\n")]
     print(b"\n".join(finals).decode(errors="replace"))  # the rates, for the record
     out.append(b" ".join(line.split(b":")[0] for line in finals if line))
     out.append(f"benchmark status {bench.returncode}".encode())
-    for command in (("DBSIZE",), ("GET", "counter"), ("LLEN", "mylist")):
+    for command in (("DBSIZE",), ("GET", "counter"), ("EXISTS", "key:__rand_int__")):
         out.append(subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port), *command],
                                   capture_output=True, timeout=CLIENT_TIMEOUT).stdout)
     return out
@@ -210,7 +210,7 @@ def test_redis(pkgload: Path, tmp_path: Path) -> None:
         wait_until_ready(proc, tmp_path, ["redis-cli", "-h", "127.0.0.1", "-p", str(port), "PING"])
         guest = redis_session(port)
     assert guest == native, guest_output(tmp_path)
-    assert native[-5] == b"SET GET INCR LPUSH", native[-5]
+    assert native[-5] == b"SET GET", native[-5]
 
 
 GUEST_CLIENT = """

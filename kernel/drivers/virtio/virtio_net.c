@@ -230,6 +230,8 @@ vnet_send(const struct vnet_frag *frags, unsigned int n)
     tx_reclaim();
     if (started <= 0 || num_tx_free == 0) {
         stats.tx_dropped++;
+        if (!(stats.tx_dropped & (stats.tx_dropped - 1)))   // 1, 2, 4, 8...: said, not flooded
+            klog("virtio-net: transmit queue full, %lu frames dropped", stats.tx_dropped);
         return -ENOBUFS;
     }
     buf = tx_free[--num_tx_free];
