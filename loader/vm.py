@@ -7,6 +7,7 @@ where the kernel log goes) are in docs/host.md.
 
 from __future__ import annotations
 
+import errno
 import os
 from functools import partial
 import re
@@ -44,7 +45,8 @@ MANIFEST_ADDR = MANIFEST_PHYS
 EXIT_VM_FAILED = 125  # pkgload's own status: the VM failed, not the program
 PANIC_TAIL_LINES = 40  # shown when the log has no "panic:" line to start from
 
-_EXIT_RE = re.compile(rb"^pkgload-exit (?:status=(\d+)|signal=(\d+)|(panic))\s*$", re.M)
+_EXIT_RE = re.compile(rb"^pkgload-exit (?:status=(\d+)|signal=(\d+)|(panic)|exec-error=(\d+))\s*$",
+                      re.M)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class ExitRecord:
     status: int | None = None
     signal: int | None = None
     panic: bool = False
+    exec_error: int | None = None  # the program could not start: execve's errno
 
 
 @dataclass
@@ -73,9 +76,16 @@ class RunResult:
     signal: int | None  # the signal that killed the program, if one did
     log: bytes = field(repr=False)  # the kernel log
     qemu_status: int = 0
+    exec_error: int | None = None  # the errno that kept the program from starting
 
     def get_signal_message(self) -> str | None:
-        """Return the line a shell prints for the killing signal (strsignal), or None."""
+        """Return the line a shell prints for the killing signal (strsignal), or None.
+
+        A program that could not start gets the line a shell prints when
+        execve fails (its status is then 126, or 127 for ENOENT).
+        """
+        if self.exec_error is not None:
+            return f"pkgload: cannot execute the program: {os.strerror(self.exec_error)}"
         if self.signal is None:
             return None
         return signal.strsignal(self.signal) or f"Unknown signal {self.signal}"
@@ -263,9 +273,11 @@ def parse_exit_record(log: bytes) -> ExitRecord | None:
         pass
     if last is None:
         return None
-    status, sig, panic = last.groups()
+    status, sig, panic, exec_error = last.groups()
     if panic:
         return ExitRecord(panic=True)
+    if exec_error is not None:
+        return ExitRecord(exec_error=int(exec_error))
     if sig is not None:
         return ExitRecord(signal=int(sig))
     return ExitRecord(status=int(status))
@@ -631,6 +643,9 @@ def _result(qemu_status: int, log: bytes, qemu_err: bytes, log_path: Path) -> Ru
         raise VmError(f"kernel panic, kernel log in {log_path}", details=get_panic_report(log))
     if record.signal is not None:
         return RunResult(128 + record.signal, record.signal, log, qemu_status)
+    if record.exec_error is not None:
+        status = 127 if record.exec_error == errno.ENOENT else 126
+        return RunResult(status, None, log, qemu_status, exec_error=record.exec_error)
     assert record.status is not None
     return RunResult(record.status, None, log, qemu_status)
 
