@@ -2,8 +2,9 @@
 
 - W^X in the kernel: the page table the image ships (boot_pt_kernel, made at
   link time) maps text read-only and executable, rodata read-only and
-  no-execute, data no-execute; the direct map is no-execute; nothing in the
-  kernel half is user-accessible. Read from the built ELF itself.
+  no-execute, data no-execute; the direct map is no-execute, and its alias
+  of the image's text and rodata read-only; nothing in the kernel half is
+  user-accessible. Read from the built ELF itself.
 - NX, SMEP, SMAP and UMIP are on: the boot CPU's CR4 and EFER, read back and
   logged by cpu.c.
 - User pages are NX unless the program asked for PROT_EXEC, and kernel
@@ -57,6 +58,24 @@ def _kernel_tables(kernel: Path) -> tuple[dict[str, int], list[int], list[int], 
                 _read_quads(elf, symbols, "boot_pml4", 512))
 
 
+def _check_direct_alias(kernel: Path, symbols: dict[str, int], gib0: int) -> None:
+    """The direct map's view of the image's physical pages: text and rodata read-only."""
+    from elftools.elf.elffile import ELFFile
+
+    with open(kernel, "rb") as f:
+        elf = ELFFile(f)
+        pd = _read_quads(elf, symbols, "boot_pd_direct0", 512)
+        pt = _read_quads(elf, symbols, "boot_pt_direct0", 512)
+    assert not gib0 & PTE_PS and gib0 & ~PTE_NX & ~0xFFF == symbols["boot_pd_direct0"] - KERNEL_BASE
+    assert not pd[0] & PTE_PS and pd[0] & ~PTE_NX & ~0xFFF == symbols["boot_pt_direct0"] - KERNEL_BASE
+    start, end = (symbols[s] - KERNEL_BASE for s in ("__kernel_start", "__rodata_end"))
+    for i, pte in enumerate(pt):
+        assert pte & PTE_P and pte & PTE_NX and not pte & PTE_U, f"direct page {i}: {pte:#x}"
+        assert bool(pte & PTE_W) == (not start <= i * 4096 < end), f"direct page {i}: {pte:#x}"
+    assert all(e & PTE_PS and e & PTE_NX and e & ~PTE_NX & ~0xFFF == i << 21
+               for i, e in enumerate(pd) if i), "the first GiB's 2 MiB pages"
+
+
 def test_kernel_image_is_w_xor_x(kernel: Path) -> None:
     symbols, pt, direct, pml4 = _kernel_tables(kernel)
     seen = {"text": 0, "rodata": 0, "data": 0}
@@ -77,6 +96,7 @@ def test_kernel_image_is_w_xor_x(kernel: Path) -> None:
             assert not executable, f"data page {va:#x} is executable: {pte:#x}"
     assert all(seen.values()), seen
     assert all(e & PTE_NX and not e & PTE_U for e in direct if e & PTE_P), "direct map"
+    _check_direct_alias(kernel, symbols, direct[0])
     assert not any(e & PTE_U for e in pml4[256:]), "a kernel-half PML4 entry lets user mode in"
 
 
