@@ -65,8 +65,10 @@ def cache_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def _run_fuzzer(pkgload: Path, fuzzer: Path, env: dict[str, str], log: Path,
                 *args: str) -> tuple[int, str]:
     """Run the fuzzer in a VM; return its status and its output (stderr)."""
+    smp = list(args[:2]) if args[:1] == ("--smp",) else []
+    args = args[len(smp):]
     try:
-        proc = subprocess.run([str(pkgload), "run", "--log", str(log), str(fuzzer), *args],
+        proc = subprocess.run([str(pkgload), "run", *smp, "--log", str(log), str(fuzzer), *args],
                               stdin=subprocess.DEVNULL, capture_output=True, cwd="/",
                               timeout=RUN_TIMEOUT, env=env)
     except subprocess.TimeoutExpired as e:
@@ -92,6 +94,15 @@ def test_fuzz_100k_calls(pkgload: Path, fuzzer: Path, cache_env: dict[str, str],
     status, out = _run_fuzzer(pkgload, fuzzer, cache_env, log, "-s", "20261205", "-n", "100000",
                               "-j", "2")
     _check_clean(status, out, log, 100000)
+
+
+def test_fuzz_two_cpus(pkgload: Path, fuzzer: Path, cache_env: dict[str, str],
+                      tmp_path: Path) -> None:
+    """Two workers on two vCPUs (seed 200 once panicked: an AP's NULL current)."""
+    log = tmp_path / "kernel.log"
+    status, out = _run_fuzzer(pkgload, fuzzer, cache_env, log, "--smp", "2", "-s", "200",
+                              "-n", "20000", "-j", "2")
+    _check_clean(status, out, log, 20000)
 
 
 @pytest.mark.parametrize("seed", REGRESSION_SEEDS)
