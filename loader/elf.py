@@ -161,7 +161,7 @@ def check_runnable(path: str | os.PathLike[str]) -> ElfInfo:
             info = img.get_info()
     except PermissionError as e:
         raise ElfFormatError(f"{p}: permission denied") from e
-    except _parse_errors() as e:
+    except (*_parse_errors(), OSError) as e:  # OSError: a seek to a negative offset
         raise corrupt_elf_error(p, e) from e
     _check_program(info)
     return info
