@@ -425,9 +425,9 @@ confine_futex(long *a)
     }
 }
 
-// Make one call's arguments harmless to the fuzzer itself (not to the kernel).
+// Address-range calls act only inside the play area (or fail before acting).
 static void
-confine(int nr, long *a)
+confine_mm(int nr, long *a)
 {
     switch (nr) {
     case SYS_mmap:
@@ -460,6 +460,14 @@ confine(int nr, long *a)
                 a[2] &= ~SHM_REMAP;
         }
         break;
+    }
+}
+
+// No signal may stop or kill a worker, and no child may share its memory.
+static void
+confine_signals(int nr, long *a)
+{
+    switch (nr) {
     case SYS_clone:
         a[0] &= ~(long)(CLONE_VM | CLONE_VFORK | CLONE_THREAD | CLONE_SIGHAND);
         if (fatal_signal(a[0] & 0xff))
@@ -484,6 +492,16 @@ confine(int nr, long *a)
         }
         break;
     case SYS_timer_create: build_sigevent(&a[1]); break;
+    }
+}
+
+// Make one call's arguments harmless to the fuzzer itself (not to the kernel).
+static void
+confine(int nr, long *a)
+{
+    confine_mm(nr, a);
+    confine_signals(nr, a);
+    switch (nr) {
     case SYS_fcntl: if (a[1] == F_SETSIG && fatal_signal(a[2])) a[2] = 0; break;
     case SYS_prctl: if (a[0] == 22 || a[0] == 35) a[0] = 16; break;   // SECCOMP, SET_MM
     case SYS_setrlimit: if (a[0] == RLIMIT_CPU) a[0] = RLIMIT_CORE; break;
