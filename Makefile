@@ -123,7 +123,7 @@ $(B)/obj/kernel/exec/vdso_image.o: $(VDSO)
 $(B)/obj/kernel/exec/vdso.o: $(B)/gen/vdso_pages.h
 
 # The IDT and the image's page table: linker-script data that kernel.ld includes.
-BOOT_TABLES := $(B)/gen/idt.ld $(B)/gen/boot_pt.ld
+BOOT_TABLES := $(B)/gen/idt.ld $(B)/gen/boot_pt.ld $(B)/gen/boot_pt_direct.ld $(B)/gen/boot_pd_direct.ld
 LD_INCLUDES := $(BOOT_TABLES) $(B)/gen/manifest.ld
 $(BOOT_TABLES) &: tools/gen_boot_tables.py
 	@mkdir -p $(B)/gen

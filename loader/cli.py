@@ -35,6 +35,11 @@ class BadProgram(click.ClickException):
 
     exit_code = EXIT_BAD_INPUT
 
+    def __init__(self, message: str) -> None:
+        # One line whatever the file holds: control characters from a corrupt
+        # ELF (an interpreter path with a CR in it) are shown escaped.
+        super().__init__("".join(c if c.isprintable() else repr(c)[1:-1] for c in message))
+
 
 class VmFailed(click.ClickException):
     """pkgload or the VM failed, not the program: `pkgload: ...`, status 125."""

@@ -161,8 +161,27 @@ def check_runnable(path: str | os.PathLike[str]) -> ElfInfo:
             info = img.get_info()
     except PermissionError as e:
         raise ElfFormatError(f"{p}: permission denied") from e
+    except (*_parse_errors(), OSError) as e:  # OSError: a seek to a negative offset
+        raise corrupt_elf_error(p, e) from e
     _check_program(info)
     return info
+
+
+def _parse_errors() -> tuple[type[Exception], ...]:
+    """What pyelftools raises on a malformed file it has opened (it asserts, too)."""
+    import struct
+
+    from elftools.common.exceptions import ELFError
+    from elftools.construct.core import ConstructError
+
+    return (ELFError, ConstructError, AssertionError, struct.error, ValueError, KeyError,
+            IndexError, UnicodeDecodeError, OverflowError)
+
+
+def corrupt_elf_error(p: Path, e: Exception) -> ElfFormatError:
+    """The one-line refusal of a file pyelftools could not read."""
+    detail = " ".join(str(e).split())[:120] or type(e).__name__
+    return ElfFormatError(f"{p}: corrupt ELF file ({detail})")
 
 
 def _check_file(p: Path) -> None:
@@ -208,6 +227,8 @@ def _check_extents(img: ElfImage) -> None:
         elf["e_phoff"] + elf["e_phnum"] * elf["e_phentsize"],
         elf["e_shoff"] + elf["e_shnum"] * elf["e_shentsize"],
     )
+    if need > size:  # before reading the program headers from where they are not
+        raise ElfFormatError(f"{p}: truncated ELF file ({size} bytes, headers need {need})")
     try:
         segs = [(s["p_type"], s["p_offset"] + s["p_filesz"]) for s in elf.iter_segments()]
     except ELFError as e:

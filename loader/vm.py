@@ -7,6 +7,7 @@ where the kernel log goes) are in docs/host.md.
 
 from __future__ import annotations
 
+import errno
 import os
 from functools import partial
 import re
@@ -46,7 +47,8 @@ MANIFEST_ADDR = MANIFEST_PHYS
 HOSTFWD_FAILED = b"could not set up host forwarding rule"
 EXIT_VM_FAILED = 125  # pkgload's own status: the VM failed, not the program
 
-_EXIT_RE = re.compile(rb"^pkgload-exit (?:status=(\d+)|signal=(\d+)|(panic))\s*$", re.M)
+_EXIT_RE = re.compile(rb"^pkgload-exit (?:status=(\d+)|signal=(\d+)|(panic)|exec-error=(\d+))\s*$",
+                      re.M)
 # The kernel's OOM killer logs this when a page fault found no free page (kernel/mm/oom.c).
 _OOM_RE = re.compile(rb"^oom-kill: ", re.M)
 
@@ -67,6 +69,7 @@ class ExitRecord:
     status: int | None = None
     signal: int | None = None
     panic: bool = False
+    exec_error: int | None = None  # the program could not start: execve's errno
 
 
 @dataclass
@@ -79,13 +82,18 @@ class RunResult:
     qemu_status: int = 0
     memory_mib: int = 0  # the guest's memory (-m)
     oom: bool = False  # the kernel's OOM killer killed a process of the run
+    exec_error: int | None = None  # the errno that kept the program from starting
 
     def get_signal_message(self) -> str | None:
         """Return the line a shell prints for the killing signal (strsignal), or None.
 
         A SIGKILL from the kernel's OOM killer gets pkgload's own line
         instead, as docker reports an OOM-killed container (status 137 all the same).
+        A program that could not start gets the line a shell prints when
+        execve fails (its status is then 126, or 127 for ENOENT).
         """
+        if self.exec_error is not None:
+            return f"pkgload: cannot execute the program: {os.strerror(self.exec_error)}"
         if self.signal is None:
             return None
         if self.signal == signal.SIGKILL and self.oom:
@@ -276,9 +284,11 @@ def parse_exit_record(log: bytes) -> ExitRecord | None:
         pass
     if last is None:
         return None
-    status, sig, panic = last.groups()
+    status, sig, panic, exec_error = last.groups()
     if panic:
         return ExitRecord(panic=True)
+    if exec_error is not None:
+        return ExitRecord(exec_error=int(exec_error))
     if sig is not None:
         return ExitRecord(signal=int(sig))
     return ExitRecord(status=int(status))
@@ -672,6 +682,9 @@ def _result(qemu_status: int, log: bytes, qemu_err: bytes, log_path: Path, memor
     if record.signal is not None:
         return RunResult(128 + record.signal, record.signal, log, qemu_status, memory_mib,
                          _OOM_RE.search(log) is not None)
+    if record.exec_error is not None:
+        status = 127 if record.exec_error == errno.ENOENT else 126
+        return RunResult(status, None, log, qemu_status, exec_error=record.exec_error)
     assert record.status is not None
     return RunResult(record.status, None, log, qemu_status, memory_mib)
 

@@ -155,6 +155,8 @@ sys_setresgid(uint32_t rgid, uint32_t egid, uint32_t sgid)
 long
 sys_setuid(uint32_t uid)
 {
+    if (uid == (uint32_t)-1)
+        return -EINVAL;            // as Linux: -1 is no valid id (it means "unchanged" only to setres*)
     if (is_root())
         return sys_setresuid(uid, uid, uid);
     return sys_setresuid(-1, uid, -1);
@@ -163,6 +165,8 @@ sys_setuid(uint32_t uid)
 long
 sys_setgid(uint32_t gid)
 {
+    if (gid == (uint32_t)-1)
+        return -EINVAL;            // as Linux: -1 is no valid id (it means "unchanged" only to setres*)
     if (is_root())
         return sys_setresgid(gid, gid, gid);
     return sys_setresgid(-1, gid, -1);

@@ -210,6 +210,20 @@ grow_in_place(uint64_t old, uint64_t old_len, uint64_t new_len)
     return true;
 }
 
+// A shrinking mremap only unmaps the tail, with munmap's checks (Linux
+// takes this path before it looks at the old range's length).
+static long
+shrink(uint64_t old, uint64_t old_len, uint64_t new_len)
+{
+    uint64_t start = old + new_len;
+
+    if (start < old || start > TASK_SIZE || old_len - new_len > TASK_SIZE - start)
+        return -EINVAL;
+    if (new_len < old_len)
+        vm_unmap(mm(), start, old_len - new_len);
+    return old;
+}
+
 static long
 move_mapping(uint64_t old, uint64_t old_len, uint64_t new_len, uint64_t new)
 {
@@ -241,7 +255,11 @@ sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len, unsi
     if (!new_len || !old_len)
         return -EINVAL;            // old_len 0 duplicates shared mappings: none here
     v = vma_find(mm(), old);
-    if (!v || old + old_len > v->end)
+    if (!v)
+        return -EFAULT;
+    if (!(flags & MREMAP_FIXED) && new_len <= old_len)
+        return shrink(old, old_len, new_len);
+    if (old_len > v->end - old)              // no wrap: a huge old_len is EFAULT as on Linux
         return -EFAULT;
     if ((v->flags & VMA_SPECIAL) && new_len > old_len)
         return -EFAULT;            // as Linux: [vdso] and [vvar] never grow
@@ -249,7 +267,8 @@ sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len, unsi
         !oom_may_commit(new_len - old_len))
         return -ENOMEM;            // growth of private writable memory, as a new mapping's
     if (flags & MREMAP_FIXED) {
-        if ((new_addr & (PAGE_SIZE - 1)) || new_addr > TASK_SIZE - new_len || new_addr < USER_MIN)
+        if ((new_addr & (PAGE_SIZE - 1)) || new_len > TASK_SIZE || new_addr > TASK_SIZE - new_len ||
+            new_addr < USER_MIN)
             return -EINVAL;
         if (new_addr < old + old_len && old < new_addr + new_len)
             return -EINVAL;
@@ -257,11 +276,6 @@ sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len, unsi
         if (new_len < old_len)
             vm_unmap(mm(), old + new_len, old_len - new_len), old_len = new_len;
         return move_mapping(old, old_len, new_len, new_addr);
-    }
-    if (new_len <= old_len) {
-        if (new_len < old_len)
-            vm_unmap(mm(), old + new_len, old_len - new_len);
-        return old;
     }
     if (grow_in_place(old, old_len, new_len))
         return old;

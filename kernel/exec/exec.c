@@ -4,6 +4,7 @@
 // (exec/execve.c) builds the same way into a new address space.
 #include "exec/exec.h"
 #include "arch/x86_64/trap.h"
+#include "drivers/qemu_exit.h"
 #include "drivers/rng.h"
 #include "fs/vfs.h"
 #include "manifest.h"
@@ -89,6 +90,16 @@ exec_start_frame(struct trap_frame *f, const struct exec_entry *e)
     f->vector = TRAP_SYSCALL_DONE;
 }
 
+// The program cannot start (a malformed ELF, a missing interpreter): as a
+// shell whose execve failed, end the run with the errno for the host to report.
+static __noreturn void
+exec_initial_failed(long err)
+{
+    klog("exec %s: cannot start it (error %ld)", manifest.path, err);
+    klog("pkgload-exit exec-error=%ld", err);
+    qemu_exit(QEMU_EXIT_PROGRAM);
+}
+
 void
 exec_initial(struct trap_frame *f)
 {
@@ -113,6 +124,6 @@ exec_initial(struct trap_frame *f)
     ret = exec_build(p->mm, vn, manifest.path, &args, &e);
     vnode_put(vn);
     if (ret < 0)
-        panic("exec %s: cannot start it (error %ld)", manifest.path, -ret);
+        exec_initial_failed(-ret);
     exec_start_frame(f, &e);
 }

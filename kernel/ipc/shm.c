@@ -146,7 +146,7 @@ place(struct mm *mm, uint64_t addr, uint64_t len, uint64_t size, int flags)
         return (addr = vm_find_free(mm, len, 0)) ? (long)addr : -ENOMEM;
     if (!(flags & SHM_REMAP) && (addr + size < addr || range_in_use(mm, addr, size)))
         return -EINVAL;
-    if (addr > USER_TOP - len)
+    if (len > USER_TOP || addr > USER_TOP - len)     // a huge segment: no wrap past the top
         return -ENOMEM;
     if (addr < USER_MIN)
         return -EPERM;

@@ -302,6 +302,8 @@ vm_find_free(struct mm *mm, uint64_t len, uint64_t hint)
 {
     uint64_t best = 0, gap_start = USER_MIN;
 
+    if (len > USER_TOP - USER_MIN)                       // gap_start + len must not wrap
+        return 0;
     if (hint && vm_range_is_free(mm, hint, len))
         return hint;
     for (struct vma *v = mm->vmas;; v = v->next) {

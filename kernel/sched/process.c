@@ -237,7 +237,8 @@ notify_parent(struct proc *p)
         info.code = CLD_EXITED;
         info.status = (p->exit_code >> 8) & 0xff;
     }
-    if (p->exit_signal)
+    // clone takes any CSIGNAL byte; as Linux, one that is no signal is not sent.
+    if (p->exit_signal > 0 && p->exit_signal <= NSIG_LINUX)
         signal_send_proc(p->parent, p->exit_signal, &info);
     waitq_wake_n(p->parent->child_wait, INT32_MAX);
 }

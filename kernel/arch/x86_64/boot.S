@@ -114,6 +114,7 @@ map_with_2mib_pages:
 3:  inc %ecx
     cmp $2048, %ecx
     jb 1b
+    movl $V2P(boot_pt_direct0) + PTE_PW, V2P(boot_pd_direct)   // text, rodata read-only
     movl $V2P(boot_pd_direct) + PTE_PW, V2P(boot_pdpt_direct)
     movl $V2P(boot_pd_direct) + 4096 + PTE_PW, V2P(boot_pdpt_direct) + 8
     movl $V2P(boot_pd_direct) + 2 * 4096 + PTE_PW, V2P(boot_pdpt_direct) + 16
@@ -142,8 +143,8 @@ boot_pml4:
 boot_pdpt_identity:
     .quad GIB_PAGE(0)
     .skip 511 * 8
-boot_pdpt_direct:
-    .quad GIB_PAGE(0) | NX, GIB_PAGE(1) | NX, GIB_PAGE(2) | NX, GIB_PAGE(3) | PTE_UC | NX
+boot_pdpt_direct:                       // GiB 0 in smaller pages (kernel.ld): see boot_pd_direct0
+    .quad V2P(boot_pd_direct0) + PTE_PW + NX, GIB_PAGE(1) | NX, GIB_PAGE(2) | NX, GIB_PAGE(3) | PTE_UC | NX
     .skip 508 * 8
 boot_pdpt_kernel:
     .skip 510 * 8

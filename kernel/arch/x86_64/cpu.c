@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "layout.h"
+#include "log.h"
 
 struct cpu_features cpu_features;
 extern struct tss tss;       // gdt.c
@@ -35,6 +36,7 @@ extern uint32_t boot_cpuid_ext_edx;   // boot.S
 #define CR4_SMEP       (1ull << 20)
 #define CR4_SMAP       (1ull << 21)
 #define EFER_SCE       (1ull << 0)
+#define EFER_NXE       (1ull << 11)
 
 void
 cpu_detect(void)
@@ -109,6 +111,18 @@ cpu_set_tsc_aux(unsigned cpu)
         wrmsr(MSR_TSC_AUX, cpu);
 }
 
+// Say which protections the boot CPU really has on: read back from CR4 and
+// EFER, not what we meant to set (tests/test_hardening.py checks this line).
+static void
+log_protections(void)
+{
+    uint64_t cr4 = read_cr4(), efer = rdmsr(MSR_EFER);
+
+    klog("cpu: nx %s, smep %s, smap %s, umip %s", efer & EFER_NXE ? "on" : "off",
+         cr4 & CR4_SMEP ? "on" : "off", cr4 & CR4_SMAP ? "on" : "off",
+         cr4 & CR4_UMIP ? "on" : "off");
+}
+
 void
 cpu_init(void)
 {
@@ -117,6 +131,7 @@ cpu_init(void)
     wrmsr(MSR_GS_BASE, (uint64_t)&boot_cpu);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
     cpu_set_tsc_aux(0);
+    log_protections();
 }
 
 // An application processor: the same control registers and syscall MSRs

@@ -56,6 +56,10 @@ ap_main(void)
     trap_init();
     cpu_init_ap(c);
     lapic_init_ap();
+    // Already its idle thread's: klock_acquire opens interrupt windows and
+    // runs irq work, and timer_program reads current (fuzzing at --smp 2
+    // found a NULL current there).
+    c->current = c->idle;
     __atomic_store_n(&ap_up, true, __ATOMIC_RELEASE);
     klock_acquire();
     sched_idle_loop();
