@@ -263,15 +263,14 @@ sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len, unsi
         return -EFAULT;
     if ((v->flags & VMA_SPECIAL) && new_len > old_len)
         return -EFAULT;            // as Linux: [vdso] and [vvar] never grow
+    if ((flags & MREMAP_FIXED) &&
+        ((new_addr & (PAGE_SIZE - 1)) || new_len > TASK_SIZE || new_addr > TASK_SIZE - new_len ||
+         new_addr < USER_MIN || (new_addr < old + old_len && old < new_addr + new_len)))
+        return -EINVAL;            // the target's checks come before the accounting, as Linux's
     if (new_len > old_len && (v->prot & PROT_WRITE) && !(v->flags & VMA_SHARED) &&
         !oom_may_commit(new_len - old_len))
         return -ENOMEM;            // growth of private writable memory, as a new mapping's
     if (flags & MREMAP_FIXED) {
-        if ((new_addr & (PAGE_SIZE - 1)) || new_len > TASK_SIZE || new_addr > TASK_SIZE - new_len ||
-            new_addr < USER_MIN)
-            return -EINVAL;
-        if (new_addr < old + old_len && old < new_addr + new_len)
-            return -EINVAL;
         vm_unmap(mm(), new_addr, new_len);
         if (new_len < old_len)
             vm_unmap(mm(), old + new_len, old_len - new_len), old_len = new_len;
