@@ -291,6 +291,8 @@ splice_files(struct file *in, uint64_t *in_pos, struct file *out, size_t count)
         if (r <= 0)
             return done ? (long)done : r;
         w = out->ops->write(out, chunk, r, &out->pos);
+        if (w < r)          // what OUT did not take was not sent: IN (a file) goes back
+            *in_pos -= r - MAX(w, 0);
         if (w < 0)
             return done ? (long)done : w;
         done += w;
