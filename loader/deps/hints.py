@@ -198,9 +198,9 @@ def _check_templates(hint: Hint, reason: str, where: str) -> None:
         for text in (*f.first_of, f.holding or ""):
             _check_template(text, known_here, where)
     for s in hint.ships:
-        texts += [s.reason, *s.files, s.tree or "", *s.packages]
+        texts += [s.reason, *s.files, s.tree or "", *s.packages, *s.skip, *s.only]
     for d in hint.dlopens:
-        texts += [d.reason, *d.names, d.dir or "", *d.packages]
+        texts += [d.reason, *d.names, d.dir or "", *d.packages, *d.only]
     for text in texts:
         _check_template(text, known, where)
 

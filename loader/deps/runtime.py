@@ -284,13 +284,15 @@ def _ship(ship: Ship, env: dict[str, str], ctx: _Context) -> None:
     em = ctx.em
     assert em is not None
     reason = ship.reason.format_map(env)
+    skip = [g.format_map(env) for g in ship.skip]
+    only = [g.format_map(env) for g in ship.only]
     for f in ship.files:
         em.file(f.format_map(env), reason)
     if ship.tree is not None:
-        em.tree(ship.tree.format_map(env), reason, ship.skip)
+        em.tree(ship.tree.format_map(env), reason, skip)
     for pkg in ship.packages:
         for path in _dpkg_files(pkg.format_map(env), ctx):
-            if (not ship.only or _matches(path, ship.only)) and not _matches(path, ship.skip):
+            if (not only or _matches(path, only)) and not _matches(path, skip):
                 em.file(path, reason)
 
 
@@ -325,8 +327,9 @@ def _dlopen_candidates(d: Dlopen, env: dict[str, str], ctx: _Context) -> list[st
             out += [posixpath.join(top, n) for n in ctx.fs.listdir(host_top)]
     for pkg in d.packages:
         out += _dpkg_files(pkg.format_map(env), ctx)
+    only = [g.format_map(env) for g in d.only]
     return [p for p in out if fnmatchcase(posixpath.basename(p), d.pattern)
-            and (not d.only or _matches(p, d.only))]
+            and (not only or _matches(p, only))]
 
 
 def _dpkg_files(package: str, ctx: _Context) -> list[str]:
