@@ -94,7 +94,8 @@ def _load_folder(fs: HostFs, folder: str) -> tuple[Hint, ...]:
     hints: list[Hint] = []
     for name in fs.listdir(folder):
         if name.endswith(".toml"):
-            hints.extend(parse_hint_file(fs.read(os.path.join(folder, name)), name))
+            path = os.path.join(folder, name)
+            hints.extend(parse_hint_file(fs.read(path), path))
     seen: set[str] = set()
     for h in hints:
         if h.name in seen:
