@@ -138,3 +138,28 @@ def test_a_plan_depends_on_the_hint_files(tmp_path: Path) -> None:
     trace = FsTrace()
     load_hints(HostFs(trace), str(tmp_path))
     assert {str(tmp_path), str(tmp_path / "toy.toml")} <= set(trace.keys)
+
+
+def _embedder(tmp_path: Path, version: str) -> Path:
+    """Compile a program that exports Py_Main and names pythonVERSION, as an embedding program does."""
+    from host_samples import compile_c
+
+    src = (b'#include <stdio.h>\nint Py_Main(int c, char **v) { return 0; }\n'
+           b'int main(void) { puts("/usr/lib/python' + version.encode() + b'/site"); return 0; }\n')
+    return compile_c(tmp_path / f"embed{version}", "-O2", "-rdynamic", source=src)
+
+
+def test_an_embedded_python_is_found_by_its_symbol(tmp_path: Path) -> None:
+    from loader.deps import get_python_version
+
+    host = resolve_deps("/usr/bin/python3")
+    version = get_python_version(host)
+    assert version is not None
+    closure = resolve_deps(_embedder(tmp_path, version))
+    assert get_python_version(closure) == version
+    files = {f.guest_path for f in iter_runtime_files(closure)}
+    assert f"/usr/lib/python{version}/os.py" in files
+    # A version with no stdlib folder on the host: not Python, no stdlib.
+    other = resolve_deps(_embedder(tmp_path, "2.1"))
+    assert get_python_version(other) is None
+    assert not any("/python" in f for f in (g.guest_path for g in iter_runtime_files(other)))
