@@ -7,7 +7,8 @@ time: Lua's C and Lua modules (lua-cjson, lua-lpeg), Perl's core modules
 (POSIX, List::Util, Data::Dumper, File::Temp: XS .so files and .pm),
 Tcl's init.tcl and its modules (msgcat, http), gawk's @include library and
 @load extensions, and PHP's ini-configured extensions (ctype, posix,
-iconv, calendar, tokenizer, readline). stdout, stderr and the exit status
+iconv, calendar, tokenizer, readline), Ruby's standard library (json, set,
+digest, bigdecimal: .rb files and C extensions) with RubyGems. stdout, stderr and the exit status
 must be the same. A case is skipped only when its interpreter is not
 installed (tools/setup installs them all).
 """
@@ -94,6 +95,15 @@ echo implode(" ", get_loaded_extensions()), "\n";
 echo gmdate("Y-m-d", 86400), " ", preg_replace("/b+/", "<$0>", "abbcb"), "\n";
 """
 
+RUBY = r"""
+require "json"; require "set"; require "digest"; require "stringio"; require "time"
+require "bigdecimal"; require "etc"
+puts JSON.generate({"a" => [1, 2.5, nil]}), Set[3, 1, 2].sort.inspect
+puts Digest::SHA256.hexdigest("pkgload"), Time.at(86400).utc.iso8601
+puts (BigDecimal("1") / 3).round(10).to_s, [1, 2, 3].sum, RUBY_VERSION
+io = StringIO.new; io.puts "\u00e9"; p io.string, Etc.getpwuid(0).name, Gem::Version.new("1.2") < Gem::Version.new("1.10")
+"""
+
 
 @dataclass(frozen=True)
 class Case:
@@ -111,6 +121,7 @@ CASES = [
     Case("tclsh8.6", ("/usr/bin/tclsh8.6", "{script}"), TCL, expect=b"tcl_platform(os) = Linux"),
     Case("gawk", ("/usr/bin/gawk", "-f", "{script}"), GAWK, expect=b"65 B\nx-y-z\ndirectory\n"),
     Case("php8.2", ("/usr/bin/php8.2", "-r", PHP), expect=b" ctype "),
+    Case("ruby3.1", ("/usr/bin/ruby3.1", "-e", RUBY), expect=b'{"a":[1,2.5,null]}\n[1, 2, 3]'),
 ]
 
 
