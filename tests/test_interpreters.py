@@ -101,7 +101,8 @@ require "bigdecimal"; require "etc"
 puts JSON.generate({"a" => [1, 2.5, nil]}), Set[3, 1, 2].sort.inspect
 puts Digest::SHA256.hexdigest("pkgload"), Time.at(86400).utc.iso8601
 puts (BigDecimal("1") / 3).round(10).to_s, [1, 2, 3].sum, RUBY_VERSION
-io = StringIO.new; io.puts "\u00e9"; p io.string, Etc.getpwuid(0).name, Gem::Version.new("1.2") < Gem::Version.new("1.10")
+io = StringIO.new; io.puts "\u00e9"
+p io.string, Etc.getpwuid(0).name, Gem::Version.new("1.2") < Gem::Version.new("1.10")
 """
 
 
