@@ -9,7 +9,8 @@ Tcl's init.tcl and its modules (msgcat, http), gawk's @include library and
 @load extensions, and PHP's ini-configured extensions (ctype, posix,
 iconv, calendar, tokenizer, readline), Ruby's standard library (json, set,
 digest, bigdecimal: .rb files and C extensions) with RubyGems. stdout, stderr and the exit status
-must be the same. A case is skipped only when its interpreter is not
+must be the same; two cases run a `#!` script as the program, its
+interpreter found through env or Debian's alternatives. A case is skipped only when its interpreter is not
 installed (tools/setup installs them all).
 """
 
@@ -112,8 +113,9 @@ class Case:
 
     name: str
     argv: tuple[str, ...]
-    script: str | None = None  # written to a file shipped with --file
+    script: str | None = None  # written to a file shipped with --file (executable)
     expect: bytes = b""  # a piece of the native stdout, so a run that loads nothing cannot pass
+    needs: str = ""  # the interpreter that must be installed (default: argv[0])
 
 
 CASES = [
@@ -122,6 +124,12 @@ CASES = [
     Case("tclsh8.6", ("/usr/bin/tclsh8.6", "{script}"), TCL, expect=b"tcl_platform(os) = Linux"),
     Case("gawk", ("/usr/bin/gawk", "-f", "{script}"), GAWK, expect=b"65 B\nx-y-z\ndirectory\n"),
     Case("php8.2", ("/usr/bin/php8.2", "-r", PHP), expect=b" ctype "),
+    # Scripts run as PROGRAM: the interpreter found through env and PATH, or
+    # through Debian's alternatives link (/usr/bin/tclsh -> /etc/alternatives -> tclsh8.6).
+    Case("perl-env-script", ("{script}",), "#!/usr/bin/env perl\n" + PERL, b"'c' => 'd'",
+         "/usr/bin/perl"),
+    Case("tclsh-script", ("{script}",), "#!/usr/bin/tclsh\n" + TCL, b"tcl_platform(os) = Linux",
+         "/usr/bin/tclsh"),
     Case("ruby3.1", ("/usr/bin/ruby3.1", "-e", RUBY), expect=b'{"a":[1,2.5,null]}\n[1, 2, 3]'),
 ]
 
@@ -134,13 +142,15 @@ def _run(cmd: list[str], env: dict[str, str] | None) -> tuple[int, bytes, bytes]
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_standard_modules_without_dir(case: Case, pkgload: Path, tmp_path: Path) -> None:
-    if not os.path.exists(case.argv[0]):
-        pytest.skip(f"{case.argv[0]} is not installed (tools/setup installs it)")
+    needs = case.needs or case.argv[0]
+    if not os.path.exists(needs):
+        pytest.skip(f"{needs} is not installed (tools/setup installs it)")
     ship: list[str] = []
     argv = list(case.argv)
     if case.script is not None:
         script = tmp_path / f"script.{case.name}"
         script.write_text(case.script)
+        script.chmod(0o755)
         argv = [str(script) if a == "{script}" else a for a in argv]
         ship = ["--file", str(script)]
     native = _run(argv, dict(GUEST_BASE_ENV))
