@@ -6,12 +6,13 @@ script that loads standard modules from files the interpreter finds at run
 time: Lua's C and Lua modules (lua-cjson, lua-lpeg), Perl's core modules
 (POSIX, List::Util, Data::Dumper, File::Temp: XS .so files and .pm),
 Tcl's init.tcl and its modules (msgcat, http), gawk's @include library and
-@load extensions, and PHP's ini-configured extensions (ctype, posix,
-iconv, calendar, tokenizer, readline), Ruby's standard library (json, set,
-digest, bigdecimal: .rb files and C extensions) with RubyGems. stdout, stderr and the exit status
-must be the same; two cases run a `#!` script as the program, its
-interpreter found through env or Debian's alternatives. A case is skipped only when its interpreter is not
-installed (tools/setup installs them all).
+@load extensions, PHP's ini-configured extensions (ctype, posix, iconv,
+calendar, tokenizer, readline), Ruby's standard library (json, set, digest,
+bigdecimal: .rb files and C extensions) with RubyGems. stdout, stderr and
+the exit status must be the same; two cases run a `#!` script as the
+program, its interpreter found through env or Debian's alternatives. A
+case is skipped only when its interpreter is not installed (tools/setup
+installs them all).
 """
 
 from __future__ import annotations
