@@ -8,7 +8,8 @@ time: Lua's C and Lua modules (lua-cjson, lua-lpeg), Perl's core modules
 Tcl's init.tcl and its modules (msgcat, http), gawk's @include library and
 @load extensions, PHP's ini-configured extensions (ctype, posix, iconv,
 calendar, tokenizer, readline), Ruby's standard library (json, set, digest,
-bigdecimal: .rb files and C extensions) with RubyGems. stdout, stderr and
+bigdecimal: .rb files and C extensions) with RubyGems, Guile's modules
+(ice-9, srfi: .scm and compiled .go files). stdout, stderr and
 the exit status must be the same; two cases run a `#!` script as the
 program, its interpreter found through env or Debian's alternatives. A
 case is skipped only when its interpreter is not installed (tools/setup
@@ -107,6 +108,13 @@ io = StringIO.new; io.puts "\u00e9"
 p io.string, Etc.getpwuid(0).name, Gem::Version.new("1.2") < Gem::Version.new("1.10")
 """
 
+GUILE = r"""
+(use-modules (ice-9 format) (srfi srfi-1) (ice-9 match) (ice-9 regex) (ice-9 textual-ports))
+(format #t "~a ~,3f ~s~%" (fold + 0 (iota 101)) (acos -1) (match (list 1 2 3) ((a b c) (list c b a))))
+(display (match:substring (string-match "[0-9]+" "abc123def"))) (newline)
+(display (call-with-input-string "hello world" get-string-all)) (newline)
+"""
+
 
 @dataclass(frozen=True)
 class Case:
@@ -131,6 +139,7 @@ CASES = [
          "/usr/bin/perl"),
     Case("tclsh-script", ("{script}",), "#!/usr/bin/tclsh\n" + TCL, b"tcl_platform(os) = Linux",
          "/usr/bin/tclsh"),
+    Case("guile-3.0", ("/usr/bin/guile-3.0", "-c", GUILE), expect=b"5050 3.142 (3 2 1)\n123\n"),
     Case("ruby3.1", ("/usr/bin/ruby3.1", "-e", RUBY), expect=b'{"a":[1,2.5,null]}\n[1, 2, 3]'),
 ]
 

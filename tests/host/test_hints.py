@@ -67,7 +67,7 @@ def test_a_name_defined_twice_is_an_error(tmp_path: Path) -> None:
 def test_the_shipped_hints_load() -> None:
     names = {h.name for h in load_hints(HostFs(), HINTS_DIR)}
     assert {"glibc-nss", "glibc-unwind", "glibc-gconv", "terminfo", "tls-ca", "python"} <= names
-    assert {"lua", "perl", "tcl", "gawk", "php", "ruby"} <= names
+    assert {"lua", "perl", "tcl", "gawk", "php", "ruby", "guile"} <= names
 
 
 def _toy_sysroot(root: Path, static: Path) -> None:
