@@ -242,7 +242,7 @@ def _blob(r: TraceRecord, i: int, letter: str) -> str | None:
 def format_args(r: TraceRecord, call: CallInfo | None) -> list[str]:
     """Return the record's arguments as strace shows them."""
     if call is None or not call.params:
-        return [hex(a) for a in r.args]
+        return [hex(a) if a else "0" for a in r.args]
     decoders = DECODERS.get(call.name, {})
     out = []
     for i, (p, v) in enumerate(zip(call.params, r.args)):

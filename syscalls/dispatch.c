@@ -31,7 +31,8 @@ log_missing_once(uint64_t nr, uint64_t rip)
          nr, (void *)rip);
 }
 
-static inline long
+// Always in line: -Os would otherwise make it a call, one more on every syscall.
+static inline __attribute__((always_inline)) long
 invoke(struct trap_frame *f, uint64_t nr, syscall_fn fn, const struct stub_rule *stub)
 {
     if (stub)
