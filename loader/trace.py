@@ -206,11 +206,13 @@ DECODERS: dict[str, dict[int, _Decoder]] = {
     "setrlimit": {0: _named(tn.rlimit_names)}, "rseq": {3: hex},
     "getrandom": {2: lambda v: tn.format_bits(v, {"GRND_NONBLOCK": 1, "GRND_RANDOM": 2})},
 }
-# Arguments strace leaves out: open's mode without O_CREAT or O_TMPFILE.
+# Arguments strace leaves out: open's mode without O_CREAT or O_TMPFILE, and
+# futex's past those its operation reads (index: how many it shows).
 _MODE_ARG = {"open": (1, 2), "openat": (2, 3)}
+_FUTEX_ARGS = {0: 4, 1: 3, 9: 6, 10: 6}
 
 
-_ADDRESS_NAMES = ("addr", "start", "brk", "old_address", "new_address", "shmaddr")
+_ADDRESS_NAMES = ("addr", "start", "brk", "old_address", "new_address", "shmaddr", "newsp", "tls")
 
 
 def _default(p: Param, v: int) -> str:
@@ -244,8 +246,11 @@ def format_args(r: TraceRecord, call: CallInfo | None) -> list[str]:
     if call is None or not call.params:
         return [hex(a) if a else "0" for a in r.args]
     decoders = DECODERS.get(call.name, {})
+    shown_args = len(r.args)
+    if call.name == "futex" and len(r.args) > 1:
+        shown_args = _FUTEX_ARGS.get(r.args[1] & 0x7F, shown_args)
     out = []
-    for i, (p, v) in enumerate(zip(call.params, r.args)):
+    for i, (p, v) in enumerate(zip(call.params, r.args[:shown_args])):
         if call.name in _MODE_ARG and i == _MODE_ARG[call.name][1]:
             flags = r.args[_MODE_ARG[call.name][0]]
             if not flags & (0o100 | 0o20000000):  # O_CREAT, O_TMPFILE
