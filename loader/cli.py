@@ -15,7 +15,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -269,44 +269,7 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
     stub_text = _get_stubs(stub_sets, stub_rules)
     cache_max = _get_cache_max()
     on_log = _StderrAppender() if verbose else None
-    with ExitStack() as stack:
-        tracer = _open_trace(trace_to, on_log, stack)
-        result, argv = _run_vm(program, args, env, memory, accel, smp, log_path, files, dirs, withs,
-                               identity, stub_text, cache_max, tracer or on_log, tracer is not None,
-                               ports, net)
-    message = result.get_signal_message()
-    if message:
-        click.echo(message, err=True)
-    _report_syscalls(result.log, quiet or not _wants_summary(result.exit_status), record_dir,
-                     program, argv)
-    sys.exit(result.exit_status)
-
-
-def _open_trace(target: str | None, other: Callable[[bytes], None] | None,
-                stack: ExitStack) -> Any:
-    """Return the splitter that writes --trace's lines to target ("-": stderr), or None without it.
-
-    An unwritable file is bad input: one line, status 2.
-    """
-    if target is None:
-        return None
-    from loader import trace
-
-    try:
-        out = stack.enter_context(trace.TraceOutput(None if target == "-" else Path(target)))
-    except OSError as e:
-        raise BadOption(f"{target}: cannot write the trace: {e.strerror or e}") from e
-    splitter = trace.TraceSplitter(out.write, other)
-    stack.callback(splitter.flush)
-    return splitter
-
-
-def _run_vm(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, accel: str,
-            smp: int, log_path: Path | None, files: tuple[image.ExtraPath, ...],
-            dirs: tuple[image.ExtraPath, ...], withs: tuple[str, ...], identity: Identity,
-            stub_text: str, cache_max: int, on_log: Callable[[bytes], None] | None, traced: bool,
-            ports: tuple[list[network.PortMapping], ...], net: str) -> tuple[vm.RunResult, list[str]]:
-    """Build the image and manifest and run the VM; return its result and the program's argv."""
+    tracer = _open_trace(trace_to, on_log)
     try:
         with run_errors():
             guest_env = manifest.make_env(env, identity=identity)
@@ -318,12 +281,36 @@ def _run_vm(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: i
             argv = img.get_argv(program, args)
             boot = manifest.make_manifest(img.guest_path, argv, guest_env, img.program_extent,
                                           identity, stub_text, network.get_net_config(net))
-            boot = dataclasses.replace(boot, trace=traced)
-            result = vm.run(img, boot, memory, chosen, on_log=on_log, log_path=log_path,
+            result = vm.run(img, dataclasses.replace(boot, trace=tracer is not None), memory, chosen,
+                            on_log=tracer or on_log, log_path=log_path,
                             smp=smp, net=net, ports=[p for each in ports for p in each])
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
-    return result, argv
+    finally:
+        if tracer:
+            tracer.close()
+    message = result.get_signal_message()
+    if message:
+        click.echo(message, err=True)
+    _report_syscalls(result.log, quiet or not _wants_summary(result.exit_status), record_dir,
+                     program, argv)
+    sys.exit(result.exit_status)
+
+
+def _open_trace(target: str | None, other: Callable[[bytes], None] | None) -> Any:
+    """Return the kernel log's receiver for --trace (a loader.trace.TraceSplitter), or None without it.
+
+    Its lines go to target ("-": stderr), the rest of the log to other. An
+    unwritable file is bad input: one line, status 2.
+    """
+    if target is None:
+        return None
+    from loader import trace  # only when asked: `run` starts faster without it
+
+    try:
+        return trace.open_trace(None if target == "-" else Path(target), other)
+    except OSError as e:
+        raise BadOption(f"{target}: cannot write the trace: {e.strerror or e}") from e
 
 
 def _wants_summary(status: int) -> bool:

@@ -294,9 +294,11 @@ class TraceSplitter:
     kept until its end comes. Call flush() once the log has ended.
     """
 
-    def __init__(self, write: Callable[[str], None], other: Callable[[bytes], None] | None = None) -> None:
+    def __init__(self, write: Callable[[str], None], other: Callable[[bytes], None] | None = None,
+                 close: Callable[[], None] | None = None) -> None:
         self._write = write
         self._other = other
+        self._close = close
         self._partial = b""
         self.count = 0  # records decoded
 
@@ -312,19 +314,37 @@ class TraceSplitter:
             self._take([self._partial])
             self._partial = b""
 
+    def close(self) -> None:
+        """Flush, then close the output (once the log has ended)."""
+        self.flush()
+        if self._close:
+            self._close()
+            self._close = None
+
     def _take(self, lines: list[bytes]) -> None:
-        out, rest = [], []
+        """Pass lines on in their order: runs of records decoded to write, runs of others to other."""
+        out: list[str] = []
+        rest: list[bytes] = []
         for line in lines:
             record = parse_record(line) if line.startswith(PREFIX) else None
             if record is None:
+                self._send(out, [])
                 rest.append(line + b"\n")
             else:
+                self._send([], rest)
                 out.append(format_record(record) + "\n")
+        self._send(out, rest)
+
+    def _send(self, out: list[str], rest: list[bytes]) -> None:
+        """Write out's lines and give rest's to other, emptying both lists."""
         if out:
             self.count += len(out)
             self._write("".join(out))
-        if rest and self._other:
-            self._other(b"".join(rest))
+            out.clear()
+        if rest:
+            if self._other:
+                self._other(b"".join(rest))
+            rest.clear()
 
 
 class TraceOutput:
@@ -353,8 +373,20 @@ class TraceOutput:
         except BrokenPipeError:
             pass
 
+    def close(self) -> None:
+        os.close(self._fd)
+
     def __enter__(self) -> TraceOutput:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        os.close(self._fd)
+        self.close()
+
+
+def open_trace(path: Path | None, other: Callable[[bytes], None] | None = None) -> TraceSplitter:
+    """Return a splitter writing trace lines to path (None: stderr) and the rest of the log to other.
+
+    Raises OSError when path cannot be written. Close it when the run has ended.
+    """
+    out = TraceOutput(path)
+    return TraceSplitter(out.write, other, out.close)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from loader.trace import TraceRecord, format_record, parse_record
+from loader.trace import TraceRecord, TraceSplitter, format_record, parse_record
 
 REPO = Path(__file__).resolve().parent.parent
 PROGRAMS = REPO / "tests" / "programs"
@@ -198,8 +198,8 @@ def test_trace_command_records_the_run(pkgload: Path, built: Path, tmp_path: Pat
 
 
 def test_unwritable_trace_file_is_bad_input(pkgload: Path, built: Path, tmp_path: Path) -> None:
-    proc = subprocess.run([str(pkgload), "run", f"--trace={tmp_path}/no/such/dir/t.txt", str(built / "hello")],
-                          capture_output=True, text=True, timeout=TIMEOUT)
+    proc = subprocess.run([str(pkgload), "run", f"--trace={tmp_path}/no/such/dir/t.txt",
+                           str(built / "hello")], capture_output=True, text=True, timeout=TIMEOUT)
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "cannot write the trace" in proc.stderr
@@ -217,3 +217,15 @@ def test_record_decoding() -> None:
     cut = parse_record(b"trace: 1 1 0 20 5 0 3 1000 100 1~" + b"41" * 32)
     assert format_record(cut).endswith(f'read(3, "{"A" * 32}"..., 256) = 32')
     assert parse_record(b"syscalls: made write=1") is None
+
+
+def test_splitter_keeps_the_log_in_order() -> None:
+    """Records cut between chunks are joined; other lines go on, in order, to the other receiver."""
+    got: list[tuple[str, str]] = []
+    s = TraceSplitter(lambda t: got.append(("trace", t)), lambda b: got.append(("log", b.decode())))
+    s(b"boot: x\ntrace: 2 2 27 2 10 0\ncpu: y\ntrace: 2 2 2")
+    s(b"7 2 20 0\npkgload-exit status=0")
+    s.close()
+    assert got == [("log", "boot: x\n"), ("trace", "[pid 2] 0.000016 getpid() = 2\n"),
+                   ("log", "cpu: y\n"), ("trace", "[pid 2] 0.000032 getpid() = 2\n"),
+                   ("log", "pkgload-exit status=0\n")]
