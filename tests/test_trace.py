@@ -229,3 +229,21 @@ def test_splitter_keeps_the_log_in_order() -> None:
     assert got == [("log", "boot: x\n"), ("trace", "[pid 2] 0.000016 getpid() = 2\n"),
                    ("log", "cpu: y\n"), ("trace", "[pid 2] 0.000032 getpid() = 2\n"),
                    ("log", "pkgload-exit status=0\n")]
+
+
+def test_fuzzer_under_trace(pkgload: Path, tmp_path: Path) -> None:
+    """Random syscalls with --trace (the kernel copying their strings and buffers): no panic, no
+    bad result, and every record the kernel logged decoded into one well-formed line."""
+    from test_fuzz import _build_fuzzer, _check_clean
+
+    log, trace = tmp_path / "kernel.log", tmp_path / "trace.txt"
+    proc = subprocess.run([str(pkgload), "run", "--log", str(log), f"--trace={trace}",
+                           str(_build_fuzzer()), "-s", "20261205", "-n", "20000", "-j", "2"],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd="/",
+                          timeout=TIMEOUT)
+    _check_clean(proc.returncode, proc.stderr, log, 20000)
+    lines = trace.read_text().splitlines()
+    assert len(lines) == log.read_bytes().count(b"\ntrace: ") > 20000
+    shape = re.compile(r"\[pid \d+(/\d+)?\] \d+\.\d{6} \w+\(.*\) = .*")
+    bad = [line for line in lines if not shape.fullmatch(line)]
+    assert bad == []
