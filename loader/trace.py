@@ -203,6 +203,8 @@ DECODERS: dict[str, dict[int, _Decoder]] = {
     "lseek": {2: _named(_SEEK)}, "futex": {1: _futex_op}, "arch_prctl": {0: _named(tn.ARCH_PRCTL), 1: hex},
     "socket": {0: _named(tn.socket_families), 1: _socket_type},
     "socketpair": {0: _named(tn.socket_families), 1: _socket_type},
+    "wait4": {2: lambda v: tn.format_bits(v, tn.wait_options())},
+    "waitid": {3: lambda v: tn.format_bits(v, tn.wait_options())},
     "prlimit64": {1: _named(tn.rlimit_names)}, "getrlimit": {0: _named(tn.rlimit_names)},
     "setrlimit": {0: _named(tn.rlimit_names)}, "rseq": {3: hex},
     "getrandom": {2: lambda v: tn.format_bits(v, {"GRND_NONBLOCK": 1, "GRND_RANDOM": 2})},

@@ -108,6 +108,11 @@ def ioctl_requests() -> dict[int, str]:
 
 
 @functools.cache
+def wait_options() -> dict[str, int]:
+    return _named(os, ("WNOHANG", "WUNTRACED", "WCONTINUED", "WEXITED", "WSTOPPED", "WNOWAIT"))
+
+
+@functools.cache
 def rlimit_names() -> dict[int, str]:
     return {v: n for n, v in _named(resource, ("RLIMIT_",)).items()}
 
