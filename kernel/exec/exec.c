@@ -5,6 +5,7 @@
 #include "exec/exec.h"
 #include "arch/x86_64/trap.h"
 #include "drivers/qemu_exit.h"
+#include "fs/console.h"
 #include "drivers/rng.h"
 #include "fs/vfs.h"
 #include "manifest.h"
@@ -97,6 +98,7 @@ exec_initial_failed(long err)
 {
     klog("exec %s: cannot start it (error %ld)", manifest.path, err);
     klog("pkgload-exit exec-error=%ld", err);
+    console_drain();   // the program's last output leaves the VM first
     qemu_exit(QEMU_EXIT_PROGRAM);
 }
 
