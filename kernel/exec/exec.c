@@ -3,6 +3,9 @@
 // specifies. The first program comes from the manifest at boot; execve
 // (exec/execve.c) builds the same way into a new address space.
 #include "exec/exec.h"
+#include "exec/elf_load.h"
+#include "exec/stack.h"
+#include "exec/vdso.h"
 #include "arch/x86_64/trap.h"
 #include "drivers/qemu_exit.h"
 #include "fs/console.h"
@@ -19,15 +22,6 @@
 #include <asm-generic/errno.h>
 
 uint64_t user_entry_tsc;
-
-uint64_t
-random_u64(void)
-{
-    uint64_t v;
-
-    rng_bytes(&v, sizeof(v));
-    return v;
-}
 
 // Map the ELF file VN (named PATH) and, when it names one, its interpreter
 // into MM. Errors as execve(2) gives them: a missing interpreter is ENOENT.
