@@ -22,8 +22,8 @@ import json
 import os
 import re
 import struct
-from collections.abc import Iterable
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 

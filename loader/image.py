@@ -10,7 +10,8 @@ its last interpreter, the ELF file the VM starts, takes the program's place
 for the identity the program runs as, and a user other than root its home
 folder. Shipped files, links and --dir folders keep their host mode, owner
 and mtime; what the image makes up (the root, parent folders, /etc files, a
-home) gets GENERATED_MTIME and root's ownership (a home its user's). It is content-addressed: its name is a hash of a format version,
+home) gets GENERATED_MTIME and root's ownership (a home its user's). It is
+content-addressed: its name is a hash of a format version,
 each entry's guest path, kind, attributes and contents, so the same program
 is packaged once. Contents are hashed once per file
 version: the hash and the ELF check are memoised by the file's stat in the

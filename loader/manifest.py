@@ -201,7 +201,7 @@ def encode_manifest(m: Manifest) -> bytes:
                          "the manifest can carry")
     n_fixed = len(addrs) - len(m.argv) - len(m.env)
     argv, env = addrs[n_fixed:n_fixed + len(m.argv)], addrs[n_fixed + len(m.argv):]
-    fixed = dict(zip((what for what, _ in _strings(m)), addrs[:n_fixed]))
+    fixed = dict(zip((what for what, _ in _strings(m)), addrs[:n_fixed], strict=False))  # the fixed strings lead
     values = _header_values(m, size, fixed)
     header = HEADER.pack(*(values[f.name] for f in LAYOUT.fields))
     pointers = struct.pack(f"<{len(argv) + len(env) + 2}Q", *argv, 0, *env, 0)

@@ -85,7 +85,7 @@ def parse_publish(text: str) -> list[PortMapping]:
     hosts, guests = _port_range(text, m.group("host")), _port_range(text, m.group("guest"))
     if len(hosts) != len(guests):
         raise ValueError(f"{text!r}: the host and guest ranges differ in length")
-    return [PortMapping(str(ip), h, g, m.group("proto") or "tcp") for h, g in zip(hosts, guests)]
+    return [PortMapping(str(ip), h, g, m.group("proto") or "tcp") for h, g in zip(hosts, guests, strict=True)]
 
 
 def _port_range(text: str, spec: str) -> range:

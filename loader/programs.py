@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from loader.closure_cache import Shipped
 from loader.errors import ElfFormatError, MissingLibrary, ProgramNotFound, ScriptError
-from loader.hostfs import HostFs
 from loader.etc import DEFAULT_PATH
+from loader.hostfs import HostFs
 from loader.script import ELF_MAGIC, Launch, resolve_launch
 
 # A file found in a --dir is looked at when it could be run or loaded: an

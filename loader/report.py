@@ -3,7 +3,8 @@
 get_report gathers the ELF facts (elf.py, plus PT_TLS and PT_GNU_STACK read
 here with pyelftools), the library closure (deps.resolve_deps, for the CPU
 the guest has under the accelerator `pkgload run` would pick), the syscalls
-(scan.scan_program) with their status in syscalls/table.tsv, and a verdict. A missing library is part of the report, not an error: the
+(scan.scan_program) with their status in syscalls/table.tsv, and a verdict.
+A missing library is part of the report, not an error: the
 verdict then names it. report_to_json gives a stable JSON document
 (ANALYZE_FORMAT); render_report draws the report with rich.
 """

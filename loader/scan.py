@@ -291,7 +291,7 @@ def load_syscall_table(path: str | None = None) -> dict[int, Syscall]:
     for line in lines[1:]:
         if not line.strip() or line.startswith("#"):
             continue
-        row = dict(zip(header, line.split("\t")))
+        row = dict(zip(header, line.split("\t"), strict=False))  # "notes" may be missing
         nr = int(row["nr"])
         table[nr] = Syscall(nr, row["name"], row["status"], row["handler"], row.get("notes", ""))
     return table

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import os
-from functools import partial
 import re
 import shlex
 import shutil
@@ -22,6 +21,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from loader import console, network, terminal
@@ -279,9 +279,7 @@ def get_debug_args(environ: Mapping[str, str] | None = None) -> list[str]:
 
 def parse_exit_record(log: bytes) -> ExitRecord | None:
     """Return the last exit record in the kernel log, or None if there is none."""
-    last = None
-    for last in _EXIT_RE.finditer(log):
-        pass
+    last = next(reversed(list(_EXIT_RE.finditer(log))), None)
     if last is None:
         return None
     status, sig, panic, exec_error = last.groups()

@@ -9,7 +9,7 @@
 #include "mm/uaccess.h"
 #include "log.h"
 #include "arch/x86_64/smp.h"
-#include "exec/exec.h"
+#include "exec/vdso.h"
 #include <asm-generic/errno.h>
 #include <linux/resource.h>
 #include <linux/sched.h>

@@ -123,7 +123,7 @@ sys_rt_sigreturn(void)
     struct trap_frame *f = current_thread()->frame;
     uint64_t mask;
 
-    if (sigframe_restore(f, &mask) < 0) {
+    if (sigframe_restore(f, &mask, signal_altstack()) < 0) {
         klog("rt_sigreturn: bad frame at %p; SIGSEGV", (void *)f->rsp);
         signal_bad_frame();
         return f->rax;

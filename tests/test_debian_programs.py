@@ -10,7 +10,8 @@ removed after the native run (the guest's /tmp starts empty).
 `ls -la` cases compare listings byte for byte: the guest's generated /etc
 against the same tree recreated on the host from the image itself (busybox
 and coreutils), and a shipped tree of odd files against itself (busybox
--la and -laR). Both runs use TZ=UTC (ls prints local times). They need root (they chown) and an ext4 temporary folder (the
+-la and -laR). Both runs use TZ=UTC (ls prints local times). They need root
+(they chown) and an ext4 temporary folder (the
 kernel reports sizes and blocks as ext4 does).
 """
 

@@ -342,7 +342,7 @@ def expected_under_pkgload(native: Outcome) -> Outcome:
 
 def describe_difference(stream: str, want: bytes, got: bytes) -> str:
     """Explain where two byte strings part: offset, lengths, and the text around it."""
-    offset = next((i for i, (a, b) in enumerate(zip(want, got)) if a != b), min(len(want), len(got)))
+    offset = next((i for i, (a, b) in enumerate(zip(want, got, strict=False)) if a != b), min(len(want), len(got)))
     start = max(0, offset - 40)
     return (
         f"{stream} differs at byte {offset} (expected {len(want)} bytes, got {len(got)} bytes)\n"

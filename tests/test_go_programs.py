@@ -23,9 +23,19 @@ import pytest
 import kernel_features
 import loader.vm
 from goprograms import get_go_binary, iter_go_sources
-from test_differential import (GUEST_BASE_ENV, RUN_CWD, RUN_TIMEOUT, Case, Outcome, compare,
-                               expected_under_pkgload, get_last_run_log, read_log_tail, run_native,
-                               run_pkgload)
+from test_differential import (
+    GUEST_BASE_ENV,
+    RUN_CWD,
+    RUN_TIMEOUT,
+    Case,
+    Outcome,
+    compare,
+    expected_under_pkgload,
+    get_last_run_log,
+    read_log_tail,
+    run_native,
+    run_pkgload,
+)
 
 SMP = (1, 2)
 # Go's timers and os/signal start its network poller: epoll, from the first timer on.

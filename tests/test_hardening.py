@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from cprograms import FLAVOUR_NAMES, KERNEL, get_binary_path
+from cprograms import FLAVOUR_NAMES, get_binary_path
 
 PTE_P, PTE_W, PTE_U, PTE_PS, PTE_NX = 1, 1 << 1, 1 << 2, 1 << 7, 1 << 63
 KERNEL_BASE = 0xFFFFFFFF80000000

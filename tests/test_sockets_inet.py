@@ -190,7 +190,7 @@ c.close()
 try:
     s2 = srv(port); print("rebind with SO_REUSEADDR ok"); s2.close()
 except OSError as e: print("rebind failed", errno.errorcode[e.errno])
-s3 = srv(port); 
+s3 = srv(port)
 try:
     s4 = srv(port); print("second listener ok?!")
 except OSError as e: print("second listener", errno.errorcode[e.errno])
@@ -202,7 +202,8 @@ try:
     srv(port, reuse=False); print("rebind without SO_REUSEADDR ok")
 except OSError as e: print("rebind without SO_REUSEADDR", errno.errorcode[e.errno])
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("", 0)); p = u.getsockname()[1]
-v = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); v.sendto(b"x", ("127.0.0.1", p)); d, f = u.recvfrom(10); print("udp any", d, f[0])
+v = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); v.sendto(b"x", ("127.0.0.1", p))
+d, f = u.recvfrom(10); print("udp any", d, f[0])
 ports = []
 for i in range(100):
     t = socket.socket(); t.bind(("127.0.0.1", 0)); ports.append(t.getsockname()[1]); t.close()

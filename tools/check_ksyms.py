@@ -13,7 +13,7 @@ def text_symbols(path: str) -> set[tuple[str, str]]:
     """Return (address, name) for the text symbols of the ELF at PATH."""
     out = subprocess.run(["nm", "--defined-only", path], check=True,
                          capture_output=True, text=True).stdout
-    return {(p[0], p[2]) for p in (l.split() for l in out.splitlines())
+    return {(p[0], p[2]) for p in (line.split() for line in out.splitlines())
             if len(p) == 3 and p[1] in "tT"}
 
 

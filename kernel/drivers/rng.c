@@ -120,3 +120,12 @@ rng_bytes(void *buf, size_t n)
     memcpy(key, block, sizeof(key));
     memset(block, 0, sizeof(block));
 }
+
+uint64_t
+random_u64(void)
+{
+    uint64_t v;
+
+    rng_bytes(&v, sizeof(v));
+    return v;
+}

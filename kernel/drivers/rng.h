@@ -9,3 +9,5 @@
 // bytes handed out as they are get zeroed.
 void rng_seed(uint8_t *seed, size_t n);
 void rng_bytes(void *buf, size_t n);
+// A random 64-bit number (ASLR offsets).
+uint64_t random_u64(void);

@@ -2,7 +2,8 @@
 // page holds the file bytes at its congruent offset and zeros past p_filesz,
 // filled on first touch straight from the initramfs. ET_DYN
 // files (static-pie, PIE, the dynamic linker) go at a randomised base.
-#include "exec/exec.h"
+#include "exec/elf_load.h"
+#include "drivers/rng.h"
 #include "mm/vm.h"
 #include "fs/vfs.h"
 #include "lib/string.h"

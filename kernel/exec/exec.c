@@ -3,8 +3,12 @@
 // specifies. The first program comes from the manifest at boot; execve
 // (exec/execve.c) builds the same way into a new address space.
 #include "exec/exec.h"
+#include "exec/elf_load.h"
+#include "exec/stack.h"
+#include "exec/vdso.h"
 #include "arch/x86_64/trap.h"
 #include "drivers/qemu_exit.h"
+#include "fs/console.h"
 #include "drivers/rng.h"
 #include "fs/vfs.h"
 #include "manifest.h"
@@ -18,15 +22,6 @@
 #include <asm-generic/errno.h>
 
 uint64_t user_entry_tsc;
-
-uint64_t
-random_u64(void)
-{
-    uint64_t v;
-
-    rng_bytes(&v, sizeof(v));
-    return v;
-}
 
 // Map the ELF file VN (named PATH) and, when it names one, its interpreter
 // into MM. Errors as execve(2) gives them: a missing interpreter is ENOENT.
@@ -97,6 +92,7 @@ exec_initial_failed(long err)
 {
     klog("exec %s: cannot start it (error %ld)", manifest.path, err);
     klog("pkgload-exit exec-error=%ld", err);
+    console_drain();   // the program's last output leaves the VM first
     qemu_exit(QEMU_EXIT_PROGRAM);
 }
 

@@ -5,7 +5,7 @@
 // fills the new stack's pages itself (through the direct map) and then maps
 // them, rather than writing through the program's addresses and faulting
 // each page in.
-#include "exec/exec.h"
+#include "exec/stack.h"
 #include "mm/vm.h"
 #include "mm/pmm.h"
 #include "drivers/rng.h"

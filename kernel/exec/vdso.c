@@ -4,7 +4,8 @@
 // mapped whole (no faults, no copies), at a random page between the
 // stack's top and the end of the 2 MiB it ends in. They are ordinary
 // regions the program may unmap, move or protect (mm/vm.c, VMA_SPECIAL).
-#include "exec/exec.h"
+#include "exec/vdso.h"
+#include "drivers/rng.h"
 #include "arch/x86_64/cpu.h"
 #include "drivers/clock.h"
 #include "mm/vm.h"

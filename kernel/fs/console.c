@@ -207,6 +207,12 @@ console_start(void)
     console_virtio();
 }
 
+__after_boot void
+console_drain(void)
+{
+    vcon_drain();
+}
+
 // All of stdin has arrived and been read: the host said how much it sent.
 __after_boot static bool
 stdin_at_end(void)

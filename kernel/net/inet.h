@@ -63,10 +63,11 @@ inet_sk(struct file *f)
     return f->priv;
 }
 
-// inet.c: the families and what TCP and UDP share.
+// inet.c: the families.
 extern const struct net_family inet_family, inet6_family;
-struct inet_sock *inet_sock_new(int domain, int type, int protocol, const struct sock_ops *ops);
 void inet_sock_destroy(struct inet_sock *is);
+// inet_common.c: what TCP and UDP share.
+struct inet_sock *inet_sock_new(int domain, int type, int protocol, const struct sock_ops *ops);
 void inet_snapshot(struct inet_sock *is);
 long inet_getname(struct file *f, bool peer, struct sockaddr_storage *a, uint32_t *len);
 long inet_setsockopt(struct file *f, int level, int name, const void *val, uint32_t len);
@@ -100,5 +101,8 @@ long inet_tcp_shutdown(struct file *f, int how);
 long inet_tcp_ioctl(struct file *f, unsigned int cmd, uint64_t arg);
 uint32_t inet_tcp_poll(struct file *f);
 void inet_udp_destroy(struct inet_sock *is);
-// TCP's SOL_SOCKET and IPPROTO_TCP options that lwIP keeps in the pcb.
+// inet_tcp_opt.c: TCP's SOL_SOCKET and IPPROTO_TCP options that lwIP keeps
+// in the pcb, and TCP sockets' setsockopt and getsockopt.
 void inet_tcp_apply_opts(struct inet_sock *is);
+long inet_tcp_setsockopt(struct file *f, int level, int name, const void *val, uint32_t len);
+long inet_tcp_getsockopt(struct file *f, int level, int name, void *val, uint32_t *len);

@@ -160,33 +160,6 @@ inet_tcp_create(struct inet_sock *is)
     return tcp_pcb_new(is) ? 0 : -ENOMEM;
 }
 
-// The options the socket layer and inet.c keep, given to the pcb.
-__after_boot void
-inet_tcp_apply_opts(struct inet_sock *is)
-{
-    struct tcp_pcb *pcb = is->tcp;
-
-    if (!pcb)
-        return;
-    if (is->sk.opts & SOCK_OPT_REUSEADDR)
-        ip_set_option(pcb, SOF_REUSEADDR);
-    else
-        ip_reset_option(pcb, SOF_REUSEADDR);
-    if (is->state == INET_LISTEN)
-        return;                 // a listen pcb has no more
-    if (is->sk.opts & SOCK_OPT_KEEPALIVE)
-        ip_set_option(pcb, SOF_KEEPALIVE);
-    else
-        ip_reset_option(pcb, SOF_KEEPALIVE);
-    if (is->nodelay)
-        tcp_nagle_disable(pcb);
-    else
-        tcp_nagle_enable(pcb);
-    pcb->keep_idle = (u32_t)is->keepidle * 1000;
-    pcb->keep_intvl = (u32_t)is->keepintvl * 1000;
-    pcb->keep_cnt = (u32_t)is->keepcnt;
-}
-
 // SO_REUSEADDR lets lwIP bind beside anything, but Linux still refuses a
 // port a listener holds on an overlapping address.
 __after_boot static bool
@@ -480,7 +453,7 @@ tcp_release(struct file *f)
 const struct sock_ops inet_tcp_ops = {
     .bind = tcp_bind_op, .connect = tcp_connect_op, .listen = tcp_listen_op,
     .accept = tcp_accept_op, .sendmsg = inet_tcp_sendmsg, .recvmsg = inet_tcp_recvmsg,
-    .shutdown = inet_tcp_shutdown, .getname = inet_getname, .setsockopt = inet_setsockopt,
-    .getsockopt = inet_getsockopt, .ioctl = inet_tcp_ioctl, .poll = inet_tcp_poll,
+    .shutdown = inet_tcp_shutdown, .getname = inet_getname, .setsockopt = inet_tcp_setsockopt,
+    .getsockopt = inet_tcp_getsockopt, .ioctl = inet_tcp_ioctl, .poll = inet_tcp_poll,
     .release = tcp_release,
 };

@@ -1,6 +1,7 @@
-// AF_UNIX sockets (net/unix.h): making them (socket, socketpair), their
-// reference counts, the last close (the peer sees end of file or
-// ECONNRESET), shutdown, poll readiness, FIONREAD/SIOCOUTQ and SO_PEERCRED.
+// AF_UNIX sockets (net/unix.h): making them (socket, socketpair), the last
+// close (the peer sees end of file or ECONNRESET; a listener's unaccepted
+// connections end), shutdown, poll readiness, FIONREAD/SIOCOUTQ and
+// SO_PEERCRED, and the operations table, which calls the other unix*.c files.
 #include "net/unix.h"
 #include "fs/file.h"
 #include "mm/heap.h"
@@ -12,65 +13,6 @@
 #include <asm-generic/poll.h>
 #include <asm/ioctls.h>
 #include <linux/sockios.h>
-
-struct unix_sock *
-unix_sock_new(int type, int protocol)
-{
-    struct unix_sock *u = kzalloc(sizeof(*u));
-
-    if (!u)
-        return NULL;
-    sock_init(&u->sk, &unix_ops, AF_UNIX, type, protocol);
-    u->refs = 1;
-    return u;
-}
-
-struct unix_sock *
-unix_get(struct unix_sock *u)
-{
-    u->refs++;
-    return u;
-}
-
-void
-unix_put(struct unix_sock *u)
-{
-    if (u && --u->refs == 0)
-        kfree(u);
-}
-
-struct ucred
-unix_current_cred(bool effective)
-{
-    struct proc *p = current_proc();
-
-    return (struct ucred){ p->pid, effective ? p->creds.euid : p->creds.ruid,
-                           effective ? p->creds.egid : p->creds.rgid };
-}
-
-void
-unix_wake(struct unix_sock *u, uint32_t events)
-{
-    file_wake(&u->sk.edges, events);
-}
-
-// A read SKB's bytes no longer count against its sender's buffer; its
-// files in flight are dropped unless the reader took them.
-void
-unix_skb_free(struct unix_skb *skb, struct unix_sock *reader)
-{
-    struct unix_sock *s = skb->sender;
-
-    for (int i = 0; i < skb->nfps; i++)
-        file_put(skb->fps[i]);
-    kfree(skb->fps);
-    if (s) {
-        s->wmem -= skb->charge;
-        unix_wake(s, POLLOUT);
-        unix_put(s);
-    }
-    kfree(skb);
-}
 
 static long
 check_type(int *type, int protocol)
@@ -92,7 +34,7 @@ unix_create(int type, int protocol, uint32_t flags, struct file **out)
 
     if (ret < 0)
         return ret;
-    if (!(u = unix_sock_new(type, protocol)))
+    if (!(u = unix_sock_new(&unix_ops, type, protocol)))
         return -ENOMEM;
     if (!(*out = sock_file_new(&u->sk, flags))) {
         kfree(u);
@@ -123,10 +65,28 @@ unix_pair(int type, int protocol, uint32_t flags, struct file *out[2])
     return 0;
 }
 
+static void unix_release_sock(struct unix_sock *u, bool embryo);
+
+// A listener's close: its unaccepted connections end, and their clients
+// see ECONNRESET.
+static void
+unix_drop_pending(struct unix_sock *l)
+{
+    struct unix_sock *e;
+
+    while ((e = l->acq_head)) {
+        l->acq_head = e->acq_next;
+        e->acq_next = NULL;
+        unix_release_sock(e, true);
+    }
+    l->acq_tail = NULL;
+    l->acq_count = 0;
+}
+
 // The end of U (its last close, or a listener's unaccepted connection
 // EMBRYO): a connected peer gets end of file, and ECONNRESET when U still
 // had unread bytes.
-void
+static void
 unix_release_sock(struct unix_sock *u, bool embryo)
 {
     struct unix_sock *peer = u->peer;

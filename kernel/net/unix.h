@@ -1,5 +1,6 @@
 // AF_UNIX (unix(7)): stream, datagram and seqpacket sockets in one VM.
-// unix.c makes and ends sockets and answers poll, ioctl and options;
+// unix_sock.c keeps one socket's references; unix.c makes and ends sockets
+// and answers poll, ioctl and options;
 // unix_name.c binds names (paths, abstract, autobind) and finds sockets by
 // name; unix_conn.c connects, listens and accepts; unix_msg.c moves data
 // with SCM_RIGHTS and SCM_CREDENTIALS.
@@ -62,15 +63,17 @@ struct unix_sock {
 
 static inline struct unix_sock *unix_sk(struct file *f) { return f->priv; }
 
-// unix.c
-struct unix_sock *unix_sock_new(int type, int protocol);   // NULL: out of memory
+// unix_sock.c
+// A new socket with OPS (unix_ops); NULL: out of memory.
+struct unix_sock *unix_sock_new(const struct sock_ops *ops, int type, int protocol);
 struct unix_sock *unix_get(struct unix_sock *u);
 void unix_put(struct unix_sock *u);
 void unix_skb_free(struct unix_skb *skb, struct unix_sock *reader);   // credit the sender
 void unix_wake(struct unix_sock *u, uint32_t events);
 struct ucred unix_current_cred(bool effective);
+
+// unix.c
 extern const struct sock_ops unix_ops;
-void unix_release_sock(struct unix_sock *u, bool embryo);
 
 // unix_name.c
 long unix_bind(struct file *f, const struct sockaddr_storage *a, uint32_t len);
@@ -86,7 +89,6 @@ long unix_getname(struct file *f, bool peer, struct sockaddr_storage *a, uint32_
 long unix_connect(struct file *f, const struct sockaddr_storage *a, uint32_t len);
 long unix_listen(struct file *f, int backlog);
 long unix_accept(struct file *f, uint32_t flags, struct file **out);
-void unix_drop_pending(struct unix_sock *listener);
 
 // unix_msg.c
 ssize_t unix_sendmsg(struct file *f, struct sock_msg *m);

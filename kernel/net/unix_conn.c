@@ -30,7 +30,7 @@ has_pending(void *arg)
 static long
 queue_embryo(struct unix_sock *u, struct unix_sock *l)
 {
-    struct unix_sock *e = unix_sock_new(u->sk.type, u->sk.protocol);
+    struct unix_sock *e = unix_sock_new(u->sk.ops, u->sk.type, u->sk.protocol);
 
     if (!e)
         return -ENOMEM;
@@ -172,20 +172,4 @@ unix_accept(struct file *f, uint32_t flags, struct file **out)
     u->acq_count--;
     wait_poke();                 // room in the backlog for a waiting connect
     return 0;
-}
-
-// A listener's close: its unaccepted connections end, and their clients
-// see ECONNRESET.
-void
-unix_drop_pending(struct unix_sock *l)
-{
-    struct unix_sock *e;
-
-    while ((e = l->acq_head)) {
-        l->acq_head = e->acq_next;
-        e->acq_next = NULL;
-        unix_release_sock(e, true);
-    }
-    l->acq_tail = NULL;
-    l->acq_count = 0;
 }

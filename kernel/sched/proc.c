@@ -6,6 +6,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "drivers/qemu_exit.h"
+#include "fs/console.h"
 #include "drivers/clock.h"
 #include "exec/exec.h"
 #include "manifest.h"
@@ -197,6 +198,7 @@ proc_exit(int status)
     log_boot_time();
     summary_log();
     klog("pkgload-exit status=%d", status & 0xff);
+    console_drain();   // the program's last output leaves the VM first
     qemu_exit(QEMU_EXIT_PROGRAM);
 }
 
@@ -210,5 +212,6 @@ proc_killed(int sig)
     log_boot_time();
     summary_log();
     klog("pkgload-exit signal=%d", sig);
+    console_drain();   // the program's last output leaves the VM first
     qemu_exit(QEMU_EXIT_PROGRAM);
 }

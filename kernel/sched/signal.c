@@ -81,9 +81,7 @@ signal_altstack(void)
 __after_boot bool
 signal_on_altstack(uint64_t sp)
 {
-    struct sig_altstack *as = signal_altstack();
-
-    return as->size && sp > as->sp && sp - as->sp <= as->size;
+    return sig_altstack_holds(signal_altstack(), sp);
 }
 
 __after_boot bool
@@ -380,10 +378,17 @@ run_handler(struct trap_frame *f, int sig, const struct sig_info *info)
 {
     struct thread *t = current_thread();
     struct k_sigaction *sa = &current_proc()->sigactions[sig];
-    uint64_t old = t->restore_sigmask ? t->saved_sigmask : t->sig_blocked;
+    siginfo_t si;
+    struct sigframe_args a = {
+        .sig = sig, .handler = sa->handler, .restorer = sa->restorer,
+        .onstack = sa->flags & SA_ONSTACK, .info = &si, .trapno = info->trapno,
+        .err = info->err, .cr2 = info->cr2,
+        .oldmask = t->restore_sigmask ? t->saved_sigmask : t->sig_blocked,
+    };
 
     syscall_before_handler(f, sa);
-    if (!(sa->flags & SA_RESTORER) || sigframe_setup(f, sig, sa, info, old) < 0) {
+    signal_fill_siginfo(&si, sig, info);
+    if (!(sa->flags & SA_RESTORER) || sigframe_setup(f, &a, &t->altstack) < 0) {
         klog("signal %d: cannot build the frame for the handler at %p (rsp %p)", sig,
              (void *)sa->handler, (void *)f->rsp);
         if (sig == SIGSEGV)

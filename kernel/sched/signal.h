@@ -4,6 +4,7 @@
 // any thread that does not block a process-directed one may take it.
 #pragma once
 #include "types.h"
+#include "arch/x86_64/sigframe.h"   // struct sig_altstack
 
 struct trap_frame;
 struct thread;
@@ -34,12 +35,6 @@ struct sigqueue {
 struct sigpending {
     uint64_t set;           // bit (sig - 1): at least one instance queued
     struct sigqueue *head;  // in the order sent
-};
-
-// The alternate signal stack (sigaltstack(2)); size 0 means disabled.
-struct sig_altstack {
-    uint64_t sp, size;
-    uint32_t flags;         // SS_AUTODISARM
 };
 
 // Send SIG to the current process, as the kernel sends it (SIGPIPE): SI_KERNEL.

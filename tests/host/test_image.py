@@ -240,7 +240,7 @@ def test_program_extent_names_the_programs_bytes(static_elf: Path, cache: Path) 
 
 
 def test_file_under_an_image_link_lands_where_the_link_leads() -> None:
-    from loader.image import ImageEntry, resolve_parent_links, EntryAttrs
+    from loader.image import EntryAttrs, ImageEntry, resolve_parent_links
 
     attrs = EntryAttrs(0o777, 0, 0, 0)
     entries = {"/bin": ImageEntry("/bin", "/bin", attrs, "", link_target="usr/bin"),

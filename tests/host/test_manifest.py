@@ -14,11 +14,20 @@ from pathlib import Path
 
 import pytest
 
-from loader.errors import ImageError
 from loader.console import MSG_EOF, decode_message, encode_message
+from loader.errors import ImageError
 from loader.identity import Identity
-from loader.manifest import (DEFAULT_ENV, MANIFEST_MAX_BYTES, RELAY_STDIN, SEED_BYTES, Manifest,
-                             ProgramExtent, encode_manifest, make_env, make_manifest)
+from loader.manifest import (
+    DEFAULT_ENV,
+    MANIFEST_MAX_BYTES,
+    RELAY_STDIN,
+    SEED_BYTES,
+    Manifest,
+    ProgramExtent,
+    encode_manifest,
+    make_env,
+    make_manifest,
+)
 from loader.manifest_layout import SPEC, SpecError, read_layout
 
 DEFAULT_PAIRS = [f"{k}={v}" for k, v in DEFAULT_ENV.items()]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-import pytest
 from elftools.elf.elffile import ELFFile
 
 from loader import syscall_table as st

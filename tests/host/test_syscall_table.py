@@ -25,7 +25,7 @@ def rows() -> list[dict[str, str]]:
     """Return the table's rows as dicts keyed by its header."""
     lines = TABLE.read_text().splitlines()
     header = lines[0].split("\t")
-    return [dict(zip(header, line.split("\t"))) for line in lines[1:] if line.strip()]
+    return [dict(zip(header, line.split("\t"), strict=True)) for line in lines[1:] if line.strip()]
 
 
 def definition(file: Path, handler: str) -> str | None:

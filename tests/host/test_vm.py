@@ -141,7 +141,7 @@ def test_output_to_a_file_keeps_shell_order(build_stub: Callable[[StubKernel], P
                                             tmp_path: Path) -> None:
     kernel = build_stub(StubKernel(out=OUT, err=ERR, log=b"pkgload-exit status=0\n"))
     out = tmp_path / "out.txt"
-    script = f'{{ echo a; "$PY" -m loader run "$PROG"; echo b; }} > "$OUT" 2>&1'
+    script = '{ echo a; "$PY" -m loader run "$PROG"; echo b; } > "$OUT" 2>&1'
     env = {**os.environ, "PY": sys.executable, "PROG": str(elf_dir / "static"), "OUT": str(out),
            "PKGLOAD_KERNEL": str(kernel), "PKGLOAD_ACCEL": "tcg", "XDG_CACHE_HOME": str(tmp_path)}
     subprocess.run(["bash", "-c", script], check=True, env=env, timeout=120)

@@ -14,9 +14,6 @@
 #include "arch/x86_64/percpu.h"
 #include "sched/spinlock.h"
 
-#define MSR_APIC_BASE      0x1b
-#define APIC_BASE_ENABLE   (1u << 11)
-#define APIC_BASE_X2APIC   (1u << 10)
 #define MSR_TSC_DEADLINE   0x6e0
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 
@@ -133,15 +130,14 @@ calibrate_timer(void)
 }
 
 // Software-enable the local APIC with our spurious vector and mask every
-// local source but the timer (which stays masked until armed).
+// local source but the timer (which stays masked until armed). The APIC is
+// in xAPIC mode: cpu_init refused to boot otherwise.
 __after_boot static void
 lapic_init(void)
 {
     uint64_t base = rdmsr(MSR_APIC_BASE);
     unsigned int lvts;
 
-    if (base & APIC_BASE_X2APIC)
-        panic("apic: the firmware left the local APIC in x2APIC mode; only xAPIC (MMIO) is supported");
     if (!(base & APIC_BASE_ENABLE))
         wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
     lapic = phys_to_virt(base & ~0xfffull & ((1ull << 52) - 1));
@@ -307,7 +303,8 @@ lapic_timer_arm(uint64_t deadline_ns)
 
 // ISA IRQ IRQ raises VECTOR on this CPU: through the GSI an override names,
 // else the GSI of the same number, active high and edge-triggered as ISA is.
-__after_boot void
+// False when no I/O APIC has that GSI: the caller decides what that means.
+__after_boot bool
 irq_route_isa(unsigned int irq, uint8_t vector)
 {
     uint32_t gsi = irq, flags = 0, low;
@@ -327,19 +324,22 @@ irq_route_isa(unsigned int irq, uint8_t vector)
             continue;
         ioapic_write(io->address, IOAPIC_REDIR(gsi - io->gsi_base) + 1, lapic_id << 24);
         ioapic_write(io->address, IOAPIC_REDIR(gsi - io->gsi_base), low);
-        return;
+        return true;
     }
-    panic("apic: no I/O APIC input for ISA IRQ %u (GSI %u)", irq, gsi);
+    klog("apic: no I/O APIC input for ISA IRQ %u (GSI %u)", irq, gsi);
+    return false;
 }
 
 static struct { void (*fn)(void *); void *arg; } handlers[IRQ_VEC_DEV_LAST - IRQ_VEC_DEV_FIRST + 1];
 
-__after_boot void
+__after_boot bool
 irq_set_handler(uint8_t vector, void (*fn)(void *), void *arg)
 {
-    ASSERT(vector >= IRQ_VEC_DEV_FIRST && vector <= IRQ_VEC_DEV_LAST);
+    if (vector < IRQ_VEC_DEV_FIRST || vector > IRQ_VEC_DEV_LAST)
+        return false;
     handlers[vector - IRQ_VEC_DEV_FIRST].fn = fn;
     handlers[vector - IRQ_VEC_DEV_FIRST].arg = arg;
+    return true;
 }
 
 __after_boot void

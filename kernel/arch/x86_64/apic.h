@@ -17,13 +17,14 @@
 #define IRQ_VEC_SPURIOUS 0xff    // low four bits set, as older APICs require
 
 void irq_init(void);                        // once; later calls return at once
-void irq_route_isa(unsigned int irq, uint8_t vector);   // unmask ISA IRQ on the I/O APIC
+bool irq_route_isa(unsigned int irq, uint8_t vector);   // unmask ISA IRQ on the I/O APIC; false: no input
 void lapic_eoi(void);
 // FN(ARG) runs after VECTOR (a device vector) arrives, with the EOI sent, in
 // the kernel's normal context: never in the middle of other kernel code, so it
 // may touch any kernel state and wake waiters (it runs where a syscall could).
-// Waiters in wait_until re-check their condition after it.
-void irq_set_handler(uint8_t vector, void (*fn)(void *), void *arg);
+// Waiters in wait_until re-check their condition after it. False when
+// VECTOR is not a device vector.
+bool irq_set_handler(uint8_t vector, void (*fn)(void *), void *arg);
 // Run the handler of device VECTOR (its EOI was sent when it came).
 void irq_run_handler(uint8_t vector);
 // Send VECTOR to the CPU whose local APIC id is APIC_ID.

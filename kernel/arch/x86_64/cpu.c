@@ -123,9 +123,20 @@ log_protections(void)
          cr4 & CR4_UMIP ? "on" : "off");
 }
 
+// What the kernel cannot run without, checked once here rather than in the
+// drivers that meet it later: the local APIC in xAPIC (MMIO) mode, as reset
+// leaves it (arch/x86_64/apic.c drives it on first use, never at boot).
+static void
+check_requirements(void)
+{
+    if (rdmsr(MSR_APIC_BASE) & APIC_BASE_X2APIC)
+        panic("apic: the firmware left the local APIC in x2APIC mode; only xAPIC (MMIO) is supported");
+}
+
 void
 cpu_init(void)
 {
+    check_requirements();
     setup_control_registers();
     setup_syscall();
     wrmsr(MSR_GS_BASE, (uint64_t)&boot_cpu);

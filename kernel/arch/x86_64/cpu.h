@@ -10,6 +10,9 @@
 #define MSR_GS_BASE        0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_TSC_AUX        0xc0000103
+#define MSR_APIC_BASE      0x1b
+#define APIC_BASE_ENABLE   (1u << 11)
+#define APIC_BASE_X2APIC   (1u << 10)
 
 #define RFLAGS_IF  (1u << 9)
 #define RFLAGS_TF  (1u << 8)

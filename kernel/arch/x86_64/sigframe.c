@@ -5,8 +5,6 @@
 #include "arch/x86_64/sigframe.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/cpu.h"
-#include "sched/proc.h"
-#include "sched/signal.h"
 #include "mm/uaccess.h"
 #include "lib/string.h"
 #include "layout.h"
@@ -170,15 +168,15 @@ fpu_restore_from_user(uint64_t fp)
 }
 
 __after_boot static void
-fill_mcontext(struct sigcontext *mc, const struct trap_frame *f, const struct sig_info *si,
-              uint64_t oldmask, uint64_t fp)
+fill_mcontext(struct sigcontext *mc, const struct trap_frame *f, const struct sigframe_args *a,
+              uint64_t fp)
 {
     *mc = (struct sigcontext){
         .r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->r11, .r12 = f->r12, .r13 = f->r13,
         .r14 = f->r14, .r15 = f->r15, .rdi = f->rdi, .rsi = f->rsi, .rbp = f->rbp, .rbx = f->rbx,
         .rdx = f->rdx, .rax = f->rax, .rcx = f->rcx, .rsp = f->rsp, .rip = f->rip,
-        .eflags = f->rflags, .cs = f->cs, .ss = f->ss, .err = si->err, .trapno = si->trapno,
-        .oldmask = oldmask, .cr2 = si->cr2, .fpstate = (struct _fpstate_64 *)fp,
+        .eflags = f->rflags, .cs = f->cs, .ss = f->ss, .err = a->err, .trapno = a->trapno,
+        .oldmask = a->oldmask, .cr2 = a->cr2, .fpstate = (struct _fpstate_64 *)fp,
     };
 }
 
@@ -191,45 +189,50 @@ canonical(uint64_t va)
 // Where the frame goes: below the red zone, or at the top of the alternate
 // stack for SA_ONSTACK when the program is not already on it.
 __after_boot static uint64_t
-frame_stack_top(const struct trap_frame *f, const struct k_sigaction *sa, bool *switched)
+frame_stack_top(const struct trap_frame *f, bool onstack, const struct sig_altstack *as,
+                bool *switched)
 {
-    struct sig_altstack *as = signal_altstack();
-
-    *switched = (sa->flags & SA_ONSTACK) && as->size && !signal_on_altstack(f->rsp);
+    *switched = onstack && as->size && !sig_altstack_holds(as, f->rsp);
     return *switched ? as->sp + as->size : f->rsp - RED_ZONE;
 }
 
-__after_boot long
-sigframe_setup(struct trap_frame *f, int sig, const struct k_sigaction *sa,
-               const struct sig_info *si, uint64_t oldmask)
+// The uc_stack the handler sees: the alternate stack and whether F was on it.
+__after_boot static stack_t
+frame_uc_stack(const struct trap_frame *f, const struct sig_altstack *as)
 {
-    struct sig_altstack *as = signal_altstack();
+    int flags = !as->size ? SS_DISABLE
+                          : (sig_altstack_holds(as, f->rsp) ? SS_ONSTACK : 0) | (int)as->flags;
+
+    return (stack_t){ .ss_sp = (void *)as->sp, .ss_size = as->size, .ss_flags = flags };
+}
+
+__after_boot long
+sigframe_setup(struct trap_frame *f, const struct sigframe_args *a, struct sig_altstack *as)
+{
     struct rt_sigframe_k k;
     bool switched;
-    uint64_t fp = (frame_stack_top(f, sa, &switched) - fpu_frame_size()) & ~63ull;
+    uint64_t fp = (frame_stack_top(f, a->onstack, as, &switched) - fpu_frame_size()) & ~63ull;
     uint64_t frame = ((fp - sizeof(k)) & ~15ull) - 8;
 
-    if (!canonical(sa->handler))
+    if (!canonical(a->handler))
         return -EFAULT;             // iretq would fault in the kernel; Linux gives SIGSEGV
     memset(&k, 0, sizeof(k));
-    k.pretcode = sa->restorer;
+    k.pretcode = a->restorer;
     k.uc.uc_flags = UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
-    k.uc.uc_stack = (stack_t){ .ss_sp = (void *)as->sp, .ss_size = as->size,
-                               .ss_flags = !as->size ? SS_DISABLE
-                                           : (signal_on_altstack(f->rsp) ? SS_ONSTACK : 0) | as->flags };
-    fill_mcontext(&k.uc.uc_mcontext, f, si, oldmask, fp);
-    k.uc.uc_sigmask = oldmask;
-    signal_fill_siginfo(&k.info, sig, si);
+    k.uc.uc_stack = frame_uc_stack(f, as);
+    fill_mcontext(&k.uc.uc_mcontext, f, a, fp);
+    k.uc.uc_sigmask = a->oldmask;
+    memcpy(&k.info, a->info, sizeof(k.info));
     if (copy_to_user((void __user *)frame, &k, sizeof(k)) < 0 || fpu_save_to_user(fp) < 0)
         return -EFAULT;
     if (switched && (as->flags & SS_AUTODISARM))
         *as = (struct sig_altstack){ 0 };
-    f->rdi = sig;
+    f->rdi = a->sig;
     f->rsi = frame + offsetof(struct rt_sigframe_k, info);
     f->rdx = frame + offsetof(struct rt_sigframe_k, uc);
     f->rax = 0;
     f->rsp = frame;
-    f->rip = sa->handler;
+    f->rip = a->handler;
     f->rflags &= ~(RFLAGS_DF | RFLAGS_TF | RFLAGS_RF);
     f->cs = SEL_UCODE;
     f->ss = SEL_UDATA;
@@ -238,10 +241,8 @@ sigframe_setup(struct trap_frame *f, int sig, const struct k_sigaction *sa,
 
 // The alternate stack as the frame recorded it; a bad one is ignored.
 __after_boot static void
-restore_altstack(const stack_t *ss)
+restore_altstack(const stack_t *ss, struct sig_altstack *as)
 {
-    struct sig_altstack *as = signal_altstack();
-
     if (ss->ss_flags & SS_DISABLE)
         *as = (struct sig_altstack){ 0 };
     else if (ss->ss_size >= MINSIGSTKSZ && !(ss->ss_flags & ~(SS_ONSTACK | SS_AUTODISARM)))
@@ -249,7 +250,7 @@ restore_altstack(const stack_t *ss)
 }
 
 __after_boot long
-sigframe_restore(struct trap_frame *f, uint64_t *mask)
+sigframe_restore(struct trap_frame *f, uint64_t *mask, struct sig_altstack *as)
 {
     struct ucontext uc;
     const struct sigcontext *mc = &uc.uc_mcontext;
@@ -268,6 +269,6 @@ sigframe_restore(struct trap_frame *f, uint64_t *mask)
         .cs = SEL_UCODE, .ss = SEL_UDATA, .vector = TRAP_SYSCALL_DONE,   // rax is a value, not a restart code
     };
     *mask = uc.uc_sigmask;
-    restore_altstack(&uc.uc_stack);
+    restore_altstack(&uc.uc_stack, as);
     return 0;
 }

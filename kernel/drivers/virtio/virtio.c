@@ -120,8 +120,11 @@ virtio_irq_enable(struct virtio_dev *d, void (*fn)(void *arg, uint32_t status), 
     d->on_interrupt = fn;
     d->arg = arg;
     d->vector = next_vector++;
-    irq_set_handler(d->vector, virtio_interrupt, d);
-    irq_route_isa(d->irq, d->vector);
+    if (!irq_set_handler(d->vector, virtio_interrupt, d) || !irq_route_isa(d->irq, d->vector)) {
+        klog("virtio: cannot route IRQ %u of %s device %u at 0x%lx", d->irq, d->t->name,
+             d->device_id, d->addr);
+        return false;
+    }
     d->t->ack_interrupt(d);
     return true;
 }

@@ -1,8 +1,8 @@
 // lwIP's platform for the kernel (NO_SYS): its clock (sys_now), random
 // numbers, and the one kernel timer that runs lwIP's timeouts (TCP
 // retransmission and delayed ACKs, ARP, ND, DHCP, reassembly) when due.
+// Drivers call it (net_stack_poll); it calls no driver.
 #include "net/netif.h"
-#include "net/netif_virtio.h"
 #include "drivers/clock.h"
 #include "drivers/rng.h"
 #include "sched/timer.h"
@@ -71,6 +71,5 @@ net_stack_init(void)
         return;
     started = true;
     lwip_init();
-    netif_virtio_start();   // the NIC, when the manifest says there is one
     net_stack_poll();
 }
