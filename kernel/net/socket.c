@@ -5,6 +5,7 @@
 #include "net/socket.h"
 #include "net/unix.h"
 #include "net/inet.h"
+#include "net/netlink.h"
 #include "fs/file.h"
 #include "mm/heap.h"
 #include "sched/proc.h"
@@ -27,6 +28,7 @@ static const struct net_family *const families[] = {
     &unix_family,
     &inet_family,
     &inet6_family,
+    &netlink_family,
 };
 
 static uint64_t next_sock_ino = 30000;

@@ -1,0 +1,38 @@
+// AF_NETLINK (net/netlink.c): sockets that talk to the kernel alone, with
+// NETLINK_ROUTE's interface and address dumps (net/netlink_route.c). A
+// request is answered at once: its replies wait, packed into datagrams, on
+// the sending socket's queue until the program receives them.
+#pragma once
+#include "net/socket.h"
+#include <linux/netlink.h>
+
+#define NL_DGRAM_MAX 4096    // a datagram of replies: at most a page, as Go reads
+
+struct nl_dgram {
+    struct nl_dgram *next;
+    size_t len;
+    bool open;               // later replies of the same answer may join it
+    uint8_t data[NL_DGRAM_MAX];
+};
+
+struct nl_sock {
+    struct sock sk;
+    struct nl_sock *next_bound;   // the list of bound sockets (port ids)
+    uint32_t portid;              // 0 until bound
+    uint32_t groups;              // bind's nl_groups, kept (nothing is multicast)
+    uint32_t dst_portid;          // connect's
+    bool cap_ack;                 // NETLINK_CAP_ACK
+    struct nl_dgram *head, *tail; // replies not yet received
+};
+
+// Queue the reply MSG (one netlink message, LEN bytes) for NS; FIRST starts a
+// new datagram, else it joins the open one when it fits. -ENOMEM or 0.
+long nl_queue(struct nl_sock *ns, const void *msg, size_t len, bool first);
+// Close the answer being queued: its last datagram takes no more replies.
+void nl_queue_end(struct nl_sock *ns);
+// Answer one NETLINK_ROUTE request (a whole netlink message, checked to fit)
+// on NS: 1 when answered with replies, else 0 or -errno for its
+// NLMSG_ERROR (sent for 0 only when NLM_F_ACK asks).
+long nl_route_request(struct nl_sock *ns, const struct nlmsghdr *h);
+
+extern const struct net_family netlink_family;

@@ -1,0 +1,303 @@
+// NETLINK_ROUTE's answers (net/netlink.h): RTM_GETLINK and RTM_GETADDR
+// dumps of lwIP's interfaces, named as Linux names them ("lo", and "eth0"
+// for lwIP's "en0"), with the attributes glibc's getifaddrs, Go's net and
+// iproute2 read. Other requests: EOPNOTSUPP.
+#include "net/netlink.h"
+#include "lib/string.h"
+#include "lwip/netif.h"
+#include <asm-generic/errno.h>
+#include <linux/rtnetlink.h>
+
+#define IFF_UP          0x1
+#define IFF_BROADCAST   0x2
+#define IFF_LOOPBACK    0x8
+#define IFF_RUNNING     0x40
+#define IFF_MULTICAST   0x1000
+#define IFF_LOWER_UP    0x10000
+#define ARPHRD_ETHER    1
+#define ARPHRD_LOOPBACK 772
+#define IF_OPER_UNKNOWN 0
+#define IF_OPER_DOWN    2
+#define IF_OPER_UP      6
+#define MSG_MAX         512
+
+struct msg {
+    uint8_t buf[MSG_MAX];
+    size_t len;
+};
+
+// A reply to H of TYPE with a zeroed family header of HDRLEN bytes.
+__after_boot static void *
+msg_start(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, int type, size_t hdrlen)
+{
+    struct nlmsghdr *r = (void *)m->buf;
+
+    memset(m->buf, 0, sizeof(m->buf));
+    r->nlmsg_type = type;
+    r->nlmsg_flags = (h->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP ? NLM_F_MULTI : 0;
+    r->nlmsg_seq = h->nlmsg_seq;
+    r->nlmsg_pid = ns->portid;
+    m->len = NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen);
+    return NLMSG_DATA(r);
+}
+
+__after_boot static void
+msg_attr(struct msg *m, int type, const void *data, size_t len)
+{
+    struct rtattr *a = (void *)(m->buf + m->len);
+
+    a->rta_type = type;
+    a->rta_len = RTA_LENGTH(len);
+    memcpy(RTA_DATA(a), data, len);
+    m->len += RTA_SPACE(len);
+}
+
+__after_boot static void
+msg_u32(struct msg *m, int type, uint32_t v)
+{
+    msg_attr(m, type, &v, sizeof(v));
+}
+
+__after_boot static void
+msg_queue(struct msg *m, struct nl_sock *ns, bool first)
+{
+    ((struct nlmsghdr *)m->buf)->nlmsg_len = m->len;
+    nl_queue(ns, m->buf, m->len, first);
+}
+
+__after_boot static bool
+is_loop(const struct netif *n)
+{
+    return n->name[0] == 'l' && n->name[1] == 'o';
+}
+
+// The name Linux programs expect: lwIP's en0 is eth0.
+__after_boot static const char *
+if_name(const struct netif *n)
+{
+    return is_loop(n) ? "lo" : "eth0";
+}
+
+__after_boot static uint32_t
+link_flags(const struct netif *n)
+{
+    uint32_t f = netif_is_up(n) ? IFF_UP : 0;
+
+    if (netif_is_link_up(n) && netif_is_up(n))
+        f |= IFF_RUNNING | IFF_LOWER_UP;
+    return f | (is_loop(n) ? IFF_LOOPBACK : IFF_BROADCAST | IFF_MULTICAST);
+}
+
+// RTM_NEWLINK for N: its name, MTU, MAC and broadcast (zeros on lo),
+// operational state.
+__after_boot static void
+link_msg(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct netif *n)
+{
+    struct ifinfomsg *i = msg_start(m, ns, h, RTM_NEWLINK, sizeof(*i));
+    static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    const char *name = if_name(n);
+    uint8_t zero[6] = { 0 };
+    bool loop = is_loop(n);
+    uint8_t oper;
+
+    i->ifi_family = AF_UNSPEC;
+    i->ifi_type = loop ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
+    i->ifi_index = netif_get_index(n);
+    i->ifi_flags = link_flags(n);
+    msg_attr(m, IFLA_IFNAME, name, strlen(name) + 1);
+    msg_u32(m, IFLA_TXQLEN, 1000);
+    oper = loop ? IF_OPER_UNKNOWN : (i->ifi_flags & IFF_RUNNING) ? IF_OPER_UP : IF_OPER_DOWN;
+    msg_attr(m, IFLA_OPERSTATE, &oper, 1);
+    msg_u32(m, IFLA_MTU, loop ? 65536 : n->mtu);
+    msg_attr(m, IFLA_ADDRESS, loop ? zero : n->hwaddr, 6);
+    msg_attr(m, IFLA_BROADCAST, loop ? zero : bcast, 6);
+}
+
+// The interface REQ asks for (ifi_index, else IFLA_IFNAME); NULL if none.
+__after_boot static struct netif *
+link_wanted(const struct nlmsghdr *h)
+{
+    const struct ifinfomsg *i = NLMSG_DATA(h);
+    int left = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*i));
+    const struct rtattr *a = (const void *)((const uint8_t *)i + NLMSG_ALIGN(sizeof(*i)));
+
+    if (left < 0)
+        return NULL;
+    if (i->ifi_index > 0)
+        return i->ifi_index < 256 ? netif_get_by_index((u8_t)i->ifi_index) : NULL;
+    for (; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+        if (a->rta_type != IFLA_IFNAME)
+            continue;
+        for (struct netif *n = netif_list; n; n = n->next)
+            if (!strncmp(RTA_DATA(a), if_name(n), RTA_PAYLOAD(a)))
+                return n;
+    }
+    return NULL;
+}
+
+__after_boot static long
+get_link(struct nl_sock *ns, const struct nlmsghdr *h)
+{
+    bool dump = (h->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+    struct msg m;
+    struct netif *n;
+    int first = 1;
+
+    if (!dump) {
+        if (!(n = link_wanted(h)))
+            return h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)) ? -EINVAL : -ENODEV;
+        link_msg(&m, ns, h, n);
+        msg_queue(&m, ns, true);
+        nl_queue_end(ns);
+        return 1;
+    }
+    for (int idx = 1; idx < 256; idx++) {
+        if (!(n = netif_get_by_index((u8_t)idx)))
+            continue;
+        link_msg(&m, ns, h, n);
+        msg_queue(&m, ns, first);
+        first = 0;
+    }
+    return 0;
+}
+
+__after_boot static struct ifaddrmsg *
+addr_start(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct netif *n,
+           int family)
+{
+    struct ifaddrmsg *a = msg_start(m, ns, h, RTM_NEWADDR, sizeof(*a));
+
+    a->ifa_family = family;
+    a->ifa_index = netif_get_index(n);
+    return a;
+}
+
+__after_boot static void
+addr_end(struct msg *m, uint32_t flags, bool permanent)
+{
+    struct ifa_cacheinfo ci = { 0 };
+
+    msg_u32(m, IFA_FLAGS, flags);
+    if (permanent)
+        ci.ifa_prefered = ci.ifa_valid = 0xffffffff;
+    msg_attr(m, IFA_CACHEINFO, &ci, sizeof(ci));
+}
+
+// The bits set in MASK (network order, contiguous).
+__after_boot static int
+prefix_len(uint32_t mask)
+{
+    int n = 0;
+
+    for (; mask; mask &= mask - 1)
+        n++;
+    return n;
+}
+
+// N's IPv4 address (none before DHCP gave one): address, broadcast, label.
+__after_boot static bool
+addr4_msg(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct netif *n)
+{
+    uint32_t ip = ip4_addr_get_u32(netif_ip4_addr(n));
+    uint32_t mask = ip4_addr_get_u32(netif_ip4_netmask(n));
+    uint32_t bcast = ip | ~mask;
+    const char *name = if_name(n);
+    struct ifaddrmsg *a;
+
+    if (!ip)
+        return false;
+    a = addr_start(m, ns, h, n, AF_INET);
+    a->ifa_prefixlen = prefix_len(mask);
+    a->ifa_flags = IFA_F_PERMANENT;
+    a->ifa_scope = is_loop(n) ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
+    msg_u32(m, IFA_ADDRESS, ip);
+    msg_u32(m, IFA_LOCAL, ip);
+    if (!is_loop(n))
+        msg_u32(m, IFA_BROADCAST, bcast);
+    msg_attr(m, IFA_LABEL, name, strlen(name) + 1);
+    addr_end(m, IFA_F_PERMANENT, true);
+    return true;
+}
+
+// N's IPv6 address I, when valid: ::1/128 or a /64 (lwIP's prefixes).
+__after_boot static bool
+addr6_msg(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct netif *n, int i)
+{
+    const ip6_addr_t *ip = netif_ip6_addr(n, i);
+    uint8_t state = netif_ip6_addr_state(n, i);
+    bool ll = ip6_addr_islinklocal(ip), loop = is_loop(n);
+    uint32_t flags = loop || ll ? IFA_F_PERMANENT : 0;
+    struct ifaddrmsg *a;
+
+    if (!ip6_addr_isvalid(state) && !ip6_addr_istentative(state))
+        return false;
+    if (ip6_addr_istentative(state))
+        flags |= IFA_F_TENTATIVE;
+    a = addr_start(m, ns, h, n, AF_INET6);
+    a->ifa_prefixlen = loop ? 128 : 64;
+    a->ifa_flags = (uint8_t)flags;
+    a->ifa_scope = loop ? RT_SCOPE_HOST : ll ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+    msg_attr(m, IFA_ADDRESS, ip->addr, 16);
+    addr_end(m, flags, loop || ll);
+    return true;
+}
+
+// Every address of FAMILY on each interface; IPv6 global ones before the
+// link-local one (slot 0), as Linux lists them by scope.
+__after_boot static void
+get_addr(struct nl_sock *ns, const struct nlmsghdr *h, int family, bool *first)
+{
+    struct msg m;
+    struct netif *n;
+
+    for (int idx = 1; idx < 256; idx++) {
+        if (!(n = netif_get_by_index((u8_t)idx)))
+            continue;
+        if (family == AF_INET && addr4_msg(&m, ns, h, n)) {
+            msg_queue(&m, ns, *first);
+            *first = false;
+        }
+        for (int i = LWIP_IPV6_NUM_ADDRESSES - 1; family == AF_INET6 && i >= 0; i--)
+            if (addr6_msg(&m, ns, h, n, i)) {
+                msg_queue(&m, ns, *first);
+                *first = false;
+            }
+    }
+}
+
+// A dump's end: NLMSG_DONE carrying 0, in its last datagram when it fits.
+__after_boot static void
+dump_done(struct nl_sock *ns, const struct nlmsghdr *h, bool first)
+{
+    struct msg m;
+    int zero = 0;
+
+    msg_start(&m, ns, h, NLMSG_DONE, 0);
+    memcpy(m.buf + m.len, &zero, sizeof(zero));
+    m.len += sizeof(zero);
+    msg_queue(&m, ns, first);
+    nl_queue_end(ns);
+}
+
+__after_boot long
+nl_route_request(struct nl_sock *ns, const struct nlmsghdr *h)
+{
+    bool dump = (h->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP, first = true;
+    int family = h->nlmsg_len > NLMSG_HDRLEN ? *(const uint8_t *)NLMSG_DATA(h) : AF_UNSPEC;
+    long ret;
+
+    if (h->nlmsg_type == RTM_GETLINK) {
+        if ((ret = get_link(ns, h)) != 0)
+            return ret;
+        first = false;
+    } else if (h->nlmsg_type == RTM_GETADDR && dump) {
+        if (family != AF_INET6)
+            get_addr(ns, h, AF_INET, &first);
+        if (family == AF_UNSPEC || family == AF_INET6)
+            get_addr(ns, h, AF_INET6, &first);
+    } else {
+        return -EOPNOTSUPP;     // LINUX-DIFF: no routes, neighbours, rules, changes
+    }
+    dump_done(ns, h, first);
+    return 1;
+}
