@@ -131,6 +131,8 @@ CASES = (
     Case("auxv"),
     Case("ids"),
     Case("ids_groups"),
+    Case("fuzz_regress"),
+    Case("hardening"),
     Case("stdio_fds"),
     Case("stdin_read", label="devnull"),
     Case("stdin_read", stdin=STDIN_DATA, label="data"),

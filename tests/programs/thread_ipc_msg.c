@@ -97,7 +97,7 @@ test_new(int id, time_t before)
            (unsigned long)ds.__msg_cbytes, (unsigned long)ds.msg_qbytes, ds.msg_perm.mode,
            (int)ds.msg_perm.__key);
     yes_no("  no sender or receiver yet", !ds.msg_lspid && !ds.msg_lrpid && !ds.msg_stime && !ds.msg_rtime);
-    yes_no("  ctime set", ds.msg_ctime >= before);
+    yes_no("  ctime set", ds.msg_ctime >= before - 1);
 }
 
 static void
@@ -321,6 +321,8 @@ test_info(int id)
 int
 main(void)
 {
+    // Linux stamps IPC times from its coarse clock, which can lag a precise
+    // time() by one tick across a second boundary: allow one second.
     time_t before = time(NULL);
     int id;
 

@@ -180,7 +180,9 @@ raised_by_kernel(const struct trap_frame *f)
 {
     if (!trap_from_user(f) || f->rip == (uint64_t)syscall_entry)
         return true;
-    return f->vector == 14 ? !(f->error & PF_USER) : f->rip >= USER_TOP;
+    // A non-canonical RIP is the program's: an iretq or a jump to one faults
+    // in user mode under QEMU (as on AMD CPUs), and Linux sends SIGSEGV.
+    return f->vector == 14 ? !(f->error & PF_USER) : f->rip >= DIRECT_BASE;
 }
 
 void
