@@ -265,9 +265,11 @@ get_addr(struct nl_sock *ns, const struct nlmsghdr *h, int family, bool *first)
     }
 }
 
-// A dump's end: NLMSG_DONE carrying 0, in its last datagram when it fits.
+// A dump's end: NLMSG_DONE carrying 0, in a datagram of its own after the
+// replies (Linux's next dump round finds nothing more and sends it alone: a
+// reader that truncated the replies' datagram still gets it).
 __after_boot static void
-dump_done(struct nl_sock *ns, const struct nlmsghdr *h, bool first)
+dump_done(struct nl_sock *ns, const struct nlmsghdr *h)
 {
     struct msg m;
     int zero = 0;
@@ -275,7 +277,7 @@ dump_done(struct nl_sock *ns, const struct nlmsghdr *h, bool first)
     msg_start(&m, ns, h, NLMSG_DONE, 0);
     memcpy(m.buf + m.len, &zero, sizeof(zero));
     m.len += sizeof(zero);
-    msg_queue(&m, ns, first);
+    msg_queue(&m, ns, true);
     nl_queue_end(ns);
 }
 
@@ -298,6 +300,6 @@ nl_route_request(struct nl_sock *ns, const struct nlmsghdr *h)
     } else {
         return -EOPNOTSUPP;     // LINUX-DIFF: no routes, neighbours, rules, changes
     }
-    dump_done(ns, h, first);
+    dump_done(ns, h);
     return 1;
 }
