@@ -178,6 +178,7 @@ CASES = (
     Case("net_inet_tcp", needs=(*THREADS, *FORK, "socket", "accept4"), smp=(1, 2)),
     Case("net_inet_udp", needs=(*FORK, "socket", "recvmsg")),
     Case("net_inet_poll", needs=(*THREADS, *FORK, "socket", "epoll_create1"), smp=(1, 2)),
+    Case("net_netlink", needs=("socket", "bind", "sendto", "recvmsg")),
     Case("epoll"),
     Case("eventfd"),
     Case("timerfd"),

@@ -1,0 +1,170 @@
+"""AF_NETLINK NETLINK_ROUTE: what programs learn of the guest's interfaces.
+
+The errors and message handling any Linux answers alike are the
+differential cases net_netlink (tests/test_differential.py) and net_ifaces
+(tests/test_go_programs.py). Here, the interface lists, which differ from
+the host's: glibc's and musl's getifaddrs(), python3's socket.if_nameindex()
+and Go's net.Interfaces() under pkgload, with and without `--network none`,
+against the interfaces pkgload gives (QEMU's user network: eth0 10.0.2.15/24
+with its default MAC, SLAAC on fec0::/64); with `--network none`, the same
+as Linux in a network namespace holding only lo; and python3 talking raw
+netlink (a dump read through a truncating buffer, then NLMSG_DONE) as on
+the host.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cprograms import get_binary_path
+from goprograms import get_go_binary
+from test_differential import GUEST_BASE_ENV, RUN_CWD
+
+TIMEOUT = 120  # seconds for one run under TCG
+
+LO_IFADDRS = """\
+lo inet 127.0.0.1 mask 255.0.0.0 brd - flags 0x10049
+lo inet6 ::1 mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff brd - flags 0x10049
+lo packet 00:00:00:00:00:00 mask - brd - flags 0x10049
+"""
+# IFF_UP|IFF_BROADCAST|IFF_RUNNING|IFF_MULTICAST|IFF_LOWER_UP on eth0.
+USER_IFADDRS = """\
+eth0 inet 10.0.2.15 mask 255.255.255.0 brd 10.0.2.255 flags 0x11043
+eth0 inet6 fe80::5054:ff:fe12:3456 mask ffff:ffff:ffff:ffff:: brd - flags 0x11043
+eth0 inet6 fec0::5054:ff:fe12:3456 mask ffff:ffff:ffff:ffff:: brd - flags 0x11043
+eth0 packet 52:54:00:12:34:56 mask - brd ff:ff:ff:ff:ff:ff flags 0x11043
+""" + LO_IFADDRS
+
+GO_LO = """\
+lo index 1 mtu 65536 mac "" flags up|loopback
+lo addr ip+net 127.0.0.1/8
+lo addr ip+net ::1/128
+"""
+GO_TAIL = """\
+lo by name and by index: 1 lo
+nosuch0: route ip+net: no such network interface
+"""
+GO_USER = """\
+eth0 index 2 mtu 1500 mac "52:54:00:12:34:56" flags up|broadcast|multicast
+eth0 addr ip+net 10.0.2.15/24
+eth0 addr ip+net fe80::5054:ff:fe12:3456/64
+eth0 addr ip+net fec0::5054:ff:fe12:3456/64
+""" + GO_LO + GO_TAIL + """\
+address 10.0.2.15/24
+address fe80::5054:ff:fe12:3456/64
+address fec0::5054:ff:fe12:3456/64
+loopback addresses: 2
+"""
+GO_NONE = GO_LO + GO_TAIL + "loopback addresses: 2\n"
+
+NETWORKS = {"user": [], "none": ["--network", "none"]}
+
+
+def run_guest(pkgload: Path, tmp_path: Path, network: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """Run ARGS under pkgload with NETWORK ("user" or "none"); fail unless it exits 0 quietly."""
+    env = {**GUEST_BASE_ENV, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    cmd = [str(pkgload), "run", *NETWORKS[network], "--", *args]
+    proc = subprocess.run(cmd, capture_output=True, env=env, cwd=RUN_CWD, stdin=subprocess.DEVNULL,
+                          timeout=TIMEOUT)
+    assert (proc.returncode, proc.stderr) == (0, b""), f"{cmd}: {proc}"
+    return proc
+
+
+def run_in_namespace(*args: str) -> subprocess.CompletedProcess[bytes]:
+    """Run ARGS natively in a new network namespace with only lo, up (docker's --network none)."""
+    proc = subprocess.run(["unshare", "-rn", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *args],
+                          capture_output=True, timeout=TIMEOUT)
+    if proc.returncode != 0 and b"unshare" in proc.stderr:
+        pytest.skip(f"no network namespace here: {proc.stderr.decode(errors='replace').strip()}")
+    assert proc.returncode == 0, proc
+    return proc
+
+
+@pytest.mark.parametrize("flavour", ["glibc-dynamic", "musl-static"])
+@pytest.mark.parametrize("network", ["user", "none"])
+def test_getifaddrs(programs: Path, pkgload: Path, tmp_path: Path, flavour: str, network: str) -> None:
+    """getifaddrs() (glibc's and musl's, both over RTM_GETLINK and RTM_GETADDR dumps) lists
+    pkgload's interfaces: lo and eth0, or lo alone with --network none."""
+    binary = get_binary_path("net_netlink", flavour)
+    guest = run_guest(pkgload, tmp_path, network, str(binary), "ifaddrs")
+    expected = USER_IFADDRS if network == "user" else LO_IFADDRS
+    assert guest.stdout.decode() == expected
+
+
+def test_getifaddrs_lo_as_linux(programs: Path, pkgload: Path, tmp_path: Path) -> None:
+    """With --network none, getifaddrs() says what Linux says in a namespace with only lo."""
+    binary = str(get_binary_path("net_netlink", "glibc-dynamic"))
+    native = run_in_namespace(binary, "ifaddrs")
+    guest = run_guest(pkgload, tmp_path, "none", binary, "ifaddrs")
+    assert guest.stdout == native.stdout
+    assert native.stdout.decode() == LO_IFADDRS
+
+
+IF_NAMEINDEX = """
+import socket
+print(socket.if_nameindex())
+"""
+
+
+@pytest.mark.parametrize("network, expected", [("user", "[(1, 'lo'), (2, 'eth0')]\n"),
+                                               ("none", "[(1, 'lo')]\n")])
+def test_python_if_nameindex(pkgload: Path, tmp_path: Path, network: str, expected: str) -> None:
+    """python3's socket.if_nameindex() (glibc's if_nameindex: an RTM_GETLINK dump)."""
+    guest = run_guest(pkgload, tmp_path, network, "/usr/bin/python3", "-c", IF_NAMEINDEX)
+    assert guest.stdout.decode() == expected
+
+
+RAW_NETLINK = """
+import os, socket, struct
+NLMSG_ERROR, NLMSG_DONE, RTM_NEWLINK, RTM_GETLINK = 2, 3, 16, 18
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+s.bind((0, 0))
+print("bound to my pid", s.getsockname() == (os.getpid(), 0))
+s.settimeout(10)
+def dump(seq):
+    s.send(struct.pack("=IHHIIBxxxiII", 32, RTM_GETLINK, 0x301, seq, 0, 0, 0, 0, 0))
+dump(7)
+size = s.recv_into(bytearray(1), 1, socket.MSG_PEEK | socket.MSG_TRUNC)
+data, anc, flags, addr = s.recvmsg(16)
+print("peeked", size > 16, "truncated to", len(data), flags & socket.MSG_TRUNC != 0, addr)
+def messages():
+    while True:
+        data = s.recv(65536)
+        while data:
+            ln, type_, flags, seq, pid = struct.unpack_from("=IHHII", data)
+            yield type_, seq, pid == os.getpid(), data[16:ln]
+            if type_ in (NLMSG_DONE, NLMSG_ERROR):
+                return
+            data = data[(ln + 3) & ~3:]
+print("rest", [m[:3] for m in messages() if m[0] != RTM_NEWLINK])
+dump(8)
+links = [m for m in messages() if m[0] == RTM_NEWLINK]
+print("lo first", struct.unpack_from("=BxHiI", links[0][3]))
+print("all sequence 8, to me", {(m[1], m[2]) for m in links})
+for t, seq, body in ((1000, 9, b"abcd"), (18, 10, struct.pack("=BxxxiII", 0, 99999, 0, 0))):
+    s.send(struct.pack("=IHHII", 16 + len(body), t, 1, seq, 0) + body)
+    print("request", t, [(m[0], m[1], struct.unpack_from("=i", m[3])[0]) for m in messages()])
+"""
+
+
+@pytest.mark.parametrize("network", ["user", "none"])
+def test_python_raw_netlink(pkgload: Path, tmp_path: Path, network: str) -> None:
+    """python3 speaking NETLINK_ROUTE through its socket module gets the host's answers: a
+    dump's NLMSG_DONE comes in a datagram of its own after a truncated read (it waited forever
+    when it shared the first one), lo first, errors for an unknown type and interface."""
+    native = subprocess.run(["python3", "-c", RAW_NETLINK], capture_output=True, timeout=TIMEOUT)
+    assert native.returncode == 0, native
+    guest = run_guest(pkgload, tmp_path, network, "/usr/bin/python3", "-c", RAW_NETLINK)
+    assert guest.stdout == native.stdout
+    assert b"rest [(3, 7, True)]" in native.stdout
+
+
+@pytest.mark.parametrize("network, expected", [("user", GO_USER), ("none", GO_NONE)])
+def test_go_interfaces(go_programs: Path, pkgload: Path, tmp_path: Path, network: str, expected: str) -> None:
+    """Go's net.Interfaces(), Interface.Addrs(), InterfaceByName/ByIndex and InterfaceAddrs()
+    (Go's own netlink client, syscall.NetlinkRIB) see pkgload's interfaces."""
+    guest = run_guest(pkgload, tmp_path, network, str(get_go_binary("net_ifaces")), "all")
+    assert guest.stdout.decode() == expected
