@@ -3,7 +3,8 @@ reaching a server on the host, over virtio-net and QEMU's user network.
 
 Unmodified Debian programs and real clients: python3's http.server fetched
 with curl, nginx-light serving a static file (and a 404) to curl,
-redis-server driven by redis-cli and redis-benchmark, and python3 in the
+redis-server driven by redis-cli and redis-benchmark, memcached driven by
+a Python socket client, caddy (a Go binary) fetched with curl, and python3 in the
 guest connecting out to 10.0.2.2 (the host) where the test listens. Host
 ports are free ones (bound to port 0 first), readiness is polled, and the
 VM is always killed at the end.
@@ -211,6 +212,157 @@ def test_redis(pkgload: Path, tmp_path: Path) -> None:
         guest = redis_session(port)
     assert guest == native, guest_output(tmp_path)
     assert native[-5] == b"SET GET", native[-5]
+
+
+MEMCACHED = "/usr/bin/memcached"
+MEMCACHED_KEYS = 1000
+
+
+class MemcacheClient:
+    """The memcached text protocol over one TCP connection (Python's socket module only)."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=CLIENT_TIMEOUT)
+        self.reader = self.sock.makefile("rb")
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def line(self) -> bytes:
+        return self.reader.readline()
+
+    def command(self, line: bytes, data: bytes | None = None) -> bytes:
+        """Send one command (with its data block) and return the reply's first line."""
+        self.send(line + b"\r\n" + (b"" if data is None else data + b"\r\n"))
+        return self.line()
+
+    def get(self, *keys: bytes) -> dict[bytes, tuple[int, bytes]]:
+        """Return {key: (flags, value)} for the KEYS the server has."""
+        self.send(b"get " + b" ".join(keys) + b"\r\n")
+        found = {}
+        while (head := self.line()) != b"END\r\n":
+            _, key, flags, size = head.split()
+            found[key] = (int(flags), self.reader.read(int(size) + 2)[:-2])
+        return found
+
+    def close(self) -> None:
+        self.reader.close()
+        self.sock.close()
+
+
+def memcached_value(i: int) -> bytes:
+    """Key i's value: 1 to 3,000 bytes, every byte value (CR LF inside too)."""
+    return bytes((i * 7 + j) % 256 for j in range(1 + (i * 37) % 3000))
+
+
+def memcached_session(port: int) -> list[bytes]:
+    """set/get/incr/delete of MEMCACHED_KEYS keys, each reply checked; return the replies."""
+    c = MemcacheClient(port)
+    out = []
+    n = MEMCACHED_KEYS
+    # Pipelined: every set in one stream, then every reply.
+    c.send(b"".join(b"set key%d %d 0 %d\r\n%s\r\n" % (i, i % 65536, len(memcached_value(i)),
+                                                      memcached_value(i)) for i in range(n)))
+    out += [c.line() for _ in range(n)]
+    assert set(out) == {b"STORED\r\n"}, set(out)
+    for start in range(0, n, 100):
+        got = c.get(*(b"key%d" % i for i in range(start, start + 100)))
+        assert got == {b"key%d" % i: (i % 65536, memcached_value(i)) for i in range(start, start + 100)}
+    out.append(b"got all")
+    for i in range(n):
+        out.append(c.command(b"set num%d 0 0 %d" % (i, len(str(i))), str(i).encode()))
+        out.append(c.command(b"incr num%d %d" % (i, 3 * i + 1)))
+        assert out[-1] == b"%d\r\n" % (4 * i + 1), (i, out[-1])
+    out.append(c.command(b"decr num5 100"))           # floors at 0
+    out.append(c.command(b"incr nosuch 1"))           # NOT_FOUND
+    out.append(c.command(b"incr key1 1"))             # CLIENT_ERROR: not a number
+    out.append(c.command(b"add key1 0 0 1", b"x"))    # NOT_STORED: it exists
+    out.append(c.command(b"replace nosuch 0 0 1", b"x"))
+    out.append(c.command(b"append num7 0 0 2", b"00"))
+    out.append(c.command(b"prepend num7 0 0 1", b"9"))
+    out.append(repr(c.get(b"num7", b"num5", b"nosuch")).encode())
+    for i in range(0, n, 2):
+        out.append(c.command(b"delete key%d" % i))
+    out.append(c.command(b"delete key0"))             # NOT_FOUND the second time
+    left = {}
+    for start in range(0, n, 100):
+        left.update(c.get(*(b"key%d" % i for i in range(start, start + 100))))
+    assert sorted(left) == sorted(b"key%d" % i for i in range(1, n, 2))
+    out.append(b"left %d" % len(left))
+    out.append(c.command(b"bogus command"))
+    c.close()
+    return out
+
+
+def native_memcached_session() -> list[bytes]:
+    """Return memcached_session's replies from the host's own memcached."""
+    port = free_port()
+    user = ["-u", "memcache"] if os.geteuid() == 0 else []
+    server = subprocess.Popen([MEMCACHED, "-l", "127.0.0.1", "-p", str(port), "-U", "0", *user],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                return memcached_session(port)
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline, "the host's memcached did not start"
+                time.sleep(0.1)
+    finally:
+        server.kill()
+        server.wait()
+
+
+@pytest.mark.skipif(not Path(MEMCACHED).exists(), reason="memcached is not installed (tools/setup installs it)")
+def test_memcached(pkgload: Path, tmp_path: Path) -> None:
+    """memcached in the guest (as user memcache: it refuses root) answers a client written with
+    Python's socket module as the host's own memcached does: 1,000 keys set in one pipelined
+    stream, read back, 1,000 counters incremented, half the keys deleted, and the errors."""
+    native = native_memcached_session()
+    port = free_port()
+    with guest_server(pkgload, tmp_path, [f"{port}:11211"], "--user", "memcache", MEMCACHED) as proc:
+        probe = ["python3", "-c", "import socket, sys; s = socket.create_connection(('127.0.0.1', "
+                 f"{port}), timeout=5); s.sendall(b'version\\r\\n'); sys.exit(s.recv(8) != b'VERSION ')"]
+        wait_until_ready(proc, tmp_path, probe)
+        guest = memcached_session(port)
+    assert guest == native, guest_output(tmp_path)
+    assert native[-3:] == [b"NOT_FOUND\r\n", b"left 500", b"ERROR\r\n"]
+
+
+CADDY = "/usr/bin/caddy"
+
+
+@pytest.mark.skipif(not Path(CADDY).exists(), reason="caddy is not installed (tools/setup installs it)")
+def test_caddy_respond(pkgload: Path, tmp_path: Path) -> None:
+    """caddy (a Go binary: its netpoller, goroutines, TLS storage) answers with a fixed body."""
+    port = free_port()
+    with guest_server(pkgload, tmp_path, [f"{port}:8080"], CADDY, "respond", "--listen", ":8080",
+                      "hello from caddy") as proc:
+        url = f"http://127.0.0.1:{port}/"
+        wait_until_ready(proc, tmp_path, ["curl", "-sf", "--max-time", "5", url])
+        for path in ("", "any/path?x=1"):
+            got = curl(url + path, "-i")
+            assert got.returncode == 0, got.stderr
+            head, _, body = got.stdout.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 200 OK\r\n") and b"\r\nServer: Caddy" in head, head
+            assert body == b"hello from caddy"
+
+
+@pytest.mark.skipif(not Path(CADDY).exists(), reason="caddy is not installed (tools/setup installs it)")
+def test_caddy_file_server(pkgload: Path, tmp_path: Path, site: Path) -> None:
+    """caddy file-server serves a folder: a 1 MiB file (sha256), the index, a 404."""
+    port = free_port()
+    with guest_server(pkgload, tmp_path, [f"{port}:8080"], "--dir", f"{site}:/srv", CADDY,
+                      "file-server", "--listen", ":8080", "--root", "/srv") as proc:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_ready(proc, tmp_path, ["curl", "-sf", "--max-time", "5", url + "/index.html"])
+        got = curl(f"{url}/blob.bin", "-f")
+        assert got.returncode == 0, got.stderr
+        want = hashlib.sha256((site / "blob.bin").read_bytes()).hexdigest()
+        assert hashlib.sha256(got.stdout).hexdigest() == want
+        assert curl(url + "/", "-f").stdout == (site / "index.html").read_bytes()
+        missing = curl(f"{url}/nope", "-o", "/dev/null", "-w", "%{http_code}")
+        assert missing.stdout == b"404"
 
 
 GUEST_CLIENT = """
