@@ -179,6 +179,7 @@ CASES = (
     Case("net_inet_udp", needs=(*FORK, "socket", "recvmsg")),
     Case("net_inet_poll", needs=(*THREADS, *FORK, "socket", "epoll_create1"), smp=(1, 2)),
     Case("net_netlink", needs=("socket", "bind", "sendto", "recvmsg")),
+    Case("net_sendfile", needs=(*FORK, "socket", "accept4", "sendfile")),
     Case("epoll"),
     Case("eventfd"),
     Case("timerfd"),
