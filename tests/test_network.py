@@ -27,6 +27,8 @@ from pathlib import Path
 import pytest
 
 from test_differential import GUEST_BASE_ENV
+from test_postgres import MEMORY as PG_MEMORY
+from test_postgres import PG_BIN, PG_USER, SHIP_DIRS
 
 READY_TIMEOUT = 120  # seconds for a server to answer: python3 and nginx start slowly under TCG
 CLIENT_TIMEOUT = 120
@@ -66,16 +68,17 @@ def guest_output(tmp_path: Path) -> str:
     return f"guest output:\n{out[-3000:]}\nkernel log tail:\n{tail}"
 
 
-def wait_until_ready(proc: subprocess.Popen[bytes], tmp_path: Path, probe: list[str]) -> None:
-    """Run PROBE (a client command) until it succeeds; fail if the VM ends or time runs out."""
-    deadline = time.monotonic() + READY_TIMEOUT
+def wait_until_ready(proc: subprocess.Popen[bytes], tmp_path: Path, probe: list[str],
+                     timeout: float = READY_TIMEOUT) -> None:
+    """Run PROBE (a client command) until it succeeds; fail if the VM ends or TIMEOUT s pass."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"the guest ended with status {proc.returncode}\n{guest_output(tmp_path)}")
         if subprocess.run(probe, capture_output=True, timeout=CLIENT_TIMEOUT).returncode == 0:
             return
         time.sleep(0.2)
-    pytest.fail(f"the server did not answer {probe} in {READY_TIMEOUT} s\n{guest_output(tmp_path)}")
+    pytest.fail(f"the server did not answer {probe} in {timeout} s\n{guest_output(tmp_path)}")
 
 
 def curl(url: str, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -327,6 +330,60 @@ def test_memcached(pkgload: Path, tmp_path: Path) -> None:
         guest = memcached_session(port)
     assert guest == native, guest_output(tmp_path)
     assert native[-3:] == [b"NOT_FOUND\r\n", b"left 500", b"ERROR\r\n"]
+
+
+# In the guest: a cluster made by initdb, opened to QEMU's gateway (where
+# connections published with -p come from), then the postmaster itself.
+PG_TCP_SCRIPT = f"""
+D=/tmp/pg-tcp
+{PG_BIN}/initdb -D $D --no-sync -A trust > /tmp/initdb.log 2>&1 || {{
+    echo "initdb failed"; while IFS= read -r l; do echo "$l"; done < /tmp/initdb.log; exit 1; }}
+echo "host all all 0.0.0.0/0 trust" >> $D/pg_hba.conf
+exec {PG_BIN}/postgres -D $D -c listen_addresses='*' -k /tmp
+"""
+PG_TCP_SQL = """create table t (a integer, b text);
+insert into t select g, md5(g::text) from generate_series(1, 2000) g;
+select count(*), sum(a), min(b), max(b) from t;
+select a from t where b = md5('1234');
+select inet_server_port(), inet_client_addr();
+"""
+PG_READY_TIMEOUT = 600  # initdb runs postgres a dozen times under TCG (about 20 s here)
+
+
+def pg_client(name: str, port: int, *args: str, timeout: float = CLIENT_TIMEOUT,
+              stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run the host's psql or pgbench against 127.0.0.1:PORT as user postgres."""
+    return subprocess.run([str(PG_BIN / name), "-h", "127.0.0.1", "-p", str(port), "-U", PG_USER, *args],
+                          input=stdin, capture_output=True, timeout=timeout)
+
+
+@pytest.mark.skipif(not (PG_BIN / "postgres").exists(), reason="postgresql-15 is not installed (tools/setup)")
+def test_postgres_over_tcp(pkgload: Path, tmp_path: Path) -> None:
+    """PostgreSQL 15 in the guest, as user postgres with listen_addresses='*' and -p PORT:5432,
+    serves the host's psql and pgbench over TCP: SQL answers, then pgbench -i -s 1 and a
+    bounded pgbench -c 4 -T 10 in which every transaction succeeds."""
+    port = free_port()
+    ship = [arg for d in SHIP_DIRS for arg in ("--dir", d)]
+    with guest_server(pkgload, tmp_path, [f"{port}:5432"], "-m", PG_MEMORY, "--user", PG_USER,
+                      "--with", str(PG_BIN / "initdb"), "--with", str(PG_BIN / "postgres"), *ship,
+                      "--", "/bin/sh", "-c", PG_TCP_SCRIPT) as proc:
+        probe = [str(PG_BIN / "psql"), "-X", "-h", "127.0.0.1", "-p", str(port), "-U", PG_USER,
+                 "-d", "postgres", "-c", "select 1"]
+        wait_until_ready(proc, tmp_path, probe, PG_READY_TIMEOUT)
+        sql = pg_client("psql", port, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", "postgres",
+                        stdin=PG_TCP_SQL.encode())
+        md5s = sorted(hashlib.md5(str(g).encode()).hexdigest() for g in range(1, 2001))
+        want = f"CREATE TABLE\nINSERT 0 2000\n2000|2001000|{md5s[0]}|{md5s[-1]}\n1234\n5432|10.0.2.2\n"
+        assert (sql.returncode, sql.stdout.decode(), sql.stderr) == (0, want, b""), guest_output(tmp_path)
+        init = pg_client("pgbench", port, "-i", "-s", "1", "postgres", timeout=300)
+        assert init.returncode == 0, init.stderr.decode(errors="replace") + guest_output(tmp_path)
+        bench = pg_client("pgbench", port, "-c", "4", "-T", "10", "postgres", timeout=300)
+    out = bench.stdout.decode(errors="replace")
+    print(next((line for line in out.splitlines() if line.startswith("tps")), out))  # for the record
+    assert bench.returncode == 0, bench.stderr.decode(errors="replace")
+    assert "number of failed transactions: 0 (0.000%)" in out, out
+    processed = int(out.split("number of transactions actually processed: ")[1].split()[0])
+    assert processed > 0, out
 
 
 CADDY = "/usr/bin/caddy"
