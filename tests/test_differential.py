@@ -180,6 +180,7 @@ CASES = (
     Case("net_inet_poll", needs=(*THREADS, *FORK, "socket", "epoll_create1"), smp=(1, 2)),
     Case("net_netlink", needs=("socket", "bind", "sendto", "recvmsg")),
     Case("net_sendfile", needs=(*FORK, "socket", "accept4", "sendfile")),
+    Case("net_udp_name", needs=("socket", "connect", "getsockname")),
     Case("epoll"),
     Case("eventfd"),
     Case("timerfd"),

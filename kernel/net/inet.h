@@ -55,6 +55,11 @@ struct inet_sock {
     struct inet_dgram *dq_head, *dq_tail;
     size_t dq_bytes;
     bool connected_udp;
+    // UDP: connect gave the pcb its source address (the route's, as Linux
+    // sets inet_saddr), which a disconnect takes back to UNCONNECTED_IP;
+    // bind chose the port (else a disconnect gives it up, as Linux).
+    bool udp_auto_src, udp_port_bound;
+    ip_addr_t unconnected_ip;
 };
 
 static inline struct inet_sock *
