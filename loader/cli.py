@@ -247,9 +247,10 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
             argv = img.get_argv(program, args)
             boot = manifest.make_manifest(img.guest_path, argv, guest_env, img.program_extent,
                                           identity, stub_text, network.get_net_config(net))
-            result = vm.run(img, boot, memory, chosen,
-                            on_log=_StderrAppender() if verbose else None, log_path=log_path,
-                            smp=smp, net=net, ports=[p for each in ports for p in each])
+            published = [p for each in ports for p in each]
+            on_log = network.ListenReporter(_StderrAppender(), published) if verbose else None
+            result = vm.run(img, boot, memory, chosen, on_log=on_log, log_path=log_path,
+                            smp=smp, net=net, ports=published)
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
     message = result.get_signal_message()

@@ -386,6 +386,32 @@ def test_postgres_over_tcp(pkgload: Path, tmp_path: Path) -> None:
     assert processed > 0, out
 
 
+LISTENERS = """
+import socket
+a = socket.socket(); a.bind(("0.0.0.0", 80)); a.listen()
+b = socket.socket(socket.AF_INET6); b.bind(("::", 81)); b.listen()
+c = socket.socket(); c.bind(("127.0.0.1", 82)); c.listen()
+print("listening")
+"""
+
+
+def test_verbose_says_where_it_listens(pkgload: Path, tmp_path: Path) -> None:
+    """--verbose: each listen() the program makes is said on stderr with the host address that
+    reaches it, or why none does; without --verbose, nothing is said."""
+    port = free_port()
+    env = {**GUEST_BASE_ENV, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for verbose in (["--verbose"], []):
+        proc = subprocess.run([str(pkgload), "run", *verbose, "-p", f"{port}:80", "-p", f"{port}:82/udp",
+                               "/usr/bin/python3", "-c", LISTENERS], capture_output=True, env=env, cwd="/",
+                              stdin=subprocess.DEVNULL, timeout=CLIENT_TIMEOUT)
+        assert (proc.returncode, proc.stdout) == (0, b"listening\n"), proc
+        said = [line for line in proc.stderr.decode().splitlines() if line.startswith("pkgload: listening")]
+        want = [f"pkgload: listening on tcp 0.0.0.0:80 (published as 127.0.0.1:{port})",
+                "pkgload: listening on tcp [::]:81 (not published)",
+                "pkgload: listening on tcp 127.0.0.1:82 (not published)"]
+        assert said == (want if verbose else []), proc.stderr.decode()
+
+
 CADDY = "/usr/bin/caddy"
 
 
