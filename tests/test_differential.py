@@ -181,6 +181,7 @@ CASES = (
     Case("net_netlink", needs=("socket", "bind", "sendto", "recvmsg")),
     Case("net_sendfile", needs=(*FORK, "socket", "accept4", "sendfile")),
     Case("net_udp_name", needs=("socket", "connect", "getsockname")),
+    Case("net_ifreq", needs=("socket", "ioctl")),
     Case("epoll"),
     Case("eventfd"),
     Case("timerfd"),

@@ -103,16 +103,58 @@ def test_getifaddrs_lo_as_linux(programs: Path, pkgload: Path, tmp_path: Path) -
     assert native.stdout.decode() == LO_IFADDRS
 
 
+def ifreq_lines(name: str, addr: str, index: int, flags: str, mtu: int, hw: str, mask: str, brd: str) -> str:
+    """net_ifreq all's lines for one interface."""
+    return (f"{name} {addr}:\n  SIOCGIFINDEX: 0\n    index {index}\n  SIOCGIFFLAGS: 0\n    flags {flags}\n"
+            f"  SIOCGIFMTU: 0\n    mtu {mtu}\n  SIOCGIFHWADDR: 0\n    type {hw}\n  SIOCGIFTXQLEN: 0\n"
+            f"    qlen 1000\n  SIOCGIFMETRIC: 0\n    metric 0\n  SIOCGIFADDR: 0\n    address {addr}\n"
+            f"  SIOCGIFNETMASK: 0\n    netmask {mask}\n  SIOCGIFBRDADDR: 0\n    broadcast {brd}\n"
+            f"  SIOCGIFDSTADDR: 0\n    destination {addr}\n  if_nametoindex {index}\n")
+
+
+LO_IFREQ = "SIOCGIFCONF: 0\n" + ifreq_lines("lo", "127.0.0.1", 1, "0x49", 65536, "772 address 00:00:00:00:00:00",
+                                           "255.0.0.0", "0.0.0.0")
+USER_IFREQ = LO_IFREQ + ifreq_lines("eth0", "10.0.2.15", 2, "0x1043", 1500, "1 address 52:54:00:12:34:56",
+                                    "255.255.255.0", "10.0.2.255")
+
+
+@pytest.mark.parametrize("flavour", ["glibc-dynamic", "musl-static"])
+@pytest.mark.parametrize("network", ["user", "none"])
+def test_interface_ioctls(programs: Path, pkgload: Path, tmp_path: Path, flavour: str, network: str) -> None:
+    """SIOCGIFCONF lists pkgload's interfaces with their IPv4 addresses, and the SIOCGIF* ioctls
+    and if_nametoindex describe each (net_ifreq's lo-only part is a differential case)."""
+    guest = run_guest(pkgload, tmp_path, network, str(get_binary_path("net_ifreq", flavour)), "all")
+    assert guest.stdout.decode() == (USER_IFREQ if network == "user" else LO_IFREQ)
+
+
+def test_interface_ioctls_lo_as_linux(programs: Path, pkgload: Path, tmp_path: Path) -> None:
+    """With --network none, the interface ioctls say what Linux says in a namespace with only lo."""
+    binary = str(get_binary_path("net_ifreq", "glibc-dynamic"))
+    native = run_in_namespace(binary, "all")
+    guest = run_guest(pkgload, tmp_path, "none", binary, "all")
+    assert guest.stdout == native.stdout
+    assert native.stdout.decode() == LO_IFREQ
+
+
 IF_NAMEINDEX = """
 import socket
 print(socket.if_nameindex())
+for index, name in socket.if_nameindex():
+    print(name, socket.if_nametoindex(name), socket.if_indextoname(index))
+try:
+    socket.if_nametoindex("nosuch0")
+except OSError as e:
+    print("nosuch0:", e)
 """
+NO_SUCH = "nosuch0: no interface with this name\n"
 
 
-@pytest.mark.parametrize("network, expected", [("user", "[(1, 'lo'), (2, 'eth0')]\n"),
-                                               ("none", "[(1, 'lo')]\n")])
+@pytest.mark.parametrize("network, expected", [
+    ("user", "[(1, 'lo'), (2, 'eth0')]\nlo 1 lo\neth0 2 eth0\n" + NO_SUCH),
+    ("none", "[(1, 'lo')]\nlo 1 lo\n" + NO_SUCH)])
 def test_python_if_nameindex(pkgload: Path, tmp_path: Path, network: str, expected: str) -> None:
-    """python3's socket.if_nameindex() (glibc's if_nameindex: an RTM_GETLINK dump)."""
+    """python3's socket.if_nameindex() (glibc's if_nameindex: an RTM_GETLINK dump), and
+    if_nametoindex/if_indextoname (SIOCGIFINDEX, SIOCGIFNAME on an AF_UNIX socket)."""
     guest = run_guest(pkgload, tmp_path, network, "/usr/bin/python3", "-c", IF_NAMEINDEX)
     assert guest.stdout.decode() == expected
 

@@ -35,4 +35,13 @@ void nl_queue_end(struct nl_sock *ns);
 // NLMSG_ERROR (sent for 0 only when NLM_F_ACK asks).
 long nl_route_request(struct nl_sock *ns, const struct nlmsghdr *h);
 
+struct netif;
+// N's name as Linux programs know it ("lo", "eth0" for lwIP's en0), and
+// its IFF_* flags (IFF_LOWER_UP included).
+const char *netdev_name(const struct netif *n);
+uint32_t netdev_flags(const struct netif *n);
+// The SIOCGIF* ioctls any socket of DOMAIN answers (net/netdev_ioctl.c):
+// -ENOTTY for another CMD.
+long netdev_ioctl(int domain, unsigned int cmd, uint64_t arg);
+
 extern const struct net_family netlink_family;

@@ -72,14 +72,14 @@ is_loop(const struct netif *n)
 }
 
 // The name Linux programs expect: lwIP's en0 is eth0.
-__after_boot static const char *
-if_name(const struct netif *n)
+__after_boot const char *
+netdev_name(const struct netif *n)
 {
     return is_loop(n) ? "lo" : "eth0";
 }
 
-__after_boot static uint32_t
-link_flags(const struct netif *n)
+__after_boot uint32_t
+netdev_flags(const struct netif *n)
 {
     uint32_t f = netif_is_up(n) ? IFF_UP : 0;
 
@@ -95,7 +95,7 @@ link_msg(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct net
 {
     struct ifinfomsg *i = msg_start(m, ns, h, RTM_NEWLINK, sizeof(*i));
     static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-    const char *name = if_name(n);
+    const char *name = netdev_name(n);
     uint8_t zero[6] = { 0 };
     bool loop = is_loop(n);
     uint8_t oper;
@@ -103,7 +103,7 @@ link_msg(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct net
     i->ifi_family = AF_UNSPEC;
     i->ifi_type = loop ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
     i->ifi_index = netif_get_index(n);
-    i->ifi_flags = link_flags(n);
+    i->ifi_flags = netdev_flags(n);
     msg_attr(m, IFLA_IFNAME, name, strlen(name) + 1);
     msg_u32(m, IFLA_TXQLEN, 1000);
     oper = loop ? IF_OPER_UNKNOWN : (i->ifi_flags & IFF_RUNNING) ? IF_OPER_UP : IF_OPER_DOWN;
@@ -129,7 +129,7 @@ link_wanted(const struct nlmsghdr *h)
         if (a->rta_type != IFLA_IFNAME)
             continue;
         for (struct netif *n = netif_list; n; n = n->next)
-            if (!strncmp(RTA_DATA(a), if_name(n), RTA_PAYLOAD(a)))
+            if (!strncmp(RTA_DATA(a), netdev_name(n), RTA_PAYLOAD(a)))
                 return n;
     }
     return NULL;
@@ -201,7 +201,7 @@ addr4_msg(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct ne
     uint32_t ip = ip4_addr_get_u32(netif_ip4_addr(n));
     uint32_t mask = ip4_addr_get_u32(netif_ip4_netmask(n));
     uint32_t bcast = ip | ~mask;
-    const char *name = if_name(n);
+    const char *name = netdev_name(n);
     struct ifaddrmsg *a;
 
     if (!ip)

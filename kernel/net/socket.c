@@ -150,8 +150,10 @@ static long
 sock_file_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 {
     struct sock *sk = f->priv;
+    long ret = sk->ops->ioctl ? sk->ops->ioctl(f, cmd, arg) : -ENOTTY;
 
-    return sk->ops->ioctl ? sk->ops->ioctl(f, cmd, arg) : -ENOTTY;
+    // the interface ioctls, as Linux's sock_do_ioctl falls back to dev_ioctl
+    return ret == -ENOTTY ? netdev_ioctl(sk->domain, cmd, arg) : ret;
 }
 
 static long

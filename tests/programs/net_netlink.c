@@ -89,7 +89,7 @@ static void
 show_error(const struct nlmsghdr *h, int pid)
 {
     const struct nlmsgerr *e = (const void *)(h + 1);
-    const char *name = e->error == -ENODEV ? "ENODEV" : net_errno_name(-e->error);
+    const char *name = net_errno_name(-e->error);
 
     printf("  NLMSG_ERROR len %u flags %#x seq %u to me %d: error %s, echoes type %u seq %u "
            "len %u\n", h->nlmsg_len, h->nlmsg_flags, h->nlmsg_seq, (int)h->nlmsg_pid == pid,
