@@ -607,6 +607,48 @@ def test_no_network_is_an_empty_namespace(pkgload: Path, tmp_path: Path) -> None
         .replace(b"udp ENETUNREACH", b"udp sent")
 
 
+MY_ADDRESS = """
+import socket
+for family, dst in ((socket.AF_INET, "8.8.8.8"), (socket.AF_INET, "10.0.2.2"),
+                    (socket.AF_INET6, "2001:4860:4860::8888"), (socket.AF_INET6, "fec0::2")):
+    # TCP only to QEMU's gateway (the host's loopback): UDP's connect sends nothing
+    host = dst in ("10.0.2.2", "fec0::2")
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM) if host else (socket.SOCK_DGRAM,):
+        s = socket.socket(family, kind)
+        s.setblocking(kind == socket.SOCK_DGRAM)
+        try:
+            s.connect((dst, 80))
+            print(dst, kind, s.getsockname()[0])
+        except BlockingIOError:
+            print(dst, kind, "in progress")
+        except OSError as e:
+            print(dst, kind, e)
+        s.close()
+"""
+
+
+def test_where_a_connection_would_leave_from(pkgload: Path, tmp_path: Path) -> None:
+    """The "what is my address" idiom (connect a UDP socket, read getsockname) names the guest's
+    address for each family; with --network none every destination off the host is unreachable
+    at connect, IPv6 too (lwIP alone would route it to loopback), as in a Linux namespace."""
+    env = {**GUEST_BASE_ENV, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    native = subprocess.run(["unshare", "-rn", "sh", "-c", 'ip link set lo up && exec python3 -c "$0"',
+                             MY_ADDRESS], capture_output=True, timeout=CLIENT_TIMEOUT)
+    assert native.returncode == 0, native.stderr
+    runs = {}
+    for network in ("none", "user"):
+        runs[network] = subprocess.run([str(pkgload), "run", "--network", network, "/usr/bin/python3", "-c",
+                                        MY_ADDRESS], capture_output=True, env=env, cwd="/",
+                                       stdin=subprocess.DEVNULL, timeout=CLIENT_TIMEOUT)
+    assert (runs["none"].returncode, runs["none"].stdout) == (0, native.stdout)
+    assert native.stdout.count(b"[Errno 101] Network is unreachable") == 6
+    dgram, stream = int(socket.SOCK_DGRAM), int(socket.SOCK_STREAM)
+    assert runs["user"].stdout.decode().splitlines() == [
+        f"8.8.8.8 {dgram} 10.0.2.15", f"10.0.2.2 {dgram} 10.0.2.15", f"10.0.2.2 {stream} in progress",
+        f"2001:4860:4860::8888 {dgram} fec0::5054:ff:fe12:3456",
+        f"fec0::2 {dgram} fec0::5054:ff:fe12:3456", f"fec0::2 {stream} in progress"]
+
+
 RESOLVE = """
 import socket
 for name in ("example.com", "pkgload-test.invalid"):

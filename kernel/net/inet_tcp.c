@@ -420,6 +420,8 @@ tcp_connect_op(struct file *f, const struct sockaddr_storage *a, uint32_t len)
         return tcp_connect_end(f, is, false);
     if (is->state != INET_CLOSED)
         return -EISCONN;
+    if (inet_unroutable(&ip))
+        return -ENETUNREACH;
     if ((ret = tcp_renew(is)) < 0)
         return ret;
     inet_tcp_apply_opts(is);

@@ -144,6 +144,8 @@ udp_connect_op(struct file *f, const struct sockaddr_storage *a, uint32_t len)
         return udp_disconnect_op(is);
     if ((ret = inet_addr_parse(is, a, len, true, &ip, &port)) < 0)
         return ret;
+    if (inet_unroutable(&ip))
+        return -ENETUNREACH;
     if ((err = udp_connect(is->udp, &ip, port)) != ERR_OK)
         return inet_errno(err);
     udp_take_source(is, &ip);
@@ -169,6 +171,8 @@ udp_dest(struct inet_sock *is, struct sock_msg *m, ip_addr_t *ip, uint16_t *port
         return ret;
     if (*port == 0)
         return -EINVAL;
+    if (inet_unroutable(ip))
+        return -ENETUNREACH;
     if (IP_IS_V4(ip) && !(is->sk.opts & SOCK_OPT_BROADCAST) &&
         ip4_addr_get_u32(ip_2_ip4(ip)) == IPADDR_BROADCAST)
         return -EACCES;

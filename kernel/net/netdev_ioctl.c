@@ -154,18 +154,20 @@ is_inet_cmd(unsigned int cmd)
 __after_boot static bool
 is_dev_cmd(unsigned int cmd)
 {
-    return cmd == SIOCGIFFLAGS || cmd == SIOCGIFINDEX || cmd == SIOCGIFMTU || cmd == SIOCGIFHWADDR ||
-           cmd == SIOCGIFTXQLEN || cmd == SIOCGIFMETRIC || cmd == SIOCGIFMAP || cmd == SIOCGIFNAME;
+    return cmd == SIOCGIFFLAGS || cmd == SIOCGIFINDEX || cmd == SIOCGIFMTU ||
+           cmd == SIOCGIFHWADDR || cmd == SIOCGIFTXQLEN || cmd == SIOCGIFMETRIC ||
+           cmd == SIOCGIFMAP || cmd == SIOCGIFNAME;
 }
 
 // The settings Linux leaves to CAP_NET_ADMIN.
 __after_boot static bool
 is_set_cmd(int domain, unsigned int cmd)
 {
-    if (cmd == SIOCSIFADDR || cmd == SIOCSIFNETMASK || cmd == SIOCSIFBRDADDR || cmd == SIOCSIFDSTADDR)
+    if (cmd == SIOCSIFADDR || cmd == SIOCSIFNETMASK || cmd == SIOCSIFBRDADDR ||
+        cmd == SIOCSIFDSTADDR)
         return domain == AF_INET;
-    return cmd == SIOCSIFFLAGS || cmd == SIOCSIFMTU || cmd == SIOCSIFHWADDR || cmd == SIOCSIFTXQLEN ||
-           cmd == SIOCSIFMETRIC || cmd == SIOCSIFMAP || cmd == SIOCSIFNAME;
+    return cmd == SIOCSIFFLAGS || cmd == SIOCSIFMTU || cmd == SIOCSIFHWADDR ||
+           cmd == SIOCSIFTXQLEN || cmd == SIOCSIFMETRIC || cmd == SIOCSIFMAP || cmd == SIOCSIFNAME;
 }
 
 __after_boot long
@@ -186,8 +188,10 @@ netdev_ioctl(int domain, unsigned int cmd, uint64_t arg)
     if (is_set_cmd(domain, cmd))
         return -EPERM;          // LINUX-DIFF: even root cannot reconfigure the interfaces
     r.ifr_name[IFNAMSIZ - 1] = 0;
-    if (cmd == SIOCGIFNAME)
-        n = r.ifr_ifindex > 0 && r.ifr_ifindex < 256 ? netif_get_by_index((u8_t)r.ifr_ifindex) : NULL;
+    if (cmd == SIOCGIFNAME && r.ifr_ifindex > 0 && r.ifr_ifindex < 256)
+        n = netif_get_by_index((u8_t)r.ifr_ifindex);
+    else if (cmd == SIOCGIFNAME)
+        n = NULL;
     else
         n = by_name(r.ifr_name);
     if (!n)
