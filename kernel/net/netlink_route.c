@@ -172,15 +172,22 @@ addr_start(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct n
     return a;
 }
 
+// The address's flags and lifetimes in seconds (0xffffffff: forever).
 __after_boot static void
-addr_end(struct msg *m, uint32_t flags, bool permanent)
+addr_end(struct msg *m, uint32_t flags, uint32_t valid, uint32_t preferred)
 {
-    struct ifa_cacheinfo ci = { 0 };
+    struct ifa_cacheinfo ci = { .ifa_prefered = preferred, .ifa_valid = valid };
 
     msg_u32(m, IFA_FLAGS, flags);
-    if (permanent)
-        ci.ifa_prefered = ci.ifa_valid = 0xffffffff;
     msg_attr(m, IFA_CACHEINFO, &ci, sizeof(ci));
+}
+
+// An IPv6 address's lifetime: lwIP's static (0) is forever, as Linux's
+// permanent addresses.
+__after_boot static uint32_t
+life(uint32_t secs)
+{
+    return secs == IP6_ADDR_LIFE_STATIC ? 0xffffffff : secs;
 }
 
 // The bits set in MASK (network order, contiguous).
@@ -215,7 +222,7 @@ addr4_msg(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct ne
     if (!is_loop(n))
         msg_u32(m, IFA_BROADCAST, bcast);
     msg_attr(m, IFA_LABEL, name, strlen(name) + 1);
-    addr_end(m, IFA_F_PERMANENT, true);
+    addr_end(m, IFA_F_PERMANENT, 0xffffffff, 0xffffffff);
     return true;
 }
 
@@ -238,7 +245,11 @@ addr6_msg(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct ne
     a->ifa_flags = (uint8_t)flags;
     a->ifa_scope = loop ? RT_SCOPE_HOST : ll ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
     msg_attr(m, IFA_ADDRESS, ip->addr, 16);
-    addr_end(m, flags, loop || ll);
+    if (loop || ll)
+        addr_end(m, flags, 0xffffffff, 0xffffffff);
+    else
+        addr_end(m, flags, life(netif_ip6_addr_valid_life(n, i)),
+                 life(netif_ip6_addr_pref_life(n, i)));
     return true;
 }
 
