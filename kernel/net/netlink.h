@@ -35,6 +35,24 @@ void nl_queue_end(struct nl_sock *ns);
 // NLMSG_ERROR (sent for 0 only when NLM_F_ACK asks).
 long nl_route_request(struct nl_sock *ns, const struct nlmsghdr *h);
 
+#define NL_MSG_MAX 512
+
+// One reply being built: a netlink header, a family header, attributes.
+struct nl_msg {
+    uint8_t buf[NL_MSG_MAX];
+    size_t len;
+};
+
+// Start M as a reply of TYPE to request H on NS (NLM_F_MULTI when H dumps)
+// with a zeroed family header of HDRLEN bytes; return that header.
+void *nl_msg_start(struct nl_msg *m, struct nl_sock *ns, const struct nlmsghdr *h, int type,
+                   size_t hdrlen);
+// Append attribute TYPE holding LEN bytes of DATA (or a u32 V).
+void nl_msg_attr(struct nl_msg *m, int type, const void *data, size_t len);
+void nl_msg_u32(struct nl_msg *m, int type, uint32_t v);
+// Queue M on NS (nl_queue's FIRST).
+void nl_msg_queue(struct nl_msg *m, struct nl_sock *ns, bool first);
+
 struct netif;
 // N's name as Linux programs know it ("lo", "eth0" for lwIP's en0), and
 // its IFF_* flags (IFF_LOWER_UP included).

@@ -19,52 +19,6 @@
 #define IF_OPER_UNKNOWN 0
 #define IF_OPER_DOWN    2
 #define IF_OPER_UP      6
-#define MSG_MAX         512
-
-struct msg {
-    uint8_t buf[MSG_MAX];
-    size_t len;
-};
-
-// A reply to H of TYPE with a zeroed family header of HDRLEN bytes.
-__after_boot static void *
-msg_start(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, int type, size_t hdrlen)
-{
-    struct nlmsghdr *r = (void *)m->buf;
-
-    memset(m->buf, 0, sizeof(m->buf));
-    r->nlmsg_type = type;
-    r->nlmsg_flags = (h->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP ? NLM_F_MULTI : 0;
-    r->nlmsg_seq = h->nlmsg_seq;
-    r->nlmsg_pid = ns->portid;
-    m->len = NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen);
-    return NLMSG_DATA(r);
-}
-
-__after_boot static void
-msg_attr(struct msg *m, int type, const void *data, size_t len)
-{
-    struct rtattr *a = (void *)(m->buf + m->len);
-
-    a->rta_type = type;
-    a->rta_len = RTA_LENGTH(len);
-    memcpy(RTA_DATA(a), data, len);
-    m->len += RTA_SPACE(len);
-}
-
-__after_boot static void
-msg_u32(struct msg *m, int type, uint32_t v)
-{
-    msg_attr(m, type, &v, sizeof(v));
-}
-
-__after_boot static void
-msg_queue(struct msg *m, struct nl_sock *ns, bool first)
-{
-    ((struct nlmsghdr *)m->buf)->nlmsg_len = m->len;
-    nl_queue(ns, m->buf, m->len, first);
-}
-
 __after_boot static bool
 is_loop(const struct netif *n)
 {
@@ -91,9 +45,9 @@ netdev_flags(const struct netif *n)
 // RTM_NEWLINK for N: its name, MTU, MAC and broadcast (zeros on lo),
 // operational state.
 __after_boot static void
-link_msg(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct netif *n)
+link_msg(struct nl_msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct netif *n)
 {
-    struct ifinfomsg *i = msg_start(m, ns, h, RTM_NEWLINK, sizeof(*i));
+    struct ifinfomsg *i = nl_msg_start(m, ns, h, RTM_NEWLINK, sizeof(*i));
     static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
     const char *name = netdev_name(n);
     uint8_t zero[6] = { 0 };
@@ -104,13 +58,13 @@ link_msg(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct net
     i->ifi_type = loop ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
     i->ifi_index = netif_get_index(n);
     i->ifi_flags = netdev_flags(n);
-    msg_attr(m, IFLA_IFNAME, name, strlen(name) + 1);
-    msg_u32(m, IFLA_TXQLEN, 1000);
+    nl_msg_attr(m, IFLA_IFNAME, name, strlen(name) + 1);
+    nl_msg_u32(m, IFLA_TXQLEN, 1000);
     oper = loop ? IF_OPER_UNKNOWN : (i->ifi_flags & IFF_RUNNING) ? IF_OPER_UP : IF_OPER_DOWN;
-    msg_attr(m, IFLA_OPERSTATE, &oper, 1);
-    msg_u32(m, IFLA_MTU, loop ? 65536 : n->mtu);
-    msg_attr(m, IFLA_ADDRESS, loop ? zero : n->hwaddr, 6);
-    msg_attr(m, IFLA_BROADCAST, loop ? zero : bcast, 6);
+    nl_msg_attr(m, IFLA_OPERSTATE, &oper, 1);
+    nl_msg_u32(m, IFLA_MTU, loop ? 65536 : n->mtu);
+    nl_msg_attr(m, IFLA_ADDRESS, loop ? zero : n->hwaddr, 6);
+    nl_msg_attr(m, IFLA_BROADCAST, loop ? zero : bcast, 6);
 }
 
 // The interface REQ asks for (ifi_index, else IFLA_IFNAME); NULL if none.
@@ -139,7 +93,7 @@ __after_boot static long
 get_link(struct nl_sock *ns, const struct nlmsghdr *h)
 {
     bool dump = (h->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-    struct msg m;
+    struct nl_msg m;
     struct netif *n;
     int first = 1;
 
@@ -147,7 +101,7 @@ get_link(struct nl_sock *ns, const struct nlmsghdr *h)
         if (!(n = link_wanted(h)))
             return h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)) ? -EINVAL : -ENODEV;
         link_msg(&m, ns, h, n);
-        msg_queue(&m, ns, true);
+        nl_msg_queue(&m, ns, true);
         nl_queue_end(ns);
         return 1;
     }
@@ -155,17 +109,17 @@ get_link(struct nl_sock *ns, const struct nlmsghdr *h)
         if (!(n = netif_get_by_index((u8_t)idx)))
             continue;
         link_msg(&m, ns, h, n);
-        msg_queue(&m, ns, first);
+        nl_msg_queue(&m, ns, first);
         first = 0;
     }
     return 0;
 }
 
 __after_boot static struct ifaddrmsg *
-addr_start(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct netif *n,
+addr_start(struct nl_msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct netif *n,
            int family)
 {
-    struct ifaddrmsg *a = msg_start(m, ns, h, RTM_NEWADDR, sizeof(*a));
+    struct ifaddrmsg *a = nl_msg_start(m, ns, h, RTM_NEWADDR, sizeof(*a));
 
     a->ifa_family = family;
     a->ifa_index = netif_get_index(n);
@@ -174,12 +128,12 @@ addr_start(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct n
 
 // The address's flags and lifetimes in seconds (0xffffffff: forever).
 __after_boot static void
-addr_end(struct msg *m, uint32_t flags, uint32_t valid, uint32_t preferred)
+addr_end(struct nl_msg *m, uint32_t flags, uint32_t valid, uint32_t preferred)
 {
     struct ifa_cacheinfo ci = { .ifa_prefered = preferred, .ifa_valid = valid };
 
-    msg_u32(m, IFA_FLAGS, flags);
-    msg_attr(m, IFA_CACHEINFO, &ci, sizeof(ci));
+    nl_msg_u32(m, IFA_FLAGS, flags);
+    nl_msg_attr(m, IFA_CACHEINFO, &ci, sizeof(ci));
 }
 
 // An IPv6 address's lifetime: lwIP's static (0) is forever, as Linux's
@@ -203,7 +157,7 @@ prefix_len(uint32_t mask)
 
 // N's IPv4 address (none before DHCP gave one): address, broadcast, label.
 __after_boot static bool
-addr4_msg(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct netif *n)
+addr4_msg(struct nl_msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct netif *n)
 {
     uint32_t ip = ip4_addr_get_u32(netif_ip4_addr(n));
     uint32_t mask = ip4_addr_get_u32(netif_ip4_netmask(n));
@@ -217,18 +171,18 @@ addr4_msg(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct ne
     a->ifa_prefixlen = prefix_len(mask);
     a->ifa_flags = IFA_F_PERMANENT;
     a->ifa_scope = is_loop(n) ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
-    msg_u32(m, IFA_ADDRESS, ip);
-    msg_u32(m, IFA_LOCAL, ip);
+    nl_msg_u32(m, IFA_ADDRESS, ip);
+    nl_msg_u32(m, IFA_LOCAL, ip);
     if (!is_loop(n))
-        msg_u32(m, IFA_BROADCAST, bcast);
-    msg_attr(m, IFA_LABEL, name, strlen(name) + 1);
+        nl_msg_u32(m, IFA_BROADCAST, bcast);
+    nl_msg_attr(m, IFA_LABEL, name, strlen(name) + 1);
     addr_end(m, IFA_F_PERMANENT, 0xffffffff, 0xffffffff);
     return true;
 }
 
 // N's IPv6 address I, when valid: ::1/128 or a /64 (lwIP's prefixes).
 __after_boot static bool
-addr6_msg(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct netif *n, int i)
+addr6_msg(struct nl_msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct netif *n, int i)
 {
     const ip6_addr_t *ip = netif_ip6_addr(n, i);
     uint8_t state = netif_ip6_addr_state(n, i);
@@ -244,7 +198,7 @@ addr6_msg(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct ne
     a->ifa_prefixlen = loop ? 128 : 64;
     a->ifa_flags = (uint8_t)flags;
     a->ifa_scope = loop ? RT_SCOPE_HOST : ll ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
-    msg_attr(m, IFA_ADDRESS, ip->addr, 16);
+    nl_msg_attr(m, IFA_ADDRESS, ip->addr, 16);
     if (loop || ll)
         addr_end(m, flags, 0xffffffff, 0xffffffff);
     else
@@ -258,19 +212,19 @@ addr6_msg(struct msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct ne
 __after_boot static void
 get_addr(struct nl_sock *ns, const struct nlmsghdr *h, int family, bool *first)
 {
-    struct msg m;
+    struct nl_msg m;
     struct netif *n;
 
     for (int idx = 1; idx < 256; idx++) {
         if (!(n = netif_get_by_index((u8_t)idx)))
             continue;
         if (family == AF_INET && addr4_msg(&m, ns, h, n)) {
-            msg_queue(&m, ns, *first);
+            nl_msg_queue(&m, ns, *first);
             *first = false;
         }
         for (int i = LWIP_IPV6_NUM_ADDRESSES - 1; family == AF_INET6 && i >= 0; i--)
             if (addr6_msg(&m, ns, h, n, i)) {
-                msg_queue(&m, ns, *first);
+                nl_msg_queue(&m, ns, *first);
                 *first = false;
             }
     }
@@ -282,13 +236,13 @@ get_addr(struct nl_sock *ns, const struct nlmsghdr *h, int family, bool *first)
 __after_boot static void
 dump_done(struct nl_sock *ns, const struct nlmsghdr *h)
 {
-    struct msg m;
+    struct nl_msg m;
     int zero = 0;
 
-    msg_start(&m, ns, h, NLMSG_DONE, 0);
+    nl_msg_start(&m, ns, h, NLMSG_DONE, 0);
     memcpy(m.buf + m.len, &zero, sizeof(zero));
     m.len += sizeof(zero);
-    msg_queue(&m, ns, true);
+    nl_msg_queue(&m, ns, true);
     nl_queue_end(ns);
 }
 
