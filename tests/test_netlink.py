@@ -210,3 +210,44 @@ def test_go_interfaces(go_programs: Path, pkgload: Path, tmp_path: Path, network
     (Go's own netlink client, syscall.NetlinkRIB) see pkgload's interfaces."""
     guest = run_guest(pkgload, tmp_path, network, str(get_go_binary("net_ifaces")), "all")
     assert guest.stdout.decode() == expected
+
+
+IP = "/usr/sbin/ip"
+# `ip route show table all` under pkgload with its user network: as Linux lists the same
+# configuration, but the SLAAC prefix's "proto ra" and both RA routes' "expires".
+USER_ROUTES = """\
+default via 10.0.2.2 dev eth0 \n10.0.2.0/24 dev eth0 proto kernel scope link src 10.0.2.15 \n\
+local 10.0.2.15 dev eth0 table local proto kernel scope host src 10.0.2.15 \n\
+broadcast 10.0.2.255 dev eth0 table local proto kernel scope link src 10.0.2.15 \n\
+local 127.0.0.0/8 dev lo table local proto kernel scope host src 127.0.0.1 \n\
+local 127.0.0.1 dev lo table local proto kernel scope host src 127.0.0.1 \n\
+broadcast 127.255.255.255 dev lo table local proto kernel scope link src 127.0.0.1 \n\
+fe80::/64 dev eth0 proto kernel metric 256 pref medium
+fec0::/64 dev eth0 proto kernel metric 256 pref medium
+default via fe80::2 dev eth0 proto ra metric 1024 pref medium
+local ::1 dev lo table local proto kernel metric 0 pref medium
+local fe80::5054:ff:fe12:3456 dev eth0 table local proto kernel metric 0 pref medium
+local fec0::5054:ff:fe12:3456 dev eth0 table local proto kernel metric 0 pref medium
+multicast ff00::/8 dev eth0 table local proto kernel metric 256 pref medium
+"""
+
+
+@pytest.mark.skipif(not Path(IP).exists(), reason="iproute2 is not installed")
+def test_ip_route(pkgload: Path, tmp_path: Path) -> None:
+    """iproute2's `ip route` (RTM_GETROUTE dumps): the main and local tables of both families."""
+    guest = run_guest(pkgload, tmp_path, "user", IP, "route", "show", "table", "all")
+    assert guest.stdout.decode() == USER_ROUTES
+    main = run_guest(pkgload, tmp_path, "user", IP, "route")
+    assert main.stdout.decode() == "".join(USER_ROUTES.splitlines(keepends=True)[:2])
+
+
+@pytest.mark.skipif(not Path(IP).exists(), reason="iproute2 is not installed")
+def test_ip_addr_and_route_lo_as_linux(pkgload: Path, tmp_path: Path) -> None:
+    """With --network none, `ip -4 route show table all`, `ip -s link` and `ip addr` say what
+    they say in a Linux namespace with only lo."""
+    for args in (["-4", "route", "show", "table", "all"], ["-s", "link"], ["addr"]):
+        native = run_in_namespace(IP, *args)
+        guest = run_guest(pkgload, tmp_path, "none", IP, *args)
+        assert guest.stdout.decode() == native.stdout.decode(), args
+    assert "local 127.0.0.1 dev lo table local" in run_in_namespace(IP, "-4", "route", "show", "table", "all") \
+        .stdout.decode()

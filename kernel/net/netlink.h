@@ -35,7 +35,7 @@ void nl_queue_end(struct nl_sock *ns);
 // NLMSG_ERROR (sent for 0 only when NLM_F_ACK asks).
 long nl_route_request(struct nl_sock *ns, const struct nlmsghdr *h);
 
-#define NL_MSG_MAX 512
+#define NL_MSG_MAX 1024
 
 // One reply being built: a netlink header, a family header, attributes.
 struct nl_msg {
@@ -52,6 +52,10 @@ void nl_msg_attr(struct nl_msg *m, int type, const void *data, size_t len);
 void nl_msg_u32(struct nl_msg *m, int type, uint32_t v);
 // Queue M on NS (nl_queue's FIRST).
 void nl_msg_queue(struct nl_msg *m, struct nl_sock *ns, bool first);
+
+// Queue FAMILY's routes (AF_INET or AF_INET6) as RTM_NEWROUTE replies to
+// the dump H (net/netlink_rtm_route.c); FIRST as nl_queue's, then false.
+void nl_route_dump(struct nl_sock *ns, const struct nlmsghdr *h, int family, bool *first);
 
 struct netif;
 // N's name as Linux programs know it ("lo", "eth0" for lwIP's en0), and

@@ -4,6 +4,7 @@
 // iproute2 read. Other requests: EOPNOTSUPP.
 #include "net/netlink.h"
 #include "lib/string.h"
+#include "drivers/virtio/virtio_net.h"
 #include "lwip/netif.h"
 #include <asm-generic/errno.h>
 #include <linux/rtnetlink.h>
@@ -42,6 +43,35 @@ netdev_flags(const struct netif *n)
     return f | (is_loop(n) ? IFF_LOOPBACK : IFF_BROADCAST | IFF_MULTICAST);
 }
 
+// N's counters, 64- and 32-bit (IFLA_STATS64, IFLA_STATS: `ip -s link`,
+// getifaddrs' ifa_data): the NIC driver's for eth0; LINUX-DIFF: lo's
+// traffic is not counted (zeros).
+__after_boot static void
+link_stats(struct nl_msg *m, const struct netif *n)
+{
+    struct rtnl_link_stats64 s64 = { 0 };
+    struct rtnl_link_stats s32 = { 0 };
+    struct vnet_stats v;
+
+    if (!is_loop(n)) {
+        vnet_get_stats(&v);
+        s64.rx_packets = v.rx_frames;
+        s64.tx_packets = v.tx_frames;
+        s64.rx_bytes = v.rx_bytes;
+        s64.tx_bytes = v.tx_bytes;
+        s64.rx_dropped = v.rx_dropped;
+        s64.tx_dropped = v.tx_dropped;
+    }
+    s32.rx_packets = (uint32_t)s64.rx_packets;
+    s32.tx_packets = (uint32_t)s64.tx_packets;
+    s32.rx_bytes = (uint32_t)s64.rx_bytes;
+    s32.tx_bytes = (uint32_t)s64.tx_bytes;
+    s32.rx_dropped = (uint32_t)s64.rx_dropped;
+    s32.tx_dropped = (uint32_t)s64.tx_dropped;
+    nl_msg_attr(m, IFLA_STATS, &s32, sizeof(s32));
+    nl_msg_attr(m, IFLA_STATS64, &s64, sizeof(s64));
+}
+
 // RTM_NEWLINK for N: its name, MTU, MAC and broadcast (zeros on lo),
 // operational state.
 __after_boot static void
@@ -62,9 +92,13 @@ link_msg(struct nl_msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct 
     nl_msg_u32(m, IFLA_TXQLEN, 1000);
     oper = loop ? IF_OPER_UNKNOWN : (i->ifi_flags & IFF_RUNNING) ? IF_OPER_UP : IF_OPER_DOWN;
     nl_msg_attr(m, IFLA_OPERSTATE, &oper, 1);
+    nl_msg_attr(m, IFLA_LINKMODE, &(uint8_t){ 0 }, 1);        // "mode DEFAULT"
     nl_msg_u32(m, IFLA_MTU, loop ? 65536 : n->mtu);
+    nl_msg_u32(m, IFLA_GROUP, 0);                               // "group default"
+    nl_msg_attr(m, IFLA_QDISC, loop ? "noqueue" : "pfifo_fast", loop ? 8 : 11);
     nl_msg_attr(m, IFLA_ADDRESS, loop ? zero : n->hwaddr, 6);
     nl_msg_attr(m, IFLA_BROADCAST, loop ? zero : bcast, 6);
+    link_stats(m, n);
 }
 
 // The interface REQ asks for (ifi_index, else IFLA_IFNAME); NULL if none.
@@ -262,8 +296,13 @@ nl_route_request(struct nl_sock *ns, const struct nlmsghdr *h)
             get_addr(ns, h, AF_INET, &first);
         if (family == AF_UNSPEC || family == AF_INET6)
             get_addr(ns, h, AF_INET6, &first);
+    } else if (h->nlmsg_type == RTM_GETROUTE && dump) {
+        if (family != AF_INET6)
+            nl_route_dump(ns, h, AF_INET, &first);
+        if (family == AF_UNSPEC || family == AF_INET6)
+            nl_route_dump(ns, h, AF_INET6, &first);
     } else {
-        return -EOPNOTSUPP;     // LINUX-DIFF: no routes, neighbours, rules, changes
+        return -EOPNOTSUPP;     // LINUX-DIFF: no route lookups, neighbours, rules, changes
     }
     dump_done(ns, h);
     return 1;
