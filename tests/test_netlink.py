@@ -63,10 +63,12 @@ GO_NONE = GO_LO + GO_TAIL + "loopback addresses: 2\n"
 NETWORKS = {"user": [], "none": ["--network", "none"]}
 
 
-def run_guest(pkgload: Path, tmp_path: Path, network: str, *args: str) -> subprocess.CompletedProcess[bytes]:
-    """Run ARGS under pkgload with NETWORK ("user" or "none"); fail unless it exits 0 quietly."""
+def run_guest(pkgload: Path, tmp_path: Path, network: str, *args: str,
+              options: tuple[str, ...] = ()) -> subprocess.CompletedProcess[bytes]:
+    """Run ARGS under pkgload with NETWORK ("user" or "none") and OPTIONS; fail unless it exits
+    0 quietly."""
     env = {**GUEST_BASE_ENV, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    cmd = [str(pkgload), "run", *NETWORKS[network], "--", *args]
+    cmd = [str(pkgload), "run", *NETWORKS[network], *options, "--", *args]
     proc = subprocess.run(cmd, capture_output=True, env=env, cwd=RUN_CWD, stdin=subprocess.DEVNULL,
                           timeout=TIMEOUT)
     assert (proc.returncode, proc.stderr) == (0, b""), f"{cmd}: {proc}"
@@ -251,3 +253,41 @@ def test_ip_addr_and_route_lo_as_linux(pkgload: Path, tmp_path: Path) -> None:
         assert guest.stdout.decode() == native.stdout.decode(), args
     assert "local 127.0.0.1 dev lo table local" in run_in_namespace(IP, "-4", "route", "show", "table", "all") \
         .stdout.decode()
+
+
+ROUTE_GET = """
+for a in 127.0.0.1 127.0.0.5 8.8.8.8 10.0.2.15 10.0.2.7 10.0.2.255 ::1 2001:db8::1 fe80::1 \\
+         fec0::5054:ff:fe12:3456; do
+    ip route get $a 2>&1; echo "status $?"
+done
+"""
+USER_ROUTE_GET = """\
+local 127.0.0.1 dev lo src 127.0.0.1 uid 0 \n    cache <local> \nstatus 0
+local 127.0.0.5 dev lo src 127.0.0.1 uid 0 \n    cache <local> \nstatus 0
+8.8.8.8 via 10.0.2.2 dev eth0 src 10.0.2.15 uid 0 \n    cache \nstatus 0
+local 10.0.2.15 dev lo src 10.0.2.15 uid 0 \n    cache <local> \nstatus 0
+10.0.2.7 dev eth0 src 10.0.2.15 uid 0 \n    cache \nstatus 0
+broadcast 10.0.2.255 dev eth0 src 10.0.2.15 uid 0 \n    cache <local,brd> \nstatus 0
+local ::1 from :: dev lo table local proto kernel src ::1 metric 0 pref medium
+status 0
+2001:db8::1 from :: via fe80::2 dev eth0 proto ra src fec0::5054:ff:fe12:3456 metric 1024 pref medium
+status 0
+fe80::1 from :: dev eth0 proto kernel src fe80::5054:ff:fe12:3456 metric 256 pref medium
+status 0
+local fec0::5054:ff:fe12:3456 from :: dev lo table local proto kernel src fec0::5054:ff:fe12:3456 \
+metric 0 pref medium
+status 0
+"""
+
+
+@pytest.mark.skipif(not Path(IP).exists(), reason="iproute2 is not installed")
+def test_ip_route_get(pkgload: Path, tmp_path: Path) -> None:
+    """`ip route get ADDR` (RTM_GETROUTE for one destination): local, broadcast, on-link and
+    gatewayed answers with their source address; with --network none, what Linux answers in a
+    namespace with only lo (unreachable but for the host's own addresses)."""
+    guest = run_guest(pkgload, tmp_path, "user", "/bin/sh", "-c", ROUTE_GET, options=("--with", IP))
+    assert guest.stdout.decode() == USER_ROUTE_GET
+    native = run_in_namespace("sh", "-c", ROUTE_GET)
+    alone = run_guest(pkgload, tmp_path, "none", "/bin/sh", "-c", ROUTE_GET, options=("--with", IP))
+    assert alone.stdout.decode() == native.stdout.decode()
+    assert native.stdout.count(b"RTNETLINK answers: Network is unreachable\nstatus 2") == 7

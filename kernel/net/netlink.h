@@ -56,6 +56,9 @@ void nl_msg_queue(struct nl_msg *m, struct nl_sock *ns, bool first);
 // Queue FAMILY's routes (AF_INET or AF_INET6) as RTM_NEWROUTE replies to
 // the dump H (net/netlink_rtm_route.c); FIRST as nl_queue's, then false.
 void nl_route_dump(struct nl_sock *ns, const struct nlmsghdr *h, int family, bool *first);
+// Answer RTM_GETROUTE H for one destination (net/netlink_rtm_get.c): 1,
+// or -ENETUNREACH, -EINVAL.
+long nl_route_get(struct nl_sock *ns, const struct nlmsghdr *h);
 
 struct netif;
 // N's name as Linux programs know it ("lo", "eth0" for lwIP's en0), and

@@ -296,13 +296,15 @@ nl_route_request(struct nl_sock *ns, const struct nlmsghdr *h)
             get_addr(ns, h, AF_INET, &first);
         if (family == AF_UNSPEC || family == AF_INET6)
             get_addr(ns, h, AF_INET6, &first);
-    } else if (h->nlmsg_type == RTM_GETROUTE && dump) {
+    } else if (h->nlmsg_type == RTM_GETROUTE && !dump) {
+        return nl_route_get(ns, h);
+    } else if (h->nlmsg_type == RTM_GETROUTE) {
         if (family != AF_INET6)
             nl_route_dump(ns, h, AF_INET, &first);
         if (family == AF_UNSPEC || family == AF_INET6)
             nl_route_dump(ns, h, AF_INET6, &first);
     } else {
-        return -EOPNOTSUPP;     // LINUX-DIFF: no route lookups, neighbours, rules, changes
+        return -EOPNOTSUPP;     // LINUX-DIFF: no neighbours, rules, changes
     }
     dump_done(ns, h);
     return 1;

@@ -4,21 +4,14 @@
 // (addresses, broadcasts, 127.0.0.0/8), IPv6's prefixes and default router
 // then its local addresses and multicast. `ip route` and `ip -6 route` read it.
 #include "net/netlink.h"
+#include "net/netlink_rtm.h"
 #include "lib/string.h"
 #include "lwip/netif.h"
 #include "lwip/priv/nd6_priv.h"
 #include <linux/rtnetlink.h>
 
-#define ROUTES_MAX 32
 #define METRIC_KERNEL6 256      // Linux's metric for an IPv6 prefix route
 #define METRIC_RA 1024          // and for a router from an advertisement
-
-struct route {
-    uint8_t family, dst_len, table, protocol, scope, type;
-    uint8_t dst[16], gateway[16], prefsrc[16];  // network order; gateway/prefsrc: 0 when none
-    int oif;
-    uint32_t metric;
-};
 
 // Append to RS (N routes so far) a route of FAMILY to DST/LEN on N.
 __after_boot static struct route *
@@ -188,12 +181,9 @@ route_msg(struct nl_msg *m, struct nl_sock *ns, const struct nlmsghdr *h, const 
         nl_msg_attr(m, RTA_PREF, &pref, 1);
 }
 
-// Queue FAMILY's routes (AF_INET or AF_INET6) for request H on NS.
-__after_boot void
-nl_route_dump(struct nl_sock *ns, const struct nlmsghdr *h, int family, bool *first)
+__after_boot int
+nl_route_collect(struct route *rs, int family)
 {
-    static struct route rs[ROUTES_MAX + 1];     // under the kernel lock
-    struct nl_msg m;
     int count = 0;
 
     for (int idx = 1; idx < 256; idx++) {
@@ -205,6 +195,17 @@ nl_route_dump(struct nl_sock *ns, const struct nlmsghdr *h, int family, bool *fi
             routes6(rs, &count, n);
     }
     sort(rs, count);
+    return count;
+}
+
+// Queue FAMILY's routes (AF_INET or AF_INET6) for request H on NS.
+__after_boot void
+nl_route_dump(struct nl_sock *ns, const struct nlmsghdr *h, int family, bool *first)
+{
+    static struct route rs[ROUTES_MAX + 1];     // under the kernel lock
+    struct nl_msg m;
+    int count = nl_route_collect(rs, family);
+
     for (int i = 0; i < count; i++) {
         route_msg(&m, ns, h, &rs[i]);
         nl_msg_queue(&m, ns, *first);
