@@ -251,12 +251,23 @@ tcp_backlog(int backlog)
 
 // Say in the kernel log where the program listens: the host's --verbose
 // turns "net: listening on tcp ADDR:PORT" into "pkgload: listening on ...
-// (published as ...)" (loader/network.py).
+// (published as ...)" (loader/network.py). The first LISTEN_LOG_MAX only: a
+// program listening again and again must not flood the log.
+#define LISTEN_LOG_MAX 64
+
 __after_boot static void
 log_listen(const struct tcp_pcb *pcb)
 {
+    static unsigned int said;
     char addr[48] = "[::]";
     char buf[IP6ADDR_STRLEN_MAX];
+
+    if (said >= LISTEN_LOG_MAX)
+        return;
+    if (++said == LISTEN_LOG_MAX) {
+        klog("net: more listening sockets, not logged");
+        return;
+    }
 
     if (IP_IS_V4_VAL(pcb->local_ip)) {
         ip4addr_ntoa_r(ip_2_ip4(&pcb->local_ip), addr, sizeof(addr));
