@@ -58,7 +58,8 @@ $(UAPI)/.stamp:
 	ln -sfn /usr/include/x86_64-linux-gnu/asm $(UAPI)/asm
 	@touch $@
 
-$(B)/gen/syscall_table.c $(B)/gen/syscall_nr.h $(B)/gen/syscalls.h &: syscalls/table.tsv tools/gen_syscalls.py
+$(B)/gen/syscall_table.c $(B)/gen/syscall_nr.h $(B)/gen/syscalls.h &: syscalls/table.tsv tools/gen_syscalls.py \
+                                                           loader/trace_spec.py
 	@mkdir -p $(B)/gen
 	$(PYTHON) tools/gen_syscalls.py syscalls/table.tsv $(B)/gen
 

@@ -20,6 +20,7 @@
 #include "mm/pmm.h"
 #include "sched/proc.h"
 #include "syscalls/stubs.h"
+#include "syscalls/trace.h"
 
 void kmain(void);
 
@@ -42,6 +43,7 @@ kmain(void)
     rng_seed(manifest.raw->seed, MANIFEST_SEED_LEN);
     clock_set_realtime(manifest.raw->time_ns);
     stubs_load(manifest.raw->stubs);
+    trace_init();
     vfs_init();
 
     t = proc_create_init();

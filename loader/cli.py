@@ -10,10 +10,11 @@ running 10 s after a SIGTERM, which went to it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -39,6 +40,33 @@ class BadProgram(click.ClickException):
         # One line whatever the file holds: control characters from a corrupt
         # ELF (an interpreter path with a CR in it) are shown escaped.
         super().__init__("".join(c if c.isprintable() else repr(c)[1:-1] for c in message))
+
+
+class BadOption(click.ClickException):
+    """An option's value cannot be used (an unwritable --trace file): `Error: ...`, status 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class _RunCommand(click.Command):
+    """`run`, whose --trace takes a value only as --trace=FILE: a bare --trace means stderr.
+
+    click would take the word after a bare --trace, the program, as its value.
+    Only the options before PROGRAM are looked at: PROGRAM's own are its.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        valued = {o for p in self.params if isinstance(p, click.Option) and not p.is_flag
+                  and not p.count for o in p.opts}
+        args = list(args)
+        i = 0
+        while i < len(args) and args[i].startswith("-") and args[i] != "--":
+            if args[i] == "--trace":
+                args[i] = "--trace=-"
+            elif args[i] in valued:
+                i += 1
+            i += 1
+        return super().parse_args(ctx, args)
 
 
 class VmFailed(click.ClickException):
@@ -183,7 +211,8 @@ def main(debug: bool) -> None:
     """Run unmodified Linux x86-64 programs as single-purpose VMs."""
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@main.command(cls=_RunCommand,
+              context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.option("-e", "--env", "env", multiple=True, metavar="KEY[=VALUE]", callback=_check_env,
               help="Set a variable for the program; KEY alone passes the host's value. Repeatable.")
 @click.option("-m", "--memory", type=MemoryParam(), default=str(vm.DEFAULT_MEMORY_MIB), show_default=True,
@@ -213,6 +242,9 @@ def main(debug: bool) -> None:
                    "same:N (0 for N, else EPERM). Repeatable; wins over --stubs.")
 @click.option("-q", "--quiet", is_flag=True,
               help="Say nothing at exit about missing syscalls (said when the program failed).")
+@click.option("--trace", "trace_to", metavar="[=FILE]",
+              help="Print a strace-like line per syscall of every thread and process: to stderr, "
+                   "or with --trace=FILE to FILE.")
 @click.option("--record", "record_dir", type=click.Path(file_okay=False, path_type=Path),
               metavar="DIR", envvar="PKGLOAD_RECORD",
               help="Save the syscalls the run made as DIR/PROGRAM.json (for pkgload coverage "
@@ -228,7 +260,7 @@ def main(debug: bool) -> None:
 def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, accel: str,
         smp: int, verbose: bool, log_path: Path | None, files: tuple[image.ExtraPath, ...],
         dirs: tuple[image.ExtraPath, ...], withs: tuple[str, ...], identity: Identity,
-        stub_sets: tuple[str, ...], stub_rules: tuple[str, ...], quiet: bool,
+        stub_sets: tuple[str, ...], stub_rules: tuple[str, ...], quiet: bool, trace_to: str | None,
         record_dir: Path | None, ports: tuple[list[network.PortMapping], ...], net: str) -> None:
     """Run PROGRAM (an ELF program or a #! script) with ARGS in a VM; exit with its exit status."""
     if ports and net == "none":
@@ -236,6 +268,9 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
                                  param_hint="'-p'")
     stub_text = _get_stubs(stub_sets, stub_rules)
     cache_max = _get_cache_max()
+    published = [p for each in ports for p in each]
+    on_log = network.ListenReporter(_StderrAppender(), published) if verbose else None
+    tracer = _open_trace(trace_to, on_log)
     try:
         with run_errors():
             guest_env = manifest.make_env(env, identity=identity)
@@ -247,18 +282,36 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
             argv = img.get_argv(program, args)
             boot = manifest.make_manifest(img.guest_path, argv, guest_env, img.program_extent,
                                           identity, stub_text, network.get_net_config(net))
-            published = [p for each in ports for p in each]
-            on_log = network.ListenReporter(_StderrAppender(), published) if verbose else None
-            result = vm.run(img, boot, memory, chosen, on_log=on_log, log_path=log_path,
+            result = vm.run(img, dataclasses.replace(boot, trace=tracer is not None), memory, chosen,
+                            on_log=tracer or on_log, log_path=log_path,
                             smp=smp, net=net, ports=published)
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
+    finally:
+        if tracer:
+            tracer.close()
     message = result.get_signal_message()
     if message:
         click.echo(message, err=True)
     _report_syscalls(result.log, quiet or not _wants_summary(result.exit_status), record_dir,
                      program, argv)
     sys.exit(result.exit_status)
+
+
+def _open_trace(target: str | None, other: Callable[[bytes], None] | None) -> Any:
+    """Return the kernel log's receiver for --trace (a loader.trace.TraceSplitter), or None without it.
+
+    Its lines go to target ("-": stderr), the rest of the log to other. An
+    unwritable file is bad input: one line, status 2.
+    """
+    if target is None:
+        return None
+    from loader import trace  # only when asked: `run` starts faster without it
+
+    try:
+        return trace.open_trace(None if target == "-" else Path(target), other)
+    except OSError as e:
+        raise BadOption(f"{target}: cannot write the trace: {e.strerror or e}") from e
 
 
 def _wants_summary(status: int) -> bool:
@@ -413,6 +466,36 @@ def stubs(program: str, args: tuple[str, ...], output: Path | None, timeout: flo
     path = output or Path(f"{Path(program).name}.stubs.toml")
     path.write_text(suggest.set_to_toml(s.rules, argv))
     click.echo(f"wrote {path}: pkgload run --stubs {path} {' '.join(argv)}")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write the trace to FILE  [default: stderr]")
+@click.option("-e", "--env", "env", multiple=True, metavar="KEY[=VALUE]", callback=_check_env,
+              help="Set a variable for the program, as run's -e. Repeatable.")
+@click.option("-m", "--memory", type=MemoryParam(), default=str(vm.DEFAULT_MEMORY_MIB), show_default=True,
+              help="Guest memory, as run's -m.")
+@click.option("--smp", type=SmpParam(), default=1, show_default=True, envvar=vm.SMP_ENV, metavar="N",
+              help="Virtual CPUs, as run's --smp.")
+@click.option("--stubs", "stub_sets", multiple=True, metavar="SET", help="A stub set, as run's. Repeatable.")
+@click.option("--stub", "stub_rules", multiple=True, metavar="NAME=VALUE",
+              help="A stub rule, as run's. Repeatable.")
+@click.argument("program")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def trace(ctx: click.Context, output: Path | None, env: tuple[str, ...], memory: int, smp: int,
+          stub_sets: tuple[str, ...], stub_rules: tuple[str, ...], program: str,
+          args: tuple[str, ...]) -> None:
+    """Run PROGRAM with ARGS as `run --trace` does, and save the syscalls it made for `pkgload coverage`.
+
+    The trace goes to stderr (or --output FILE); the run's syscalls are added to
+    runs/ in the cache, which `pkgload coverage` shows. Exits with PROGRAM's status.
+    """
+    from loader.coverage import default_runs_dir
+
+    ctx.invoke(run, program=program, args=args, env=env, memory=memory, smp=smp,
+               stub_sets=stub_sets, stub_rules=stub_rules,
+               trace_to=str(output) if output else "-", record_dir=default_runs_dir())
 
 
 @main.command()

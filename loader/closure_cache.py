@@ -41,9 +41,10 @@ MEMO_VERSION = 3  # bump when what a plan holds, or how it is found, changes mea
 # The modules whose code decides a plan (plan.py and what it imports of ours; a
 # test checks): a change to one of them is a new algorithm.
 PLAN_SOURCES = ("cache.py", "closure_cache.py", "deps/__init__.py", "deps/closure.py",
-                "deps/dynamic.py", "deps/ldcache.py", "deps/resolver.py", "deps/runtime.py",
-                "deps/search.py", "errors.py", "etc.py", "fstrace.py", "hostfs.py", "hwcaps.py",
-                "identity.py", "image.py", "network.py", "plan.py", "programs.py", "script.py")
+                "deps/dynamic.py", "deps/hints.py", "deps/ldcache.py", "deps/resolver.py",
+                "deps/runtime.py", "deps/search.py", "errors.py", "etc.py", "fstrace.py", "hostfs.py",
+                "hwcaps.py", "identity.py", "image.py", "network.py", "plan.py", "programs.py",
+                "script.py")
 
 
 @dataclass(frozen=True)

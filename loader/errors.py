@@ -38,6 +38,10 @@ class ImageError(PkgloadError):
     """The root filesystem image or the manifest could not be built."""
 
 
+class HintError(PkgloadError):
+    """A hint file (loader/hints/*.toml) is malformed: the message names the file and key."""
+
+
 class VmError(PkgloadError):
     """The VM failed: QEMU crashed, the kernel panicked or left no exit record.
 

@@ -73,6 +73,7 @@ class Manifest:
     stubs: str | None = None  # the stub rules as the kernel reads them (loader.stubs.encode_rules)
     net: NetConfig | None = None  # the NIC's configuration; None: no NIC
     crash: int = 0  # a crash test the kernel runs instead of the program (CRASH_TESTS), 0: none
+    trace: bool = False  # the kernel logs a record per syscall (pkgload run --trace, loader/trace.py)
 
 
 def make_env(pairs: Iterable[str], host_env: Mapping[str, str] | None = None,
@@ -218,7 +219,7 @@ def _header_values(m: Manifest, size: int, fixed: dict[str, int]) -> dict[str, i
         "magic": c["MAGIC"], "version": c["VERSION"], "size": size,
         "argc": len(m.argv), "envc": len(m.env),
         "flags": tty | (c["STDIN_RELAY"] if m.stdin_relay else 0) | (c["NET"] if m.net else 0)
-                 | m.crash << c["CRASH_SHIFT"],
+                 | m.crash << c["CRASH_SHIFT"] | (c["TRACE"] if m.trace else 0),
         "win_rows": rows, "win_cols": cols, "time_ns": m.time_ns, "seed": bytes.fromhex(m.seed),
         "program_offset": prog.offset, "program_size": prog.size, "program_mode": prog.mode,
         "reserved": 0, "base": MANIFEST_VIRT,

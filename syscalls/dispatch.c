@@ -3,10 +3,12 @@
 // with its name and the caller's address. The kernel lock is held from entry
 // to exit, and pending signals are acted on last (sched_exit_to_user). A stub
 // rule from the manifest (stubs.c) comes before the table; every call is
-// counted for the exit summary (summary.c).
+// counted for the exit summary (summary.c). Under --trace, trace.c makes the
+// call and logs it; otherwise that costs one predictable branch.
 #include "syscalls/dispatch.h"
 #include "syscalls/stubs.h"
 #include "syscalls/summary.h"
+#include "syscalls/trace.h"
 #include "arch/x86_64/trap.h"
 #include "sched/proc.h"
 #include "sched/sched.h"
@@ -29,6 +31,24 @@ log_missing_once(uint64_t nr, uint64_t rip)
          nr, (void *)rip);
 }
 
+// Always in line: -Os would otherwise make it a call, one more on every syscall.
+static inline __attribute__((always_inline)) long
+invoke(struct trap_frame *f, uint64_t nr, syscall_fn fn, const struct stub_rule *stub)
+{
+    if (stub)
+        return stub_apply(stub, f);
+    if (fn)
+        return fn(f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+    log_missing_once(nr, f->rip);
+    return -ENOSYS;
+}
+
+long
+syscall_invoke(struct trap_frame *f, uint64_t nr, syscall_fn fn, const struct stub_rule *stub)
+{
+    return invoke(f, nr, fn, stub);
+}
+
 void
 syscall_dispatch(struct trap_frame *f)
 {
@@ -39,13 +59,9 @@ syscall_dispatch(struct trap_frame *f)
     sched_enter_from_user();
     current_thread()->frame = f;
     summary_count(nr);
-    if (stub) {
-        f->rax = stub_apply(stub, f);
-    } else if (fn) {
-        f->rax = fn(f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
-    } else {
-        log_missing_once(nr, f->rip);
-        f->rax = -ENOSYS;
-    }
+    if (unlikely(trace_enabled))
+        f->rax = trace_syscall(f, nr, fn, stub);
+    else
+        f->rax = invoke(f, nr, fn, stub);
     sched_exit_to_user(f);
 }

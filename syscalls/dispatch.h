@@ -11,6 +11,7 @@ struct syscall_entry {
     const char *name;
     syscall_fn fn;          // NULL when missing
     enum syscall_status status;
+    const char *trace;      // what --trace captures, a letter per argument (loader/trace_spec.py)
 };
 
 extern const struct syscall_entry syscall_table[NR_SYSCALLS];

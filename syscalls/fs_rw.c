@@ -279,10 +279,7 @@ sys_lseek(int fd, int64_t offset, int whence)
     return f->pos;
 }
 
-// Move up to COUNT bytes from IN (a regular file, at *IN_POS) to OUT through
-// a kernel buffer. *IN_POS ends past the bytes OUT took, not all those read:
-// a full non-blocking socket takes part of a chunk (or none, EAGAIN), and
-// the rest must be sent by the next call.
+// Move up to COUNT bytes from IN (at *IN_POS) to OUT through a kernel buffer.
 static long
 splice_files(struct file *in, uint64_t *in_pos, struct file *out, size_t count)
 {
@@ -294,7 +291,7 @@ splice_files(struct file *in, uint64_t *in_pos, struct file *out, size_t count)
         if (r <= 0)
             return done ? (long)done : r;
         w = out->ops->write(out, chunk, r, &out->pos);
-        if (w < r)
+        if (w < r)          // what OUT did not take was not sent: IN (a file) goes back
             *in_pos -= r - MAX(w, 0);
         if (w < 0)
             return done ? (long)done : w;

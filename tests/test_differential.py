@@ -170,6 +170,7 @@ CASES = (
     Case("fs_fd"),
     Case("fs_pipe"),
     Case("fs_copy"),
+    Case("fs_splice"),
     Case("fs_perm"),
     Case("fs_dev"),
     Case("fs_badargs"),

@@ -139,3 +139,26 @@ def test_python3_runs_a_few_mib_above_its_minimum(pkgload: Path, tmp_path: Path)
     status, out, err, log = run(pkgload, tmp_path, "-m", f"{least + 8}M", "/usr/bin/python3", "-c",
                                 "print(sum(range(10)))")
     assert (status, out, err) == (0, "45\n", ""), log[-2000:]
+
+
+def test_a_file_tree_larger_than_memory_is_an_oom_kill(pkgload: Path, tmp_path: Path) -> None:
+    """5,000 files at the image's minimum -m: the kernel's file tree does not fit.
+
+    The tree is built when the program first names a file; running out of
+    memory there kills the program as a page fault would (137, pkgload's
+    line, the kernel's rootfs and oom-kill lines), never a kernel panic.
+    """
+    many = tmp_path / "many"
+    many.mkdir()
+    for i in range(5000):
+        (many / f"f{i:05d}").touch()
+    argv = ["--dir", str(many), "/bin/busybox", "ls", str(many)]
+    status, _, err, _ = run(pkgload, tmp_path, "-m", "4M", *argv)
+    least = int(MINIMUM.search(err.splitlines()[-1]).group(1))  # type: ignore[union-attr]
+    status, out, err, log = run(pkgload, tmp_path, "-m", f"{least}M", *argv)
+    assert_no_panic(log)
+    assert status == 137 and err.endswith(f"pkgload: out of memory (-m {least}M); try a larger -m\n"), \
+        f"status {status}, stderr {err!r}\nlog tail:\n{log[-2000:]}"
+    assert "rootfs: out of memory building the file tree" in log, log[-2000:]
+    status, out, err, log = run(pkgload, tmp_path, "-m", f"{least + 24}M", *argv)
+    assert (status, len(out.split())) == (0, 5000), f"status {status}, stderr {err!r}"

@@ -14,6 +14,7 @@
 #include "mm/uaccess.h"
 #include "mm/heap.h"
 #include "sched/proc.h"
+#include "sched/process.h"
 #include "sched/signal.h"
 #include "sched/wait.h"
 #include "syscalls/restart.h"
@@ -249,6 +250,8 @@ background_check(int sig)
         return 0;
     if (ignored)
         return sig == SIGTTIN ? -EIO : 0;
+    if (pgrp_is_orphaned(p->pgid))
+        return -EIO;            // nobody could continue it: Linux's tty says EIO
     signal_send_pgrp(p->pgid, sig, &info);
     return -ERESTARTSYS;
 }

@@ -80,26 +80,33 @@ pipe_wait(struct file *f, struct pipe *p, bool (*ready)(void *))
     return wait_event(WAIT_FOREVER, ready, p, true) < 0 ? -ERESTARTSYS : 0;
 }
 
-static ssize_t
-pipe_read(struct file *f, void *dst, size_t n, uint64_t *pos)
+// Copy up to N bytes from the front of P to DST, leaving them buffered.
+size_t
+pipe_peek(struct pipe *p, void *dst, size_t n)
 {
-    struct pipe *p = f->priv;
     size_t done = 0;
-    bool was_full;
-    long ret;
 
-    if ((ret = pipe_wait(f, p, readable)) < 0)
-        return ret;
-    if (p->len == 0)
-        return 0;       // no writer left
-    was_full = p->used == PIPE_SLOTS;
-    while (done < n && p->used) {
+    for (int k = 0; k < p->used && done < n; k++) {
+        int i = (p->first + k) % PIPE_SLOTS;
+        size_t chunk = MIN(n - done, p->slots[i].len);
+        memcpy((char *)dst + done, slot_data(p, i), chunk);
+        done += chunk;
+    }
+    return done;
+}
+
+// Drop the first N buffered bytes of P (at most its length), as a read does.
+void
+pipe_consume(struct pipe *p, size_t n)
+{
+    bool was_full = p->used == PIPE_SLOTS;
+
+    while (n && p->used) {
         struct slot *s = &p->slots[p->first];
-        size_t chunk = MIN(n - done, s->len);
-        memcpy((char *)dst + done, slot_data(p, p->first), chunk);
+        size_t chunk = MIN(n, s->len);
         s->off += chunk, s->len -= chunk;
         p->len -= chunk;
-        done += chunk;
+        n -= chunk;
         if (s->len == 0) {
             p->first = (p->first + 1) % PIPE_SLOTS;
             p->used--;
@@ -110,6 +117,21 @@ pipe_read(struct file *f, void *dst, size_t n, uint64_t *pos)
         file_wake(&p->edges, POLLOUT);
     else
         wait_poke();
+}
+
+static ssize_t
+pipe_read(struct file *f, void *dst, size_t n, uint64_t *pos)
+{
+    struct pipe *p = f->priv;
+    size_t done;
+    long ret;
+
+    if ((ret = pipe_wait(f, p, readable)) < 0)
+        return ret;
+    if (p->len == 0)
+        return 0;       // no writer left
+    done = pipe_peek(p, dst, n);
+    pipe_consume(p, done);
     return done;
 }
 
@@ -227,6 +249,54 @@ static const struct file_ops pipe_ops = {
     .read = pipe_read, .write = pipe_write, .ioctl = pipe_ioctl, .stat = pipe_stat,
     .poll = pipe_poll, .release = pipe_release,
 };
+
+// splice(2), tee(2) and vmsplice(2) (syscalls/splice.c) work on the pipe
+// behind a file.
+struct pipe *
+pipe_of(struct file *f)
+{
+    return f->ops == &pipe_ops ? f->priv : NULL;
+}
+
+// Wait for bytes in P: how many are buffered, 0 when it is empty with no
+// writer left, -EAGAIN when NONBLOCK, -ERESTARTSYS on a signal.
+long
+pipe_wait_data(struct pipe *p, bool nonblock)
+{
+    if (!readable(p)) {
+        if (nonblock)
+            return -EAGAIN;
+        if (wait_event(WAIT_FOREVER, readable, p, true) < 0)
+            return -ERESTARTSYS;
+    }
+    return p->len;
+}
+
+// Wait for room in P: the bytes that fit now, -EAGAIN when NONBLOCK,
+// -ERESTARTSYS on a signal, -EPIPE (and SIGPIPE) when no reader is left.
+long
+pipe_wait_room(struct pipe *p, bool nonblock)
+{
+    if (!writable(p)) {
+        if (nonblock)
+            return -EAGAIN;
+        if (wait_event(WAIT_FOREVER, writable, p, true) < 0)
+            return -ERESTARTSYS;
+    }
+    if (p->readers == 0) {
+        signal_send(SIGPIPE);
+        return -EPIPE;
+    }
+    return (long)(PIPE_SLOTS - p->used) * PIPE_PAGE;
+}
+
+// Append N bytes (no more than pipe_wait_room said fit) and wake P's readers.
+void
+pipe_put(struct pipe *p, const void *src, size_t n)
+{
+    pipe_fill(p, src, n);
+    file_wake(&p->edges, POLLIN);
+}
 
 __after_boot static bool
 has_reader(void *arg)

@@ -15,6 +15,7 @@
 #include "fs/vfs.h"
 #include "fs/initramfs.h"
 #include "mm/heap.h"
+#include "mm/oom.h"
 #include "lib/string.h"
 #include "log.h"
 #include <asm-generic/errno.h>
@@ -90,7 +91,7 @@ parent_of(const char *name, size_t name_len, const char **last)
             vnode_put(next);
             dir = next;
         } else if (!(dir = mkdir_at_boot(dir, comp, 0755))) {
-            panic("rootfs: cannot make directory for %s", name);
+            return NULL;
         }
         p = slash + 1;
     }
@@ -160,6 +161,21 @@ hard_link_node(const struct initramfs_entry *e, struct boot_link **links)
     return vn;
 }
 
+// The tree could not be built for want of memory: like a page fault that
+// finds no page, that kills the process that needed it (the VM's program,
+// which names the first file), as Linux's OOM killer would, not the kernel.
+// The tree stays as far as it got; false stops the walk of the archive.
+static bool building_failed;
+
+static bool
+tree_out_of_memory(const char *name)
+{
+    klog("rootfs: out of memory building the file tree, at %s", name);
+    building_failed = true;
+    oom_kill_current(0);
+    return false;
+}
+
 static bool
 add_entry(const struct initramfs_entry *e, void *arg)
 {
@@ -174,7 +190,8 @@ add_entry(const struct initramfs_entry *e, void *arg)
     }
     if (e->name_len >= PATH_MAX_LINUX)
         return true;
-    dir = parent_of(name, e->name_len, &last);
+    if (!(dir = parent_of(name, e->name_len, &last)))
+        return tree_out_of_memory(name);
     if (name + e->name_len - last > NAME_MAX_LINUX)
         return true;                                   // no Linux file has such a name
     if (dir_lookup(dir, last, &existing) == 0) {     // a folder made earlier as a parent
@@ -195,27 +212,40 @@ add_entry(const struct initramfs_entry *e, void *arg)
         vn = S_ISREG(e->mode) && e->nlink > 1 ? hard_link_node(e, links) : make_node(e);
     }
     if (!vn)
-        panic("rootfs: out of memory for %s", name);
+        return tree_out_of_memory(name);
     apply_attrs(vn, e);
     link_at_boot(dir, last, vn);
     vnode_put(vn);
     return true;
 }
 
-// A directory under the root, whether or not the archive had one.
-static struct vnode *
-ensure_dir(const char *name, uint32_t mode)
+// A directory under the root, whether or not the archive had one; with
+// POPULATE to fill it when first looked at. False when out of memory.
+static bool
+ensure_dir(const char *name, uint32_t mode, void (*populate)(struct vnode *))
 {
     struct vnode *vn;
 
-    if (dir_lookup(vfs_root, name, &vn) == 0) {
+    if (dir_lookup(vfs_root, name, &vn) == 0)
         vnode_put(vn);
-        return vn;
-    }
-    if (!(vn = mkdir_at_boot(vfs_root, name, mode)))
-        panic("rootfs: cannot make /%s", name);
-    return vn;
+    else if (!(vn = mkdir_at_boot(vfs_root, name, mode)))
+        return tree_out_of_memory(name);
+    if (populate)
+        vn->populate = populate;
+    return true;
 }
+
+// The kernel's own folders, added where the archive has none.
+static const struct {
+    const char *name;
+    uint32_t mode;
+    void (*populate)(struct vnode *dir);
+} kernel_dirs[] = {
+    { "tmp", 01777, NULL },
+    { "dev", 0755, devfs_init },
+    { "proc", 0555, procfs_init },
+    { "sys", 0555, sysfs_init },
+};
 
 static void
 build_tree(struct vnode *root)
@@ -228,10 +258,8 @@ build_tree(struct vnode *root)
         kfree(links);
         links = next;
     }
-    ensure_dir("tmp", 01777);
-    ensure_dir("dev", 0755)->populate = devfs_init;
-    ensure_dir("proc", 0555)->populate = procfs_init;
-    ensure_dir("sys", 0555)->populate = sysfs_init;
+    for (size_t i = 0; i < ARRAY_SIZE(kernel_dirs) && !building_failed; i++)
+        ensure_dir(kernel_dirs[i].name, kernel_dirs[i].mode, kernel_dirs[i].populate);
 }
 
 void

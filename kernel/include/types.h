@@ -12,7 +12,7 @@
 // Code that never runs before the program's first instruction: linked after
 // all other text (kernel.ld), so adding or changing it cannot move boot code
 // across page boundaries, where TCG's translation blocks end (more blocks
-// and re-translated instructions at boot: docs/kernel.md, "Build").
+// and re-translated instructions at boot: docs/kernel.md, "Boot code").
 #define __after_boot      __attribute__((section(".text_after_boot")))
 #define ARRAY_SIZE(a)     (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_DOWN(x, a)  ((x) & ~((uint64_t)(a) - 1))

@@ -2,7 +2,8 @@
 // of whose members has a parent in another group of the same session has
 // nobody left to continue its stopped members. When an exit makes a group
 // so and the group has a stopped member, each member gets SIGHUP, then
-// SIGCONT, as Linux's exit does.
+// SIGCONT, as Linux's exit does. Its members are not stopped by SIGTSTP,
+// SIGTTIN or SIGTTOU (signal.c), and a terminal gives them EIO instead.
 #include "sched/process.h"
 #include "sched/proc.h"
 #include "sched/signal.h"
@@ -21,6 +22,12 @@ orphaned_without(int pgrp, const struct proc *ignored)
             return false;
     }
     return true;
+}
+
+__after_boot bool
+pgrp_is_orphaned(int pgrp)
+{
+    return orphaned_without(pgrp, NULL);
 }
 
 static bool

@@ -18,6 +18,7 @@ void proc_kill_threads(struct proc *p);
 // went to its new parent. Either may leave a group with stopped members
 // orphaned: SIGHUP and SIGCONT to it.
 void pgrp_orphan_exit(struct proc *p);
+bool pgrp_is_orphaned(int pgrp);
 void pgrp_orphan_reparented(struct proc *father, struct proc *child);          // exit_group, a fatal signal, exec
 
 // What a wait asks to hear of (wait4's WUNTRACED, WCONTINUED; waitid's W*).

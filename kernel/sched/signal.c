@@ -415,7 +415,9 @@ act(struct trap_frame *f, int sig, const struct sig_info *info)
     }
     if (d == SIG_TERM || d == SIG_CORE)
         proc_killed(sig);
-    if (d == SIG_STOP)
+    // POSIX: the job-control stops do nothing to an orphaned group, which
+    // nobody could continue; SIGSTOP still stops.
+    if (d == SIG_STOP && (sig == SIGSTOP || !pgrp_is_orphaned(current_proc()->pgid)))
         proc_stop(current_proc(), sig);     // the threads park on their way out (sched.c)
 }
 

@@ -22,7 +22,7 @@ from loader.hostfs import HostFs
 LOADER = Path(__file__).resolve().parents[2] / "loader"
 # The modules that compute plans, and read the host only through HostFs.
 PLANNING = ("plan.py", "programs.py", "script.py", "deps/closure.py", "deps/dynamic.py",
-            "deps/ldcache.py", "deps/resolver.py", "deps/runtime.py", "deps/search.py")
+            "deps/hints.py", "deps/ldcache.py", "deps/resolver.py", "deps/runtime.py", "deps/search.py")
 # os and os.path functions that compute on strings alone (or, fspath, on objects).
 PURE_OS = {"fspath", "fsdecode", "path.join", "path.dirname", "path.basename", "path.normpath", "path.relpath",
            "path.splitext", "path.isabs"}

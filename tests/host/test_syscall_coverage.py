@@ -18,7 +18,8 @@ from loader import syscall_table as st
 
 REPO = Path(__file__).resolve().parents[2]
 KERNEL = REPO / "build" / "kernel" / "pkgload.elf"
-ENTRY = struct.Struct("<QQI4x")  # struct syscall_entry: name, fn, enum status (dispatch.h)
+# struct syscall_entry: name, fn, enum status, trace spec (dispatch.h)
+ENTRY = struct.Struct("<QQI4xQ")
 
 
 def test_every_header_number_has_a_row_of_its_name() -> None:
@@ -56,7 +57,7 @@ def _kernel_dispatch() -> dict[int, tuple[str, str | None, str]]:
         table = next(s for s in symtab.iter_symbols() if s.name == "syscall_table")
         raw = _read_at(elf, table["st_value"], table["st_size"])
         out = {}
-        for nr, (name_at, fn, status) in enumerate(ENTRY.iter_unpack(raw)):
+        for nr, (name_at, fn, status, _) in enumerate(ENTRY.iter_unpack(raw)):
             if not name_at:
                 continue
             name = _read_at(elf, name_at, 64).split(b"\0")[0].decode()

@@ -336,12 +336,55 @@ orphan_case(const char *what, bool subreaper)
     close(fds[0]), close(fds[1]), close(gchild_pipe[0]), close(gchild_pipe[1]);
 }
 
+// Whether PID stops within MS milliseconds (then it is reported and stays so).
+static bool
+stops_within(pid_t pid, int ms)
+{
+    int status;
+
+    for (int waited = 0; waited <= ms; waited += 10) {
+        pid_t got = waitpid(pid, &status, WUNTRACED | WNOHANG);
+        if (got == pid)
+            return WIFSTOPPED(status);
+        usleep(10 * 1000);
+    }
+    return false;
+}
+
+// A session leader's own group has no link outside (its parent is in
+// another session): SIGTSTP, SIGTTIN and SIGTTOU with their default action
+// are discarded for its members, as POSIX asks; SIGSTOP still stops them.
+static void
+orphaned_group_stops(void)
+{
+    pid_t child = xfork();
+
+    if (child == 0) {
+        must("setsid", setsid() == getpid());
+        pid_t g = xfork();
+        if (g == 0)
+            for (;;)
+                pause();
+        kill(g, SIGTSTP);
+        yes_no("SIGTSTP to a member of an orphaned group stops it", stops_within(g, 300));
+        kill(g, SIGTTIN);
+        yes_no("SIGTTIN stops it", stops_within(g, 300));
+        kill(g, SIGSTOP);
+        yes_no("SIGSTOP stops it", stops_within(g, 5000));
+        kill(g, SIGKILL);
+        reap("then SIGKILL", g);
+        _exit(0);
+    }
+    reap("the session leader", child);
+}
+
 static void
 test_orphans(void)
 {
     setsid();   // natively, so no ancestor of the test runner is in the session
     orphan_case("a parent in the session left: SIGHUP to the stopped group", false);
     orphan_case("the subreaper in the session still links it, yet SIGHUP", true);
+    orphaned_group_stops();
 }
 
 int

@@ -454,9 +454,15 @@ test_stop(void)
     int status;
     pid_t pid = xfork();
 
-    if (pid == 0)
+    // A group of its own, linked to the session by us: never an orphaned
+    // group, whose members SIGTSTP would not stop (natively that depends on
+    // how the test runner was started; under pkgload our group is one).
+    if (pid == 0) {
+        setpgid(0, 0);
         for (;;)
             pause();
+    }
+    setpgid(pid, pid);
     kill(pid, SIGSTOP);
     say("SIGSTOP, waitpid(WUNTRACED): %s\n", status_text(wait_change(pid, WUNTRACED)));
     show_ret("waitpid(WUNTRACED|WNOHANG) again", waitpid(pid, &status, WUNTRACED | WNOHANG));
