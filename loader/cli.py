@@ -268,7 +268,8 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
                                  param_hint="'-p'")
     stub_text = _get_stubs(stub_sets, stub_rules)
     cache_max = _get_cache_max()
-    on_log = _StderrAppender() if verbose else None
+    published = [p for each in ports for p in each]
+    on_log = network.ListenReporter(_StderrAppender(), published) if verbose else None
     tracer = _open_trace(trace_to, on_log)
     try:
         with run_errors():
@@ -283,7 +284,7 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
                                           identity, stub_text, network.get_net_config(net))
             result = vm.run(img, dataclasses.replace(boot, trace=tracer is not None), memory, chosen,
                             on_log=tracer or on_log, log_path=log_path,
-                            smp=smp, net=net, ports=[p for each in ports for p in each])
+                            smp=smp, net=net, ports=published)
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
     finally:

@@ -18,7 +18,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from loader.errors import PkgloadError
@@ -233,3 +233,50 @@ def _relisten(pidfd: int, fd: int) -> bool:
         return False
     finally:
         os.close(ours)
+
+
+# The kernel's line when a program listens (kernel/net/inet_tcp.c).
+_LISTEN_RE = re.compile(rb"net: listening on tcp (?P<addr>\[[0-9a-fA-F:.]*\]|[0-9.]+):(?P<port>\d+)")
+
+
+def describe_listen(line: bytes, ports: Sequence[PortMapping]) -> str | None:
+    """Return --verbose's line for a kernel log LINE saying the program listens, else None.
+
+    "pkgload: listening on tcp 0.0.0.0:80 (published as 127.0.0.1:8080)", or
+    "(not published)", or a warning when it listens on loopback only, which
+    QEMU's forwarding (to 10.0.2.15) never reaches.
+    """
+    m = _LISTEN_RE.search(line)
+    if not m:
+        return None
+    addr, port = m.group("addr").decode(), int(m.group("port"))
+    where = f"tcp {addr}:{port}"
+    published = [f"{p.host_addr}:{p.host_port}" for p in ports if p.proto == "tcp" and p.guest_port == port]
+    if not published:
+        return f"pkgload: listening on {where} (not published)"
+    if ipaddress.ip_address(addr.strip("[]")).is_loopback:
+        return (f"pkgload: listening on {where}: published as {', '.join(published)} but unreachable "
+                f"from the host (it listens on loopback only; listen on 0.0.0.0 or [::])")
+    return f"pkgload: listening on {where} (published as {', '.join(published)})"
+
+
+class ListenReporter:
+    """Pass the kernel log on to OUT (--verbose), adding describe_listen's line after each listen."""
+
+    def __init__(self, out: Callable[[bytes], None], ports: Sequence[PortMapping]) -> None:
+        self._out = out
+        self._ports = list(ports)
+        self._partial = b""
+
+    def __call__(self, chunk: bytes) -> None:
+        start = 0
+        while (end := chunk.find(b"\n", start)) >= 0:
+            self._out(chunk[start:end + 1])
+            line, self._partial = self._partial + chunk[start:end], b""
+            said = describe_listen(line, self._ports)
+            if said:
+                self._out(said.encode() + b"\n")
+            start = end + 1
+        if start < len(chunk):
+            self._out(chunk[start:])
+            self._partial = (self._partial + chunk[start:])[-4096:]

@@ -51,6 +51,7 @@ CASES = (
     Case("netpoll", needs=EPOLL),
     Case("net_inet", needs=(*EPOLL, "socket", "accept4")),
     Case("unixsock", needs=(*EPOLL, "socket", "bind", "listen", "accept4", "connect")),
+    Case("net_ifaces", needs=("socket", "bind", "sendto", "recvfrom")),
 )
 SIGTERM_CASE = Case("sigterm", needs=EPOLL)
 READY_TIMEOUT = 60  # seconds until the program says "ready"

@@ -55,6 +55,11 @@ struct inet_sock {
     struct inet_dgram *dq_head, *dq_tail;
     size_t dq_bytes;
     bool connected_udp;
+    // UDP: connect gave the pcb its source address (the route's, as Linux
+    // sets inet_saddr), which a disconnect takes back to UNCONNECTED_IP;
+    // bind chose the port (else a disconnect gives it up, as Linux).
+    bool udp_auto_src, udp_port_bound;
+    ip_addr_t unconnected_ip;
 };
 
 static inline struct inet_sock *
@@ -84,6 +89,9 @@ long inet_addr_parse(const struct inet_sock *is, const struct sockaddr_storage *
 uint32_t inet_addr_make(const struct inet_sock *is, const ip_addr_t *ip, uint16_t port,
                         struct sockaddr_storage *a);
 bool inet_addr_is_local(const ip_addr_t *ip, bool udp);
+// No route to IP: an IPv6 destination not on this host when loopback is the
+// only interface (--network none), which lwIP's ip6_route would still take.
+bool inet_unroutable(const ip_addr_t *ip);
 // lwIP's errors as Linux's errno.
 long inet_errno(int err);
 

@@ -6,6 +6,7 @@
 #include "lib/string.h"
 #include "lwip/err.h"
 #include "lwip/netif.h"
+#include "lwip/ip4.h"
 #include <asm-generic/errno.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -142,4 +143,20 @@ inet_addr_is_local(const ip_addr_t *ip, bool udp)
             return true;
     }
     return false;
+}
+
+// An IPv4 destination no interface routes (a UDP connect must say so, as
+// Linux's does; lwIP's would succeed). lwIP's ip6_route hands any IPv6
+// destination to the only interface there is: when that is loopback,
+// Linux has no route but to this host.
+__after_boot bool
+inet_unroutable(const ip_addr_t *ip)
+{
+    struct netif *only = netif_list;
+
+    if (IP_IS_V4(ip))
+        return !ip4_route(ip_2_ip4(ip));
+    if (!only || only->next || only->name[0] != 'l' || only->name[1] != 'o')
+        return false;
+    return !inet_addr_is_local(ip, false);
 }

@@ -50,7 +50,8 @@ inet_snapshot(struct inet_sock *is)
     }
 }
 
-// An unbound socket is 0.0.0.0:0 or [::]:0; one with no peer ENOTCONN.
+// An unbound socket is 0.0.0.0:0 or [::]:0 (a UDP socket a disconnect
+// unbound keeps bind's address: 127.0.0.1:0); one with no peer ENOTCONN.
 __after_boot long
 inet_getname(struct file *f, bool peer, struct sockaddr_storage *a, uint32_t *len)
 {
@@ -64,7 +65,8 @@ inet_getname(struct file *f, bool peer, struct sockaddr_storage *a, uint32_t *le
     if (peer)
         *len = inet_addr_make(is, &is->remote_ip, is->remote_port, a);
     else
-        *len = inet_addr_make(is, is->bound ? &is->local_ip : NULL, is->local_port, a);
+        *len = inet_addr_make(is, is->bound || !ip_addr_isany(&is->local_ip) ? &is->local_ip : NULL,
+                              is->local_port, a);
     return 0;
 }
 

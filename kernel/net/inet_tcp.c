@@ -7,6 +7,8 @@
 #include "fs/file.h"
 #include "mm/heap.h"
 #include "lib/string.h"
+#include "lib/fmt.h"
+#include "log.h"
 #include "lwip/tcp.h"
 #include "lwip/priv/tcp_priv.h"
 #include <linux/in.h>
@@ -220,6 +222,35 @@ tcp_backlog(int backlog)
     return backlog + 1 > 255 ? 255 : backlog + 1;   // LINUX-DIFF: at most 255 waiting
 }
 
+// Say in the kernel log where the program listens: the host's --verbose
+// turns "net: listening on tcp ADDR:PORT" into "pkgload: listening on ...
+// (published as ...)" (loader/network.py). The first LISTEN_LOG_MAX only: a
+// program listening again and again must not flood the log.
+#define LISTEN_LOG_MAX 64
+
+__after_boot static void
+log_listen(const struct tcp_pcb *pcb)
+{
+    static unsigned int said;
+    char addr[48] = "[::]";
+    char buf[IP6ADDR_STRLEN_MAX];
+
+    if (said >= LISTEN_LOG_MAX)
+        return;
+    if (++said == LISTEN_LOG_MAX) {
+        klog("net: more listening sockets, not logged");
+        return;
+    }
+
+    if (IP_IS_V4_VAL(pcb->local_ip)) {
+        ip4addr_ntoa_r(ip_2_ip4(&pcb->local_ip), addr, sizeof(addr));
+    } else if (IP_IS_V6_VAL(pcb->local_ip)) {
+        ip6addr_ntoa_r(ip_2_ip6(&pcb->local_ip), buf, sizeof(buf));
+        snprintf(addr, sizeof(addr), "[%s]", buf);
+    }
+    klog("net: listening on tcp %s:%u", addr, pcb->local_port);
+}
+
 __after_boot static long
 tcp_listen_op(struct file *f, int backlog)
 {
@@ -249,6 +280,7 @@ tcp_listen_op(struct file *f, int backlog)
     tcp_accept(lpcb, tcp_accept_cb);
     is->state = INET_LISTEN;
     is->sk.accepting = true;
+    log_listen(lpcb);
     return 0;
 }
 
@@ -372,6 +404,8 @@ tcp_connect_op(struct file *f, const struct sockaddr_storage *a, uint32_t len)
         return tcp_connect_end(f, is, false);
     if (is->state != INET_CLOSED)
         return -EISCONN;
+    if (inet_unroutable(&ip))
+        return -ENETUNREACH;
     if ((ret = tcp_renew(is)) < 0)
         return ret;
     inet_tcp_apply_opts(is);

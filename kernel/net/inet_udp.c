@@ -82,6 +82,52 @@ udp_bind_op(struct file *f, const struct sockaddr_storage *a, uint32_t len)
     if ((err = udp_bind(is->udp, &ip, port)) != ERR_OK)
         return inet_errno(err);
     is->bound = true;
+    is->udp_port_bound = port != 0;
+    return 0;
+}
+
+// Connected to IP with no address of its own: take the source the route
+// to IP gives (127.0.0.1 for 127.0.0.2, 10.0.2.15 for the gateway), as
+// Linux's connect sets inet_saddr, so getsockname names it and only
+// datagrams to it are received.
+__after_boot static void
+udp_take_source(struct inet_sock *is, const ip_addr_t *ip)
+{
+    struct netif *n;
+    const ip_addr_t *src;
+
+    if (!ip_addr_isany(&is->udp->local_ip) || !(n = ip_route(&is->udp->local_ip, ip)))
+        return;
+    if (!(src = ip_netif_get_local_ip(n, ip)) || ip_addr_isany(src))
+        return;
+    ip_addr_copy(is->unconnected_ip, is->udp->local_ip);
+    ip_addr_copy(is->udp->local_ip, *src);
+    is->udp_auto_src = true;
+}
+
+// connect(AF_UNSPEC), as Linux's __udp_disconnect: no peer, the source
+// address connect took given back, and the port too unless bind chose it:
+// a new pcb with bind's address (if any) and no port, as lwIP cannot
+// unbind one (the queued datagrams are ours and stay).
+__after_boot static long
+udp_disconnect_op(struct inet_sock *is)
+{
+    struct udp_pcb *old = is->udp;
+
+    udp_disconnect(old);
+    is->connected_udp = false;
+    if (is->udp_auto_src)
+        ip_addr_copy(old->local_ip, is->unconnected_ip);
+    is->udp_auto_src = false;
+    if (!is->bound || is->udp_port_bound)
+        return 0;
+    if (inet_udp_create(is) < 0) {
+        is->udp = old;          // LINUX-DIFF: out of memory, the port stays
+        return 0;
+    }
+    ip_addr_copy(is->udp->local_ip, old->local_ip);
+    udp_remove(old);
+    is->bound = false;
     return 0;
 }
 
@@ -94,15 +140,15 @@ udp_connect_op(struct file *f, const struct sockaddr_storage *a, uint32_t len)
     err_t err;
     long ret;
 
-    if (len >= sizeof(sa_family_t) && a->ss_family == AF_UNSPEC) {
-        udp_disconnect(is->udp);
-        is->connected_udp = false;
-        return 0;
-    }
+    if (len >= sizeof(sa_family_t) && a->ss_family == AF_UNSPEC)
+        return udp_disconnect_op(is);
     if ((ret = inet_addr_parse(is, a, len, true, &ip, &port)) < 0)
         return ret;
+    if (inet_unroutable(&ip))
+        return -ENETUNREACH;
     if ((err = udp_connect(is->udp, &ip, port)) != ERR_OK)
         return inet_errno(err);
+    udp_take_source(is, &ip);
     is->connected_udp = true;
     is->bound = true;
     return 0;
@@ -125,6 +171,8 @@ udp_dest(struct inet_sock *is, struct sock_msg *m, ip_addr_t *ip, uint16_t *port
         return ret;
     if (*port == 0)
         return -EINVAL;
+    if (inet_unroutable(ip))
+        return -ENETUNREACH;
     if (IP_IS_V4(ip) && !(is->sk.opts & SOCK_OPT_BROADCAST) &&
         ip4_addr_get_u32(ip_2_ip4(ip)) == IPADDR_BROADCAST)
         return -EACCES;

@@ -5,6 +5,7 @@
 #include "net/socket.h"
 #include "net/unix.h"
 #include "net/inet.h"
+#include "net/netlink.h"
 #include "fs/file.h"
 #include "mm/heap.h"
 #include "sched/proc.h"
@@ -27,6 +28,7 @@ static const struct net_family *const families[] = {
     &unix_family,
     &inet_family,
     &inet6_family,
+    &netlink_family,
 };
 
 static uint64_t next_sock_ino = 30000;
@@ -148,8 +150,10 @@ static long
 sock_file_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 {
     struct sock *sk = f->priv;
+    long ret = sk->ops->ioctl ? sk->ops->ioctl(f, cmd, arg) : -ENOTTY;
 
-    return sk->ops->ioctl ? sk->ops->ioctl(f, cmd, arg) : -ENOTTY;
+    // the interface ioctls, as Linux's sock_do_ioctl falls back to dev_ioctl
+    return ret == -ENOTTY ? netdev_ioctl(sk->domain, cmd, arg) : ret;
 }
 
 static long

@@ -31,6 +31,8 @@ net_errno_name(int e)
     case ENOPROTOOPT: return "ENOPROTOOPT";
     case EDOM: return "EDOM";
     case ENOBUFS: return "ENOBUFS";
+    case ENODEV: return "ENODEV";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
     }
     return errno_name(e);
 }
