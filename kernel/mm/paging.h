@@ -31,6 +31,12 @@ long page_map(uint64_t va, uint64_t pa, uint64_t flags);   // 0 or -ENOMEM; in t
 long page_map_in(uint64_t *root, uint64_t va, uint64_t pa, uint64_t flags);
 uint64_t page_unmap_in(uint64_t *root, uint64_t va);       // the old PTE (0 if none)
 void page_set_flags_in(uint64_t *root, uint64_t va, uint64_t flags);   // keep the frame, change the rest
+// FN for each leaf table of ROOT with entries in [start, end): the table T,
+// the indexes [lo, hi) of those entries in it, and the address T[0] maps.
+// FN returns false to stop the walk (pt_table_each then returns false).
+#define PT_SPAN (1ull << 21)    // the addresses a leaf table maps
+typedef bool (*pt_table_fn)(uint64_t *t, unsigned int lo, unsigned int hi, uint64_t base, void *arg);
+bool pt_table_each(uint64_t *root, uint64_t start, uint64_t end, pt_table_fn fn, void *arg);
 // FN for each present PTE of ROOT in [start, end), absent tables skipped whole.
 void pte_range_each(uint64_t *root, uint64_t start, uint64_t end,
                     void (*fn)(uint64_t va, uint64_t *pte, void *arg), void *arg);

@@ -172,6 +172,18 @@ pmm_free_page(uint64_t pa)
     buddy_free(pa, 0);
 }
 
+// NPAGES contiguous frames from PA, freed as the largest aligned blocks
+// that tile them: a run of single pages (an address space's, released at
+// its end) costs a free per block, not per page.
+__after_boot void
+pmm_free_run(uint64_t pa, uint64_t npages)
+{
+    ASSERT(pa && !(pa & (PAGE_SIZE - 1)) && pa + npages * PAGE_SIZE <= max_phys);
+    if (!buddy_on)
+        buddy_start();
+    buddy_add_range(pa, pa + npages * PAGE_SIZE);
+}
+
 // The buddy allocator takes over what the bump pointer has not handed out.
 __after_boot static void
 buddy_start(void)
@@ -210,6 +222,16 @@ ensure_refs(void)
     extra_refs = phys_to_virt(pa);
     memset(extra_refs, 0, bytes);
     return true;
+}
+
+// The counts themselves, for loops over many frames (mm_tables.c): made
+// when MAKE, else NULL until the first share made them (no frame is shared).
+__after_boot uint16_t *
+page_refs(bool make)
+{
+    if (make && !ensure_refs())
+        return NULL;
+    return extra_refs;
 }
 
 __after_boot bool

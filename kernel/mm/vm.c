@@ -156,8 +156,8 @@ free_pages(struct mm *mm, const struct vma *v, uint64_t start, uint64_t end, str
     pte_range_each(mm->pml4, start, end, unmap_one, &w);
 }
 
-static void
-free_vma(struct vma *v)
+void
+vma_free(struct vma *v)
 {
     if (v->backing.vn)
         vnode_put(v->backing.vn);
@@ -194,7 +194,7 @@ vm_unmap(struct mm *mm, uint64_t addr, uint64_t len)
         if (v->start >= addr && v->end <= end) {
             free_pages(mm, v, v->start, v->end, &b);
             *pp = v->next;
-            free_vma(v);
+            vma_free(v);
         } else {
             pp = &v->next;
         }

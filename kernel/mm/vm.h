@@ -67,6 +67,7 @@ void frame_batch_add(struct frame_batch *b, uint64_t pa);
 void frame_batch_finish(struct frame_batch *b);
 
 struct vma *vma_find(struct mm *mm, uint64_t addr);
+void vma_free(struct vma *v);         // the region's struct, file and path (not its pages)
 // Map [addr, addr+len) anonymous with PROT at exactly ADDR (replacing what is there).
 long vm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags);
 // The same, with pages filled from BACKING on first touch.

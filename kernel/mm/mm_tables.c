@@ -1,0 +1,132 @@
+// An address space's pages a leaf page table (512 pages) at a time, for the
+// two operations that touch them all: fork's copy (the child's table made
+// once per table, the sharers' counts raised in the same loop) and the
+// release when the last user goes (the frames' counts dropped table by
+// table, runs of frames freed as buddy blocks, the tables freed whole with
+// no entry cleared, no invlpg, one TLB flush).
+#include "mm/mm_tables.h"
+#include "mm/vm.h"
+#include "mm/paging.h"
+#include "mm/pmm.h"
+#include "layout.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tlb.h"
+#include "log.h"
+
+struct copy_walk {
+    uint64_t *dst;              // the child's PML4
+    const struct vma *v;
+    uint16_t *refs;             // pmm's sharer counts
+};
+
+// The parent's present entries [lo, hi) of leaf table PT into the child's
+// table for the same addresses: the same frame, with a reference of its own
+// (but the kernel's pages); a private page of the program's own becomes
+// read-only on both sides (copy-on-write). False when out of memory; the
+// entries copied so far each hold their reference, as mm_put expects.
+__after_boot static bool
+copy_table(uint64_t *pt, unsigned int lo, unsigned int hi, uint64_t base, void *arg)
+{
+    struct copy_walk *w = arg;
+    uint64_t *to = pte_lookup_in(w->dst, base + lo * PAGE_SIZE, true);
+    bool special = w->v->flags & VMA_SPECIAL, cow = !(w->v->flags & VMA_SHARED);
+
+    if (!to)
+        return false;
+    to -= lo;                   // the child's table, indexed as PT
+    for (unsigned int i = lo; i < hi; i++) {
+        uint64_t e = pt[i], pa = e & PTE_ADDR;
+        if (!(e & PTE_P))
+            continue;
+        if (!special || vm_frame_owned(w->v, pa)) {
+            uint16_t *r = &w->refs[pa / PAGE_SIZE];
+            if (*r == UINT16_MAX)
+                return false;
+            (*r)++;
+            if (cow && (e & PTE_W))
+                pt[i] = e &= ~PTE_W;    // the parent's too: flushed once the copy is done
+        }
+        to[i] = e;
+    }
+    return true;
+}
+
+__after_boot bool
+mm_tables_copy(uint64_t *dst, uint64_t *src, const struct vma *v)
+{
+    struct copy_walk w = { dst, v, page_refs(true) };
+
+    return w.refs && pt_table_each(src, v->start, v->end, copy_table, &w);
+}
+
+struct release_walk {
+    const struct vma *v;
+    uint16_t *refs;             // NULL while no frame was ever shared
+    uint64_t run, npages;       // frames whose last reference went, contiguous
+};
+
+__after_boot static void
+run_flush(struct release_walk *w)
+{
+    if (w->npages)
+        pmm_free_run(w->run, w->npages);
+    w->npages = 0;
+}
+
+// Frame PA is to be freed: it extends the run, or starts a new one.
+__after_boot static void
+run_add(struct release_walk *w, uint64_t pa)
+{
+    if (w->npages && pa == w->run + w->npages * PAGE_SIZE) {
+        w->npages++;
+        return;
+    }
+    run_flush(w);
+    w->run = pa;
+    w->npages = 1;
+}
+
+// Drop the references of leaf table PT's entries [lo, hi): another sharer
+// keeps the frame, else it is freed. The entries stay: the table goes whole.
+__after_boot static bool
+release_table(uint64_t *pt, unsigned int lo, unsigned int hi, uint64_t base, void *arg)
+{
+    struct release_walk *w = arg;
+    bool special = w->v->flags & VMA_SPECIAL;
+
+    (void)base;
+    for (unsigned int i = lo; i < hi; i++) {
+        uint64_t e = pt[i], pa = e & PTE_ADDR;
+        if (!(e & PTE_P) || (special && !vm_frame_owned(w->v, pa)))
+            continue;
+        if (w->refs && w->refs[pa / PAGE_SIZE])
+            w->refs[pa / PAGE_SIZE]--;
+        else
+            run_add(w, pa);
+    }
+    return true;
+}
+
+// No process uses MM any more, so no CPU runs its program: no other CPU can
+// be writing through a TLB entry of it, and this one touches no user page
+// on the way. Its frames and tables go first; then this CPU, which may
+// still run on the PML4 (the exiting process's), forgets the user half
+// (TLB and cached upper levels of the freed tables), and so do the others.
+__after_boot void
+mm_tables_release(struct mm *mm)
+{
+    struct release_walk w = { .refs = page_refs(false) };
+    struct vma *v;
+
+    while ((v = mm->vmas)) {
+        w.v = v;
+        pt_table_each(mm->pml4, v->start, v->end, release_table, &w);
+        mm->vmas = v->next;
+        vma_free(v);
+    }
+    run_flush(&w);
+    paging_free_user(mm->pml4);
+    if (mm->pml4 == paging_root())
+        write_cr3(read_cr3());
+    tlb_shootdown();
+}
