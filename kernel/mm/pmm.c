@@ -258,6 +258,26 @@ page_ref_put(uint64_t pa)
     pmm_free_page(pa);
 }
 
+// page_ref_put for each of the NPAGES frames from PA; those freed go back
+// together, as runs, not page by page.
+__after_boot void
+page_ref_put_run(uint64_t pa, uint64_t npages)
+{
+    uint64_t end = pa + npages * PAGE_SIZE, from = pa;     // [from, q): frames to free
+
+    for (uint64_t q = pa; q < end; q += PAGE_SIZE) {
+        uint16_t *r = extra_refs ? &extra_refs[q / PAGE_SIZE] : NULL;
+        if (!r || !*r)
+            continue;
+        (*r)--;                     // a sharer keeps it
+        if (q > from)
+            pmm_free_run(from, (q - from) / PAGE_SIZE);
+        from = q + PAGE_SIZE;
+    }
+    if (end > from)
+        pmm_free_run(from, (end - from) / PAGE_SIZE);
+}
+
 __after_boot bool
 page_is_shared(uint64_t pa)
 {

@@ -17,6 +17,7 @@ void pmm_drop_above(uint64_t limit);            // forget RAM at and above LIMIT
 // User frames shared copy-on-write between address spaces (mm/mm.c).
 bool page_ref_get(uint64_t pa);         // one more sharer; false when no memory for the counts
 void page_ref_put(uint64_t pa);         // one fewer; the last one frees the page
+void page_ref_put_run(uint64_t pa, uint64_t npages);   // the same for NPAGES contiguous frames
 bool page_is_shared(uint64_t pa);       // more than one owner
 // The sharers beyond the first, one count per frame (index pa / PAGE_SIZE):
 // made when MAKE (NULL if no memory), else NULL while none was ever shared.

@@ -94,19 +94,26 @@ split_vma(struct vma *v, uint64_t addr)
 void
 frame_batch_add(struct frame_batch *b, uint64_t pa)
 {
-    if (b->n == ARRAY_SIZE(b->pa))
+    if (b->n && pa == b->start[b->n - 1] + (uint64_t)b->npages[b->n - 1] * PAGE_SIZE) {
+        b->npages[b->n - 1]++;
+        return;
+    }
+    if (b->n == ARRAY_SIZE(b->start))
         frame_batch_finish(b);
-    b->pa[b->n++] = pa;
+    b->start[b->n] = pa;
+    b->npages[b->n++] = 1;
 }
 
 void
 frame_batch_finish(struct frame_batch *b)
 {
+    if (b->flush_local)         // stays set: the walk may clear more entries after a full batch
+        write_cr3(read_cr3());
     if (!b->n)
         return;
     tlb_shootdown();
     for (unsigned int i = 0; i < b->n; i++)
-        page_ref_put(b->pa[i]);     // another address space may still share it (COW)
+        page_ref_put_run(b->start[i], b->npages[i]);   // another address space may still share some (COW)
     b->n = 0;
 }
 
@@ -148,11 +155,17 @@ unmap_one(uint64_t va, uint64_t *pte, void *arg)
 
 // Unmap V's pages in MM, freeing (once no TLB reaches them) the frames that
 // are the program's; only the page tables' present entries are visited.
+// This CPU's TLB forgets a few pages one by one, more at once (a CR3 load
+// before the frames go): under TCG an invlpg per page of a big region
+// costs more than the whole flush.
+#define FLUSH_ONE_BY_ONE 32
 static void
 free_pages(struct mm *mm, const struct vma *v, uint64_t start, uint64_t end, struct frame_batch *b)
 {
-    struct unmap_walk w = { v, b, mm->pml4 == paging_root() };
+    bool local = mm->pml4 == paging_root(), few = end - start <= FLUSH_ONE_BY_ONE * PAGE_SIZE;
+    struct unmap_walk w = { v, b, local && few };
 
+    b->flush_local |= local && !few;
     pte_range_each(mm->pml4, start, end, unmap_one, &w);
 }
 

@@ -58,10 +58,13 @@ struct mm {
 #define PF_USER    0x4
 #define PF_INSTR   0x10
 
-// Frames to free once other CPUs can no longer reach them (TLB shootdown).
+// Frames to free once other CPUs can no longer reach them (TLB shootdown):
+// runs of contiguous frames, so a big region's unmap takes few shootdowns.
 struct frame_batch {
-    uint64_t pa[64];
+    uint64_t start[32];
+    uint32_t npages[32];
     unsigned int n;
+    bool flush_local;         // this CPU's TLB is to be flushed whole first
 };
 void frame_batch_add(struct frame_batch *b, uint64_t pa);
 void frame_batch_finish(struct frame_batch *b);
