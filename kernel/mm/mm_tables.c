@@ -12,6 +12,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tlb.h"
 #include "log.h"
+#include "lib/string.h"
 
 struct copy_walk {
     uint64_t *dst;              // the child's PML4
@@ -19,36 +20,72 @@ struct copy_walk {
     uint16_t *refs;             // pmm's sharer counts
 };
 
-// The parent's present entries [lo, hi) of leaf table PT into the child's
-// table for the same addresses: the same frame, with a reference of its own
-// (but the kernel's pages); a private page of the program's own becomes
-// read-only on both sides (copy-on-write). False when out of memory; the
-// entries copied so far each hold their reference, as mm_put expects.
+// Entries [lo, hi) of the parent's leaf table PT into the child's TO, for
+// a region of the program's own: each present frame gets one more sharer
+// and, when the region is private (WMASK without PTE_W), becomes read-only
+// on both sides (copy-on-write). The index it stopped at: HI, or the entry
+// whose count is full.
+__after_boot static unsigned int
+copy_owned(uint64_t *pt, uint64_t *to, unsigned int lo, unsigned int hi, uint16_t *refs, uint64_t wmask)
+{
+    unsigned int i;
+
+    for (i = lo; i < hi; i++) {
+        uint64_t e = pt[i];
+        if (e & PTE_P) {
+            uint16_t *r = &refs[(e & PTE_ADDR) / PAGE_SIZE];
+            if (*r == UINT16_MAX)
+                break;
+            ++*r;
+            pt[i] = e &= wmask;     // the parent's too: flushed once the copy is done
+        }
+        to[i] = e;
+    }
+    return i;
+}
+
+// The same for [vdso] and [vvar]: the kernel image's frames are shared as
+// they are, with no count; a copy of the program's own is as above.
+__after_boot static unsigned int
+copy_special(const struct vma *v, uint64_t *pt, uint64_t *to, unsigned int lo, unsigned int hi, uint16_t *refs,
+             uint64_t wmask)
+{
+    unsigned int i;
+
+    for (i = lo; i < hi; i++) {
+        uint64_t e = pt[i];
+        if ((e & PTE_P) && vm_frame_owned(v, e & PTE_ADDR) && copy_owned(pt, to, i, i + 1, refs, wmask) == i)
+            break;
+        to[i] = pt[i];
+    }
+    return i;
+}
+
+// The parent's entries [lo, hi) of leaf table PT, which maps BASE on, into
+// the child's table for the same addresses: the same frames. A new table's
+// other entries are zeroed, here rather than all at its allocation. False
+// when out of memory; the entries copied so far each hold their reference,
+// as mm_put expects, and the rest of a new table is zeros.
 __after_boot static bool
 copy_table(uint64_t *pt, unsigned int lo, unsigned int hi, uint64_t base, void *arg)
 {
     struct copy_walk *w = arg;
-    uint64_t *to = pte_lookup_in(w->dst, base + lo * PAGE_SIZE, true);
-    bool special = w->v->flags & VMA_SPECIAL, cow = !(w->v->flags & VMA_SHARED);
+    bool fresh;
+    uint64_t *to = pt_leaf_table(w->dst, base, &fresh);
+    uint64_t wmask = w->v->flags & VMA_SHARED ? ~0ull : ~PTE_W;
+    unsigned int done;
 
     if (!to)
         return false;
-    to -= lo;                   // the child's table, indexed as PT
-    for (unsigned int i = lo; i < hi; i++) {
-        uint64_t e = pt[i], pa = e & PTE_ADDR;
-        if (!(e & PTE_P))
-            continue;
-        if (!special || vm_frame_owned(w->v, pa)) {
-            uint16_t *r = &w->refs[pa / PAGE_SIZE];
-            if (*r == UINT16_MAX)
-                return false;
-            (*r)++;
-            if (cow && (e & PTE_W))
-                pt[i] = e &= ~PTE_W;    // the parent's too: flushed once the copy is done
-        }
-        to[i] = e;
-    }
-    return true;
+    if (fresh)
+        memset(to, 0, lo * sizeof(*to));
+    if (w->v->flags & VMA_SPECIAL)
+        done = copy_special(w->v, pt, to, lo, hi, w->refs, wmask);
+    else
+        done = copy_owned(pt, to, lo, hi, w->refs, wmask);
+    if (fresh)
+        memset(to + done, 0, (512 - done) * sizeof(*to));
+    return done == hi;
 }
 
 __after_boot bool

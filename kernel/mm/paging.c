@@ -86,6 +86,28 @@ paging_new_root(void)
     return root;
 }
 
+// The leaf table for user address VA in ROOT, made if missing (the levels
+// above zeroed): then *FRESH is set and the new table is not zeroed, its
+// 512 entries the caller's to fill before anything else reads them (fork
+// writes them all anyway). NULL when out of memory.
+__after_boot uint64_t *
+pt_leaf_table(uint64_t *root, uint64_t va, bool *fresh)
+{
+    uint64_t *t = root, *entry, pa;
+
+    for (int level = 3; level > 1; level--)
+        if (!(t = next_table(&t[PT_INDEX(va, level)], true, true)))
+            return NULL;
+    entry = &t[PT_INDEX(va, 1)];
+    *fresh = !(*entry & PTE_P);
+    if (!*fresh)
+        return phys_to_virt(*entry & PTE_ADDR);
+    if (!(pa = pmm_alloc_page()))
+        return NULL;
+    *entry = pa | PTE_P | PTE_W | PTE_U;
+    return phys_to_virt(pa);
+}
+
 // Free the tables under ENTRY at LEVEL (2: a PDPT's ... 0: a page table's frames are not ours).
 __after_boot static void
 free_table(uint64_t entry, int level)

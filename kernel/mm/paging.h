@@ -24,6 +24,8 @@ uint64_t *paging_kernel_root(void);                // the boot PML4: the first p
 // In the PML4 this CPU runs on; a kernel address always in the boot PML4.
 uint64_t *pte_lookup(uint64_t va, bool create);
 uint64_t *pte_lookup_in(uint64_t *pml4, uint64_t va, bool create);
+// The leaf table for user address VA, made if missing (*FRESH: its 512 entries not zeroed, the caller's to fill).
+uint64_t *pt_leaf_table(uint64_t *root, uint64_t va, bool *fresh);
 uint64_t *paging_new_root(void);                   // a PML4 with the kernel half; NULL if no memory
 void paging_free_user(uint64_t *pml4);             // free the lower half's tables (not the frames)
 void paging_free_root(uint64_t *pml4);
