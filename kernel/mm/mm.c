@@ -3,8 +3,9 @@
 // table entries, not the pages (mm_tables.c, a leaf table at a time): a
 // private page becomes read-only on both sides with one more sharer (pmm's
 // counts), and the first write copies it (vm.c's cow_break); shared
-// mappings and the kernel's own pages stay the same frames. A CPU keeps the last address space loaded while it idles;
-// the page table goes when no process uses it and no CPU holds it.
+// mappings and the kernel's own pages stay the same frames. A CPU keeps
+// the last address space loaded while it idles; the page table goes when
+// no process uses it and no CPU holds it.
 #include "mm/mm.h"
 #include "mm/mm_tables.h"
 #include "mm/vm.h"
