@@ -3,7 +3,8 @@
 // once per table, the sharers' counts raised in the same loop) and the
 // release when the last user goes (the frames' counts dropped table by
 // table, runs of frames freed as buddy blocks, the tables freed whole with
-// no entry cleared, no invlpg, one TLB flush).
+// no entry cleared, no invlpg, one TLB flush); and mremap's move of a
+// region's entries.
 #include "mm/mm_tables.h"
 #include "mm/vm.h"
 #include "mm/paging.h"
@@ -166,4 +167,51 @@ mm_tables_release(struct mm *mm)
     if (mm->pml4 == paging_root())
         write_cr3(read_cr3());
     tlb_shootdown();
+}
+
+struct move_walk {
+    uint64_t *root;
+    uint64_t delta;             // new address - old
+    uint64_t *to, to_base;      // the destination's current leaf table and what it maps
+    bool invlpg;                // this CPU's TLB forgets each old page (else all at once)
+};
+
+// Move the present entries [lo, hi) of leaf table PT (mapping BASE on) to
+// the same place DELTA further; the destination's table is looked up once
+// per table, not per page. False when out of memory for one: the entries
+// not yet moved stay where they were.
+__after_boot static bool
+move_table(uint64_t *pt, unsigned int lo, unsigned int hi, uint64_t base, void *arg)
+{
+    struct move_walk *w = arg;
+
+    for (unsigned int i = lo; i < hi; i++) {
+        uint64_t va = base + i * PAGE_SIZE, to = va + w->delta;
+        if (!(pt[i] & PTE_P))
+            continue;
+        if (!w->to || ALIGN_DOWN(to, PT_SPAN) != w->to_base) {
+            uint64_t *e = pte_lookup_in(w->root, to, true);
+            if (!e)
+                return false;
+            w->to = e - (to & (PT_SPAN - 1)) / PAGE_SIZE;
+            w->to_base = ALIGN_DOWN(to, PT_SPAN);
+        }
+        w->to[(to & (PT_SPAN - 1)) / PAGE_SIZE] = pt[i];
+        pt[i] = 0;
+        if (w->invlpg)
+            invlpg(va);
+    }
+    return true;
+}
+
+__after_boot bool
+mm_tables_move(struct mm *mm, uint64_t old, uint64_t len, uint64_t new)
+{
+    bool local = mm->pml4 == paging_root(), few = len <= FLUSH_ONE_BY_ONE * PAGE_SIZE;
+    struct move_walk w = { mm->pml4, new - old, NULL, 0, local && few };
+    bool ok = pt_table_each(mm->pml4, old, old + len, move_table, &w);
+
+    if (local && !few)
+        write_cr3(read_cr3());
+    return ok;
 }

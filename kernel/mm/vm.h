@@ -58,6 +58,11 @@ struct mm {
 #define PF_USER    0x4
 #define PF_INSTR   0x10
 
+// Above this many pages, a change to the running page table flushes this
+// CPU's TLB with one CR3 load instead of an invlpg per page: under TCG the
+// invlpgs of a big region cost more than the refill.
+#define FLUSH_ONE_BY_ONE 32
+
 // Frames to free once other CPUs can no longer reach them (TLB shootdown):
 // runs of contiguous frames, so a big region's unmap takes few shootdowns.
 struct frame_batch {
