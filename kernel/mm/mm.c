@@ -1,11 +1,13 @@
 // Address spaces: making one, copying one for fork (copy-on-write), letting
 // one go, and loading one on a CPU. fork copies the regions and the page
-// table entries, not the pages: a private page becomes read-only on both
-// sides with one more sharer (pmm's counts), and the first write copies it
-// (vm.c's cow_break); shared mappings and the kernel's own pages stay the
-// same frames. A CPU keeps the last address space loaded while it idles;
-// the page table goes when no process uses it and no CPU holds it.
+// table entries, not the pages (mm_tables.c, a leaf table at a time): a
+// private page becomes read-only on both sides with one more sharer (pmm's
+// counts), and the first write copies it (vm.c's cow_break); shared
+// mappings and the kernel's own pages stay the same frames. A CPU keeps
+// the last address space loaded while it idles; the page table goes when
+// no process uses it and no CPU holds it.
 #include "mm/mm.h"
+#include "mm/mm_tables.h"
 #include "mm/vm.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
@@ -48,39 +50,6 @@ vma_copy(const struct vma *v)
     return n;
 }
 
-struct copy_walk {
-    struct mm *dst;
-    const struct vma *v;
-    bool failed;
-};
-
-// One present page of the parent: the child maps the same frame, with a
-// reference of its own (but the kernel's pages). A private page of the
-// program's own becomes copy-on-write on both sides.
-__after_boot static void
-copy_pte(uint64_t va, uint64_t *pte, void *arg)
-{
-    struct copy_walk *w = arg;
-    uint64_t e = *pte, pa = e & PTE_ADDR;
-    bool counted = vm_frame_owned(w->v, pa), cow = counted && !(w->v->flags & VMA_SHARED);
-
-    if (w->failed)
-        return;
-    if (counted && !page_ref_get(pa)) {
-        w->failed = true;
-        return;
-    }
-    if (cow) {
-        e &= ~PTE_W;
-        *pte = e;           // the parent's too: flushed once the walk is done
-    }
-    if (page_map_in(w->dst->pml4, va, pa, e & ~(PTE_ADDR | PTE_P)) < 0) {
-        if (counted)
-            page_ref_put(pa);
-        w->failed = true;
-    }
-}
-
 __after_boot struct mm *
 mm_fork(struct mm *src)
 {
@@ -97,7 +66,6 @@ mm_fork(struct mm *src)
     mm_set_exe(dst, src->exe);
     tail = &dst->vmas;
     for (const struct vma *v = src->vmas; v && !failed; v = v->next) {
-        struct copy_walk w = { dst, v, false };
         struct vma *n = vma_copy(v);
         if (!n) {
             failed = true;
@@ -105,8 +73,7 @@ mm_fork(struct mm *src)
         }
         *tail = n;
         tail = &n->next;
-        pte_range_each(src->pml4, v->start, v->end, copy_pte, &w);
-        failed = w.failed;
+        failed = !mm_tables_copy(dst->pml4, src->pml4, v);
     }
     // The parent's writable entries became read-only: its TLBs, here and
     // wherever its other threads run, must forget the writable ones.
@@ -138,8 +105,7 @@ mm_put(struct mm *mm)
     if (--mm->users)
         return;
     mm_set_exe(mm, NULL);
-    vm_unmap(mm, USER_MIN, USER_TOP - USER_MIN);
-    paging_free_user(mm->pml4);
+    mm_tables_release(mm);
     maybe_free(mm);
 }
 

@@ -86,6 +86,28 @@ paging_new_root(void)
     return root;
 }
 
+// The leaf table for user address VA in ROOT, made if missing (the levels
+// above zeroed): then *FRESH is set and the new table is not zeroed, its
+// 512 entries the caller's to fill before anything else reads them (fork
+// writes them all anyway). NULL when out of memory.
+__after_boot uint64_t *
+pt_leaf_table(uint64_t *root, uint64_t va, bool *fresh)
+{
+    uint64_t *t = root, *entry, pa;
+
+    for (int level = 3; level > 1; level--)
+        if (!(t = next_table(&t[PT_INDEX(va, level)], true, true)))
+            return NULL;
+    entry = &t[PT_INDEX(va, 1)];
+    *fresh = !(*entry & PTE_P);
+    if (!*fresh)
+        return phys_to_virt(*entry & PTE_ADDR);
+    if (!(pa = pmm_alloc_page()))
+        return NULL;
+    *entry = pa | PTE_P | PTE_W | PTE_U;
+    return phys_to_virt(pa);
+}
+
 // Free the tables under ENTRY at LEVEL (2: a PDPT's ... 0: a page table's frames are not ours).
 __after_boot static void
 free_table(uint64_t entry, int level)
@@ -169,17 +191,17 @@ page_set_flags_in(uint64_t *root, uint64_t va, uint64_t flags)
     flush_local(root, va);
 }
 
-// Call FN for every present PTE of ROOT in [start, end), skipping the holes
-// a level up at once: a region of gigabytes reserved and barely touched
-// (Go's heap arenas) costs its tables, not its pages.
-__after_boot void
-pte_range_each(uint64_t *root, uint64_t start, uint64_t end, void (*fn)(uint64_t va, uint64_t *pte, void *arg),
-               void *arg)
+// Call FN for each leaf table of ROOT with entries in [start, end), skipping
+// the holes a level up at once: a region of gigabytes reserved and barely
+// touched (Go's heap arenas) costs its tables, not its pages. One walk from
+// the root per table, not per page.
+__after_boot bool
+pt_table_each(uint64_t *root, uint64_t start, uint64_t end, pt_table_fn fn, void *arg)
 {
     uint64_t va = start;
 
     while (va < end) {
-        uint64_t *t = root;
+        uint64_t *t = root, base, next;
         int level;
         for (level = 3; level > 0; level--) {
             uint64_t e = t[PT_INDEX(va, level)];
@@ -192,10 +214,38 @@ pte_range_each(uint64_t *root, uint64_t start, uint64_t end, void (*fn)(uint64_t
             va = ALIGN_DOWN(va, span) + span;
             continue;
         }
-        if (t[PT_INDEX(va, 0)] & PTE_P)
-            fn(va, &t[PT_INDEX(va, 0)], arg);
-        va += PAGE_SIZE;
+        base = ALIGN_DOWN(va, PT_SPAN);
+        next = MIN(base + PT_SPAN, end);
+        if (!fn(t, PT_INDEX(va, 0), (next - base) / PAGE_SIZE, base, arg))
+            return false;
+        va = next;
     }
+    return true;
+}
+
+struct each_pte {
+    void (*fn)(uint64_t va, uint64_t *pte, void *arg);
+    void *arg;
+};
+
+__after_boot static bool
+each_pte_in(uint64_t *t, unsigned int lo, unsigned int hi, uint64_t base, void *arg)
+{
+    struct each_pte *w = arg;
+
+    for (unsigned int i = lo; i < hi; i++)
+        if (t[i] & PTE_P)
+            w->fn(base + i * PAGE_SIZE, &t[i], w->arg);
+    return true;
+}
+
+__after_boot void
+pte_range_each(uint64_t *root, uint64_t start, uint64_t end, void (*fn)(uint64_t va, uint64_t *pte, void *arg),
+               void *arg)
+{
+    struct each_pte w = { fn, arg };
+
+    pt_table_each(root, start, end, each_pte_in, &w);
 }
 
 // boot.S built the kernel's mappings and the direct map of the first 4 GiB;

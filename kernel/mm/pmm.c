@@ -172,6 +172,18 @@ pmm_free_page(uint64_t pa)
     buddy_free(pa, 0);
 }
 
+// NPAGES contiguous frames from PA, freed as the largest aligned blocks
+// that tile them: a run of single pages (an address space's, released at
+// its end) costs a free per block, not per page.
+__after_boot void
+pmm_free_run(uint64_t pa, uint64_t npages)
+{
+    ASSERT(pa && !(pa & (PAGE_SIZE - 1)) && pa + npages * PAGE_SIZE <= max_phys);
+    if (!buddy_on)
+        buddy_start();
+    buddy_add_range(pa, pa + npages * PAGE_SIZE);
+}
+
 // The buddy allocator takes over what the bump pointer has not handed out.
 __after_boot static void
 buddy_start(void)
@@ -212,6 +224,16 @@ ensure_refs(void)
     return true;
 }
 
+// The counts themselves, for loops over many frames (mm_tables.c): made
+// when MAKE, else NULL until the first share made them (no frame is shared).
+__after_boot uint16_t *
+page_refs(bool make)
+{
+    if (make && !ensure_refs())
+        return NULL;
+    return extra_refs;
+}
+
 __after_boot bool
 page_ref_get(uint64_t pa)
 {
@@ -234,6 +256,26 @@ page_ref_put(uint64_t pa)
         return;
     }
     pmm_free_page(pa);
+}
+
+// page_ref_put for each of the NPAGES frames from PA; those freed go back
+// together, as runs, not page by page.
+__after_boot void
+page_ref_put_run(uint64_t pa, uint64_t npages)
+{
+    uint64_t end = pa + npages * PAGE_SIZE, from = pa;     // [from, q): frames to free
+
+    for (uint64_t q = pa; q < end; q += PAGE_SIZE) {
+        uint16_t *r = extra_refs ? &extra_refs[q / PAGE_SIZE] : NULL;
+        if (!r || !*r)
+            continue;
+        (*r)--;                     // a sharer keeps it
+        if (q > from)
+            pmm_free_run(from, (q - from) / PAGE_SIZE);
+        from = q + PAGE_SIZE;
+    }
+    if (end > from)
+        pmm_free_run(from, (end - from) / PAGE_SIZE);
 }
 
 __after_boot bool

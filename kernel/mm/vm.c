@@ -2,6 +2,7 @@
 // first fault (so a 1 GiB reservation costs nothing until used); unmapping
 // frees them. Splitting at range boundaries keeps each VMA uniform.
 #include "mm/vm.h"
+#include "mm/mm_tables.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/heap.h"
@@ -94,19 +95,26 @@ split_vma(struct vma *v, uint64_t addr)
 void
 frame_batch_add(struct frame_batch *b, uint64_t pa)
 {
-    if (b->n == ARRAY_SIZE(b->pa))
+    if (b->n && pa == b->start[b->n - 1] + (uint64_t)b->npages[b->n - 1] * PAGE_SIZE) {
+        b->npages[b->n - 1]++;
+        return;
+    }
+    if (b->n == ARRAY_SIZE(b->start))
         frame_batch_finish(b);
-    b->pa[b->n++] = pa;
+    b->start[b->n] = pa;
+    b->npages[b->n++] = 1;
 }
 
 void
 frame_batch_finish(struct frame_batch *b)
 {
+    if (b->flush_local)         // stays set: the walk may clear more entries after a full batch
+        write_cr3(read_cr3());
     if (!b->n)
         return;
     tlb_shootdown();
     for (unsigned int i = 0; i < b->n; i++)
-        page_ref_put(b->pa[i]);     // another address space may still share it (COW)
+        page_ref_put_run(b->start[i], b->npages[i]);   // another address space may still share some (COW)
     b->n = 0;
 }
 
@@ -148,16 +156,21 @@ unmap_one(uint64_t va, uint64_t *pte, void *arg)
 
 // Unmap V's pages in MM, freeing (once no TLB reaches them) the frames that
 // are the program's; only the page tables' present entries are visited.
+// This CPU's TLB forgets a few pages one by one, more at once (a CR3 load
+// before the frames go): under TCG an invlpg per page of a big region
+// costs more than the whole flush (FLUSH_ONE_BY_ONE, vm.h).
 static void
 free_pages(struct mm *mm, const struct vma *v, uint64_t start, uint64_t end, struct frame_batch *b)
 {
-    struct unmap_walk w = { v, b, mm->pml4 == paging_root() };
+    bool local = mm->pml4 == paging_root(), few = end - start <= FLUSH_ONE_BY_ONE * PAGE_SIZE;
+    struct unmap_walk w = { v, b, local && few };
 
+    b->flush_local |= local && !few;
     pte_range_each(mm->pml4, start, end, unmap_one, &w);
 }
 
-static void
-free_vma(struct vma *v)
+void
+vma_free(struct vma *v)
 {
     if (v->backing.vn)
         vnode_put(v->backing.vn);
@@ -194,7 +207,7 @@ vm_unmap(struct mm *mm, uint64_t addr, uint64_t len)
         if (v->start >= addr && v->end <= end) {
             free_pages(mm, v, v->start, v->end, &b);
             *pp = v->next;
-            free_vma(v);
+            vma_free(v);
         } else {
             pp = &v->next;
         }
@@ -337,6 +350,11 @@ unshare_kernel_pages(struct mm *mm, struct vma *v)
     return 0;
 }
 
+struct reprotect_walk {
+    const struct vma *v;
+    bool invlpg;            // this CPU's TLB forgets each page (else all at once, after)
+};
+
 // A page's PTE after its region's protection changed. PROT_NONE keeps the
 // frame in a supervisor-only, no-execute PTE, so the program faults on it
 // and a later mprotect gets the data back. A private page another address
@@ -344,19 +362,41 @@ unshare_kernel_pages(struct mm *mm, struct vma *v)
 __after_boot static void
 reprotect_one(uint64_t va, uint64_t *pte, void *arg)
 {
-    const struct vma *v = arg;
+    const struct reprotect_walk *w = arg;
+    const struct vma *v = w->v;
     uint64_t flags = v->prot == PROT_NONE ? PTE_NX : vm_pte_flags(v->prot);
 
     if (!(v->flags & VMA_SHARED) && page_is_shared(*pte & PTE_ADDR))
         flags &= ~PTE_W;
     *pte = (*pte & PTE_ADDR) | flags | PTE_P;
-    invlpg(va);     // harmless for a page table another CPU runs: the shootdown follows
+    if (w->invlpg)
+        invlpg(va);
 }
 
+// Whether V may take PROT, as Linux: [vvar] may never be written or run,
+// nor a shared mapping of a file opened read-only be written; a [vdso]
+// made writable gets pages of its own first. 0 or the errno.
+__after_boot static long
+protect_check(struct mm *mm, struct vma *v, uint32_t prot)
+{
+    if ((v->flags & VMA_VVAR) && (prot & (PROT_WRITE | PROT_EXEC)))
+        return -EACCES;
+    if ((v->flags & VMA_NO_WRITE) && (prot & PROT_WRITE))
+        return -EACCES;
+    if ((v->flags & VMA_VDSO) && (prot & PROT_WRITE))
+        return unshare_kernel_pages(mm, v);
+    return 0;
+}
+
+// Regions before one refused keep their change, as on Linux; the TLBs
+// forget the old entries either way: this CPU's page by page for a small
+// region, by a CR3 load for a big one (as free_pages), the others' by the
+// shootdown.
 long
 vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
 {
     uint64_t end = addr + len;
+    bool local = mm->pml4 == paging_root(), flush_all = false;
     long ret;
 
     if (!vm_range_is_mapped(mm, addr, len))
@@ -364,19 +404,18 @@ vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot)
     if ((ret = split_around(mm, addr, end)) < 0)
         return ret;
     for (struct vma *v = vma_find(mm, addr); v && v->start < end; v = v->next) {
-        // As Linux: [vvar] may never be written or run, nor a shared mapping of a file
-        // opened read-only be written; regions before it keep their change.
-        if ((v->flags & VMA_VVAR) && (prot & (PROT_WRITE | PROT_EXEC)))
-            return -EACCES;
-        if ((v->flags & VMA_NO_WRITE) && (prot & PROT_WRITE))
-            return -EACCES;
-        if ((v->flags & VMA_VDSO) && (prot & PROT_WRITE) && (ret = unshare_kernel_pages(mm, v)) < 0)
-            return ret;
+        struct reprotect_walk w = { v, local && v->end - v->start <= FLUSH_ONE_BY_ONE * PAGE_SIZE };
+        if ((ret = protect_check(mm, v, prot)) < 0)
+            goto out;
         v->prot = prot;
-        pte_range_each(mm->pml4, v->start, v->end, reprotect_one, v);
+        flush_all |= local && !w.invlpg;
+        pte_range_each(mm->pml4, v->start, v->end, reprotect_one, &w);
     }
+out:
+    if (flush_all)
+        write_cr3(read_cr3());
     tlb_shootdown();
-    return 0;
+    return ret;
 }
 
 // A read of a private file mapping's page that lies wholly inside the
@@ -499,14 +538,9 @@ vm_move(struct mm *mm, uint64_t old, uint64_t len, uint64_t new)
         backing.off += old - v->start;   // untouched pages still fill from the same bytes
     if ((ret = vm_map_backed(mm, new, len, v->prot, v->flags, &backing, v->path)) < 0)
         return ret;
-    for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-        uint64_t pte = page_unmap_in(mm->pml4, old + off);
-        if (pte & PTE_ADDR) {
-            uint64_t *dst = pte_lookup_in(mm->pml4, new + off, true);
-            if (!dst)
-                return -ENOMEM;
-            *dst = pte;
-        }
+    if (!mm_tables_move(mm, old, len, new)) {
+        tlb_shootdown();
+        return -ENOMEM;
     }
     return vm_unmap(mm, old, len);
 }

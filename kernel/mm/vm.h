@@ -58,15 +58,24 @@ struct mm {
 #define PF_USER    0x4
 #define PF_INSTR   0x10
 
-// Frames to free once other CPUs can no longer reach them (TLB shootdown).
+// Above this many pages, a change to the running page table flushes this
+// CPU's TLB with one CR3 load instead of an invlpg per page: under TCG the
+// invlpgs of a big region cost more than the refill.
+#define FLUSH_ONE_BY_ONE 32
+
+// Frames to free once other CPUs can no longer reach them (TLB shootdown):
+// runs of contiguous frames, so a big region's unmap takes few shootdowns.
 struct frame_batch {
-    uint64_t pa[64];
+    uint64_t start[32];
+    uint32_t npages[32];
     unsigned int n;
+    bool flush_local;         // this CPU's TLB is to be flushed whole first
 };
 void frame_batch_add(struct frame_batch *b, uint64_t pa);
 void frame_batch_finish(struct frame_batch *b);
 
 struct vma *vma_find(struct mm *mm, uint64_t addr);
+void vma_free(struct vma *v);         // the region's struct, file and path (not its pages)
 // Map [addr, addr+len) anonymous with PROT at exactly ADDR (replacing what is there).
 long vm_map_fixed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags);
 // The same, with pages filled from BACKING on first touch.
