@@ -253,7 +253,7 @@ def format_args(r: TraceRecord, call: CallInfo | None) -> list[str]:
     if call.name == "futex" and len(r.args) > 1:
         shown_args = _FUTEX_ARGS.get(r.args[1] & 0x7F, shown_args)
     out = []
-    for i, (p, v) in enumerate(zip(call.params, r.args[:shown_args])):
+    for i, (p, v) in enumerate(zip(call.params, r.args[:shown_args], strict=False)):
         if call.name in _MODE_ARG and i == _MODE_ARG[call.name][1]:
             flags = r.args[_MODE_ARG[call.name][0]]
             if not flags & (0o100 | 0o20000000):  # O_CREAT, O_TMPFILE

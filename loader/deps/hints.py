@@ -209,7 +209,7 @@ def _check_templates(hint: Hint, reason: str, where: str) -> None:
 def _gives_version(hint: Hint) -> bool:
     """Return True when every way the hint can apply gives it a {version}."""
     has = [r is not None and "version" in r.groupindex for r in (hint.program, hint.soname)]
-    ways = [(r is not None, h) for r, h in zip((hint.program, hint.soname), has)]
+    ways = [(r is not None, h) for r, h in zip((hint.program, hint.soname), has, strict=True)]
     ways += [(hint.symbol is not None, False), (hint.option is not None, False)]
     return hint.version_bytes is not None or all(h for on, h in ways if on)
 
