@@ -8,7 +8,7 @@
 #include "manifest.h"
 
 #define UNMAPPED_KERNEL_ADDR 0xffffb00000000000ull   // PML4 slot 352: nothing is ever there
-#define USER_ADDR 0x10ull                              // below USER_MIN: never mapped
+#define USER_ADDR            0x10ull                              // below USER_MIN: never mapped
 
 // Deep enough to go through any kernel stack and its guard; not a tail call.
 __after_boot static __attribute__((noinline)) uint64_t
@@ -27,15 +27,11 @@ crash_test_run(uint32_t kind)
 {
     klog("crash test %u: crashing on purpose ($PKGLOAD_TEST_CRASH)", kind);
     switch (kind) {
-    case 1:
-        (void)*(volatile uint64_t *)UNMAPPED_KERNEL_ADDR;
-        break;
+    case 1: (void)*(volatile uint64_t *)UNMAPPED_KERNEL_ADDR; break;
     case 2:
         (void)*(volatile uint64_t *)USER_ADDR;      // not through uaccess: a kernel bug
         break;
-    case 3:
-        recurse(0);
-        break;
+    case 3: recurse(0); break;
     }
     panic("crash test %u: did not crash", kind);
 }

@@ -15,8 +15,8 @@ __noreturn void panic_frame(const struct trap_frame *f, const char *fmt, ...)
 // Name of the kernel function containing ADDR and the offset into it, or NULL.
 const char *ksym_lookup(uint64_t addr, uint64_t *offset);
 
-#define ASSERT(cond)                                                          \
-    do {                                                                      \
-        if (unlikely(!(cond)))                                                \
-            panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__); \
+#define ASSERT(cond)                                                                               \
+    do {                                                                                           \
+        if (unlikely(!(cond)))                                                                     \
+            panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__);                      \
     } while (0)

@@ -20,9 +20,12 @@ manifest_missing(const struct hvm_start_info *si)
 
     for (uint32_t i = 0; i < si->nr_modules; i++)
         if (mods[i].paddr < MANIFEST_PHYS + MANIFEST_MAX_SIZE)
-            panic("no boot manifest at 0x%lx: the initramfs (%lu bytes at 0x%lx) was loaded over it: "
-                  "too little memory for the image", (uint64_t)MANIFEST_PHYS, mods[i].size, mods[i].paddr);
-    panic("no boot manifest at 0x%lx: QEMU was started without its loader device", (uint64_t)MANIFEST_PHYS);
+            panic(
+                "no boot manifest at 0x%lx: the initramfs (%lu bytes at 0x%lx) was loaded over it: "
+                "too little memory for the image",
+                (uint64_t)MANIFEST_PHYS, mods[i].size, mods[i].paddr);
+    panic("no boot manifest at 0x%lx: QEMU was started without its loader device",
+          (uint64_t)MANIFEST_PHYS);
 }
 
 // Before the physical page allocator (which reserves the manifest's bytes)
@@ -40,13 +43,19 @@ manifest_load(const struct hvm_start_info *si)
     // exec copies argv's and envp's strings as one block, and their pointer
     // arrays as one (exec/stack.c): so the arrays come right after the header,
     // envp's after argv's NULL.
-    if ((h->version != MANIFEST_VERSION) | (h->base != MANIFEST_VIRT) | (h->size > MANIFEST_MAX_SIZE) |
-        (h->size < sizeof(*h) + 8 * (h->argc + 1ull + h->envc + 1)) | (*last != 0) | (h->argc == 0) |
-        (h->argv != (const char **)(h + 1)) | (h->envp != h->argv + h->argc + 1))
+    if ((h->version != MANIFEST_VERSION) | (h->base != MANIFEST_VIRT) |
+        (h->size > MANIFEST_MAX_SIZE) |
+        (h->size < sizeof(*h) + 8 * (h->argc + 1ull + h->envc + 1)) | (*last != 0) |
+        (h->argc == 0) | (h->argv != (const char **)(h + 1)) | (h->envp != h->argv + h->argc + 1))
         panic("manifest: version %u, %u bytes at 0x%lx, %u arguments: not one this kernel reads",
               h->version, h->size, h->base, h->argc);
     manifest = (struct manifest){
-        .raw = h, .path = h->path, .cwd = h->cwd, .hostname = h->hostname, .termios = h->termios,
-        .argv = h->argv, .envp = h->envp,
+        .raw = h,
+        .path = h->path,
+        .cwd = h->cwd,
+        .hostname = h->hostname,
+        .termios = h->termios,
+        .argv = h->argv,
+        .envp = h->envp,
     };
 }

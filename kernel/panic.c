@@ -8,7 +8,11 @@
 #include "drivers/qemu_exit.h"
 #include "layout.h"
 
-struct ksym { uint64_t addr; uint32_t name; uint32_t pad; };
+struct ksym {
+    uint64_t addr;
+    uint32_t name;
+    uint32_t pad;
+};
 extern const struct ksym ksyms_table[];
 extern const uint64_t ksyms_count;
 extern const char ksyms_names[];
@@ -65,10 +69,14 @@ log_frame(const struct trap_frame *f)
 {
     klog("vector %lu  error 0x%lx  cr2 %p", f->vector, f->error, (void *)read_cr2());
     log_addr("rip ", f->rip, 0);
-    klog("rax %p rbx %p rcx %p rdx %p", (void *)f->rax, (void *)f->rbx, (void *)f->rcx, (void *)f->rdx);
-    klog("rsi %p rdi %p rbp %p rsp %p", (void *)f->rsi, (void *)f->rdi, (void *)f->rbp, (void *)f->rsp);
-    klog("r8  %p r9  %p r10 %p r11 %p", (void *)f->r8, (void *)f->r9, (void *)f->r10, (void *)f->r11);
-    klog("r12 %p r13 %p r14 %p r15 %p", (void *)f->r12, (void *)f->r13, (void *)f->r14, (void *)f->r15);
+    klog("rax %p rbx %p rcx %p rdx %p", (void *)f->rax, (void *)f->rbx, (void *)f->rcx,
+         (void *)f->rdx);
+    klog("rsi %p rdi %p rbp %p rsp %p", (void *)f->rsi, (void *)f->rdi, (void *)f->rbp,
+         (void *)f->rsp);
+    klog("r8  %p r9  %p r10 %p r11 %p", (void *)f->r8, (void *)f->r9, (void *)f->r10,
+         (void *)f->r11);
+    klog("r12 %p r13 %p r14 %p r15 %p", (void *)f->r12, (void *)f->r13, (void *)f->r14,
+         (void *)f->r15);
     klog("cs %lx ss %lx rflags %lx cr3 %p", f->cs, f->ss, f->rflags, (void *)read_cr3());
 }
 

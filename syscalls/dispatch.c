@@ -27,8 +27,8 @@ log_missing_once(uint64_t nr, uint64_t rip)
     if (logged[nr / 64] & (1ull << (nr % 64)))
         return;
     logged[nr / 64] |= 1ull << (nr % 64);
-    klog("syscall %s (%lu) not implemented, from %p", syscall_table[nr].name ? syscall_table[nr].name : "?",
-         nr, (void *)rip);
+    klog("syscall %s (%lu) not implemented, from %p",
+         syscall_table[nr].name ? syscall_table[nr].name : "?", nr, (void *)rip);
 }
 
 // Always in line: -Os would otherwise make it a call, one more on every syscall.

@@ -18,7 +18,8 @@
 
 #define EP_MAX_EVENTS (INT32_MAX / sizeof(struct epoll_event))
 // The events EPOLLEXCLUSIVE may come with (Linux's EPOLLEXCLUSIVE_OK_BITS).
-#define EXCLUSIVE_OK (EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)
+#define EXCLUSIVE_OK                                                                               \
+    (EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)
 // Events gathered per wait when the set is small; more come at the next call.
 #define MIN_GATHER 64
 
@@ -77,7 +78,8 @@ sys_epoll_ctl(int epfd, int op, int fd, struct epoll_event __user *uevent)
 // Wait on EPFD and copy what is ready to EVENTS. The epoll stays open while
 // the call waits in it, whatever another thread does with the descriptor.
 static long
-do_epoll_wait(int epfd, struct epoll_event __user *uevents, int maxevents, uint64_t deadline, bool nonblock)
+do_epoll_wait(int epfd, struct epoll_event __user *uevents, int maxevents, uint64_t deadline,
+              bool nonblock)
 {
     struct epoll_event *out;
     struct file *ep;
@@ -108,8 +110,8 @@ do_epoll_wait(int epfd, struct epoll_event __user *uevents, int maxevents, uint6
 static long
 wait_ms(int epfd, struct epoll_event __user *uevents, int maxevents, int timeout)
 {
-    uint64_t deadline = timeout < 0 ? WAIT_FOREVER
-                                    : add_ns_saturating(clock_monotonic_ns(), timeout * 1000000ull);
+    uint64_t deadline =
+        timeout < 0 ? WAIT_FOREVER : add_ns_saturating(clock_monotonic_ns(), timeout * 1000000ull);
 
     return do_epoll_wait(epfd, uevents, maxevents, deadline, timeout == 0);
 }
@@ -158,7 +160,8 @@ sys_epoll_pwait(int epfd, struct epoll_event __user *uevents, int maxevents, int
 // A NULL timeout waits forever; a zero one only looks.
 long
 sys_epoll_pwait2(int epfd, struct epoll_event __user *uevents, int maxevents,
-                 const struct __kernel_timespec __user *uts, const uint64_t __user *umask, size_t sigsetsize)
+                 const struct __kernel_timespec __user *uts, const uint64_t __user *umask,
+                 size_t sigsetsize)
 {
     uint64_t ns = UINT64_MAX, deadline = WAIT_FOREVER;
     bool masked;

@@ -128,7 +128,8 @@ utimes_target(int dirfd, const char __user *upath, int flags, struct vnode **out
 }
 
 long
-sys_utimensat(int dirfd, const char __user *upath, const struct __kernel_timespec __user *utimes, int flags)
+sys_utimensat(int dirfd, const char __user *upath, const struct __kernel_timespec __user *utimes,
+              int flags)
 {
     struct __kernel_timespec ts[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
     struct vnode *vn;

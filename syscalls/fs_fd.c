@@ -54,9 +54,7 @@ sys_ioctl(int fd, unsigned int cmd, unsigned long arg)
         return -EBADF;
     switch (cmd) {
     case FIOCLEX:
-    case FIONCLEX:
-        current_proc()->fds->cloexec[fd] = cmd == FIOCLEX;
-        return 0;
+    case FIONCLEX: current_proc()->fds->cloexec[fd] = cmd == FIOCLEX; return 0;
     case FIONBIO:
         if (copy_from_user(&on, (void __user *)arg, sizeof(on)) < 0)
             return -EFAULT;
@@ -128,7 +126,8 @@ flock_request(struct file *f, int cmd, const struct flock *fl, struct file_lock 
         return -EINVAL;
     if ((ret = flock_range(f, fl, l)) < 0)
         return ret;
-    if (!get && ((fl->l_type == F_RDLCK && !file_can_read(f)) || (fl->l_type == F_WRLCK && !file_can_write(f))))
+    if (!get && ((fl->l_type == F_RDLCK && !file_can_read(f)) ||
+                 (fl->l_type == F_WRLCK && !file_can_write(f))))
         return -EBADF;
     if (ofd && fl->l_pid != 0)
         return -EINVAL;
@@ -176,7 +175,8 @@ lock_try_again(void *arg)
 }
 
 static long
-lock_wait(struct file *f, const struct file_lock *req, long (*set)(struct vnode *, const struct file_lock *))
+lock_wait(struct file *f, const struct file_lock *req,
+          long (*set)(struct vnode *, const struct file_lock *))
 {
     struct lock_try t = { f, req, set, -EAGAIN };
     long ret;
@@ -229,30 +229,24 @@ sys_fcntl(int fd, int cmd, unsigned long arg)
     if (!f || ((f->flags & O_PATH) && !fcntl_allowed_on_path(cmd)))
         return -EBADF;
     switch (cmd) {
-    case F_GETFD:
-        return t->cloexec[fd] ? FD_CLOEXEC : 0;
-    case F_SETFD:
-        t->cloexec[fd] = arg & FD_CLOEXEC;
-        return 0;
-    case F_GETFL:
-        return f->flags;
-    case F_SETFL:
-        f->flags = (f->flags & ~settable) | (arg & settable);
-        return 0;
+    case F_GETFD: return t->cloexec[fd] ? FD_CLOEXEC : 0;
+    case F_SETFD: t->cloexec[fd] = arg & FD_CLOEXEC; return 0;
+    case F_GETFL: return f->flags;
+    case F_SETFL: f->flags = (f->flags & ~settable) | (arg & settable); return 0;
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
         return arg >= FD_MAX ? -EINVAL : dup_to_lowest(f, arg, cmd == F_DUPFD_CLOEXEC);
-    case F_GETLK: case F_SETLK: case F_SETLKW:
-    case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
-        return lock_cmd(f, cmd, arg);
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW: return lock_cmd(f, cmd, arg);
     case F_GETPIPE_SZ:
-    case F_SETPIPE_SZ:
-        return f->vn ? -EBADF : 65536;
+    case F_SETPIPE_SZ: return f->vn ? -EBADF : 65536;
     case F_ADD_SEALS:
-    case F_GET_SEALS:
-        return cmd == F_GET_SEALS ? 0 : -EINVAL;
-    default:
-        return -EINVAL;
+    case F_GET_SEALS: return cmd == F_GET_SEALS ? 0 : -EINVAL;
+    default: return -EINVAL;
     }
 }
 
@@ -379,8 +373,9 @@ file_type(struct file *f)
     return st.st_mode & S_IFMT;
 }
 
-#define FALLOC_MODES (FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | \
-                      FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE)
+#define FALLOC_MODES                                                                               \
+    (FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE |                       \
+     FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE)
 
 // The checks of Linux's vfs_fallocate on MODE alone, in its order.
 __after_boot static long
@@ -396,7 +391,8 @@ fallocate_mode_check(int mode)
         return -EINVAL;
     if ((mode & FALLOC_FL_INSERT_RANGE) && (mode & ~FALLOC_FL_INSERT_RANGE))
         return -EINVAL;
-    if ((mode & FALLOC_FL_UNSHARE_RANGE) && (mode & ~(FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE)))
+    if ((mode & FALLOC_FL_UNSHARE_RANGE) &&
+        (mode & ~(FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE)))
         return -EINVAL;
     return 0;
 }

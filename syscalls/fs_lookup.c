@@ -55,7 +55,8 @@ lookup_user(int dirfd, const char __user *upath, int atflags, struct path_target
     if (!path[0] && (atflags & AT_EMPTY_PATH))
         ret = lookup_empty(dirfd, out);
     else
-        ret = path_lookup_at(dirfd, path, atflags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW, &out->vn);
+        ret = path_lookup_at(dirfd, path, atflags & AT_SYMLINK_NOFOLLOW ? 0 : LOOKUP_FOLLOW,
+                             &out->vn);
     kfree(path);
     return ret;
 }

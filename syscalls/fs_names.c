@@ -90,12 +90,14 @@ static long
 mknod_kind(uint32_t mode)
 {
     switch (mode & S_IFMT) {
-    case 0: case S_IFREG: case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
-        return 0;
-    case S_IFDIR:
-        return -EPERM;
-    default:
-        return -EINVAL;
+    case 0:
+    case S_IFREG:
+    case S_IFCHR:
+    case S_IFBLK:
+    case S_IFIFO:
+    case S_IFSOCK: return 0;
+    case S_IFDIR: return -EPERM;
+    default: return -EINVAL;
     }
 }
 
@@ -138,7 +140,8 @@ source_mount(int dirfd, const char __user *upath, struct vnode *vn)
 }
 
 long
-sys_linkat(int olddirfd, const char __user *oldpath, int newdirfd, const char __user *newpath, int flags)
+sys_linkat(int olddirfd, const char __user *oldpath, int newdirfd, const char __user *newpath,
+           int flags)
 {
     int follow = flags & AT_SYMLINK_FOLLOW ? 0 : AT_SYMLINK_NOFOLLOW;
     struct path_target t;
@@ -166,7 +169,8 @@ sys_link(const char __user *o, const char __user *n)
 }
 
 long
-sys_renameat2(int olddirfd, const char __user *oldpath, int newdirfd, const char __user *newpath, unsigned int flags)
+sys_renameat2(int olddirfd, const char __user *oldpath, int newdirfd, const char __user *newpath,
+              unsigned int flags)
 {
     struct path_parent o, n;
     long ret;

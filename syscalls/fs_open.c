@@ -16,12 +16,14 @@
 #include <linux/openat2.h>
 #include <linux/memfd.h>
 
-#define OPEN_VALID (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | \
-                    FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | \
-                    __O_SYNC | O_PATH | __O_TMPFILE)
+#define OPEN_VALID                                                                                 \
+    (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |         \
+     FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC |          \
+     __O_SYNC | O_PATH | __O_TMPFILE)
 #define O_TMPFILE_MASK (__O_TMPFILE | O_DIRECTORY | O_CREAT)
-#define RESOLVE_VALID (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | \
-                       RESOLVE_IN_ROOT | RESOLVE_CACHED)
+#define RESOLVE_VALID                                                                              \
+    (RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH |             \
+     RESOLVE_IN_ROOT | RESOLVE_CACHED)
 
 // openat2's RESOLVE_* as path walk flags.
 static unsigned
@@ -44,7 +46,8 @@ do_open(int dirfd, const char __user *upath, int flags, uint32_t mode, unsigned 
         flags &= OPEN_VALID;                   // Linux ignores unknown flags in open(2)
     if (flags & O_PATH)                        // before anything else, as build_open_how
         flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-    if ((flags & __O_TMPFILE) && ((flags & O_TMPFILE_MASK) != O_TMPFILE || (flags & O_ACCMODE) == O_RDONLY))
+    if ((flags & __O_TMPFILE) &&
+        ((flags & O_TMPFILE_MASK) != O_TMPFILE || (flags & O_ACCMODE) == O_RDONLY))
         return -EINVAL;
     if ((ret = path_from_user(upath, &path)) < 0)
         return ret;
@@ -90,7 +93,8 @@ check_open_how(const struct open_how *how)
         return -EINVAL;
     if (create ? how->mode & ~07777ull : how->mode)
         return -EINVAL;
-    if ((how->flags & O_PATH) && (how->flags & ~(uint64_t)(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)))
+    if ((how->flags & O_PATH) &&
+        (how->flags & ~(uint64_t)(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)))
         return -EINVAL;
     if ((how->resolve & RESOLVE_CACHED) && (how->flags & (O_TRUNC | O_CREAT | __O_TMPFILE)))
         return -EAGAIN;

@@ -14,9 +14,9 @@
 #include <linux/uio.h>
 #include <linux/fs.h>
 
-#define IO_CHUNK 4096
+#define IO_CHUNK      4096
 #define IOV_MAX_LINUX 1024
-#define MAX_RW_COUNT 0x7ffff000ul
+#define MAX_RW_COUNT  0x7ffff000ul
 
 // Write COUNT bytes from the program at *POS, in chunks; a failure after some bytes returns the count.
 static ssize_t
@@ -93,7 +93,7 @@ sys_read(int fd, char __user *buf, size_t count)
     if (!f || !file_can_read(f))
         return -EBADF;
     if (sock_of(f))
-        return net_sock_rw(f, buf, count, false);   // a whole message
+        return net_sock_rw(f, buf, count, false); // a whole message
     return count ? read_to_user(f, buf, MIN(count, MAX_RW_COUNT), &f->pos) : 0;
 }
 
@@ -105,7 +105,7 @@ sys_write(int fd, const char __user *buf, size_t count)
     if (!f || !file_can_write(f))
         return -EBADF;
     if (sock_of(f))
-        return net_sock_rw(f, (void __user *)buf, count, true);   // a datagram of 0 bytes is one
+        return net_sock_rw(f, (void __user *)buf, count, true); // a datagram of 0 bytes is one
     return count ? write_from_user(f, buf, MIN(count, MAX_RW_COUNT), &f->pos) : 0;
 }
 
@@ -268,8 +268,7 @@ sys_lseek(int fd, int64_t offset, int whence)
         if (whence == SEEK_DATA && (uint64_t)offset >= f->vn->size)
             return -ENXIO;
         break;
-    default:
-        return -EINVAL;
+    default: return -EINVAL;
     }
     if (__builtin_add_overflow(base, offset, &pos) || pos < 0)
         return -EINVAL;
@@ -291,7 +290,7 @@ splice_files(struct file *in, uint64_t *in_pos, struct file *out, size_t count)
         if (r <= 0)
             return done ? (long)done : r;
         w = out->ops->write(out, chunk, r, &out->pos);
-        if (w < r)          // what OUT did not take was not sent: IN (a file) goes back
+        if (w < r) // what OUT did not take was not sent: IN (a file) goes back
             *in_pos -= r - MAX(w, 0);
         if (w < 0)
             return done ? (long)done : w;
@@ -354,8 +353,8 @@ copy_range_checks(struct file *in, uint64_t in_pos, struct file *out, uint64_t o
 }
 
 long
-sys_copy_file_range(int fd_in, int64_t __user *off_in, int fd_out, int64_t __user *off_out, size_t len,
-                    unsigned int flags)
+sys_copy_file_range(int fd_in, int64_t __user *off_in, int fd_out, int64_t __user *off_out,
+                    size_t len, unsigned int flags)
 {
     struct file *in, *out;
     uint64_t in_pos, out_pos, saved;
@@ -366,7 +365,8 @@ sys_copy_file_range(int fd_in, int64_t __user *off_in, int fd_out, int64_t __use
     if (!(in = fd_get(fd_in)) || !(out = fd_get(fd_out)))
         return -EBADF;
     in_pos = in->pos, out_pos = out->pos;
-    if ((off_in && copy_from_user(&in_pos, off_in, 8) < 0) || (off_out && copy_from_user(&out_pos, off_out, 8) < 0))
+    if ((off_in && copy_from_user(&in_pos, off_in, 8) < 0) ||
+        (off_out && copy_from_user(&out_pos, off_out, 8) < 0))
         return -EFAULT;
     if ((ret = copy_range_checks(in, in_pos, out, out_pos, &len)) < 0 || len == 0)
         return ret;
@@ -378,7 +378,8 @@ sys_copy_file_range(int fd_in, int64_t __user *off_in, int fd_out, int64_t __use
         out->pos = saved;
     if (!off_in)
         in->pos = in_pos;
-    if (ret >= 0 && ((off_in && copy_to_user(off_in, &in_pos, 8) < 0) || (off_out && copy_to_user(off_out, &out_pos, 8) < 0)))
+    if (ret >= 0 && ((off_in && copy_to_user(off_in, &in_pos, 8) < 0) ||
+                     (off_out && copy_to_user(off_out, &out_pos, 8) < 0)))
         return -EFAULT;
     return ret;
 }

@@ -93,7 +93,8 @@ fill_statx(const struct stat *st, struct statx *sx)
 }
 
 long
-sys_statx(int dirfd, const char __user *upath, int flags, unsigned int mask, struct statx __user *ubuf)
+sys_statx(int dirfd, const char __user *upath, int flags, unsigned int mask,
+          struct statx __user *ubuf)
 {
     struct path_target t;
     struct stat st;

@@ -8,8 +8,16 @@
 #include "mm/uaccess.h"
 #include <asm-generic/errno.h>
 
-static struct creds *creds(void) { return &current_proc()->creds; }
-static bool is_root(void) { return creds()->euid == 0; }
+static struct creds *
+creds(void)
+{
+    return &current_proc()->creds;
+}
+static bool
+is_root(void)
+{
+    return creds()->euid == 0;
+}
 
 long
 sys_getuid(void)
@@ -37,8 +45,8 @@ sys_getegid(void)
 
 // Copy one kind of id (real, effective, saved) to the program.
 static long
-get_res(const uint32_t *r, const uint32_t *e, const uint32_t *s, uint32_t __user *ur, uint32_t __user *ue,
-        uint32_t __user *us)
+get_res(const uint32_t *r, const uint32_t *e, const uint32_t *s, uint32_t __user *ur,
+        uint32_t __user *ue, uint32_t __user *us)
 {
     if (copy_to_user(ur, r, 4) < 0 || copy_to_user(ue, e, 4) < 0 || copy_to_user(us, s, 4) < 0)
         return -EFAULT;
@@ -93,7 +101,8 @@ sys_setgroups(int size, const uint32_t __user *list)
         return -ENOMEM;
     for (int i = 0; i < size; i++) {       // element by element: Linux's errno order
         long err = copy_from_user(&gids[i], &list[i], sizeof(uint32_t)) < 0 ? -EFAULT
-                   : gids[i] == (uint32_t)-1 ? -EINVAL : 0;     // (gid_t)-1: no kgid
+                   : gids[i] == (uint32_t)-1                                ? -EINVAL
+                                             : 0;     // (gid_t)-1: no kgid
         if (err) {
             kfree(gids);
             return err;
@@ -156,7 +165,7 @@ long
 sys_setuid(uint32_t uid)
 {
     if (uid == (uint32_t)-1)
-        return -EINVAL;            // as Linux: -1 is no valid id (it means "unchanged" only to setres*)
+        return -EINVAL; // as Linux: -1 is no valid id (it means "unchanged" only to setres*)
     if (is_root())
         return sys_setresuid(uid, uid, uid);
     return sys_setresuid(-1, uid, -1);
@@ -166,7 +175,7 @@ long
 sys_setgid(uint32_t gid)
 {
     if (gid == (uint32_t)-1)
-        return -EINVAL;            // as Linux: -1 is no valid id (it means "unchanged" only to setres*)
+        return -EINVAL; // as Linux: -1 is no valid id (it means "unchanged" only to setres*)
     if (is_root())
         return sys_setresgid(gid, gid, gid);
     return sys_setresgid(-1, gid, -1);

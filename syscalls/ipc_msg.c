@@ -83,15 +83,16 @@ sys_msgctl(int msqid, int cmd, struct msqid64_ds __user *buf)
     if (msqid < 0 || cmd < 0)
         return -EINVAL;
     switch (cmd) {
-    case IPC_INFO: case MSG_INFO: case IPC_STAT: case MSG_STAT: case MSG_STAT_ANY:
-        return msgctl_read(msqid, cmd, buf);
+    case IPC_INFO:
+    case MSG_INFO:
+    case IPC_STAT:
+    case MSG_STAT:
+    case MSG_STAT_ANY: return msgctl_read(msqid, cmd, buf);
     case IPC_SET:
         if (copy_from_user(&ds, buf, sizeof(ds)) < 0)
             return -EFAULT;
         return msg_set(msqid, &ds);
-    case IPC_RMID:
-        return msg_remove(msqid);
-    default:
-        return -EINVAL;
+    case IPC_RMID: return msg_remove(msqid);
+    default: return -EINVAL;
     }
 }

@@ -21,7 +21,8 @@ sys_semget(int32_t key, int nsems, int semflg)
 // TS (already copied in, so a bad pointer failed first) is checked only
 // after the operations are copied, as Linux orders it.
 __after_boot static long
-do_semop(int semid, struct sembuf __user *tsops, unsigned int nsops, const struct __kernel_timespec *ts)
+do_semop(int semid, struct sembuf __user *tsops, unsigned int nsops,
+         const struct __kernel_timespec *ts)
 {
     uint64_t deadline = WAIT_FOREVER;
     struct sembuf *sops;
@@ -90,23 +91,23 @@ sys_semctl(int semid, int semnum, int cmd, unsigned long arg)
     if (semid < 0)
         return -EINVAL;
     switch (cmd) {
-    case IPC_INFO: case SEM_INFO: case IPC_STAT: case SEM_STAT: case SEM_STAT_ANY:
-        return semctl_read(semid, cmd, (void __user *)arg);
-    case GETVAL: case GETPID: case GETNCNT: case GETZCNT:
-        return sem_read_one(semid, semnum, cmd);
-    case GETALL:
-        return sem_getall(semid, (uint16_t __user *)arg);
-    case SETALL:
-        return sem_setall(semid, (const uint16_t __user *)arg);
-    case SETVAL:
-        return sem_setval(semid, semnum, (int)arg);
+    case IPC_INFO:
+    case SEM_INFO:
+    case IPC_STAT:
+    case SEM_STAT:
+    case SEM_STAT_ANY: return semctl_read(semid, cmd, (void __user *)arg);
+    case GETVAL:
+    case GETPID:
+    case GETNCNT:
+    case GETZCNT: return sem_read_one(semid, semnum, cmd);
+    case GETALL: return sem_getall(semid, (uint16_t __user *)arg);
+    case SETALL: return sem_setall(semid, (const uint16_t __user *)arg);
+    case SETVAL: return sem_setval(semid, semnum, (int)arg);
     case IPC_SET:
         if (copy_from_user(&ds, (void __user *)arg, sizeof(ds)) < 0)
             return -EFAULT;
         return sem_set(semid, &ds);
-    case IPC_RMID:
-        return sem_remove(semid);
-    default:
-        return -EINVAL;
+    case IPC_RMID: return sem_remove(semid);
+    default: return -EINVAL;
     }
 }

@@ -38,10 +38,12 @@ shmctl_read(int shmid, int cmd, void __user *buf)
         struct shm_info shm_info;
         struct shmid64_ds ds;
     } u;
-    size_t len = cmd == IPC_INFO ? sizeof(u.ipc_info)
-               : cmd == SHM_INFO ? sizeof(u.shm_info) : sizeof(u.ds);
-    long ret = cmd == IPC_INFO ? shm_ipc_info(&u.ipc_info)
-             : cmd == SHM_INFO ? shm_info(&u.shm_info) : shm_stat(shmid, cmd, &u.ds);
+    size_t len = cmd == IPC_INFO   ? sizeof(u.ipc_info)
+                 : cmd == SHM_INFO ? sizeof(u.shm_info)
+                                   : sizeof(u.ds);
+    long ret = cmd == IPC_INFO   ? shm_ipc_info(&u.ipc_info)
+               : cmd == SHM_INFO ? shm_info(&u.shm_info)
+                                 : shm_stat(shmid, cmd, &u.ds);
 
     if (ret >= 0 && copy_to_user(buf, &u, len) < 0)
         return -EFAULT;
@@ -57,17 +59,18 @@ sys_shmctl(int shmid, int cmd, struct shmid64_ds __user *buf)
     if (cmd < 0 || shmid < 0)
         return -EINVAL;
     switch (cmd) {
-    case IPC_INFO: case SHM_INFO: case IPC_STAT: case SHM_STAT: case SHM_STAT_ANY:
-        return shmctl_read(shmid, cmd, buf);
+    case IPC_INFO:
+    case SHM_INFO:
+    case IPC_STAT:
+    case SHM_STAT:
+    case SHM_STAT_ANY: return shmctl_read(shmid, cmd, buf);
     case IPC_SET:
         if (copy_from_user(&ds, buf, sizeof(ds)) < 0)
             return -EFAULT;
         return shm_set(shmid, &ds);
-    case IPC_RMID:
-        return shm_remove(shmid);
-    case SHM_LOCK: case SHM_UNLOCK:
-        return shm_lock(shmid, cmd == SHM_LOCK);
-    default:
-        return -EINVAL;
+    case IPC_RMID: return shm_remove(shmid);
+    case SHM_LOCK:
+    case SHM_UNLOCK: return shm_lock(shmid, cmd == SHM_LOCK);
+    default: return -EINVAL;
     }
 }

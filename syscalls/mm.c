@@ -15,11 +15,15 @@
 #include <linux/fcntl.h>
 #include <linux/stat.h>
 
-#define PROT_VALID (PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP)
+#define PROT_VALID    (PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM | PROT_GROWSDOWN | PROT_GROWSUP)
 #define MAP_TYPE_MASK 0x0f
-#define TASK_SIZE USER_TOP
+#define TASK_SIZE     USER_TOP
 
-static struct mm *mm(void) { return current_proc()->mm; }
+static struct mm *
+mm(void)
+{
+    return current_proc()->mm;
+}
 
 // Whether a new mapping takes memory as it is touched, so is judged by the
 // commit heuristic (mm/oom.c): private writable ones, and shared anonymous
@@ -66,7 +70,8 @@ choose_address(uint64_t addr, uint64_t len, int flags)
             return -ENOMEM;
         if (addr < USER_MIN)
             return -EPERM;
-        if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && !vm_range_is_free(mm(), addr, len))
+        if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
+            !vm_range_is_free(mm(), addr, len))
             return -EEXIST;
         return addr;
     }
@@ -102,7 +107,8 @@ map_shared_anon(uint64_t where, uint64_t len, uint32_t prot)
         return -ENOMEM;
     vn->size = len;
     backing = (struct vma_backing){ .vn = vn, .off = 0, .end = UINT64_MAX };
-    ret = vm_map_backed(mm(), where, len, prot, VMA_ANON | VMA_SHARED, &backing, "/dev/zero (deleted)");
+    ret = vm_map_backed(mm(), where, len, prot, VMA_ANON | VMA_SHARED, &backing,
+                        "/dev/zero (deleted)");
     vnode_put(vn);      // the region holds it
     return ret < 0 ? ret : (long)where;
 }
@@ -186,7 +192,8 @@ sys_brk(unsigned long brk)
     if (brk < m->brk_start || brk > TASK_SIZE)
         return m->brk;
     if (new_top > old_top) {
-        if (!vm_range_is_free(m, old_top, new_top - old_top) || !oom_may_commit(new_top - old_top) ||
+        if (!vm_range_is_free(m, old_top, new_top - old_top) ||
+            !oom_may_commit(new_top - old_top) ||
             vm_map_fixed(m, old_top, new_top - old_top, PROT_READ | PROT_WRITE, VMA_HEAP) < 0)
             return m->brk;
     } else if (new_top < old_top) {
@@ -302,13 +309,23 @@ sys_madvise(unsigned long addr, size_t len, int advice)
         if (!vm_range_is_mapped(mm(), addr, end - addr))
             return -ENOMEM;
         return vm_discard(mm(), addr, end - addr);
-    case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
-    case MADV_DONTFORK: case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE:
-    case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
-    case MADV_WIPEONFORK: case MADV_KEEPONFORK: case MADV_COLD: case MADV_PAGEOUT:
-        return 0;
-    default:
-        return -EINVAL;
+    case MADV_NORMAL:
+    case MADV_RANDOM:
+    case MADV_SEQUENTIAL:
+    case MADV_WILLNEED:
+    case MADV_DONTFORK:
+    case MADV_DOFORK:
+    case MADV_MERGEABLE:
+    case MADV_UNMERGEABLE:
+    case MADV_HUGEPAGE:
+    case MADV_NOHUGEPAGE:
+    case MADV_DONTDUMP:
+    case MADV_DODUMP:
+    case MADV_WIPEONFORK:
+    case MADV_KEEPONFORK:
+    case MADV_COLD:
+    case MADV_PAGEOUT: return 0;
+    default: return -EINVAL;
     }
 }
 

@@ -40,8 +40,7 @@ net_addr_in(const void __user *uaddr, int len, struct sockaddr_storage *a)
 }
 
 long
-net_addr_out(const struct sockaddr_storage *a, uint32_t klen, void __user *uaddr,
-             int __user *ulen)
+net_addr_out(const struct sockaddr_storage *a, uint32_t klen, void __user *uaddr, int __user *ulen)
 {
     int len;
 

@@ -255,8 +255,7 @@ recvmsg_out(struct msg_io *io, struct sock_msg *m, struct user_msghdr __user *uh
     unsigned int flags = m->flags;
     long ret;
 
-    if (io->uname && (ret = net_addr_out(m->name, m->namelen, io->uname,
-                                         &uh->msg_namelen)) < 0)
+    if (io->uname && (ret = net_addr_out(m->name, m->namelen, io->uname, &uh->msg_namelen)) < 0)
         return ret;
     if (clen && copy_to_user(io->ucontrol, m->control, clen) < 0)
         return -EFAULT;

@@ -140,7 +140,8 @@ do_poll(struct pollfd __user *ufds, unsigned int nfds, uint64_t deadline)
         return -ENOMEM;
     if (copy_from_user(p, ufds, nfds * sizeof(*p)) < 0)
         ret = -EFAULT;
-    else if ((ret = poll_wait(p, nfds, deadline)) >= 0 && copy_to_user(ufds, p, nfds * sizeof(*p)) < 0)
+    else if ((ret = poll_wait(p, nfds, deadline)) >= 0 &&
+             copy_to_user(ufds, p, nfds * sizeof(*p)) < 0)
         ret = -EFAULT;
     kfree(p);
     return ret;
@@ -149,7 +150,8 @@ do_poll(struct pollfd __user *ufds, unsigned int nfds, uint64_t deadline)
 long
 sys_poll(struct pollfd __user *ufds, unsigned int nfds, int timeout_ms)
 {
-    return do_poll(ufds, nfds, timeout_ms < 0 ? NO_DEADLINE : deadline_after(timeout_ms * 1000000ull));
+    return do_poll(ufds, nfds,
+                   timeout_ms < 0 ? NO_DEADLINE : deadline_after(timeout_ms * 1000000ull));
 }
 
 long
@@ -240,7 +242,8 @@ pollfds_to_sets(struct select_sets *s, const struct pollfd *p, unsigned int n)
 static long
 write_sets(const struct select_sets *s, void __user *uin, void __user *uout, void __user *uex)
 {
-    if ((uin && copy_to_user(uin, s->in, s->bytes) < 0) || (uout && copy_to_user(uout, s->out, s->bytes) < 0) ||
+    if ((uin && copy_to_user(uin, s->in, s->bytes) < 0) ||
+        (uout && copy_to_user(uout, s->out, s->bytes) < 0) ||
         (uex && copy_to_user(uex, s->ex, s->bytes) < 0))
         return -EFAULT;
     return 0;
@@ -281,7 +284,8 @@ out:
 }
 
 long
-sys_select(int nfds, void __user *uin, void __user *uout, void __user *uex, struct timeval_k __user *utv)
+sys_select(int nfds, void __user *uin, void __user *uout, void __user *uex,
+           struct timeval_k __user *utv)
 {
     uint64_t deadline = NO_DEADLINE, left;
     struct timeval_k tv;

@@ -162,8 +162,9 @@ sys_rseq(struct rseq __user *rseq, uint32_t len, int flags, uint32_t sig)
     if (flags)
         return -EINVAL;
     if (t->rseq)
-        return t->rseq == (uint64_t)rseq && len == t->rseq_len ? (sig == t->rseq_sig ? -EBUSY : -EPERM)
-                                                                : -EINVAL;
+        return t->rseq == (uint64_t)rseq && len == t->rseq_len
+                   ? (sig == t->rseq_sig ? -EBUSY : -EPERM)
+                   : -EINVAL;
     if (((uint64_t)rseq & 31) || len < 32)
         return -EINVAL;
     if (copy_to_user(rseq, cpu, sizeof(cpu)) < 0)
@@ -193,8 +194,7 @@ sys_arch_prctl(int code, unsigned long addr)
     case ARCH_GET_GS:
         v = rdmsr(code == ARCH_GET_FS ? MSR_FS_BASE : MSR_KERNEL_GS_BASE);
         return copy_to_user((void __user *)addr, &v, sizeof(v));
-    default:
-        return -EINVAL;
+    default: return -EINVAL;
     }
 }
 
@@ -215,14 +215,14 @@ set_name(char *name, const char __user *uname)
 // prctl(2): the options programs use at start-up. The thread name is kept
 // (PR_GET_NAME reads it back); the rest is recorded or reports Linux's defaults.
 long
-sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)
+sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
+          unsigned long arg5)
 {
     char *name = current_thread()->name;
     static int dumpable = 1, pdeathsig, no_new_privs;
 
     switch (option) {
-    case PR_SET_NAME:
-        return set_name(name, (const char __user *)arg2);
+    case PR_SET_NAME: return set_name(name, (const char __user *)arg2);
     case PR_GET_NAME: {
         char comm[16];  // not into name itself: thread_comm clears its output first
         thread_comm(current_thread(), comm);
@@ -233,22 +233,19 @@ sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4
             return -EINVAL;
         pdeathsig = arg2;
         return 0;
-    case PR_GET_PDEATHSIG:
-        return copy_to_user((void __user *)arg2, &pdeathsig, sizeof(int));
+    case PR_GET_PDEATHSIG: return copy_to_user((void __user *)arg2, &pdeathsig, sizeof(int));
     case PR_SET_DUMPABLE:
         if (arg2 > 1)
             return -EINVAL;
         dumpable = arg2;
         return 0;
-    case PR_GET_DUMPABLE:
-        return dumpable;
+    case PR_GET_DUMPABLE: return dumpable;
     case PR_SET_NO_NEW_PRIVS:
         if (arg2 != 1 || arg3 || arg4 || arg5)
             return -EINVAL;
         no_new_privs = 1;
         return 0;
-    case PR_GET_NO_NEW_PRIVS:
-        return no_new_privs;
+    case PR_GET_NO_NEW_PRIVS: return no_new_privs;
     case PR_SET_CHILD_SUBREAPER:
         current_proc()->child_subreaper = !!arg2;  // the process's: reparent_children reads it
         return 0;
@@ -256,13 +253,9 @@ sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4
         int on = current_proc()->child_subreaper;
         return copy_to_user((void __user *)arg2, &on, sizeof(int));
     }
-    case PR_CAPBSET_READ:
-        return arg2 <= 40 ? 1 : -EINVAL;   // root holds every capability
-    case PR_GET_SECCOMP:
-        return 0;
-    case PR_SET_VMA:
-        return 0;                          // naming anonymous memory: accepted, not shown
-    default:
-        return -EINVAL;
+    case PR_CAPBSET_READ: return arg2 <= 40 ? 1 : -EINVAL;   // root holds every capability
+    case PR_GET_SECCOMP: return 0;
+    case PR_SET_VMA: return 0; // naming anonymous memory: accepted, not shown
+    default: return -EINVAL;
     }
 }

@@ -110,8 +110,10 @@ sys_wait4(int pid, int __user *status, int options, struct rusage __user *ru)
         return -EINVAL;
     if (pid == INT32_MIN)
         return -ESRCH;          // -INT_MIN has no group to name
-    ret = proc_wait(pid, WAIT_EXITED | (options & WUNTRACED ? WAIT_STOPPED : 0) |
-                             (options & WCONTINUED ? WAIT_CONTINUED : 0), options & WNOHANG, false, &r);
+    ret = proc_wait(pid,
+                    WAIT_EXITED | (options & WUNTRACED ? WAIT_STOPPED : 0) |
+                        (options & WCONTINUED ? WAIT_CONTINUED : 0),
+                    options & WNOHANG, false, &r);
     if (ret <= 0)
         return ret;
     if (status && copy_to_user(status, &r.status, sizeof(r.status)) < 0)
@@ -121,7 +123,8 @@ sys_wait4(int pid, int __user *status, int options, struct rusage __user *ru)
     return ret;
 }
 
-#define WAITID_VALID (WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)
+#define WAITID_VALID                                                                               \
+    (WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)
 
 // The siginfo waitid fills: CLD_EXITED with the code, or CLD_KILLED /
 // CLD_DUMPED with the signal; all zeros when WNOHANG found nothing.
@@ -162,12 +165,23 @@ sys_waitid(int which, int id, siginfo_t __user *infop, int options, struct rusag
         return -EINVAL;
     switch (which) {
     case P_ALL: pid = -1; break;
-    case P_PID: if (id <= 0) return -EINVAL; pid = id; break;
-    case P_PGID: if (id < 0) return -EINVAL; pid = id ? -id : 0; break;
+    case P_PID:
+        if (id <= 0)
+            return -EINVAL;
+        pid = id;
+        break;
+    case P_PGID:
+        if (id < 0)
+            return -EINVAL;
+        pid = id ? -id : 0;
+        break;
     default: return -EINVAL;      // P_PIDFD: no pidfds here
     }
-    ret = proc_wait(pid, (options & WEXITED ? WAIT_EXITED : 0) | (options & WSTOPPED ? WAIT_STOPPED : 0) |
-                             (options & WCONTINUED ? WAIT_CONTINUED : 0), options & WNOHANG, options & WNOWAIT, &r);
+    ret =
+        proc_wait(pid,
+                  (options & WEXITED ? WAIT_EXITED : 0) | (options & WSTOPPED ? WAIT_STOPPED : 0) |
+                      (options & WCONTINUED ? WAIT_CONTINUED : 0),
+                  options & WNOHANG, options & WNOWAIT, &r);
     if (ret < 0)
         return ret;
     if (waitid_info(infop, &r, ret) < 0 || (ru && rusage_to_user(ru, &r) < 0))

@@ -4,10 +4,10 @@
 #pragma once
 #include "arch/x86_64/trap.h"
 
-#define ERESTARTSYS             512   // restart if the handler has SA_RESTART, else EINTR
-#define ERESTARTNOINTR          513   // always restart
-#define ERESTARTNOHAND          514   // restart only if no handler runs
-#define ERESTART_RESTARTBLOCK   516   // restart through restart_syscall(2) (nanosleep)
+#define ERESTARTSYS           512   // restart if the handler has SA_RESTART, else EINTR
+#define ERESTARTNOINTR        513   // always restart
+#define ERESTARTNOHAND        514   // restart only if no handler runs
+#define ERESTART_RESTARTBLOCK 516   // restart through restart_syscall(2) (nanosleep)
 
 // Make F's syscall run again: the number back in rax, rip back on the
 // two-byte syscall instruction.

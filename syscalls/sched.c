@@ -84,7 +84,8 @@ sys_getcpu(unsigned __user *cpu, unsigned __user *node, void __user *unused)
     unsigned id = this_cpu()->cpu_id, zero = 0;
 
     vdso_enable_getcpu();   // later calls stay in the vDSO, which reads TSC_AUX
-    if ((cpu && copy_to_user(cpu, &id, sizeof(id)) < 0) || (node && copy_to_user(node, &zero, sizeof(zero)) < 0))
+    if ((cpu && copy_to_user(cpu, &id, sizeof(id)) < 0) ||
+        (node && copy_to_user(node, &zero, sizeof(zero)) < 0))
         return -EFAULT;
     return 0;
 }
@@ -164,7 +165,7 @@ sys_sched_setscheduler(int pid, int policy, const struct sched_param __user *par
     if (policy == SCHED_FIFO || policy == SCHED_RR) {
         if (sp.sched_priority < 1 || sp.sched_priority > 99)
             return -EINVAL;
-        return -EPERM;      // LINUX-DIFF: no real-time scheduling, even for root (RLIMIT_RTPRIO is 0)
+        return -EPERM; // LINUX-DIFF: no real-time scheduling, even for root (RLIMIT_RTPRIO is 0)
     }
     if (sp.sched_priority != 0)
         return -EINVAL;

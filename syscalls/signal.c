@@ -20,8 +20,9 @@
 
 #define SIGSET_SIZE 8
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
-#define SA_VALID (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER | \
-                  SA_RESETHAND | SA_RESTORER | 0x00000400 /* SA_EXPOSE_TAGBITS */)
+#define SA_VALID                                                                                   \
+    (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER |             \
+     SA_RESETHAND | SA_RESTORER | 0x00000400 /* SA_EXPOSE_TAGBITS */)
 
 __after_boot long
 sys_rt_sigaction(int sig, const struct k_sigaction __user *act, struct k_sigaction __user *oact,
@@ -91,7 +92,8 @@ sys_sigaltstack(const stack_t __user *ss, stack_t __user *old_ss)
 {
     struct sig_altstack *as = signal_altstack();
     bool on = signal_on_altstack(current_thread()->frame->rsp);
-    stack_t new, old = { .ss_sp = (void *)as->sp, .ss_size = as->size,
+    stack_t new, old = { .ss_sp = (void *)as->sp,
+                         .ss_size = as->size,
                          .ss_flags = !as->size ? SS_DISABLE : (on ? SS_ONSTACK : 0) | as->flags };
 
     if (ss && copy_from_user(&new, ss, sizeof(new)) < 0)
@@ -107,7 +109,8 @@ sys_sigaltstack(const stack_t __user *ss, stack_t __user *old_ss)
         } else {
             if (new.ss_size < MINSIGSTKSZ)
                 return -ENOMEM;
-            *as = (struct sig_altstack){ (uint64_t)new.ss_sp, new.ss_size, new.ss_flags & SS_AUTODISARM };
+            *as = (struct sig_altstack){ (uint64_t)new.ss_sp, new.ss_size,
+                                         new.ss_flags &SS_AUTODISARM };
         }
     }
     if (old_ss && copy_to_user(old_ss, &old, sizeof(old)) < 0)
@@ -141,7 +144,9 @@ sig_valid(int sig)
 static struct sig_info
 sender_info(int code)
 {
-    return (struct sig_info){ .code = code, .pid = current_proc()->pid, .uid = current_proc()->creds.ruid };
+    return (struct sig_info){ .code = code,
+                              .pid = current_proc()->pid,
+                              .uid = current_proc()->creds.ruid };
 }
 
 // May the caller signal P? Root may; others when a real or effective uid
@@ -243,7 +248,9 @@ queued_info(const siginfo_t __user *uinfo, struct sig_info *info)
 
     if (copy_from_user(&si, uinfo, sizeof(si)) < 0)
         return -EFAULT;
-    *info = (struct sig_info){ .code = si.si_code, .pid = si.si_pid, .uid = si.si_uid,
+    *info = (struct sig_info){ .code = si.si_code,
+                               .pid = si.si_pid,
+                               .uid = si.si_uid,
                                .value = (uint64_t)si.si_value.sival_ptr };
     return 0;
 }

@@ -171,7 +171,8 @@ splice_files_pipes(struct file *in, int64_t *off_in, struct file *out, int64_t *
             return ret;
         if (out->flags & O_APPEND)
             return -EINVAL;
-        ret = pipe_to_file(ip, out, off_out ? &pos : &out->pos, len, nonblock || (in->flags & O_NONBLOCK));
+        ret = pipe_to_file(ip, out, off_out ? &pos : &out->pos, len,
+                           nonblock || (in->flags & O_NONBLOCK));
         if (off_out)
             *off_out = pos;
         return ret;
@@ -179,7 +180,8 @@ splice_files_pipes(struct file *in, int64_t *off_in, struct file *out, int64_t *
     if (op) {
         if ((ret = start_offset(in, off_in, &pos)) < 0)
             return ret;
-        ret = file_to_pipe(in, off_in ? &pos : &in->pos, op, len, nonblock || (out->flags & O_NONBLOCK));
+        ret = file_to_pipe(in, off_in ? &pos : &in->pos, op, len,
+                           nonblock || (out->flags & O_NONBLOCK));
         if (off_in)
             *off_in = pos;
         return ret;
@@ -230,14 +232,16 @@ sys_tee(int fd_in, int fd_out, size_t len, unsigned int flags)
     ip = pipe_of(in), op = pipe_of(out);
     if (!ip || !op || ip == op)
         return -EINVAL;
-    return pipe_to_pipe(ip, op, MIN(len, MAX_RW_COUNT), (flags & SPLICE_F_NONBLOCK) ||
-                        ((in->flags | out->flags) & O_NONBLOCK), false);
+    return pipe_to_pipe(ip, op, MIN(len, MAX_RW_COUNT),
+                        (flags & SPLICE_F_NONBLOCK) || ((in->flags | out->flags) & O_NONBLOCK),
+                        false);
 }
 
 // Up to ROOM bytes of the program's iovecs into pipe P; the count, or
 // -EFAULT when the first bytes could not be read.
 static long
-iov_to_pipe(struct pipe *p, const struct iovec __user *uiov, unsigned long nr_segs, size_t room, char *buf)
+iov_to_pipe(struct pipe *p, const struct iovec __user *uiov, unsigned long nr_segs, size_t room,
+            char *buf)
 {
     size_t done = 0;
     struct iovec v;
@@ -259,7 +263,8 @@ iov_to_pipe(struct pipe *p, const struct iovec __user *uiov, unsigned long nr_se
 // Up to HAVE buffered bytes of pipe P into the program's iovecs, each
 // taken from the pipe once it is copied.
 static long
-pipe_to_iov(struct pipe *p, const struct iovec __user *uiov, unsigned long nr_segs, size_t have, char *buf)
+pipe_to_iov(struct pipe *p, const struct iovec __user *uiov, unsigned long nr_segs, size_t have,
+            char *buf)
 {
     size_t done = 0;
     struct iovec v;

@@ -50,7 +50,8 @@ parse_rule(const char **s)
     } else if (kind == 'c' || kind == 's') {
         if (!parse_long(s, &value))
             return false;
-        rules[nr] = (struct stub_rule){ .kind = kind == 'c' ? STUB_CONST : STUB_SAME, .value = value };
+        rules[nr] =
+            (struct stub_rule){ .kind = kind == 'c' ? STUB_CONST : STUB_SAME, .value = value };
     } else {
         return false;
     }
@@ -98,10 +99,10 @@ stub_apply(const struct stub_rule *rule, const struct trap_frame *f)
     long ret;
 
     switch (rule->kind) {
-    case STUB_CONST:
-        return rule->value;
+    case STUB_CONST: return rule->value;
     case STUB_SAME:
-        return (long)f->rdi == rule->value || (uint32_t)f->rdi == (uint32_t)rule->value ? 0 : -EPERM;
+        return (long)f->rdi == rule->value || (uint32_t)f->rdi == (uint32_t)rule->value ? 0
+                                                                                        : -EPERM;
     case STUB_ZERO:
         ret = rule->size ? clear_user((void __user *)frame_arg(f, rule->arg), rule->size) : 0;
         return ret < 0 ? ret : 0;

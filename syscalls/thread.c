@@ -21,8 +21,9 @@
 
 // What a thread of this kernel must share, and what else it may ask for.
 #define THREAD_NEEDS (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND | CLONE_FS | CLONE_FILES)
-#define THREAD_MAY   (CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
-                      CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_PTRACE | CLONE_IO)
+#define THREAD_MAY                                                                                 \
+    (CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |                   \
+     CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_PTRACE | CLONE_IO)
 
 // Combinations Linux itself refuses with EINVAL.
 static long
@@ -44,9 +45,10 @@ check_flags(uint64_t flags)
 // What a new process may ask for: sharing its parent's memory (vfork,
 // posix_spawn) or descriptor table, or neither (fork). LINUX-DIFF: CLONE_FS
 // and CLONE_SIGHAND without CLONE_THREAD copy instead of sharing.
-#define PROCESS_MAY  (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK | \
-                      CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
-                      CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_PTRACE | CLONE_IO)
+#define PROCESS_MAY                                                                                \
+    (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK | CLONE_SYSVSEM |   \
+     CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID |              \
+     CLONE_DETACHED | CLONE_UNTRACED | CLONE_PTRACE | CLONE_IO)
 
 // A thread, or a process (no CLONE_THREAD); namespaces, pidfds and the
 // rest are refused with one log line naming the flags.
@@ -54,12 +56,14 @@ static long
 check_supported(uint64_t flags)
 {
     if (flags & CLONE_THREAD) {
-        if ((flags & THREAD_NEEDS) == THREAD_NEEDS && !(flags & ~(THREAD_NEEDS | THREAD_MAY | CSIGNAL)))
+        if ((flags & THREAD_NEEDS) == THREAD_NEEDS &&
+            !(flags & ~(THREAD_NEEDS | THREAD_MAY | CSIGNAL)))
             return 0;
     } else if (!(flags & ~(uint64_t)PROCESS_MAY)) {
         return 0;
     }
-    klog("clone: flags 0x%lx not supported (a thread needs 0x%x and may add 0x%x; a process may use 0x%x)",
+    klog("clone: flags 0x%lx not supported (a thread needs 0x%x and may add 0x%x; a process may "
+         "use 0x%x)",
          flags, THREAD_NEEDS, THREAD_MAY, PROCESS_MAY);
     return -EINVAL;
 }
@@ -134,8 +138,8 @@ sys_clone3(struct clone_args __user *uargs, size_t size)
     if ((ret = check_supported(a.flags)) < 0)
         return ret;
     // clone3 takes the exit signal apart from the flags; a clone_req carries it in CSIGNAL.
-    req = (struct clone_req){ a.flags | a.exit_signal, a.stack ? a.stack + a.stack_size : 0, a.tls, a.parent_tid,
-                              a.child_tid };
+    req = (struct clone_req){ a.flags | a.exit_signal, a.stack ? a.stack + a.stack_size : 0, a.tls,
+                              a.parent_tid, a.child_tid };
     return do_clone(&req);
 }
 
@@ -148,7 +152,8 @@ sys_exit(int status)
 // FUTEX_WAIT's timeout is relative; the others' absolute, on the monotonic
 // clock unless FUTEX_CLOCK_REALTIME (LOCK_PI: always realtime).
 static long
-futex_deadline(const struct __kernel_timespec __user *ut, bool relative, int clock, uint64_t *deadline)
+futex_deadline(const struct __kernel_timespec __user *ut, bool relative, int clock,
+               uint64_t *deadline)
 {
     uint64_t ns;
     long ret;
@@ -158,13 +163,14 @@ futex_deadline(const struct __kernel_timespec __user *ut, bool relative, int clo
         return 0;
     if ((ret = timespec_from_user(ut, &ns)) < 0)
         return ret;
-    *deadline = relative ? add_ns_saturating(clock_monotonic_ns(), ns) : deadline_monotonic(clock, ns);
+    *deadline =
+        relative ? add_ns_saturating(clock_monotonic_ns(), ns) : deadline_monotonic(clock, ns);
     return 0;
 }
 
 long
-sys_futex(uint32_t __user *uaddr, int op, uint32_t val, const struct __kernel_timespec __user *timeout,
-          uint32_t __user *uaddr2, uint32_t val3)
+sys_futex(uint32_t __user *uaddr, int op, uint32_t val,
+          const struct __kernel_timespec __user *timeout, uint32_t __user *uaddr2, uint32_t val3)
 {
     int cmd = op & FUTEX_CMD_MASK;
     bool shared = !(op & FUTEX_PRIVATE_FLAG);
@@ -181,27 +187,22 @@ sys_futex(uint32_t __user *uaddr, int op, uint32_t val, const struct __kernel_ti
     case FUTEX_WAIT_BITSET:
         if ((ret = futex_deadline(timeout, cmd == FUTEX_WAIT, clock, &deadline)) < 0)
             return ret;
-        return futex_wait(uaddr, shared, val, deadline, cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : val3);
-    case FUTEX_WAKE:
-        return futex_wake(uaddr, shared, val, FUTEX_BITSET_MATCH_ANY);
-    case FUTEX_WAKE_BITSET:
-        return futex_wake(uaddr, shared, val, val3);
+        return futex_wait(uaddr, shared, val, deadline,
+                          cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : val3);
+    case FUTEX_WAKE: return futex_wake(uaddr, shared, val, FUTEX_BITSET_MATCH_ANY);
+    case FUTEX_WAKE_BITSET: return futex_wake(uaddr, shared, val, val3);
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE:
         return futex_requeue(uaddr, shared, val, val2, uaddr2, cmd == FUTEX_CMP_REQUEUE, val3);
-    case FUTEX_WAKE_OP:
-        return futex_wake_op(uaddr, shared, val, val2, uaddr2, val3);
+    case FUTEX_WAKE_OP: return futex_wake_op(uaddr, shared, val, val2, uaddr2, val3);
     case FUTEX_LOCK_PI:
     case FUTEX_LOCK_PI2:
-        if ((ret = futex_deadline(timeout, false, cmd == FUTEX_LOCK_PI ? CLOCK_REALTIME : clock, &deadline)) < 0)
+        if ((ret = futex_deadline(timeout, false, cmd == FUTEX_LOCK_PI ? CLOCK_REALTIME : clock,
+                                  &deadline)) < 0)
             return ret;
         return futex_lock_pi(uaddr, shared, deadline, false);
-    case FUTEX_TRYLOCK_PI:
-        return futex_lock_pi(uaddr, shared, FUTEX_FOREVER, true);
-    case FUTEX_UNLOCK_PI:
-        return futex_unlock_pi(uaddr, shared);
-    default:
-        klog("futex: op %d not supported (requeue-PI)", cmd);
-        return -ENOSYS;
+    case FUTEX_TRYLOCK_PI: return futex_lock_pi(uaddr, shared, FUTEX_FOREVER, true);
+    case FUTEX_UNLOCK_PI: return futex_unlock_pi(uaddr, shared);
+    default: klog("futex: op %d not supported (requeue-PI)", cmd); return -ENOSYS;
     }
 }

@@ -49,12 +49,9 @@ clock_now(int clock, uint64_t *ns)
         return 0;
     }
     switch (clock) {
-    case CLOCK_PROCESS_CPUTIME_ID:
-        return cpu_clock_now(-6, ns);       // ~0 << 3 | SCHED: this process
-    case CLOCK_THREAD_CPUTIME_ID:
-        return cpu_clock_now(-2, ns);       // ~0 << 3 | 4 | SCHED: this thread
-    default:
-        return -EINVAL;
+    case CLOCK_PROCESS_CPUTIME_ID: return cpu_clock_now(-6, ns); // ~0 << 3 | SCHED: this process
+    case CLOCK_THREAD_CPUTIME_ID: return cpu_clock_now(-2, ns); // ~0 << 3 | 4 | SCHED: this thread
+    default: return -EINVAL;
     }
 }
 
@@ -100,7 +97,8 @@ sys_gettimeofday(struct __kernel_old_timeval __user *tv, struct timezone __user 
 
     if (tv) {
         ns = clock_realtime_ns();
-        v = (struct __kernel_old_timeval){ .tv_sec = ns / NSEC_PER_SEC, .tv_usec = ns % NSEC_PER_SEC / 1000 };
+        v = (struct __kernel_old_timeval){ .tv_sec = ns / NSEC_PER_SEC,
+                                           .tv_usec = ns % NSEC_PER_SEC / 1000 };
         if (copy_to_user(tv, &v, sizeof(v)) < 0)
             return -EFAULT;
     }
@@ -133,7 +131,7 @@ settod_valid(const struct __kernel_timespec *ts)
 static bool
 may_set_time(void)
 {
-    return current_proc()->creds.euid == 0;   // CAP_SYS_TIME: root has every capability
+    return current_proc()->creds.euid == 0; // CAP_SYS_TIME: root has every capability
 }
 
 // What settimeofday and clock_settime(CLOCK_REALTIME) share, in Linux's
@@ -154,7 +152,8 @@ settimeofday_checked(const struct __kernel_timespec *ts, const struct timezone *
             return -EINVAL;
         clock_set_timezone(tz->tz_minuteswest, tz->tz_dsttime);
         if (first_zone && !ts && tz->tz_minuteswest)
-            clock_settime_realtime(clock_realtime_ns() + tz->tz_minuteswest * 60 * (int64_t)NSEC_PER_SEC);
+            clock_settime_realtime(clock_realtime_ns() +
+                                   tz->tz_minuteswest * 60 * (int64_t)NSEC_PER_SEC);
         first_zone = false;
     }
     if (ts)
@@ -190,7 +189,7 @@ sys_settimeofday(const struct __kernel_old_timeval __user *tv, const struct time
     if (tv) {
         if (copy_from_user(&v, tv, sizeof(v)) < 0)
             return -EFAULT;
-        if (v.tv_usec > 1000000 || v.tv_usec < 0)   // Linux's test: 1000000 is caught later
+        if (v.tv_usec > 1000000 || v.tv_usec < 0) // Linux's test: 1000000 is caught later
             return -EINVAL;
         ts = (struct __kernel_timespec){ .tv_sec = v.tv_sec, .tv_nsec = v.tv_usec * 1000 };
     }
@@ -221,7 +220,7 @@ timespec_from_user(const struct __kernel_timespec __user *uts, uint64_t *ns)
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long long)NSEC_PER_SEC)
         return -EINVAL;
     *ns = (uint64_t)ts.tv_sec >= UINT64_MAX / NSEC_PER_SEC ? UINT64_MAX
-                                                            : ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+                                                           : ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
     return 0;
 }
 
@@ -277,7 +276,7 @@ sys_clock_nanosleep(int clock, int flags, const struct __kernel_timespec __user 
     if (clock == CLOCK_THREAD_CPUTIME_ID)
         return -EINVAL;
     if (clock < 0 || clock == CLOCK_PROCESS_CPUTIME_ID)
-        return -EOPNOTSUPP;     // LINUX-DIFF: sleeping on a CPU clock is not done yet
+        return -EOPNOTSUPP; // LINUX-DIFF: sleeping on a CPU clock is not done yet
     if ((ret = clock_now(clock, &now)) < 0)
         return ret;
     if ((ret = timespec_from_user(req, &ns)) < 0)

@@ -71,7 +71,8 @@ sys_setitimer(int which, const struct itimerval_k __user *unew, struct itimerval
         return -EFAULT;
     if (!tv_valid(&v.value) || !tv_valid(&v.interval))
         return -EINVAL;
-    if ((ret = itimer_set(which, tv_to_ns(&v.value), tv_to_ns(&v.interval), &old_value, &old_interval)) < 0)
+    if ((ret = itimer_set(which, tv_to_ns(&v.value), tv_to_ns(&v.interval), &old_value,
+                          &old_interval)) < 0)
         return ret;
     old = (struct itimerval_k){ ns_to_tv(old_interval), ns_to_tv(old_value) };
     return uold ? copy_to_user(uold, &old, sizeof(old)) : 0;
@@ -110,13 +111,13 @@ sys_timer_create(int clock, struct sigevent __user *usev, int __user *uid)
         return -EPERM;      // LINUX-DIFF: no wake-up alarms (Linux: EPERM without CAP_WAKE_ALARM)
     if (!timer_clock_valid(clock))
         return clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID || clock < 0
-                   ? -EOPNOTSUPP : -EINVAL;    // LINUX-DIFF: CPU-time POSIX timers are not done
+                   ? -EOPNOTSUPP
+                   : -EINVAL;    // LINUX-DIFF: CPU-time POSIX timers are not done
     if (usev) {
         if (copy_from_user(&sev, usev, sizeof(sev)) < 0)
             return -EFAULT;
         switch (sev.sigev_notify) {
-        case SIGEV_NONE:
-            break;
+        case SIGEV_NONE: break;
         case SIGEV_THREAD_ID:
             if (!thread_find(sev.sigev_notify_thread_id))
                 return -EINVAL;
@@ -125,8 +126,7 @@ sys_timer_create(int clock, struct sigevent __user *usev, int __user *uid)
             if (sev.sigev_signo <= 0 || sev.sigev_signo > NSIG_LINUX)
                 return -EINVAL;
             break;
-        default:
-            return -EINVAL;     // SIGEV_THREAD is the C library's, made of SIGEV_THREAD_ID
+        default: return -EINVAL;     // SIGEV_THREAD is the C library's, made of SIGEV_THREAD_ID
         }
     }
     if ((ret = posix_timer_create(clock, usev ? &sev : NULL, &id)) < 0)

@@ -12,7 +12,7 @@
 #include <linux/time_types.h>
 #include <linux/timerfd.h>
 
-#define TFD_CREATE_FLAGS (TFD_CLOEXEC | TFD_NONBLOCK)
+#define TFD_CREATE_FLAGS  (TFD_CLOEXEC | TFD_NONBLOCK)
 #define TFD_SETTIME_FLAGS (TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)
 
 // The *_ALARM clocks wake a suspended machine; nothing here suspends, so
@@ -23,12 +23,9 @@ timerfd_clock(int clock)
     switch (clock) {
     case CLOCK_REALTIME:
     case CLOCK_MONOTONIC:
-    case CLOCK_BOOTTIME:
-        return clock;
-    case CLOCK_REALTIME_ALARM:
-        return CLOCK_REALTIME;
-    case CLOCK_BOOTTIME_ALARM:
-        return CLOCK_BOOTTIME;
+    case CLOCK_BOOTTIME: return clock;
+    case CLOCK_REALTIME_ALARM: return CLOCK_REALTIME;
+    case CLOCK_BOOTTIME_ALARM: return CLOCK_BOOTTIME;
     }
     return -EINVAL;
 }

@@ -14,12 +14,12 @@
 #include "log.h"
 #include <asm/unistd.h>
 
-#define STR_MAX     64      // a path or a name (strace prints paths whole: ours end in "...")
-#define BUF_MAX     32      // read and write data, as strace's default -s 32
-#define ARGV_MAX    96      // execve's argv, its strings NUL-separated
-#define ARGV_COUNT  16      // at most this many of them
-#define MAX_BLOBS   3       // setxattr has the most captures: path, name, value
-#define LINE_MAX    1024    // header (7 x 17) + 6 args x 17 + 3 blobs x (2 x 96 + 4)
+#define STR_MAX    64      // a path or a name (strace prints paths whole: ours end in "...")
+#define BUF_MAX    32      // read and write data, as strace's default -s 32
+#define ARGV_MAX   96      // execve's argv, its strings NUL-separated
+#define ARGV_COUNT 16      // at most this many of them
+#define MAX_BLOBS  3       // setxattr has the most captures: path, name, value
+#define LINE_MAX   1024    // header (7 x 17) + 6 args x 17 + 3 blobs x (2 x 96 + 4)
 
 enum { TRACE_STUBBED = 1, TRACE_MISSING = 2, TRACE_NORETURN = 4 };
 
@@ -167,10 +167,13 @@ trace_syscall(struct trap_frame *f, uint64_t nr, syscall_fn fn, const struct stu
 {
     const char *spec = nr < NR_SYSCALLS && syscall_table[nr].trace ? syscall_table[nr].trace : "";
     struct trace_rec r = {
-        .nr = nr, .t_us = clock_monotonic_ns() / 1000,
+        .nr = nr,
+        .t_us = clock_monotonic_ns() / 1000,
         .args = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 },
         .nargs = spec[0] || fn ? (int)strlen(spec) : 6,    // a missing call: all six
-        .flags = stub ? TRACE_STUBBED : !fn ? TRACE_MISSING : 0,
+        .flags = stub  ? TRACE_STUBBED
+                 : !fn ? TRACE_MISSING
+                       : 0,
     };
 
     capture_args(&r, spec, "swv");

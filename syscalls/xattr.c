@@ -46,7 +46,11 @@ get(long target, const char __user *name)
     return ret < 0 ? ret : -ENODATA;
 }
 
-static long fd_check(int fd) { return fd_get(fd) ? 0 : -EBADF; }
+static long
+fd_check(int fd)
+{
+    return fd_get(fd) ? 0 : -EBADF;
+}
 
 long
 sys_getxattr(const char __user *path, const char __user *name, void __user *value, size_t size)
@@ -91,13 +95,15 @@ set(long target)
 }
 
 long
-sys_setxattr(const char __user *path, const char __user *name, const void __user *value, size_t size, int flags)
+sys_setxattr(const char __user *path, const char __user *name, const void __user *value,
+             size_t size, int flags)
 {
     return set(check_path(path, true));
 }
 
 long
-sys_lsetxattr(const char __user *path, const char __user *name, const void __user *value, size_t size, int flags)
+sys_lsetxattr(const char __user *path, const char __user *name, const void __user *value,
+              size_t size, int flags)
 {
     return set(check_path(path, false));
 }
@@ -125,4 +131,3 @@ sys_fremovexattr(int fd, const char __user *name)
 {
     return get(fd_check(fd), name);
 }
-

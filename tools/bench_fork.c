@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PAGE 4096
+#define PAGE      4096
 #define COW_PAGES 2560  // 10 MiB the child writes after the big fork
 
 extern char **environ;

@@ -29,9 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEBUG_EXIT_PORT 0xf4
+#define DEBUG_EXIT_PORT  0xf4
 #define DEBUG_EXIT_VALUE 0x10  // QEMU exits with (0x10 << 1) | 1 = 33, as for pkgload
-#define MAX_ENV 16
+#define MAX_ENV          16
 
 // loader/image.py DEFAULT_ENV: what pkgload gives a program; -e adds to it
 static char *program_env[MAX_ENV + 1] = {
@@ -141,8 +141,7 @@ set_network(char *spec)
 static void
 become(uid_t uid, gid_t gid)
 {
-    if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 ||
-        setresuid(uid, uid, uid) != 0) {
+    if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) {
         perror("bench-init: setting ids");
         _exit(126);
     }

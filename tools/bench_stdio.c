@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHUNK (128 * 1024)
-#define DEBUG_EXIT_PORT 0xf4
+#define CHUNK            (128 * 1024)
+#define DEBUG_EXIT_PORT  0xf4
 #define DEBUG_EXIT_VALUE 0x10
 
 static char buf[CHUNK];
@@ -87,7 +87,8 @@ linux_setup(void)
             dprintf(2, "bench-stdio: %s: %s\n", modules[i], strerror(errno));
         close(fd);
     }
-    for (int i = 0; i < 500 && (access("/dev/vport0p1", F_OK) != 0 || access("/dev/vport0p2", F_OK) != 0); i++)
+    for (int i = 0;
+         i < 500 && (access("/dev/vport0p1", F_OK) != 0 || access("/dev/vport0p2", F_OK) != 0); i++)
         usleep(10000);
 }
 
@@ -107,9 +108,11 @@ main(int argc, char **argv)
         int out, in;
         linux_setup();
         // Linux makes a port's node before it lists the port: ENXIO until then.
-        for (int i = 0; i < 500 && (out = open("/dev/vport0p2", O_WRONLY)) < 0 && errno == ENXIO; i++)
+        for (int i = 0; i < 500 && (out = open("/dev/vport0p2", O_WRONLY)) < 0 && errno == ENXIO;
+             i++)
             usleep(10000);
-        for (int i = 0; i < 500 && (in = open("/dev/vport0p1", O_RDONLY)) < 0 && errno == ENXIO; i++)
+        for (int i = 0; i < 500 && (in = open("/dev/vport0p1", O_RDONLY)) < 0 && errno == ENXIO;
+             i++)
             usleep(10000);
         if (out < 0 || in < 0)
             dprintf(2, "bench-stdio: the ports did not open: %s\n", strerror(errno));

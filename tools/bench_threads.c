@@ -18,7 +18,7 @@
 
 #define FUTEX_WAIT_PRIVATE 128
 #define FUTEX_WAKE_PRIVATE 129
-#define SPIN_ITERATIONS 200000000UL  // per thread: about 0.4 s of TCG time each
+#define SPIN_ITERATIONS    200000000UL  // per thread: about 0.4 s of TCG time each
 
 static double scale = 1;
 

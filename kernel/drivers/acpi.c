@@ -46,9 +46,21 @@ struct madt_entry {
 
 // Unaligned little-endian fields, read without memcpy (whose inlining at
 // boot call sites depends on how many callers it has).
-__after_boot static uint16_t get16(const uint8_t *p) { return p[0] | p[1] << 8; }
-__after_boot static uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
-__after_boot static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
+__after_boot static uint16_t
+get16(const uint8_t *p)
+{
+    return p[0] | p[1] << 8;
+}
+__after_boot static uint32_t
+get32(const uint8_t *p)
+{
+    return get16(p) | (uint32_t)get16(p + 2) << 16;
+}
+__after_boot static uint64_t
+get64(const uint8_t *p)
+{
+    return get32(p) | (uint64_t)get32(p + 4) << 32;
+}
 
 __after_boot static bool
 checksum_ok(const void *p, size_t n)
@@ -131,7 +143,8 @@ add_entry(struct acpi_madt *m, const struct madt_entry *e)
 {
     const uint8_t *b = (const uint8_t *)e;
 
-    if (e->type == MADT_LAPIC && e->length >= 8 && (get32(b + 4) & 1) && m->num_cpus < ACPI_MAX_CPUS) {
+    if (e->type == MADT_LAPIC && e->length >= 8 && (get32(b + 4) & 1) &&
+        m->num_cpus < ACPI_MAX_CPUS) {
         m->lapic_ids[m->num_cpus++] = b[3];
     } else if (e->type == MADT_IOAPIC && e->length >= 12 && m->num_ioapics < ACPI_MAX_IOAPICS) {
         struct acpi_ioapic *io = &m->ioapics[m->num_ioapics++];
@@ -157,7 +170,8 @@ acpi_read_madt(struct acpi_madt *m)
         return false;
     end = (const uint8_t *)t + t->length;
     // The MADT body: u32 local APIC address, u32 flags, then the entries.
-    for (p = (const uint8_t *)(t + 1) + 8; p + 2 <= end; p += ((const struct madt_entry *)p)->length) {
+    for (p = (const uint8_t *)(t + 1) + 8; p + 2 <= end;
+         p += ((const struct madt_entry *)p)->length) {
         const struct madt_entry *e = (const void *)p;
         if (e->length < 2 || p + e->length > end)
             break;
@@ -201,8 +215,8 @@ find_dsdt(void)
 
 // Resource descriptors (ACPI 6.5, 6.4): small items are one byte of type
 // and length; large items a type byte and a 16-bit length.
-#define RES_LARGE         0x80
-#define RES_END_TAG       0x79
+#define RES_LARGE          0x80
+#define RES_END_TAG        0x79
 #define RES_MEMORY32_FIXED 0x86    // u8 info, u32 base, u32 length
 #define RES_EXT_INTERRUPT  0x89    // u8 flags, u8 count, u32 interrupts[count]
 #define RES_INT_EDGE       (1u << 1)

@@ -8,10 +8,10 @@
 #define ACPI_MAX_CPUS      64
 
 // MPS INTI flags of an override: polarity in bits 1:0, trigger mode in 3:2.
-#define ACPI_POLARITY_MASK   0x3
-#define ACPI_POLARITY_LOW    0x3
-#define ACPI_TRIGGER_MASK    0xc
-#define ACPI_TRIGGER_LEVEL   0xc
+#define ACPI_POLARITY_MASK 0x3
+#define ACPI_POLARITY_LOW  0x3
+#define ACPI_TRIGGER_MASK  0xc
+#define ACPI_TRIGGER_LEVEL 0xc
 
 struct acpi_ioapic {
     uint32_t address;       // physical
@@ -28,18 +28,18 @@ struct acpi_madt {
     struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
     struct acpi_override overrides[ACPI_MAX_OVERRIDES];
     int num_ioapics, num_overrides;
-    uint8_t lapic_ids[ACPI_MAX_CPUS];   // enabled processors' local APIC ids, in the table's order
+    uint8_t lapic_ids[ACPI_MAX_CPUS]; // enabled processors' local APIC ids, in the table's order
     int num_cpus;
 };
 
-bool acpi_read_madt(struct acpi_madt *m);   // false: no MADT, or one with no I/O APIC
+bool acpi_read_madt(struct acpi_madt *m); // false: no MADT, or one with no I/O APIC
 
 // What a device's _CRS gives it: one fixed 32-bit memory range and one interrupt.
 struct acpi_dev_res {
     uint64_t mem_base;
     uint32_t mem_len;
-    uint32_t irq;           // GSI
-    bool irq_level;         // else edge-triggered
+    uint32_t irq; // GSI
+    bool irq_level; // else edge-triggered
     bool irq_active_low;
 };
 

@@ -14,10 +14,10 @@
 #include "sched/spinlock.h"
 #include "layout.h"
 
-#define PIT_HZ     1193182u
-#define PIT_CH0    0x40
-#define PIT_CMD    0x43
-#define CAL_TICKS  2386u        // 2 ms
+#define PIT_HZ    1193182u
+#define PIT_CH0   0x40
+#define PIT_CMD   0x43
+#define CAL_TICKS 2386u        // 2 ms
 
 // The program can read this page whole: it holds the vvar and nothing else.
 union vvar_page clock_vvar __attribute__((aligned(PAGE_SIZE)));

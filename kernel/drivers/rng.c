@@ -20,8 +20,8 @@ static uint64_t counter;
 // every distinct instruction costs about a microsecond to translate, and
 // this runs at boot (stack and mmap randomisation, AT_RANDOM).
 static const uint8_t quarter_rounds[8][4] = {
-    { 0, 4, 8, 12 }, { 1, 5, 9, 13 }, { 2, 6, 10, 14 }, { 3, 7, 11, 15 },
-    { 0, 5, 10, 15 }, { 1, 6, 11, 12 }, { 2, 7, 8, 13 }, { 3, 4, 9, 14 },
+    { 0, 4, 8, 12 },  { 1, 5, 9, 13 },  { 2, 6, 10, 14 }, { 3, 7, 11, 15 },
+    { 0, 5, 10, 15 }, { 1, 6, 11, 12 }, { 2, 7, 8, 13 },  { 3, 4, 9, 14 },
 };
 
 static void
@@ -29,10 +29,18 @@ quarter_round(uint32_t *x, const uint8_t *i)
 {
     uint32_t a = x[i[0]], b = x[i[1]], c = x[i[2]], d = x[i[3]];
 
-    a += b; d ^= a; d = ROTL(d, 16);
-    c += d; b ^= c; b = ROTL(b, 12);
-    a += b; d ^= a; d = ROTL(d, 8);
-    c += d; b ^= c; b = ROTL(b, 7);
+    a += b;
+    d ^= a;
+    d = ROTL(d, 16);
+    c += d;
+    b ^= c;
+    b = ROTL(b, 12);
+    a += b;
+    d ^= a;
+    d = ROTL(d, 8);
+    c += d;
+    b ^= c;
+    b = ROTL(b, 7);
     x[i[0]] = a, x[i[1]] = b, x[i[2]] = c, x[i[3]] = d;
 }
 

@@ -39,7 +39,8 @@ header_ok(const Elf64_Ehdr *eh)
 static uint32_t
 segment_prot(uint32_t p_flags)
 {
-    return (p_flags & PF_R ? PROT_READ : 0) | (p_flags & PF_W ? PROT_WRITE : 0) | (p_flags & PF_X ? PROT_EXEC : 0);
+    return (p_flags & PF_R ? PROT_READ : 0) | (p_flags & PF_W ? PROT_WRITE : 0) |
+           (p_flags & PF_X ? PROT_EXEC : 0);
 }
 
 // Map one PT_LOAD segment; its pages are filled from the file when first
@@ -59,9 +60,9 @@ map_segment(struct mm *mm, const Elf64_Phdr *ph, uint64_t bias, struct vnode *vn
         .end = ph->p_offset + ph->p_filesz,
     };
 
-    if ((ph->p_filesz > ph->p_memsz) | (ph->p_offset > vn->size) | (ph->p_filesz > vn->size - ph->p_offset) |
-        (start < USER_MIN) | (end > USER_TOP) | (end <= start) |
-        ((va - start) != (ph->p_offset & (PAGE_SIZE - 1))))
+    if ((ph->p_filesz > ph->p_memsz) | (ph->p_offset > vn->size) |
+        (ph->p_filesz > vn->size - ph->p_offset) | (start < USER_MIN) | (end > USER_TOP) |
+        (end <= start) | ((va - start) != (ph->p_offset & (PAGE_SIZE - 1))))
         return -ENOEXEC;
     *end_out = MAX(*end_out, end);
     return vm_map_backed(mm, start, end - start, segment_prot(ph->p_flags), 0, &backing, path);
@@ -117,8 +118,8 @@ note_interp(const Elf64_Phdr *ph, struct vnode *vn, struct elf_image *out)
 // pass. AT_PHDR is PT_PHDR's address or, failing that, where the first
 // segment that starts at offset 0 holds the headers.
 static long
-map_all(struct mm *mm, const Elf64_Ehdr *eh, const Elf64_Phdr *ph, struct vnode *vn, const char *path,
-        struct elf_image *out)
+map_all(struct mm *mm, const Elf64_Ehdr *eh, const Elf64_Phdr *ph, struct vnode *vn,
+        const char *path, struct elf_image *out)
 {
     uint64_t phdr = UINT64_MAX, first_load = UINT64_MAX;
     long ret;
@@ -175,7 +176,8 @@ elf_load(struct mm *mm, struct vnode *vn, const char *path, bool interp, struct 
 
     if (!vnode_is_reg(vn))
         return -EACCES;
-    if (!(eh = vnode_bytes(vn, 0, sizeof(*eh))) || !(ph = vnode_bytes(vn, eh->e_phoff, eh->e_phnum * sizeof(Elf64_Phdr)))) {
+    if (!(eh = vnode_bytes(vn, 0, sizeof(*eh))) ||
+        !(ph = vnode_bytes(vn, eh->e_phoff, eh->e_phnum * sizeof(Elf64_Phdr)))) {
         if (!(copy = copy_headers(vn)))
             return -ENOEXEC;
         eh = copy;

@@ -16,4 +16,5 @@ struct elf_image {
 };
 
 // Load the ELF file VN (named PATH) into MM. INTERP picks the interpreter's placement.
-long elf_load(struct mm *mm, struct vnode *vn, const char *path, bool interp, struct elf_image *out);
+long elf_load(struct mm *mm, struct vnode *vn, const char *path, bool interp,
+              struct elf_image *out);

@@ -53,7 +53,8 @@ place_brk(struct mm *mm, const struct elf_image *prog)
 // program and its interpreter, the break, the initial stack's contents.
 // The first program at boot and every execve come this way.
 long
-exec_build(struct mm *mm, struct vnode *vn, const char *path, const struct exec_args *args, struct exec_entry *out)
+exec_build(struct mm *mm, struct vnode *vn, const char *path, const struct exec_args *args,
+           struct exec_entry *out)
 {
     struct elf_image prog, interp;
     long sp;
@@ -113,7 +114,8 @@ exec_initial(struct trap_frame *f)
     // boot. Even "/": then that lookup is short, and boot has no strcmp.
     p->cwd_vn = vnode_get(vfs_root);
     p->cwd_pending = manifest.cwd;
-    vn = rootfs_program_node(manifest.raw->program_offset, manifest.raw->program_size, manifest.raw->program_mode);
+    vn = rootfs_program_node(manifest.raw->program_offset, manifest.raw->program_size,
+                             manifest.raw->program_mode);
     if (!vn && (ret = path_lookup(vfs_root, manifest.path, LOOKUP_FOLLOW, &vn)) < 0)
         panic("exec %s: not in the image (error %ld)", manifest.path, -ret);
     mm_set_exe(p->mm, vn);

@@ -30,19 +30,19 @@
 #include <linux/futex.h>
 #include <linux/fcntl.h>
 
-#define MAX_ARG_STRLEN (32 * PAGE_SIZE)   // one string's limit (Linux's)
-#define ARGS_MAX       (2ull << 20)       // all of them, pointers counted: RLIMIT_STACK / 4
-#define BINPRM_BUF     256                // how much of a script's first line counts
-#define MAX_SCRIPT_DEPTH 5                // scripts in a chain, as Linux runs them (the 6th is ELOOP)
+#define MAX_ARG_STRLEN   (32 * PAGE_SIZE)   // one string's limit (Linux's)
+#define ARGS_MAX         (2ull << 20)       // all of them, pointers counted: RLIMIT_STACK / 4
+#define BINPRM_BUF       256                // how much of a script's first line counts
+#define MAX_SCRIPT_DEPTH 5 // scripts in a chain, as Linux runs them (the 6th is ELOOP)
 
 // The arguments as the new stack holds them: pointers to argv's strings, a
 // NULL, envp's, a NULL, then every string end to end, all in one block
 // sized exactly (measured first: a block of ARG_MAX would need megabytes
 // of contiguous memory at every exec).
 struct arg_block {
-    char *buf;              // kmalloc'd
-    const char **ptrs;      // at its start
-    char *strings, *next;   // after the pointers; where the next string goes
+    char *buf; // kmalloc'd
+    const char **ptrs; // at its start
+    char *strings, *next; // after the pointers; where the next string goes
     uint64_t argc, envc;
 };
 
@@ -56,7 +56,7 @@ measure_user(const char __user *const __user *v, uint64_t first, uint64_t *n, ui
 
     *n = 0;
     if (!v)
-        return 0;           // Linux takes NULL as empty
+        return 0; // Linux takes NULL as empty
     for (uint64_t i = first;; i++) {
         if (copy_from_user(&p, v + i, sizeof(p)) < 0)
             return -EFAULT;
@@ -108,8 +108,8 @@ push_kernel(struct arg_block *b, uint64_t *slot, const char *s)
 // The new program's argv and envp. PREFIX (a script's interpreter, its
 // argument and the script's name) replaces argv[0] when NPREFIX is not 0.
 static long
-copy_args(struct arg_block *b, const char *const *prefix, int nprefix, const char __user *const __user *uargv,
-          const char __user *const __user *uenvp)
+copy_args(struct arg_block *b, const char *const *prefix, int nprefix,
+          const char __user *const __user *uargv, const char __user *const __user *uenvp)
 {
     uint64_t argc, envc, bytes = 0, slot = 0, nptrs;
     long ret;
@@ -120,7 +120,7 @@ copy_args(struct arg_block *b, const char *const *prefix, int nprefix, const cha
     for (int i = 0; i < nprefix; i++)
         bytes += strlen(prefix[i]) + 1;
     if (!nprefix && !argc)
-        bytes += 1;         // an empty argv gets "" as argv[0], as Linux 5.18 and later do
+        bytes += 1; // an empty argv gets "" as argv[0], as Linux 5.18 and later do
     nptrs = argc + nprefix + (!nprefix && !argc) + 1 + envc + 1;
     if (bytes + nptrs * 8 > ARGS_MAX)
         return -E2BIG;
@@ -187,12 +187,12 @@ open_exec(int dirfd, const char *path, int flags, struct vnode **out, char **whe
     long ret = 0;
 
     if (!path[0] && (flags & AT_EMPTY_PATH)) {
-        f = fd_get_raw(dirfd);      // fexecve: the descriptor's own file
+        f = fd_get_raw(dirfd); // fexecve: the descriptor's own file
         if (!f || !f->vn)
             return f ? -EACCES : -EBADF;
     } else {
-        ret = vfs_open_path(dirfd, path, O_PATH | (flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0), 0, 0,
-                            &opened);
+        ret = vfs_open_path(dirfd, path, O_PATH | (flags & AT_SYMLINK_NOFOLLOW ? O_NOFOLLOW : 0), 0,
+                            0, &opened);
         if (ret < 0)
             return ret;
         f = opened;
@@ -203,9 +203,9 @@ open_exec(int dirfd, const char *path, int flags, struct vnode **out, char **whe
     else if (!vnode_is_reg(vn))
         ret = -EACCES;
     else if ((ret = vnode_permission(vn, MAY_EXEC)) == 0 && !(vn->mode & 0111))
-        ret = -EACCES;      // root too needs an execute bit
+        ret = -EACCES; // root too needs an execute bit
     else if (ret == 0 && vn->writers)
-        ret = -ETXTBSY;     // open for writing somewhere
+        ret = -ETXTBSY; // open for writing somewhere
     if (ret == 0 && !(*where = kstrdup(f->path ? f->path : path)))
         ret = -ENOMEM;
     if (opened)
@@ -236,10 +236,11 @@ script_or_elf(struct vnode *vn, char *line, char **interp, char **arg)
 // the interpreter, its argument, then what ran it (the script's name, or an
 // outer interpreter for a script whose interpreter is itself a script).
 struct script_args {
-    char lines[MAX_SCRIPT_DEPTH + 1][BINPRM_BUF];   // one more: the file after the last allowed script
+    char lines[MAX_SCRIPT_DEPTH + 1]
+              [BINPRM_BUF]; // one more: the file after the last allowed script
     const char *prefix[3 * MAX_SCRIPT_DEPTH];
     int n;
-    char *exe;      // the path of the ELF file that runs, links resolved
+    char *exe; // the path of the ELF file that runs, links resolved
 };
 
 static void
@@ -253,7 +254,7 @@ add_interpreter(struct script_args *s, char *interp, char *arg, const char *ran)
     if (arg)
         s->prefix[n++] = arg;
     s->prefix[n++] = ran;
-    for (int i = 1; i < s->n; i++)       // the outer interpreter's name is RAN now
+    for (int i = 1; i < s->n; i++) // the outer interpreter's name is RAN now
         s->prefix[n++] = old[i];
     s->n = n;
 }
@@ -355,8 +356,8 @@ reset_registers(void)
 {
     static uint8_t init_fpu[PAGE_SIZE] __attribute__((aligned(64)));
 
-    *(uint16_t *)init_fpu = 0x37f;                  // FCW
-    *(uint32_t *)(init_fpu + 24) = 0x1f80;          // MXCSR
+    *(uint16_t *)init_fpu = 0x37f; // FCW
+    *(uint32_t *)(init_fpu + 24) = 0x1f80; // MXCSR
     fpu_restore(init_fpu);
     wrmsr(MSR_FS_BASE, 0);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
@@ -420,7 +421,7 @@ exec_program(int dirfd, const char *filename, const char __user *const __user *u
         goto out;
     }
     exec_commit(mm, &e, filename, s->exe);
-    s->exe = NULL;     // the process's now
+    s->exe = NULL; // the process's now
 out:
     if (vn)
         vnode_put(vn);

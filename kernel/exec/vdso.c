@@ -36,7 +36,8 @@ long
 vdso_map(struct mm *mm)
 {
     uint64_t base = vdso_place(mm, (1 + VDSO_PAGES) * PAGE_SIZE);
-    uint64_t vvar_pa = (uint64_t)&clock_vvar - KERNEL_BASE, image_pa = (uint64_t)vdso_image - KERNEL_BASE;
+    uint64_t vvar_pa = (uint64_t)&clock_vvar - KERNEL_BASE,
+             image_pa = (uint64_t)vdso_image - KERNEL_BASE;
     long ret = vm_map_backed(mm, base, PAGE_SIZE, PROT_READ, VMA_VVAR, NULL, NULL) |
                vm_map_backed(mm, base + PAGE_SIZE, VDSO_PAGES * PAGE_SIZE, PROT_READ | PROT_EXEC,
                              VMA_VDSO, NULL, NULL) |
@@ -57,5 +58,6 @@ vdso_enable_getcpu(void)
     bool rdpid = cpuid(7, 0).ecx & (1u << 22);
 
     clock_vvar.v.getcpu = !cpu_features.tsc_aux ? VVAR_GETCPU_SYSCALL
-                        : rdpid ? VVAR_GETCPU_RDPID : VVAR_GETCPU_RDTSCP;
+                          : rdpid               ? VVAR_GETCPU_RDPID
+                                                : VVAR_GETCPU_RDTSCP;
 }

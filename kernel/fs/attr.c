@@ -37,7 +37,8 @@ vfs_chown(struct vnode *vn, uint32_t uid, uint32_t gid)
     // the file its group or one of the caller's.
     if (uid != (uint32_t)-1 && c->fsuid != 0 && !(owner && uid == vn->uid))
         return -EPERM;
-    if (gid != (uint32_t)-1 && c->fsuid != 0 && !(owner && (gid == vn->gid || creds_in_group(c, gid))))
+    if (gid != (uint32_t)-1 && c->fsuid != 0 &&
+        !(owner && (gid == vn->gid || creds_in_group(c, gid))))
         return -EPERM;
     if (uid != (uint32_t)-1)
         vn->uid = uid;

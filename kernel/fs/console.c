@@ -67,8 +67,15 @@ static struct termios termios = {
     .c_oflag = OPOST | ONLCR,
     .c_cflag = B38400 | CS8 | CREAD | HUPCL,
     .c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN | ECHOCTL | ECHOKE,
-    .c_cc = { [VINTR] = 3, [VQUIT] = 28, [VERASE] = 127, [VKILL] = 21, [VEOF] = 4, [VSTART] = 17,
-              [VSTOP] = 19, [VSUSP] = 26, [VMIN] = 1 },
+    .c_cc = { [VINTR] = 3,
+              [VQUIT] = 28,
+              [VERASE] = 127,
+              [VKILL] = 21,
+              [VEOF] = 4,
+              [VSTART] = 17,
+              [VSTOP] = 19,
+              [VSUSP] = 26,
+              [VMIN] = 1 },
 };
 static struct winsize winsize = { .ws_row = 24, .ws_col = 80 };
 
@@ -79,7 +86,7 @@ static bool stdin_relayed;          // the host sends its stdin (manifest)
 static uint64_t host_stdin_total = UINT64_MAX;   // bytes of stdin the host sent, once it says
 static uint64_t host_acks, modes_reported;       // terminal mode reports acknowledged / made
 static struct proc *console_proc;   // the terminal's process: the program
-static int fg_pgrp;                 // the terminal's foreground process group (tcsetpgrp), 0: the program's
+static int fg_pgrp; // the terminal's foreground process group (tcsetpgrp), 0: the program's
 static uint8_t msg_buf[sizeof(struct host_msg)];
 static size_t msg_len;
 
@@ -136,31 +143,22 @@ host_winsize(uint32_t arg)
     if (!ws.ws_row || !ws.ws_col || (ws.ws_row == winsize.ws_row && ws.ws_col == winsize.ws_col))
         return;
     winsize = ws;
-    send_to_foreground(SIGWINCH);   // as Linux's tty does when TIOCSWINSZ changes the size
+    send_to_foreground(SIGWINCH); // as Linux's tty does when TIOCSWINSZ changes the size
 }
 
 __after_boot static void
 host_message(const struct host_msg *m)
 {
     switch (m->type) {
-    case HOST_EOF:
-        host_stdin_total = m->value;
-        break;
-    case HOST_ACK:
-        host_acks++;
-        break;
-    case HOST_SIGNAL:
-        host_signal(m->arg, m->value == 1);
-        break;
-    case HOST_WINSIZE:
-        host_winsize(m->arg);
-        break;
+    case HOST_EOF: host_stdin_total = m->value; break;
+    case HOST_ACK: host_acks++; break;
+    case HOST_SIGNAL: host_signal(m->arg, m->value == 1); break;
+    case HOST_WINSIZE: host_winsize(m->arg); break;
     case HOST_CLOSED:
         if (m->arg == 1 || m->arg == 2)
             vcon_close(m->arg == 1 ? PORT_STDOUT : PORT_STDERR);
         break;
-    default:
-        klog("console: unknown message %u from the host", m->type);
+    default: klog("console: unknown message %u from the host", m->type);
     }
 }
 
@@ -191,7 +189,7 @@ console_virtio(void)
         backend = 1;
         vcon_set_input_handler(PORT_CONTROL, control_input);
         vcon_rx_start(PORT_CONTROL);
-        control_input(PORT_CONTROL);   // what the host sent before the port was up
+        control_input(PORT_CONTROL); // what the host sent before the port was up
         return true;
     }
     backend = -1;
@@ -252,12 +250,13 @@ background_check(int sig)
     bool ignored = p->sigactions[sig].handler == (uint64_t)SIG_IGN ||
                    (current_thread()->sig_blocked & (1ull << (sig - 1)));
 
-    if (!manifest.termios || !console_proc || p->sid != console_proc->sid || p->pgid == foreground())
+    if (!manifest.termios || !console_proc || p->sid != console_proc->sid ||
+        p->pgid == foreground())
         return 0;
     if (ignored)
         return sig == SIGTTIN ? -EIO : 0;
     if (pgrp_is_orphaned(p->pgid))
-        return -EIO;            // nobody could continue it: Linux's tty says EIO
+        return -EIO; // nobody could continue it: Linux's tty says EIO
     signal_send_pgrp(p->pgid, sig, &info);
     return -ERESTARTSYS;
 }
@@ -356,7 +355,10 @@ report_modes(unsigned int cmd)
 
     for (int i = 0; i < NCCS; i++)
         p += snprintf(p, cc + sizeof(cc) - p, i ? ",%x" : "%x", termios.c_cc[i]);
-    klog("tty: set %s %x %x %x %x %s", cmd == TCSETS ? "now" : cmd == TCSETSW ? "drain" : "flush",
+    klog("tty: set %s %x %x %x %x %s",
+         cmd == TCSETS    ? "now"
+         : cmd == TCSETSW ? "drain"
+                          : "flush",
          termios.c_iflag, termios.c_oflag, termios.c_cflag, termios.c_lflag, cc);
     modes_reported++;
 }
@@ -405,8 +407,7 @@ static long
 tty_ioctl(struct console *c, unsigned int cmd, uint64_t arg)
 {
     switch (cmd) {
-    case TCGETS:
-        return copy_to_user((void *)arg, &termios, sizeof(termios));
+    case TCGETS: return copy_to_user((void *)arg, &termios, sizeof(termios));
     case TCSETS:
     case TCSETSW:
     case TCSETSF: {
@@ -414,30 +415,27 @@ tty_ioctl(struct console *c, unsigned int cmd, uint64_t arg)
         if (ret < 0)
             return ret;
         ret = copy_from_user(&termios, (void *)arg, sizeof(termios));
-        if (ret == 0 && manifest.termios && manifest_stdin_relay()) {   // the host mirrors them
+        if (ret == 0 && manifest.termios && manifest_stdin_relay()) { // the host mirrors them
             report_modes(cmd);
             wait_for_host_modes();
         }
         return ret;
     }
-    case TIOCGWINSZ:
-        return copy_to_user((void *)arg, &winsize, sizeof(winsize));
-    case TIOCSWINSZ:
-        return copy_from_user(&winsize, (void *)arg, sizeof(winsize));
+    case TIOCGWINSZ: return copy_to_user((void *)arg, &winsize, sizeof(winsize));
+    case TIOCSWINSZ: return copy_from_user(&winsize, (void *)arg, sizeof(winsize));
     case TIOCGPGRP: {
         int pgrp = foreground();
         return copy_to_user((void *)arg, &pgrp, sizeof(pgrp));
     }
-    case TIOCSPGRP:     // job control shells make a job's group the foreground one
+    case TIOCSPGRP: // job control shells make a job's group the foreground one
         return set_foreground(arg);
     case TIOCGSID: {
         int sid = current_proc()->sid;
         return copy_to_user((void *)arg, &sid, sizeof(sid));
     }
-    case TIOCSCTTY:     // it already is the controlling terminal
+    case TIOCSCTTY: // it already is the controlling terminal
         return 0;
-    default:
-        return -ENOTTY;
+    default: return -ENOTTY;
     }
 }
 
@@ -477,7 +475,7 @@ console_stat(struct file *f, struct stat *st)
     struct console *c = f->priv;
 
     memset(st, 0, sizeof(*st));
-    st->st_dev = c->tty ? 0x19 : 0xd;     // devpts, or pipefs
+    st->st_dev = c->tty ? 0x19 : 0xd; // devpts, or pipefs
     st->st_ino = 3 + c->fd;
     st->st_nlink = 1;
     if (c->tty) {
@@ -538,7 +536,8 @@ open_console(int fd, unsigned int port, uint16_t uart, uint32_t flags, uint32_t 
 void
 console_open_stdio(void)
 {
-    uint32_t flags = manifest.raw->flags, rows = manifest.raw->win_rows, cols = manifest.raw->win_cols;
+    uint32_t flags = manifest.raw->flags, rows = manifest.raw->win_rows,
+             cols = manifest.raw->win_cols;
     bool tty0 = flags & MANIFEST_TTY0;
     struct file **files = current_proc()->fds->files;
 
@@ -557,7 +556,10 @@ console_open_stdio(void)
 
 // /dev/tty: opening it reaches the terminal (stdout's port), or fails with
 // ENXIO (no controlling terminal) when the host's stdin is not one, as on Linux.
-static struct console tty_console = { .fd = 0, .port = PORT_STDOUT, .uart = UART_COM1, .tty = true };
+static struct console tty_console = { .fd = 0,
+                                      .port = PORT_STDOUT,
+                                      .uart = UART_COM1,
+                                      .tty = true };
 
 static long
 tty_open(struct file *f)

@@ -53,7 +53,8 @@ static const struct file_ops full_ops = MEMDEV(read_zero, write_full);
 static const struct file_ops random_ops = MEMDEV(read_random, write_sink);
 
 static void
-add_dev(struct vnode *dev, const char *name, uint32_t perm, int major, int minor, const struct file_ops *ops)
+add_dev(struct vnode *dev, const char *name, uint32_t perm, int major, int minor,
+        const struct file_ops *ops)
 {
     struct vnode *vn = vnode_new(S_IFCHR | perm);
 
@@ -86,8 +87,10 @@ devfs_ops_for(uint64_t rdev)
     case (1 << 8) | 3: return &null_ops;
     case (1 << 8) | 5: return &zero_ops;
     case (1 << 8) | 7: return &full_ops;
-    case (1 << 8) | 8: case (1 << 8) | 9: return &random_ops;
-    case (5 << 8) | 0: case (5 << 8) | 1: return console_tty_ops();
+    case (1 << 8) | 8:
+    case (1 << 8) | 9: return &random_ops;
+    case (5 << 8) | 0:
+    case (5 << 8) | 1: return console_tty_ops();
     default: return NULL;
     }
 }

@@ -236,7 +236,10 @@ epoll_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 }
 
 static const struct file_ops epoll_ops = {
-    .read = epoll_read, .write = epoll_write, .stat = anon_stat, .poll = epoll_poll,
+    .read = epoll_read,
+    .write = epoll_write,
+    .stat = anon_stat,
+    .poll = epoll_poll,
     .release = epoll_release,
 };
 
@@ -321,8 +324,12 @@ add_item(struct eventpoll *ep, int fd, struct file *target, const struct epoll_e
 
     if (!it)
         return -ENOMEM;
-    *it = (struct epitem){ .ep = ep, .file = target, .fd = fd, .events = ev->events | EPOLLERR | EPOLLHUP,
-                           .data = ev->data, .seen = file_edge(target, ev->events) };
+    *it = (struct epitem){ .ep = ep,
+                           .file = target,
+                           .fd = fd,
+                           .events = ev->events | EPOLLERR | EPOLLHUP,
+                           .data = ev->data,
+                           .seen = file_edge(target, ev->events) };
     link_init(&it->in_ready);
     link_insert_after(ep->items.prev, &it->in_ep);
     it->file_next = target->epitems;
@@ -346,8 +353,7 @@ epoll_ctl(struct file *f, int op, int fd, struct file *target, const struct epol
         return ret;
     it = find_item(ep, fd, target);
     switch (op) {
-    case EPOLL_CTL_ADD:
-        return it ? -EEXIST : add_item(ep, fd, target, ev);
+    case EPOLL_CTL_ADD: return it ? -EEXIST : add_item(ep, fd, target, ev);
     case EPOLL_CTL_DEL:
         if (!it)
             return -ENOENT;
@@ -382,7 +388,8 @@ wait_ready(void *arg)
 }
 
 __after_boot long
-epoll_wait_events(struct file *f, struct epoll_event *out, int max, uint64_t deadline, bool nonblock)
+epoll_wait_events(struct file *f, struct epoll_event *out, int max, uint64_t deadline,
+                  bool nonblock)
 {
     struct ep_wait w = { f->priv, out, max, 0 };
 

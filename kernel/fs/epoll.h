@@ -13,7 +13,8 @@ bool file_is_epoll(const struct file *f);
 long epoll_ctl(struct file *ep, int op, int fd, struct file *target, const struct epoll_event *ev);
 // Up to MAX ready events into OUT: waits until one is ready, DEADLINE
 // passes (0 events) or a signal comes (-EINTR). NONBLOCK: look once.
-long epoll_wait_events(struct file *ep, struct epoll_event *out, int max, uint64_t deadline, bool nonblock);
+long epoll_wait_events(struct file *ep, struct epoll_event *out, int max, uint64_t deadline,
+                       bool nonblock);
 int epoll_num_items(struct file *ep);
 // F's last reference is going: take it out of every epoll that watches it.
 void epoll_forget_file(struct file *f);

@@ -112,7 +112,10 @@ eventfd_release(struct file *f)
 }
 
 static const struct file_ops eventfd_ops = {
-    .read = eventfd_read, .write = eventfd_write, .stat = anon_stat, .poll = eventfd_poll,
+    .read = eventfd_read,
+    .write = eventfd_write,
+    .stat = anon_stat,
+    .poll = eventfd_poll,
     .release = eventfd_release,
 };
 

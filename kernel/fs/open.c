@@ -149,7 +149,8 @@ check_open(struct vnode *vn, int flags, const char *path)
         return -ELOOP;                         // O_NOFOLLOW on a symlink
     if (vnode_is_dir(vn) && (acc != O_RDONLY || (flags & O_CREAT)))
         return -EISDIR;
-    return vnode_permission(vn, (acc != O_WRONLY ? MAY_READ : 0) | (acc != O_RDONLY ? MAY_WRITE : 0) |
+    return vnode_permission(vn, (acc != O_WRONLY ? MAY_READ : 0) |
+                                    (acc != O_RDONLY ? MAY_WRITE : 0) |
                                     (flags & O_TRUNC ? MAY_WRITE : 0));
 }
 
@@ -192,9 +193,10 @@ vfs_open_tmpfile(int dirfd, const char *path, int flags, uint32_t mode, unsigned
         goto out;
     }
     vn->linkable = !(flags & O_EXCL);
-    ret = vfs_open_vnode(vn, flags & ~(O_CLOEXEC | __O_TMPFILE | O_DIRECTORY | O_CREAT | O_EXCL), out);
+    ret = vfs_open_vnode(vn, flags & ~(O_CLOEXEC | __O_TMPFILE | O_DIRECTORY | O_CREAT | O_EXCL),
+                         out);
     if (ret == 0) {
-        snprintf(name, sizeof(name), "#%lu", vn->ino);   // as Linux names it in /proc
+        snprintf(name, sizeof(name), "#%lu", vn->ino); // as Linux names it in /proc
         (*out)->path = file_path(dir, name);
     }
     vnode_put(vn);

@@ -85,7 +85,8 @@ next_component(const char **p, char *name)
 // Where a walk of PATH begins: an absolute path starts at the root (the walk's
 // own under LOOKUP_IN_ROOT, none at all under LOOKUP_BENEATH).
 static long
-walk_start(struct walk *w, struct vnode *start, const char *path, unsigned flags, struct vnode **out)
+walk_start(struct walk *w, struct vnode *start, const char *path, unsigned flags,
+           struct vnode **out)
 {
     if (path[0] != '/')
         *out = vnode_get(start);
@@ -171,7 +172,8 @@ walk(struct walk *w, struct vnode *start, const char *path, unsigned flags, stru
             goto fail;
         if (final && parent)
             return stop_at_parent(parent, cur, name, trailing_slash);
-        ret = walk_step(w, cur, name, flags, !final || (flags & LOOKUP_FOLLOW) || trailing_slash, &next);
+        ret = walk_step(w, cur, name, flags, !final || (flags & LOOKUP_FOLLOW) || trailing_slash,
+                        &next);
         if (ret < 0)
             goto fail;
         vnode_put(cur);

@@ -59,7 +59,8 @@ vfs_may_delete(struct vnode *dir, struct vnode *victim)
 {
     long ret = vfs_may_create(dir);
 
-    if (ret == 0 && (dir->mode & S_ISVTX) && !vnode_owner_or_root(victim) && !vnode_owner_or_root(dir))
+    if (ret == 0 && (dir->mode & S_ISVTX) && !vnode_owner_or_root(victim) &&
+        !vnode_owner_or_root(dir))
         ret = -EPERM;
     return ret;
 }

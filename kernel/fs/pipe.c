@@ -186,7 +186,8 @@ pipe_write(struct file *f, const void *src, size_t n, uint64_t *pos)
             return done ? (ssize_t)done : -EPIPE;
         }
         done += pipe_fill(p, (const char *)src + done, n - done);
-        file_wake(&p->edges, POLLIN);   // bytes for a reader: a wake-up at every write, as Linux gives epoll
+        file_wake(&p->edges,
+                  POLLIN);   // bytes for a reader: a wake-up at every write, as Linux gives epoll
     }
     return done;
 }
@@ -246,8 +247,12 @@ pipe_release(struct file *f)
 }
 
 static const struct file_ops pipe_ops = {
-    .read = pipe_read, .write = pipe_write, .ioctl = pipe_ioctl, .stat = pipe_stat,
-    .poll = pipe_poll, .release = pipe_release,
+    .read = pipe_read,
+    .write = pipe_write,
+    .ioctl = pipe_ioctl,
+    .stat = pipe_stat,
+    .poll = pipe_poll,
+    .release = pipe_release,
 };
 
 // splice(2), tee(2) and vmsplice(2) (syscalls/splice.c) work on the pipe
@@ -361,9 +366,15 @@ pipe_create(uint32_t flags, struct file **rd, struct file **wr)
     }
     p->readers = p->writers = 1;
     p->ino = next_pipe_ino++;
-    *r = (struct file){ .ops = &pipe_ops, .refs = 1, .flags = O_RDONLY | (flags & O_NONBLOCK), .priv = p,
+    *r = (struct file){ .ops = &pipe_ops,
+                        .refs = 1,
+                        .flags = O_RDONLY | (flags & O_NONBLOCK),
+                        .priv = p,
                         .edges = &p->edges };
-    *w = (struct file){ .ops = &pipe_ops, .refs = 1, .flags = O_WRONLY | (flags & O_NONBLOCK), .priv = p,
+    *w = (struct file){ .ops = &pipe_ops,
+                        .refs = 1,
+                        .flags = O_WRONLY | (flags & O_NONBLOCK),
+                        .priv = p,
                         .edges = &p->edges };
     *rd = r, *wr = w;
     return 0;

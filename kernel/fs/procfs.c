@@ -66,7 +66,9 @@ gen_meminfo(struct vnode *vn, char **buf, size_t *len)
 
     text_printf(&t, "MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n",
                 total, free, free);
-    text_printf(&t, "Buffers:               0 kB\nCached:                0 kB\nSwapCached:            0 kB\n");
+    text_printf(
+        &t,
+        "Buffers:               0 kB\nCached:                0 kB\nSwapCached:            0 kB\n");
     text_printf(&t, "SwapTotal:             0 kB\nSwapFree:              0 kB\n");
     return text_done(&t, buf, len);
 }
@@ -78,10 +80,12 @@ gen_cpuinfo(struct vnode *vn, char **buf, size_t *len)
     uint32_t n = smp_cpus_present();
 
     for (uint32_t i = 0; i < n; i++)
-        text_printf(&t, "processor\t: %u\nvendor_id\t: pkgload\nmodel name\t: pkgload virtual CPU\n"
-                        "cpu MHz\t\t: %lu.000\ncache size\t: 4096 KB\nphysical id\t: 0\nsiblings\t: %u\n"
-                        "core id\t\t: %u\ncpu cores\t: %u\nflags\t\t: fpu sse sse2 syscall nx lm\n\n",
-                    i, clock_tsc_hz() / 1000000, n, i, n);
+        text_printf(
+            &t,
+            "processor\t: %u\nvendor_id\t: pkgload\nmodel name\t: pkgload virtual CPU\n"
+            "cpu MHz\t\t: %lu.000\ncache size\t: 4096 KB\nphysical id\t: 0\nsiblings\t: %u\n"
+            "core id\t\t: %u\ncpu cores\t: %u\nflags\t\t: fpu sse sse2 syscall nx lm\n\n",
+            i, clock_tsc_hz() / 1000000, n, i, n);
     return text_done(&t, buf, len);
 }
 
@@ -138,7 +142,8 @@ procfs_node(uint32_t mode)
 }
 
 static void
-add_file(struct vnode *dir, const char *name, long (*gen)(struct vnode *, char **, size_t *), const void *priv)
+add_file(struct vnode *dir, const char *name, long (*gen)(struct vnode *, char **, size_t *),
+         const void *priv)
 {
     struct vnode *vn = procfs_node(S_IFREG | 0444);
 
@@ -198,7 +203,8 @@ gen_cpu_list(struct vnode *vn, char **buf, size_t *len)
 void
 sysfs_init(struct vnode *sys)
 {
-    struct vnode *d = dir_mkdir(dir_mkdir(dir_mkdir(sys, "devices", 0555), "system", 0555), "cpu", 0555);
+    struct vnode *d =
+        dir_mkdir(dir_mkdir(dir_mkdir(sys, "devices", 0555), "system", 0555), "cpu", 0555);
 
     add_file(d, "online", gen_cpu_list, NULL);
     add_file(d, "possible", gen_cpu_list, NULL);

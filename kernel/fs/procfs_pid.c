@@ -84,7 +84,8 @@ gen_cmdline(struct vnode *vn, char **buf, size_t *len)
 {
     struct proc *p = proc_of(vn);
 
-    return p ? gen_strings(p, p->mm ? p->mm->arg_start : 0, p->mm ? p->mm->arg_end : 0, buf, len) : -ESRCH;
+    return p ? gen_strings(p, p->mm ? p->mm->arg_start : 0, p->mm ? p->mm->arg_end : 0, buf, len)
+             : -ESRCH;
 }
 
 static long
@@ -92,7 +93,8 @@ gen_environ(struct vnode *vn, char **buf, size_t *len)
 {
     struct proc *p = proc_of(vn);
 
-    return p ? gen_strings(p, p->mm ? p->mm->env_start : 0, p->mm ? p->mm->env_end : 0, buf, len) : -ESRCH;
+    return p ? gen_strings(p, p->mm ? p->mm->env_start : 0, p->mm ? p->mm->env_end : 0, buf, len)
+             : -ESRCH;
 }
 
 static long
@@ -154,10 +156,11 @@ gen_stat(struct vnode *vn, char **buf, size_t *len)
         proc_cpu_times(p, &user, &sys);
     if (t)
         thread_comm(t, comm);
-    text_printf(&text, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %lu %lu %lu %lu %d %d %d 0 0 0 0\n",
+    text_printf(&text,
+                "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %lu %lu %lu %lu %d %d %d 0 0 0 0\n",
                 of_thread ? t->tid : p->pid, comm, state_letter(p, t), p->ppid, p->pgid, p->sid,
-                user / 10000000, sys / 10000000, p->child_utime / 10000000, p->child_stime / 10000000,
-                20 + (t ? t->nice : 0), t ? t->nice : 0, p->nr_threads);
+                user / 10000000, sys / 10000000, p->child_utime / 10000000,
+                p->child_stime / 10000000, 20 + (t ? t->nice : 0), t ? t->nice : 0, p->nr_threads);
     return text_done(&text, buf, len);
 }
 
@@ -174,16 +177,17 @@ gen_status(struct vnode *vn, char **buf, size_t *len)
         return -ESRCH;
     if (t)
         thread_comm(t, comm);
-    text_printf(&text, "Name:\t%s\nUmask:\t%04o\nState:\t%c\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n", comm, p->umask,
-                state_letter(p, t), p->pid, t ? t->tid : p->pid);
-    text_printf(&text, "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", p->ppid,
-                p->creds.ruid, p->creds.euid, p->creds.suid, p->creds.fsuid, p->creds.rgid, p->creds.egid,
-                p->creds.sgid, p->creds.fsgid);
+    text_printf(&text, "Name:\t%s\nUmask:\t%04o\nState:\t%c\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n", comm,
+                p->umask, state_letter(p, t), p->pid, t ? t->tid : p->pid);
+    text_printf(&text, "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
+                p->ppid, p->creds.ruid, p->creds.euid, p->creds.suid, p->creds.fsuid, p->creds.rgid,
+                p->creds.egid, p->creds.sgid, p->creds.fsgid);
     text_printf(&text, "FDSize:\t%d\nGroups:\t", FD_MAX);
     for (int i = 0; p->creds.groups && i < p->creds.groups->count; i++)
         text_printf(&text, i ? " %u" : "%u", p->creds.groups->gids[i]);
     text_printf(&text, " \n");         // Linux ends the list with a space, an empty one too
-    text_printf(&text, "Threads:\t%d\nSigQ:\t0/%lu\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n",
+    text_printf(&text,
+                "Threads:\t%d\nSigQ:\t0/%lu\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n",
                 p->nr_threads, p->rlimits[RLIMIT_SIGPENDING].cur, t ? t->pending.set : 0,
                 p->shared_pending.set, t ? t->sig_blocked : 0);
     text_printf(&text, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t0-%u\n",
@@ -200,9 +204,12 @@ gen_maps(struct vnode *vn, char **buf, size_t *len)
     if (!p)
         return -ESRCH;
     for (struct vma *v = p->mm && !p->zombie ? p->mm->vmas : NULL; v; v = v->next) {
-        const char *name = v->flags & VMA_STACK ? "[stack]" : v->flags & VMA_HEAP ? "[heap]"
-                         : v->flags & VMA_VDSO ? "[vdso]" : v->flags & VMA_VVAR ? "[vvar]"
-                         : v->path ? v->path : "";
+        const char *name = v->flags & VMA_STACK  ? "[stack]"
+                           : v->flags & VMA_HEAP ? "[heap]"
+                           : v->flags & VMA_VDSO ? "[vdso]"
+                           : v->flags & VMA_VVAR ? "[vvar]"
+                           : v->path             ? v->path
+                                                 : "";
         text_printf(&t, "%08lx-%08lx %c%c%c%c %08lx 00:00 %lu", v->start, v->end,
                     v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
                     v->prot & PROT_EXEC ? 'x' : '-', v->flags & VMA_SHARED ? 's' : 'p',
@@ -233,7 +240,8 @@ link_cwd(struct vnode *vn, char *buf, size_t len)
         return -ENOENT;
     if (p == current_proc() || !p->cwd_vn || p->cwd_pending) {
         if (p != current_proc())
-            return strlcpy(buf, p->cwd_pending ? p->cwd_pending : "/", len) < len ? 0 : -ENAMETOOLONG;
+            return strlcpy(buf, p->cwd_pending ? p->cwd_pending : "/", len) < len ? 0
+                                                                                  : -ENAMETOOLONG;
         cwd = vfs_cwd();
     } else {
         cwd = vnode_get(p->cwd_vn);
@@ -323,9 +331,11 @@ struct entry {
 };
 
 static long task_dir_lookup(struct vnode *dir, const char *name, struct vnode **out);
-static long task_dir_list(struct vnode *dir, uint64_t *index, char *name, size_t len, uint32_t *type);
+static long task_dir_list(struct vnode *dir, uint64_t *index, char *name, size_t len,
+                          uint32_t *type);
 static long thread_dir_lookup(struct vnode *dir, const char *name, struct vnode **out);
-static long thread_dir_list(struct vnode *dir, uint64_t *index, char *name, size_t len, uint32_t *type);
+static long thread_dir_list(struct vnode *dir, uint64_t *index, char *name, size_t len,
+                            uint32_t *type);
 
 static const struct entry pid_entries[] = {
     { "cmdline", S_IFREG | 0444, .generate = gen_cmdline },
@@ -362,7 +372,8 @@ make_entry(const struct entry *e, void *priv)
 }
 
 static long
-lookup_entry(const struct entry *table, size_t n, struct vnode *dir, const char *name, struct vnode **out)
+lookup_entry(const struct entry *table, size_t n, struct vnode *dir, const char *name,
+             struct vnode **out)
 {
     for (size_t i = 0; i < n; i++) {
         if (!strcmp(table[i].name, name)) {
@@ -374,7 +385,8 @@ lookup_entry(const struct entry *table, size_t n, struct vnode *dir, const char 
 }
 
 static long
-list_entry(const struct entry *table, size_t n, uint64_t *index, char *name, size_t len, uint32_t *type)
+list_entry(const struct entry *table, size_t n, uint64_t *index, char *name, size_t len,
+           uint32_t *type)
 {
     if (*index >= n)
         return -ENOENT;
@@ -386,7 +398,8 @@ list_entry(const struct entry *table, size_t n, uint64_t *index, char *name, siz
 static long
 pid_dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
 {
-    return proc_of(dir) ? lookup_entry(pid_entries, ARRAY_SIZE(pid_entries), dir, name, out) : -ENOENT;
+    return proc_of(dir) ? lookup_entry(pid_entries, ARRAY_SIZE(pid_entries), dir, name, out)
+                        : -ENOENT;
 }
 
 static long
@@ -398,7 +411,8 @@ pid_dir_list(struct vnode *dir, uint64_t *index, char *name, size_t len, uint32_
 static long
 thread_dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
 {
-    return thread_of(dir) ? lookup_entry(tid_entries, ARRAY_SIZE(tid_entries), dir, name, out) : -ENOENT;
+    return thread_of(dir) ? lookup_entry(tid_entries, ARRAY_SIZE(tid_entries), dir, name, out)
+                          : -ENOENT;
 }
 
 static long

@@ -6,7 +6,10 @@
 struct vnode;
 
 // A growing text buffer for generators.
-struct text { char *buf; size_t len, cap; };
+struct text {
+    char *buf;
+    size_t len, cap;
+};
 
 void text_printf(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void text_byte(struct text *t, char c);          // one byte, NULs included

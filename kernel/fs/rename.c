@@ -80,7 +80,8 @@ rename_vfs_checks(struct rename_end *o, struct rename_end *n, unsigned int flags
 // Give VN the name LAST in DIR in place of OLAST in ODIR. A move keeps the
 // node's link count (dir_link and dir_unlink count a new and a lost name).
 static long
-move_name(struct vnode *odir, const char *olast, struct vnode *dir, const char *last, struct vnode *vn)
+move_name(struct vnode *odir, const char *olast, struct vnode *dir, const char *last,
+          struct vnode *vn)
 {
     uint32_t nlink = vn->nlink;
     long ret = dir_link(dir, last, vn);

@@ -139,7 +139,10 @@ signalfd_release(struct file *f)
 }
 
 static const struct file_ops signalfd_ops = {
-    .read = signalfd_read, .write = signalfd_write, .stat = anon_stat, .poll = signalfd_poll,
+    .read = signalfd_read,
+    .write = signalfd_write,
+    .stat = anon_stat,
+    .poll = signalfd_poll,
     .release = signalfd_release,
 };
 
@@ -148,7 +151,8 @@ signalfd_new(uint64_t mask, uint32_t flags, struct file **out)
 {
     struct signalfd *sfd = kzalloc(sizeof(*sfd));
 
-    if (!sfd || !(*out = anon_file_new(&signalfd_ops, "signalfd", O_RDWR | (flags & O_NONBLOCK), sfd))) {
+    if (!sfd ||
+        !(*out = anon_file_new(&signalfd_ops, "signalfd", O_RDWR | (flags & O_NONBLOCK), sfd))) {
         kfree(sfd);
         return -ENOMEM;
     }

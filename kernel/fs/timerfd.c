@@ -84,7 +84,8 @@ to_monotonic(struct timerfd *t, bool absolute, uint64_t value)
         return value > INT64_MAX ? INT64_MAX : (int64_t)value;
     now = clock_realtime_ns();
     if (value >= now)
-        return value - now > (uint64_t)(INT64_MAX - mono) ? INT64_MAX : mono + (int64_t)(value - now);
+        return value - now > (uint64_t)(INT64_MAX - mono) ? INT64_MAX
+                                                          : mono + (int64_t)(value - now);
     return mono - (int64_t)(now - value);
 }
 
@@ -100,8 +101,8 @@ timerfd_get(struct file *f, uint64_t *value, uint64_t *interval)
 }
 
 __after_boot void
-timerfd_set(struct file *f, bool absolute, uint64_t value, uint64_t interval,
-            uint64_t *old_value, uint64_t *old_interval)
+timerfd_set(struct file *f, bool absolute, uint64_t value, uint64_t interval, uint64_t *old_value,
+            uint64_t *old_interval)
 {
     struct timerfd *t = f->priv;
 
@@ -169,7 +170,10 @@ timerfd_release(struct file *f)
 }
 
 static const struct file_ops timerfd_ops = {
-    .read = timerfd_read, .write = timerfd_write, .stat = anon_stat, .poll = timerfd_poll,
+    .read = timerfd_read,
+    .write = timerfd_write,
+    .stat = anon_stat,
+    .poll = timerfd_poll,
     .release = timerfd_release,
 };
 

@@ -5,7 +5,7 @@
 
 struct file;
 
-long timerfd_new(int clock, uint32_t flags, struct file **out);   // FLAGS: O_NONBLOCK; 0 or -ENOMEM
+long timerfd_new(int clock, uint32_t flags, struct file **out); // FLAGS: O_NONBLOCK; 0 or -ENOMEM
 bool file_is_timerfd(const struct file *f);
 // Arm F to expire at VALUE (on its clock when ABSOLUTE, else from now) and
 // then every INTERVAL (0: once); VALUE 0 disarms. Expiries not yet read are

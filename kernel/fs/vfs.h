@@ -8,7 +8,9 @@ struct file;
 struct file_ops;
 struct stat;
 
-struct vtime { int64_t sec, nsec; };
+struct vtime {
+    int64_t sec, nsec;
+};
 
 struct dirent_node {
     char *name;
@@ -101,27 +103,28 @@ void vnode_init_owner(struct vnode *dir, struct vnode *vn);    // a new node's u
 struct __kernel_timespec;
 long vfs_chmod(struct vnode *vn, uint32_t mode);
 long vfs_chown(struct vnode *vn, uint32_t uid, uint32_t gid);   // (uint32_t)-1 keeps one
-long vfs_utimes(struct vnode *vn, const struct __kernel_timespec *ts);   // ts[0] atime, ts[1] mtime
+long vfs_utimes(struct vnode *vn, const struct __kernel_timespec *ts); // ts[0] atime, ts[1] mtime
 
 // Where Linux would have mounts (mount.c): /dev, /proc and /sys are
 // filesystems of their own, for EXDEV and for what they refuse.
 enum vfs_mount { MOUNT_ROOT, MOUNT_DEV, MOUNT_PROC, MOUNT_SYS, MOUNT_NONE = -1 };
 enum vfs_mount mount_of(struct vnode *dir);
-enum vfs_mount mount_of_unnamed(struct vnode *vn);   // a file known only by a descriptor
-long mount_check_create(struct vnode *dir, long sysfs_err);   // /proc, /sys refuse new names
-long mount_check_remove(struct vnode *dir);                   // and removals
+enum vfs_mount mount_of_unnamed(struct vnode *vn); // a file known only by a descriptor
+long mount_check_create(struct vnode *dir, long sysfs_err); // /proc, /sys refuse new names
+long mount_check_remove(struct vnode *dir); // and removals
 
 // Directories.
-long dir_lookup(struct vnode *dir, const char *name, struct vnode **out);   // referenced
-long dir_link(struct vnode *dir, const char *name, struct vnode *vn);       // adds a name
+long dir_lookup(struct vnode *dir, const char *name, struct vnode **out); // referenced
+long dir_link(struct vnode *dir, const char *name, struct vnode *vn); // adds a name
 long dir_unlink(struct vnode *dir, const char *name);
 bool dir_is_empty(struct vnode *dir);
 // Entry INDEX (0 and 1 are "." and ".."); 0, or -ENOENT past the end.
 // The entry at listing position *POS or the first after it, and in *POS the
 // position after it (a getdents offset). Positions stay valid when entries
 // come and go: 0 and 1 are "." and "..", then one per entry ever linked.
-long dir_entry(struct vnode *dir, uint64_t *pos, char *name, size_t len, uint64_t *ino, uint32_t *type);
-struct vnode *dir_mkdir(struct vnode *dir, const char *name, uint32_t mode);  // NULL on failure
+long dir_entry(struct vnode *dir, uint64_t *pos, char *name, size_t len, uint64_t *ino,
+               uint32_t *type);
+struct vnode *dir_mkdir(struct vnode *dir, const char *name, uint32_t mode); // NULL on failure
 
 // Regular file contents. Files end at ext4's s_maxbytes with 4 KiB blocks
 // (16 TiB - 4 KiB), the limit programs see on a Debian root filesystem:
@@ -130,27 +133,27 @@ struct vnode *dir_mkdir(struct vnode *dir, const char *name, uint32_t mode);  //
 ssize_t vnode_read(struct vnode *vn, void *buf, size_t n, uint64_t off);
 ssize_t vnode_write(struct vnode *vn, const void *buf, size_t n, uint64_t off);
 long vnode_truncate(struct vnode *vn, uint64_t size);
-long vnode_allocate(struct vnode *vn, uint64_t off, uint64_t len, bool keep_size);   // fallocate
-uint64_t vnode_seek_data(struct vnode *vn, uint64_t off, bool hole);   // size when none
-uint64_t vnode_page(struct vnode *vn, uint64_t index);   // materialise; phys, 0 on ENOMEM
-void vnode_read_page(struct vnode *vn, uint64_t index, void *dst);   // 4 KiB, zeros past EOF
+long vnode_allocate(struct vnode *vn, uint64_t off, uint64_t len, bool keep_size); // fallocate
+uint64_t vnode_seek_data(struct vnode *vn, uint64_t off, bool hole); // size when none
+uint64_t vnode_page(struct vnode *vn, uint64_t index); // materialise; phys, 0 on ENOMEM
+void vnode_read_page(struct vnode *vn, uint64_t index, void *dst); // 4 KiB, zeros past EOF
 // Bytes [OFF, OFF+LEN) where they lie in the initramfs, for a file no write has
 // touched (no page of its own yet); NULL otherwise, or past the archive's bytes.
 const void *vnode_bytes(const struct vnode *vn, uint64_t off, uint64_t len);
 
 // Paths. Flags for path_lookup and path_parent:
-#define LOOKUP_FOLLOW    0x1   // follow a symlink in the last component
-#define LOOKUP_DIRECTORY 0x2   // the result must be a directory
-#define LOOKUP_NO_SYMLINKS   0x8    // openat2's RESOLVE_*: any symlink to follow is ELOOP
-#define LOOKUP_NO_MAGICLINKS 0x10   // /proc links (dyn_link) are ELOOP
-#define LOOKUP_BENEATH       0x20   // never above the start: "/" or escaping ".." is EXDEV
-#define LOOKUP_IN_ROOT       0x40   // the start is "/" for this walk
-#define NAME_MAX_LINUX   255
-#define PATH_MAX_LINUX   4096
+#define LOOKUP_FOLLOW        0x1 // follow a symlink in the last component
+#define LOOKUP_DIRECTORY     0x2 // the result must be a directory
+#define LOOKUP_NO_SYMLINKS   0x8 // openat2's RESOLVE_*: any symlink to follow is ELOOP
+#define LOOKUP_NO_MAGICLINKS 0x10 // /proc links (dyn_link) are ELOOP
+#define LOOKUP_BENEATH       0x20 // never above the start: "/" or escaping ".." is EXDEV
+#define LOOKUP_IN_ROOT       0x40 // the start is "/" for this walk
+#define NAME_MAX_LINUX       255
+#define PATH_MAX_LINUX       4096
 
-struct vnode *vfs_start_dir(int dirfd, const char *path, long *err);   // referenced
-struct vnode *vfs_dirfd_vnode(int dirfd, long *err);                   // referenced
-long vnode_readlink(struct vnode *vn, char *buf, size_t len);          // a symlink's target
+struct vnode *vfs_start_dir(int dirfd, const char *path, long *err); // referenced
+struct vnode *vfs_dirfd_vnode(int dirfd, long *err); // referenced
+long vnode_readlink(struct vnode *vn, char *buf, size_t len); // a symlink's target
 long path_lookup(struct vnode *start, const char *path, unsigned flags, struct vnode **out);
 // ROOT bounds LOOKUP_BENEATH and LOOKUP_IN_ROOT walks (path_lookup uses START).
 long path_lookup_in(struct vnode *root, struct vnode *start, const char *path, unsigned flags,
@@ -159,15 +162,15 @@ long path_lookup_at(int dirfd, const char *path, unsigned flags, struct vnode **
 // The folder holding a path's last name, for the calls that make, remove or
 // rename that name: the walk stops there (Linux's LOOKUP_PARENT).
 struct path_parent {
-    struct vnode *dir;                    // referenced
-    char last[NAME_MAX_LINUX + 1];        // "." when the path is "/" or "."
-    bool trailing_slash;                  // written "last/": it must be a folder
+    struct vnode *dir; // referenced
+    char last[NAME_MAX_LINUX + 1]; // "." when the path is "/" or "."
+    bool trailing_slash; // written "last/": it must be a folder
 };
 long path_parent_in(struct vnode *root, struct vnode *start, const char *path, unsigned flags,
                     struct path_parent *out);
 long path_parent_at(int dirfd, const char *path, unsigned flags, struct path_parent *out);
-long vnode_path(struct vnode *dir, char *buf, size_t len);   // absolute path of a directory
-long vfs_chdir(struct vnode *vn);   // make VN the cwd (ENOTDIR, EACCES); takes the reference
+long vnode_path(struct vnode *dir, char *buf, size_t len); // absolute path of a directory
+long vfs_chdir(struct vnode *vn); // make VN the cwd (ENOTDIR, EACCES); takes the reference
 
 // Opening by name (open.c): FLAGS already checked and cut to what open(2)
 // keeps; LOOKUP is openat2's RESOLVE_* as LOOKUP_* flags. *OUT is a new open
@@ -175,7 +178,7 @@ long vfs_chdir(struct vnode *vn);   // make VN the cwd (ENOTDIR, EACCES); takes 
 long vfs_open_path(int dirfd, const char *path, int flags, uint32_t mode, unsigned lookup,
                    struct file **out);
 long vfs_open_tmpfile(int dirfd, const char *path, int flags, uint32_t mode, unsigned lookup,
-                      struct file **out);   // O_TMPFILE: unnamed, in the folder PATH
+                      struct file **out); // O_TMPFILE: unnamed, in the folder PATH
 // A new regular file of MODE (the umask applied) owned as Linux owns new
 // files, named NAME in DIR when NAME is given (DIR may be NULL without one).
 struct vnode *vfs_create_file(struct vnode *dir, const char *name, uint32_t mode);
@@ -183,27 +186,27 @@ struct vnode *vfs_create_file(struct vnode *dir, const char *name, uint32_t mode
 // Making and removing names (names.c, rename.c), each with Linux's checks in
 // Linux's order once the parent is found.
 long vfs_mkdir(struct path_parent *p, uint32_t mode);
-long vfs_mknod(struct path_parent *p, uint32_t mode, unsigned int dev);   // mode's kind checked
-long vfs_symlink(struct path_parent *p, char *target);   // takes TARGET (kmalloc'd), always
+long vfs_mknod(struct path_parent *p, uint32_t mode, unsigned int dev); // mode's kind checked
+long vfs_symlink(struct path_parent *p, char *target); // takes TARGET (kmalloc'd), always
 // Give VN (from SRC_MOUNT) the name P; linkat(2).
 long vfs_link(struct vnode *vn, enum vfs_mount src_mount, struct path_parent *p);
-long vfs_remove(struct path_parent *p, bool want_dir);   // rmdir when WANT_DIR, else unlink
+long vfs_remove(struct path_parent *p, bool want_dir); // rmdir when WANT_DIR, else unlink
 long vfs_rename(struct path_parent *from, struct path_parent *to, unsigned int flags);
 
 // Opening.
 long vfs_open_vnode(struct vnode *vn, uint32_t flags, struct file **out);
-struct vnode *file_vnode(struct file *f);   // NULL for files without one (console, pipes)
+struct vnode *file_vnode(struct file *f); // NULL for files without one (console, pipes)
 
-void vfs_init(void);              // the root, whose tree is built on first use
-void rootfs_build(void);          // build the tree from the initramfs now, if not yet built
+void vfs_init(void); // the root, whose tree is built on first use
+void rootfs_build(void); // build the tree from the initramfs now, if not yet built
 // The program as a node, from where its bytes are in the archive (SIZE bytes
 // at OFFSET) and its MODE, without building the tree (referenced); NULL when
 // that is not a regular file inside the archive: then walk its path.
 struct vnode *rootfs_program_node(uint64_t offset, uint64_t size, uint32_t mode);
 // The current process's cwd, referenced (the tree built first: a cwd is a name).
 struct vnode *vfs_cwd(void);
-void dir_populate(struct vnode *dir);   // run a lazily filled directory's populate callback
+void dir_populate(struct vnode *dir); // run a lazily filled directory's populate callback
 void devfs_init(struct vnode *dev);
-const struct file_ops *devfs_ops_for(uint64_t rdev);   // a character device's, or NULL
+const struct file_ops *devfs_ops_for(uint64_t rdev); // a character device's, or NULL
 void procfs_init(struct vnode *proc);
 void sysfs_init(struct vnode *sys);

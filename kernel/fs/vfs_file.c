@@ -37,7 +37,9 @@ reg_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 
 // stat, poll and ioctl come from the vnode and the defaults (always ready, ENOTTY).
 static const struct file_ops reg_ops = {
-    .read = reg_read, .write = reg_write, .seekable = true,
+    .read = reg_read,
+    .write = reg_write,
+    .seekable = true,
 };
 
 static ssize_t
@@ -53,7 +55,9 @@ dir_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 }
 
 static const struct file_ops dir_ops = {
-    .read = dir_read, .write = dir_write, .seekable = true,
+    .read = dir_read,
+    .write = dir_write,
+    .seekable = true,
 };
 
 struct gen_buf {
@@ -95,7 +99,10 @@ gen_release(struct file *f)
 }
 
 static const struct file_ops gen_ops = {
-    .read = gen_read, .write = gen_write, .release = gen_release, .seekable = true,
+    .read = gen_read,
+    .write = gen_write,
+    .release = gen_release,
+    .seekable = true,
 };
 
 static long
@@ -141,7 +148,8 @@ vfs_open_vnode(struct vnode *vn, uint32_t flags, struct file **out)
 
     if (!f)
         return -ENOMEM;
-    *f = (struct file){ .refs = 1, .flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC),
+    *f = (struct file){ .refs = 1,
+                        .flags = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC),
                         .vn = vnode_get(vn) };
     if (flags & O_PATH)
         f->ops = &path_ops;
@@ -149,8 +157,7 @@ vfs_open_vnode(struct vnode *vn, uint32_t flags, struct file **out)
         f->ops = vn->fops;
         if (f->ops->open)
             ret = f->ops->open(f);
-    }
-    else if (vn->generate)
+    } else if (vn->generate)
         ret = open_generated(vn, f);
     else if (vnode_is_dir(vn))
         f->ops = &dir_ops;

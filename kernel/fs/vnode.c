@@ -17,9 +17,21 @@ static uint64_t next_ino = 2;
 
 #define EXT4_INLINE_LINK 60     // a symlink target shorter than this lives in the inode
 
-bool vnode_is_dir(const struct vnode *vn) { return S_ISDIR(vn->mode); }
-bool vnode_is_reg(const struct vnode *vn) { return S_ISREG(vn->mode); }
-bool vnode_is_link(const struct vnode *vn) { return S_ISLNK(vn->mode); }
+bool
+vnode_is_dir(const struct vnode *vn)
+{
+    return S_ISDIR(vn->mode);
+}
+bool
+vnode_is_reg(const struct vnode *vn)
+{
+    return S_ISREG(vn->mode);
+}
+bool
+vnode_is_link(const struct vnode *vn)
+{
+    return S_ISLNK(vn->mode);
+}
 
 static struct vtime
 now(void)
@@ -54,7 +66,9 @@ free_contents(struct vnode *vn)
 {
     for (uint64_t i = 0; i < vn->npages; i++)
         if (vn->pages[i])
-            page_ref_put(vn->pages[i]);     // a mapping (shared, or private before its first write) may still hold it
+            page_ref_put(
+                vn->pages
+                    [i]); // a mapping (shared, or private before its first write) may still hold it
     kfree(vn->pages);
     kfree(vn->link);
     kfree(vn->name);
@@ -112,7 +126,7 @@ void
 vnode_stat(struct vnode *vn, struct stat *st)
 {
     memset(st, 0, sizeof(*st));
-    st->st_dev = 0x801;              // one device for the whole tree
+    st->st_dev = 0x801; // one device for the whole tree
     st->st_ino = vn->ino;
     st->st_mode = vn->mode;
     // An unlinked file (or a memfd) has no names left: 0, as on Linux.
@@ -248,7 +262,9 @@ vnode_truncate(struct vnode *vn, uint64_t size)
     if (size < vn->size) {
         for (uint64_t i = keep; i < vn->npages; i++) {
             if (vn->pages[i])
-                page_ref_put(vn->pages[i]);     // a mapping (shared, or private before its first write) may still hold it
+                page_ref_put(
+                    vn->pages
+                        [i]); // a mapping (shared, or private before its first write) may still hold it
             vn->pages[i] = 0;
         }
         // The partial last page keeps stale bytes; vnode_read_page zeroes past size,

@@ -9,9 +9,9 @@
 struct proc;
 struct ipc64_perm;
 
-#define IPC_MNI        32768      // Linux's IPCMNI: an id is (seq << 15) + index
-#define IPC_SEQ_SHIFT  15
-#define IPC_MIN_CYCLE  64         // Linux's ipc_min_cycle: indexes cycle at least this far
+#define IPC_MNI       32768      // Linux's IPCMNI: an id is (seq << 15) + index
+#define IPC_SEQ_SHIFT 15
+#define IPC_MIN_CYCLE 64         // Linux's ipc_min_cycle: indexes cycle at least this far
 
 // What every object starts with.
 struct ipc_obj {

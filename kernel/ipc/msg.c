@@ -304,8 +304,9 @@ msg_receive(int id, size_t bufsz, long type, int flags, struct msg_item **out)
 __after_boot long
 msg_stat(int id, int cmd, struct msqid64_ds *out)
 {
-    struct msg_queue *q = (struct msg_queue *)(cmd == IPC_STAT ? ipc_find_id(&msg_ids, id)
-                                               : ipc_find_index(&msg_ids, id & (IPC_MNI - 1)));
+    struct msg_queue *q =
+        (struct msg_queue *)(cmd == IPC_STAT ? ipc_find_id(&msg_ids, id)
+                                             : ipc_find_index(&msg_ids, id & (IPC_MNI - 1)));
 
     if (!q)
         return -EINVAL;

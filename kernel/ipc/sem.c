@@ -107,8 +107,8 @@ try_ops(struct sem_set *s, const struct sembuf *sops, int nsops, struct sem_adj 
         if ((op->sem_op == 0 && sv->val) || v < 0) {
             *blocking = i;
             ret = op->sem_flg & IPC_NOWAIT ? -EAGAIN : WAITING;
-        } else if (v > SEMVMX ||
-                   ((op->sem_flg & SEM_UNDO) && adj_out_of_range(adj->adj[op->sem_num] - op->sem_op))) {
+        } else if (v > SEMVMX || ((op->sem_flg & SEM_UNDO) &&
+                                  adj_out_of_range(adj->adj[op->sem_num] - op->sem_op))) {
             ret = -ERANGE;
         } else {
             sv->val = v;
@@ -231,7 +231,9 @@ wait_settled(struct sem_set *s, struct sem_waiter *q, uint64_t deadline)
 __after_boot long
 sem_op(int id, struct sembuf *sops, int nsops, uint64_t deadline)
 {
-    struct sem_waiter q = { .sops = sops, .nsops = nsops, .pid = current_proc()->pid,
+    struct sem_waiter q = { .sops = sops,
+                            .nsops = nsops,
+                            .pid = current_proc()->pid,
                             .status = WAITING };
     bool undo = false;
     int max = 0;
@@ -304,7 +306,8 @@ sem_get(int32_t key, int nsems, int flags)
 __after_boot long
 sem_stat(int id, int cmd, struct semid64_ds *out)
 {
-    struct sem_set *s = (struct sem_set *)(cmd == IPC_STAT ? ipc_find_id(&sem_ids, id)
+    struct sem_set *s =
+        (struct sem_set *)(cmd == IPC_STAT ? ipc_find_id(&sem_ids, id)
                                            : ipc_find_index(&sem_ids, id & (IPC_MNI - 1)));
 
     if (!s)

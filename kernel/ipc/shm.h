@@ -19,8 +19,8 @@
 #define SHM_EXEC      0100000
 #define SHM_HUGETLB   04000
 #define SHM_NORESERVE 010000
-#define SHM_DEST      01000                    // in the mode: removed, waiting for the last detach
-#define SHM_LOCKED    02000                    // in the mode: SHM_LOCK
+#define SHM_DEST      01000 // in the mode: removed, waiting for the last detach
+#define SHM_LOCKED    02000 // in the mode: SHM_LOCK
 #define SHM_LOCK      11
 #define SHM_UNLOCK    12
 #define SHM_STAT      13
@@ -29,22 +29,22 @@
 
 struct shm_info {
     int used_ids;
-    unsigned long shm_tot;         // pages of every segment
-    unsigned long shm_rss;         // of which in memory
+    unsigned long shm_tot; // pages of every segment
+    unsigned long shm_rss; // of which in memory
     unsigned long shm_swp;
     unsigned long swap_attempts;
     unsigned long swap_successes;
 };
 
-long shm_get(int32_t key, uint64_t size, int flags);                    // shmget: the id
-long shm_attach(int id, uint64_t addr, int flags, uint64_t *where);     // shmat
-long shm_detach(uint64_t addr);                                         // shmdt
+long shm_get(int32_t key, uint64_t size, int flags); // shmget: the id
+long shm_attach(int id, uint64_t addr, int flags, uint64_t *where); // shmat
+long shm_detach(uint64_t addr); // shmdt
 // IPC_STAT (0), SHM_STAT and SHM_STAT_ANY (ID is an index: the id).
 long shm_stat(int id, int cmd, struct shmid64_ds *out);
-long shm_set(int id, const struct shmid64_ds *in);                      // IPC_SET
-long shm_remove(int id);                                                // IPC_RMID
-long shm_lock(int id, bool lock);                                       // SHM_LOCK, SHM_UNLOCK
-int shm_ipc_info(struct shminfo64 *out);                                // IPC_INFO
-int shm_info(struct shm_info *out);                                     // SHM_INFO
+long shm_set(int id, const struct shmid64_ds *in); // IPC_SET
+long shm_remove(int id); // IPC_RMID
+long shm_lock(int id, bool lock); // SHM_LOCK, SHM_UNLOCK
+int shm_ipc_info(struct shminfo64 *out); // IPC_INFO
+int shm_info(struct shm_info *out); // SHM_INFO
 // Free the removed segments that nothing has attached any more.
 void shm_reap(void);

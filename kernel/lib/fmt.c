@@ -86,17 +86,10 @@ convert(struct out *o, const char *f, va_list *ap)
         put(o, '0'), put(o, 'x');
         put_num(o, (uint64_t)va_arg(*ap, void *), 16, false, 16, '0');
         break;
-    case 's':
-        put_str(o, va_arg(*ap, const char *), width, left);
-        break;
-    case 'c':
-        put(o, (char)va_arg(*ap, int));
-        break;
-    case '%':
-        put(o, '%');
-        break;
-    default:
-        put(o, '%'), put(o, *f);
+    case 's': put_str(o, va_arg(*ap, const char *), width, left); break;
+    case 'c': put(o, (char)va_arg(*ap, int)); break;
+    case '%': put(o, '%'); break;
+    default: put(o, '%'), put(o, *f);
     }
     return *f ? f + 1 : f;
 }

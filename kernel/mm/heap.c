@@ -9,8 +9,8 @@
 
 #define HEAP_MAGIC_SMALL 0x534d414c   // "SMAL"
 #define HEAP_MAGIC_LARGE 0x4c415247   // "LARG"
-#define NUM_CLASSES 8                 // 16 << 0 .. 16 << 7 = 2048
-#define HEADER_SIZE 16
+#define NUM_CLASSES      8                 // 16 << 0 .. 16 << 7 = 2048
+#define HEADER_SIZE      16
 
 struct page_header {
     uint32_t magic;
@@ -18,7 +18,9 @@ struct page_header {
     uint64_t pad;
 };
 
-struct free_obj { struct free_obj *next; };
+struct free_obj {
+    struct free_obj *next;
+};
 static struct free_obj *free_lists[NUM_CLASSES];
 
 // The smallest class whose objects (16 << class bytes) hold SIZE, 1..2048 bytes:

@@ -6,11 +6,13 @@
 #include "layout.h"
 #include "log.h"
 
-#define KSTACK_BASE 0xffffc00000000000ull   // PML4 slot 384, nothing else there
-#define KSTACK_SLOT (2 * KSTACK_SIZE)        // the stack, and as much guard below it
+#define KSTACK_BASE  0xffffc00000000000ull   // PML4 slot 384, nothing else there
+#define KSTACK_SLOT  (2 * KSTACK_SIZE)        // the stack, and as much guard below it
 #define KSTACK_SLOTS 65536
 
-struct free_stack { struct free_stack *next; };
+struct free_stack {
+    struct free_stack *next;
+};
 
 static struct free_stack *free_stacks;   // each at the bottom of a mapped, unused stack
 static uint64_t next_slot;
@@ -62,7 +64,8 @@ kstack_is_guard(uint64_t addr)
 {
     extern char __boot_stack_guard[], __init_kstack_guard[];
 
-    if (addr - (uint64_t)__boot_stack_guard < KSTACK_SIZE || addr - (uint64_t)__init_kstack_guard < KSTACK_SIZE)
+    if (addr - (uint64_t)__boot_stack_guard < KSTACK_SIZE ||
+        addr - (uint64_t)__init_kstack_guard < KSTACK_SIZE)
         return true;
     if (addr < KSTACK_BASE || addr >= KSTACK_BASE + (uint64_t)KSTACK_SLOTS * KSTACK_SLOT)
         return false;

@@ -93,7 +93,7 @@ maybe_free(struct mm *mm)
     if (mm->users || mm->active)
         return;
     if (mm->pml4 == paging_kernel_root())
-        return;     // the first process's: static, on the boot PML4 that is the kernel half's master
+        return; // the first process's: static, on the boot PML4 that is the kernel half's master
     paging_free_root(mm->pml4);
     kfree(mm);
 }
@@ -140,7 +140,8 @@ mm_read(struct mm *mm, uint64_t addr, void *buf, size_t len)
         size_t chunk = MIN(len - done, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
         if (va >= USER_TOP || !pte || !(*pte & PTE_P))
             break;
-        memcpy((char *)buf + done, (char *)phys_to_virt(*pte & PTE_ADDR) + (va & (PAGE_SIZE - 1)), chunk);
+        memcpy((char *)buf + done, (char *)phys_to_virt(*pte & PTE_ADDR) + (va & (PAGE_SIZE - 1)),
+               chunk);
         done += chunk;
     }
     return done;

@@ -27,7 +27,8 @@ struct copy_walk {
 // on both sides (copy-on-write). The index it stopped at: HI, or the entry
 // whose count is full.
 __after_boot static unsigned int
-copy_owned(uint64_t *pt, uint64_t *to, unsigned int lo, unsigned int hi, uint16_t *refs, uint64_t wmask)
+copy_owned(uint64_t *pt, uint64_t *to, unsigned int lo, unsigned int hi, uint16_t *refs,
+           uint64_t wmask)
 {
     unsigned int i;
 
@@ -48,14 +49,15 @@ copy_owned(uint64_t *pt, uint64_t *to, unsigned int lo, unsigned int hi, uint16_
 // The same for [vdso] and [vvar]: the kernel image's frames are shared as
 // they are, with no count; a copy of the program's own is as above.
 __after_boot static unsigned int
-copy_special(const struct vma *v, uint64_t *pt, uint64_t *to, unsigned int lo, unsigned int hi, uint16_t *refs,
-             uint64_t wmask)
+copy_special(const struct vma *v, uint64_t *pt, uint64_t *to, unsigned int lo, unsigned int hi,
+             uint16_t *refs, uint64_t wmask)
 {
     unsigned int i;
 
     for (i = lo; i < hi; i++) {
         uint64_t e = pt[i];
-        if ((e & PTE_P) && vm_frame_owned(v, e & PTE_ADDR) && copy_owned(pt, to, i, i + 1, refs, wmask) == i)
+        if ((e & PTE_P) && vm_frame_owned(v, e & PTE_ADDR) &&
+            copy_owned(pt, to, i, i + 1, refs, wmask) == i)
             break;
         to[i] = pt[i];
     }
@@ -208,7 +210,7 @@ __after_boot bool
 mm_tables_move(struct mm *mm, uint64_t old, uint64_t len, uint64_t new)
 {
     bool local = mm->pml4 == paging_root(), few = len <= FLUSH_ONE_BY_ONE * PAGE_SIZE;
-    struct move_walk w = { mm->pml4, new - old, NULL, 0, local && few };
+    struct move_walk w = { mm->pml4, new - old, NULL, 0, local &&few };
     bool ok = pt_table_each(mm->pml4, old, old + len, move_table, &w);
 
     if (local && !few)

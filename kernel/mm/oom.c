@@ -63,6 +63,7 @@ oom_kill_current(uint64_t addr)
 
     thread_comm(current_thread(), comm);
     klog("oom-kill: out of memory: killed process %d (%s): no free page for address %p, "
-         "%lu of %lu pages free", p->pid, comm, (void *)addr, pmm_num_free(), pmm_num_total());
+         "%lu of %lu pages free",
+         p->pid, comm, (void *)addr, pmm_num_free(), pmm_num_total());
     signal_send_proc(p, SIGKILL, &info);
 }

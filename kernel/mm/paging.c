@@ -15,15 +15,23 @@
 #include <asm-generic/errno.h>
 
 #define PT_INDEX(va, level) (((va) >> (12 + 9 * (level))) & 511)
-#define GIB (1ull << 30)
+#define GIB                 (1ull << 30)
 
 static uint64_t *pml4;              // the boot PML4
 static bool second_root;            // a second address space exists: the kernel half is frozen
 
 extern uint64_t boot_pml4[512], boot_pdpt_direct[512];   // boot.S
 
-uint64_t *paging_root(void) { return this_cpu()->pml4; }
-uint64_t *paging_kernel_root(void) { return pml4; }
+uint64_t *
+paging_root(void)
+{
+    return this_cpu()->pml4;
+}
+uint64_t *
+paging_kernel_root(void)
+{
+    return pml4;
+}
 
 static uint64_t *
 alloc_table(void)
@@ -240,8 +248,8 @@ each_pte_in(uint64_t *t, unsigned int lo, unsigned int hi, uint64_t base, void *
 }
 
 __after_boot void
-pte_range_each(uint64_t *root, uint64_t start, uint64_t end, void (*fn)(uint64_t va, uint64_t *pte, void *arg),
-               void *arg)
+pte_range_each(uint64_t *root, uint64_t start, uint64_t end,
+               void (*fn)(uint64_t va, uint64_t *pte, void *arg), void *arg)
 {
     struct each_pte w = { fn, arg };
 

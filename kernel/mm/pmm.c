@@ -15,7 +15,9 @@
 
 #define MAX_RANGES 64
 
-struct range { uint64_t start, end; };
+struct range {
+    uint64_t start, end;
+};
 
 static struct range ranges[MAX_RANGES];
 static int num_ranges, cur_range;
@@ -67,8 +69,9 @@ reserve_boot_data(const struct hvm_start_info *si)
         { (uint64_t)__kernel_start - KERNEL_BASE, (uint64_t)__kernel_end - KERNEL_BASE },
         { boot_start_info, boot_start_info + sizeof(*si) },
         { si->modlist_paddr, si->modlist_paddr + si->nr_modules * sizeof(*mods) },
-        { si->memmap_paddr, si->memmap_paddr + si->memmap_entries * sizeof(struct hvm_memmap_entry) },
-        { MANIFEST_PHYS, MANIFEST_PHYS + manifest_size() },   // its strings are used where they are
+        { si->memmap_paddr,
+          si->memmap_paddr + si->memmap_entries * sizeof(struct hvm_memmap_entry) },
+        { MANIFEST_PHYS, MANIFEST_PHYS + manifest_size() }, // its strings are used where they are
     };
     uint32_t n = ARRAY_SIZE(boot_data);
 
@@ -201,9 +204,21 @@ buddy_start(void)
     buddy_on = true;
 }
 
-uint64_t pmm_num_free(void) { return buddy_on ? buddy_num_free() : num_free; }
-uint64_t pmm_num_total(void) { return num_total; }
-uint64_t pmm_max_phys(void) { return max_phys; }
+uint64_t
+pmm_num_free(void)
+{
+    return buddy_on ? buddy_num_free() : num_free;
+}
+uint64_t
+pmm_num_total(void)
+{
+    return num_total;
+}
+uint64_t
+pmm_max_phys(void)
+{
+    return max_phys;
+}
 
 // Sharers of user frames beyond the first (copy-on-write after fork): one
 // count per page of RAM, made at the first share, so that until a program
@@ -263,13 +278,13 @@ page_ref_put(uint64_t pa)
 __after_boot void
 page_ref_put_run(uint64_t pa, uint64_t npages)
 {
-    uint64_t end = pa + npages * PAGE_SIZE, from = pa;     // [from, q): frames to free
+    uint64_t end = pa + npages * PAGE_SIZE, from = pa; // [from, q): frames to free
 
     for (uint64_t q = pa; q < end; q += PAGE_SIZE) {
         uint16_t *r = extra_refs ? &extra_refs[q / PAGE_SIZE] : NULL;
         if (!r || !*r)
             continue;
-        (*r)--;                     // a sharer keeps it
+        (*r)--; // a sharer keeps it
         if (q > from)
             pmm_free_run(from, (q - from) / PAGE_SIZE);
         from = q + PAGE_SIZE;

@@ -133,7 +133,10 @@ user_cmpxchg_u32(uint32_t __user *p, uint32_t expected, uint32_t new, uint32_t *
     if (ret < 0)
         return ret;
     user_access_begin();
-    __asm__ volatile("lock cmpxchgl %2, %1" : "+a"(expected), "+m"(*(volatile uint32_t *)p) : "r"(new) : "memory");
+    __asm__ volatile("lock cmpxchgl %2, %1"
+                     : "+a"(expected), "+m"(*(volatile uint32_t *)p)
+                     : "r"(new)
+                     : "memory");
     user_access_end();
     *cur = expected;
     return 0;

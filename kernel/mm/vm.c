@@ -114,7 +114,8 @@ frame_batch_finish(struct frame_batch *b)
         return;
     tlb_shootdown();
     for (unsigned int i = 0; i < b->n; i++)
-        page_ref_put_run(b->start[i], b->npages[i]);   // another address space may still share some (COW)
+        page_ref_put_run(b->start[i],
+                         b->npages[i]);   // another address space may still share some (COW)
     b->n = 0;
 }
 
@@ -315,7 +316,7 @@ vm_find_free(struct mm *mm, uint64_t len, uint64_t hint)
 {
     uint64_t best = 0, gap_start = USER_MIN;
 
-    if (len > USER_TOP - USER_MIN)                       // gap_start + len must not wrap
+    if (len > USER_TOP - USER_MIN) // gap_start + len must not wrap
         return 0;
     if (hint && vm_range_is_free(mm, hint, len))
         return hint;
@@ -352,7 +353,7 @@ unshare_kernel_pages(struct mm *mm, struct vma *v)
 
 struct reprotect_walk {
     const struct vma *v;
-    bool invlpg;            // this CPU's TLB forgets each page (else all at once, after)
+    bool invlpg; // this CPU's TLB forgets each page (else all at once, after)
 };
 
 // A page's PTE after its region's protection changed. PROT_NONE keeps the
@@ -506,16 +507,16 @@ vm_fault(struct mm *mm, uint64_t addr, uint32_t error)
         }
         if ((error & PF_WRITE) && !(v->flags & (VMA_SHARED | VMA_SPECIAL)) && (*pte & PTE_U))
             return cow_break(mm, v, va, pte);
-        return -EFAULT;           // present and still refused: a real protection fault
+        return -EFAULT; // present and still refused: a real protection fault
     }
     if (v->flags & VMA_SPECIAL)
-        return -EFAULT;           // mapped whole at exec: nothing to fill a hole with
+        return -EFAULT; // mapped whole at exec: nothing to fill a hole with
     if (v->backing.vn && (v->flags & VMA_SHARED))
-        return map_shared_page(mm, v, va);     // the file's page, often there already
+        return map_shared_page(mm, v, va); // the file's page, often there already
     if (v->backing.vn && !(error & PF_WRITE) && map_file_page(mm, v, va) == 0)
         return 0;
     if (!oom_may_fault_in() || !(pa = v->backing.vn ? pmm_alloc_page() : pmm_alloc_zeroed()))
-        return -ENOMEM;             // the last pages are the kernel's (mm/oom.c)
+        return -ENOMEM; // the last pages are the kernel's (mm/oom.c)
     if (v->backing.vn)
         fill_from_backing(v, va, phys_to_virt(pa));
     if (page_map_in(mm->pml4, va, pa, vm_pte_flags(v->prot)) < 0) {
@@ -535,7 +536,7 @@ vm_move(struct mm *mm, uint64_t old, uint64_t len, uint64_t new)
 
     ASSERT(v);
     if (backing.vn)
-        backing.off += old - v->start;   // untouched pages still fill from the same bytes
+        backing.off += old - v->start; // untouched pages still fill from the same bytes
     if ((ret = vm_map_backed(mm, new, len, v->prot, v->flags, &backing, v->path)) < 0)
         return ret;
     if (!mm_tables_move(mm, old, len, new)) {
@@ -563,6 +564,6 @@ vm_discard(struct mm *mm, uint64_t addr, uint64_t len)
             free_pages(mm, v, MAX(v->start, addr), MIN(v->end, end), &b);
     }
     frame_batch_finish(&b);
-    tlb_shootdown();    // shared file pages too: their frames stay, the mapping went
+    tlb_shootdown(); // shared file pages too: their frames stay, the mapping went
     return ret;
 }

@@ -10,8 +10,8 @@
 // The kernel's own pages, mapped as they are (exec/vdso.c): never freed,
 // never filled on a fault, not to be grown. [vvar] stays read-only for
 // good; a [vdso] page made writable gets a copy of its own first.
-#define VMA_VDSO   0x10
-#define VMA_VVAR   0x20
+#define VMA_VDSO    0x10
+#define VMA_VVAR    0x20
 #define VMA_SPECIAL (VMA_VDSO | VMA_VVAR)
 // A System V shared memory attach (shmat): shmdt finds its regions by this.
 #define VMA_SYSV_SHM 0x40
@@ -49,7 +49,8 @@ struct mm {
     uint64_t stack_top;
     uint64_t vdso;            // the vDSO's ELF header (AT_SYSINFO_EHDR), 0 if none
     struct vnode *exe;        // the program it runs (its exec_users counts this), NULL if none
-    uint64_t arg_start, arg_end, env_start, env_end;   // the initial stack's strings (/proc/PID/cmdline, environ)
+    uint64_t arg_start, arg_end, env_start,
+        env_end;   // the initial stack's strings (/proc/PID/cmdline, environ)
 };
 
 // #PF error code bits
@@ -91,7 +92,7 @@ long vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
 // madvise(MADV_DONTNEED) on mapped [addr, addr+len): drop the pages, so that
 // private anonymous memory reads back as zeros and file pages as the file.
 long vm_discard(struct mm *mm, uint64_t addr, uint64_t len);
-long vm_fault(struct mm *mm, uint64_t addr, uint32_t error);   // 0, -EFAULT for SIGSEGV, -ENOMEM: OOM
+long vm_fault(struct mm *mm, uint64_t addr, uint32_t error); // 0, -EFAULT for SIGSEGV, -ENOMEM: OOM
 bool vm_range_is_free(struct mm *mm, uint64_t addr, uint64_t len);
 bool vm_range_is_mapped(struct mm *mm, uint64_t addr, uint64_t len);
 // Move the pages of [old, old+len) to NEW (already free), keeping their contents.

@@ -66,4 +66,3 @@ inet_sock_destroy(struct inet_sock *is)
 
 const struct net_family inet_family = { .domain = AF_INET, .create = inet4_create };
 const struct net_family inet6_family = { .domain = AF_INET6, .create = inet6_create };
-

@@ -15,8 +15,7 @@
 
 // An AF_INET address: 0 or Linux's errno (inet_bind, tcp_v4_connect).
 __after_boot static long
-parse4(const struct sockaddr_storage *a, uint32_t len, bool connect, ip_addr_t *ip,
-       uint16_t *port)
+parse4(const struct sockaddr_storage *a, uint32_t len, bool connect, ip_addr_t *ip, uint16_t *port)
 {
     struct sockaddr_in sin;
 
@@ -102,22 +101,22 @@ __after_boot long
 inet_errno(int err)
 {
     switch (err) {
-    case ERR_OK:         return 0;
-    case ERR_MEM:        return -ENOMEM;
-    case ERR_BUF:        return -ENOBUFS;
-    case ERR_TIMEOUT:    return -ETIMEDOUT;
-    case ERR_RTE:        return -ENETUNREACH;
+    case ERR_OK: return 0;
+    case ERR_MEM: return -ENOMEM;
+    case ERR_BUF: return -ENOBUFS;
+    case ERR_TIMEOUT: return -ETIMEDOUT;
+    case ERR_RTE: return -ENETUNREACH;
     case ERR_INPROGRESS: return -EINPROGRESS;
     case ERR_WOULDBLOCK: return -EAGAIN;
-    case ERR_USE:        return -EADDRINUSE;
-    case ERR_ALREADY:    return -EALREADY;
-    case ERR_ISCONN:     return -EISCONN;
-    case ERR_CONN:       return -ENOTCONN;
-    case ERR_IF:         return -ENETDOWN;
-    case ERR_ABRT:       return -ECONNABORTED;
-    case ERR_RST:        return -ECONNRESET;
-    case ERR_CLSD:       return -ENOTCONN;
-    default:             return -EINVAL;
+    case ERR_USE: return -EADDRINUSE;
+    case ERR_ALREADY: return -EALREADY;
+    case ERR_ISCONN: return -EISCONN;
+    case ERR_CONN: return -ENOTCONN;
+    case ERR_IF: return -ENETDOWN;
+    case ERR_ABRT: return -ECONNABORTED;
+    case ERR_RST: return -ECONNRESET;
+    case ERR_CLSD: return -ENOTCONN;
+    default: return -EINVAL;
     }
 }
 
@@ -134,7 +133,7 @@ inet_addr_is_local(const ip_addr_t *ip, bool udp)
     if (udp && (ip_addr_ismulticast(ip) ||
                 (IP_IS_V4(ip) && ip4_addr_get_u32(ip_2_ip4(ip)) == IPADDR_BROADCAST)))
         return true;
-    NETIF_FOREACH(netif) {
+    NETIF_FOREACH (netif) {
         if (IP_IS_V4(ip) && ip4_addr_cmp(ip_2_ip4(ip), netif_ip4_addr(netif)))
             return true;
         if (IP_IS_V4(ip) && udp && ip4_addr_isbroadcast(ip_2_ip4(ip), netif))

@@ -56,8 +56,7 @@ __after_boot long
 inet_getname(struct file *f, bool peer, struct sockaddr_storage *a, uint32_t *len)
 {
     struct inet_sock *is = inet_sk(f);
-    bool connected = is->sk.type == SOCK_STREAM ? is->state == INET_CONNECTED
-                                                 : is->connected_udp;
+    bool connected = is->sk.type == SOCK_STREAM ? is->state == INET_CONNECTED : is->connected_udp;
 
     inet_snapshot(is);
     if (peer && !connected)

@@ -485,9 +485,17 @@ tcp_release(struct file *f)
 }
 
 const struct sock_ops inet_tcp_ops = {
-    .bind = tcp_bind_op, .connect = tcp_connect_op, .listen = tcp_listen_op,
-    .accept = tcp_accept_op, .sendmsg = inet_tcp_sendmsg, .recvmsg = inet_tcp_recvmsg,
-    .shutdown = inet_tcp_shutdown, .getname = inet_getname, .setsockopt = inet_tcp_setsockopt,
-    .getsockopt = inet_tcp_getsockopt, .ioctl = inet_tcp_ioctl, .poll = inet_tcp_poll,
+    .bind = tcp_bind_op,
+    .connect = tcp_connect_op,
+    .listen = tcp_listen_op,
+    .accept = tcp_accept_op,
+    .sendmsg = inet_tcp_sendmsg,
+    .recvmsg = inet_tcp_recvmsg,
+    .shutdown = inet_tcp_shutdown,
+    .getname = inet_getname,
+    .setsockopt = inet_tcp_setsockopt,
+    .getsockopt = inet_tcp_getsockopt,
+    .ioctl = inet_tcp_ioctl,
+    .poll = inet_tcp_poll,
     .release = tcp_release,
 };

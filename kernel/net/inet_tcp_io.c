@@ -148,8 +148,8 @@ inet_tcp_recvmsg(struct file *f, struct sock_msg *m)
                 break;
             continue;
         }
-        if (copied && (is->sk.error || is->state == INET_CLOSED ||
-                       (is->shutdown & INET_RCV_SHUTDOWN)))
+        if (copied &&
+            (is->sk.error || is->state == INET_CLOSED || (is->shutdown & INET_RCV_SHUTDOWN)))
             break;
         if (!copied && (ret = rx_nothing(is)) <= 0)
             return ret;

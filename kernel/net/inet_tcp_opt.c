@@ -9,14 +9,14 @@
 #include <asm-generic/errno.h>
 #include <linux/in.h>
 
-#define TCP_NODELAY   1
-#define TCP_MAXSEG    2
-#define TCP_KEEPIDLE  4
-#define TCP_KEEPINTVL 5
-#define TCP_KEEPCNT   6
-#define TCP_CORK      3
+#define TCP_NODELAY      1
+#define TCP_MAXSEG       2
+#define TCP_KEEPIDLE     4
+#define TCP_KEEPINTVL    5
+#define TCP_KEEPCNT      6
+#define TCP_CORK         3
 #define TCP_DEFER_ACCEPT 9
-#define TCP_QUICKACK  12
+#define TCP_QUICKACK     12
 #define TCP_USER_TIMEOUT 18
 
 // The options the socket layer and this file keep, given to the pcb.
@@ -57,10 +57,9 @@ __after_boot static long
 tcp_setopt(struct inet_sock *is, int name, int v)
 {
     switch (name) {
-    case TCP_NODELAY:
-        is->nodelay = v != 0;
-        break;
-    case TCP_KEEPIDLE: case TCP_KEEPINTVL:
+    case TCP_NODELAY: is->nodelay = v != 0; break;
+    case TCP_KEEPIDLE:
+    case TCP_KEEPINTVL:
         if (v < 1 || v > 32767)
             return -EINVAL;
         *(name == TCP_KEEPIDLE ? &is->keepidle : &is->keepintvl) = v;
@@ -70,15 +69,16 @@ tcp_setopt(struct inet_sock *is, int name, int v)
             return -EINVAL;
         is->keepcnt = v;
         break;
-    case TCP_MAXSEG:
-        return 0;                // LINUX-DIFF: accepted, lwIP's MSS stays
-    case TCP_CORK: case TCP_DEFER_ACCEPT: case TCP_QUICKACK: case TCP_USER_TIMEOUT:
+    case TCP_MAXSEG: return 0;                // LINUX-DIFF: accepted, lwIP's MSS stays
+    case TCP_CORK:
+    case TCP_DEFER_ACCEPT:
+    case TCP_QUICKACK:
+    case TCP_USER_TIMEOUT:
         if (name == TCP_USER_TIMEOUT && v < 0)
             return -EINVAL;
         is->kept_tcp[tcp_kept_slot(name)] = name == TCP_CORK || name == TCP_QUICKACK ? v != 0 : v;
-        return 0;               // LINUX-DIFF: kept and read back, not acted on (nginx's tcp_nopush sets TCP_CORK)
-    default:
-        return -ENOPROTOOPT;
+        return 0; // LINUX-DIFF: kept and read back, not acted on (nginx's tcp_nopush sets TCP_CORK)
+    default: return -ENOPROTOOPT;
     }
     inet_tcp_apply_opts(is);
     return 0;
@@ -100,14 +100,15 @@ __after_boot static long
 tcp_getopt(struct inet_sock *is, int name, int *v)
 {
     switch (name) {
-    case TCP_NODELAY:   *v = is->nodelay; return 0;
-    case TCP_KEEPIDLE:  *v = is->keepidle; return 0;
+    case TCP_NODELAY: *v = is->nodelay; return 0;
+    case TCP_KEEPIDLE: *v = is->keepidle; return 0;
     case TCP_KEEPINTVL: *v = is->keepintvl; return 0;
-    case TCP_KEEPCNT:   *v = is->keepcnt; return 0;
-    case TCP_MAXSEG:    *v = TCP_MSS; return 0;
-    case TCP_CORK: case TCP_DEFER_ACCEPT: case TCP_QUICKACK: case TCP_USER_TIMEOUT:
-        *v = is->kept_tcp[tcp_kept_slot(name)];
-        return 0;
+    case TCP_KEEPCNT: *v = is->keepcnt; return 0;
+    case TCP_MAXSEG: *v = TCP_MSS; return 0;
+    case TCP_CORK:
+    case TCP_DEFER_ACCEPT:
+    case TCP_QUICKACK:
+    case TCP_USER_TIMEOUT: *v = is->kept_tcp[tcp_kept_slot(name)]; return 0;
     }
     return -ENOPROTOOPT;
 }

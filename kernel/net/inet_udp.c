@@ -326,8 +326,15 @@ udp_release(struct file *f)
 }
 
 const struct sock_ops inet_udp_ops = {
-    .bind = udp_bind_op, .connect = udp_connect_op, .sendmsg = udp_sendmsg,
-    .recvmsg = udp_recvmsg, .shutdown = udp_shutdown, .getname = inet_getname,
-    .setsockopt = inet_setsockopt, .getsockopt = inet_getsockopt, .ioctl = udp_ioctl,
-    .poll = udp_poll, .release = udp_release,
+    .bind = udp_bind_op,
+    .connect = udp_connect_op,
+    .sendmsg = udp_sendmsg,
+    .recvmsg = udp_recvmsg,
+    .shutdown = udp_shutdown,
+    .getname = inet_getname,
+    .setsockopt = inet_setsockopt,
+    .getsockopt = inet_getsockopt,
+    .ioctl = udp_ioctl,
+    .poll = udp_poll,
+    .release = udp_release,
 };

@@ -83,33 +83,19 @@ __after_boot static long
 get_dev(unsigned int cmd, const struct netif *n, struct ifreq *r)
 {
     switch (cmd) {
-    case SIOCGIFFLAGS:
-        r->ifr_flags = (short)netdev_flags(n);
-        break;
-    case SIOCGIFINDEX:
-        r->ifr_ifindex = netif_get_index(n);
-        break;
-    case SIOCGIFMTU:
-        r->ifr_mtu = is_lo(n) ? 65536 : n->mtu;
-        break;
+    case SIOCGIFFLAGS: r->ifr_flags = (short)netdev_flags(n); break;
+    case SIOCGIFINDEX: r->ifr_ifindex = netif_get_index(n); break;
+    case SIOCGIFMTU: r->ifr_mtu = is_lo(n) ? 65536 : n->mtu; break;
     case SIOCGIFHWADDR:
         memset(&r->ifr_hwaddr, 0, sizeof(r->ifr_hwaddr));
         r->ifr_hwaddr.sa_family = is_lo(n) ? ARPHRD_LOOPBACK : ARPHRD_ETHER;
         if (!is_lo(n))
             memcpy(r->ifr_hwaddr.sa_data, n->hwaddr, 6);
         break;
-    case SIOCGIFTXQLEN:
-        r->ifr_qlen = 1000;
-        break;
-    case SIOCGIFMETRIC:
-        r->ifr_metric = 0;
-        break;
-    case SIOCGIFMAP:
-        memset(&r->ifr_map, 0, sizeof(r->ifr_map));
-        break;
-    case SIOCGIFNAME:
-        strlcpy(r->ifr_name, netdev_name(n), IFNAMSIZ);
-        break;
+    case SIOCGIFTXQLEN: r->ifr_qlen = 1000; break;
+    case SIOCGIFMETRIC: r->ifr_metric = 0; break;
+    case SIOCGIFMAP: memset(&r->ifr_map, 0, sizeof(r->ifr_map)); break;
+    case SIOCGIFNAME: strlcpy(r->ifr_name, netdev_name(n), IFNAMSIZ); break;
     }
     return 0;
 }

@@ -21,7 +21,7 @@
 #include "lwip/nd6.h"
 #include "netif/ethernet.h"
 
-#define MAX_FRAGS 32            // pbufs in one frame before it is copied whole
+#define MAX_FRAGS  32            // pbufs in one frame before it is copied whole
 #define RA_WAIT_NS (20 * 1000000ull)   // for QEMU's router advertisement, at start
 
 static struct netif vnetif;

@@ -316,9 +316,15 @@ nl_getsockopt(struct file *f, int level, int name, void *val, uint32_t *len)
 }
 
 static const struct sock_ops netlink_ops = {
-    .bind = nl_bind, .connect = nl_connect, .getname = nl_getname,
-    .sendmsg = nl_sendmsg, .recvmsg = nl_recvmsg, .poll = nl_poll, .release = nl_release,
-    .setsockopt = nl_setsockopt, .getsockopt = nl_getsockopt,
+    .bind = nl_bind,
+    .connect = nl_connect,
+    .getname = nl_getname,
+    .sendmsg = nl_sendmsg,
+    .recvmsg = nl_recvmsg,
+    .poll = nl_poll,
+    .release = nl_release,
+    .setsockopt = nl_setsockopt,
+    .getsockopt = nl_getsockopt,
 };
 
 // SOCK_RAW or SOCK_DGRAM, NETLINK_ROUTE; other protocols EPROTONOSUPPORT.

@@ -11,7 +11,7 @@
 #include <linux/rtnetlink.h>
 
 #define METRIC_KERNEL6 256      // Linux's metric for an IPv6 prefix route
-#define METRIC_RA 1024          // and for a router from an advertisement
+#define METRIC_RA      1024          // and for a router from an advertisement
 
 // Append to RS (N routes so far) a route of FAMILY to DST/LEN on N.
 __after_boot static struct route *
@@ -57,7 +57,8 @@ add_local4(struct route *rs, int *count, struct netif *n, uint32_t addr, int len
 __after_boot static void
 routes4(struct route *rs, int *count, struct netif *n)
 {
-    uint32_t ip = ip4_addr_get_u32(netif_ip4_addr(n)), mask = ip4_addr_get_u32(netif_ip4_netmask(n));
+    uint32_t ip = ip4_addr_get_u32(netif_ip4_addr(n)),
+             mask = ip4_addr_get_u32(netif_ip4_netmask(n));
     uint32_t gw = ip4_addr_get_u32(netif_ip4_gw(n)), zero = 0, net = ip & mask;
     int len = 0;
     struct route *r;

@@ -192,6 +192,10 @@ sock_file_release(struct file *f)
 }
 
 static const struct file_ops sock_file_ops = {
-    .read = sock_file_read, .write = sock_file_write, .ioctl = sock_file_ioctl,
-    .stat = sock_file_stat, .poll = sock_file_poll, .release = sock_file_release,
+    .read = sock_file_read,
+    .write = sock_file_write,
+    .ioctl = sock_file_ioctl,
+    .stat = sock_file_stat,
+    .poll = sock_file_poll,
+    .release = sock_file_release,
 };

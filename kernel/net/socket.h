@@ -99,15 +99,15 @@ struct sock {
 };
 
 // Boolean SOL_SOCKET options net/socket.c keeps (bits of sock.opts).
-#define SOCK_OPT_REUSEADDR  0x1
-#define SOCK_OPT_KEEPALIVE  0x2
-#define SOCK_OPT_BROADCAST  0x4
-#define SOCK_OPT_DONTROUTE  0x8
-#define SOCK_OPT_OOBINLINE  0x10
-#define SOCK_OPT_REUSEPORT  0x20
-#define SOCK_OPT_PASSCRED   0x40
-#define SOCK_OPT_DEBUG      0x80
-#define SOCK_OPT_PASSSEC    0x100
+#define SOCK_OPT_REUSEADDR 0x1
+#define SOCK_OPT_KEEPALIVE 0x2
+#define SOCK_OPT_BROADCAST 0x4
+#define SOCK_OPT_DONTROUTE 0x8
+#define SOCK_OPT_OOBINLINE 0x10
+#define SOCK_OPT_REUSEPORT 0x20
+#define SOCK_OPT_PASSCRED  0x40
+#define SOCK_OPT_DEBUG     0x80
+#define SOCK_OPT_PASSSEC   0x100
 
 #define SOCK_DEFAULT_BUF 212992    // net.core.[rw]mem_default: 208 KiB
 
@@ -118,7 +118,7 @@ struct sock {
 struct net_family {
     int domain;
     long (*create)(int type, int protocol, uint32_t flags, struct file **out);
-    long (*pair)(int type, int protocol, uint32_t flags, struct file *out[2]);   // NULL: EOPNOTSUPP
+    long (*pair)(int type, int protocol, uint32_t flags, struct file *out[2]); // NULL: EOPNOTSUPP
 };
 
 // The families, registered by net/socket.c's table; NULL when DOMAIN has

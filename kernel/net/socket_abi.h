@@ -6,24 +6,24 @@
 #include <asm-generic/socket.h>
 #include <linux/fcntl.h>
 
-#define AF_UNSPEC   0
-#define AF_UNIX     1
-#define AF_INET     2
-#define AF_INET6    10
-#define AF_NETLINK  16
-#define AF_MAX      46           // Linux 6.1's NPROTO
+#define AF_UNSPEC  0
+#define AF_UNIX    1
+#define AF_INET    2
+#define AF_INET6   10
+#define AF_NETLINK 16
+#define AF_MAX     46           // Linux 6.1's NPROTO
 
-#define SOCK_STREAM     1
-#define SOCK_DGRAM      2
-#define SOCK_RAW        3
-#define SOCK_RDM        4
-#define SOCK_SEQPACKET  5
-#define SOCK_DCCP       6
-#define SOCK_PACKET     10
-#define SOCK_MAX        11
-#define SOCK_TYPE_MASK  0xf
-#define SOCK_NONBLOCK   O_NONBLOCK
-#define SOCK_CLOEXEC    O_CLOEXEC
+#define SOCK_STREAM    1
+#define SOCK_DGRAM     2
+#define SOCK_RAW       3
+#define SOCK_RDM       4
+#define SOCK_SEQPACKET 5
+#define SOCK_DCCP      6
+#define SOCK_PACKET    10
+#define SOCK_MAX       11
+#define SOCK_TYPE_MASK 0xf
+#define SOCK_NONBLOCK  O_NONBLOCK
+#define SOCK_CLOEXEC   O_CLOEXEC
 
 #define MSG_OOB          0x1
 #define MSG_PEEK         0x2
@@ -42,11 +42,11 @@
 #define SHUT_WR   1
 #define SHUT_RDWR 2
 
-#define SCM_RIGHTS       1
-#define SCM_CREDENTIALS  2
-#define SCM_MAX_FD       253
+#define SCM_RIGHTS      1
+#define SCM_CREDENTIALS 2
+#define SCM_MAX_FD      253
 
-#define SOMAXCONN        4096    // net.core.somaxconn since Linux 5.4
+#define SOMAXCONN 4096    // net.core.somaxconn since Linux 5.4
 
 struct user_msghdr {
     void __user *msg_name;

@@ -5,13 +5,15 @@
 #include "lib/string.h"
 #include <asm-generic/errno.h>
 
-#define HZ_NS        4000000ull       // one jiffy at Debian's HZ=250
-#define NS_PER_SEC   1000000000ull
-#define MIN_RCVBUF   2304             // SOCK_MIN_RCVBUF: 2048 + sizeof(struct sk_buff)
-#define MIN_SNDBUF   (2 * MIN_RCVBUF)
-#define BUF_MAX      212992u          // net.core.[rw]mem_max
+#define HZ_NS      4000000ull       // one jiffy at Debian's HZ=250
+#define NS_PER_SEC 1000000000ull
+#define MIN_RCVBUF 2304             // SOCK_MIN_RCVBUF: 2048 + sizeof(struct sk_buff)
+#define MIN_SNDBUF (2 * MIN_RCVBUF)
+#define BUF_MAX    212992u          // net.core.[rw]mem_max
 
-struct timeval_k { int64_t tv_sec, tv_usec; };
+struct timeval_k {
+    int64_t tv_sec, tv_usec;
+};
 
 // The boolean options, with the bit each is kept in.
 static uint32_t
@@ -24,10 +26,10 @@ flag_of(int name)
     case SO_DONTROUTE: return SOCK_OPT_DONTROUTE;
     case SO_OOBINLINE: return SOCK_OPT_OOBINLINE;
     case SO_REUSEPORT: return SOCK_OPT_REUSEPORT;
-    case SO_PASSCRED:  return SOCK_OPT_PASSCRED;
-    case SO_DEBUG:     return SOCK_OPT_DEBUG;
-    case SO_PASSSEC:   return SOCK_OPT_PASSSEC;
-    default:           return 0;
+    case SO_PASSCRED: return SOCK_OPT_PASSCRED;
+    case SO_DEBUG: return SOCK_OPT_DEBUG;
+    case SO_PASSSEC: return SOCK_OPT_PASSSEC;
+    default: return 0;
     }
 }
 
@@ -72,15 +74,11 @@ set_int(struct sock *sk, int name, int v)
         return 0;
     }
     switch (name) {
-    case SO_RCVBUF: case SO_RCVBUFFORCE:
-        sk->rcvbuf = buf_size(v, MIN_RCVBUF);
-        return 0;
-    case SO_SNDBUF: case SO_SNDBUFFORCE:
-        sk->sndbuf = buf_size(v, MIN_SNDBUF);
-        return 0;
-    case SO_RCVLOWAT:
-        sk->rcvlowat = v > 0 ? v : 1;
-        return 0;
+    case SO_RCVBUF:
+    case SO_RCVBUFFORCE: sk->rcvbuf = buf_size(v, MIN_RCVBUF); return 0;
+    case SO_SNDBUF:
+    case SO_SNDBUFFORCE: sk->sndbuf = buf_size(v, MIN_SNDBUF); return 0;
+    case SO_RCVLOWAT: sk->rcvlowat = v > 0 ? v : 1; return 0;
     }
     return -ENOPROTOOPT;
 }
@@ -94,10 +92,10 @@ sock_setsockopt(struct file *f, int level, int name, const void *val, uint32_t l
 
     if (level == SOL_SOCKET) {
         switch (name) {
-        case SO_RCVTIMEO_OLD: case SO_RCVTIMEO_NEW:
-            return set_timeout(&sk->rcvtimeo_ns, val, len);
-        case SO_SNDTIMEO_OLD: case SO_SNDTIMEO_NEW:
-            return set_timeout(&sk->sndtimeo_ns, val, len);
+        case SO_RCVTIMEO_OLD:
+        case SO_RCVTIMEO_NEW: return set_timeout(&sk->rcvtimeo_ns, val, len);
+        case SO_SNDTIMEO_OLD:
+        case SO_SNDTIMEO_NEW: return set_timeout(&sk->sndtimeo_ns, val, len);
         case SO_LINGER:
             if (len < sizeof(sk->linger))
                 return -EINVAL;
@@ -131,15 +129,18 @@ get_int(struct sock *sk, int name, int *v)
         return 0;
     }
     switch (name) {
-    case SO_TYPE:      *v = sk->type; return 0;
-    case SO_DOMAIN:    *v = sk->domain; return 0;
-    case SO_PROTOCOL:  *v = sk->protocol; return 0;
-    case SO_ERROR:     *v = sk->error; sk->error = 0; return 0;
+    case SO_TYPE: *v = sk->type; return 0;
+    case SO_DOMAIN: *v = sk->domain; return 0;
+    case SO_PROTOCOL: *v = sk->protocol; return 0;
+    case SO_ERROR:
+        *v = sk->error;
+        sk->error = 0;
+        return 0;
     case SO_ACCEPTCONN: *v = sk->accepting; return 0;
-    case SO_RCVBUF:    *v = sk->rcvbuf; return 0;
-    case SO_SNDBUF:    *v = sk->sndbuf; return 0;
-    case SO_RCVLOWAT:  *v = sk->rcvlowat; return 0;
-    case SO_SNDLOWAT:  *v = 1; return 0;
+    case SO_RCVBUF: *v = sk->rcvbuf; return 0;
+    case SO_SNDBUF: *v = sk->sndbuf; return 0;
+    case SO_RCVLOWAT: *v = sk->rcvlowat; return 0;
+    case SO_SNDLOWAT: *v = 1; return 0;
     }
     return -ENOPROTOOPT;
 }
@@ -160,10 +161,13 @@ sock_getsockopt(struct file *f, int level, int name, void *val, uint32_t *len)
 
     if (level == SOL_SOCKET) {
         switch (name) {
-        case SO_RCVTIMEO_OLD: case SO_RCVTIMEO_NEW:
-        case SO_SNDTIMEO_OLD: case SO_SNDTIMEO_NEW:
+        case SO_RCVTIMEO_OLD:
+        case SO_RCVTIMEO_NEW:
+        case SO_SNDTIMEO_OLD:
+        case SO_SNDTIMEO_NEW:
             get_timeout(name == SO_RCVTIMEO_OLD || name == SO_RCVTIMEO_NEW ? sk->rcvtimeo_ns
-                                                                           : sk->sndtimeo_ns, val);
+                                                                           : sk->sndtimeo_ns,
+                        val);
             *len = sizeof(struct timeval_k);
             return 0;
         case SO_LINGER:

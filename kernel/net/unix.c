@@ -124,8 +124,8 @@ unix_shutdown(struct file *f, int how)
     u->shutdown |= mode;
     unix_wake(u, POLLIN | POLLOUT);
     if (peer && u->sk.type != SOCK_DGRAM) {
-        peer->shutdown |= (mode & RCV_SHUTDOWN ? SEND_SHUTDOWN : 0) |
-                          (mode & SEND_SHUTDOWN ? RCV_SHUTDOWN : 0);
+        peer->shutdown |=
+            (mode & RCV_SHUTDOWN ? SEND_SHUTDOWN : 0) | (mode & SEND_SHUTDOWN ? RCV_SHUTDOWN : 0);
         unix_wake(peer, POLLIN | POLLOUT);
     }
     return 0;
@@ -189,8 +189,7 @@ unix_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
     case SIOCOUTQ:               // LINUX-DIFF: bytes, where Linux counts buffer overhead too
         v = MIN(u->wmem, 0x7fffffffu);
         break;
-    default:
-        return -ENOTTY;
+    default: return -ENOTTY;
     }
     return copy_to_user((void __user *)arg, &v, sizeof(v));
 }
@@ -213,12 +212,22 @@ unix_getsockopt(struct file *f, int level, int name, void *val, uint32_t *len)
 }
 
 const struct sock_ops unix_ops = {
-    .bind = unix_bind, .connect = unix_connect, .listen = unix_listen, .accept = unix_accept,
-    .sendmsg = unix_sendmsg, .recvmsg = unix_recvmsg, .shutdown = unix_shutdown,
-    .getname = unix_getname, .getsockopt = unix_getsockopt, .ioctl = unix_ioctl,
-    .poll = unix_poll, .release = unix_release,
+    .bind = unix_bind,
+    .connect = unix_connect,
+    .listen = unix_listen,
+    .accept = unix_accept,
+    .sendmsg = unix_sendmsg,
+    .recvmsg = unix_recvmsg,
+    .shutdown = unix_shutdown,
+    .getname = unix_getname,
+    .getsockopt = unix_getsockopt,
+    .ioctl = unix_ioctl,
+    .poll = unix_poll,
+    .release = unix_release,
 };
 
 const struct net_family unix_family = {
-    .domain = AF_UNIX, .create = unix_create, .pair = unix_pair,
+    .domain = AF_UNIX,
+    .create = unix_create,
+    .pair = unix_pair,
 };

@@ -61,7 +61,11 @@ struct unix_sock {
     bool has_peercred;
 };
 
-static inline struct unix_sock *unix_sk(struct file *f) { return f->priv; }
+static inline struct unix_sock *
+unix_sk(struct file *f)
+{
+    return f->priv;
+}
 
 // unix_sock.c
 // A new socket with OPS (unix_ops); NULL: out of memory.

@@ -60,8 +60,7 @@ parse_one(struct unix_scm *scm, const struct cmsghdr *c)
     if (c->cmsg_level != SOL_SOCKET)
         return 0;
     switch (c->cmsg_type) {
-    case SCM_RIGHTS:
-        return take_rights(scm, data, len);
+    case SCM_RIGHTS: return take_rights(scm, data, len);
     case SCM_CREDENTIALS:
         if (c->cmsg_len != CMSG_LEN(sizeof(struct ucred)))
             return -EINVAL;
@@ -133,8 +132,9 @@ static void
 put_rights(struct sock_msg *m, size_t room, size_t *used, struct unix_scm *scm, bool cloexec)
 {
     size_t left = room - *used;
-    int fdmax = m->control && left > sizeof(struct cmsghdr) ?
-                (int)((left - sizeof(struct cmsghdr)) / sizeof(int)) : 0;
+    int fdmax = m->control && left > sizeof(struct cmsghdr)
+                    ? (int)((left - sizeof(struct cmsghdr)) / sizeof(int))
+                    : 0;
     int fds[SCM_MAX_FD], i;
 
     for (i = 0; i < scm->nfps && i < fdmax; i++) {

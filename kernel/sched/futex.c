@@ -13,7 +13,7 @@
 #include <asm-generic/errno.h>
 #include <linux/futex.h>
 
-#define BUCKETS 256
+#define BUCKETS           256
 #define ROBUST_LIST_LIMIT 2048      // entries walked at most, as Linux, against a looped list
 
 struct futex_key {
@@ -82,10 +82,8 @@ futex_wait(uint32_t __user *uaddr, bool shared, uint32_t val, uint64_t deadline,
     w.key_space = k.space;
     w.bitset = bitset;
     switch (waitq_sleep(bucket(&k), &w, deadline, true)) {
-    case WAKE_EVENT:
-        return 0;
-    case WAKE_TIMEOUT:
-        return -ETIMEDOUT;
+    case WAKE_EVENT: return 0;
+    case WAKE_TIMEOUT: return -ETIMEDOUT;
     default:
         // Linux restarts an untimed wait (SA_RESTART) and ends a timed one with EINTR.
         return deadline == FUTEX_FOREVER ? -ERESTARTSYS : -EINTR;
@@ -202,7 +200,8 @@ wake_op_cmp(uint32_t op, uint32_t old)
 }
 
 __after_boot long
-futex_wake_op(uint32_t __user *uaddr, bool shared, int n, int n2, uint32_t __user *uaddr2, uint32_t op)
+futex_wake_op(uint32_t __user *uaddr, bool shared, int n, int n2, uint32_t __user *uaddr2,
+              uint32_t op)
 {
     struct futex_key k, k2;
     uint32_t old, cur;
@@ -286,12 +285,9 @@ futex_lock_pi(uint32_t __user *uaddr, bool shared, uint64_t deadline, bool try_o
         if (try_only)
             return -EAGAIN;
         switch (waitq_sleep(bucket(&k), &w, deadline, true)) {
-        case WAKE_TIMEOUT:
-            return -ETIMEDOUT;
-        case WAKE_SIGNAL:
-            return -ERESTARTNOINTR;
-        default:
-            break;
+        case WAKE_TIMEOUT: return -ETIMEDOUT;
+        case WAKE_SIGNAL: return -ERESTARTNOINTR;
+        default: break;
         }
         if (copy_from_user(&cur, uaddr, sizeof(cur)) < 0)
             return -EFAULT;
@@ -382,10 +378,12 @@ futex_exit_robust(struct thread *t)
         if (copy_from_user(&next, (void __user *)(entry & ~1ull), sizeof(next)) < 0)
             break;
         if ((entry & ~1ull) != (uint64_t)head.list_op_pending)
-            futex_owner_died((uint32_t __user *)((entry & ~1ull) + head.futex_offset), t->tid, entry & 1);
+            futex_owner_died((uint32_t __user *)((entry & ~1ull) + head.futex_offset), t->tid,
+                             entry & 1);
         entry = next;
     }
     if (head.list_op_pending)
-        futex_owner_died((uint32_t __user *)(((uint64_t)head.list_op_pending & ~1ull) + head.futex_offset),
-                         t->tid, (uint64_t)head.list_op_pending & 1);
+        futex_owner_died(
+            (uint32_t __user *)(((uint64_t)head.list_op_pending & ~1ull) + head.futex_offset),
+            t->tid, (uint64_t)head.list_op_pending & 1);
 }

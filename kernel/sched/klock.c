@@ -28,7 +28,8 @@ halt_for_lock(void)
 
     __atomic_fetch_or(&halted_waiters, me, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&kernel_lock.locked, __ATOMIC_SEQ_CST))
-        __asm__ volatile("sti; hlt; cli" ::: "memory");    // an interrupt in sti's shadow still ends hlt
+        __asm__ volatile("sti; hlt; cli" ::
+                             : "memory");    // an interrupt in sti's shadow still ends hlt
     __atomic_fetch_and(&halted_waiters, ~me, __ATOMIC_SEQ_CST);
 }
 

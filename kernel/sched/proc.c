@@ -30,7 +30,8 @@ static struct fd_table init_fds = { .refs = 1 };
 static struct waitq init_child_wait;
 // Not zeroed: a stack needs no initial contents (kernel.ld's .noinit, which
 // puts an unmapped guard below it).
-static char init_kstack[KSTACK_SIZE] __attribute__((section(".noinit.init_kstack"), aligned(PAGE_SIZE)));
+static char init_kstack[KSTACK_SIZE]
+    __attribute__((section(".noinit.init_kstack"), aligned(PAGE_SIZE)));
 
 // The first process is static data, as complete as the compiler can make it:
 // under TCG, code that would fill it at boot costs more than the bytes.
@@ -86,8 +87,14 @@ proc_init_creds(struct proc *p)
 {
     uint32_t uid = manifest.raw->uid, gid = manifest.raw->gid;
 
-    p->creds = (struct creds){ .ruid = uid, .euid = uid, .suid = uid, .fsuid = uid,
-                               .rgid = gid, .egid = gid, .sgid = gid, .fsgid = gid };
+    p->creds = (struct creds){ .ruid = uid,
+                               .euid = uid,
+                               .suid = uid,
+                               .fsuid = uid,
+                               .rgid = gid,
+                               .egid = gid,
+                               .sgid = gid,
+                               .fsgid = gid };
 }
 
 struct thread *

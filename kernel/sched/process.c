@@ -134,9 +134,11 @@ proc_fork(const struct clone_req *req)
     if (!(t = thread_new(p, req, p->pid)))
         goto fail_resources;
     if (!(req->flags & CLONE_VM))
-        t->altstack = current_thread()->altstack;   // fork keeps it; a thread of the same memory does not
+        t->altstack =
+            current_thread()->altstack;   // fork keeps it; a thread of the same memory does not
     pid = p->pid;
-    if ((req->flags & CLONE_PARENT_SETTID) && copy_to_user((void __user *)req->parent_tid, &pid, 4) < 0)
+    if ((req->flags & CLONE_PARENT_SETTID) &&
+        copy_to_user((void __user *)req->parent_tid, &pid, 4) < 0)
         goto fail_thread;
     if (req->flags & CLONE_CHILD_SETTID)
         t->set_child_tid = req->child_tid;      // in the child's memory: written as it first runs
@@ -221,7 +223,8 @@ parent_declines(const struct proc *p)
     if (!p->parent)
         return true;
     sa = &p->parent->sigactions[SIGCHLD];
-    return p->exit_signal == SIGCHLD && (sa->handler == (uint64_t)SIG_IGN || (sa->flags & SA_NOCLDWAIT));
+    return p->exit_signal == SIGCHLD &&
+           (sa->handler == (uint64_t)SIG_IGN || (sa->flags & SA_NOCLDWAIT));
 }
 
 // Tell the parent: its exit signal with CLD_* info, and its waiters.
@@ -267,7 +270,8 @@ proc_end(struct proc *p)
     if (parent_declines(p)) {
         // SA_NOCLDWAIT with a handler still hears of the end (Linux's
         // do_notify_parent); SIG_IGN does not. A waiter may now find no child: ECHILD.
-        if (p->parent && p->exit_signal && p->parent->sigactions[SIGCHLD].handler != (uint64_t)SIG_IGN)
+        if (p->parent && p->exit_signal &&
+            p->parent->sigactions[SIGCHLD].handler != (uint64_t)SIG_IGN)
             notify_parent(p);
         else if (p->parent)
             waitq_wake_n(p->parent->child_wait, INT32_MAX);
@@ -377,7 +381,7 @@ proc_wait(int pid, int want, bool nohang, bool nowait, struct wait_result *res)
 
     // As Linux, a wake by a signal scans once more: a child gone meanwhile
     // (reaped at once under SA_NOCLDWAIT) gives ECHILD, not EINTR.
-    for (bool interrupted = false;; ) {
+    for (bool interrupted = false;;) {
         struct waiter w = { 0 };
         if (!find_child(pid, want, &c, &what))
             return -ECHILD;
@@ -387,7 +391,8 @@ proc_wait(int pid, int want, bool nohang, bool nowait, struct wait_result *res)
             return 0;
         if (interrupted)
             return -ERESTARTSYS;
-        interrupted = waitq_sleep(current_proc()->child_wait, &w, WAIT_FOREVER, true) == WAKE_SIGNAL;
+        interrupted =
+            waitq_sleep(current_proc()->child_wait, &w, WAIT_FOREVER, true) == WAKE_SIGNAL;
     }
     report(c, what, nowait, res);
     return res->pid;

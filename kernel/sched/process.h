@@ -19,7 +19,8 @@ void proc_kill_threads(struct proc *p);
 // orphaned: SIGHUP and SIGCONT to it.
 void pgrp_orphan_exit(struct proc *p);
 bool pgrp_is_orphaned(int pgrp);
-void pgrp_orphan_reparented(struct proc *father, struct proc *child);          // exit_group, a fatal signal, exec
+void pgrp_orphan_reparented(struct proc *father,
+                            struct proc *child);          // exit_group, a fatal signal, exec
 
 // What a wait asks to hear of (wait4's WUNTRACED, WCONTINUED; waitid's W*).
 #define WAIT_EXITED    1
@@ -39,4 +40,5 @@ struct wait_result {
 // the event (a zombie) to be waited for again.
 long proc_wait(int pid, int want, bool nohang, bool nowait, struct wait_result *res);
 void proc_stop(struct proc *p, int sig);          // a stop signal's default action
-void proc_continue(struct proc *p, bool report); // SIGCONT (REPORT), or SIGKILL, to a stopped process
+void proc_continue(struct proc *p,
+                   bool report); // SIGCONT (REPORT), or SIGKILL, to a stopped process

@@ -68,7 +68,8 @@ itimer_get(int which, uint64_t *value, uint64_t *interval)
 }
 
 __after_boot long
-itimer_set(int which, uint64_t value, uint64_t interval, uint64_t *old_value, uint64_t *old_interval)
+itimer_set(int which, uint64_t value, uint64_t interval, uint64_t *old_value,
+           uint64_t *old_interval)
 {
     struct proc *p = current_proc();
     struct itimer_k *it;
@@ -227,7 +228,8 @@ posix_timer_set(struct posix_timer *pt, bool absolute, uint64_t value, uint64_t 
     pt->interval = interval;
     if (!value)
         return 0;
-    deadline = absolute ? deadline_monotonic(pt->clock, value) : add_ns_saturating(clock_monotonic_ns(), value);
+    deadline = absolute ? deadline_monotonic(pt->clock, value)
+                        : add_ns_saturating(clock_monotonic_ns(), value);
     timer_add(&pt->timer, deadline);
     return 0;
 }

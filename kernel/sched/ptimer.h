@@ -26,7 +26,8 @@ struct posix_timer {
 };
 
 // setitimer: WHICH's new value and interval; the old ones out. 0 or -EINVAL.
-long itimer_set(int which, uint64_t value, uint64_t interval, uint64_t *old_value, uint64_t *old_interval);
+long itimer_set(int which, uint64_t value, uint64_t interval, uint64_t *old_value,
+                uint64_t *old_interval);
 long itimer_get(int which, uint64_t *value, uint64_t *interval);
 // CPU time the process's thread T just used: ITIMER_VIRTUAL and ITIMER_PROF count down.
 void itimer_account(struct thread *t, uint64_t user_ns, uint64_t sys_ns);
@@ -41,4 +42,4 @@ struct posix_timer *posix_timer_find(int id);
 long posix_timer_set(struct posix_timer *pt, bool absolute, uint64_t value, uint64_t interval);
 void posix_timer_get(struct posix_timer *pt, uint64_t *value, uint64_t *interval);
 void posix_timer_delete(struct posix_timer *pt);
-int posix_timer_delivered(struct proc *p, int id);    // its SI_TIMER signal was taken: its overrun
+int posix_timer_delivered(struct proc *p, int id); // its SI_TIMER signal was taken: its overrun

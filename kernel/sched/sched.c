@@ -552,6 +552,7 @@ sched_idle_loop(void)
     idle->state = THREAD_RUNNING;
     c->kstack_top = idle->kstack_top;
     gdt_set_rsp0(c, idle->kstack_top);
-    __asm__ volatile("mov %0, %%rsp; jmp *%1" ::"r"(idle->ctx_rsp + 7 * 8), "r"(idle_main) : "memory");
+    __asm__ volatile("mov %0, %%rsp; jmp *%1" ::"r"(idle->ctx_rsp + 7 * 8), "r"(idle_main)
+                     : "memory");
     __builtin_unreachable();
 }

@@ -27,9 +27,9 @@ void sched_enter_from_user(void);
 // The thread's CPU time so far (user + system), ns; and the two parts.
 uint64_t thread_cpu_ns(struct thread *t);
 void thread_cpu_times(struct thread *t, uint64_t *user_ns, uint64_t *sys_ns);
-void proc_cpu_times(struct proc *p, uint64_t *user_ns, uint64_t *sys_ns);   // live and dead threads
-__noreturn void sched_exit_thread(void);    // the current thread is DEAD: switch away for good
+void proc_cpu_times(struct proc *p, uint64_t *user_ns, uint64_t *sys_ns); // live and dead threads
+__noreturn void sched_exit_thread(void); // the current thread is DEAD: switch away for good
 void sched_set_affinity(struct thread *t, uint64_t mask);
-void sched_cpu_online(struct percpu *c);    // an application processor joins (smp.c)
+void sched_cpu_online(struct percpu *c); // an application processor joins (smp.c)
 uint64_t sched_make_idle(struct percpu *c); // an application processor's idle thread: its stack top
-__noreturn void sched_idle_loop(void);      // what an application processor runs once up
+__noreturn void sched_idle_loop(void); // what an application processor runs once up

@@ -32,17 +32,25 @@ __after_boot static enum sig_default
 default_action(int sig)
 {
     switch (sig) {
-    case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE:
-    case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
-        return SIG_CORE;
-    case SIGCHLD: case SIGURG: case SIGWINCH:
-        return SIG_IGNORE;
-    case SIGCONT:
-        return SIG_CONT;
-    case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
-        return SIG_STOP;
-    default:
-        return SIG_TERM;
+    case SIGQUIT:
+    case SIGILL:
+    case SIGTRAP:
+    case SIGABRT:
+    case SIGBUS:
+    case SIGFPE:
+    case SIGSEGV:
+    case SIGXCPU:
+    case SIGXFSZ:
+    case SIGSYS: return SIG_CORE;
+    case SIGCHLD:
+    case SIGURG:
+    case SIGWINCH: return SIG_IGNORE;
+    case SIGCONT: return SIG_CONT;
+    case SIGSTOP:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU: return SIG_STOP;
+    default: return SIG_TERM;
     }
 }
 
@@ -94,7 +102,8 @@ signal_ignored(struct proc *p, int sig)
     if (default_action(sig) == SIG_STOP && p == proc_first())
         return h == (uint64_t)SIG_IGN || h == (uint64_t)SIG_DFL;
     return h == (uint64_t)SIG_IGN ||
-           (h == (uint64_t)SIG_DFL && (default_action(sig) == SIG_IGNORE || default_action(sig) == SIG_CONT));
+           (h == (uint64_t)SIG_DFL &&
+            (default_action(sig) == SIG_IGNORE || default_action(sig) == SIG_CONT));
 }
 
 __after_boot uint64_t
@@ -124,11 +133,11 @@ enqueue(struct proc *proc, struct sigpending *p, int sig, const struct sig_info 
     if (sig >= SIGRTMIN_K && (uint64_t)n >= proc->rlimits[RLIMIT_SIGPENDING].cur)
         return -EAGAIN;
     if (!(q = kmalloc(sizeof(*q))))
-        return sig >= SIGRTMIN_K ? -EAGAIN : (p->set |= SIGBIT(sig), 0);   // pends without its info
+        return sig >= SIGRTMIN_K ? -EAGAIN : (p->set |= SIGBIT(sig), 0); // pends without its info
     *q = (struct sigqueue){ .next = NULL, .sig = sig, .info = *info };
     *pp = q;
     p->set |= SIGBIT(sig);
-    wait_poke();            // signalfd readers and pollers look again
+    wait_poke(); // signalfd readers and pollers look again
     return 0;
 }
 
@@ -139,7 +148,7 @@ dequeue_one(struct sigpending *p, int sig, struct sig_info *info)
     struct sigqueue **pp, *found = NULL;
     bool more = false;
 
-    for (pp = &p->head; *pp; ) {
+    for (pp = &p->head; *pp;) {
         if ((*pp)->sig != sig) {
             pp = &(*pp)->next;
         } else if (!found) {
@@ -255,7 +264,7 @@ signal_send_proc(struct proc *p, int sig, const struct sig_info *info)
 
     prepare(p, sig);
     if (signal_ignored(p, sig) && t)
-        return 0;           // dropped at once, unless every thread blocks it
+        return 0; // dropped at once, unless every thread blocks it
     if ((ret = enqueue(p, &p->shared_pending, sig, info)) < 0)
         return ret;
     if (t)
@@ -304,7 +313,7 @@ force_sig(int sig, const struct sig_info *info)
         t->sig_blocked &= ~SIGBIT(sig);
     }
     if (t->pending.set & SIGBIT(sig))
-        dequeue_one(&t->pending, sig, &old);    // the fault's own info wins
+        dequeue_one(&t->pending, sig, &old); // the fault's own info wins
     enqueue(t->proc, &t->pending, sig, info);
 }
 
@@ -341,12 +350,8 @@ syscall_before_handler(struct trap_frame *f, const struct k_sigaction *sa)
         f->rax = -EINTR;
         return;
     case -ERESTARTNOHAND:
-    case -ERESTART_RESTARTBLOCK:
-        f->rax = -EINTR;
-        return;
-    case -ERESTARTNOINTR:
-        restart_syscall(f);
-        return;
+    case -ERESTART_RESTARTBLOCK: f->rax = -EINTR; return;
+    case -ERESTARTNOINTR: restart_syscall(f); return;
     }
 }
 
@@ -361,9 +366,7 @@ syscall_without_handler(struct trap_frame *f)
     switch ((long)f->rax) {
     case -ERESTARTSYS:
     case -ERESTARTNOHAND:
-    case -ERESTARTNOINTR:
-        restart_syscall(f);
-        return;
+    case -ERESTARTNOINTR: restart_syscall(f); return;
     case -ERESTART_RESTARTBLOCK:
         f->error = __NR_restart_syscall;
         restart_syscall(f);
@@ -380,9 +383,14 @@ run_handler(struct trap_frame *f, int sig, const struct sig_info *info)
     struct k_sigaction *sa = &current_proc()->sigactions[sig];
     siginfo_t si;
     struct sigframe_args a = {
-        .sig = sig, .handler = sa->handler, .restorer = sa->restorer,
-        .onstack = sa->flags & SA_ONSTACK, .info = &si, .trapno = info->trapno,
-        .err = info->err, .cr2 = info->cr2,
+        .sig = sig,
+        .handler = sa->handler,
+        .restorer = sa->restorer,
+        .onstack = sa->flags & SA_ONSTACK,
+        .info = &si,
+        .trapno = info->trapno,
+        .err = info->err,
+        .cr2 = info->cr2,
         .oldmask = t->restore_sigmask ? t->saved_sigmask : t->sig_blocked,
     };
 
@@ -423,7 +431,7 @@ act(struct trap_frame *f, int sig, const struct sig_info *info)
     // POSIX: the job-control stops do nothing to an orphaned group, which
     // nobody could continue; SIGSTOP still stops.
     if (d == SIG_STOP && (sig == SIGSTOP || !pgrp_is_orphaned(current_proc()->pgid)))
-        proc_stop(current_proc(), sig);     // the threads park on their way out (sched.c)
+        proc_stop(current_proc(), sig); // the threads park on their way out (sched.c)
 }
 
 // Each handler's frame goes on top of the previous one, so the last signal
@@ -441,7 +449,7 @@ signal_deliver(struct trap_frame *f)
             break;
         act(f, sig, &info);
         if (t->proc->stopped)
-            return;         // the rest waits for SIGCONT, the syscall's restart too
+            return; // the rest waits for SIGCONT, the syscall's restart too
     }
     syscall_without_handler(f);
     if (t->restore_sigmask) {

@@ -11,7 +11,7 @@ struct thread;
 struct proc;
 
 #define SIGBIT(sig) (1ull << ((sig) - 1))
-#define SIGRTMIN_K 32       // signals from here on queue every instance
+#define SIGRTMIN_K  32       // signals from here on queue every instance
 
 // What the handler's siginfo_t and sigcontext say about one pending signal.
 struct sig_info {

@@ -113,9 +113,11 @@ thread_clone(const struct clone_req *req)
     tid = t->tid;
     // Written before the thread can run, as Linux does; a bad address
     // fails the clone with EFAULT (before anything is visible).
-    if ((req->flags & CLONE_PARENT_SETTID) && copy_to_user((void __user *)req->parent_tid, &tid, 4) < 0)
+    if ((req->flags & CLONE_PARENT_SETTID) &&
+        copy_to_user((void __user *)req->parent_tid, &tid, 4) < 0)
         goto fault;
-    if ((req->flags & CLONE_CHILD_SETTID) && copy_to_user((void __user *)req->child_tid, &tid, 4) < 0)
+    if ((req->flags & CLONE_CHILD_SETTID) &&
+        copy_to_user((void __user *)req->child_tid, &tid, 4) < 0)
         goto fault;
     t->proc_next = p->threads;
     p->threads = t;

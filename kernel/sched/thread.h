@@ -17,4 +17,4 @@ long thread_clone(const struct clone_req *req);    // the new thread's tid, or -
 struct thread *thread_new(struct proc *p, const struct clone_req *req, int tid);
 void thread_free(struct thread *t);                // one never started
 __noreturn void thread_exit(int status);           // exit(2)
-__noreturn void thread_leave(void);                // the current thread goes (its process may end)
+__noreturn void thread_leave(void); // the current thread goes (its process may end)

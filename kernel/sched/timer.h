@@ -8,16 +8,20 @@
 
 struct timer {
     uint64_t deadline;              // clock_monotonic_ns()
-    void (*fn)(struct timer *t);    // called under the kernel lock, the timer already off its list
+    void (*fn)(struct timer *t); // called under the kernel lock, the timer already off its list
     void *arg;
     struct timer *next;
-    int cpu;                        // whose list it is on, -1 when not armed
+    int cpu; // whose list it is on, -1 when not armed
 };
 
 #define TIMER_INIT(f, a) { .fn = (f), .arg = (a), .cpu = -1 }
 
-void timer_add(struct timer *t, uint64_t deadline);   // on this CPU; re-arms if already armed
-void timer_cancel(struct timer *t);                   // harmless when not armed
-static inline bool timer_armed(const struct timer *t) { return t->cpu >= 0; }
-void timer_irq(void);           // the local APIC timer fired on this CPU
-void timer_program(void);       // set this CPU's local APIC timer for what it waits for next
+void timer_add(struct timer *t, uint64_t deadline); // on this CPU; re-arms if already armed
+void timer_cancel(struct timer *t); // harmless when not armed
+static inline bool
+timer_armed(const struct timer *t)
+{
+    return t->cpu >= 0;
+}
+void timer_irq(void); // the local APIC timer fired on this CPU
+void timer_program(void); // set this CPU's local APIC timer for what it waits for next

@@ -21,9 +21,14 @@ struct waitq {
 
 // Sleep on Q until woken, DEADLINE or (INTERRUPTIBLE) a signal; W is the
 // caller's, on its stack, with key/bitset filled in if it matters.
-enum wake_reason waitq_sleep(struct waitq *q, struct waiter *w, uint64_t deadline, bool interruptible);
-void waitq_add(struct waitq *q, struct waiter *w);      // at the tail; w->t is the caller's to set
-void waitq_remove(struct waiter *w);                    // off whatever queue it is on
-void waitq_wake_one(struct waiter *w);                  // off its queue, and its thread woken
-int waitq_wake_n(struct waitq *q, int n);               // the first N; how many were woken
-static inline bool waitq_empty(const struct waitq *q) { return !q->head; }
+enum wake_reason waitq_sleep(struct waitq *q, struct waiter *w, uint64_t deadline,
+                             bool interruptible);
+void waitq_add(struct waitq *q, struct waiter *w); // at the tail; w->t is the caller's to set
+void waitq_remove(struct waiter *w); // off whatever queue it is on
+void waitq_wake_one(struct waiter *w); // off its queue, and its thread woken
+int waitq_wake_n(struct waitq *q, int n); // the first N; how many were woken
+static inline bool
+waitq_empty(const struct waitq *q)
+{
+    return !q->head;
+}

@@ -28,7 +28,10 @@ syscall3(long nr, long a, long b, long c)
 {
     long ret;
 
-    __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(nr), "D"(a), "S"(b), "d"(c)
+                     : "rcx", "r11", "memory");
     return ret;
 }
 
@@ -117,15 +120,12 @@ __vdso_getcpu(unsigned *cpu, unsigned *node, void *unused)
     uint32_t lo, hi, ecx;
 
     switch (vdso_vvar.getcpu) {
-    case VVAR_GETCPU_RDPID:
-        __asm__ volatile("rdpid %0" : "=r"(aux));
-        break;
+    case VVAR_GETCPU_RDPID: __asm__ volatile("rdpid %0" : "=r"(aux)); break;
     case VVAR_GETCPU_RDTSCP:
         __asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(ecx));
         aux = ecx;
         break;
-    default:
-        return syscall3(__NR_getcpu, (long)cpu, (long)node, (long)unused);
+    default: return syscall3(__NR_getcpu, (long)cpu, (long)node, (long)unused);
     }
     if (cpu)
         *cpu = aux & 0xfff;
@@ -135,8 +135,13 @@ __vdso_getcpu(unsigned *cpu, unsigned *node, void *unused)
 }
 
 // The names without the prefix, weak, as Linux's vDSO also exports them.
-int clock_gettime(int, struct __kernel_timespec *) __attribute__((weak, alias("__vdso_clock_gettime"), visibility("default")));
-int gettimeofday(struct __kernel_old_timeval *, struct timezone *) __attribute__((weak, alias("__vdso_gettimeofday"), visibility("default")));
-__kernel_old_time_t time(__kernel_old_time_t *) __attribute__((weak, alias("__vdso_time"), visibility("default")));
-int clock_getres(int, struct __kernel_timespec *) __attribute__((weak, alias("__vdso_clock_getres"), visibility("default")));
-long getcpu(unsigned *, unsigned *, void *) __attribute__((weak, alias("__vdso_getcpu"), visibility("default")));
+int clock_gettime(int, struct __kernel_timespec *)
+    __attribute__((weak, alias("__vdso_clock_gettime"), visibility("default")));
+int gettimeofday(struct __kernel_old_timeval *, struct timezone *)
+    __attribute__((weak, alias("__vdso_gettimeofday"), visibility("default")));
+__kernel_old_time_t time(__kernel_old_time_t *)
+    __attribute__((weak, alias("__vdso_time"), visibility("default")));
+int clock_getres(int, struct __kernel_timespec *)
+    __attribute__((weak, alias("__vdso_clock_getres"), visibility("default")));
+long getcpu(unsigned *, unsigned *, void *)
+    __attribute__((weak, alias("__vdso_getcpu"), visibility("default")));

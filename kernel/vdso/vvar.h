@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <linux/time.h>
 
-#define VVAR_SHIFT      32               // ns = (tsc - boot_tsc) * mult >> VVAR_SHIFT
+#define VVAR_SHIFT        32               // ns = (tsc - boot_tsc) * mult >> VVAR_SHIFT
 #define VVAR_NSEC_PER_SEC 1000000000ull
-#define VVAR_COARSE_RES 4000000          // what the COARSE clocks report as resolution: one 250 Hz tick
+#define VVAR_COARSE_RES   4000000 // what the COARSE clocks report as resolution: one 250 Hz tick
 
 // How the vDSO's getcpu learns the CPU number: TSC_AUX holds it on every
 // CPU (arch/x86_64/cpu.c, cpu_set_tsc_aux), read by RDPID or RDTSCP.
@@ -18,12 +18,12 @@ enum { VVAR_GETCPU_SYSCALL, VVAR_GETCPU_RDTSCP, VVAR_GETCPU_RDPID };
 // CLOCK_REALTIME = CLOCK_MONOTONIC + realtime_off. mult 0: the TSC is not
 // calibrated yet and the vDSO asks the kernel (the syscall calibrates).
 struct vvar {
-    uint32_t seq;               // odd while the kernel rewrites the fields below
-    uint32_t getcpu;            // VVAR_GETCPU_*; one word, outside the sequence
+    uint32_t seq; // odd while the kernel rewrites the fields below
+    uint32_t getcpu; // VVAR_GETCPU_*; one word, outside the sequence
     uint64_t mult;
-    uint64_t boot_tsc;          // the TSC at kernel entry: CLOCK_MONOTONIC's zero
-    int64_t realtime_off;       // ns; changed by clock_settime and settimeofday
-    int32_t tz_minuteswest;     // settimeofday's timezone, gettimeofday's answer
+    uint64_t boot_tsc; // the TSC at kernel entry: CLOCK_MONOTONIC's zero
+    int64_t realtime_off; // ns; changed by clock_settime and settimeofday
+    int32_t tz_minuteswest; // settimeofday's timezone, gettimeofday's answer
     int32_t tz_dsttime;
 };
 
@@ -37,12 +37,14 @@ union vvar_page {
 // The clocks the vDSO answers, all from the TSC: every other id goes to the
 // syscall. The COARSE ones are as fine as the others: monotonic and never
 // behind a clock read before them, which is all Linux promises of them.
-#define VVAR_CLOCKS ((1u << CLOCK_REALTIME) | (1u << CLOCK_MONOTONIC) | (1u << CLOCK_MONOTONIC_RAW) | \
-                     (1u << CLOCK_REALTIME_COARSE) | (1u << CLOCK_MONOTONIC_COARSE) |            \
-                     (1u << CLOCK_BOOTTIME) | (1u << CLOCK_TAI))
+#define VVAR_CLOCKS                                                                                \
+    ((1u << CLOCK_REALTIME) | (1u << CLOCK_MONOTONIC) | (1u << CLOCK_MONOTONIC_RAW) |              \
+     (1u << CLOCK_REALTIME_COARSE) | (1u << CLOCK_MONOTONIC_COARSE) | (1u << CLOCK_BOOTTIME) |     \
+     (1u << CLOCK_TAI))
 // Those counted from the epoch: CLOCK_TAI is CLOCK_REALTIME, as on Linux
 // until adjtimex sets a TAI offset (which we do not offer).
-#define VVAR_REALTIME_CLOCKS ((1u << CLOCK_REALTIME) | (1u << CLOCK_REALTIME_COARSE) | (1u << CLOCK_TAI))
+#define VVAR_REALTIME_CLOCKS                                                                       \
+    ((1u << CLOCK_REALTIME) | (1u << CLOCK_REALTIME_COARSE) | (1u << CLOCK_TAI))
 
 static inline int
 vvar_clock_served(int clock)
@@ -63,7 +65,7 @@ vvar_rdtsc(void)
 {
     uint32_t lo, hi;
 
-    __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+    __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
     return (uint64_t)hi << 32 | lo;
 }
 
@@ -85,7 +87,7 @@ vvar_clock_ns(const volatile struct vvar *v, int clock, uint64_t *ns)
 
     do {
         seq = v->seq;
-        __asm__ volatile("" ::: "memory");   // x86 keeps loads in order; only the compiler might not
+        __asm__ volatile("" ::: "memory"); // x86 keeps loads in order; only the compiler might not
         mult = v->mult;
         t = vvar_tsc_to_ns(vvar_rdtsc() - v->boot_tsc, mult);
         if (VVAR_REALTIME_CLOCKS >> clock & 1)

@@ -26,8 +26,7 @@ import os
 import posixpath
 
 from loader.deps import dynamic
-from loader.deps.closure import (DepClosure, FoundBy, Library, MissingLib, Symlink, host_path,
-                                 resolve_symlinks)
+from loader.deps.closure import DepClosure, FoundBy, Library, MissingLib, Symlink, host_path, resolve_symlinks
 from loader.deps.dynamic import ELF_MAGIC, DynInfo
 from loader.deps.search import Loaded, Search
 from loader.errors import ElfFormatError

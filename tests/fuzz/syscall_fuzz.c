@@ -31,8 +31,21 @@
 #include <time.h>
 #include <unistd.h>
 
-enum kind { K_NONE, K_INT, K_FD, K_PTR, K_PATH, K_NAME, K_SIGSET, K_LEN, K_FLAGS, K_PID,
-            K_OFF, K_SIG, K_ADDR };
+enum kind {
+    K_NONE,
+    K_INT,
+    K_FD,
+    K_PTR,
+    K_PATH,
+    K_NAME,
+    K_SIGSET,
+    K_LEN,
+    K_FLAGS,
+    K_PID,
+    K_OFF,
+    K_SIG,
+    K_ADDR
+};
 
 struct fuzz_call {
     int nr;
@@ -99,8 +112,8 @@ say_call(const char *what, long index, int nr, const long *a, long ret)
     for (int i = 0; i < NCALLS; i++)
         if (fuzz_calls[i].nr == nr)
             name = fuzz_calls[i].name;
-    say("worker %d: %s call #%ld %s(%d)(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = %ld\n",
-        worker_id, what, index, name, nr, a[0], a[1], a[2], a[3], a[4], a[5], ret);
+    say("worker %d: %s call #%ld %s(%d)(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = %ld\n", worker_id,
+        what, index, name, nr, a[0], a[1], a[2], a[3], a[4], a[5], ret);
 }
 
 // ---------------------------------------------------------------- randomness
@@ -126,8 +139,17 @@ static unsigned long
 bad_pointer(void)
 {
     static const unsigned long fixed[] = {
-        0, 1, 8, 0x1000, KERNEL_ADDR, 0xffffffff80100000UL, 0xffffffffffffffffUL,
-        0xfffffffffffff000UL, 0x800000000000UL, 0x7ffffffffff8UL, 0x0000800000000008UL,
+        0,
+        1,
+        8,
+        0x1000,
+        KERNEL_ADDR,
+        0xffffffff80100000UL,
+        0xffffffffffffffffUL,
+        0xfffffffffffff000UL,
+        0x800000000000UL,
+        0x7ffffffffff8UL,
+        0x0000800000000008UL,
     };
     switch (below(5)) {
     case 0: return (unsigned long)scratch - 1;                        // guard page below
@@ -142,9 +164,30 @@ static unsigned long
 random_len(void)
 {
     static const unsigned long fixed[] = {
-        0, 1, 2, 4, 7, 8, 16, 64, 128, 255, 256, 4095, 4096, 4097, 65536, SCRATCH_SIZE,
-        0x7fffffff, 0x80000000, 0xffffffff, 0x100000000UL, 0x7fffffffffffffffUL,
-        0xffffffffffffffffUL, 0xfffffffffffff000UL, 0x8000000000000000UL,
+        0,
+        1,
+        2,
+        4,
+        7,
+        8,
+        16,
+        64,
+        128,
+        255,
+        256,
+        4095,
+        4096,
+        4097,
+        65536,
+        SCRATCH_SIZE,
+        0x7fffffff,
+        0x80000000,
+        0xffffffff,
+        0x100000000UL,
+        0x7fffffffffffffffUL,
+        0xffffffffffffffffUL,
+        0xfffffffffffff000UL,
+        0x8000000000000000UL,
     };
     switch (below(4)) {
     case 0: return below(64);
@@ -172,8 +215,16 @@ random_flags(void)
 static unsigned long
 random_int(void)
 {
-    static const long fixed[] = { 0, 1, -1, 2, 0x7fffffff, -0x80000000L, 0x80000000L,
-                                  0x100000000L, 0x7fffffffffffffffL, -0x7fffffffffffffffL - 1 };
+    static const long fixed[] = { 0,
+                                  1,
+                                  -1,
+                                  2,
+                                  0x7fffffff,
+                                  -0x80000000L,
+                                  0x80000000L,
+                                  0x100000000L,
+                                  0x7fffffffffffffffL,
+                                  -0x7fffffffffffffffL - 1 };
     switch (below(4)) {
     case 0: return below(16);
     case 1: return rnd();
@@ -231,8 +282,8 @@ random_pointer(void)
 static const char *
 pick_path_text(char *buf)
 {
-    static const char *rel[] = { "f0", "f1", "d0", "d0/f2", "l0", "none", "none/x", "f0/x",
-                                 "d0/.", "fifo", "sock", "d1", "" };
+    static const char *rel[] = { "f0",   "f1",   "d0",   "d0/f2", "l0", "none", "none/x",
+                                 "f0/x", "d0/.", "fifo", "sock",  "d1", "" };
     unsigned long i = below(sizeof(rel) / sizeof(rel[0]) + 3);
 
     if (i < sizeof(rel) / sizeof(rel[0]))
@@ -251,7 +302,7 @@ static unsigned long
 random_path(int slot, enum kind k)
 {
     static const char *names[] = { "user.a", "trusted.b", "security.c", "system.posix_acl_access",
-                                   "", "user.", "bogus.x" };
+                                   "",       "user.",     "bogus.x" };
     char *buf = scratch + PTR_AREA + slot * SLOT_SIZE;
 
     if (below(6) == 0)
@@ -272,8 +323,8 @@ random_path(int slot, enum kind k)
 static int
 random_fd(void)
 {
-    static const int fixed[] = { -1, -100, 0, 1, 2, 0x7fffffff, -0x7fffffff - 1, 1 << 20, 255,
-                                 1023, 1024, 65536 };
+    static const int fixed[] = { -1,      -100, 0,    1,    2,    0x7fffffff, -0x7fffffff - 1,
+                                 1 << 20, 255,  1023, 1024, 65536 };
     int fd;
 
     if (npool && below(10) < 7)
@@ -300,7 +351,7 @@ static unsigned long
 random_addr(void)
 {
     static const unsigned long fixed[] = { KERNEL_ADDR, 0xfffffffffffff000UL, 0x800000000000UL,
-                                           TASK_TOP, 0xffffffff80000000UL, 0 };
+                                           TASK_TOP,    0xffffffff80000000UL, 0 };
     switch (below(6)) {
     case 0: return (unsigned long)play + below(PLAY_SIZE);                 // unaligned
     case 1: return fixed[below(sizeof(fixed) / sizeof(fixed[0]))];
@@ -436,9 +487,10 @@ confine_mm(int nr, long *a)
         if ((a[3] & (MAP_POPULATE | MAP_LOCKED)) && (unsigned long)a[1] < (1UL << 62))
             a[1] &= PLAY_SIZE - 1;
         break;
-    case SYS_munmap: case SYS_mprotect: case SYS_madvise: case SYS_msync:
-        confine_range(&a[0], &a[1]);
-        break;
+    case SYS_munmap:
+    case SYS_mprotect:
+    case SYS_madvise:
+    case SYS_msync: confine_range(&a[0], &a[1]); break;
     case SYS_mremap:
         confine_range(&a[0], &a[1]);
         if ((unsigned long)a[2] < (1UL << 62))
@@ -455,7 +507,7 @@ confine_mm(int nr, long *a)
     case SYS_shmat:
         if (a[1]) {                                       // the segment's size is unknown:
             a[1] = random_addr();                         // replace nothing in the play area
-            confine_range(&a[1], &(long){0});
+            confine_range(&a[1], &(long){ 0 });
             if (in_play(a[1]))
                 a[2] &= ~SHM_REMAP;
         }
@@ -475,12 +527,24 @@ confine_signals(int nr, long *a)
         a[1] = 0;                                         // the child keeps our stack (a copy)
         break;
     case SYS_clone3: build_clone_args(a); break;
-    case SYS_kill: case SYS_tkill: if (fatal_signal(a[1])) a[1] = 0; break;
-    case SYS_tgkill: case SYS_rt_tgsigqueueinfo: if (fatal_signal(a[2])) a[2] = 0; break;
-    case SYS_rt_sigqueueinfo: if (fatal_signal(a[1])) a[1] = 0; break;
+    case SYS_kill:
+    case SYS_tkill:
+        if (fatal_signal(a[1]))
+            a[1] = 0;
+        break;
+    case SYS_tgkill:
+    case SYS_rt_tgsigqueueinfo:
+        if (fatal_signal(a[2]))
+            a[2] = 0;
+        break;
+    case SYS_rt_sigqueueinfo:
+        if (fatal_signal(a[1]))
+            a[1] = 0;
+        break;
     case SYS_rt_sigsuspend: confine_sigset(&a[0]); break;
     case SYS_ppoll: confine_sigset(&a[3]); break;
-    case SYS_epoll_pwait: case SYS_epoll_pwait2: confine_sigset(&a[4]); break;
+    case SYS_epoll_pwait:
+    case SYS_epoll_pwait2: confine_sigset(&a[4]); break;
     case SYS_pselect6:
         if (a[5] >= (long)scratch && a[5] < (long)scratch + (long)PTR_AREA) {
             long *ps = (long *)(scratch + 3200);
@@ -502,16 +566,31 @@ confine(int nr, long *a)
     confine_mm(nr, a);
     confine_signals(nr, a);
     switch (nr) {
-    case SYS_fcntl: if (a[1] == F_SETSIG && fatal_signal(a[2])) a[2] = 0; break;
-    case SYS_prctl: if (a[0] == 22 || a[0] == 35) a[0] = 16; break;   // SECCOMP, SET_MM
-    case SYS_setrlimit: if (a[0] == RLIMIT_CPU) a[0] = RLIMIT_CORE; break;
-    case SYS_prlimit64: if (a[1] == RLIMIT_CPU) a[1] = RLIMIT_CORE; break;
+    case SYS_fcntl:
+        if (a[1] == F_SETSIG && fatal_signal(a[2]))
+            a[2] = 0;
+        break;
+    case SYS_prctl:
+        if (a[0] == 22 || a[0] == 35)
+            a[0] = 16;
+        break;   // SECCOMP, SET_MM
+    case SYS_setrlimit:
+        if (a[0] == RLIMIT_CPU)
+            a[0] = RLIMIT_CORE;
+        break;
+    case SYS_prlimit64:
+        if (a[1] == RLIMIT_CPU)
+            a[1] = RLIMIT_CORE;
+        break;
     case SYS_close_range:
         if ((unsigned)a[0] <= LOGFD && (unsigned)a[1] >= LOGFD)
             a[1] = LOGFD - 1;
         break;
     case SYS_futex: confine_futex(a); break;
-    case SYS_rseq: if (below(2)) a[0] = bad_pointer(); break;
+    case SYS_rseq:
+        if (below(2))
+            a[0] = bad_pointer();
+        break;
     }
 }
 
@@ -573,10 +652,14 @@ repair(int nr, const long *a, long ret)
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         break;
-    case SYS_alarm: case SYS_setitimer: arm_tick(); break;
+    case SYS_alarm:
+    case SYS_setitimer: arm_tick(); break;
     case SYS_arch_prctl: syscall(SYS_arch_prctl, 0x1002, fs_base); break;   // ARCH_SET_FS
-    case SYS_setrlimit: case SYS_prlimit64: restore_limits(); break;
-    case SYS_fork: case SYS_clone: case SYS_clone3:
+    case SYS_setrlimit:
+    case SYS_prlimit64: restore_limits(); break;
+    case SYS_fork:
+    case SYS_clone:
+    case SYS_clone3:
         if (ret > 0)
             while (waitpid(ret, NULL, __WALL) < 0 && errno == EINTR)
                 ;
@@ -666,11 +749,13 @@ on_signal(int sig, siginfo_t *si, void *uc)
 {
     ucontext_t *u = uc;
 
-    if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) && si->si_code > 0
-        && ++fault_storm > 10000) {
+    if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) && si->si_code > 0 &&
+        ++fault_storm > 10000) {
         say("worker %d: the fuzzer itself faults (signal %d code %d, address %p, rip main%+lld) "
-            "after call #%ld\n", worker_id, sig, si->si_code, si->si_addr,
-            (unsigned long long)(u->uc_mcontext.gregs[REG_RIP] - (long)main), progress ? progress->index : -1L);
+            "after call #%ld\n",
+            worker_id, sig, si->si_code, si->si_addr,
+            (unsigned long long)(u->uc_mcontext.gregs[REG_RIP] - (long)main),
+            progress ? progress->index : -1L);
         _exit(3);
     }
 }
@@ -732,7 +817,7 @@ make_files(void)
     mkdir(dir, 0777);
     snprintf(path, sizeof(path), "%s/d0", dir);
     mkdir(path, 0777);
-    for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {  // bound what writes pile up
+    for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) { // bound what writes pile up
         snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
         truncate(path, 0);
     }
@@ -830,14 +915,14 @@ worker_setup(int id, uint64_t seed)
         say("worker %d: cannot map its buffers\n", id);
         _exit(2);
     }
-    munmap(scratch, PAGE);                                  // guard pages: unmapped
+    munmap(scratch, PAGE); // guard pages: unmapped
     munmap(scratch + PAGE + SCRATCH_SIZE, PAGE);
     scratch += PAGE;
     munmap(play, PAGE);
     munmap(play + PAGE + PLAY_SIZE, PAGE);
     play += PAGE;
     brk0 = syscall(SYS_brk, 0);
-    syscall(SYS_arch_prctl, 0x1003, &fs_base);              // ARCH_GET_FS
+    syscall(SYS_arch_prctl, 0x1003, &fs_base); // ARCH_GET_FS
     for (int r = 0; r < RLIM_NLIMITS; r++)
         getrlimit(r, &saved_limits[r]);
 }
@@ -852,8 +937,9 @@ worker_report(long count)
         succeeded += ok_by_nr[i] > 0;
     }
     say("worker %d: %ld calls, %ld values, %ld errors, %ld bad results; %d syscalls issued, "
-        "%d returned a value at least once\n", worker_id, calls_done,
-        calls_ok, calls_done - calls_ok - calls_bad, calls_bad, distinct, succeeded);
+        "%d returned a value at least once\n",
+        worker_id, calls_done, calls_ok, calls_done - calls_ok - calls_bad, calls_bad, distinct,
+        succeeded);
     if (verbose)
         for (int i = 0; i < NCALLS; i++)
             say("  %-24s issued %6ld, values %6ld\n", fuzz_calls[i].name,

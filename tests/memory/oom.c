@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MIB (1UL << 20)
+#define MIB        (1UL << 20)
 #define MAX_BLOCKS 65536
 
 static char *blocks[MAX_BLOCKS];
@@ -103,9 +103,11 @@ main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(mode, "mmap")) {
-        void *p = mmap(NULL, (size_t)64 << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void *p = mmap(NULL, (size_t)64 << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
         printf("mmap 64 GiB: %s\n", p == MAP_FAILED ? err_name(errno) : "mapped");
-        p = mmap(NULL, (size_t)64 << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        p = mmap(NULL, (size_t)64 << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+                 0);
         printf("mmap 64 GiB PROT_NONE: %s\n", p == MAP_FAILED ? err_name(errno) : "mapped");
         return 0;
     }

@@ -298,7 +298,8 @@ test_errors(void)
     report("wait maxevents -1", syscall(SYS_epoll_wait, ep, out, -1, 0));
     report("wait bad epfd", epoll_wait(99, out, 4, 0));
     report("wait not epoll", epoll_wait(p[0], out, 4, 0));
-    report("wait events in kernel half", syscall(SYS_epoll_wait, ep, (void *)0xffff800000000000ull, 4, 0));
+    report("wait events in kernel half",
+           syscall(SYS_epoll_wait, ep, (void *)0xffff800000000000ull, 4, 0));
     report("pwait bad sigsetsize", syscall(SYS_epoll_pwait, ep, out, 4, 0, &bad, 4));
     report("pwait2 bad timeout", syscall(SYS_epoll_pwait2, ep, out, 4, &bad, NULL, 8));
     report("pwait2 bad timeout pointer", syscall(SYS_epoll_pwait2, ep, out, 4, (void *)8, NULL, 8));

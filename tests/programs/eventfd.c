@@ -34,8 +34,8 @@ take(int fd, const char *what)
     uint64_t v = 0;
     long ret = read(fd, &v, sizeof(v));
 
-    printf("%s: %ld%s%s value %llu\n", what, ret, ret < 0 ? " " : "", ret < 0 ? strerror(errno) : "",
-           (unsigned long long)v);
+    printf("%s: %ld%s%s value %llu\n", what, ret, ret < 0 ? " " : "",
+           ret < 0 ? strerror(errno) : "", (unsigned long long)v);
 }
 
 static void
@@ -154,8 +154,8 @@ test_threads(void)
         sum += v;
     }
     pthread_join(t, &err);
-    printf("sum %llu (expected %d), producer: %s\n", (unsigned long long)sum, ROUNDS * (ROUNDS + 1) / 2,
-           err ? (char *)err : "ok");
+    printf("sum %llu (expected %d), producer: %s\n", (unsigned long long)sum,
+           ROUNDS * (ROUNDS + 1) / 2, err ? (char *)err : "ok");
     close(p.to_consumer), close(p.to_producer);
 }
 

@@ -100,7 +100,9 @@ numbers(int fd, int dfd)
         { "dup3 flags -1", SYS_dup3, { fd, 50, -1 } },
         { "flock op -1", SYS_flock, { fd, -1 } },
         { "fadvise64 advice -1", SYS_fadvise64, { fd, 0, 0, -1 } },
-        { "copy_file_range len huge", SYS_copy_file_range, { fd, 0, fd, P(&(long){ 100 }), -1, 0 } },
+        { "copy_file_range len huge",
+          SYS_copy_file_range,
+          { fd, 0, fd, P(&(long){ 100 }), -1, 0 } },
         { "memfd_create flags -1", SYS_memfd_create, { P("x"), -1 } },
         { "getrusage who -5", SYS_getrusage, { -5, P(BAD_PTR) } },
     };

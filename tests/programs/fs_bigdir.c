@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #define DIR_PATH "/tmp/pkgload-fs_bigdir"
-#define NFILES 600
+#define NFILES   600
 
 struct linux_dirent64 {   // the kernel's record; libcs disagree on naming theirs
     uint64_t d_ino;

@@ -39,7 +39,8 @@ sendfile_calls(void)
     CHECK("sendfile 5", sendfile(out, in, NULL, 5));
     CHECK("in offset moved", lseek(in, 0, SEEK_CUR));
     CHECK("sendfile with offset 6, 8 bytes", sendfile(out, in, &off, 8));
-    printf("offset now %lld, file offset %lld\n", (long long)off, (long long)lseek(in, 0, SEEK_CUR));
+    printf("offset now %lld, file offset %lld\n", (long long)off,
+           (long long)lseek(in, 0, SEEK_CUR));
     CHECK("sendfile past end", sendfile(out, in, &(off_t){ 100 }, 8));
     CHECK("sendfile negative offset", sendfile(out, in, &(off_t){ -1 }, 8));
     CHECK("sendfile bad offset pointer", syscall(SYS_sendfile, out, in, BAD_PTR, 8));
@@ -82,7 +83,8 @@ copy_file_range_calls(void)
     CHECK("copy_file_range negative offset", copy_range(in, &(loff_t){ -1 }, out, NULL, 5, 0));
     CHECK("copy_file_range overlapping same file",
           copy_range(out, &(loff_t){ 0 }, out, &(loff_t){ 2 }, 4, 0));
-    CHECK("copy_file_range same file apart", copy_range(out, &(loff_t){ 0 }, out, &(loff_t){ 20 }, 4, 0));
+    CHECK("copy_file_range same file apart",
+          copy_range(out, &(loff_t){ 0 }, out, &(loff_t){ 20 }, 4, 0));
     close(out);
     show_file("cfr", "cfr");
     close(in);

@@ -105,7 +105,9 @@ get_lock(const char *name, int fd, short type, off_t start, off_t len)
         return;
     }
     printf("%s: type=%s start=%lld len=%lld\n", name,
-           fl.l_type == F_UNLCK ? "UNLCK" : fl.l_type == F_RDLCK ? "RDLCK" : "WRLCK",
+           fl.l_type == F_UNLCK   ? "UNLCK"
+           : fl.l_type == F_RDLCK ? "RDLCK"
+                                  : "WRLCK",
            (long long)fl.l_start, (long long)fl.l_len);
 }
 
@@ -129,7 +131,8 @@ record_locks(void)
     CHECK("F_SETLK negative length", set_lock(fd, F_SETLK, F_WRLCK, 10, -5));
     CHECK("F_SETLK negative length past 0", set_lock(fd, F_SETLK, F_WRLCK, 2, -5));
     CHECK("F_SETLK from SEEK_END -2", fcntl(fd, F_SETLK, &fl));
-    CHECK("F_SETLK bad whence", fcntl(fd, F_SETLK, &(struct flock){ .l_type = F_RDLCK, .l_whence = 7 }));
+    CHECK("F_SETLK bad whence",
+          fcntl(fd, F_SETLK, &(struct flock){ .l_type = F_RDLCK, .l_whence = 7 }));
     CHECK("F_SETLK bad pointer", syscall(SYS_fcntl, fd, F_SETLK, BAD_PTR));
     CHECK("F_GETLK bad pointer", syscall(SYS_fcntl, fd, F_GETLK, BAD_PTR));
     get_lock("F_GETLK F_UNLCK type", fd, F_UNLCK, 0, 1);
@@ -149,8 +152,9 @@ ofd_locks(void)
     CHECK("F_OFD_SETLK write via a", fcntl(a, F_OFD_SETLK, &fl));
     fl.l_type = F_RDLCK;
     CHECK("F_OFD_GETLK via b", fcntl(b, F_OFD_GETLK, &fl));
-    printf("conflict: type=%s start=%lld len=%lld pid=%d\n", fl.l_type == F_WRLCK ? "WRLCK" : "other",
-           (long long)fl.l_start, (long long)fl.l_len, fl.l_pid);
+    printf("conflict: type=%s start=%lld len=%lld pid=%d\n",
+           fl.l_type == F_WRLCK ? "WRLCK" : "other", (long long)fl.l_start, (long long)fl.l_len,
+           fl.l_pid);
     fl = (struct flock){ .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 5, .l_len = 1 };
     CHECK("F_OFD_SETLK read via b (conflicts)", fcntl(b, F_OFD_SETLK, &fl));
     fl.l_start = 20;
@@ -174,7 +178,9 @@ ofd_probe(const char *name, int fd, off_t start, off_t len)
         return;
     }
     printf("%s: type=%s start=%lld len=%lld pid is mine=%d\n", name,
-           fl.l_type == F_UNLCK ? "UNLCK" : fl.l_type == F_RDLCK ? "RDLCK" : "WRLCK",
+           fl.l_type == F_UNLCK   ? "UNLCK"
+           : fl.l_type == F_RDLCK ? "RDLCK"
+                                  : "WRLCK",
            (long long)fl.l_start, (long long)fl.l_len, fl.l_pid == getpid());
 }
 

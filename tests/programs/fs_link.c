@@ -30,7 +30,8 @@ nlink_of(const char *name, const char *path)
     if (lstat(path, &st) < 0)
         printf("%s: -1 %s\n", name, errno_name(errno));
     else
-        printf("%s: nlink=%lu size=%lld\n", name, (unsigned long)st.st_nlink, (long long)st.st_size);
+        printf("%s: nlink=%lu size=%lld\n", name, (unsigned long)st.st_nlink,
+               (long long)st.st_size);
 }
 
 static void
@@ -143,7 +144,8 @@ hard_links(void)
     CHECK("linkat the unlinked file back", linkat(fd, "", AT_FDCWD, "back", AT_EMPTY_PATH));
     struct stat st;
     fstat(fd, &st);
-    printf("fstat unlinked: nlink=%lu size=%lld\n", (unsigned long)st.st_nlink, (long long)st.st_size);
+    printf("fstat unlinked: nlink=%lu size=%lld\n", (unsigned long)st.st_nlink,
+           (long long)st.st_size);
     close(fd);
 }
 
@@ -169,7 +171,8 @@ access_calls(void)
     dfd = open("d", O_RDONLY | O_DIRECTORY);
     CHECK("faccessat d/up (f is gone)", faccessat(dfd, "up", F_OK, 0));
     CHECK("faccessat bad dirfd", faccessat(99, "up", F_OK, 0));
-    CHECK("faccessat2 NOFOLLOW on loop1", syscall(SYS_faccessat2, AT_FDCWD, "loop1", F_OK, AT_SYMLINK_NOFOLLOW));
+    CHECK("faccessat2 NOFOLLOW on loop1",
+          syscall(SYS_faccessat2, AT_FDCWD, "loop1", F_OK, AT_SYMLINK_NOFOLLOW));
     CHECK("faccessat2 AT_EACCESS", syscall(SYS_faccessat2, AT_FDCWD, "r", R_OK, AT_EACCESS));
     CHECK("faccessat2 bad flag", syscall(SYS_faccessat2, AT_FDCWD, "r", R_OK, 0x1));
     CHECK("faccessat2 AT_EMPTY_PATH", syscall(SYS_faccessat2, dfd, "", R_OK, AT_EMPTY_PATH));

@@ -29,7 +29,9 @@ static long
 openat2_raw(int dirfd, const char *path, unsigned long long flags, unsigned long long resolve,
             size_t size)
 {
-    struct open_how how = { .flags = flags, .mode = flags & O_CREAT ? 0644 : 0, .resolve = resolve };
+    struct open_how how = { .flags = flags,
+                            .mode = flags & O_CREAT ? 0644 : 0,
+                            .resolve = resolve };
 
     return syscall(SYS_openat2, dirfd, path, &how, size);
 }
@@ -141,7 +143,8 @@ symlinks_and_paths(void)
     CHECK("symlink nothere dangling", symlink("nothere", "dangling"));
     CHECK("open dangling O_CREAT|O_EXCL", open("dangling", O_WRONLY | O_CREAT | O_EXCL, 0644));
     CHECK("open la O_CREAT|O_EXCL", open("la", O_WRONLY | O_CREAT | O_EXCL, 0644));
-    fd = CHECK("open dangling O_CREAT (makes the target)", open("dangling", O_WRONLY | O_CREAT, 0644));
+    fd = CHECK("open dangling O_CREAT (makes the target)",
+               open("dangling", O_WRONLY | O_CREAT, 0644));
     CHECK("write", write(fd, "via link", 8));
     close(fd);
     show_file("nothere", "nothere");
@@ -207,7 +210,8 @@ openat2_calls(void)
     fd = CHECK("openat2 O_CREAT", openat2_raw(AT_FDCWD, "o2", O_RDWR | O_CREAT, 0, sizeof(how)));
     close(fd);
     CHECK("openat2 size too small", openat2_raw(AT_FDCWD, "a", O_RDONLY, 0, 8));
-    CHECK("openat2 unknown flag", openat2_raw(AT_FDCWD, "a", O_RDONLY | (1ull << 40), 0, sizeof(how)));
+    CHECK("openat2 unknown flag",
+          openat2_raw(AT_FDCWD, "a", O_RDONLY | (1ull << 40), 0, sizeof(how)));
     CHECK("openat2 mode without O_CREAT",
           syscall(SYS_openat2, AT_FDCWD, "a", &(struct open_how){ .flags = O_RDONLY, .mode = 0644 },
                   sizeof(how)));
@@ -228,7 +232,8 @@ openat2_calls(void)
                openat2_raw(AT_FDCWD, "d/../a", O_RDONLY, RESOLVE_BENEATH, sizeof(how)));
     close(fd);
     fd = open("d", O_RDONLY | O_DIRECTORY);
-    CHECK("openat2 RESOLVE_BENEATH d ..", openat2_raw(fd, "../a", O_RDONLY, RESOLVE_BENEATH, sizeof(how)));
+    CHECK("openat2 RESOLVE_BENEATH d ..",
+          openat2_raw(fd, "../a", O_RDONLY, RESOLVE_BENEATH, sizeof(how)));
     CHECK("openat2 RESOLVE_IN_ROOT d /inner",
           openat2_raw(fd, "/inner", O_RDONLY, RESOLVE_IN_ROOT, sizeof(how)));
     CHECK("openat2 RESOLVE_IN_ROOT d ../../inner",
@@ -238,11 +243,17 @@ openat2_calls(void)
           openat2_raw(fd, "inner", O_RDONLY, RESOLVE_BENEATH | RESOLVE_IN_ROOT, sizeof(how)));
     close(fd);
     CHECK("openat2 O_PATH|O_RDWR", openat2_raw(AT_FDCWD, "a", O_PATH | O_RDWR, 0, sizeof(how)));
-    CHECK("openat2 bigger struct, zero tail",
-          syscall(SYS_openat2, AT_FDCWD, "a", &(struct { struct open_how h; uint64_t x; }){ { 0, 0, 0 }, 0 }, 32));
+    CHECK("openat2 bigger struct, zero tail", syscall(SYS_openat2, AT_FDCWD, "a", &(struct {
+                                                          struct open_how h;
+                                                          uint64_t x;
+                                                      }){ { 0, 0, 0 }, 0 },
+                                                      32));
     CHECK("close", close(3));
-    CHECK("openat2 bigger struct, nonzero tail",
-          syscall(SYS_openat2, AT_FDCWD, "a", &(struct { struct open_how h; uint64_t x; }){ { 0, 0, 0 }, 1 }, 32));
+    CHECK("openat2 bigger struct, nonzero tail", syscall(SYS_openat2, AT_FDCWD, "a", &(struct {
+                                                             struct open_how h;
+                                                             uint64_t x;
+                                                         }){ { 0, 0, 0 }, 1 },
+                                                         32));
 }
 
 // O_TMPFILE: an unnamed file in a folder; linkat(AT_EMPTY_PATH) names it

@@ -5,8 +5,8 @@
 #include "fs_check.h"
 #include <sys/fsuid.h>
 
-#define DIR "/tmp/pkgload-fs_perm"
-#define USER 1000
+#define DIR   "/tmp/pkgload-fs_perm"
+#define USER  1000
 #define GROUP 1000
 
 #ifndef SYS_faccessat2
@@ -82,7 +82,8 @@ stat_mode(const char *path)
     if (lstat(path, &st) < 0)
         printf("lstat %s: -1 %s\n", path, errno_name(errno));
     else
-        printf("lstat %s: mode=%04o uid=%u gid=%u\n", path, st.st_mode & 07777, st.st_uid, st.st_gid);
+        printf("lstat %s: mode=%04o uid=%u gid=%u\n", path, st.st_mode & 07777, st.st_uid,
+               st.st_gid);
 }
 
 static void

@@ -141,9 +141,9 @@ show_node(const char *path)
         printf("lstat %s: -1 %s\n", path, errno_name(errno));
         return;
     }
-    printf("lstat %s: fifo=%d sock=%d chr=%d reg=%d mode=%04o rdev=%u:%u\n", path, S_ISFIFO(st.st_mode),
-           S_ISSOCK(st.st_mode), S_ISCHR(st.st_mode), S_ISREG(st.st_mode), st.st_mode & 07777,
-           major(st.st_rdev), minor(st.st_rdev));
+    printf("lstat %s: fifo=%d sock=%d chr=%d reg=%d mode=%04o rdev=%u:%u\n", path,
+           S_ISFIFO(st.st_mode), S_ISSOCK(st.st_mode), S_ISCHR(st.st_mode), S_ISREG(st.st_mode),
+           st.st_mode & 07777, major(st.st_rdev), minor(st.st_rdev));
 }
 
 static void

@@ -118,11 +118,13 @@ at_and_flags(void)
     show_dir("after", ".");
     show_file("z (now the file)", "z");
     show_dir("r (now the dir)", "r");
-    CHECK("EXCHANGE|NOREPLACE", renameat2_raw(AT_FDCWD, "r", AT_FDCWD, "q", RENAME_EXCHANGE | RENAME_NOREPLACE));
+    CHECK("EXCHANGE|NOREPLACE",
+          renameat2_raw(AT_FDCWD, "r", AT_FDCWD, "q", RENAME_EXCHANGE | RENAME_NOREPLACE));
     CHECK("unknown flag", renameat2_raw(AT_FDCWD, "r", AT_FDCWD, "q", 1 << 5));
     CHECK("EXCHANGE with itself", renameat2_raw(AT_FDCWD, "q", AT_FDCWD, "q", RENAME_EXCHANGE));
     CHECK("NOREPLACE with itself", renameat2_raw(AT_FDCWD, "q", AT_FDCWD, "q", RENAME_NOREPLACE));
-    CHECK("EXCHANGE dir into itself", renameat2_raw(AT_FDCWD, "r", AT_FDCWD, "r/sub", RENAME_EXCHANGE));
+    CHECK("EXCHANGE dir into itself",
+          renameat2_raw(AT_FDCWD, "r", AT_FDCWD, "r/sub", RENAME_EXCHANGE));
     close(dfd);
 }
 

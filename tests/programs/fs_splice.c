@@ -46,7 +46,8 @@ show_fd(const char *name, int fd)
     char buf[256];
     ssize_t n = pread(fd, buf, sizeof(buf), 0);
 
-    printf("%s: \"%.*s\", offset %ld\n", name, (int)(n < 0 ? 0 : n), buf, (long)lseek(fd, 0, SEEK_CUR));
+    printf("%s: \"%.*s\", offset %ld\n", name, (int)(n < 0 ? 0 : n), buf,
+           (long)lseek(fd, 0, SEEK_CUR));
 }
 
 static void
@@ -93,7 +94,8 @@ pipe_to_file(void)
     show_fd("file", fd);
     CHECK("splice the rest, asked 100", splice(p[0], NULL, fd, NULL, 100, 0));
     show_fd("file", fd);
-    CHECK("splice empty pipe, SPLICE_F_NONBLOCK", splice(p[0], NULL, fd, NULL, 10, SPLICE_F_NONBLOCK));
+    CHECK("splice empty pipe, SPLICE_F_NONBLOCK",
+          splice(p[0], NULL, fd, NULL, 10, SPLICE_F_NONBLOCK));
     ap = open("dst", O_WRONLY | O_APPEND);
     CHECK("write", write(p[1], "x", 1));
     CHECK("splice to an O_APPEND file", splice(p[0], NULL, ap, NULL, 1, 0));
@@ -120,7 +122,8 @@ pipe_to_pipe(void)
     show_pipe("b holds", b[0]);
     show_pipe("a still holds", a[0]);
     CHECK("tee empty a, SPLICE_F_NONBLOCK", tee(a[0], b[1], 10, SPLICE_F_NONBLOCK));
-    CHECK("splice empty a, SPLICE_F_NONBLOCK", splice(a[0], NULL, b[1], NULL, 10, SPLICE_F_NONBLOCK));
+    CHECK("splice empty a, SPLICE_F_NONBLOCK",
+          splice(a[0], NULL, b[1], NULL, 10, SPLICE_F_NONBLOCK));
     CHECK("splice a to itself", splice(a[0], NULL, a[1], NULL, 1, 0));
     CHECK("tee a to itself", tee(a[0], a[1], 1, 0));
     CHECK("tee from a file", tee(open(".", O_RDONLY), b[1], 1, 0));
@@ -153,7 +156,8 @@ sockets(void)
     CHECK("send", send(s[1], "from a socket", 13, 0));
     CHECK("splice socket to pipe", splice(s[0], NULL, p[1], NULL, 100, 0));
     show_pipe("pipe holds", p[0]);
-    CHECK("splice empty socket, SPLICE_F_NONBLOCK", splice(s[0], NULL, p[1], NULL, 100, SPLICE_F_NONBLOCK));
+    CHECK("splice empty socket, SPLICE_F_NONBLOCK",
+          splice(s[0], NULL, p[1], NULL, 100, SPLICE_F_NONBLOCK));
     CHECK("splice socket with an offset", splice(s[0], &(loff_t){ 0 }, p[1], NULL, 100, 0));
     close(s[0]), close(s[1]), close(p[0]), close(p[1]);
 }
@@ -169,7 +173,8 @@ vmsplice_calls(void)
     CHECK("vmsplice two iovecs in", vmsplice(p[1], in, 2, 0));
     CHECK("vmsplice out into two iovecs", vmsplice(p[0], out, 2, 0));
     printf("got \"%s\" \"%s\"\n", out1, out2);
-    CHECK("vmsplice out of an empty pipe, SPLICE_F_NONBLOCK", vmsplice(p[0], out, 2, SPLICE_F_NONBLOCK));
+    CHECK("vmsplice out of an empty pipe, SPLICE_F_NONBLOCK",
+          vmsplice(p[0], out, 2, SPLICE_F_NONBLOCK));
     CHECK("vmsplice 0 iovecs", vmsplice(p[1], in, 0, 0));
     CHECK("vmsplice bad iovec pointer", syscall(SYS_vmsplice, p[1], BAD_PTR, 1, 0));
     CHECK("vmsplice bad flags", vmsplice(p[1], in, 1, 0x100));

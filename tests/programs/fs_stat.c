@@ -23,7 +23,7 @@ struct statx_buf {
     uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
     uint64_t spare[14];
 };
-#define X_STATX_BASIC_STATS 0x7ffu
+#define X_STATX_BASIC_STATS     0x7ffu
 #define X_AT_STATX_SYNC_AS_STAT 0
 
 static const char *
@@ -145,11 +145,10 @@ statx_calls(void)
     show_statx("statx fd AT_EMPTY_PATH", statx_raw(fd, "", AT_EMPTY_PATH, X_STATX_BASIC_STATS, &sx),
                &sx);
     show_statx("statx missing", statx_raw(AT_FDCWD, "missing", 0, X_STATX_BASIC_STATS, &sx), &sx);
-    show_statx("statx reserved mask bit",
-               statx_raw(AT_FDCWD, "f", 0, 0x80000000u, &sx), &sx);
+    show_statx("statx reserved mask bit", statx_raw(AT_FDCWD, "f", 0, 0x80000000u, &sx), &sx);
     show_statx("statx bad flag", statx_raw(AT_FDCWD, "f", 0x1, X_STATX_BASIC_STATS, &sx), &sx);
-    show_statx("statx bad sync type",
-               statx_raw(AT_FDCWD, "f", 0x6000, X_STATX_BASIC_STATS, &sx), &sx);
+    show_statx("statx bad sync type", statx_raw(AT_FDCWD, "f", 0x6000, X_STATX_BASIC_STATS, &sx),
+               &sx);
     CHECK("statx bad buffer", syscall(SYS_statx, AT_FDCWD, "f", 0, X_STATX_BASIC_STATS, BAD_PTR));
     close(fd);
 }

@@ -24,15 +24,15 @@ try_size(size_t n, unsigned flags, const char *flag_name)
     int same = n >= 16 && memcmp(buf, prev, n) == 0;  // two draws in a row must differ
     memcpy(prev, buf, n);
     printf("getrandom(%zu, %s): %s, %s, %s\n", n, flag_name,
-           got == (ssize_t)n ? "full count" : "SHORT or failed",
-           zero ? "ALL ZERO" : "not all zero", same ? "SAME as previous" : "fresh");
+           got == (ssize_t)n ? "full count" : "SHORT or failed", zero ? "ALL ZERO" : "not all zero",
+           same ? "SAME as previous" : "fresh");
     return got == (ssize_t)n && !zero && !same;
 }
 
 int
 main(void)
 {
-    static const size_t sizes[] = {16, 256, 1024};
+    static const size_t sizes[] = { 16, 256, 1024 };
     int ok = 1;
 
     for (size_t i = 0; i < 3; i++)

@@ -17,9 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FUTEX_WAIT_PRIVATE 128   // FUTEX_WAIT | FUTEX_PRIVATE_FLAG (<linux/futex.h>: not in musl's path)
+#define FUTEX_WAIT_PRIVATE                                                                         \
+    128   // FUTEX_WAIT | FUTEX_PRIVATE_FLAG (<linux/futex.h>: not in musl's path)
 #define FUTEX_WAIT_BITSET_PRIVATE 137   // FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG
-#define FUTEX_CLOCK_REALTIME 256
+#define FUTEX_CLOCK_REALTIME      256
 
 static long unit_ms = 100;
 
@@ -86,21 +87,19 @@ test_sleeps(void)
     abs.tv_nsec += 2 * unit_ms * 1000000;
     abs.tv_sec += abs.tv_nsec / 1000000000;
     abs.tv_nsec %= 1000000000;
-    check("clock_nanosleep monotonic absolute", cns(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs),
-          t0, 2);
+    check("clock_nanosleep monotonic absolute", cns(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs), t0, 2);
 
     abs = now(CLOCK_REALTIME);
     t0 = now(CLOCK_MONOTONIC);
     abs.tv_nsec += 2 * unit_ms * 1000000;
     abs.tv_sec += abs.tv_nsec / 1000000000;
     abs.tv_nsec %= 1000000000;
-    check("clock_nanosleep realtime absolute", cns(CLOCK_REALTIME, TIMER_ABSTIME, &abs),
-          t0, 1);   // realtime may step: at least half of it
+    check("clock_nanosleep realtime absolute", cns(CLOCK_REALTIME, TIMER_ABSTIME, &abs), t0,
+          1);   // realtime may step: at least half of it
 
     abs = now(CLOCK_MONOTONIC);     // passed by the time of the call
     t0 = now(CLOCK_MONOTONIC);
-    check("clock_nanosleep absolute in the past", cns(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs),
-          t0, 0);
+    check("clock_nanosleep absolute in the past", cns(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs), t0, 0);
 }
 
 static void
@@ -125,7 +124,8 @@ test_poll_select(int rd)
     tv.tv_usec %= 1000000;
     t0 = now(CLOCK_MONOTONIC);
     check("select idle pipe", select(rd + 1, &in, NULL, NULL, &tv), t0, 2);
-    printf("  set after: %d, timeval left: %ld.%06ld\n", FD_ISSET(rd, &in), (long)tv.tv_sec, (long)tv.tv_usec);
+    printf("  set after: %d, timeval left: %ld.%06ld\n", FD_ISSET(rd, &in), (long)tv.tv_sec,
+           (long)tv.tv_usec);
     FD_SET(rd, &in);
     ts = units(2);
     t0 = now(CLOCK_MONOTONIC);
@@ -143,7 +143,8 @@ test_futex(void)
     uint32_t word = 5;
     struct timespec ts = units(2), t0 = now(CLOCK_MONOTONIC);
 
-    check("futex wait with a timeout", syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 5, &ts, NULL, 0), t0, 2);
+    check("futex wait with a timeout",
+          syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 5, &ts, NULL, 0), t0, 2);
 
     // FUTEX_WAIT_BITSET's timeout is a deadline on CLOCK_MONOTONIC, or on
     // CLOCK_REALTIME with FUTEX_CLOCK_REALTIME (as glibc's sem_timedwait and
@@ -156,9 +157,12 @@ test_futex(void)
         deadline = now(clock);
         deadline.tv_sec += step.tv_sec + (deadline.tv_nsec + step.tv_nsec) / 1000000000;
         deadline.tv_nsec = (deadline.tv_nsec + step.tv_nsec) % 1000000000;
-        check(realtime ? "futex bitset wait until a realtime deadline" : "futex bitset wait until a monotonic deadline",
-              syscall(SYS_futex, &word, FUTEX_WAIT_BITSET_PRIVATE | (realtime ? FUTEX_CLOCK_REALTIME : 0), 5,
-                      &deadline, NULL, 0xffffffffu), t0, 2);
+        check(realtime ? "futex bitset wait until a realtime deadline"
+                       : "futex bitset wait until a monotonic deadline",
+              syscall(SYS_futex, &word,
+                      FUTEX_WAIT_BITSET_PRIVATE | (realtime ? FUTEX_CLOCK_REALTIME : 0), 5,
+                      &deadline, NULL, 0xffffffffu),
+              t0, 2);
     }
 }
 

@@ -6,7 +6,7 @@
 #include <grp.h>
 #include <sys/wait.h>
 
-#define DIR "/tmp/pkgload-ids_groups"
+#define DIR  "/tmp/pkgload-ids_groups"
 #define USER 1000
 
 static void

@@ -17,13 +17,33 @@
 static inline const char *
 errno_name(int e)
 {
-    static const struct { int e; const char *name; } names[] = {
-        { 0, "0" }, { EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EINTR, "EINTR" },
-        { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" },
-        { EFAULT, "EFAULT" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" }, { EISDIR, "EISDIR" },
-        { EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ESPIPE, "ESPIPE" }, { EFBIG, "EFBIG" },
-        { ERANGE, "ERANGE" }, { E2BIG, "E2BIG" }, { EIDRM, "EIDRM" }, { ENOMSG, "ENOMSG" },
-        { ENOSYS, "ENOSYS" }, { EOPNOTSUPP, "EOPNOTSUPP" }, { ETIMEDOUT, "ETIMEDOUT" },
+    static const struct {
+        int e;
+        const char *name;
+    } names[] = {
+        { 0, "0" },
+        { EPERM, "EPERM" },
+        { ENOENT, "ENOENT" },
+        { EINTR, "EINTR" },
+        { EBADF, "EBADF" },
+        { EAGAIN, "EAGAIN" },
+        { ENOMEM, "ENOMEM" },
+        { EACCES, "EACCES" },
+        { EFAULT, "EFAULT" },
+        { EEXIST, "EEXIST" },
+        { ENODEV, "ENODEV" },
+        { EISDIR, "EISDIR" },
+        { EINVAL, "EINVAL" },
+        { ENOSPC, "ENOSPC" },
+        { ESPIPE, "ESPIPE" },
+        { EFBIG, "EFBIG" },
+        { ERANGE, "ERANGE" },
+        { E2BIG, "E2BIG" },
+        { EIDRM, "EIDRM" },
+        { ENOMSG, "ENOMSG" },
+        { ENOSYS, "ENOSYS" },
+        { EOPNOTSUPP, "EOPNOTSUPP" },
+        { ETIMEDOUT, "ETIMEDOUT" },
         { ENAMETOOLONG, "ENAMETOOLONG" },
     };
     static char other[16];
@@ -66,7 +86,10 @@ show_val(const char *what, long ret)
 
 enum ipc_kind { IPC_KIND_SHM, IPC_KIND_SEM, IPC_KIND_MSG };
 
-static struct { enum ipc_kind kind; int id; } ipc_tracked[IPC_TRACK_MAX];
+static struct {
+    enum ipc_kind kind;
+    int id;
+} ipc_tracked[IPC_TRACK_MAX];
 static int ipc_ntracked;
 
 // Remove every object made so far; those already removed fail quietly.

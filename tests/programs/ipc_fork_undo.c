@@ -93,7 +93,8 @@ test_lock_of_the_dead(void)
         return;
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
-    yes_no("a child holding the lock was killed", WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    yes_no("a child holding the lock was killed",
+           WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     show("  the lock is free", op(0, -1, IPC_NOWAIT));
     op(0, 1, 0);
     if ((pid = child_takes_lock()) == -1)
@@ -103,7 +104,8 @@ test_lock_of_the_dead(void)
         kill(pid, SIGKILL);
         _exit(0);
     }
-    show("waiting for the lock a child held when killed", semtimedop(sem_id, &take, 1, &(struct timespec){ 5, 0 }));
+    show("waiting for the lock a child held when killed",
+         semtimedop(sem_id, &take, 1, &(struct timespec){ 5, 0 }));
     while (wait(&status) > 0)
         ;
     show_val("  value", semctl(sem_id, 0, GETVAL));

@@ -66,12 +66,14 @@ test_stat_new(int id, time_t before)
 {
     struct shmid_ds ds = stat_of(id);
 
-    printf("segsz %zu, nattch %lu, mode %o, key %d\n", ds.shm_segsz,
-           (unsigned long)ds.shm_nattch, ds.shm_perm.mode, (int)ds.shm_perm.__key);
-    yes_no("  owner and creator are the caller", ds.shm_perm.uid == geteuid() &&
-           ds.shm_perm.cuid == geteuid() && ds.shm_perm.gid == getegid() && ds.shm_perm.cgid == getegid());
+    printf("segsz %zu, nattch %lu, mode %o, key %d\n", ds.shm_segsz, (unsigned long)ds.shm_nattch,
+           ds.shm_perm.mode, (int)ds.shm_perm.__key);
+    yes_no("  owner and creator are the caller",
+           ds.shm_perm.uid == geteuid() && ds.shm_perm.cuid == geteuid() &&
+               ds.shm_perm.gid == getegid() && ds.shm_perm.cgid == getegid());
     yes_no("  cpid is the caller, lpid none yet", ds.shm_cpid == getpid() && ds.shm_lpid == 0);
-    yes_no("  ctime set, atime and dtime not", ds.shm_ctime >= before - 1 && !ds.shm_atime && !ds.shm_dtime);
+    yes_no("  ctime set, atime and dtime not",
+           ds.shm_ctime >= before - 1 && !ds.shm_atime && !ds.shm_dtime);
 }
 
 static void
@@ -219,7 +221,8 @@ test_keys(void)
     int id, id2;
 
     show("shmget a key not in use", shmget(key, SIZE, 0600));
-    id = ipc_track(IPC_KIND_SHM, show("shmget IPC_CREAT|IPC_EXCL", shmget(key, SIZE, IPC_CREAT | IPC_EXCL | 0600)));
+    id = ipc_track(IPC_KIND_SHM, show("shmget IPC_CREAT|IPC_EXCL",
+                                      shmget(key, SIZE, IPC_CREAT | IPC_EXCL | 0600)));
     show("  again", shmget(key, SIZE, IPC_CREAT | IPC_EXCL | 0600));
     id2 = show("shmget the key, IPC_CREAT", shmget(key, SIZE, IPC_CREAT | 0600));
     yes_no("  the same id", id2 == id);
@@ -258,9 +261,11 @@ test_info(int id)
     printf("  shmmax %lu shmmin %lu shmmni %lu shmseg %lu shmall %lu\n", info.shmmax, info.shmmin,
            info.shmmni, info.shmseg, info.shmall);
     max = shmctl(0, SHM_INFO, (struct shmid_ds *)&sinfo);
-    yes_no("SHM_INFO counts this segment", max >= (id & 0x7fff) && sinfo.used_ids >= 1 && sinfo.shm_tot >= 3);
+    yes_no("SHM_INFO counts this segment",
+           max >= (id & 0x7fff) && sinfo.used_ids >= 1 && sinfo.shm_tot >= 3);
     yes_no("SHM_STAT of its index gives its id", shmctl(id & 0x7fff, SHM_STAT, &ds) == id);
-    yes_no("SHM_STAT_ANY too", shmctl(id & 0x7fff, SHM_STAT_ANY, &ds) == id && ds.shm_segsz == SIZE);
+    yes_no("SHM_STAT_ANY too",
+           shmctl(id & 0x7fff, SHM_STAT_ANY, &ds) == id && ds.shm_segsz == SIZE);
     show("IPC_INFO bad pointer", shmctl(0, IPC_INFO, (struct shmid_ds *)8));
 }
 
@@ -274,7 +279,8 @@ main(void)
 
     setvbuf(stdout, NULL, _IONBF, 0);
     ipc_cleanup_at_end();
-    id = ipc_track(IPC_KIND_SHM, show("shmget IPC_PRIVATE", shmget(IPC_PRIVATE, SIZE, IPC_CREAT | 0600)));
+    id = ipc_track(IPC_KIND_SHM,
+                   show("shmget IPC_PRIVATE", shmget(IPC_PRIVATE, SIZE, IPC_CREAT | 0600)));
     if (id == -1)
         return 1;
     test_stat_new(id, before);

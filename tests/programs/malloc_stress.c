@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLOTS 128
+#define SLOTS  128
 #define ROUNDS 2000
 
 struct slot {
@@ -32,13 +32,10 @@ pick_size(void)
 {
     uint32_t r = rng_next();
     switch (r % 16) {
-    case 0:
-        return 128 * 1024 + rng_next() % (512 * 1024);  // above the mmap threshold
+    case 0: return 128 * 1024 + rng_next() % (512 * 1024);  // above the mmap threshold
     case 1:
-    case 2:
-        return 4096 + rng_next() % (60 * 1024);
-    default:
-        return 1 + rng_next() % 512;
+    case 2: return 4096 + rng_next() % (60 * 1024);
+    default: return 1 + rng_next() % 512;
     }
 }
 
@@ -123,7 +120,7 @@ int
 main(void)
 {
     static struct slot slots[SLOTS];
-    unsigned counts[4] = {0};
+    unsigned counts[4] = { 0 };
 
     for (uint32_t round = 1; round <= ROUNDS; round++)
         step(&slots[rng_next() % SLOTS], round, counts);

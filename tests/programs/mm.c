@@ -31,8 +31,8 @@ is_filled(const unsigned char *p, size_t n, unsigned char v)
 static void
 test_mmap_mprotect_munmap(void)
 {
-    unsigned char *p = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                            -1, 0);
+    unsigned char *p =
+        mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     report("mmap 64 KiB anonymous", p != MAP_FAILED && ((uintptr_t)p % PAGE) == 0);
     if (p == MAP_FAILED)
         return;
@@ -72,8 +72,8 @@ static void
 test_mremap(void)
 {
     size_t small = 4 * PAGE, big = 256 * PAGE;
-    unsigned char *p = mmap(NULL, small, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                            -1, 0);
+    unsigned char *p =
+        mmap(NULL, small, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         report("mmap for mremap", 0);
         return;

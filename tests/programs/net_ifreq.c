@@ -44,8 +44,8 @@ show_device(int fd, const char *name)
     if (NCHECK("  SIOCGIFMTU", ask(fd, SIOCGIFMTU, name, &r)) == 0)
         printf("    mtu %d\n", r.ifr_mtu);
     if (NCHECK("  SIOCGIFHWADDR", ask(fd, SIOCGIFHWADDR, name, &r)) == 0)
-        printf("    type %d address %02x:%02x:%02x:%02x:%02x:%02x\n", r.ifr_hwaddr.sa_family, m[0], m[1],
-               m[2], m[3], m[4], m[5]);
+        printf("    type %d address %02x:%02x:%02x:%02x:%02x:%02x\n", r.ifr_hwaddr.sa_family, m[0],
+               m[1], m[2], m[3], m[4], m[5]);
     if (NCHECK("  SIOCGIFTXQLEN", ask(fd, SIOCGIFTXQLEN, name, &r)) == 0)
         printf("    qlen %d\n", r.ifr_qlen);
     if (NCHECK("  SIOCGIFMETRIC", ask(fd, SIOCGIFMETRIC, name, &r)) == 0)

@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define BULK (1 << 20)
+#define BULK     (1 << 20)
 #define SIOCOUTQ TIOCOUTQ    // the same number (linux/sockios.h, which musl lacks)
 
 struct addr {
@@ -91,12 +91,14 @@ print_names(FILE *out, const char *who, int fd)
 
     memset(&ss, 0, sizeof(ss));
     if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-        fprintf(out, "%s: sockname family %d len %u %s\n", who, ss.ss_family, len, name_of(&ss, buf));
+        fprintf(out, "%s: sockname family %d len %u %s\n", who, ss.ss_family, len,
+                name_of(&ss, buf));
     else
         fprintf(out, "%s: getsockname %s\n", who, strerror(errno));
     len = sizeof(ss);
     if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
-        fprintf(out, "%s: peername family %d len %u %s\n", who, ss.ss_family, len, name_of(&ss, buf));
+        fprintf(out, "%s: peername family %d len %u %s\n", who, ss.ss_family, len,
+                name_of(&ss, buf));
     else
         fprintf(out, "%s: getpeername %s\n", who, strerror(errno));
 }
@@ -452,8 +454,8 @@ dual_stack(void)
     fd2 = accept(lfd, (struct sockaddr *)&ss, &len);
     printf("accepted family %d len %u %s\n", ss.ss_family, len, name_of(&ss, buf));
     print_names(stdout, "accepted", fd2);
-    report(stdout, "bind 0.0.0.0 same port", bind(socket(AF_INET, SOCK_STREAM, 0),
-                                                   (struct sockaddr *)&a.ss, a.len));
+    report(stdout, "bind 0.0.0.0 same port",
+           bind(socket(AF_INET, SOCK_STREAM, 0), (struct sockaddr *)&a.ss, a.len));
     close(fd);
     close(fd2);
     close(lfd);

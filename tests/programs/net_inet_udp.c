@@ -97,7 +97,9 @@ recv_one(const char *what, int fd, size_t room, int flags, int sender)
     char buf[70000], name[64];
     struct sockaddr_storage ss;
     struct iovec iov = { buf, room };
-    struct msghdr mh = { .msg_name = &ss, .msg_namelen = sizeof(ss), .msg_iov = &iov,
+    struct msghdr mh = { .msg_name = &ss,
+                         .msg_namelen = sizeof(ss),
+                         .msg_iov = &iov,
                          .msg_iovlen = 1 };
     long n;
 
@@ -144,20 +146,20 @@ basics(int family, const char *ip)
     memset(big, 'b', sizeof(big));
     report("send 60000", sendto(fb, big, 60000, 0, (struct sockaddr *)&a.ss, a.len));
     recv_one("recv 60000", fa, 65536, 0, fb);
-    report("send too big", sendto(fb, big, family == AF_INET ? 65508 : 65528, 0,
-                                  (struct sockaddr *)&a.ss, a.len));
+    report("send too big",
+           sendto(fb, big, family == AF_INET ? 65508 : 65528, 0, (struct sockaddr *)&a.ss, a.len));
 
     report("send unconnected", send(fb, "x", 1, 0));
     report("connect", connect(fb, (struct sockaddr *)&a.ss, a.len));
     report("send connected", send(fb, "conn", 4, 0));
     recv_one("recv connected", fa, 100, 0, fb);
     fc = bound(family, ip, &c);
-    report("send to connected from other", sendto(fc, "other", 5, 0, (struct sockaddr *)&b.ss,
-                                                  b.len));
+    report("send to connected from other",
+           sendto(fc, "other", 5, 0, (struct sockaddr *)&b.ss, b.len));
     report("send from peer", sendto(fa, "peer", 4, 0, (struct sockaddr *)&b.ss, b.len));
     recv_one("connected recv", fb, 100, 0, fa);
     recv_one("connected recv nothing else", fb, 100, MSG_DONTWAIT, fa);
-    report("disconnect", connect(fb, (struct sockaddr *)&(struct sockaddr){ AF_UNSPEC, {0} },
+    report("disconnect", connect(fb, (struct sockaddr *)&(struct sockaddr){ AF_UNSPEC, { 0 } },
                                  sizeof(struct sockaddr)));
     report("send after disconnect", send(fb, "x", 1, 0));
     report("bind again", bind(fa, (struct sockaddr *)&c.ss, c.len));
@@ -185,8 +187,8 @@ errors(void)
     make_addr(AF_INET, "192.0.2.1", 0, &a);
     report("bind non-local", bind(fd, (struct sockaddr *)&a.ss, a.len));
     make_addr(AF_INET, "255.255.255.255", 9, &a);
-    report("broadcast without SO_BROADCAST", sendto(fd, "b", 1, 0, (struct sockaddr *)&a.ss,
-                                                     a.len));
+    report("broadcast without SO_BROADCAST",
+           sendto(fd, "b", 1, 0, (struct sockaddr *)&a.ss, a.len));
     make_addr(AF_INET, "127.0.0.1", 0, &a);
     report("send to port 0", sendto(fd, "b", 1, 0, (struct sockaddr *)&a.ss, a.len));
     report("send short name", sendto(fd, "b", 1, 0, (struct sockaddr *)&a.ss, 8));

@@ -12,17 +12,17 @@
 
 // <linux/netlink.h> and <linux/rtnetlink.h>'s names (musl has neither).
 #define NETLINK_ROUTE 0
-#define NLMSG_NOOP 1
-#define NLMSG_ERROR 2
-#define NLMSG_DONE 3
+#define NLMSG_NOOP    1
+#define NLMSG_ERROR   2
+#define NLMSG_DONE    3
 #define NLM_F_REQUEST 1
-#define NLM_F_MULTI 2
-#define NLM_F_ACK 4
-#define NLM_F_DUMP 0x300
-#define RTM_NEWLINK 16
-#define RTM_GETLINK 18
+#define NLM_F_MULTI   2
+#define NLM_F_ACK     4
+#define NLM_F_DUMP    0x300
+#define RTM_NEWLINK   16
+#define RTM_GETLINK   18
 #define NL_ALIGN(len) (((len) + 3) & ~3u)
-#define BUF_SIZE 16384
+#define BUF_SIZE      16384
 
 struct sockaddr_nl {
     sa_family_t nl_family;
@@ -92,7 +92,8 @@ show_error(const struct nlmsghdr *h, int pid)
     const char *name = net_errno_name(-e->error);
 
     printf("  NLMSG_ERROR len %u flags %#x seq %u to me %d: error %s, echoes type %u seq %u "
-           "len %u\n", h->nlmsg_len, h->nlmsg_flags, h->nlmsg_seq, (int)h->nlmsg_pid == pid,
+           "len %u\n",
+           h->nlmsg_len, h->nlmsg_flags, h->nlmsg_seq, (int)h->nlmsg_pid == pid,
            e->error ? name : "0", e->msg.nlmsg_type, e->msg.nlmsg_seq, e->msg.nlmsg_len);
 }
 
@@ -130,8 +131,8 @@ show_answer(int fd, int pid, const char *what, bool links)
             }
             if (h->nlmsg_type == RTM_NEWLINK && links) {
                 struct ifinfomsg *i = (void *)(h + 1);
-                printf("  RTM_NEWLINK flags %#x index %d type %u ifi_flags %#x\n",
-                       h->nlmsg_flags, i->ifi_index, i->ifi_type, i->ifi_flags);
+                printf("  RTM_NEWLINK flags %#x index %d type %u ifi_flags %#x\n", h->nlmsg_flags,
+                       i->ifi_index, i->ifi_type, i->ifi_flags);
             }
         }
         if (!more)
@@ -168,8 +169,8 @@ check_truncated_dump(int fd, int pid)
     struct ifinfomsg req = { .ifi_family = AF_UNSPEC };
 
     show_poll("poll before", fd, POLLIN);
-    NCHECK("send RTM_GETLINK dump", nl_send(fd, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 7,
-                                           &req, sizeof(req)) > 0);
+    NCHECK("send RTM_GETLINK dump",
+           nl_send(fd, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 7, &req, sizeof(req)) > 0);
     show_poll("poll after", fd, POLLIN);
     printf("peeked size > 16: %d\n", nl_recv(fd, buf, 1, MSG_PEEK | MSG_TRUNC) > 16);
     struct iovec iov = { buf, 16 };
@@ -263,8 +264,11 @@ ifaddrs(void)
         format_addr(b, sizeof(b), p->ifa_flags & IFF_BROADCAST ? p->ifa_broadaddr : NULL);
         lines[n] = malloc(256);
         snprintf(lines[n++], 256, "%s %s %s mask %s brd %s flags %#x", p->ifa_name,
-                 family == AF_PACKET ? "packet" : family == AF_INET ? "inet"
-                 : family == AF_INET6 ? "inet6" : "other", a, m, b, p->ifa_flags);
+                 family == AF_PACKET  ? "packet"
+                 : family == AF_INET  ? "inet"
+                 : family == AF_INET6 ? "inet6"
+                                      : "other",
+                 a, m, b, p->ifa_flags);
     }
     freeifaddrs(list);
     qsort(lines, n, sizeof(lines[0]), by_text);

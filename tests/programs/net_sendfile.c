@@ -8,7 +8,7 @@
 #include <sys/sendfile.h>
 
 #define FILE_SIZE (24 << 20)
-#define PATH "/tmp/net_sendfile.data"
+#define PATH      "/tmp/net_sendfile.data"
 
 static uint64_t
 hash_bytes(uint64_t h, const unsigned char *p, size_t n)
@@ -49,7 +49,8 @@ tcp_pair(int *client, int *server)
         getsockname(l, (struct sockaddr *)&a, &len) < 0)
         exit(1);
     *client = socket(AF_INET, SOCK_STREAM, 0);
-    if (connect(*client, (struct sockaddr *)&a, sizeof(a)) < 0 || (*server = accept(l, NULL, NULL)) < 0)
+    if (connect(*client, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+        (*server = accept(l, NULL, NULL)) < 0)
         exit(1);
     close(l);
 }
@@ -85,7 +86,8 @@ send_nonblocking(int file, int sock, int go)
         sent += n;
         calls_before++;
     }
-    printf("before the reader: EAGAIN %d, all sent %d\n", n < 0 && errno == EAGAIN, sent == FILE_SIZE);
+    printf("before the reader: EAGAIN %d, all sent %d\n", n < 0 && errno == EAGAIN,
+           sent == FILE_SIZE);
     printf("file position = bytes sent: %d\n", lseek(file, 0, SEEK_CUR) == sent);
     if (write(go, "g", 1) != 1)
         exit(1);

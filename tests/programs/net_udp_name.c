@@ -34,7 +34,9 @@ show_name(const char *what, int fd)
 static struct sockaddr_in
 addr4(uint32_t ip, int port)
 {
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(ip) };
+    struct sockaddr_in a = { .sin_family = AF_INET,
+                             .sin_port = htons(port),
+                             .sin_addr.s_addr = htonl(ip) };
     return a;
 }
 

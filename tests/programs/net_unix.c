@@ -132,11 +132,13 @@ pair_part(void)
     pair_stream();
     pair_messages(SOCK_DGRAM, "dgram");
     pair_messages(SOCK_SEQPACKET, "seqpacket");
-    NCHECK("socketpair NONBLOCK|CLOEXEC", socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv));
+    NCHECK("socketpair NONBLOCK|CLOEXEC",
+           socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv));
     printf("  O_NONBLOCK %d FD_CLOEXEC %d\n", !!(fcntl(sv[0], F_GETFL) & O_NONBLOCK),
            fcntl(sv[1], F_GETFD));
     NCHECK("fstat", fstat(sv[0], &st));
-    printf("  sock %d mode %o nlink %d\n", S_ISSOCK(st.st_mode), st.st_mode & 07777, (int)st.st_nlink);
+    printf("  sock %d mode %o nlink %d\n", S_ISSOCK(st.st_mode), st.st_mode & 07777,
+           (int)st.st_nlink);
     snprintf(path, sizeof(path), "/proc/self/fd/%d", sv[0]);
     n = readlink(path, link, sizeof(link) - 1);
     link[n > 0 ? n : 0] = 0;
@@ -213,7 +215,8 @@ show_name(const char *what, int fd, bool peer)
     int r;
 
     memset(&a, 'x', sizeof(a));
-    r = peer ? getpeername(fd, (struct sockaddr *)&a, &len) : getsockname(fd, (struct sockaddr *)&a, &len);
+    r = peer ? getpeername(fd, (struct sockaddr *)&a, &len)
+             : getsockname(fd, (struct sockaddr *)&a, &len);
     if (r < 0) {
         printf("%s: -1 %s\n", what, net_errno_name(errno));
         return;
@@ -271,21 +274,27 @@ names_paths(void)
     NCHECK("accept empty nonblocking", accept(l, NULL, NULL));
     NCHECK("accept4 bad flags", accept4(l, NULL, NULL, 0x1234));
     NCHECK("unlink node", unlink("srv.sock"));
-    NCHECK("connect after unlink", connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, alen));
+    NCHECK("connect after unlink",
+           connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, alen));
     NCHECK("old connection still works", send(c, "still", 5, 0));
     NCHECK("recv", recv(s, buf, sizeof(buf), 0));
     NCHECK("bind new name", bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, alen));
-    NCHECK("connect to unlistened name", connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, alen));
+    NCHECK("connect to unlistened name",
+           connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, alen));
     close(l);
     NCHECK("file", f = open("plain", O_CREAT | O_WRONLY, 0644));
     close(f);
     unix_addr(&b, "plain");
-    NCHECK("connect to a regular file", connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&b, sizeof(b)));
+    NCHECK("connect to a regular file",
+           connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&b, sizeof(b)));
     unix_addr(&b, "missing/x.sock");
-    NCHECK("connect to a missing path", connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&b, sizeof(b)));
-    NCHECK("bind in a missing folder", bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&b, sizeof(b)));
+    NCHECK("connect to a missing path",
+           connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&b, sizeof(b)));
+    NCHECK("bind in a missing folder",
+           bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&b, sizeof(b)));
     unix_addr(&b, "plain");
-    NCHECK("bind over a file", bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&b, sizeof(b)));
+    NCHECK("bind over a file",
+           bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&b, sizeof(b)));
 }
 
 static void
@@ -298,9 +307,11 @@ names_abstract(void)
 
     NCHECK("bind abstract", bind(l, (struct sockaddr *)&a, alen));
     show_name("abstract name", l, false);
-    NCHECK("bind same abstract", bind(socket(AF_UNIX, SOCK_SEQPACKET, 0), (struct sockaddr *)&a, alen));
+    NCHECK("bind same abstract",
+           bind(socket(AF_UNIX, SOCK_SEQPACKET, 0), (struct sockaddr *)&a, alen));
     NCHECK("listen", listen(l, 4));
-    NCHECK("stream connect to seqpacket", connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, alen));
+    NCHECK("stream connect to seqpacket",
+           connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, alen));
     c = socket(AF_UNIX, SOCK_SEQPACKET, 0);
     NCHECK("send unconnected seqpacket", send(c, "x", 1, MSG_NOSIGNAL));
     NCHECK("recv unconnected seqpacket", recv(c, buf, 1, MSG_DONTWAIT));
@@ -311,18 +322,23 @@ names_abstract(void)
     NCHECK("recv 2 of 3", recv(s, buf, 2, 0));
     NCHECK("recv 5", recv(s, buf, sizeof(buf), 0));
     close(l);
-    NCHECK("connect after close", connect(socket(AF_UNIX, SOCK_SEQPACKET, 0), (struct sockaddr *)&a, alen));
-    NCHECK("name free again", bind(d = socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, alen));
+    NCHECK("connect after close",
+           connect(socket(AF_UNIX, SOCK_SEQPACKET, 0), (struct sockaddr *)&a, alen));
+    NCHECK("name free again",
+           bind(d = socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, alen));
     close(d);
-    NCHECK("autobind", bind(d = socket(AF_UNIX, SOCK_DGRAM, 0), (struct sockaddr *)&(sa_family_t){ AF_UNIX }, 2));
+    NCHECK("autobind", bind(d = socket(AF_UNIX, SOCK_DGRAM, 0),
+                            (struct sockaddr *)&(sa_family_t){ AF_UNIX }, 2));
     show_name("autobound", d, false);
     NCHECK("autobind again", bind(d, (struct sockaddr *)&(sa_family_t){ AF_UNIX }, 2));
     NCHECK("bind autobound", bind(d, (struct sockaddr *)&a, alen));
     memset(&b, 0, sizeof(b));
     b.sun_family = AF_INET;
-    NCHECK("bind wrong family", bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&b, sizeof(b)));
+    NCHECK("bind wrong family",
+           bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&b, sizeof(b)));
     NCHECK("bind length 1", bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, 1));
-    NCHECK("bind too long", bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, sizeof(a) + 1));
+    NCHECK("bind too long",
+           bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, sizeof(a) + 1));
     NCHECK("bind huge length", bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, 4096));
     NCHECK("connect bad address", connect(socket(AF_UNIX, SOCK_STREAM, 0), BAD_PTR, alen));
 }
@@ -341,7 +357,8 @@ names_permission(void)
     if (fork() == 0) {
         if (setuid(65534) < 0)
             _exit(2);
-        NCHECK("connect as nobody", connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, alen));
+        NCHECK("connect as nobody",
+               connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, alen));
         fflush(stdout);
         _exit(0);
     }
@@ -391,7 +408,8 @@ dgram_part(void)
         NCHECK("recvfrom", recvfrom(r, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen));
         printf("  from len %u same %d\n", (unsigned)flen, flen == tl && !memcmp(&from, &ta, tl));
     }
-    NCHECK("disconnect r", connect(r, (struct sockaddr *)&(struct sockaddr){ AF_UNSPEC }, sizeof(struct sockaddr)));
+    NCHECK("disconnect r",
+           connect(r, (struct sockaddr *)&(struct sockaddr){ AF_UNSPEC }, sizeof(struct sockaddr)));
     NCHECK("s sends again", send(s, "x", 1, 0));
     NCHECK("recv", recv(r, buf, sizeof(buf), 0));
     NCHECK("too big", send(s, buf, sizeof(buf), 0));
@@ -508,10 +526,12 @@ errors_part(void)
     NCHECK("sendmsg ok", sendmsg(sv[0], &mh, 0));
     NCHECK("recv bad buffer", recv(sv[1], BAD_PTR, 4, 0));
     NCHECK("getsockname bad len ptr", getsockname(sv[0], (struct sockaddr *)buf, BAD_PTR));
-    NCHECK("getpeername negative len", getpeername(sv[0], (struct sockaddr *)buf, &(socklen_t){ -1 }));
-    NCHECK("getpeername unconnected", getpeername(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)buf,
-                                                  &(socklen_t){ 4 }));
-    NCHECK("sendto on connected stream", sendto(sv[0], "x", 1, 0, (struct sockaddr *)&(sa_family_t){ AF_UNIX }, 2));
+    NCHECK("getpeername negative len",
+           getpeername(sv[0], (struct sockaddr *)buf, &(socklen_t){ -1 }));
+    NCHECK("getpeername unconnected",
+           getpeername(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)buf, &(socklen_t){ 4 }));
+    NCHECK("sendto on connected stream",
+           sendto(sv[0], "x", 1, 0, (struct sockaddr *)&(sa_family_t){ AF_UNIX }, 2));
     NCHECK("send unconnected stream", send(socket(AF_UNIX, SOCK_STREAM, 0), "x", 1, MSG_NOSIGNAL));
     NCHECK("recv unconnected stream", recv(socket(AF_UNIX, SOCK_STREAM, 0), buf, 1, 0));
     NCHECK("lseek socket", lseek(sv[0], 0, SEEK_SET));

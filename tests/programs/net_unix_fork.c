@@ -13,7 +13,9 @@ send_fds(int sock, const int *fds, int n, const char *data)
 {
     char control[CMSG_SPACE(sizeof(int) * 8)];
     struct iovec iov = { (void *)data, strlen(data) };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+    struct msghdr mh = { .msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control,
                          .msg_controllen = CMSG_SPACE(sizeof(int) * n) };
     struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
@@ -31,7 +33,9 @@ recv_fds(int sock, size_t room, int flags)
 {
     char control[256], data[64];
     struct iovec iov = { data, sizeof(data) };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = room ? control : NULL,
+    struct msghdr mh = { .msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = room ? control : NULL,
                          .msg_controllen = room };
     struct cmsghdr *c;
     int first = -1;
@@ -101,26 +105,32 @@ creds_part(void)
     struct ucred cred = { getpid(), getuid(), getgid() };
     char control[CMSG_SPACE(sizeof(cred))], data[8];
     struct iovec iov = { "c", 1 };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+    struct msghdr mh = { .msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control,
                          .msg_controllen = sizeof(control) };
     struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
     NCHECK("socketpair dgram", socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
     NCHECK("SO_PASSCRED", setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)));
     show_int_opt("SO_PASSCRED", sv[1], SOL_SOCKET, SO_PASSCRED);
-    c->cmsg_level = SOL_SOCKET, c->cmsg_type = SCM_CREDENTIALS, c->cmsg_len = CMSG_LEN(sizeof(cred));
+    c->cmsg_level = SOL_SOCKET, c->cmsg_type = SCM_CREDENTIALS,
+    c->cmsg_len = CMSG_LEN(sizeof(cred));
     memcpy(CMSG_DATA(c), &cred, sizeof(cred));
     NCHECK("send own credentials", sendmsg(sv[0], &mh, 0));
     NCHECK("send plain", send(sv[0], "p", 1, 0));
     for (int i = 0; i < 2; i++) {
         struct iovec riov = { data, sizeof(data) };
-        struct msghdr rh = { .msg_iov = &riov, .msg_iovlen = 1, .msg_control = control,
+        struct msghdr rh = { .msg_iov = &riov,
+                             .msg_iovlen = 1,
+                             .msg_control = control,
                              .msg_controllen = sizeof(control) };
         struct ucred got;
         NCHECK("recvmsg", recvmsg(sv[1], &rh, 0));
         c = CMSG_FIRSTHDR(&rh);
         memcpy(&got, CMSG_DATA(c), sizeof(got));
-        printf("  type %d pid ok %d uid %u gid %u\n", c->cmsg_type, got.pid == getpid(), got.uid, got.gid);
+        printf("  type %d pid ok %d uid %u gid %u\n", c->cmsg_type, got.pid == getpid(), got.uid,
+               got.gid);
     }
     c = CMSG_FIRSTHDR(&mh);
     c->cmsg_len = CMSG_LEN(sizeof(cred)) - 1;

@@ -83,7 +83,8 @@ test_select(int rd, int wr)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     report("select empty pipe for 30 ms", select(rd + 1, &in, NULL, NULL, &tv));
     printf("  waited at least 25 ms: %s, timeval left %ld.%06ld, set has rd: %d\n",
-           ms_since(&t0) >= 25 ? "yes" : "no", (long)tv.tv_sec, (long)tv.tv_usec, FD_ISSET(rd, &in));
+           ms_since(&t0) >= 25 ? "yes" : "no", (long)tv.tv_sec, (long)tv.tv_usec,
+           FD_ISSET(rd, &in));
     FD_ZERO(&in);
     FD_SET(50, &in);    // below 64: Linux ignores closed descriptors past its table's size
     tv = (struct timeval){ 0, 0 };

@@ -691,8 +691,8 @@ exec_thread(void *arg)
     char *argv[] = { "from a thread", NULL };
 
     (void)arg;
-    execve(self, argv, child_env("threads", pid_var("PROC_PID", getpid()),
-                                 pid_var("PROC_PPID", getppid())));
+    execve(self, argv,
+           child_env("threads", pid_var("PROC_PID", getpid()), pid_var("PROC_PPID", getppid())));
     say("execve from a thread failed: %s\n", errno_name(errno));
     exit(1);
 }
@@ -743,7 +743,9 @@ main(int argc, char **argv)
             return 0;
         }
     }
-    fprintf(stderr, "usage: %s PART (fork_exec, chain, vfork, spawn, script, cloexec, signals, "
-            "fexecve, execveat, bigargs, errors, etxtbsy, threads)\n", argv[0]);
+    fprintf(stderr,
+            "usage: %s PART (fork_exec, chain, vfork, spawn, script, cloexec, signals, "
+            "fexecve, execveat, bigargs, errors, etxtbsy, threads)\n",
+            argv[0]);
     return 2;
 }

@@ -18,9 +18,9 @@
 
 // ---------------------------------------------------------------- tree
 
-#define TREE_DEPTH 3
+#define TREE_DEPTH  3
 #define TREE_FANOUT 3
-#define TREE_NODES 40  // 1 + 3 + 9 + 27
+#define TREE_NODES  40  // 1 + 3 + 9 + 27
 
 static int pid_pipe[2];  // every node sends its pid here, for the root to count
 
@@ -144,8 +144,8 @@ static int
 holds_everywhere(struct cow_state *s, const char *tag)
 {
     int ok = !strcmp(global_data, tag) && !strcmp(global_bss + PAGE, tag) &&
-             !strcmp(s->heap_small, tag) && !strcmp(s->stack, tag) &&
-             !strcmp(s->file_map, tag) && !strcmp(s->file_map + PAGE, tag);
+             !strcmp(s->heap_small, tag) && !strcmp(s->stack, tag) && !strcmp(s->file_map, tag) &&
+             !strcmp(s->file_map + PAGE, tag);
 
     for (long i = 0; i < BIG_BYTES && ok; i += PAGE)
         ok = !strcmp(s->heap_big + i, tag);
@@ -277,7 +277,7 @@ test_cow(void)
 
 // ---------------------------------------------------------------- fds
 
-#define RECORDS 200
+#define RECORDS    200
 #define RECORD_LEN 10
 
 static int
@@ -533,7 +533,7 @@ test_pipe(void)
 
 // ---------------------------------------------------------------- shared
 
-#define ADDS 100000
+#define ADDS       100000
 #define PING_PONGS 1000
 
 struct shared_page {
@@ -582,8 +582,8 @@ shared_child(struct shared_page *p, char *file_map)
 static struct shared_page *
 map_shared_page(void)
 {
-    struct shared_page *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-                                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    struct shared_page *p =
+        mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     pthread_mutexattr_t attr;
 
     must("mmap shared", p != MAP_FAILED);
@@ -657,7 +657,8 @@ run_orphan(int subreaper)
         _exit(0);
     }
     close(from_grandchild[1]);
-    must("read pid", read_full(from_grandchild[0], &grandchild_pid, sizeof(pid_t)) == sizeof(pid_t));
+    must("read pid",
+         read_full(from_grandchild[0], &grandchild_pid, sizeof(pid_t)) == sizeof(pid_t));
     reap("middle process", middle);
     signal_fd(to_grandchild[1]);
     must("read", read_full(from_grandchild[0], line, sizeof(line) - 1) > 0);
@@ -748,7 +749,7 @@ threaded_child(void)
         errno_name(pthread_mutex_trylock(&held)));
     yes_no("child: can start and join a thread",
            pthread_create(&t, NULL, nothing, (void *)5) == 0 && pthread_join(t, &ret) == 0 &&
-           ret == (void *)5);
+               ret == (void *)5);
     _exit(0);
 }
 
@@ -794,8 +795,8 @@ static const struct {
     const char *name;
     void (*run)(void);
 } parts[] = {
-    { "tree", test_tree },     { "cow", test_cow },       { "fds", test_fds },
-    { "pipe", test_pipe },     { "shared", test_shared }, { "orphan", test_orphan },
+    { "tree", test_tree },           { "cow", test_cow },         { "fds", test_fds },
+    { "pipe", test_pipe },           { "shared", test_shared },   { "orphan", test_orphan },
     { "subreaper", test_subreaper }, { "threads", test_threads },
 };
 

@@ -327,7 +327,8 @@ orphan_case(const char *what, bool subreaper)
     }
     reap("middle child", child);
     must("grandchild pid", read_full(gchild_pipe[0], &gchild, sizeof(gchild)) == sizeof(gchild));
-    yes_no(what, readable_within(fds[0], subreaper ? 500 : 5000) && read(fds[0], &c, 1) == 1 && c == 'H');
+    yes_no(what,
+           readable_within(fds[0], subreaper ? 500 : 5000) && read(fds[0], &c, 1) == 1 && c == 'H');
     if (subreaper) {
         kill(gchild, SIGKILL);
         reap("stopped grandchild, killed", gchild);

@@ -116,7 +116,11 @@ static void
 status_faults(void)
 {
     static const char *const what[] = {
-        "null pointer write", "division by zero", "ud2", "int3", "abort()",
+        "null pointer write",
+        "division by zero",
+        "ud2",
+        "int3",
+        "abort()",
         "null pointer write with every signal blocked",
     };
 
@@ -193,10 +197,10 @@ test_which(void)
 static void
 show_info(const char *what, const siginfo_t *si, pid_t expect)
 {
-    const char *code = si->si_code == CLD_EXITED   ? "CLD_EXITED"
-                       : si->si_code == CLD_KILLED ? "CLD_KILLED"
-                       : si->si_code == CLD_DUMPED ? "CLD_DUMPED"
-                       : si->si_code == CLD_STOPPED ? "CLD_STOPPED"
+    const char *code = si->si_code == CLD_EXITED      ? "CLD_EXITED"
+                       : si->si_code == CLD_KILLED    ? "CLD_KILLED"
+                       : si->si_code == CLD_DUMPED    ? "CLD_DUMPED"
+                       : si->si_code == CLD_STOPPED   ? "CLD_STOPPED"
                        : si->si_code == CLD_CONTINUED ? "CLD_CONTINUED"
                                                       : "other";
     say("%s: si_signo %s, %s, si_pid the child's: %s, si_uid ours: %s\n", what,
@@ -324,9 +328,10 @@ await_chld(int before)
 static void
 report_chld(const char *what, pid_t pid)
 {
-    const char *code = chld_code == CLD_EXITED ? "CLD_EXITED"
+    const char *code = chld_code == CLD_EXITED   ? "CLD_EXITED"
                        : chld_code == CLD_KILLED ? "CLD_KILLED"
-                       : chld_code == CLD_DUMPED ? "CLD_DUMPED" : "other";
+                       : chld_code == CLD_DUMPED ? "CLD_DUMPED"
+                                                 : "other";
 
     say("%s: handler ran, %s, si_status %d, si_pid the child's: %s\n", what, code, chld_status,
         chld_pid == pid ? "yes" : "no");
@@ -484,7 +489,7 @@ static const struct {
     const char *name;
     void (*run)(void);
 } parts[] = {
-    { "status", test_status }, { "which", test_which },   { "waitid", test_waitid },
+    { "status", test_status },   { "which", test_which },   { "waitid", test_waitid },
     { "sigchld", test_sigchld }, { "noreap", test_noreap }, { "stop", test_stop },
 };
 

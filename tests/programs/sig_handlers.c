@@ -17,7 +17,8 @@
 //   norestorer  rt_sigaction without SA_RESTORER: the signal gives SIGSEGV
 //   badhandler  a handler at a non-canonical address: SIGSEGV
 #define _GNU_SOURCE
-#pragma GCC diagnostic ignored "-Wunused-parameter"  // handlers take the three arguments they are given
+#pragma GCC diagnostic ignored                                                                     \
+    "-Wunused-parameter"  // handlers take the three arguments they are given
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -116,8 +117,8 @@ on_mask(int sig, siginfo_t *si, void *ucv)
     sigprocmask(SIG_BLOCK, NULL, &now);
     in_usr1 = sigismember(&now, SIGUSR1);
     in_usr2 = sigismember(&now, SIGUSR2);
-    printf("in handler: SIGUSR1 blocked %d, SIGUSR2 blocked %d, SIGHUP blocked %d\n", in_usr1, in_usr2,
-           sigismember(&now, SIGHUP));
+    printf("in handler: SIGUSR1 blocked %d, SIGUSR2 blocked %d, SIGHUP blocked %d\n", in_usr1,
+           in_usr2, sigismember(&now, SIGHUP));
     printf("uc_sigmask has SIGHUP %d, SIGUSR1 %d\n", sigismember(&uc->uc_sigmask, SIGHUP),
            sigismember(&uc->uc_sigmask, SIGUSR1));
 }
@@ -133,8 +134,8 @@ check_mask(void)
     install(SIGUSR1, on_mask, 0, SIGUSR2);
     raise(SIGUSR1);
     sigprocmask(SIG_BLOCK, NULL, &now);
-    printf("after: SIGUSR1 blocked %d, SIGUSR2 blocked %d, SIGHUP blocked %d\n", sigismember(&now, SIGUSR1),
-           sigismember(&now, SIGUSR2), sigismember(&now, SIGHUP));
+    printf("after: SIGUSR1 blocked %d, SIGUSR2 blocked %d, SIGHUP blocked %d\n",
+           sigismember(&now, SIGUSR1), sigismember(&now, SIGUSR2), sigismember(&now, SIGHUP));
 }
 
 static void
@@ -227,7 +228,8 @@ check_segv(void)
         *(volatile int *)0 = 1;
         printf("not reached\n");
     }
-    printf("SIGSEGV: signo %d si_code %d si_addr %#lx\n", got_sig, got_code, (unsigned long)got_addr);
+    printf("SIGSEGV: signo %d si_code %d si_addr %#lx\n", got_sig, got_code,
+           (unsigned long)got_addr);
     if (sigsetjmp(jump, 1) == 0)
         *(volatile int *)16 = 1;
     printf("again: signo %d si_code %d si_addr %#lx\n", got_sig, got_code, (unsigned long)got_addr);
@@ -273,7 +275,8 @@ check_altstack(void)
     install(SIGUSR1, on_alt, SA_ONSTACK, 0);
     raise(SIGUSR1);
     printf("handler on the alt stack %d, ss_flags inside %d\n",
-           handler_sp >= (uintptr_t)alt && handler_sp < (uintptr_t)alt + sizeof(alt), handler_onstack);
+           handler_sp >= (uintptr_t)alt && handler_sp < (uintptr_t)alt + sizeof(alt),
+           handler_onstack);
     sigaltstack(NULL, &cur);
     printf("ss_flags after %d\n", cur.ss_flags);
     install(SIGUSR1, on_alt, 0, 0);
@@ -290,8 +293,8 @@ on_clobber(int sig, siginfo_t *si, void *uc)
 
     d = d * d;   // inf: sets the precision/overflow flags in MXCSR
     __asm__ volatile("pxor %%xmm0, %%xmm0\n pcmpeqb %%xmm8, %%xmm8\n pcmpeqb %%xmm15, %%xmm15\n"
-                     "mov $-1, %%r8\n mov $-1, %%r9\n mov $-1, %%r10\n mov $-1, %%r12\n"
-                     ::: "xmm0", "xmm8", "xmm15", "r8", "r9", "r10", "r12");
+                     "mov $-1, %%r8\n mov $-1, %%r9\n mov $-1, %%r10\n mov $-1, %%r12\n" ::
+                         : "xmm0", "xmm8", "xmm15", "r8", "r9", "r10", "r12");
     if (__builtin_cpu_supports("avx"))
         __asm__ volatile("vpcmpeqb %%ymm9, %%ymm9, %%ymm9" ::: "xmm9");
     got_sig = sig;
@@ -304,16 +307,18 @@ regs_survive(void)
     uint64_t r8, r9, r10, r12, x8[2], tid = gettid(), pid = getpid();
     uint64_t pat[2] = { 0x0123456789abcdefull, 0xfedcba9876543210ull }, x8out[2] = { 0 };
 
-    __asm__ volatile("movdqu (%[pat]), %%xmm8\n"
-                     "mov $0x1111, %%r8\n mov $0x2222, %%r9\n mov $0x3333, %%r10\n mov $0x4444, %%r12\n"
-                     "mov $234, %%eax\n mov %[pid], %%rdi\n mov %[tid], %%rsi\n mov $10, %%edx\n syscall\n"
-                     "movdqu %%xmm8, (%[out])\n mov %%r8, %[r8]\n mov %%r9, %[r9]\n mov %%r10, %[r10]\n"
-                     "mov %%r12, %[r12]\n"
-                     : [r8] "=m"(r8), [r9] "=m"(r9), [r10] "=m"(r10), [r12] "=m"(r12)
-                     : [pat] "r"(pat), [out] "r"(x8out), [pid] "m"(pid), [tid] "m"(tid)
-                     : "rax", "rdi", "rsi", "rdx", "rcx", "r11", "r8", "r9", "r10", "r12", "xmm8", "memory");
+    __asm__ volatile(
+        "movdqu (%[pat]), %%xmm8\n"
+        "mov $0x1111, %%r8\n mov $0x2222, %%r9\n mov $0x3333, %%r10\n mov $0x4444, %%r12\n"
+        "mov $234, %%eax\n mov %[pid], %%rdi\n mov %[tid], %%rsi\n mov $10, %%edx\n syscall\n"
+        "movdqu %%xmm8, (%[out])\n mov %%r8, %[r8]\n mov %%r9, %[r9]\n mov %%r10, %[r10]\n"
+        "mov %%r12, %[r12]\n"
+        : [r8] "=m"(r8), [r9] "=m"(r9), [r10] "=m"(r10), [r12] "=m"(r12)
+        : [pat] "r"(pat), [out] "r"(x8out), [pid] "m"(pid), [tid] "m"(tid)
+        : "rax", "rdi", "rsi", "rdx", "rcx", "r11", "r8", "r9", "r10", "r12", "xmm8", "memory");
     memcpy(x8, x8out, sizeof(x8));
-    return r8 == 0x1111 && r9 == 0x2222 && r10 == 0x3333 && r12 == 0x4444 && x8[0] == pat[0] && x8[1] == pat[1];
+    return r8 == 0x1111 && r9 == 0x2222 && r10 == 0x3333 && r12 == 0x4444 && x8[0] == pat[0] &&
+           x8[1] == pat[1];
 }
 
 static int
@@ -407,8 +412,11 @@ check_badstack(void)
     install(SIGUSR1, on_info, 0, 0);
     printf("signal with a garbage stack pointer\n");
     fflush(stdout);
-    __asm__ volatile("mov %%rsp, %%r12\n mov $0x1000, %%rsp\n mov $234, %%eax\n syscall\n mov %%r12, %%rsp\n"
-                     ::"D"((long)pid), "S"((long)tid), "d"(10L) : "rax", "rcx", "r11", "r12", "memory");
+    __asm__ volatile(
+        "mov %%rsp, %%r12\n mov $0x1000, %%rsp\n mov $234, %%eax\n syscall\n mov %%r12, %%rsp\n" ::
+            "D"((long)pid),
+        "S"((long)tid), "d"(10L)
+        : "rax", "rcx", "r11", "r12", "memory");
     printf("not reached\n");
 }
 
@@ -434,11 +442,18 @@ check_badfp(void)
 static void
 check_norestorer(void)
 {
-    struct { void *handler; unsigned long flags; void *restorer; unsigned long mask; } ksa = {
-        .handler = (void *)on_info, .flags = SA_SIGINFO,
+    struct {
+        void *handler;
+        unsigned long flags;
+        void *restorer;
+        unsigned long mask;
+    } ksa = {
+        .handler = (void *)on_info,
+        .flags = SA_SIGINFO,
     };
 
-    printf("rt_sigaction without SA_RESTORER: %ld\n", syscall(SYS_rt_sigaction, SIGUSR1, &ksa, NULL, 8));
+    printf("rt_sigaction without SA_RESTORER: %ld\n",
+           syscall(SYS_rt_sigaction, SIGUSR1, &ksa, NULL, 8));
     fflush(stdout);
     syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1);
     printf("not reached\n");
@@ -460,13 +475,27 @@ check_badhandler(void)
 int
 main(int argc, char **argv)
 {
-    static const struct { const char *name; void (*fn)(void); } checks[] = {
-        { "basic", check_basic }, { "plain", check_plain }, { "mask", check_mask },
-        { "nodefer", check_nodefer }, { "nested", check_nested }, { "pending", check_pending },
-        { "segv", check_segv }, { "fpe", check_fpe }, { "altstack", check_altstack },
-        { "regs", check_regs }, { "global", check_global }, { "segv_blocked", check_segv_blocked },
-        { "badrip", check_badrip }, { "badstack", check_badstack }, { "badfp", check_badfp },
-        { "norestorer", check_norestorer }, { "badhandler", check_badhandler },
+    static const struct {
+        const char *name;
+        void (*fn)(void);
+    } checks[] = {
+        { "basic", check_basic },
+        { "plain", check_plain },
+        { "mask", check_mask },
+        { "nodefer", check_nodefer },
+        { "nested", check_nested },
+        { "pending", check_pending },
+        { "segv", check_segv },
+        { "fpe", check_fpe },
+        { "altstack", check_altstack },
+        { "regs", check_regs },
+        { "global", check_global },
+        { "segv_blocked", check_segv_blocked },
+        { "badrip", check_badrip },
+        { "badstack", check_badstack },
+        { "badfp", check_badfp },
+        { "norestorer", check_norestorer },
+        { "badhandler", check_badhandler },
     };
 
     setvbuf(stdout, NULL, _IOLBF, 0);

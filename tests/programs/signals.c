@@ -38,12 +38,15 @@ check_record(void)
     yes_no("handler kept", cur.sa_handler == on_usr1);
     yes_no("SA_RESTART kept", (cur.sa_flags & SA_RESTART) != 0);
     yes_no("mask kept", sigismember(&cur.sa_mask, SIGUSR2) == 1);
-    yes_no("SIGUSR2 still default", sigaction(SIGUSR2, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL);
+    yes_no("SIGUSR2 still default",
+           sigaction(SIGUSR2, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL);
 
     errno = 0;
-    yes_no("sigaction(SIGKILL) fails with EINVAL", sigaction(SIGKILL, &sa, NULL) == -1 && errno == EINVAL);
+    yes_no("sigaction(SIGKILL) fails with EINVAL",
+           sigaction(SIGKILL, &sa, NULL) == -1 && errno == EINVAL);
     errno = 0;
-    yes_no("sigaction(SIGSTOP) fails with EINVAL", sigaction(SIGSTOP, &sa, NULL) == -1 && errno == EINVAL);
+    yes_no("sigaction(SIGSTOP) fails with EINVAL",
+           sigaction(SIGSTOP, &sa, NULL) == -1 && errno == EINVAL);
     errno = 0;
     yes_no("sigaction(0) fails with EINVAL", sigaction(0, &sa, NULL) == -1 && errno == EINVAL);
 
@@ -62,7 +65,8 @@ check_record(void)
     sigprocmask(SIG_BLOCK, NULL, &now);
     yes_no("SIGUSR2 unblocked", sigismember(&now, SIGUSR2) == 0);
     errno = 0;
-    yes_no("sigprocmask(how=42) fails with EINVAL", sigprocmask(42, &set, NULL) == -1 && errno == EINVAL);
+    yes_no("sigprocmask(how=42) fails with EINVAL",
+           sigprocmask(42, &set, NULL) == -1 && errno == EINVAL);
     return 0;
 }
 

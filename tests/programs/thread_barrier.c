@@ -4,7 +4,7 @@
 #include "thread_check.h"
 
 #define THREADS 5
-#define ROUNDS 100
+#define ROUNDS  100
 
 static pthread_barrier_t barrier;
 static int part[ROUNDS][THREADS];

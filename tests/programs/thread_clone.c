@@ -19,8 +19,8 @@
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
 #define STACK_SIZE (64 * 1024)
-#define THREAD_FLAGS                                                                        \
-    (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |   \
+#define THREAD_FLAGS                                                                               \
+    (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |            \
      CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
 
 // clone(flags, stack, ptid, ctid, tls) then, in the child, fn(arg) and
@@ -184,9 +184,11 @@ test_refused(void)
     struct child_report r = { .release = 1 };
 
     long ret = raw_clone(CLONE_SIGHAND, new_stack_top(), &word, &word, NULL, child, &r);
-    printf("clone(CLONE_SIGHAND without CLONE_VM): %s\n", ret < 0 ? err_name((int)-ret) : "created");
+    printf("clone(CLONE_SIGHAND without CLONE_VM): %s\n",
+           ret < 0 ? err_name((int)-ret) : "created");
     ret = raw_clone(CLONE_VM | CLONE_THREAD, new_stack_top(), &word, &word, NULL, child, &r);
-    printf("clone(CLONE_THREAD without CLONE_SIGHAND): %s\n", ret < 0 ? err_name((int)-ret) : "created");
+    printf("clone(CLONE_THREAD without CLONE_SIGHAND): %s\n",
+           ret < 0 ? err_name((int)-ret) : "created");
 }
 
 int

@@ -5,9 +5,9 @@
 // returns 0 long before its deadline; a broadcast wakes every waiter.
 #include "thread_check.h"
 
-#define ITEMS 2000
-#define SLOTS 4
-#define WAITERS 5
+#define ITEMS      2000
+#define SLOTS      4
+#define WAITERS    5
 #define TIMEOUT_MS 50
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -92,7 +92,8 @@ test_timeouts(void)
 
     timed_out("CLOCK_REALTIME", CLOCK_REALTIME, &realtime);
     pthread_condattr_init(&attr);
-    show_err("condattr_setclock(CLOCK_MONOTONIC)", pthread_condattr_setclock(&attr, CLOCK_MONOTONIC));
+    show_err("condattr_setclock(CLOCK_MONOTONIC)",
+             pthread_condattr_setclock(&attr, CLOCK_MONOTONIC));
     pthread_condattr_getclock(&attr, &clock);
     yes_no("condattr_getclock gives CLOCK_MONOTONIC", clock == CLOCK_MONOTONIC);
     pthread_cond_init(&monotonic, &attr);

@@ -11,17 +11,17 @@
 #include <unistd.h>
 
 // <linux/futex.h> is not on musl-gcc's include path.
-#define FUTEX_WAIT 0
-#define FUTEX_WAKE 1
-#define FUTEX_WAIT_BITSET 9
-#define FUTEX_WAKE_BITSET 10
-#define FUTEX_PRIVATE_FLAG 128
-#define FUTEX_WAIT_PRIVATE (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
-#define FUTEX_WAKE_PRIVATE (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAIT             0
+#define FUTEX_WAKE             1
+#define FUTEX_WAIT_BITSET      9
+#define FUTEX_WAKE_BITSET      10
+#define FUTEX_PRIVATE_FLAG     128
+#define FUTEX_WAIT_PRIVATE     (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAKE_PRIVATE     (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffu
 
 #define ROUND_TRIPS 1000
-#define TIMEOUT_MS 40
+#define TIMEOUT_MS  40
 
 static long
 futex(volatile uint32_t *uaddr, int op, uint32_t val, const struct timespec *timeout, uint32_t val3)
@@ -78,8 +78,8 @@ test_errors(void)
     t0 = now_ns(CLOCK_MONOTONIC);
     show_ret("FUTEX_WAIT_BITSET, absolute monotonic deadline",
              futex(&word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 5, &abs, FUTEX_BITSET_MATCH_ANY));
-    yes_no("  woke at or after the deadline", now_ns(CLOCK_MONOTONIC) >=
-                                                   abs.tv_sec * 1000000000LL + abs.tv_nsec);
+    yes_no("  woke at or after the deadline",
+           now_ns(CLOCK_MONOTONIC) >= abs.tv_sec * 1000000000LL + abs.tv_nsec);
     show_ret("FUTEX_WAIT, tv_nsec -1", futex(&word, FUTEX_WAIT_PRIVATE, 5, &bad, 0));
     show_ret("FUTEX_WAIT_BITSET, bitset 0",
              futex(&word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 5, NULL, 0));

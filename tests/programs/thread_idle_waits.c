@@ -141,7 +141,8 @@ main(int argc, char **argv)
         struct waiter *w = &waiters[i];
         printf("%s: %ld (%s), waited at least %ld ms: %s, woke in time: %s\n", w->name, w->ret,
                w->ret < 0 ? err_name(w->err) : "no errno", wait_ms,
-               w->waited_ms >= wait_ms ? "yes" : "no", w->waited_ms < wait_ms + LATE_MS ? "yes" : "no");
+               w->waited_ms >= wait_ms ? "yes" : "no",
+               w->waited_ms < wait_ms + LATE_MS ? "yes" : "no");
     }
     return 0;
 }

@@ -96,7 +96,8 @@ test_new(int id, time_t before)
     printf("  qnum %lu, cbytes %lu, qbytes %lu, mode %o, key %d\n", (unsigned long)ds.msg_qnum,
            (unsigned long)ds.__msg_cbytes, (unsigned long)ds.msg_qbytes, ds.msg_perm.mode,
            (int)ds.msg_perm.__key);
-    yes_no("  no sender or receiver yet", !ds.msg_lspid && !ds.msg_lrpid && !ds.msg_stime && !ds.msg_rtime);
+    yes_no("  no sender or receiver yet",
+           !ds.msg_lspid && !ds.msg_lrpid && !ds.msg_stime && !ds.msg_rtime);
     yes_no("  ctime set", ds.msg_ctime >= before - 1);
 }
 
@@ -161,7 +162,8 @@ test_copy(int id)
     recv_show("MSG_COPY without IPC_NOWAIT", id, TEXT_MAX, 0, MSG_COPY);
     recv_show("MSG_COPY with MSG_EXCEPT", id, TEXT_MAX, 0, MSG_COPY | IPC_NOWAIT | MSG_EXCEPT);
     recv_show("MSG_COPY 0 into 3 bytes", id, 3, 0, MSG_COPY | IPC_NOWAIT);
-    recv_show("MSG_COPY 0 into 3 bytes, MSG_NOERROR", id, 3, 0, MSG_COPY | IPC_NOWAIT | MSG_NOERROR);
+    recv_show("MSG_COPY 0 into 3 bytes, MSG_NOERROR", id, 3, 0,
+              MSG_COPY | IPC_NOWAIT | MSG_NOERROR);
     show_counts("  both still queued", id);
     recv_show("receive", id, TEXT_MAX, 0, 0);
     recv_show("receive", id, TEXT_MAX, 0, 0);
@@ -170,7 +172,8 @@ test_copy(int id)
 static void
 test_errors(int id)
 {
-    char *edge = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) + 4096;
+    char *edge =
+        mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) + 4096;
     struct msqid_ds ds;
 
     munmap(edge, 4096);
@@ -246,8 +249,8 @@ test_wait(int id)
     show("send type 6", send(id, 6, "six", 0));
     show("send type 7", send(id, 7, "seven", 0));
     join_thread(t);
-    printf("a receive of type 7 waiting: %s, type %ld, \"%s\"\n", r.ret == -1 ? errno_name(r.err) : "ok",
-           r.m.type, r.m.text);
+    printf("a receive of type 7 waiting: %s, type %ld, \"%s\"\n",
+           r.ret == -1 ? errno_name(r.err) : "ok", r.m.type, r.m.text);
     recv_show("  left", id, TEXT_MAX, 0, IPC_NOWAIT);
 }
 
@@ -262,7 +265,8 @@ test_removed(void)
     for (int delay_ms = 50; delay_ms < 10000; delay_ms *= 2) {
         pthread_t t;
 
-        r = (struct receiver){ .id = ipc_track(IPC_KIND_MSG, msgget(IPC_PRIVATE, IPC_CREAT | 0600)) };
+        r = (struct receiver){ .id =
+                                   ipc_track(IPC_KIND_MSG, msgget(IPC_PRIVATE, IPC_CREAT | 0600)) };
         t = start_thread(receive_thread, &r);
         usleep(delay_ms * 1000);
         msgctl(r.id, IPC_RMID, NULL);
@@ -280,7 +284,8 @@ test_keys_perms(void)
     int id, priv;
 
     show("msgget a key not in use", msgget(key, 0600));
-    id = ipc_track(IPC_KIND_MSG, show("msgget IPC_CREAT|IPC_EXCL", msgget(key, IPC_CREAT | IPC_EXCL | 0644)));
+    id = ipc_track(IPC_KIND_MSG,
+                   show("msgget IPC_CREAT|IPC_EXCL", msgget(key, IPC_CREAT | IPC_EXCL | 0644)));
     show("  again", msgget(key, IPC_CREAT | IPC_EXCL | 0600));
     yes_no("msgget the key: the same id", msgget(key, 0) == id);
     priv = ipc_track(IPC_KIND_MSG, msgget(IPC_PRIVATE, IPC_CREAT | 0600));
@@ -307,13 +312,14 @@ test_info(int id)
 
     yes_no("IPC_INFO returns an index at least this queue's", max >= (id & 0x7fff));
     printf("  msgpool %d msgmap %d msgmax %d msgmnb %d msgmni %d msgssz %d msgtql %d msgseg %u\n",
-           info.msgpool, info.msgmap, info.msgmax, info.msgmnb, info.msgmni, info.msgssz, info.msgtql,
-           info.msgseg);
+           info.msgpool, info.msgmap, info.msgmax, info.msgmnb, info.msgmni, info.msgssz,
+           info.msgtql, info.msgseg);
     send(id, 1, "counted", 0);
     max = msgctl(0, MSG_INFO, (struct msqid_ds *)&info);
-    yes_no("MSG_INFO counts this queue and message", max >= (id & 0x7fff) && info.msgpool >= 1 &&
-           info.msgmap >= 1 && info.msgtql >= 8);
-    yes_no("MSG_STAT of its index gives its id", msgctl(id & 0x7fff, MSG_STAT, &ds) == id && ds.msg_qnum == 1);
+    yes_no("MSG_INFO counts this queue and message",
+           max >= (id & 0x7fff) && info.msgpool >= 1 && info.msgmap >= 1 && info.msgtql >= 8);
+    yes_no("MSG_STAT of its index gives its id",
+           msgctl(id & 0x7fff, MSG_STAT, &ds) == id && ds.msg_qnum == 1);
     yes_no("MSG_STAT_ANY too", msgctl(id & 0x7fff, MSG_STAT_ANY, &ds) == id);
     msgrcv(id, &ds, 0, 0, MSG_NOERROR);
 }

@@ -58,7 +58,8 @@ wait_thread(void *arg)
     struct timespec ts = { w->timeout_ms / 1000, w->timeout_ms % 1000 * 1000000 };
 
     errno = 0;
-    w->ret = w->timeout_ms ? semtimedop(w->id, w->ops, w->nops, &ts) : semop(w->id, w->ops, w->nops);
+    w->ret =
+        w->timeout_ms ? semtimedop(w->id, w->ops, w->nops, &ts) : semop(w->id, w->ops, w->nops);
     w->err = errno;
     return NULL;
 }
@@ -71,7 +72,8 @@ await_count(int id, int n, int cmd, int want)
 
     while (semctl(id, n, cmd) != want) {
         if (ms_since(t0) > LATE_MS) {
-            printf("  %s of %d never reached %d\n", cmd == GETNCNT ? "GETNCNT" : "GETZCNT", n, want);
+            printf("  %s of %d never reached %d\n", cmd == GETNCNT ? "GETNCNT" : "GETZCNT", n,
+                   want);
             return;
         }
         usleep(1000);
@@ -94,16 +96,20 @@ test_values(int id)
     show("SETVAL 5", semctl(id, 1, SETVAL, (union semun){ .val = 5 }));
     show_val("  GETVAL", getval(id, 1));
     yes_no("  GETPID is the caller", semctl(id, 1, GETPID) == getpid());
-    show("SETALL 1 2 3", semctl(id, 0, SETALL, (union semun){ .array = (unsigned short[]){ 1, 2, 3 } }));
+    show("SETALL 1 2 3",
+         semctl(id, 0, SETALL, (union semun){ .array = (unsigned short[]){ 1, 2, 3 } }));
     show_vals("  GETALL", id, 3);
-    show("SETALL with 40000", semctl(id, 0, SETALL, (union semun){ .array = (unsigned short[]){ 9, 40000, 9 } }));
+    show("SETALL with 40000",
+         semctl(id, 0, SETALL, (union semun){ .array = (unsigned short[]){ 9, 40000, 9 } }));
     show_vals("  unchanged", id, 3);
     show("SETVAL 32768", semctl(id, 0, SETVAL, (union semun){ .val = 32768 }));
     show("SETVAL -1", semctl(id, 0, SETVAL, (union semun){ .val = -1 }));
     show("SETVAL semnum 3", semctl(id, 3, SETVAL, (union semun){ .val = 1 }));
     show("GETVAL semnum -1", semctl(id, -1, GETVAL));
-    show("GETALL bad pointer", semctl(id, 0, GETALL, (union semun){ .array = (unsigned short *)8 }));
-    show("SETALL bad pointer", semctl(id, 0, SETALL, (union semun){ .array = (unsigned short *)8 }));
+    show("GETALL bad pointer",
+         semctl(id, 0, GETALL, (union semun){ .array = (unsigned short *)8 }));
+    show("SETALL bad pointer",
+         semctl(id, 0, SETALL, (union semun){ .array = (unsigned short *)8 }));
     show("semctl cmd 99", semctl(id, 0, 99));
     show("semctl id -1", semctl(-1, 0, GETVAL));
     show("IPC_STAT", semctl(id, 0, IPC_STAT, (union semun){ .buf = &ds }));
@@ -120,7 +126,8 @@ test_ops(int id)
     semctl(id, 0, SETALL, (union semun){ .array = (unsigned short[]){ 0, 0, 0 } });
     show("semop +2", op(id, 0, 2, 0));
     semctl(id, 0, IPC_STAT, (union semun){ .buf = &ds });
-    yes_no("  otime set, GETPID the caller", ds.sem_otime != 0 && semctl(id, 0, GETPID) == getpid());
+    yes_no("  otime set, GETPID the caller",
+           ds.sem_otime != 0 && semctl(id, 0, GETPID) == getpid());
     show("semop -1", op(id, 0, -1, 0));
     show("semop -2, IPC_NOWAIT", op(id, 0, -2, IPC_NOWAIT));
     show("wait for zero, IPC_NOWAIT, at 1", op(id, 0, 0, IPC_NOWAIT));
@@ -131,7 +138,8 @@ test_ops(int id)
     two[0] = (struct sembuf){ 2, 1, 0 }, two[1] = (struct sembuf){ 2, -1, 0 };
     show("+1 then -1 on 2 at 0: in order", semop(id, two, 2));
     two[0] = (struct sembuf){ 2, -1, 0 }, two[1] = (struct sembuf){ 2, 1, IPC_NOWAIT };
-    show("-1 then +1 on 2 at 0, the first IPC_NOWAIT-less", semtimedop(id, two, 2, &(struct timespec){ 0, 0 }));
+    show("-1 then +1 on 2 at 0, the first IPC_NOWAIT-less",
+         semtimedop(id, two, 2, &(struct timespec){ 0, 0 }));
     semctl(id, 2, SETVAL, (union semun){ .val = 32767 });
     show("+1 at 32767", op(id, 2, 1, 0));
     two[0] = (struct sembuf){ 1, 1, 0 }, two[1] = (struct sembuf){ 2, 1, 0 };
@@ -195,8 +203,8 @@ test_woken(int id)
     w = (struct waiter){ .id = id, .ops = { { 1, 1, 0 }, { 2, -1, 0 } }, .nops = 2 };
     t = start_thread(wait_thread, &w);
     await_count(id, 2, GETNCNT, 1);
-    printf("two operations wait: GETNCNT %d %d %d\n", semctl(id, 0, GETNCNT), semctl(id, 1, GETNCNT),
-           semctl(id, 2, GETNCNT));
+    printf("two operations wait: GETNCNT %d %d %d\n", semctl(id, 0, GETNCNT),
+           semctl(id, 1, GETNCNT), semctl(id, 2, GETNCNT));
     show("SETVAL 1 on 2", semctl(id, 2, SETVAL, (union semun){ .val = 1 }));
     join_thread(t);
     show_done("  the waiter", &w);
@@ -266,14 +274,16 @@ test_permissions(void)
     show("GETVAL of 0600", semctl(priv, 0, GETVAL));
     show("semop of 0600", op(priv, 0, 1, 0));
     show("IPC_STAT of 0600", semctl(priv, 0, IPC_STAT, (union semun){ .buf = &ds }));
-    show("SEM_STAT_ANY of 0600", semctl(priv & 0x7fff, 0, SEM_STAT_ANY, (union semun){ .buf = &ds }) == priv ? 0 : -1);
+    show("SEM_STAT_ANY of 0600",
+         semctl(priv & 0x7fff, 0, SEM_STAT_ANY, (union semun){ .buf = &ds }) == priv ? 0 : -1);
     show("GETVAL of 0644", semctl(shared, 0, GETVAL));
     show("wait for zero on 0644", op(shared, 0, 0, 0));
     show("semop +1 on 0644", op(shared, 0, 1, 0));
     show("SETVAL on 0644", semctl(shared, 0, SETVAL, (union semun){ .val = 1 }));
     show("IPC_SET on 0644", semctl(shared, 0, IPC_SET, (union semun){ .buf = &ds }));
     show("IPC_RMID on 0644", semctl(shared, 0, IPC_RMID));
-    show("semget IPC_PRIVATE", ipc_track(IPC_KIND_SEM, semget(IPC_PRIVATE, 1, IPC_CREAT | 0600)) == -1 ? -1 : 0);
+    show("semget IPC_PRIVATE",
+         ipc_track(IPC_KIND_SEM, semget(IPC_PRIVATE, 1, IPC_CREAT | 0600)) == -1 ? -1 : 0);
     show("seteuid 0", seteuid(0));
 }
 
@@ -284,7 +294,8 @@ test_keys(void)
     int id;
 
     show("semget a key not in use", semget(key, 1, 0600));
-    id = ipc_track(IPC_KIND_SEM, show("semget IPC_CREAT|IPC_EXCL, 2 sems", semget(key, 2, IPC_CREAT | IPC_EXCL | 0600)));
+    id = ipc_track(IPC_KIND_SEM, show("semget IPC_CREAT|IPC_EXCL, 2 sems",
+                                      semget(key, 2, IPC_CREAT | IPC_EXCL | 0600)));
     show("  again", semget(key, 2, IPC_CREAT | IPC_EXCL | 0600));
     yes_no("semget the key, 0 sems: the same id", semget(key, 0, 0) == id);
     yes_no("semget the key, 1 sem: the same id", semget(key, 1, 0) == id);
@@ -306,13 +317,17 @@ test_info_set(int id)
 
     max = semctl(0, 0, IPC_INFO, (union semun){ .__buf = &info });
     yes_no("IPC_INFO returns an index at least this set's", max >= (id & 0x7fff));
-    printf("  semmap %d semmni %d semmns %d semmnu %d semmsl %d semopm %d semume %d semusz %d semvmx %d semaem %d\n",
-           info.semmap, info.semmni, info.semmns, info.semmnu, info.semmsl, info.semopm, info.semume,
-           info.semusz, info.semvmx, info.semaem);
+    printf("  semmap %d semmni %d semmns %d semmnu %d semmsl %d semopm %d semume %d semusz %d "
+           "semvmx %d semaem %d\n",
+           info.semmap, info.semmni, info.semmns, info.semmnu, info.semmsl, info.semopm,
+           info.semume, info.semusz, info.semvmx, info.semaem);
     max = semctl(0, 0, SEM_INFO, (union semun){ .__buf = &info });
-    yes_no("SEM_INFO counts this set", max >= (id & 0x7fff) && info.semusz >= 1 && info.semaem >= 3);
-    yes_no("SEM_STAT of its index gives its id", semctl(id & 0x7fff, 0, SEM_STAT, (union semun){ .buf = &ds }) == id);
-    show("IPC_STAT bad pointer", semctl(id, 0, IPC_STAT, (union semun){ .buf = (struct semid_ds *)8 }));
+    yes_no("SEM_INFO counts this set",
+           max >= (id & 0x7fff) && info.semusz >= 1 && info.semaem >= 3);
+    yes_no("SEM_STAT of its index gives its id",
+           semctl(id & 0x7fff, 0, SEM_STAT, (union semun){ .buf = &ds }) == id);
+    show("IPC_STAT bad pointer",
+         semctl(id, 0, IPC_STAT, (union semun){ .buf = (struct semid_ds *)8 }));
     semctl(id, 0, IPC_STAT, (union semun){ .buf = &ds });
     ds.sem_perm.mode = 0640;
     ds.sem_nsems = 1;
@@ -330,7 +345,8 @@ main(void)
 
     setvbuf(stdout, NULL, _IONBF, 0);
     ipc_cleanup_at_end();
-    id = ipc_track(IPC_KIND_SEM, show("semget IPC_PRIVATE, 3 sems", semget(IPC_PRIVATE, 3, IPC_CREAT | 0600)));
+    id = ipc_track(IPC_KIND_SEM,
+                   show("semget IPC_PRIVATE, 3 sems", semget(IPC_PRIVATE, 3, IPC_CREAT | 0600)));
     if (id == -1)
         return 1;
     test_values(id);

@@ -51,7 +51,10 @@ static void *
 blocking_target(void *arg)
 {
     sigset_t set, pending;
-    struct { pid_t tid; int pending_here; } *out = arg;
+    struct {
+        pid_t tid;
+        int pending_here;
+    } *out = arg;
 
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
@@ -93,7 +96,10 @@ test_self(void)
 static void
 test_blocked(void)
 {
-    struct { pid_t tid; int pending_here; } out = { 0, 0 };
+    struct {
+        pid_t tid;
+        int pending_here;
+    } out = { 0, 0 };
     sigset_t pending;
 
     handled_count = 0;

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #define WORKERS 4
-#define ROUNDS 5000
+#define ROUNDS  5000
 
 static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
 static long counter;

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #define ITEMS 2000
-#define SIZE (3 * 4096 + 100)
+#define SIZE  (3 * 4096 + 100)
 
 // What two threads share, at the start of a shared mapping.
 struct shared {
@@ -90,7 +90,8 @@ test_semaphores(struct shared *s, struct shared *view)
         sem_post(&s->items);
     }
     join_thread(t);
-    printf("  %ld items handed over, sum right: %s\n", view->consumed, view->sum == want ? "yes" : "no");
+    printf("  %ld items handed over, sum right: %s\n", view->consumed,
+           view->sum == want ? "yes" : "no");
     sem_destroy(&s->items);
     sem_destroy(&s->slots);
 }
@@ -132,9 +133,10 @@ test_readonly_mappings(int ro)
     char *shared = mmap(NULL, 4096, PROT_READ, MAP_SHARED, ro, 0);
     char *private = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, ro, 0);
 
-    show("mmap a read-only descriptor MAP_SHARED, writable", mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-         MAP_SHARED, ro, 0) == MAP_FAILED ? -1 : 0);
-    show("mprotect its shared read mapping writable", mprotect(shared, 4096, PROT_READ | PROT_WRITE));
+    show("mmap a read-only descriptor MAP_SHARED, writable",
+         mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0) == MAP_FAILED ? -1 : 0);
+    show("mprotect its shared read mapping writable",
+         mprotect(shared, 4096, PROT_READ | PROT_WRITE));
     show("mprotect its private mapping writable", mprotect(private, 4096, PROT_READ | PROT_WRITE));
     munmap(shared, 4096);
     munmap(private, 4096);
@@ -240,7 +242,8 @@ test_sem_open(void)
     if (s == SEM_FAILED)
         return;
     show_sem_file("  its file");
-    show("sem_open again, O_EXCL", sem_open(sem_name, O_CREAT | O_EXCL, 0666, 2) == SEM_FAILED ? -1 : 0);
+    show("sem_open again, O_EXCL",
+         sem_open(sem_name, O_CREAT | O_EXCL, 0666, 2) == SEM_FAILED ? -1 : 0);
     sem_wait(s);
     sem_wait(s);
     s2 = sem_open(sem_name, 0);

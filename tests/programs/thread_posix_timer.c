@@ -59,11 +59,11 @@ test_one_shot(const sigset_t *blocked)
     timer_gettime(id, &cur);
     // Zero is right too once SHORT_MS have gone by (a busy host can hold us that long).
     bool left = cur.it_value.tv_sec || cur.it_value.tv_nsec;
-    yes_no("  armed: 0 < remaining <= 20 ms", left ? ts_ms(cur.it_value) <= SHORT_MS
-                                                   : ms_since(t0) >= SHORT_MS);
+    yes_no("  armed: 0 < remaining <= 20 ms",
+           left ? ts_ms(cur.it_value) <= SHORT_MS : ms_since(t0) >= SHORT_MS);
     int sig = sigwaitinfo(blocked, &si);
-    yes_no("  SIGRTMIN with SI_TIMER and the value", sig == SIGRTMIN && si.si_code == SI_TIMER &&
-                                                        si.si_value.sival_int == 7);
+    yes_no("  SIGRTMIN with SI_TIMER and the value",
+           sig == SIGRTMIN && si.si_code == SI_TIMER && si.si_value.sival_int == 7);
     yes_no("  no earlier than asked", ms_since(t0) >= SHORT_MS);
     timer_gettime(id, &cur);
     yes_no("  after expiry: disarmed", !cur.it_value.tv_sec && !cur.it_value.tv_nsec);
@@ -114,7 +114,8 @@ test_none(void)
     timer_t id = new_timer(CLOCK_MONOTONIC, SIGEV_NONE, 0, 0);
     timer_settime(id, 0, &set, NULL);
     timer_gettime(id, &cur);
-    yes_no("SIGEV_NONE: counts down from 1 s", ts_ms(cur.it_value) > 0 && ts_ms(cur.it_value) <= 1000);
+    yes_no("SIGEV_NONE: counts down from 1 s",
+           ts_ms(cur.it_value) > 0 && ts_ms(cur.it_value) <= 1000);
     timer_delete(id);
 }
 
@@ -171,7 +172,8 @@ test_thread_id(void)
     sem_post(&done);
     join_thread(t);
     sev.sigev_notify_thread_id = getppid();  // our parent: never one of our threads
-    show_ret("SIGEV_THREAD_ID, a tid outside the process", timer_create(CLOCK_MONOTONIC, &sev, &id));
+    show_ret("SIGEV_THREAD_ID, a tid outside the process",
+             timer_create(CLOCK_MONOTONIC, &sev, &id));
 }
 
 int

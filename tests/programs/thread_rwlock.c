@@ -5,8 +5,8 @@
 #include "thread_check.h"
 
 #define TIMEOUT_MS 40
-#define WRITES 2000
-#define READS 4000
+#define WRITES     2000
+#define READS      4000
 
 static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
 

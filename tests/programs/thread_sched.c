@@ -40,8 +40,8 @@ test_affinity(void)
 
     show_ret("sched_getaffinity", sched_getaffinity(0, sizeof(all), &all));
     int cpu = current_cpu();
-    yes_no("  at least one CPU, and the current one in it", CPU_COUNT(&all) >= 1 && cpu >= 0 &&
-                                                             CPU_ISSET(cpu, &all));
+    yes_no("  at least one CPU, and the current one in it",
+           CPU_COUNT(&all) >= 1 && cpu >= 0 && CPU_ISSET(cpu, &all));
     printf("raw sched_getaffinity, 8 bytes: %ld\n", syscall(SYS_sched_getaffinity, 0, 8, raw));
     show_ret("raw sched_getaffinity, 4 bytes", syscall(SYS_sched_getaffinity, 0, 4, raw));
     show_ret("raw sched_getaffinity, 0 bytes", syscall(SYS_sched_getaffinity, 0, 0, raw));
@@ -54,7 +54,8 @@ test_affinity(void)
     sched_getaffinity(0, sizeof(got), &got);
     yes_no("  read back: that CPU alone", CPU_COUNT(&got) == 1 && CPU_ISSET(cpu, &got));
     yes_no("  getcpu still gives it", current_cpu() == cpu);
-    yes_no("  a new thread inherits the mask", join_thread(start_thread(in_thread, NULL)) == (void *)1);
+    yes_no("  a new thread inherits the mask",
+           join_thread(start_thread(in_thread, NULL)) == (void *)1);
     CPU_ZERO(&far);
     CPU_SET(CPU_SETSIZE - 1, &far);
     show_ret("sched_setaffinity to CPU 1023 alone", sched_setaffinity(0, sizeof(far), &far));

@@ -6,8 +6,8 @@
 
 #include <semaphore.h>
 
-#define ITEMS 1000
-#define SLOTS 3
+#define ITEMS      1000
+#define SLOTS      3
 #define TIMEOUT_MS 50
 
 static sem_t slots, items, gate;

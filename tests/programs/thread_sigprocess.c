@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #define WORKERS 3
-#define SENDS 5
+#define SENDS   5
 
 static volatile pid_t handled_by;
 static sem_t handled, ready, finish[WORKERS];

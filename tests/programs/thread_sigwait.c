@@ -21,9 +21,14 @@ show_info(const char *what, int ret, const siginfo_t *si)
         return;
     }
     printf("%s: signal %s, code %s, value %d, from this process: %s\n", what,
-           ret == SIGUSR1 ? "SIGUSR1" : ret == SIGUSR2 ? "SIGUSR2" : ret == SIGRTMIN ? "SIGRTMIN" : "other",
-           si->si_code == SI_QUEUE ? "SI_QUEUE" : si->si_code == SI_TKILL ? "SI_TKILL"
-                                                 : si->si_code == SI_USER ? "SI_USER" : "other",
+           ret == SIGUSR1    ? "SIGUSR1"
+           : ret == SIGUSR2  ? "SIGUSR2"
+           : ret == SIGRTMIN ? "SIGRTMIN"
+                             : "other",
+           si->si_code == SI_QUEUE   ? "SI_QUEUE"
+           : si->si_code == SI_TKILL ? "SI_TKILL"
+           : si->si_code == SI_USER  ? "SI_USER"
+                                     : "other",
            si->si_code == SI_QUEUE ? si->si_value.sival_int : 0,
            si->si_pid == getpid() ? "yes" : "no");
 }

@@ -135,8 +135,8 @@ main(void)
             distinct &= addresses[i] != addresses[j];
     yes_no("each thread's counter at its own address", distinct);
     yes_no("destructors ran in the exiting thread", wrong_thread == 0);
-    yes_no("main's copies untouched", counter == -1 && strcmp(name, "main-changed") == 0 &&
-                                          zeroed[0] == 99 && zeroed[1] == 0);
+    yes_no("main's copies untouched",
+           counter == -1 && strcmp(name, "main-changed") == 0 && zeroed[0] == 99 && zeroed[1] == 0);
     show_err("key_delete", pthread_key_delete(key_a));
     return 0;
 }

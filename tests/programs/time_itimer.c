@@ -62,11 +62,11 @@ test_real(void)
     set_timer(ITIMER_REAL, 1000000, 0, NULL);
     set_timer(ITIMER_REAL, 2000000, 0, &old);
     // Half a second of slack: a loaded host may stop the guest's CPU for a while.
-    yes_no("replaced: old value 0.5 .. 1 s", tv_us(old.it_value) > 500000 &&
-                                             tv_us(old.it_value) <= 1000000);
+    yes_no("replaced: old value 0.5 .. 1 s",
+           tv_us(old.it_value) > 500000 && tv_us(old.it_value) <= 1000000);
     set_timer(ITIMER_REAL, 0, 0, &old);
-    yes_no("disarmed: old value 1.5 .. 2 s", tv_us(old.it_value) > 1500000 &&
-                                             tv_us(old.it_value) <= 2000000);
+    yes_no("disarmed: old value 1.5 .. 2 s",
+           tv_us(old.it_value) > 1500000 && tv_us(old.it_value) <= 2000000);
 }
 
 // Spin until the timer's signal came (or 10 s of wall time went by). How

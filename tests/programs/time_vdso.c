@@ -159,9 +159,9 @@ test_others(void)
     syscall(SYS_gettimeofday, &tv0, NULL);
     gettimeofday(&tv, NULL);
     syscall(SYS_gettimeofday, &tv1, NULL);
-    yes_no("gettimeofday between two syscalls",
-           timercmp(&tv0, &tv, <=) && timercmp(&tv, &tv1, <=));
-    time_t t0 = (time_t)syscall(SYS_time, NULL), t = time(NULL), t1 = (time_t)syscall(SYS_time, NULL);
+    yes_no("gettimeofday between two syscalls", timercmp(&tv0, &tv, <=) && timercmp(&tv, &tv1, <=));
+    time_t t0 = (time_t)syscall(SYS_time, NULL), t = time(NULL),
+           t1 = (time_t)syscall(SYS_time, NULL);
     yes_no("time between two syscalls", t0 <= t && t <= t1);
     clock_getres(CLOCK_MONOTONIC, &res);
     syscall(SYS_clock_getres, CLOCK_MONOTONIC, &raw_res);

@@ -84,7 +84,9 @@ test_periodic(void)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     timerfd_gettime(fd, &cur);
     printf("gettime: interval %ld ns, value in (0, 10 ms]: %s\n", cur.it_interval.tv_nsec,
-           cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec > 0 && cur.it_value.tv_nsec <= 10 * MS ? "yes" : "no");
+           cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec > 0 && cur.it_value.tv_nsec <= 10 * MS
+               ? "yes"
+               : "no");
     while (ms_since(&t0) < 55)
         ;
     v = take(fd, &ret);
@@ -117,7 +119,8 @@ test_absolute(void)
     printf("read: %ld, expiries 10 or 11: %s\n", ret, v == 10 || v == 11 ? "yes" : "no");
     its.it_value.tv_sec = now.tv_sec + 3600;
     its.it_interval.tv_sec = 0;
-    report("settime an hour ahead", timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, &old));
+    report("settime an hour ahead",
+           timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, &old));
     printf("old: interval %lld s, value under 1 s: %s\n", (long long)old.it_interval.tv_sec,
            old.it_value.tv_sec == 0 ? "yes" : "no");
     timerfd_gettime(fd, &old);
@@ -135,7 +138,8 @@ test_absolute(void)
 static void
 test_waiting(void)
 {
-    int a = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK), b = timerfd_create(CLOCK_BOOTTIME, TFD_NONBLOCK);
+    int a = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK),
+        b = timerfd_create(CLOCK_BOOTTIME, TFD_NONBLOCK);
     int ep = epoll_create1(0);
     struct epoll_event ev = { .events = EPOLLIN }, out[2];
     struct pollfd p[2] = { { a, POLLIN | POLLOUT, 0 }, { b, POLLIN | POLLOUT, 0 } };

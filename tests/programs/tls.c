@@ -6,9 +6,9 @@
 
 __thread int counter = 42;
 __thread char name[16] = "tls-initial";
-__thread long squares[8] = {0, 1, 4, 9};
+__thread long squares[8] = { 0, 1, 4, 9 };
 __thread unsigned zeroed[64];
-__thread _Alignas(64) unsigned char aligned_block[64] = {7};
+__thread _Alignas(64) unsigned char aligned_block[64] = { 7 };
 
 static void
 bump(void)

@@ -119,9 +119,9 @@ check_image(const Elf64_Ehdr *eh, struct vdso *v)
     check("AT_SYSINFO_EHDR set", eh != NULL);
     if (!eh)
         exit(1);
-    check("ELF magic, 64-bit, little-endian",
-          memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 && eh->e_ident[EI_CLASS] == ELFCLASS64 &&
-          eh->e_ident[EI_DATA] == ELFDATA2LSB);
+    check("ELF magic, 64-bit, little-endian", memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 &&
+                                                  eh->e_ident[EI_CLASS] == ELFCLASS64 &&
+                                                  eh->e_ident[EI_DATA] == ELFDATA2LSB);
     check("shared object for x86-64", eh->e_type == ET_DYN && eh->e_machine == EM_X86_64);
     check("page aligned", ((uintptr_t)eh & 4095) == 0);
     check("DT_HASH, DT_SYMTAB, DT_STRTAB, DT_VERSYM, DT_VERDEF", vdso_open(v, eh));
@@ -134,10 +134,17 @@ typedef int (*gettimeofday_fn)(struct timeval *, struct timezone *);
 typedef time_t (*time_fn)(time_t *);
 typedef long (*getcpu_fn)(unsigned *, unsigned *, void *);
 
-static const struct { clockid_t id; const char *name; } clocks[] = {
-    { CLOCK_REALTIME, "REALTIME" }, { CLOCK_MONOTONIC, "MONOTONIC" },
-    { CLOCK_MONOTONIC_RAW, "MONOTONIC_RAW" }, { CLOCK_BOOTTIME, "BOOTTIME" }, { CLOCK_TAI, "TAI" },
-    { CLOCK_REALTIME_COARSE, "REALTIME_COARSE" }, { CLOCK_MONOTONIC_COARSE, "MONOTONIC_COARSE" },
+static const struct {
+    clockid_t id;
+    const char *name;
+} clocks[] = {
+    { CLOCK_REALTIME, "REALTIME" },
+    { CLOCK_MONOTONIC, "MONOTONIC" },
+    { CLOCK_MONOTONIC_RAW, "MONOTONIC_RAW" },
+    { CLOCK_BOOTTIME, "BOOTTIME" },
+    { CLOCK_TAI, "TAI" },
+    { CLOCK_REALTIME_COARSE, "REALTIME_COARSE" },
+    { CLOCK_MONOTONIC_COARSE, "MONOTONIC_COARSE" },
 };
 
 // syscall before <= FN <= syscall after, on clock ID.
@@ -176,7 +183,8 @@ check_clocks(gettime_fn direct, gettime_fn getres)
     check("__vdso_clock_gettime(-1) returns -EINVAL", direct(-1, &t) == -EINVAL);
     check("__vdso_clock_gettime(CLOCK_PROCESS_CPUTIME_ID) works",
           direct(CLOCK_PROCESS_CPUTIME_ID, &t) == 0 && t.tv_nsec < NS);
-    check("__vdso_clock_getres(CLOCK_MONOTONIC, NULL) returns 0", getres(CLOCK_MONOTONIC, NULL) == 0);
+    check("__vdso_clock_getres(CLOCK_MONOTONIC, NULL) returns 0",
+          getres(CLOCK_MONOTONIC, NULL) == 0);
 }
 
 static long long
@@ -232,9 +240,15 @@ static int
 run_checks(void)
 {
     struct vdso v;
-    static const char *const names[] = { "__vdso_clock_gettime", "__vdso_gettimeofday",
-                                         "__vdso_time", "__vdso_getcpu", "__vdso_clock_getres",
-                                         "clock_gettime", "gettimeofday", "time", "getcpu" };
+    static const char *const names[] = { "__vdso_clock_gettime",
+                                         "__vdso_gettimeofday",
+                                         "__vdso_time",
+                                         "__vdso_getcpu",
+                                         "__vdso_clock_getres",
+                                         "clock_gettime",
+                                         "gettimeofday",
+                                         "time",
+                                         "getcpu" };
     void *fns[sizeof(names) / sizeof(names[0])];
     char what[96];
     int all = 1;
@@ -293,14 +307,17 @@ run_maps(void)
     check("[vdso] in /proc/self/maps", find_region("[vdso]", &ds, &de));
     check("[vdso] starts at AT_SYSINFO_EHDR", ds == getauxval(AT_SYSINFO_EHDR));
     check("[vvar] below [vdso]", ve <= ds);
-    printf("mprotect [vvar] read+write: %s\n", result(mprotect((void *)vs, ve - vs, PROT_READ | PROT_WRITE)));
-    printf("mprotect [vvar] read+exec: %s\n", result(mprotect((void *)vs, ve - vs, PROT_READ | PROT_EXEC)));
+    printf("mprotect [vvar] read+write: %s\n",
+           result(mprotect((void *)vs, ve - vs, PROT_READ | PROT_WRITE)));
+    printf("mprotect [vvar] read+exec: %s\n",
+           result(mprotect((void *)vs, ve - vs, PROT_READ | PROT_EXEC)));
     printf("mprotect [vvar] none: %s\n", result(mprotect((void *)vs, ve - vs, PROT_NONE)));
     printf("mprotect [vvar] read: %s\n", result(mprotect((void *)vs, ve - vs, PROT_READ)));
     printf("madvise [vvar] DONTNEED: %s\n", result(madvise((void *)vs, ve - vs, MADV_DONTNEED)));
     printf("madvise [vdso] DONTNEED: %s\n", result(madvise((void *)ds, de - ds, MADV_DONTNEED)));
     errno = 0;
-    printf("mremap [vdso] larger: %s\n", result((long)mremap((void *)ds, de - ds, de - ds + 4096, 0)));
+    printf("mremap [vdso] larger: %s\n",
+           result((long)mremap((void *)ds, de - ds, de - ds + 4096, 0)));
     errno = 0;
     printf("mremap [vvar] larger, may move: %s\n",
            result((long)mremap((void *)vs, ve - vs, ve - vs + 4096, MREMAP_MAYMOVE)));
@@ -308,7 +325,8 @@ run_maps(void)
            result(mprotect((void *)ds, de - ds, PROT_READ | PROT_WRITE | PROT_EXEC)));
     ((volatile char *)ds)[de - ds - 1] ^= 0x5a;   // the page's last byte: padding, not code
     ((volatile char *)ds)[de - ds - 1] ^= 0x5a;
-    printf("mprotect [vdso] read+exec: %s\n", result(mprotect((void *)ds, de - ds, PROT_READ | PROT_EXEC)));
+    printf("mprotect [vdso] read+exec: %s\n",
+           result(mprotect((void *)ds, de - ds, PROT_READ | PROT_EXEC)));
     check("clock_gettime after all that", clock_gettime(CLOCK_MONOTONIC, &t) == 0);
     printf("%s\n", failures ? "FAILED" : "ok");
     return failures != 0;
@@ -336,7 +354,8 @@ in_pkgload(void)
     struct utsname u;
     size_t n;
 
-    return uname(&u) == 0 && (n = strlen(u.release)) >= 8 && strcmp(u.release + n - 8, "-pkgload") == 0;
+    return uname(&u) == 0 && (n = strlen(u.release)) >= 8 &&
+           strcmp(u.release + n - 8, "-pkgload") == 0;
 }
 
 // Every way to read the wall clock, in seconds, within [lo, lo + 10).
@@ -384,7 +403,8 @@ run_settime(void)
         !(tod = (gettimeofday_fn)vdso_sym(&v, "__vdso_gettimeofday")))
         return 1;
     clock_gettime(CLOCK_MONOTONIC, &m0);
-    check("clock_settime(CLOCK_REALTIME, 2001-09-09) succeeds", clock_settime(CLOCK_REALTIME, &when) == 0);
+    check("clock_settime(CLOCK_REALTIME, 2001-09-09) succeeds",
+          clock_settime(CLOCK_REALTIME, &when) == 0);
     check("every wall clock reads 2001-09-09", wall_near(1000000000));
     clock_gettime(CLOCK_MONOTONIC, &m1);
     check("CLOCK_MONOTONIC went on", ns_of(&m1) >= ns_of(&m0) && ns_of(&m1) - ns_of(&m0) < 10 * NS);
@@ -400,7 +420,8 @@ run_settime(void)
           settimeofday(&(struct timeval){ 1234567890, 500000 }, NULL) == 0);
     check("every wall clock reads 2009-02-13", wall_near(1234567890));
     check("setuid(1000)", setuid(1000) == 0);
-    check("then clock_settime fails with EPERM", clock_settime(CLOCK_REALTIME, &when) == -1 && errno == EPERM);
+    check("then clock_settime fails with EPERM",
+          clock_settime(CLOCK_REALTIME, &when) == -1 && errno == EPERM);
     printf("%s\n", failures ? "FAILED" : "ok");
     return failures != 0;
 }
@@ -423,7 +444,8 @@ check_settime_errors(void)
           syscall(SYS_clock_settime, CLOCK_REALTIME, NULL) == -1 && errno == EFAULT);
     check("clock_settime(CLOCK_PROCESS_CPUTIME_ID) fails with EINVAL",
           clock_settime(CLOCK_PROCESS_CPUTIME_ID, &ok) == -1 && errno == EINVAL);
-    check("clock_settime(CLOCK_TAI) fails with EINVAL", clock_settime(CLOCK_TAI, &ok) == -1 && errno == EINVAL);
+    check("clock_settime(CLOCK_TAI) fails with EINVAL",
+          clock_settime(CLOCK_TAI, &ok) == -1 && errno == EINVAL);
     check("clock_settime(this process's CPU clock) fails with EPERM",
           clock_getcpuclockid(0, &cpu) == 0 && clock_settime(cpu, &ok) == -1 && errno == EPERM);
     check("settimeofday(tv_usec -1) fails with EINVAL",

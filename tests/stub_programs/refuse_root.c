@@ -14,8 +14,8 @@ main(void)
         fprintf(stderr, "refuse_root: will not run as root\n");
         return 1;
     }
-    printf("uid %d euid %d gid %d egid %d groups %d\n", (int)getuid(), (int)geteuid(), (int)getgid(),
-           (int)getegid(), getgroups(0, NULL));
+    printf("uid %d euid %d gid %d egid %d groups %d\n", (int)getuid(), (int)geteuid(),
+           (int)getgid(), (int)getegid(), getgroups(0, NULL));
     printf("setuid(own) %d\n", setuid(getuid()));
     int ret = setuid(0);
     printf("setuid(0) %d %s\n", ret, ret < 0 ? strerrorname_np(errno) : "ok");

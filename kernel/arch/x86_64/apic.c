@@ -14,7 +14,7 @@
 #include "arch/x86_64/percpu.h"
 #include "sched/spinlock.h"
 
-#define MSR_TSC_DEADLINE   0x6e0
+#define MSR_TSC_DEADLINE        0x6e0
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 
 // Local APIC registers (byte offsets in its 4 KiB page).
@@ -47,17 +47,17 @@
 
 // I/O APIC: an index register and a data window; redirection entry N is
 // registers 0x10 + 2N (low half) and 0x11 + 2N (high half: destination).
-#define IOAPIC_MAX_PINS   240
-#define IOREGSEL          0
-#define IOWIN             4         // in 32-bit words: byte offset 0x10
-#define IOAPIC_VER        0x01      // bits 23:16: number of entries - 1
-#define IOAPIC_REDIR(n)   (0x10 + 2 * (n))
-#define REDIR_ACTIVE_LOW  (1u << 13)
-#define REDIR_LEVEL       (1u << 15)
-#define REDIR_MASKED      (1u << 16)
+#define IOAPIC_MAX_PINS  240
+#define IOREGSEL         0
+#define IOWIN            4         // in 32-bit words: byte offset 0x10
+#define IOAPIC_VER       0x01      // bits 23:16: number of entries - 1
+#define IOAPIC_REDIR(n)  (0x10 + 2 * (n))
+#define REDIR_ACTIVE_LOW (1u << 13)
+#define REDIR_LEVEL      (1u << 15)
+#define REDIR_MASKED     (1u << 16)
 // QEMU's fixed I/O APIC address (hw/i386 IO_APIC_DEFAULT_ADDRESS), used only
 // when the firmware gives no MADT; microvm's qboot does give one.
-#define IOAPIC_FALLBACK   0xfec00000u
+#define IOAPIC_FALLBACK 0xfec00000u
 
 #define NSEC 1000000000ull
 
@@ -71,8 +71,16 @@ static uint64_t timer_lvt_set;  // bit cpu_id: that CPU's LVT timer entry is pro
 static struct acpi_madt madt;
 static bool madt_found;
 
-__after_boot static uint32_t lapic_read(uint32_t reg) { return lapic[reg / 4]; }
-__after_boot static void lapic_write(uint32_t reg, uint32_t v) { lapic[reg / 4] = v; }
+__after_boot static uint32_t
+lapic_read(uint32_t reg)
+{
+    return lapic[reg / 4];
+}
+__after_boot static void
+lapic_write(uint32_t reg, uint32_t v)
+{
+    lapic[reg / 4] = v;
+}
 
 __after_boot static uint32_t
 ioapic_read(uint32_t phys, uint32_t reg)
@@ -298,7 +306,7 @@ lapic_timer_arm(uint64_t deadline_ns)
     }
     now = clock_monotonic_ns();
     ticks = deadline_ns > now ? ns_to_ticks(deadline_ns - now, lapic_timer_hz) : 1;
-    lapic_write(LAPIC_TIMER_INIT, MAX(MIN(ticks, UINT32_MAX), 1));   // longer: woken early, re-armed
+    lapic_write(LAPIC_TIMER_INIT, MAX(MIN(ticks, UINT32_MAX), 1)); // longer: woken early, re-armed
 }
 
 // ISA IRQ IRQ raises VECTOR on this CPU: through the GSI an override names,
@@ -313,7 +321,7 @@ irq_route_isa(unsigned int irq, uint8_t vector)
     for (int i = 0; i < madt.num_overrides; i++)
         if (madt.overrides[i].irq == irq)
             gsi = madt.overrides[i].gsi, flags = madt.overrides[i].flags;
-    low = vector;   // fixed delivery, physical destination
+    low = vector; // fixed delivery, physical destination
     if ((flags & ACPI_POLARITY_MASK) == ACPI_POLARITY_LOW)
         low |= REDIR_ACTIVE_LOW;
     if ((flags & ACPI_TRIGGER_MASK) == ACPI_TRIGGER_LEVEL)
@@ -330,7 +338,10 @@ irq_route_isa(unsigned int irq, uint8_t vector)
     return false;
 }
 
-static struct { void (*fn)(void *); void *arg; } handlers[IRQ_VEC_DEV_LAST - IRQ_VEC_DEV_FIRST + 1];
+static struct {
+    void (*fn)(void *);
+    void *arg;
+} handlers[IRQ_VEC_DEV_LAST - IRQ_VEC_DEV_FIRST + 1];
 
 __after_boot bool
 irq_set_handler(uint8_t vector, void (*fn)(void *), void *arg)

@@ -25,9 +25,9 @@ uint32_t num_cpus = 1;
 extern char syscall_entry[];
 extern uint32_t boot_cpuid_ext_edx;   // boot.S
 
-#define CR0_MP (1ull << 1)
-#define CR0_EM (1ull << 2)
-#define CR0_NE (1ull << 5)
+#define CR0_MP         (1ull << 1)
+#define CR0_EM         (1ull << 2)
+#define CR0_NE         (1ull << 5)
 #define CR4_PGE        (1ull << 7)
 #define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
@@ -130,7 +130,8 @@ static void
 check_requirements(void)
 {
     if (rdmsr(MSR_APIC_BASE) & APIC_BASE_X2APIC)
-        panic("apic: the firmware left the local APIC in x2APIC mode; only xAPIC (MMIO) is supported");
+        panic("apic: the firmware left the local APIC in x2APIC mode; only xAPIC (MMIO) is "
+              "supported");
 }
 
 void

@@ -40,7 +40,9 @@ fpu_save(void *area)
         __asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[512])area));
         return;
     }
-    __asm__ volatile("xsave64 %0" : "+m"(*(uint8_t(*)[PAGE_SIZE])area) : "a"((uint32_t)m), "d"((uint32_t)(m >> 32)));
+    __asm__ volatile("xsave64 %0"
+                     : "+m"(*(uint8_t(*)[PAGE_SIZE])area)
+                     : "a"((uint32_t)m), "d"((uint32_t)(m >> 32)));
 }
 
 __after_boot void

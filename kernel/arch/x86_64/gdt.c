@@ -49,7 +49,10 @@ uint64_t gdt[GDT_ENTRIES] = {
 void
 gdt_init(void)
 {
-    struct { uint16_t limit; uint64_t base; } __packed ptr = { sizeof(gdt) - 1, (uint64_t)gdt };
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __packed ptr = { sizeof(gdt) - 1, (uint64_t)gdt };
 
     __asm__ volatile("lgdt %0" ::"m"(ptr));
     __asm__ volatile("ltr %w0" ::"r"(SEL_TSS));
@@ -89,13 +92,16 @@ gdt_make_ap(struct percpu *c)
 __after_boot void
 gdt_load_ap(struct percpu *c)
 {
-    struct { uint16_t limit; uint64_t base; } __packed ptr = { sizeof(gdt) - 1, (uint64_t)c->gdt };
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __packed ptr = { sizeof(gdt) - 1, (uint64_t)c->gdt };
 
     __asm__ volatile("lgdt %0" ::"m"(ptr));
     // The trampoline's code segment is another GDT's: reload CS and the
     // data segments from this one.
-    __asm__ volatile("pushq %0; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:"
-                     ::"i"(SEL_KCODE) : "rax", "memory");
+    __asm__ volatile("pushq %0; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:" ::"i"(SEL_KCODE)
+                     : "rax", "memory");
     __asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%ss" ::"r"(SEL_KDATA));
     __asm__ volatile("ltr %w0" ::"r"(SEL_TSS));
 }

@@ -45,7 +45,8 @@ extern struct percpu boot_cpu;
 extern struct percpu *cpus[MAX_CPUS];   // by cpu_id; NULL past the last started CPU
 extern uint32_t num_cpus;               // CPUs started (1 until the first clone)
 
-static inline struct percpu *this_cpu(void)
+static inline struct percpu *
+this_cpu(void)
 {
     struct percpu *p;
     __asm__ volatile("mov %%gs:0, %0" : "=r"(p));

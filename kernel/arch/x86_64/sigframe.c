@@ -21,11 +21,11 @@ struct rt_sigframe_k {
     siginfo_t info;
 };
 
-#define RED_ZONE 128
-#define XSAVE_HDR 512       // the xsave header follows the 512-byte legacy area
-#define FXSAVE_MXCSR 24
+#define RED_ZONE          128
+#define XSAVE_HDR         512       // the xsave header follows the 512-byte legacy area
+#define FXSAVE_MXCSR      24
 #define FXSAVE_MXCSR_MASK 28
-#define FXSAVE_SW_BYTES 464
+#define FXSAVE_SW_BYTES   464
 // Flags the program may change through the frame: CF PF AF ZF SF TF DF OF RF AC.
 #define USER_RFLAGS 0x50dd5ull
 #ifndef RFLAGS_TF
@@ -55,7 +55,9 @@ fpu_save(void)
         return;
     }
     memset(fpu_buf + XSAVE_HDR, 0, 64);
-    __asm__ volatile("xsave64 %0" : "+m"(*(uint8_t(*)[4096])fpu_buf) : "a"((uint32_t)m), "d"((uint32_t)(m >> 32)));
+    __asm__ volatile("xsave64 %0"
+                     : "+m"(*(uint8_t(*)[4096])fpu_buf)
+                     : "a"((uint32_t)m), "d"((uint32_t)(m >> 32)));
 }
 
 // Load fpu_buf, which must be valid for xrstor/fxrstor (checked by the caller).
@@ -157,7 +159,8 @@ fpu_restore_from_user(uint64_t fp)
         fpu_init_state();
         return 0;
     }
-    if ((fp & 63) || size > sizeof(fpu_buf) || copy_from_user(fpu_buf, (const void __user *)fp, size) < 0)
+    if ((fp & 63) || size > sizeof(fpu_buf) ||
+        copy_from_user(fpu_buf, (const void __user *)fp, size) < 0)
         return -EFAULT;
     if (*(uint32_t *)(fpu_buf + FXSAVE_MXCSR) & ~mask)
         return -EFAULT;
@@ -172,18 +175,39 @@ fill_mcontext(struct sigcontext *mc, const struct trap_frame *f, const struct si
               uint64_t fp)
 {
     *mc = (struct sigcontext){
-        .r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->r11, .r12 = f->r12, .r13 = f->r13,
-        .r14 = f->r14, .r15 = f->r15, .rdi = f->rdi, .rsi = f->rsi, .rbp = f->rbp, .rbx = f->rbx,
-        .rdx = f->rdx, .rax = f->rax, .rcx = f->rcx, .rsp = f->rsp, .rip = f->rip,
-        .eflags = f->rflags, .cs = f->cs, .ss = f->ss, .err = a->err, .trapno = a->trapno,
-        .oldmask = a->oldmask, .cr2 = a->cr2, .fpstate = (struct _fpstate_64 *)fp,
+        .r8 = f->r8,
+        .r9 = f->r9,
+        .r10 = f->r10,
+        .r11 = f->r11,
+        .r12 = f->r12,
+        .r13 = f->r13,
+        .r14 = f->r14,
+        .r15 = f->r15,
+        .rdi = f->rdi,
+        .rsi = f->rsi,
+        .rbp = f->rbp,
+        .rbx = f->rbx,
+        .rdx = f->rdx,
+        .rax = f->rax,
+        .rcx = f->rcx,
+        .rsp = f->rsp,
+        .rip = f->rip,
+        .eflags = f->rflags,
+        .cs = f->cs,
+        .ss = f->ss,
+        .err = a->err,
+        .trapno = a->trapno,
+        .oldmask = a->oldmask,
+        .cr2 = a->cr2,
+        .fpstate = (struct _fpstate_64 *)fp,
     };
 }
 
 __after_boot static bool
 canonical(uint64_t va)
 {
-    return va < 0x0000800000000000ull;   // user half only: iretq to anything else faults in the kernel
+    return va <
+           0x0000800000000000ull;   // user half only: iretq to anything else faults in the kernel
 }
 
 // Where the frame goes: below the red zone, or at the top of the alternate
@@ -200,8 +224,8 @@ frame_stack_top(const struct trap_frame *f, bool onstack, const struct sig_altst
 __after_boot static stack_t
 frame_uc_stack(const struct trap_frame *f, const struct sig_altstack *as)
 {
-    int flags = !as->size ? SS_DISABLE
-                          : (sig_altstack_holds(as, f->rsp) ? SS_ONSTACK : 0) | (int)as->flags;
+    int flags =
+        !as->size ? SS_DISABLE : (sig_altstack_holds(as, f->rsp) ? SS_ONSTACK : 0) | (int)as->flags;
 
     return (stack_t){ .ss_sp = (void *)as->sp, .ss_size = as->size, .ss_flags = flags };
 }
@@ -246,7 +270,8 @@ restore_altstack(const stack_t *ss, struct sig_altstack *as)
     if (ss->ss_flags & SS_DISABLE)
         *as = (struct sig_altstack){ 0 };
     else if (ss->ss_size >= MINSIGSTKSZ && !(ss->ss_flags & ~(SS_ONSTACK | SS_AUTODISARM)))
-        *as = (struct sig_altstack){ (uint64_t)ss->ss_sp, ss->ss_size, ss->ss_flags & SS_AUTODISARM };
+        *as =
+            (struct sig_altstack){ (uint64_t)ss->ss_sp, ss->ss_size, ss->ss_flags & SS_AUTODISARM };
 }
 
 __after_boot long
@@ -262,11 +287,27 @@ sigframe_restore(struct trap_frame *f, uint64_t *mask, struct sig_altstack *as)
     if (fpu_restore_from_user((uint64_t)mc->fpstate) < 0)
         return -EFAULT;
     *f = (struct trap_frame){
-        .r8 = mc->r8, .r9 = mc->r9, .r10 = mc->r10, .r11 = mc->r11, .r12 = mc->r12, .r13 = mc->r13,
-        .r14 = mc->r14, .r15 = mc->r15, .rdi = mc->rdi, .rsi = mc->rsi, .rbp = mc->rbp, .rbx = mc->rbx,
-        .rdx = mc->rdx, .rax = mc->rax, .rcx = mc->rcx, .rsp = mc->rsp, .rip = mc->rip,
+        .r8 = mc->r8,
+        .r9 = mc->r9,
+        .r10 = mc->r10,
+        .r11 = mc->r11,
+        .r12 = mc->r12,
+        .r13 = mc->r13,
+        .r14 = mc->r14,
+        .r15 = mc->r15,
+        .rdi = mc->rdi,
+        .rsi = mc->rsi,
+        .rbp = mc->rbp,
+        .rbx = mc->rbx,
+        .rdx = mc->rdx,
+        .rax = mc->rax,
+        .rcx = mc->rcx,
+        .rsp = mc->rsp,
+        .rip = mc->rip,
         .rflags = (f->rflags & ~USER_RFLAGS) | (mc->eflags & USER_RFLAGS),
-        .cs = SEL_UCODE, .ss = SEL_UDATA, .vector = TRAP_SYSCALL_DONE,   // rax is a value, not a restart code
+        .cs = SEL_UCODE,
+        .ss = SEL_UDATA,
+        .vector = TRAP_SYSCALL_DONE,   // rax is a value, not a restart code
     };
     *mask = uc.uc_sigmask;
     restore_altstack(&uc.uc_stack, as);

@@ -27,17 +27,37 @@ extern char syscall_entry[];   // entry.S: where SYSCALL goes (MSR_LSTAR)
 extern const char idt[256 * 16];
 
 static const char *const exception_names[32] = {
-    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
-    "device not available", "double fault", "coprocessor overrun", "invalid TSS",
-    "segment not present", "stack fault", "general protection", "page fault", "reserved",
-    "x87 FPU error", "alignment check", "machine check", "SIMD FP error", "virtualization",
+    "divide error",
+    "debug",
+    "NMI",
+    "breakpoint",
+    "overflow",
+    "bound range",
+    "invalid opcode",
+    "device not available",
+    "double fault",
+    "coprocessor overrun",
+    "invalid TSS",
+    "segment not present",
+    "stack fault",
+    "general protection",
+    "page fault",
+    "reserved",
+    "x87 FPU error",
+    "alignment check",
+    "machine check",
+    "SIMD FP error",
+    "virtualization",
     "control protection",
 };
 
 void
 trap_init(void)
 {
-    struct { uint16_t limit; uint64_t base; } __packed ptr = { sizeof(idt) - 1, (uint64_t)idt };
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __packed ptr = { sizeof(idt) - 1, (uint64_t)idt };
 
     __asm__ volatile("lidt %0" ::"m"(ptr));
 }
@@ -47,16 +67,14 @@ __after_boot static int
 exception_signal(uint64_t vector)
 {
     switch (vector) {
-    case 0: case 16: case 19:
-        return SIGFPE;
-    case 1: case 3:
-        return SIGTRAP;
-    case 6:
-        return SIGILL;
-    case 17:
-        return SIGBUS;
-    default:
-        return SIGSEGV;   // #GP, #SS, #PF, #NP, bound, overflow...
+    case 0:
+    case 16:
+    case 19: return SIGFPE;
+    case 1:
+    case 3: return SIGTRAP;
+    case 6: return SIGILL;
+    case 17: return SIGBUS;
+    default: return SIGSEGV;   // #GP, #SS, #PF, #NP, bound, overflow...
     }
 }
 
@@ -64,7 +82,8 @@ exception_signal(uint64_t vector)
 __after_boot static void
 exception_info(const struct trap_frame *f, uint64_t cr2, struct sig_info *info)
 {
-    *info = (struct sig_info){ .code = SI_KERNEL, .trapno = f->vector, .err = f->error, .cr2 = cr2 };
+    *info =
+        (struct sig_info){ .code = SI_KERNEL, .trapno = f->vector, .err = f->error, .cr2 = cr2 };
     switch (f->vector) {
     case 14:
         info->code = (f->error & 1) ? SEGV_ACCERR : SEGV_MAPERR;
@@ -82,9 +101,7 @@ exception_info(const struct trap_frame *f, uint64_t cr2, struct sig_info *info)
         info->code = BUS_ADRALN;
         info->addr = cr2;
         break;
-    case 1:
-        info->code = TRAP_TRACE;
-        break;
+    case 1: info->code = TRAP_TRACE; break;
     }
 }
 
@@ -159,11 +176,13 @@ kernel_exception(struct trap_frame *f)
 
     if (trap_from_user(f) && f->rip == (uint64_t)syscall_entry)
         panic_frame(f, "syscall_entry ran in user mode: SYSCALL did not switch to the kernel "
-                    "(seen under kvm_pvm: docs/kernel.md, Panics)");
+                       "(seen under kvm_pvm: docs/kernel.md, Panics)");
     if ((f->vector == 14 || f->vector == 8) && kstack_is_guard(cr2))
-        panic_frame(f, "kernel stack overflow: %s at %p, in the guard page below a kernel stack", name, (void *)cr2);
+        panic_frame(f, "kernel stack overflow: %s at %p, in the guard page below a kernel stack",
+                    name, (void *)cr2);
     if (f->vector == 14 && cr2 < USER_TOP)
-        panic_frame(f, "page fault in the kernel: %s of user address %p outside uaccess", access, (void *)cr2);
+        panic_frame(f, "page fault in the kernel: %s of user address %p outside uaccess", access,
+                    (void *)cr2);
     if (f->vector == 14)
         panic_frame(f, "page fault in the kernel: %s of kernel address %p", access, (void *)cr2);
     panic_frame(f, "%s in the kernel", name);

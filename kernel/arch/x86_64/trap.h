@@ -11,10 +11,14 @@ struct trap_frame {
     uint64_t rip, cs, rflags, rsp, ss;   // as pushed by the CPU (or built by syscall entry)
 };
 
-#define TRAP_SYSCALL 0x100
+#define TRAP_SYSCALL      0x100
 #define TRAP_SYSCALL_DONE 0x101   // a syscall whose interruption was already dealt with
 
-static inline bool trap_from_user(const struct trap_frame *f) { return (f->cs & 3) == 3; }
+static inline bool
+trap_from_user(const struct trap_frame *f)
+{
+    return (f->cs & 3) == 3;
+}
 
 void trap_init(void);
 void trap_handle(struct trap_frame *f);                 // called by entry.S

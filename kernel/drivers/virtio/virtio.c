@@ -113,8 +113,8 @@ __after_boot bool
 virtio_irq_enable(struct virtio_dev *d, void (*fn)(void *arg, uint32_t status), void *arg)
 {
     if (next_vector > IRQ_VEC_DEV_LAST) {
-        klog("virtio: no interrupt vector left for %s device %u at 0x%lx", d->t->name,
-             d->device_id, d->addr);
+        klog("virtio: no interrupt vector left for %s device %u at 0x%lx", d->t->name, d->device_id,
+             d->addr);
         return false;
     }
     d->on_interrupt = fn;

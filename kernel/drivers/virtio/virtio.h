@@ -25,22 +25,22 @@ struct virtio_transport {
     void (*queue_enable)(struct virtio_dev *d, uint16_t q, uint16_t size, uint64_t desc,
                          uint64_t driver, uint64_t device);
     void (*notify)(struct virtio_dev *d, uint16_t q);           // available buffer notification
-    uint32_t (*ack_interrupt)(struct virtio_dev *d);            // VIRTIO_MMIO_INT_* bits, acknowledged
+    uint32_t (*ack_interrupt)(struct virtio_dev *d); // VIRTIO_MMIO_INT_* bits, acknowledged
 };
 
 // Interrupt status bits every transport reports (MMIO's InterruptStatus, PCI's ISR).
-#define VIRTIO_INT_USED   (1u << 0)   // a queue has used buffers
-#define VIRTIO_INT_CONFIG (1u << 1)   // the configuration space changed
+#define VIRTIO_INT_USED   (1u << 0) // a queue has used buffers
+#define VIRTIO_INT_CONFIG (1u << 1) // the configuration space changed
 
 struct virtio_dev {
     const struct virtio_transport *t;
-    void *transport_data;       // the transport's own: registers' address
-    uint64_t addr;              // where the transport found it, for log lines
-    uint32_t device_id;         // VIRTIO_ID_*
-    uint32_t irq;               // the GSI its interrupt arrives on
-    uint64_t features;          // negotiated (virtio_negotiate)
+    void *transport_data; // the transport's own: registers' address
+    uint64_t addr; // where the transport found it, for log lines
+    uint32_t device_id; // VIRTIO_ID_*
+    uint32_t irq; // the GSI its interrupt arrives on
+    uint64_t features; // negotiated (virtio_negotiate)
     bool claimed;
-    uint8_t vector;             // 0 until virtio_irq_enable
+    uint8_t vector; // 0 until virtio_irq_enable
     void (*on_interrupt)(void *arg, uint32_t status);
     void *arg;
 };
@@ -65,7 +65,8 @@ void virtio_fail(struct virtio_dev *d, const char *why);
 // in kernel context (apic.h, irq_set_handler) with the status acknowledged,
 // and every wait re-checks its condition after it. false when no vector is left.
 bool virtio_irq_enable(struct virtio_dev *d, void (*fn)(void *arg, uint32_t status), void *arg);
-static inline bool virtio_has(const struct virtio_dev *d, unsigned int bit)
+static inline bool
+virtio_has(const struct virtio_dev *d, unsigned int bit)
 {
     return d->features & (1ull << bit);
 }

@@ -19,26 +19,26 @@
 
 // 5.3.2: queues 0 and 1 are port 0's receive and transmit queues, 2 and 3
 // the control receive and transmit queues, then two per port from port 1.
-#define CTRL_RX 2
-#define CTRL_TX 3
-#define RX_BUFS 16              // pages a port may have filled and unread: 64 KiB, a pipe's worth
-#define CTRL_SLOT 64            // bytes per control message buffer; 64 in a page
-#define CTRL_QUEUE 32           // control buffers each way
-#define START_TIMEOUT_NS (2 * 1000000000ull)   // for the device's PORT_ADD messages
+#define CTRL_RX          2
+#define CTRL_TX          3
+#define RX_BUFS          16 // pages a port may have filled and unread: 64 KiB, a pipe's worth
+#define CTRL_SLOT        64 // bytes per control message buffer; 64 in a page
+#define CTRL_QUEUE       32 // control buffers each way
+#define START_TIMEOUT_NS (2 * 1000000000ull) // for the device's PORT_ADD messages
 
 struct port {
-    struct virtq rx, tx;        // when the host port was asked for at vcon_start
+    struct virtq rx, tx; // when the host port was asked for at vcon_start
     bool has_rx, has_tx;
     bool rx_started;
-    bool added, host_open;      // PORT_ADD came; the host side is open (PORT_OPEN)
+    bool added, host_open; // PORT_ADD came; the host side is open (PORT_OPEN)
     // The used receive buffer being read: CUR_LEN bytes of which CUR_OFF are read.
     uint8_t *cur;
     uint32_t cur_len, cur_off;
     uint64_t received;
     void (*on_input)(unsigned int port);
     uint8_t *tx_page;
-    bool tx_busy;               // tx_page is the device's until it comes back used
-    bool closed;                // vcon_close: writes fail, nothing is waited for
+    bool tx_busy; // tx_page is the device's until it comes back used
+    bool closed; // vcon_close: writes fail, nothing is waited for
 };
 
 // Protected by the kernel lock: the syscall paths and the device's
@@ -47,12 +47,20 @@ static struct virtio_dev *dev;
 static struct port ports[VCON_MAX_PORTS];
 static struct virtq ctrl_rx, ctrl_tx;
 static uint8_t *ctrl_tx_page;
-static uint64_t ctrl_tx_free = ~0ull;     // bit i: slot i of ctrl_tx_page is free
-static uint32_t wanted_ports;             // the ports vcon_start was asked for
-static int started;                       // 0 not yet, 1 running, -1 none or failed
+static uint64_t ctrl_tx_free = ~0ull; // bit i: slot i of ctrl_tx_page is free
+static uint32_t wanted_ports; // the ports vcon_start was asked for
+static int started; // 0 not yet, 1 running, -1 none or failed
 
-__after_boot static uint16_t port_rx_queue(unsigned int p) { return p ? 2 * p + 2 : 0; }
-__after_boot static uint16_t port_tx_queue(unsigned int p) { return p ? 2 * p + 3 : 1; }
+__after_boot static uint16_t
+port_rx_queue(unsigned int p)
+{
+    return p ? 2 * p + 2 : 0;
+}
+__after_boot static uint16_t
+port_tx_queue(unsigned int p)
+{
+    return p ? 2 * p + 3 : 1;
+}
 
 // Give the device a buffer to write into; N bytes at VA.
 __after_boot static void
@@ -217,7 +225,8 @@ start(uint32_t rx_ports, uint32_t tx_ports)
     }
     if (virtio_negotiate(dev, 1ull << VIRTIO_CONSOLE_F_MULTIPORT, 0) < 0)
         return false;
-    dev->t->read_config(dev, offsetof(struct virtio_console_config, max_nr_ports), &cfg.max_nr_ports, 4);
+    dev->t->read_config(dev, offsetof(struct virtio_console_config, max_nr_ports),
+                        &cfg.max_nr_ports, 4);
     wanted_ports = rx_ports | tx_ports;
     if (wanted_ports >> MIN(cfg.max_nr_ports, VCON_MAX_PORTS)) {
         virtio_fail(dev, "has fewer ports than the host's protocol uses");
@@ -332,7 +341,7 @@ vcon_read(unsigned int port, void *buf, size_t n, int stop)
         if (stop >= 0 && out[got - 1] == stop)
             break;
     }
-    next_buffer(p);   // a buffer read to its end goes back to the device now
+    next_buffer(p); // a buffer read to its end goes back to the device now
     return got;
 }
 

@@ -15,11 +15,11 @@
 #include "log.h"
 #include <linux/virtio_mmio.h>
 
-#define MMIO_MAGIC      0x74726976   // "virt", little-endian
-#define MMIO_MODERN     2
-#define MMIO_LEGACY     1
-#define MMIO_MAX_FOUND  32
-#define CMDLINE_KEY     "virtio_mmio.device="
+#define MMIO_MAGIC     0x74726976   // "virt", little-endian
+#define MMIO_MODERN    2
+#define MMIO_LEGACY    1
+#define MMIO_MAX_FOUND 32
+#define CMDLINE_KEY    "virtio_mmio.device="
 // boot.S maps the MMIO hole (3-4 GiB) uncached; a window elsewhere would be
 // cached and so not a device window we can use.
 #define MMIO_HOLE_START 0xc0000000ull
@@ -31,8 +31,16 @@ reg(struct virtio_dev *d, uint32_t off)
     return (volatile uint32_t *)((uint8_t *)d->transport_data + off);
 }
 
-__after_boot static uint32_t rd(struct virtio_dev *d, uint32_t off) { return *reg(d, off); }
-__after_boot static void wr(struct virtio_dev *d, uint32_t off, uint32_t v) { *reg(d, off) = v; }
+__after_boot static uint32_t
+rd(struct virtio_dev *d, uint32_t off)
+{
+    return *reg(d, off);
+}
+__after_boot static void
+wr(struct virtio_dev *d, uint32_t off, uint32_t v)
+{
+    *reg(d, off) = v;
+}
 
 // 4.2.2: DeviceFeatures shows 32 bits at a time, chosen by DeviceFeaturesSel.
 __after_boot static uint64_t
@@ -55,8 +63,16 @@ mmio_set_features(struct virtio_dev *d, uint64_t f)
     wr(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)f);
 }
 
-__after_boot static uint8_t mmio_get_status(struct virtio_dev *d) { return rd(d, VIRTIO_MMIO_STATUS); }
-__after_boot static void mmio_set_status(struct virtio_dev *d, uint8_t s) { wr(d, VIRTIO_MMIO_STATUS, s); }
+__after_boot static uint8_t
+mmio_get_status(struct virtio_dev *d)
+{
+    return rd(d, VIRTIO_MMIO_STATUS);
+}
+__after_boot static void
+mmio_set_status(struct virtio_dev *d, uint8_t s)
+{
+    wr(d, VIRTIO_MMIO_STATUS, s);
+}
 
 __after_boot static uint32_t
 mmio_config_generation(struct virtio_dev *d)
@@ -120,7 +136,11 @@ mmio_queue_enable(struct virtio_dev *d, uint16_t q, uint16_t size, uint64_t desc
 }
 
 // 4.2.3.3: the queue's number written to QueueNotify.
-__after_boot static void mmio_notify(struct virtio_dev *d, uint16_t q) { wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, q); }
+__after_boot static void
+mmio_notify(struct virtio_dev *d, uint16_t q)
+{
+    wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, q);
+}
 
 // 4.2.3.4: read InterruptStatus, write the bits handled to InterruptACK.
 __after_boot static uint32_t
@@ -192,9 +212,12 @@ parse_size(const char *s, const char **end)
     uint64_t n = parse_number(s, end);
 
     switch (**end) {
-    case 'G': case 'g': n <<= 10;   // fall through
-    case 'M': case 'm': n <<= 10;   // fall through
-    case 'K': case 'k': n <<= 10; (*end)++;
+    case 'G':
+    case 'g': n <<= 10;   // fall through
+    case 'M':
+    case 'm': n <<= 10;   // fall through
+    case 'K':
+    case 'k': n <<= 10; (*end)++;
     }
     return n;
 }

@@ -15,11 +15,11 @@
 #include <linux/virtio_net.h>
 #include <asm-generic/errno.h>
 
-#define RXQ 0                   // 5.1.2: receiveq1, then transmitq1
-#define TXQ 1
+#define RXQ        0                   // 5.1.2: receiveq1, then transmitq1
+#define TXQ        1
 #define QUEUE_SIZE 128          // buffers each way
-#define BUF_SIZE 2048           // two a page
-#define HDR_LEN sizeof(struct virtio_net_hdr_v1)   // 12: 5.1.6 with VERSION_1
+#define BUF_SIZE   2048           // two a page
+#define HDR_LEN    sizeof(struct virtio_net_hdr_v1)   // 12: 5.1.6 with VERSION_1
 
 _Static_assert(HDR_LEN == 12, "virtio_net_hdr_v1");
 _Static_assert(HDR_LEN + VNET_MAX_FRAME <= BUF_SIZE, "a frame fits a buffer");

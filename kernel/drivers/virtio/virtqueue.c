@@ -96,8 +96,8 @@ virtq_add(struct virtq *q, const struct virtq_seg *segs, unsigned int n, void *t
         struct vring_desc *desc = &q->desc[i];
         desc->addr = segs[k].phys;
         desc->len = segs[k].len;
-        desc->flags = (segs[k].device_writes ? VRING_DESC_F_WRITE : 0) |
-                      (k + 1 < n ? VRING_DESC_F_NEXT : 0);
+        desc->flags =
+            (segs[k].device_writes ? VRING_DESC_F_WRITE : 0) | (k + 1 < n ? VRING_DESC_F_NEXT : 0);
         if (k + 1 < n)
             i = desc->next;
     }
@@ -156,5 +156,6 @@ virtq_interrupts(struct virtq *q, bool on)
 {
     __atomic_store_n(&q->avail->flags, on ? 0 : VRING_AVAIL_F_NO_INTERRUPT, __ATOMIC_RELEASE);
     if (on)
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);   // the flag is out before the caller reads the used ring
+        __atomic_thread_fence(
+            __ATOMIC_SEQ_CST);   // the flag is out before the caller reads the used ring
 }
