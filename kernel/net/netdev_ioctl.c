@@ -3,6 +3,7 @@
 // on AF_INET sockets the IPv4 address, netmask, broadcast and destination,
 // about lwIP's interfaces as net/netlink_route.c names them. glibc's and
 // musl's if_nametoindex/if_indextoname are SIOCGIFINDEX/SIOCGIFNAME.
+#include "net/netif_virtio.h"
 #include "net/netlink.h"
 #include "net/netif.h"
 #include "mm/uaccess.h"
@@ -167,6 +168,7 @@ netdev_ioctl(int domain, unsigned int cmd, uint64_t arg)
     if (cmd != SIOCGIFCONF && !inet && !is_dev_cmd(cmd) && !is_set_cmd(domain, cmd))
         return -ENOTTY;
     net_stack_init();           // the interfaces, for a program with no AF_INET socket yet
+    netif_virtio_start();       // and the NIC, when the manifest says there is one
     if (cmd == SIOCGIFCONF)
         return get_conf(arg);
     if (copy_from_user(&r, (void __user *)arg, sizeof(r)) < 0)

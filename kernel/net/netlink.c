@@ -1,6 +1,7 @@
 // The AF_NETLINK family (net/netlink.h): socket(2) for NETLINK_ROUTE, port
 // ids (bind, autobind, getsockname), requests sent to the kernel answered
 // by net/netlink_route.c, and the queue of replies read by recvmsg.
+#include "net/netif_virtio.h"
 #include "net/netlink.h"
 #include "net/netif.h"
 #include "mm/heap.h"
@@ -341,6 +342,7 @@ nl_create(int type, int protocol, uint32_t flags, struct file **out)
         return -ENOMEM;
     sock_init(&ns->sk, &netlink_ops, AF_NETLINK, type, protocol);
     net_stack_init();           // the interfaces the answers describe
+    netif_virtio_start();       // and the NIC, when the manifest says there is one
     if (!(*out = sock_file_new(&ns->sk, flags))) {
         kfree(ns);
         return -ENOMEM;
