@@ -69,13 +69,13 @@ writable(void *arg)
     return p->used < PIPE_SLOTS || !p->readers;
 }
 
-// Wait until READY(P), for a file without O_NONBLOCK: 0, -EAGAIN or -ERESTARTSYS.
+// Wait until READY(P) unless NONBLOCK: 0, -EAGAIN or -ERESTARTSYS.
 static long
-pipe_wait(struct file *f, struct pipe *p, bool (*ready)(void *))
+pipe_wait(struct pipe *p, bool nonblock, bool (*ready)(void *))
 {
     if (ready(p))
         return 0;
-    if (f->flags & O_NONBLOCK)
+    if (nonblock)
         return -EAGAIN;
     return wait_event(WAIT_FOREVER, ready, p, true) < 0 ? -ERESTARTSYS : 0;
 }
@@ -126,7 +126,7 @@ pipe_read(struct file *f, void *dst, size_t n, uint64_t *pos)
     size_t done;
     long ret;
 
-    if ((ret = pipe_wait(f, p, readable)) < 0)
+    if ((ret = pipe_wait(p, f->flags & O_NONBLOCK, readable)) < 0)
         return ret;
     if (p->len == 0)
         return 0;       // no writer left
@@ -179,7 +179,7 @@ pipe_write(struct file *f, const void *src, size_t n, uint64_t *pos)
     long ret;
 
     while (done < n) {
-        if ((ret = pipe_wait(f, p, writable)) < 0)
+        if ((ret = pipe_wait(p, f->flags & O_NONBLOCK, writable)) < 0)
             return done ? (ssize_t)done : ret;
         if (p->readers == 0) {
             signal_send(SIGPIPE);
@@ -268,13 +268,9 @@ pipe_of(struct file *f)
 long
 pipe_wait_data(struct pipe *p, bool nonblock)
 {
-    if (!readable(p)) {
-        if (nonblock)
-            return -EAGAIN;
-        if (wait_event(WAIT_FOREVER, readable, p, true) < 0)
-            return -ERESTARTSYS;
-    }
-    return p->len;
+    long ret = pipe_wait(p, nonblock, readable);
+
+    return ret < 0 ? ret : (long)p->len;
 }
 
 // Wait for room in P: the bytes that fit now, -EAGAIN when NONBLOCK,
@@ -282,12 +278,10 @@ pipe_wait_data(struct pipe *p, bool nonblock)
 long
 pipe_wait_room(struct pipe *p, bool nonblock)
 {
-    if (!writable(p)) {
-        if (nonblock)
-            return -EAGAIN;
-        if (wait_event(WAIT_FOREVER, writable, p, true) < 0)
-            return -ERESTARTSYS;
-    }
+    long ret = pipe_wait(p, nonblock, writable);
+
+    if (ret < 0)
+        return ret;
     if (p->readers == 0) {
         signal_send(SIGPIPE);
         return -EPIPE;
