@@ -81,6 +81,16 @@ def test_a_break_larger_than_memory_is_refused(pkgload: Path, oom_program: Path,
     assert (status, out, err) == (0, "sbrk 64 GiB: ENOMEM, break unchanged\n", ""), log[-2000:]
 
 
+def test_a_fallocate_larger_than_memory_takes_nothing(pkgload: Path, oom_program: Path, tmp_path: Path) -> None:
+    """ENOSPC up front, as tmpfs: no page of the refused range stays with the file (the fuzzer's
+    4 GiB fallocate once left memory full, and its next fault OOM-killed it)."""
+    status, out, err, log = run(pkgload, tmp_path, "-m", MEMORY, str(oom_program), "fallocate")
+    assert (status, out, err) == (0, "fallocate 65536 MiB: ENOSPC\n"
+                                     "fallocate 64 MiB: ENOSPC\n"
+                                     "file size 0, blocks 0\n"
+                                     "then malloc got most of memory\n", ""), log[-2000:]
+
+
 def test_touching_overcommitted_memory_is_an_oom_kill(pkgload: Path, oom_program: Path, tmp_path: Path) -> None:
     """Many mappings, each small enough, touched together: the fault that finds no page kills."""
     status, out, err, log = run(pkgload, tmp_path, "-m", MEMORY, str(oom_program), "touch")

@@ -4,6 +4,7 @@
 // a frame of its own.
 #include "fs/vfs.h"
 #include "mm/heap.h"
+#include "mm/oom.h"
 #include "mm/pmm.h"
 #include "drivers/clock.h"
 #include "lib/string.h"
@@ -279,16 +280,57 @@ vnode_truncate(struct vnode *vn, uint64_t size)
     return 0;
 }
 
+// The pages of [FIRST, END) without a frame of their own.
+static uint64_t
+pages_missing(const struct vnode *vn, uint64_t first, uint64_t end)
+{
+    uint64_t missing = 0;
+
+    for (uint64_t i = first; i < end; i++)
+        missing += i >= vn->npages || !vn->pages[i];
+    return missing;
+}
+
+// Give back the frames this allocation made (bit I of MADE for page FIRST+I);
+// a mapping that faulted one in meanwhile keeps it.
+static void
+allocate_undo(struct vnode *vn, uint64_t first, uint64_t end, const uint64_t *made)
+{
+    for (uint64_t i = first; i < end; i++)
+        if (made[(i - first) / 64] & (1UL << ((i - first) % 64))) {
+            page_ref_put(vn->pages[i]);
+            vn->pages[i] = 0;
+        }
+}
+
 // fallocate's allocation: every page of [OFF, OFF+LEN) gets a frame of its
 // own (st_blocks counts it, as on ext4 and tmpfs); the size grows to the
-// range's end unless KEEP_SIZE. -ENOSPC when memory runs out, the pages
-// given so far kept.
+// range's end unless KEEP_SIZE. As tmpfs: -ENOSPC up front when free memory
+// cannot back the range, and a failure part-way gives back what it took,
+// so a refused fallocate leaves no memory behind.
 __after_boot long
 vnode_allocate(struct vnode *vn, uint64_t off, uint64_t len, bool keep_size)
 {
-    for (uint64_t i = off / PAGE_SIZE; i < ALIGN_UP(off + len, PAGE_SIZE) / PAGE_SIZE; i++)
-        if (!vnode_page(vn, i))
-            return -ENOSPC;
+    uint64_t first = off / PAGE_SIZE, end = ALIGN_UP(off + len, PAGE_SIZE) / PAGE_SIZE, *made;
+    long ret = 0;
+
+    if (end - first > pmm_num_total() || !oom_may_commit(pages_missing(vn, first, end) * PAGE_SIZE))
+        return -ENOSPC;
+    if (!(made = kzalloc(ALIGN_UP(end - first, 64) / 8)))
+        return -ENOSPC;
+    for (uint64_t i = first; i < end; i++) {
+        bool had = i < vn->npages && vn->pages[i];
+        if (!vnode_page(vn, i)) {
+            allocate_undo(vn, first, i, made);
+            ret = -ENOSPC;
+            break;
+        }
+        if (!had)
+            made[(i - first) / 64] |= 1UL << ((i - first) % 64);
+    }
+    kfree(made);
+    if (ret < 0)
+        return ret;
     if (!keep_size && off + len > vn->size)
         vn->size = off + len;
     vnode_changed(vn);

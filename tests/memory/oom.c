@@ -8,13 +8,17 @@
 //             (copy-on-write), the parent reports how the child ended
 //   fork-full the same with all that malloc can get: memory is full when the
 //             child's pages are given back (or the fork itself fails)
+//   fallocate a file's fallocate larger than memory: ENOSPC, leaving the file
+//             empty and the memory free (malloc then gets most of it)
 // Each mode ends with a line saying what happened, or is killed.
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,6 +94,30 @@ mode_touch(void)
     return 0;
 }
 
+static int
+mode_fallocate(void)
+{
+    static const unsigned long lengths[] = { 64UL << 30, 64 * MIB };
+    int fd = memfd_create("oom", 0);
+    struct stat st;
+    size_t n;
+
+    if (fd < 0) {
+        printf("memfd_create: %s\n", strerror(errno));
+        return 1;
+    }
+    for (int i = 0; i < 2; i++) {
+        int r = fallocate(fd, 0, 0, (off_t)lengths[i]);
+        printf("fallocate %lu MiB: %s\n", lengths[i] / MIB,
+               r ? (errno == ENOSPC ? "ENOSPC" : strerror(errno)) : "allocated");
+    }
+    fstat(fd, &st);
+    printf("file size %lld, blocks %lld\n", (long long)st.st_size, (long long)st.st_blocks);
+    n = fill(MIB);
+    printf("then malloc got %s\n", n >= 4 ? "most of memory" : "almost nothing");
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -122,6 +150,8 @@ main(int argc, char **argv)
         return mode_touch();
     if (!strcmp(mode, "fork") || !strcmp(mode, "fork-full"))
         return mode_fork(!strcmp(mode, "fork-full"));
+    if (!strcmp(mode, "fallocate"))
+        return mode_fallocate();
     fprintf(stderr, "oom: unknown mode %s\n", mode);
     return 2;
 }
