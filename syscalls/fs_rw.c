@@ -14,9 +14,7 @@
 #include <linux/uio.h>
 #include <linux/fs.h>
 
-#define IO_CHUNK      4096
-#define IOV_MAX_LINUX 1024
-#define MAX_RW_COUNT  0x7ffff000ul
+#define IO_CHUNK 4096
 
 // Write COUNT bytes from the program at *POS, in chunks; a failure after some bytes returns the count.
 static ssize_t
@@ -155,7 +153,7 @@ iov_from_user(const struct iovec __user *uiov, int iovcnt, struct iovec **out)
     struct iovec *iov;
     uint64_t total = 0;
 
-    if (iovcnt < 0 || iovcnt > IOV_MAX_LINUX)
+    if (iovcnt < 0 || iovcnt > UIO_MAXIOV)
         return -EINVAL;
     if (!(iov = kmalloc(sizeof(*iov) * (iovcnt ? iovcnt : 1))))
         return -ENOMEM;

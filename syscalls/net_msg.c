@@ -17,8 +17,6 @@
 #define MSG_MAX     (4 * 1024 * 1024)   // the largest datagram gathered whole
 #define RECV_MAX    (256 * 1024)     // the most one receive returns
 #define CONTROL_MAX 131072           // net.core.optmem_max (Linux 6.9 on): more is ENOBUFS
-#define UIO_MAXIOV  1024
-#define MAX_RW      0x7ffff000ul
 #define USER_TOP    0x7ffffffff000ull
 
 // A msghdr copied in: the iovecs, their total, the name and control sizes.
@@ -45,8 +43,8 @@ iov_in(struct msg_io *io, const struct iovec __user *uiov, size_t cnt)
     for (size_t i = 0; i < cnt; i++) {
         if ((int64_t)io->iov[i].iov_len < 0)
             return -EINVAL;
-        if (io->iov[i].iov_len > MAX_RW - io->total)
-            io->iov[i].iov_len = MAX_RW - io->total;
+        if (io->iov[i].iov_len > MAX_RW_COUNT - io->total)
+            io->iov[i].iov_len = MAX_RW_COUNT - io->total;
         io->total += io->iov[i].iov_len;
     }
     return 0;
@@ -375,7 +373,7 @@ sock_rw(struct file *f, struct msg_io *io, bool write)
 long
 net_sock_rw(struct file *f, void __user *buf, size_t count, bool write)
 {
-    struct iovec v = { buf, MIN(count, MAX_RW) };
+    struct iovec v = { buf, MIN(count, MAX_RW_COUNT) };
     struct msg_io io = { .iov = &v, .iovcnt = 1, .total = v.iov_len };
 
     return sock_rw(f, &io, write);

@@ -17,8 +17,6 @@
 #define SPLICE_F_NONBLOCK 0x02
 #define SPLICE_F_ALL      0x0f    // SPLICE_F_MOVE | NONBLOCK | MORE | GIFT
 #define SPLICE_CHUNK      16384   // bytes per pass through the kernel buffer
-#define MAX_RW_COUNT      0x7ffff000ul
-#define UIO_MAXIOV        1024
 
 // One pass's buffer, from the heap: kernel stacks are small.
 static char *

@@ -46,7 +46,9 @@ struct file {
     bool counts_writer; // counted in vn->writers (execve's ETXTBSY)
 };
 
-#define FD_MAX 1024 // RLIMIT_NOFILE's soft default
+#define FD_MAX       1024 // RLIMIT_NOFILE's soft default
+#define MAX_RW_COUNT 0x7ffff000ul // Linux's cap on one transfer: INT_MAX rounded down to a page
+#define UIO_MAXIOV   1024 // the most iovecs one call takes (IOV_MAX)
 
 struct fd_table {
     int refs; // processes sharing it (CLONE_FILES)
