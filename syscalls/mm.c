@@ -1,6 +1,7 @@
 // Memory syscalls: Linux's argument checks, in Linux's order, then mm/vm.c.
 #include "types.h"
 #include "syscalls.h"          // every handler's prototype, generated from table.tsv
+#include "syscalls/mprotect.h"
 #include "mm/vm.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
@@ -163,13 +164,13 @@ sys_munmap(unsigned long addr, size_t len)
     return vm_unmap(mm(), addr, ALIGN_UP(len, PAGE_SIZE));
 }
 
+// mprotect(2) with pkey_mprotect(2)'s key, in Linux's order: a zero length
+// succeeds before the protection bits or the key are looked at.
 long
-sys_mprotect(unsigned long addr, size_t len, unsigned long prot)
+mprotect_with_key(unsigned long addr, size_t len, unsigned long prot, int pkey)
 {
     uint64_t end;
 
-    if (prot & ~PROT_VALID)
-        return -EINVAL;
     if ((prot & PROT_GROWSDOWN) && (prot & PROT_GROWSUP))
         return -EINVAL;
     if (addr & (PAGE_SIZE - 1))
@@ -179,7 +180,17 @@ sys_mprotect(unsigned long addr, size_t len, unsigned long prot)
     end = addr + ALIGN_UP(len, PAGE_SIZE);
     if (end <= addr)
         return -ENOMEM;
+    if (prot & ~PROT_VALID)
+        return -EINVAL;
+    if (pkey != -1)
+        return -EINVAL; // the CPU has no protection keys: none is ever allocated (pkey.c)
     return vm_protect(mm(), addr, end - addr, vma_prot(prot));
+}
+
+long
+sys_mprotect(unsigned long addr, size_t len, unsigned long prot)
+{
+    return mprotect_with_key(addr, len, prot, -1);
 }
 
 // brk(2): returns the new break, or the old one when it cannot move.

@@ -88,7 +88,7 @@ def runs(pkgload: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
                                                                   "callsys.c")], check=True)
     busybox = shutil.which("busybox")
     assert busybox, "busybox-static is not installed (tools/setup installs it)"
-    for cmd in ([str(prog), "-0", "330", "110", "110"], [busybox, "echo", "hi"]):
+    for cmd in ([str(prog), "-0", "312", "110", "110"], [busybox, "echo", "hi"]):
         got = cli(pkgload, "run", "-q", "--record", str(out / "runs"), *cmd)
         assert got.returncode == 0, got.stderr
     return out / "runs"
@@ -139,9 +139,9 @@ def test_html_matrix_has_the_runs_and_outlines_missing_calls(pkgload: Path, runs
     progs = {Path(h["program"]).name: {c["name"]: c for c in h["calls"]} for h in shown["hits"]}
     assert set(progs) == {"callsys", "busybox"}
     callsys = progs["callsys"]
-    assert callsys["pkey_alloc"]["count"] == 1 and callsys["getppid"]["count"] == 2
-    assert callsys["pkey_alloc"]["colour"] == rgb(COLOURS["missing"])
-    assert callsys["pkey_alloc"]["outline"] == "solid" and callsys["getppid"]["outline"] == "none"
-    assert "pkey_alloc" not in progs["busybox"] and progs["busybox"]["write"]["count"] >= 1
+    assert callsys["kcmp"]["count"] == 1 and callsys["getppid"]["count"] == 2
+    assert callsys["kcmp"]["colour"] == rgb(COLOURS["missing"])
+    assert callsys["kcmp"]["outline"] == "solid" and callsys["getppid"]["outline"] == "none"
+    assert "kcmp" not in progs["busybox"] and progs["busybox"]["write"]["count"] >= 1
     saved = json.loads((runs / "callsys.json").read_text())
     assert {n: c["count"] for n, c in callsys.items()} == saved["made"]

@@ -127,6 +127,7 @@ CASES = (
     Case("abort"),
     Case("nullderef"),
     Case("mm"),
+    Case("mm_pkey"),
     Case("self_exe"),
     Case("auxv"),
     Case("ids"),

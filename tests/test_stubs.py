@@ -26,9 +26,9 @@ REPO = Path(__file__).resolve().parent.parent
 SOURCES = REPO / "tests" / "stub_programs"
 FLAVOURS = {"dynamic": (), "static": ("-static",)}
 TIMEOUT = 120
-PKEY_ALLOC, GETPPID, SETUID = 330, 110, 105  # x86-64 numbers (unistd_64.h)
+KCMP, GETPPID, SETUID = 312, 110, 105  # x86-64 numbers (unistd_64.h)
 ENOSYS = 38  # callsys's status when a call was not implemented
-MISSING_LINE = "pkgload: the program called pkey_alloc (not implemented); pkgload stubs can suggest stubs\n"
+MISSING_LINE = "pkgload: the program called kcmp (not implemented); pkgload stubs can suggest stubs\n"
 
 
 @pytest.fixture(scope="module")
@@ -80,24 +80,24 @@ def test_nonroot_stubs_run_it_as_uid_999_would(pkgload: Path, built: Path, tmp_p
 def test_missing_syscall_gets_enosys_and_is_named_at_exit(pkgload: Path, built: Path, tmp_path: Path,
                                                          flavour: str) -> None:
     prog = str(built / flavour / "callsys")
-    got = pkgload_run(pkgload, tmp_path, "--record", str(tmp_path), prog, str(PKEY_ALLOC))
-    assert (got.returncode, got.stdout, got.stderr) == (ENOSYS, f"{PKEY_ALLOC}: ENOSYS\n", MISSING_LINE)
+    got = pkgload_run(pkgload, tmp_path, "--record", str(tmp_path), prog, str(KCMP))
+    assert (got.returncode, got.stdout, got.stderr) == (ENOSYS, f"{KCMP}: ENOSYS\n", MISSING_LINE)
     run = json.loads((tmp_path / "callsys.json").read_text())
-    assert run["missing"] == {"pkey_alloc": 1} and run["made"]["pkey_alloc"] == 1
-    assert "syscall pkey_alloc (330) not implemented" in (tmp_path / "kernel.log").read_text()
+    assert run["missing"] == {"kcmp": 1} and run["made"]["kcmp"] == 1
+    assert "syscall kcmp (312) not implemented" in (tmp_path / "kernel.log").read_text()
 
 
 def test_quiet_says_nothing_at_exit(pkgload: Path, built: Path, tmp_path: Path) -> None:
-    got = pkgload_run(pkgload, tmp_path, "--quiet", str(built / "static" / "callsys"), str(PKEY_ALLOC))
-    assert (got.returncode, got.stdout, got.stderr) == (ENOSYS, f"{PKEY_ALLOC}: ENOSYS\n", "")
+    got = pkgload_run(pkgload, tmp_path, "--quiet", str(built / "static" / "callsys"), str(KCMP))
+    assert (got.returncode, got.stdout, got.stderr) == (ENOSYS, f"{KCMP}: ENOSYS\n", "")
 
 
 def test_a_program_that_succeeds_keeps_its_stderr(pkgload: Path, built: Path, tmp_path: Path) -> None:
     # the program did without the call: its stderr is its own, as natively
     got = pkgload_run(pkgload, tmp_path, "--record", str(tmp_path), str(built / "static" / "callsys"),
-                      "-0", str(PKEY_ALLOC))
-    assert (got.returncode, got.stdout, got.stderr) == (0, f"{PKEY_ALLOC}: ENOSYS\n", "")
-    assert json.loads((tmp_path / "callsys.json").read_text())["missing"] == {"pkey_alloc": 1}
+                      "-0", str(KCMP))
+    assert (got.returncode, got.stdout, got.stderr) == (0, f"{KCMP}: ENOSYS\n", "")
+    assert json.loads((tmp_path / "callsys.json").read_text())["missing"] == {"kcmp": 1}
 
 
 def test_summary_counts_every_call(pkgload: Path, built: Path, tmp_path: Path) -> None:
@@ -113,12 +113,12 @@ def test_summary_counts_every_call(pkgload: Path, built: Path, tmp_path: Path) -
                                           ("-ENOSYS", "ENOSYS")])
 def test_stub_option_replaces_the_result(pkgload: Path, built: Path, tmp_path: Path, value: str,
                                          shown: str) -> None:
-    got = pkgload_run(pkgload, tmp_path, "--stub", f"pkey_alloc={value}", "--record", str(tmp_path),
-                      str(built / "static" / "callsys"), str(PKEY_ALLOC))
+    got = pkgload_run(pkgload, tmp_path, "--stub", f"kcmp={value}", "--record", str(tmp_path),
+                      str(built / "static" / "callsys"), str(KCMP))
     status = ENOSYS if shown == "ENOSYS" else 0
-    assert (got.returncode, got.stdout, got.stderr) == (status, f"{PKEY_ALLOC}: {shown}\n", "")
+    assert (got.returncode, got.stdout, got.stderr) == (status, f"{KCMP}: {shown}\n", "")
     run = json.loads((tmp_path / "callsys.json").read_text())
-    assert run["stubbed"] == {"pkey_alloc": 1} and run["missing"] == {}
+    assert run["stubbed"] == {"kcmp": 1} and run["missing"] == {}
 
 
 def test_same_rule_allows_only_its_id(pkgload: Path, built: Path, tmp_path: Path) -> None:
@@ -137,10 +137,10 @@ def test_zero_rule_zeroes_the_output(pkgload: Path, tmp_path: Path) -> None:
 
 def test_a_stub_file_is_a_set(pkgload: Path, built: Path, tmp_path: Path) -> None:
     set_file = tmp_path / "mine.toml"
-    set_file.write_text('[syscalls]\npkey_alloc = "-EOPNOTSUPP"\ngetppid = 42\n')
+    set_file.write_text('[syscalls]\nkcmp = "-EOPNOTSUPP"\ngetppid = 42\n')
     got = pkgload_run(pkgload, tmp_path, "--stubs", str(set_file), str(built / "static" / "callsys"),
-                      str(PKEY_ALLOC), str(GETPPID))
-    assert got.stdout == f"{PKEY_ALLOC}: EOPNOTSUPP\n{GETPPID}: 42\n"
+                      str(KCMP), str(GETPPID))
+    assert got.stdout == f"{KCMP}: EOPNOTSUPP\n{GETPPID}: 42\n"
 
 
 @pytest.mark.parametrize("args, message", [

@@ -170,14 +170,14 @@ def test_bare_trace_goes_to_stderr(pkgload: Path, built: Path) -> None:
 
 
 def test_missing_and_stubbed_are_marked(pkgload: Path, tmp_path: Path) -> None:
-    """pkey_alloc (missing) says <missing> with ENOSYS; a --stub rule's answer says <stubbed>."""
+    """kcmp (missing) says <missing> with ENOSYS; a --stub rule's answer says <stubbed>."""
     prog = tmp_path / "callsys"
     subprocess.run(["gcc", "-O1", "-o", str(prog), str(REPO / "tests" / "stub_programs" / "callsys.c")],
                    check=True)
-    proc, trace = run_traced(pkgload, prog, ("-0", "330", "110"), tmp_path, "--stub", "getppid=7")
+    proc, trace = run_traced(pkgload, prog, ("-0", "312", "110"), tmp_path, "--stub", "getppid=7")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "330: ENOSYS\n110: 7\n"
-    assert re.search(r"pkey_alloc\(0, 0, 0, 0, 0, 0\) = -1 ENOSYS \(Function not implemented\) <missing>$",
+    assert proc.stdout == "312: ENOSYS\n110: 7\n"
+    assert re.search(r"kcmp\(0, 0, 0, 0, 0, 0\) = -1 ENOSYS \(Function not implemented\) <missing>$",
                      trace, re.M)
     assert re.search(r"getppid\(\) = 7 <stubbed>$", trace, re.M)
 
