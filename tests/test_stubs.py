@@ -27,6 +27,7 @@ SOURCES = REPO / "tests" / "stub_programs"
 FLAVOURS = {"dynamic": (), "static": ("-static",)}
 TIMEOUT = 120
 KCMP, GETPPID, SETUID = 312, 110, 105  # x86-64 numbers (unistd_64.h)
+IO_URING_SETUP, IO_URING_ENTER = 425, 426
 ENOSYS = 38  # callsys's status when a call was not implemented
 MISSING_LINE = "pkgload: the program called kcmp (not implemented); pkgload stubs can suggest stubs\n"
 
@@ -98,6 +99,17 @@ def test_a_program_that_succeeds_keeps_its_stderr(pkgload: Path, built: Path, tm
                       "-0", str(KCMP))
     assert (got.returncode, got.stdout, got.stderr) == (0, f"{KCMP}: ENOSYS\n", "")
     assert json.loads((tmp_path / "callsys.json").read_text())["missing"] == {"kcmp": 1}
+
+
+def test_deliberate_enosys_is_stubbed_not_missing(pkgload: Path, built: Path, tmp_path: Path) -> None:
+    # io_uring's rows are `stub` (ENOSYS on purpose): no line at exit, no "not implemented" log line
+    got = pkgload_run(pkgload, tmp_path, "--record", str(tmp_path), str(built / "static" / "callsys"),
+                      str(IO_URING_SETUP), str(IO_URING_ENTER))
+    assert (got.returncode, got.stderr) == (ENOSYS, "")
+    assert got.stdout == f"{IO_URING_SETUP}: ENOSYS\n{IO_URING_ENTER}: ENOSYS\n"
+    run = json.loads((tmp_path / "callsys.json").read_text())
+    assert run["missing"] == {} and run["stubbed"] == {"io_uring_setup": 1, "io_uring_enter": 1}
+    assert "not implemented" not in (tmp_path / "kernel.log").read_text()
 
 
 def test_summary_counts_every_call(pkgload: Path, built: Path, tmp_path: Path) -> None:

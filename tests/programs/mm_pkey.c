@@ -70,8 +70,8 @@ test_mprotect_order(unsigned char *p)
 int
 main(void)
 {
-    unsigned char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
-                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *p =
+        mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
     if (p == MAP_FAILED || munmap(p + PAGE, PAGE) < 0)
         return 1;
