@@ -20,8 +20,7 @@ sys_io_uring_enter(unsigned int fd, unsigned int to_submit, unsigned int min_com
 }
 
 long
-sys_io_uring_register(unsigned int fd, unsigned int opcode, void __user *arg,
-                      unsigned int nr_args)
+sys_io_uring_register(unsigned int fd, unsigned int opcode, void __user *arg, unsigned int nr_args)
 {
     return -ENOSYS;
 }

@@ -128,6 +128,7 @@ CASES = (
     Case("nullderef"),
     Case("mm"),
     Case("mm_pkey"),
+    Case("procfs_mem"),
     Case("self_exe"),
     Case("auxv"),
     Case("ids"),

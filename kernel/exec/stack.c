@@ -152,6 +152,7 @@ stack_build(struct mm *mm, const struct exec_args *args, const struct elf_image 
     rng_bytes((void *)(k + random), 16);
     *(uint64_t *)(k + sp) = args->argc;
     mm->arg_start = strings;
+    mm->start_stack = sp;
     mm->env_start = mm->arg_end =
         strings + ((args->envc ? args->argv[args->argc + 1] : args->strings_end) - args->argv[0]);
     mm->env_end = strings + (args->strings_end - args->argv[0]);

@@ -2,7 +2,7 @@
 // folder, and everything in it, is made at the lookup that names it and
 // names its process (and thread) by number, so nothing in the tree outlives
 // a process: a file of one that ended reads ESRCH. Its files: cmdline,
-// environ, comm, stat, status, maps, the exe and cwd links, fd/ and task/.
+// environ, comm, stat, statm, status (fs/procfs_stat.c), maps, the exe and cwd links, fd/ and task/.
 #include "fs/procfs_text.h"
 #include "fs/vfs.h"
 #include "fs/file.h"
@@ -35,17 +35,16 @@ name_of(int pid, int tid)
     return (void *)((uint64_t)(uint32_t)tid << 32 | (uint32_t)pid);
 }
 
-static struct proc *
-proc_of(struct vnode *vn)
+struct proc *
+procfs_proc_of(struct vnode *vn)
 {
     return proc_find((int)(uint32_t)(uint64_t)vn->priv);
 }
 
-// The thread a node names: its TID, else the process's first thread.
-static struct thread *
-thread_of(struct vnode *vn)
+struct thread *
+procfs_thread_of(struct vnode *vn)
 {
-    struct proc *p = proc_of(vn);
+    struct proc *p = procfs_proc_of(vn);
     int tid = (int)((uint64_t)vn->priv >> 32);
 
     if (!p || !p->threads)
@@ -82,7 +81,7 @@ gen_strings(struct proc *p, uint64_t start, uint64_t end, char **buf, size_t *le
 static long
 gen_cmdline(struct vnode *vn, char **buf, size_t *len)
 {
-    struct proc *p = proc_of(vn);
+    struct proc *p = procfs_proc_of(vn);
 
     return p ? gen_strings(p, p->mm ? p->mm->arg_start : 0, p->mm ? p->mm->arg_end : 0, buf, len)
              : -ESRCH;
@@ -91,7 +90,7 @@ gen_cmdline(struct vnode *vn, char **buf, size_t *len)
 static long
 gen_environ(struct vnode *vn, char **buf, size_t *len)
 {
-    struct proc *p = proc_of(vn);
+    struct proc *p = procfs_proc_of(vn);
 
     return p ? gen_strings(p, p->mm ? p->mm->env_start : 0, p->mm ? p->mm->env_end : 0, buf, len)
              : -ESRCH;
@@ -100,7 +99,7 @@ gen_environ(struct vnode *vn, char **buf, size_t *len)
 static long
 gen_comm(struct vnode *vn, char **buf, size_t *len)
 {
-    struct thread *t = thread_of(vn);
+    struct thread *t = procfs_thread_of(vn);
     struct text text = { 0 };
     char comm[16];
 
@@ -116,7 +115,7 @@ gen_comm(struct vnode *vn, char **buf, size_t *len)
 static long
 store_comm(struct vnode *vn, const char *buf, size_t len)
 {
-    struct thread *t = thread_of(vn);
+    struct thread *t = procfs_thread_of(vn);
     size_t n = MIN(len, 15);
 
     if (!t)
@@ -128,77 +127,10 @@ store_comm(struct vnode *vn, const char *buf, size_t len)
     return 0;
 }
 
-static char
-state_letter(const struct proc *p, const struct thread *t)
-{
-    if (p->zombie)
-        return 'Z';
-    return t && t->state == THREAD_BLOCKED ? 'S' : 'R';
-}
-
-// proc(5)'s stat line, for the process or (TID) one of its threads: times in
-// clock ticks (100 Hz), the thread count, the nice value.
-static long
-gen_stat(struct vnode *vn, char **buf, size_t *len)
-{
-    struct proc *p = proc_of(vn);
-    struct thread *t = thread_of(vn);
-    bool of_thread = (uint64_t)vn->priv >> 32;
-    struct text text = { 0 };
-    uint64_t user = p ? p->dead_utime : 0, sys = p ? p->dead_stime : 0;
-    char comm[16] = "";
-
-    if (!p || (of_thread && !t))
-        return -ESRCH;
-    if (of_thread)
-        thread_cpu_times(t, &user, &sys);
-    else if (!p->zombie)
-        proc_cpu_times(p, &user, &sys);
-    if (t)
-        thread_comm(t, comm);
-    text_printf(&text,
-                "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %lu %lu %lu %lu %d %d %d 0 0 0 0\n",
-                of_thread ? t->tid : p->pid, comm, state_letter(p, t), p->ppid, p->pgid, p->sid,
-                user / 10000000, sys / 10000000, p->child_utime / 10000000,
-                p->child_stime / 10000000, 20 + (t ? t->nice : 0), t ? t->nice : 0, p->nr_threads);
-    return text_done(&text, buf, len);
-}
-
-static long
-gen_status(struct vnode *vn, char **buf, size_t *len)
-{
-    struct proc *p = proc_of(vn);
-    struct thread *t = thread_of(vn);
-    struct text text = { 0 };
-    uint32_t cpus = smp_cpus_present();
-    char comm[16] = "";
-
-    if (!p)
-        return -ESRCH;
-    if (t)
-        thread_comm(t, comm);
-    text_printf(&text, "Name:\t%s\nUmask:\t%04o\nState:\t%c\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n", comm,
-                p->umask, state_letter(p, t), p->pid, t ? t->tid : p->pid);
-    text_printf(&text, "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
-                p->ppid, p->creds.ruid, p->creds.euid, p->creds.suid, p->creds.fsuid, p->creds.rgid,
-                p->creds.egid, p->creds.sgid, p->creds.fsgid);
-    text_printf(&text, "FDSize:\t%d\nGroups:\t", FD_MAX);
-    for (int i = 0; p->creds.groups && i < p->creds.groups->count; i++)
-        text_printf(&text, i ? " %u" : "%u", p->creds.groups->gids[i]);
-    text_printf(&text, " \n");         // Linux ends the list with a space, an empty one too
-    text_printf(&text,
-                "Threads:\t%d\nSigQ:\t0/%lu\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n",
-                p->nr_threads, p->rlimits[RLIMIT_SIGPENDING].cur, t ? t->pending.set : 0,
-                p->shared_pending.set, t ? t->sig_blocked : 0);
-    text_printf(&text, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t0-%u\n",
-                (unsigned long)(cpus == 64 ? ~0ull : (1ull << cpus) - 1), cpus - 1);
-    return text_done(&text, buf, len);
-}
-
 static long
 gen_maps(struct vnode *vn, char **buf, size_t *len)
 {
-    struct proc *p = proc_of(vn);
+    struct proc *p = procfs_proc_of(vn);
     struct text t = { 0 };
 
     if (!p)
@@ -222,7 +154,7 @@ gen_maps(struct vnode *vn, char **buf, size_t *len)
 static long
 link_exe(struct vnode *vn, char *buf, size_t len)
 {
-    struct proc *p = proc_of(vn);
+    struct proc *p = procfs_proc_of(vn);
 
     if (!p || p->zombie)
         return -ENOENT;
@@ -232,7 +164,7 @@ link_exe(struct vnode *vn, char *buf, size_t len)
 static long
 link_cwd(struct vnode *vn, char *buf, size_t len)
 {
-    struct proc *p = proc_of(vn);
+    struct proc *p = procfs_proc_of(vn);
     struct vnode *cwd;
     long ret;
 
@@ -265,7 +197,7 @@ file_is_unlinked(struct file *f)
 static struct file *
 file_of(struct vnode *vn, int fd)
 {
-    struct proc *p = proc_of(vn);
+    struct proc *p = procfs_proc_of(vn);
 
     if (!p || !p->fds || fd < 0 || fd >= FD_MAX)
         return NULL;
@@ -300,8 +232,8 @@ fd_dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
         return -ENOENT;
     vn = procfs_node(S_IFLNK | 0700);
     vn->dyn_link = link_fd;
-    vn->priv = name_of((int)(uint64_t)dir->priv, fd);     // the descriptor where a tid would be
-    *out = vn;    // unnamed: freed when the caller puts it
+    vn->priv = name_of((int)(uint64_t)dir->priv, fd); // the descriptor where a tid would be
+    *out = vn; // unnamed: freed when the caller puts it
     return 0;
 }
 
@@ -345,16 +277,17 @@ static const struct entry pid_entries[] = {
     { "exe", S_IFLNK | 0777, .link = link_exe },
     { "fd", S_IFDIR | 0500, .lookup = fd_dir_lookup, .list = fd_dir_list },
     { "maps", S_IFREG | 0444, .generate = gen_maps },
-    { "stat", S_IFREG | 0444, .generate = gen_stat },
-    { "status", S_IFREG | 0444, .generate = gen_status },
+    { "stat", S_IFREG | 0444, .generate = procfs_gen_stat },
+    { "statm", S_IFREG | 0444, .generate = procfs_gen_statm },
+    { "status", S_IFREG | 0444, .generate = procfs_gen_status },
     { "task", S_IFDIR | 0555, .lookup = task_dir_lookup, .list = task_dir_list },
 };
 
 // A thread's folder (task/TID) has the files that are per thread.
 static const struct entry tid_entries[] = {
     { "comm", S_IFREG | 0644, .generate = gen_comm, .store = store_comm },
-    { "stat", S_IFREG | 0444, .generate = gen_stat },
-    { "status", S_IFREG | 0444, .generate = gen_status },
+    { "stat", S_IFREG | 0444, .generate = procfs_gen_stat },
+    { "status", S_IFREG | 0444, .generate = procfs_gen_status },
 };
 
 static struct vnode *
@@ -398,8 +331,8 @@ list_entry(const struct entry *table, size_t n, uint64_t *index, char *name, siz
 static long
 pid_dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
 {
-    return proc_of(dir) ? lookup_entry(pid_entries, ARRAY_SIZE(pid_entries), dir, name, out)
-                        : -ENOENT;
+    return procfs_proc_of(dir) ? lookup_entry(pid_entries, ARRAY_SIZE(pid_entries), dir, name, out)
+                               : -ENOENT;
 }
 
 static long
@@ -411,8 +344,9 @@ pid_dir_list(struct vnode *dir, uint64_t *index, char *name, size_t len, uint32_
 static long
 thread_dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
 {
-    return thread_of(dir) ? lookup_entry(tid_entries, ARRAY_SIZE(tid_entries), dir, name, out)
-                          : -ENOENT;
+    return procfs_thread_of(dir)
+               ? lookup_entry(tid_entries, ARRAY_SIZE(tid_entries), dir, name, out)
+               : -ENOENT;
 }
 
 static long
@@ -436,7 +370,7 @@ make_dir(void *priv, long (*lookup)(struct vnode *, const char *, struct vnode *
 static long
 task_dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
 {
-    struct proc *p = proc_of(dir);
+    struct proc *p = procfs_proc_of(dir);
     int tid;
 
     if (!p || parse_number(name, &tid) < 0 || !proc_find_thread(p, tid))
@@ -449,7 +383,7 @@ task_dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
 static long
 task_dir_list(struct vnode *dir, uint64_t *index, char *name, size_t len, uint32_t *type)
 {
-    struct proc *p = proc_of(dir);
+    struct proc *p = procfs_proc_of(dir);
     uint64_t n = 0;
 
     if (!p)

@@ -4,6 +4,8 @@
 #include "types.h"
 
 struct vnode;
+struct proc;
+struct thread;
 
 // A growing text buffer for generators.
 struct text {
@@ -21,3 +23,12 @@ long procfs_pid_lookup(struct vnode *dir, const char *name, struct vnode **out);
 long procfs_pid_list(struct vnode *dir, uint64_t *index, char *name, size_t len, uint32_t *type);
 long procfs_link_self(struct vnode *vn, char *buf, size_t len);
 long procfs_link_thread_self(struct vnode *vn, char *buf, size_t len);
+
+// The process a /proc/PID node names (NULL once it is reaped), and the thread:
+// its TID's, else the process's first (fs/procfs_pid.c).
+struct proc *procfs_proc_of(struct vnode *vn);
+struct thread *procfs_thread_of(struct vnode *vn);
+// /proc/PID/stat, statm and status (fs/procfs_stat.c).
+long procfs_gen_stat(struct vnode *vn, char **buf, size_t *len);
+long procfs_gen_statm(struct vnode *vn, char **buf, size_t *len);
+long procfs_gen_status(struct vnode *vn, char **buf, size_t *len);

@@ -63,6 +63,8 @@ mm_fork(struct mm *src)
     dst->mmap_base = src->mmap_base, dst->stack_top = src->stack_top, dst->vdso = src->vdso;
     dst->arg_start = src->arg_start, dst->arg_end = src->arg_end;
     dst->env_start = src->env_start, dst->env_end = src->env_end;
+    dst->start_stack = src->start_stack;
+    dst->peak_total = src->peak_total, dst->peak_rss = src->peak_rss; // as Linux's fork copies them
     mm_set_exe(dst, src->exe);
     tail = &dst->vmas;
     for (const struct vma *v = src->vmas; v && !failed; v = v->next) {

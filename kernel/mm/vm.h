@@ -51,6 +51,8 @@ struct mm {
     struct vnode *exe;        // the program it runs (its exec_users counts this), NULL if none
     uint64_t arg_start, arg_end, env_start,
         env_end;   // the initial stack's strings (/proc/PID/cmdline, environ)
+    uint64_t start_stack;     // the initial stack pointer (argc's address)
+    uint64_t peak_total, peak_rss;   // highest pages counted by mm_usage (mm/usage.c)
 };
 
 // #PF error code bits

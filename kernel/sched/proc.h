@@ -59,6 +59,7 @@ struct proc {
     struct thread *threads; // every live thread, through thread->proc_next
     int nr_threads;
     uint64_t dead_utime, dead_stime; // CPU time of threads that exited, ns
+    uint64_t start_ns; // when it was made (fork), monotonic: /proc/PID/stat's starttime
     struct itimer_k itimers[3]; // ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF
     struct timer itimer_real; // ITIMER_REAL's kernel timer
     struct posix_timer *posix_timers; // timer_create(2)

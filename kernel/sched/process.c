@@ -21,6 +21,7 @@
 #include "mm/mm.h"
 #include "mm/vm.h"
 #include "mm/heap.h"
+#include "drivers/clock.h"
 #include "lib/string.h"
 #include "log.h"
 #include <asm-generic/errno.h>
@@ -129,6 +130,7 @@ proc_fork(const struct clone_req *req)
     if (!p || !(p->child_wait = kzalloc(sizeof(struct waitq))))
         goto fail;
     copy_proc(p, parent, req->flags);
+    p->start_ns = clock_monotonic_ns();
     if (give_resources(p, parent, req->flags) < 0)
         goto fail_copy;
     if (!(t = thread_new(p, req, p->pid)))
