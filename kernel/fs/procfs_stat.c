@@ -144,8 +144,8 @@ status_vm(struct text *text, struct proc *p)
                 KB(u.peak_total), KB(u.total), 0ul, 0ul);
     text_printf(text, "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\n", KB(u.peak_rss),
                 KB(rss_of(&u)), KB(u.rss_anon));
-    text_printf(text, "RssFile:\t%8lu kB\nRssShmem:\t%8lu kB\nVmData:\t%8lu kB\n",
-                KB(u.rss_file), KB(u.rss_shmem), KB(u.data));
+    text_printf(text, "RssFile:\t%8lu kB\nRssShmem:\t%8lu kB\nVmData:\t%8lu kB\n", KB(u.rss_file),
+                KB(u.rss_shmem), KB(u.data));
     text_printf(text, "VmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t%8lu kB\n", KB(u.stack), KB(exe),
                 KB(u.exec > exe ? u.exec - exe : 0));
     text_printf(text, "VmPTE:\t%8lu kB\nVmSwap:\t%8lu kB\n", u.table_bytes / 1024, 0ul);

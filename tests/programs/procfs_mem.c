@@ -97,9 +97,9 @@ check_stat(unsigned long long *f, int nfields, const char *comm, const char *sta
            f[45] <= (unsigned long)&initialised_data && (unsigned long)&initialised_data < f[46]);
     printf("start_brk not above the break: %d\n", f[47] <= (unsigned long)sbrk(0));
     printf("argv[0] in args, environ[0] in env: %d %d\n",
-           f[48] <= (unsigned long)argv0 &&
-               (unsigned long)argv0 < f[49],
-           !environ[0] || (f[50] <= (unsigned long)environ[0] && (unsigned long)environ[0] < f[51]));
+           f[48] <= (unsigned long)argv0 && (unsigned long)argv0 < f[49],
+           !environ[0] ||
+               (f[50] <= (unsigned long)environ[0] && (unsigned long)environ[0] < f[51]));
     printf("SIGUSR1 blocked, SIGUSR2 ignored, SIGTERM caught: %d %d %d\n",
            (int)(f[32] >> (SIGUSR1 - 1) & 1), (int)(f[33] >> (SIGUSR2 - 1) & 1),
            (int)(f[34] >> (SIGTERM - 1) & 1));
@@ -109,9 +109,9 @@ check_stat(unsigned long long *f, int nfields, const char *comm, const char *sta
 static void
 check_statm_status(unsigned long long *f, unsigned long *m, int nstatm)
 {
-    static const char *const names[] = { "VmPeak", "VmSize", "VmLck",   "VmPin",  "VmHWM",
+    static const char *const names[] = { "VmPeak", "VmSize",  "VmLck",   "VmPin",    "VmHWM",
                                          "VmRSS",  "RssAnon", "RssFile", "RssShmem", "VmData",
-                                         "VmStk",  "VmExe",  "VmLib",   "VmPTE",  "VmSwap" };
+                                         "VmStk",  "VmExe",   "VmLib",   "VmPTE",    "VmSwap" };
     long kb[15];
     int formed = 1, ok = 0, order = 1;
     const char *prev = status_buf;
@@ -119,8 +119,8 @@ check_statm_status(unsigned long long *f, unsigned long *m, int nstatm)
     printf("statm fields: %d, lib and dt 0: %d\n", nstatm, m[4] == 0 && m[6] == 0);
     // Linux's stat rss reads per-CPU counters not yet summed (0 for a small
     // program): only its bound is certain
-    printf("stat vsize is statm size: %d, stat rss <= size: %d\n",
-           f[23] == m[0] * PAGE_KB * 1024, f[24] <= m[0]);
+    printf("stat vsize is statm size: %d, stat rss <= size: %d\n", f[23] == m[0] * PAGE_KB * 1024,
+           f[24] <= m[0]);
     printf("shared <= resident <= size: %d\n", m[2] <= m[1] && m[1] <= m[0]);
     for (int i = 0; i < 15; i++) {
         kb[i] = status_kb(names[i], &ok);
