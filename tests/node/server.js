@@ -1,11 +1,13 @@
 // A small HTTP server on node's http module, for tests/test_node.py and
 // `tools/bench --program node`: GET / answers "hello from node"; other paths
 // echo the method, the path and a hash of the body; it says "listening" when ready.
+// Arguments: the port (8080) and the address (every one).
 'use strict';
 const crypto = require('crypto');
 const http = require('http');
 
 const port = Number(process.argv[2] || 8080);
+const host = process.argv[3] || '0.0.0.0';
 const hello = Buffer.from('hello from node\n');
 
 http.createServer((req, res) => {
@@ -20,4 +22,4 @@ http.createServer((req, res) => {
     res.writeHead(req.url === '/missing' ? 404 : 200, { 'Content-Type': 'text/plain' });
     res.end(`${req.method} ${req.url} ${hash.digest('hex')}\n`);
   });
-}).listen(port, '0.0.0.0', () => console.log('listening'));
+}).listen(port, host, () => console.log('listening'));
