@@ -67,7 +67,7 @@ def test_a_name_defined_twice_is_an_error(tmp_path: Path) -> None:
 def test_the_shipped_hints_load() -> None:
     names = {h.name for h in load_hints(HostFs(), HINTS_DIR)}
     assert {"glibc-nss", "glibc-unwind", "glibc-gconv", "terminfo", "tls-ca", "python"} <= names
-    assert {"lua", "perl", "tcl", "gawk", "php", "ruby", "guile"} <= names
+    assert {"lua", "perl", "tcl", "gawk", "php", "ruby", "guile", "nodejs"} <= names
 
 
 def _toy_sysroot(root: Path, static: Path) -> None:
@@ -163,3 +163,32 @@ def test_an_embedded_python_is_found_by_its_symbol(tmp_path: Path) -> None:
     other = resolve_deps(_embedder(tmp_path, "2.1"))
     assert get_python_version(other) is None
     assert not any("/python" in f for f in (g.guest_path for g in iter_runtime_files(other)))
+
+
+NODE_BUILTINS = ("cjs-module-lexer/lexer.js", "cjs-module-lexer/dist/lexer.js", "undici/undici-fetch.js",
+                 "acorn/dist/acorn.js", "acorn-walk/dist/walk.js")
+
+
+def test_debian_node_gets_its_shared_builtins(tmp_path: Path) -> None:
+    """A program needing libnode.so.N (Debian's nodejs) gets the built-ins libnode reads by path."""
+    from host_samples import compile_c
+
+    root = tmp_path / "root"
+    libdir = root / "usr/lib/x86_64-linux-gnu"
+    libdir.mkdir(parents=True)
+    (root / "usr/bin").mkdir()
+    (root / "lib64").mkdir()
+    shutil.copy2("/lib64/ld-linux-x86-64.so.2", root / "lib64")
+    compile_c(libdir / "libnode.so.108", "-shared", "-nostdlib", "-fPIC", "-Wl,-soname,libnode.so.108",
+                    source=b"int node_start(void) { return 0; }\n")
+    compile_c(root / "usr/bin/node", "-nostdlib", f"-L{libdir}", "-Wl,--no-as-needed,-l:libnode.so.108",
+              "-Wl,--unresolved-symbols=ignore-in-object-files",
+              source=b"int node_start(void);\nvoid _start(void) { node_start(); for (;;) ; }\n")
+    want = {f"/usr/share/nodejs/{name}" for name in NODE_BUILTINS}
+    closure = resolve_deps("/usr/bin/node", sysroot=root)
+    assert list(iter_runtime_files(closure)) == []      # not installed: nothing, no error
+    for path in want:
+        (root / path.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+        (root / path.lstrip("/")).write_text("// built-in\n")
+    files = {f.guest_path: f.reason for f in iter_runtime_files(closure)}
+    assert files == dict.fromkeys(want, "node's shared built-ins")
