@@ -183,6 +183,7 @@ CASES = (
     Case("net_sendfile", needs=(*FORK, "socket", "accept4", "sendfile")),
     Case("net_udp_name", needs=("socket", "connect", "getsockname")),
     Case("net_ifreq", needs=("socket", "ioctl")),
+    Case("net_if_inet6", needs=("socket", "bind", "sendto", "recvmsg")),
     Case("epoll"),
     Case("eventfd"),
     Case("timerfd"),

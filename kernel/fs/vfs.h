@@ -209,4 +209,5 @@ void dir_populate(struct vnode *dir); // run a lazily filled directory's populat
 void devfs_init(struct vnode *dev);
 const struct file_ops *devfs_ops_for(uint64_t rdev); // a character device's, or NULL
 void procfs_init(struct vnode *proc);
+void proc_net_init(struct vnode *proc);   // /proc/net (net/proc_net.c)
 void sysfs_init(struct vnode *sys);
