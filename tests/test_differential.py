@@ -207,6 +207,7 @@ CASES = (
     Case("thread_cputime", needs=THREADS),
     Case("thread_clone", needs=("clone",)),
     Case("thread_name", needs=THREADS),
+    Case("thread_proc_tid", needs=THREADS),
     Case("thread_sched", needs=(*THREADS, "sched_setaffinity", "sched_getscheduler", "sched_getparam",
                                 "sched_get_priority_max", "sched_get_priority_min")),
     Case("thread_robust", needs=THREADS),
@@ -251,6 +252,7 @@ CASES = (
     Case("proc_wait", args=("noreap",), label="noreap", needs=(*FORK, "waitid")),
     Case("proc_wait", args=("stop",), label="stop", needs=(*FORK, "waitid")),
     Case("proc_pgrp", args=("groups",), label="groups", needs=EXEC),
+    Case("proc_coredump_filter", needs=(*FORK, "execve")),
     Case("proc_pgrp", args=("kill",), label="kill", needs=(*FORK, "waitid")),
     Case("proc_pgrp", args=("orphan",), label="orphan", needs=FORK),
     *(Case("net_unix", args=(part,), label=part, needs=UNIX_SOCKETS)

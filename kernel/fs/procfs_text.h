@@ -21,3 +21,7 @@ long procfs_pid_lookup(struct vnode *dir, const char *name, struct vnode **out);
 long procfs_pid_list(struct vnode *dir, uint64_t *index, char *name, size_t len, uint32_t *type);
 long procfs_link_self(struct vnode *vn, char *buf, size_t len);
 long procfs_link_thread_self(struct vnode *vn, char *buf, size_t len);
+
+// /proc/PID/coredump_filter (fs/procfs_coredump.c).
+long procfs_gen_coredump_filter(struct vnode *vn, char **buf, size_t *len);
+long procfs_store_coredump_filter(struct vnode *vn, const char *buf, size_t len);

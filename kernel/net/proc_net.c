@@ -19,7 +19,7 @@
 __after_boot static uint8_t
 if_inet6_scope(uint8_t rt_scope)
 {
-    return rt_scope == RT_SCOPE_HOST ? IPV6_SCOPE_HOST
+    return rt_scope == RT_SCOPE_HOST   ? IPV6_SCOPE_HOST
            : rt_scope == RT_SCOPE_LINK ? IPV6_SCOPE_LINK
                                        : 0;
 }
@@ -44,8 +44,8 @@ gen_if_inet6(struct vnode *vn, char **buf, size_t *len)
                 continue;
             for (int b = 0; b < 16; b++)
                 text_printf(&t, "%02x", a.addr[b]);
-            text_printf(&t, " %02x %02x %02x %02x %8s\n", idx, a.prefixlen,
-                        if_inet6_scope(a.scope), a.flags & 0xff, netdev_name(n));
+            text_printf(&t, " %02x %02x %02x %02x %8s\n", idx, a.prefixlen, if_inet6_scope(a.scope),
+                        a.flags & 0xff, netdev_name(n));
         }
     }
     return text_done(&t, buf, len);

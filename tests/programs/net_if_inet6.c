@@ -32,8 +32,8 @@ read_if_inet6(struct line *lines, char *lo_line, size_t lo_len)
     }
     while (n < MAX_LINES && fgets(text, sizeof(text), f)) {
         struct line *l = &lines[n];
-        if (sscanf(text, "%32s %x %x %x %x %16s", hex, &l->index, &l->plen, &l->scope,
-                   &l->flags, l->name) != 6) {
+        if (sscanf(text, "%32s %x %x %x %x %16s", hex, &l->index, &l->plen, &l->scope, &l->flags,
+                   l->name) != 6) {
             printf("unparsed line: %s", text);
             fclose(f);
             return -1;
