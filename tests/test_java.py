@@ -3,7 +3,8 @@
 The classes of tests/java/ are compiled with the host's javac into a
 temporary folder, run natively and under `pkgload run` (the folder shipped
 with --dir; the run-time files come from loader/hints/java.toml), and must
-give the same stdout, stderr and status: `java -version`, a hello class, a
+give the same stdout, stderr and status: `java -version`, a hello class, the
+time zone's name (from the host's /etc/localtime), a
 thread pool under --smp 2, java.nio.file, ProcessBuilder children through
 /bin/sh, the garbage collector under a small -Xmx until OutOfMemoryError,
 and an HttpServer published with -p and fetched with curl from the host.
@@ -66,6 +67,13 @@ def test_hello(pkgload: Path, tmp_path: Path, classes: Path) -> None:
     native = run_native("-cp", str(classes), "Hello", "a", "b c")
     assert native == (0, b"hello a,b c\n", b"")
     assert run_guest(pkgload, tmp_path, ["--dir", str(classes)], "-cp", str(classes), "Hello", "a", "b c") == native
+
+
+def test_time_zone(pkgload: Path, tmp_path: Path, classes: Path) -> None:
+    """The host's /etc/localtime is in the image (loader/plan.py): the same zone by name."""
+    native = run_native("-cp", str(classes), "Zone")
+    assert native[0] == 0 and b"1970" in native[1], native
+    assert run_guest(pkgload, tmp_path, ["--dir", str(classes)], "-cp", str(classes), "Zone") == native
 
 
 def test_thread_pool_on_two_vcpus(pkgload: Path, tmp_path: Path, classes: Path) -> None:
