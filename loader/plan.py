@@ -63,7 +63,7 @@ def make_plan(program: str | os.PathLike[str], launch: Launch, dynamic: bool,
         progs.add(Shipped(LD_SO_CACHE, LD_SO_CACHE, "f"))
     if fs.is_file(LOCALTIME):  # the host's zone, as its link names it (the JDK reads the name)
         progs.add_path(LOCALTIME)
-    plan = Plan(tuple(progs.items.values()), tuple(extras))
+    plan = Plan(tuple(progs.items.values()), tuple(extras), progs.memory_mib)
     return make_stored_plan(pkey, plan, launch, dynamic, bool(progs.elves), trace)
 
 

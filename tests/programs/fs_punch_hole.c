@@ -13,8 +13,8 @@
 #ifndef FALLOC_FL_ZERO_RANGE
 #define FALLOC_FL_ZERO_RANGE 0x10     // musl's fcntl.h names only KEEP_SIZE and PUNCH_HOLE
 #endif
-#define DIR "/tmp/pkgload-fs_punch_hole"
-#define PG 4096
+#define DIR    "/tmp/pkgload-fs_punch_hole"
+#define PG     4096
 #define NPAGES 6
 
 static long
@@ -91,8 +91,11 @@ basics(void)
            reads_as(fd, 100, 300, 0) ? "yes" : "no",
            reads_as(fd, 0, 100, 'x') && reads_as(fd, 300, PG, 'x') ? "yes" : "no");
     punch("punch across pages 3-4 unaligned", fd, 3 * PG + 1000, PG + 10);
-    printf("  zeros: %s, edges intact: %s\n", reads_as(fd, 3 * PG + 1000, 4 * PG + 1010, 0) ? "yes" : "no",
-           reads_as(fd, 3 * PG, 3 * PG + 1000, 'x') && reads_as(fd, 4 * PG + 1010, 5 * PG, 'x') ? "yes" : "no");
+    printf("  zeros: %s, edges intact: %s\n",
+           reads_as(fd, 3 * PG + 1000, 4 * PG + 1010, 0) ? "yes" : "no",
+           reads_as(fd, 3 * PG, 3 * PG + 1000, 'x') && reads_as(fd, 4 * PG + 1010, 5 * PG, 'x')
+               ? "yes"
+               : "no");
     punch("punch beyond the end", fd, 100 * PG, PG);
     printf("  size %ld\n", size_of(fd));
     close(fd);
