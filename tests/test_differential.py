@@ -185,6 +185,7 @@ CASES = (
     Case("net_udp_name", needs=("socket", "connect", "getsockname")),
     Case("net_ifreq", needs=("socket", "ioctl")),
     Case("net_if_inet6", needs=("socket", "bind", "sendto", "recvmsg")),
+    Case("net_napi_id", needs=("socket", "getsockopt")),
     Case("epoll"),
     Case("eventfd"),
     Case("timerfd"),
