@@ -215,8 +215,9 @@ def main(debug: bool) -> None:
               context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.option("-e", "--env", "env", multiple=True, metavar="KEY[=VALUE]", callback=_check_env,
               help="Set a variable for the program; KEY alone passes the host's value. Repeatable.")
-@click.option("-m", "--memory", type=MemoryParam(), default=str(vm.DEFAULT_MEMORY_MIB), show_default=True,
-              help="Guest memory, e.g. 256, 256M or 1G (MiB unless a unit is given).")
+@click.option("-m", "--memory", type=MemoryParam(), default=None,
+              help=f"Guest memory, e.g. 256, 256M or 1G (MiB unless a unit is given)  [default: "
+                   f"{vm.DEFAULT_MEMORY_MIB}M, or more when the program's runtime asks for it]")
 @click.option("--accel", type=click.Choice(vm.ACCELS), default="auto", show_default=True,
               help="Accelerator; auto picks KVM only on hardware KVM ($PKGLOAD_ACCEL overrides auto).")
 @click.option("--smp", type=SmpParam(), default=1, show_default=True, envvar=vm.SMP_ENV, metavar="N",
@@ -257,7 +258,7 @@ def main(debug: bool) -> None:
               show_default=True, help="user: a NIC on QEMU's user network (10.0.2.15); none: no NIC.")
 @click.argument("program")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, accel: str,
+def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int | None, accel: str,
         smp: int, verbose: bool, log_path: Path | None, files: tuple[image.ExtraPath, ...],
         dirs: tuple[image.ExtraPath, ...], withs: tuple[str, ...], identity: Identity,
         stub_sets: tuple[str, ...], stub_rules: tuple[str, ...], quiet: bool, trace_to: str | None,
@@ -282,6 +283,7 @@ def run(program: str, args: tuple[str, ...], env: tuple[str, ...], memory: int, 
             argv = img.get_argv(program, args)
             boot = manifest.make_manifest(img.guest_path, argv, guest_env, img.program_extent,
                                           identity, stub_text, network.get_net_config(net))
+            memory = memory or max(vm.DEFAULT_MEMORY_MIB, img.memory_mib or 0)
             result = vm.run(img, dataclasses.replace(boot, trace=tracer is not None), memory, chosen,
                             on_log=tracer or on_log, log_path=log_path,
                             smp=smp, net=net, ports=published)
@@ -473,7 +475,7 @@ def stubs(program: str, args: tuple[str, ...], output: Path | None, timeout: flo
               help="Write the trace to FILE  [default: stderr]")
 @click.option("-e", "--env", "env", multiple=True, metavar="KEY[=VALUE]", callback=_check_env,
               help="Set a variable for the program, as run's -e. Repeatable.")
-@click.option("-m", "--memory", type=MemoryParam(), default=str(vm.DEFAULT_MEMORY_MIB), show_default=True,
+@click.option("-m", "--memory", type=MemoryParam(), default=None,
               help="Guest memory, as run's -m.")
 @click.option("--smp", type=SmpParam(), default=1, show_default=True, envvar=vm.SMP_ENV, metavar="N",
               help="Virtual CPUs, as run's --smp.")
@@ -483,7 +485,7 @@ def stubs(program: str, args: tuple[str, ...], output: Path | None, timeout: flo
 @click.argument("program")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
-def trace(ctx: click.Context, output: Path | None, env: tuple[str, ...], memory: int, smp: int,
+def trace(ctx: click.Context, output: Path | None, env: tuple[str, ...], memory: int | None, smp: int,
           stub_sets: tuple[str, ...], stub_rules: tuple[str, ...], program: str,
           args: tuple[str, ...]) -> None:
     """Run PROGRAM with ARGS as `run --trace` does, and save the syscalls it made for `pkgload coverage`.

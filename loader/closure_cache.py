@@ -37,7 +37,7 @@ from loader.cache import atomic_output
 from loader.fstrace import FsTrace, has_changed
 from loader.script import Launch
 
-MEMO_VERSION = 3  # bump when what a plan holds, or how it is found, changes meaning
+MEMO_VERSION = 4  # bump when what a plan holds, or how it is found, changes meaning
 # The modules whose code decides a plan (plan.py and what it imports of ours; a
 # test checks): a change to one of them is a new algorithm.
 PLAN_SOURCES = ("cache.py", "closure_cache.py", "deps/__init__.py", "deps/closure.py",
@@ -64,6 +64,7 @@ class Plan:
     closure: tuple[Shipped, ...]  # what the programs bring: interpreters, libraries, run-time
     # files, ld.so.cache, a script's interpreters, the --with programs
     extra: tuple[Shipped, ...]  # --file and --dir, in the order given
+    memory_mib: int | None = None  # the default -m a hint asks for, None: pkgload's own
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,8 @@ def get_plan(cache: Path, key: PlanKey) -> StoredPlan | None:
             return None
         if has_changed(data["depends"], data["names"], data["modes"]):
             return None
-        plan = Plan(_shipped_from_json(data["closure"]), _shipped_from_json(data["extra"]))
+        plan = Plan(_shipped_from_json(data["closure"]), _shipped_from_json(data["extra"]),
+                    data["memory_mib"])
         _touch(memo)
         return StoredPlan(plan, Launch.from_json(data["launch"]), bool(data["dynamic"]),
                           data.get("image"), data)
@@ -148,6 +150,7 @@ def make_stored_plan(key: PlanKey, plan: Plan, launch: Launch, dynamic: bool, us
         "dynamic": dynamic,
         "closure": [_shipped_to_json(s) for s in plan.closure],
         "extra": [_shipped_to_json(s) for s in plan.extra],
+        "memory_mib": plan.memory_mib,
     }
     return StoredPlan(plan, launch, dynamic, None, record)
 

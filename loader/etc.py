@@ -16,6 +16,7 @@ from loader.identity import BUILTIN_GROUPS, BUILTIN_USERS, ROOT, Identity
 from loader.network import DNS_ADDR
 
 LD_SO_CACHE = "/etc/ld.so.cache"  # shipped from the host, for dlopen by soname
+LOCALTIME = "/etc/localtime"  # shipped from the host with its links: the local time zone
 DEFAULT_HOSTNAME = "pkgload"  # the guest's: the manifest's hostname and /etc/hostname
 # The program's PATH unless -e says otherwise (loader/manifest.py), and where
 # `#!/usr/bin/env NAME` finds NAME in the guest (loader/script.py).

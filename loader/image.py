@@ -94,6 +94,7 @@ class Image:
     built: bool  # False when it came from the cache
     program_extent: ProgramExtent | None = None  # where its bytes are in the cpio
     argv_prefix: tuple[str, ...] | None = None  # a script's argv before PROGRAM's arguments
+    memory_mib: int | None = None  # the default -m its runtime's hint asks for (None: pkgload's)
 
     def get_argv(self, program: str, args: list[str] | tuple[str, ...]) -> list[str]:
         """Return the argv the VM starts with for `pkgload run program args`.
@@ -162,7 +163,8 @@ def build_image(
     except OSError as e:
         raise _cache_error(e, cache) from e
     return Image(path=path, key=key, program=info, guest_path=entry.guest_path, built=built,
-                 program_extent=extent, argv_prefix=launch.argv_prefix)
+                 program_extent=extent, argv_prefix=launch.argv_prefix,
+                 memory_mib=stored.plan.memory_mib)
 
 
 def _plan_key(program: str | os.PathLike[str], extra: list[ExtraPath], ld_library_path: str | None,
@@ -256,7 +258,8 @@ def _get_unchanged_image(program: str | os.PathLike[str], stored: StoredPlan,
     extent = last.get("program_extent")
     return Image(path=path, key=last["key"], program=info, guest_path=last["guest_path"],
                  built=False, program_extent=extent and ProgramExtent(*extent),
-                 argv_prefix=None if prefix is None else tuple(prefix))
+                 argv_prefix=None if prefix is None else tuple(prefix),
+                 memory_mib=stored.plan.memory_mib)
 
 
 def _get_shipped_stats(plan: Plan) -> dict[str, dict[str, StatKey]]:

@@ -4,8 +4,9 @@ What the programs bring (loader/programs.py): a dynamic program's
 interpreter and libraries with every symlink on their way (loader/deps), the
 files it loads at run time, a script's interpreters; the same for each
 --with program, and for each ELF file or script of a --file or --dir; the
-host's /etc/ld.so.cache when any of them is dynamic. Then each --file and
---dir. Computing a plan is the slow part of a cold build, so it is memoised
+host's /etc/ld.so.cache when any of them is dynamic, and the host's
+/etc/localtime (a link into /usr/share/zoneinfo, and the zone's file) when
+it has one. Then each --file and --dir. Computing a plan is the slow part of a cold build, so it is memoised
 (loader/closure_cache.py) with what it looked at: every host file is read
 through one traced HostFs (loader/hostfs.py), so nothing read can be left
 out of that record.
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from loader.closure_cache import Plan, PlanKey, Shipped, StoredPlan, make_stored_plan
 from loader.errors import ImageError
-from loader.etc import LD_SO_CACHE
+from loader.etc import LD_SO_CACHE, LOCALTIME
 from loader.fstrace import FsTrace
 from loader.hostfs import HostFs
 from loader.programs import Programs, find_program, iter_present
@@ -60,7 +61,9 @@ def make_plan(program: str | os.PathLike[str], launch: Launch, dynamic: bool,
     extras = [s for x in extra for s in _iter_extra_plan(x, progs)]
     if progs.dynamic and fs.is_file(LD_SO_CACHE):
         progs.add(Shipped(LD_SO_CACHE, LD_SO_CACHE, "f"))
-    plan = Plan(tuple(progs.items.values()), tuple(extras))
+    if fs.is_file(LOCALTIME):  # the host's zone, as its link names it (the JDK reads the name)
+        progs.add_path(LOCALTIME)
+    plan = Plan(tuple(progs.items.values()), tuple(extras), progs.memory_mib)
     return make_stored_plan(pkey, plan, launch, dynamic, bool(progs.elves), trace)
 
 

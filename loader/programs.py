@@ -58,6 +58,7 @@ class Programs:
     items: dict[str, Shipped] = field(default_factory=dict)  # by guest path
     elves: set[str] = field(default_factory=set)  # real paths whose closure is in
     dynamic: bool = False  # some closure has an interpreter: ld.so.cache is needed
+    memory_mib: int | None = None  # the most a hint asks for (loader/hints/*.toml memory_mib)
 
     def add(self, item: Shipped) -> None:
         """Ship item unless its guest path is already taken."""
@@ -142,7 +143,7 @@ class Programs:
         A strict closure must be complete (MissingLibrary names what is
         missing); a lenient one ships what was found.
         """
-        from loader.deps import get_guest_hwcaps, iter_runtime_files, resolve_deps
+        from loader.deps import get_guest_hwcaps, get_memory_mib, iter_runtime_files, resolve_deps
 
         if host in self.elves:
             return
@@ -163,6 +164,9 @@ class Programs:
             for link in lib.links:
                 self.add(Shipped(link.path, closure.host_path(link.path), "l", link.target))
             self.add(Shipped(lib.real_path, closure.host_path(lib.real_path), "f"))
+        asks = get_memory_mib(closure, self.fs)
+        if asks is not None:
+            self.memory_mib = max(self.memory_mib or 0, asks)
         for rf in iter_runtime_files(closure, fs=self.fs):
             for item in iter_present(rf.guest_path, rf.host_path, self.fs):
                 self.add(item)

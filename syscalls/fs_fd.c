@@ -398,10 +398,10 @@ fallocate_mode_check(int mode)
 }
 
 // fallocate(2): allocation (mode 0, FALLOC_FL_KEEP_SIZE), as posix_fallocate
-// and PostgreSQL's POSIX shared memory use it.
-// LINUX-DIFF: punching holes and the range modes are EOPNOTSUPP, as on a
-// filesystem without them; frames of a file may be mapped, and freeing
-// them would need every mapping of them found first.
+// and PostgreSQL's POSIX shared memory use it, and punching holes
+// (PUNCH_HOLE|KEEP_SIZE), which frees pages as on tmpfs.
+// LINUX-DIFF: the range modes (zero, collapse, insert, unshare) are
+// EOPNOTSUPP, as on a filesystem without them.
 __after_boot long
 sys_fallocate(int fd, int mode, int64_t offset, int64_t len)
 {
@@ -425,6 +425,8 @@ sys_fallocate(int fd, int mode, int64_t offset, int64_t len)
         return -ENODEV;
     if ((uint64_t)offset + len > VFS_MAX_FILE_SIZE)
         return -EFBIG;
+    if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+        return vnode_punch_hole(f->vn, offset, len);
     if (mode & ~FALLOC_FL_KEEP_SIZE)
         return -EOPNOTSUPP;
     return vnode_allocate(f->vn, offset, len, mode & FALLOC_FL_KEEP_SIZE);

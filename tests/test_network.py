@@ -21,7 +21,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -55,7 +55,8 @@ def guest_server(pkgload: Path, tmp_path: Path, ports: list[str], *args: str) ->
     try:
         yield proc
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
+        with suppress(ProcessLookupError):  # the caller may have waited for it to end
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         out.close()
 

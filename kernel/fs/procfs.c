@@ -184,6 +184,7 @@ procfs_init(struct vnode *proc)
     add_file(kernel, "pid_max", gen_const, "4194304\n");
     add_file(kernel, "ngroups_max", gen_const, "65536\n");
     add_file(vm, "overcommit_memory", gen_const, "0\n");
+    proc_net_init(proc);
 }
 
 // "0", or "0-N" for N+1 CPUs (sysconf(_SC_NPROCESSORS_ONLN) reads "online").

@@ -272,6 +272,8 @@ static long thread_dir_list(struct vnode *dir, uint64_t *index, char *name, size
 static const struct entry pid_entries[] = {
     { "cmdline", S_IFREG | 0444, .generate = gen_cmdline },
     { "comm", S_IFREG | 0644, .generate = gen_comm, .store = store_comm },
+    { "coredump_filter", S_IFREG | 0644, .generate = procfs_gen_coredump_filter,
+      .store = procfs_store_coredump_filter },
     { "cwd", S_IFLNK | 0777, .link = link_cwd },
     { "environ", S_IFREG | 0400, .generate = gen_environ },
     { "exe", S_IFLNK | 0777, .link = link_exe },
@@ -328,11 +330,15 @@ list_entry(const struct entry *table, size_t n, uint64_t *index, char *name, siz
     return 0;
 }
 
+// A /proc/TID folder (a TID in priv) is empty once its thread has ended.
 static long
 pid_dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
 {
-    return procfs_proc_of(dir) ? lookup_entry(pid_entries, ARRAY_SIZE(pid_entries), dir, name, out)
-                               : -ENOENT;
+    bool of_thread = (uint64_t)dir->priv >> 32;
+
+    if (!procfs_proc_of(dir) || (of_thread && !procfs_thread_of(dir)))
+        return -ENOENT;
+    return lookup_entry(pid_entries, ARRAY_SIZE(pid_entries), dir, name, out);
 }
 
 static long
@@ -403,14 +409,35 @@ task_dir_list(struct vnode *dir, uint64_t *index, char *name, size_t len, uint32
     return -ENOENT;
 }
 
+// The live process one of whose threads is TID, or NULL.
+static struct proc *
+proc_of_thread(int tid)
+{
+    for (struct proc *p = proc_first(); p; p = p->all_next)
+        if (!p->zombie && proc_find_thread(p, tid))
+            return p;
+    return NULL;
+}
+
+// /proc/PID, and /proc/TID for a thread that is not its process's first:
+// as on Linux, that name resolves (though the listing has only processes)
+// to a folder like its process's whose per-thread files (comm, stat,
+// status) are the thread's.
 long
 procfs_pid_lookup(struct vnode *dir, const char *name, struct vnode **out)
 {
+    struct proc *p;
     int pid;
 
-    if (parse_number(name, &pid) < 0 || !proc_find(pid))
+    if (parse_number(name, &pid) < 0)
         return -ENOENT;
-    *out = make_dir(name_of(pid, 0), pid_dir_lookup, pid_dir_list);
+    if (proc_find(pid)) {
+        *out = make_dir(name_of(pid, 0), pid_dir_lookup, pid_dir_list);
+        return 0;
+    }
+    if (!(p = proc_of_thread(pid)))
+        return -ENOENT;
+    *out = make_dir(name_of(p->pid, pid), pid_dir_lookup, pid_dir_list);
     return 0;
 }
 

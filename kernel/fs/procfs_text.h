@@ -32,3 +32,6 @@ struct thread *procfs_thread_of(struct vnode *vn);
 long procfs_gen_stat(struct vnode *vn, char **buf, size_t *len);
 long procfs_gen_statm(struct vnode *vn, char **buf, size_t *len);
 long procfs_gen_status(struct vnode *vn, char **buf, size_t *len);
+// /proc/PID/coredump_filter (fs/procfs_coredump.c).
+long procfs_gen_coredump_filter(struct vnode *vn, char **buf, size_t *len);
+long procfs_store_coredump_filter(struct vnode *vn, const char *buf, size_t len);

@@ -134,6 +134,7 @@ ssize_t vnode_read(struct vnode *vn, void *buf, size_t n, uint64_t off);
 ssize_t vnode_write(struct vnode *vn, const void *buf, size_t n, uint64_t off);
 long vnode_truncate(struct vnode *vn, uint64_t size);
 long vnode_allocate(struct vnode *vn, uint64_t off, uint64_t len, bool keep_size); // fallocate
+long vnode_punch_hole(struct vnode *vn, uint64_t off, uint64_t len); // FALLOC_FL_PUNCH_HOLE
 uint64_t vnode_seek_data(struct vnode *vn, uint64_t off, bool hole); // size when none
 uint64_t vnode_page(struct vnode *vn, uint64_t index); // materialise; phys, 0 on ENOMEM
 void vnode_read_page(struct vnode *vn, uint64_t index, void *dst); // 4 KiB, zeros past EOF
@@ -209,4 +210,5 @@ void dir_populate(struct vnode *dir); // run a lazily filled directory's populat
 void devfs_init(struct vnode *dev);
 const struct file_ops *devfs_ops_for(uint64_t rdev); // a character device's, or NULL
 void procfs_init(struct vnode *proc);
+void proc_net_init(struct vnode *proc);   // /proc/net (net/proc_net.c)
 void sysfs_init(struct vnode *sys);

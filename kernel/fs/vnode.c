@@ -6,6 +6,7 @@
 #include "mm/heap.h"
 #include "mm/oom.h"
 #include "mm/pmm.h"
+#include "mm/vm.h"
 #include "drivers/clock.h"
 #include "lib/string.h"
 #include "layout.h"
@@ -335,6 +336,66 @@ vnode_allocate(struct vnode *vn, uint64_t off, uint64_t len, bool keep_size)
         vn->size = off + len;
     vnode_changed(vn);
     return 0;
+}
+
+// Zero [FROM, TO) of page INDEX (within one page); a page with no bytes
+// (never written, past the archive's) already reads zeros.
+__after_boot static long
+zero_in_page(struct vnode *vn, uint64_t index, uint64_t from, uint64_t to)
+{
+    uint64_t pa;
+
+    if (!(index < vn->npages && vn->pages[index]) && index * PAGE_SIZE >= vn->ro_len)
+        return 0;
+    if (!(pa = vnode_page(vn, index)))
+        return -ENOSPC;
+    memset((char *)phys_to_virt(pa) + from % PAGE_SIZE, 0, to - from);
+    return 0;
+}
+
+// Let whole pages [FIRST, END) go, once no mapping reaches their frames.
+// A page within the archive's bytes keeps a zeroed frame: without one it
+// would read the archive again.
+__after_boot static long
+drop_pages(struct vnode *vn, uint64_t first, uint64_t end)
+{
+    vm_unmap_file_pages(vn, first, end);
+    for (uint64_t i = first; i < end; i++) {
+        if (i * PAGE_SIZE < vn->ro_len) {
+            if (zero_in_page(vn, i, i * PAGE_SIZE, (i + 1) * PAGE_SIZE) < 0)
+                return -ENOSPC;
+        } else if (i < vn->npages && vn->pages[i]) {
+            page_ref_put(vn->pages[i]); // a private copy made from it is not this frame
+            vn->pages[i] = 0;
+        }
+    }
+    return 0;
+}
+
+// fallocate's FALLOC_FL_PUNCH_HOLE (with KEEP_SIZE): [OFF, OFF+LEN) reads
+// zeros, its whole pages give their frames back (st_blocks drops), and
+// every mapping of them sees the hole at its next touch; the size stays.
+__after_boot long
+vnode_punch_hole(struct vnode *vn, uint64_t off, uint64_t len)
+{
+    uint64_t end = off + len, first = ALIGN_UP(off, PAGE_SIZE) / PAGE_SIZE;
+    uint64_t last = end / PAGE_SIZE; // pages [first, last) are whole in the hole
+    long ret = 0;
+
+    if (first > last) // inside one page
+        ret = zero_in_page(vn, off / PAGE_SIZE, off, end);
+    else {
+        if (off % PAGE_SIZE)
+            ret = zero_in_page(vn, off / PAGE_SIZE, off, first * PAGE_SIZE);
+        if (!ret && end % PAGE_SIZE)
+            ret = zero_in_page(vn, last, last * PAGE_SIZE, end);
+        if (!ret)
+            ret = drop_pages(
+                vn, first, MIN(last, MAX(vn->npages, ALIGN_UP(vn->ro_len, PAGE_SIZE) / PAGE_SIZE)));
+    }
+    if (!ret)
+        vnode_touch(vn, true);
+    return ret;
 }
 
 static bool

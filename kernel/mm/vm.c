@@ -567,3 +567,56 @@ vm_discard(struct mm *mm, uint64_t addr, uint64_t len)
     tlb_shootdown(); // shared file pages too: their frames stay, the mapping went
     return ret;
 }
+
+struct file_zap {
+    const struct vma *v;
+    struct vnode *vn;
+    struct frame_batch *b;
+};
+
+// Clear a PTE that maps the file's own frame of its page (a private
+// mapping's copy, made at its first write, is the program's and stays).
+__after_boot static void
+zap_file_page(uint64_t va, uint64_t *pte, void *arg)
+{
+    struct file_zap *z = arg;
+    uint64_t index = (z->v->backing.off + (va - z->v->start)) / PAGE_SIZE;
+    uint64_t pa = *pte & PTE_ADDR;
+
+    if (index < z->vn->npages && z->vn->pages[index] == pa) {
+        *pte = 0;
+        frame_batch_add(z->b, pa);
+    }
+}
+
+// MM's mappings of VN's pages [FIRST, END).
+__after_boot static void
+zap_file_in_mm(struct mm *mm, struct vnode *vn, uint64_t first, uint64_t end)
+{
+    struct frame_batch b = { .n = 0, .flush_local = mm->pml4 == paging_root() };
+
+    for (struct vma *v = mm->vmas; v; v = v->next) {
+        uint64_t lo = v->backing.off / PAGE_SIZE, hi = lo + (v->end - v->start) / PAGE_SIZE;
+        struct file_zap z = { v, vn, &b };
+        if (v->backing.vn != vn || hi <= first || lo >= end)
+            continue;
+        pte_range_each(mm->pml4, v->start + (MAX(lo, first) - lo) * PAGE_SIZE,
+                       v->start + (MIN(hi, end) - lo) * PAGE_SIZE, zap_file_page, &z);
+    }
+    frame_batch_finish(&b);
+}
+
+// Before the file lets go of the frames of pages [FIRST, END) (a punched
+// hole): every address space stops mapping them, so its next touch finds
+// the file's new contents, as Linux unmaps a punched range.
+__after_boot void
+vm_unmap_file_pages(struct vnode *vn, uint64_t first, uint64_t end)
+{
+    for (struct proc *p = proc_first(); p; p = p->all_next) {
+        bool seen = false;
+        for (struct proc *q = proc_first(); q != p && !seen; q = q->all_next)
+            seen = q->mm == p->mm;
+        if (p->mm && !p->zombie && !seen)
+            zap_file_in_mm(p->mm, vn, first, end);
+    }
+}

@@ -94,6 +94,9 @@ long vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
 // madvise(MADV_DONTNEED) on mapped [addr, addr+len): drop the pages, so that
 // private anonymous memory reads back as zeros and file pages as the file.
 long vm_discard(struct mm *mm, uint64_t addr, uint64_t len);
+// Unmap, in every process, the mappings of VN's own frames of pages
+// [FIRST, END) (private copies stay): before a punched hole frees them.
+void vm_unmap_file_pages(struct vnode *vn, uint64_t first, uint64_t end);
 long vm_fault(struct mm *mm, uint64_t addr, uint32_t error); // 0, -EFAULT for SIGSEGV, -ENOMEM: OOM
 bool vm_range_is_free(struct mm *mm, uint64_t addr, uint64_t len);
 bool vm_range_is_mapped(struct mm *mm, uint64_t addr, uint64_t len);

@@ -65,6 +65,17 @@ struct netif;
 // its IFF_* flags (IFF_LOWER_UP included).
 const char *netdev_name(const struct netif *n);
 uint32_t netdev_flags(const struct netif *n);
+// What an IPv6 address slot of an interface holds (netdev_addr6).
+struct netdev_addr6 {
+    const uint8_t *addr;          // 16 bytes, network order
+    uint8_t prefixlen;
+    uint8_t scope;                // RT_SCOPE_HOST, _LINK or _UNIVERSE
+    uint32_t flags;               // IFA_F_*
+    uint32_t valid, preferred;    // lifetimes in seconds, 0xffffffff: forever
+};
+// Slot I (0 to LWIP_IPV6_NUM_ADDRESSES - 1, 0 the link-local one) of N:
+// false when it holds no valid or tentative address.
+bool netdev_addr6(struct netif *n, int i, struct netdev_addr6 *out);
 // The SIOCGIF* ioctls any socket of DOMAIN answers (net/netdev_ioctl.c):
 // -ENOTTY for another CMD.
 long netdev_ioctl(int domain, unsigned int cmd, uint64_t arg);

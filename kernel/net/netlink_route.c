@@ -214,30 +214,43 @@ addr4_msg(struct nl_msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct
     return true;
 }
 
-// N's IPv6 address I, when valid: ::1/128 or a /64 (lwIP's prefixes).
-__after_boot static bool
-addr6_msg(struct nl_msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct netif *n, int i)
+// N's IPv6 address slot I, when it holds a valid (or tentative) address:
+// ::1/128 or a /64 (lwIP's prefixes); netlink and /proc/net/if_inet6 say
+// the same of it.
+__after_boot bool
+netdev_addr6(struct netif *n, int i, struct netdev_addr6 *out)
 {
     const ip6_addr_t *ip = netif_ip6_addr(n, i);
     uint8_t state = netif_ip6_addr_state(n, i);
     bool ll = ip6_addr_islinklocal(ip), loop = is_loop(n);
-    uint32_t flags = loop || ll ? IFA_F_PERMANENT : 0;
-    struct ifaddrmsg *a;
 
     if (!ip6_addr_isvalid(state) && !ip6_addr_istentative(state))
         return false;
+    out->addr = (const uint8_t *)ip->addr;
+    out->prefixlen = loop ? 128 : 64;
+    out->scope = loop ? RT_SCOPE_HOST : ll ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+    out->flags = loop || ll ? IFA_F_PERMANENT : 0;
     if (ip6_addr_istentative(state))
-        flags |= IFA_F_TENTATIVE;
+        out->flags |= IFA_F_TENTATIVE;
+    out->valid = loop || ll ? 0xffffffff : life(netif_ip6_addr_valid_life(n, i));
+    out->preferred = loop || ll ? 0xffffffff : life(netif_ip6_addr_pref_life(n, i));
+    return true;
+}
+
+__after_boot static bool
+addr6_msg(struct nl_msg *m, struct nl_sock *ns, const struct nlmsghdr *h, struct netif *n, int i)
+{
+    struct netdev_addr6 d;
+    struct ifaddrmsg *a;
+
+    if (!netdev_addr6(n, i, &d))
+        return false;
     a = addr_start(m, ns, h, n, AF_INET6);
-    a->ifa_prefixlen = loop ? 128 : 64;
-    a->ifa_flags = (uint8_t)flags;
-    a->ifa_scope = loop ? RT_SCOPE_HOST : ll ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
-    nl_msg_attr(m, IFA_ADDRESS, ip->addr, 16);
-    if (loop || ll)
-        addr_end(m, flags, 0xffffffff, 0xffffffff);
-    else
-        addr_end(m, flags, life(netif_ip6_addr_valid_life(n, i)),
-                 life(netif_ip6_addr_pref_life(n, i)));
+    a->ifa_prefixlen = d.prefixlen;
+    a->ifa_flags = (uint8_t)d.flags;
+    a->ifa_scope = d.scope;
+    nl_msg_attr(m, IFA_ADDRESS, d.addr, 16);
+    addr_end(m, d.flags, d.valid, d.preferred);
     return true;
 }
 

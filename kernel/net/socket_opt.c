@@ -141,6 +141,7 @@ get_int(struct sock *sk, int name, int *v)
     case SO_SNDBUF: *v = sk->sndbuf; return 0;
     case SO_RCVLOWAT: *v = sk->rcvlowat; return 0;
     case SO_SNDLOWAT: *v = 1; return 0;
+    case SO_INCOMING_NAPI_ID: *v = 0; return 0;   // no busy-polled NIC queue (the JDK probes it)
     }
     return -ENOPROTOOPT;
 }

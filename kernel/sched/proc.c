@@ -46,6 +46,7 @@ static struct proc init_proc = {
     .mm = &init_mm,
     .fds = &init_fds,
     .umask = 022,
+    .coredump_filter = 0x33, // Linux's default: anonymous memory, ELF headers, private huge pages
     .rlimits = {
         [RLIMIT_CPU] = { RLIM_INFINITY, RLIM_INFINITY },
         [RLIMIT_FSIZE] = { RLIM_INFINITY, RLIM_INFINITY },

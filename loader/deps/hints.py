@@ -24,7 +24,7 @@ HINTS_DIR = posixpath.join(posixpath.dirname(posixpath.dirname(__file__)), "hint
 # Names every template may use besides {version} and the hint's finds.
 BUILTIN_VARS = ("prefix", "multiarch", "arch")
 OPTIONS = ("all_zoneinfo",)
-_HINT_KEYS = {"name", "reason", "when", "version", "find", "ship", "dlopen"}
+_HINT_KEYS = {"name", "reason", "when", "version", "find", "ship", "dlopen", "memory_mib"}
 _WHEN_KEYS = {"program", "soname", "symbol", "option"}
 _SHIP_KEYS = {"reason", "files", "tree", "packages", "skip", "only"}
 _DLOPEN_KEYS = {"reason", "names", "dir", "packages", "pattern", "recursive", "only"}
@@ -79,6 +79,7 @@ class Hint:
     finds: tuple[Find, ...]
     ships: tuple[Ship, ...]
     dlopens: tuple[Dlopen, ...]
+    memory_mib: int | None = None  # the guest memory (-m) a run needs by default
 
 
 def load_hints(fs: HostFs, folder: str = HINTS_DIR) -> tuple[Hint, ...]:
@@ -142,9 +143,20 @@ def _parse_hint(t: dict[str, Any], source: str) -> Hint:
         _parse_finds(_get_table(t, "find", where), where),
         tuple(_parse_ship(s, reason, where) for s in _get_tables(t, "ship", where)),
         tuple(_parse_dlopen(d, reason, where) for d in _get_tables(t, "dlopen", where)),
+        _get_memory(t, where),
     )
     _check_templates(hint, reason, where)
     return hint
+
+
+def _get_memory(t: dict[str, Any], where: str) -> int | None:
+    """Return the hint's memory_mib (a whole number of MiB, at least 4), or None."""
+    v = t.get("memory_mib")
+    if v is None:
+        return None
+    if not isinstance(v, int) or isinstance(v, bool) or v < 4:
+        raise HintError(f"{where}: memory_mib must be a whole number of MiB, at least 4")
+    return v
 
 
 def _parse_finds(table: dict[str, Any], where: str) -> tuple[Find, ...]:

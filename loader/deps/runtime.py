@@ -212,6 +212,20 @@ def get_python_version(closure: DepClosure, fs: HostFs | None = None) -> str | N
     return get_interpreter_version(closure, "python", fs)
 
 
+def get_memory_mib(closure: DepClosure, fs: HostFs | None = None,
+                   hints_dir: str = HINTS_DIR) -> int | None:
+    """Return the most guest memory a hint that applies to the program asks for, else None.
+
+    A runtime that needs more than pkgload's default -m says so as data
+    (loader/hints/java.toml's memory_mib); the run's default -m becomes it.
+    """
+    fs = fs or HostFs()
+    ctx = _Context(closure, fs, {})
+    asks = [h.memory_mib for h in load_hints(fs, hints_dir)
+            if h.memory_mib is not None and _match(h, ctx) is not None]
+    return max(asks, default=None)
+
+
 def iter_runtime_files(
     closure: DepClosure, *, all_zoneinfo: bool = False, python_pycache: bool = True,
     fs: HostFs | None = None, hints_dir: str = HINTS_DIR,

@@ -44,6 +44,8 @@ BAD = [
      "version.check needs version.from_bytes"),
     ("[[hint]]\nname = 'a'\nwhen.program = 'x'\n[[hint.dlopen]]\nnames = 'libx.so'\n",
      "'names' must be a list of strings"),
+    ("[[hint]]\nname = 'a'\nwhen.program = 'x'\nmemory_mib = '1G'\n", "memory_mib must be a whole number"),
+    ("[[hint]]\nname = 'a'\nwhen.program = 'x'\nmemory_mib = 2\n", "at least 4"),
     ("hint = 1\n", "'hint' must be an array of tables"),
     ("[[hint]\n", "not a TOML file"),
 ]
@@ -67,7 +69,8 @@ def test_a_name_defined_twice_is_an_error(tmp_path: Path) -> None:
 def test_the_shipped_hints_load() -> None:
     names = {h.name for h in load_hints(HostFs(), HINTS_DIR)}
     assert {"glibc-nss", "glibc-unwind", "glibc-gconv", "terminfo", "tls-ca", "python"} <= names
-    assert {"lua", "perl", "tcl", "gawk", "php", "ruby", "guile", "nodejs"} <= names
+    assert {"lua", "perl", "tcl", "gawk", "php", "ruby", "guile", "nodejs", "openjdk"} <= names
+    assert {h.name: h.memory_mib for h in load_hints(HostFs(), HINTS_DIR)}["openjdk"] == 1024
 
 
 def _toy_sysroot(root: Path, static: Path) -> None:

@@ -48,6 +48,17 @@ def read_newc_fields(data: bytes) -> list[tuple[str, list[int], bytes]]:
         pos = (body + filesize + 3) & ~3
 
 
+def localtime_chain() -> list[str]:
+    """Return the host's /etc/localtime and each link it leads through to the zone's file."""
+    chain, path = [], "/etc/localtime"
+    while os.path.lexists(path) and os.path.exists("/etc/localtime") and len(chain) < 8:
+        chain.append(path)
+        if not os.path.islink(path):
+            break
+        path = os.path.normpath(os.path.join(os.path.dirname(path), os.readlink(path)))
+    return chain
+
+
 def test_image_holds_program_at_its_real_path(static_elf: Path, cache: Path) -> None:
     img = build_image(static_elf)
     real = os.path.realpath(static_elf)
@@ -56,8 +67,9 @@ def test_image_holds_program_at_its_real_path(static_elf: Path, cache: Path) -> 
     entries = read_newc(img.path.read_bytes())
     names = [n for n, _, _ in entries]
     etc = list(get_etc_files(DEFAULT_HOSTNAME))
-    dirs = iter_parent_dirs([real, *etc])
-    assert names == [".", *(p.lstrip("/") for p in [*dirs, real, *etc])]
+    zone = localtime_chain()  # the host's time zone, shipped as it is
+    dirs = iter_parent_dirs([real, *zone, *etc])
+    assert names == [".", *(p.lstrip("/") for p in [*dirs, real, *zone, *etc])]
     for name, mode, _body in entries[: len(dirs) + 1]:  # /tmp as the kernel would make it
         assert mode == stat.S_IFDIR | (0o1777 if name == "tmp" else 0o755)
     name, mode, body = entries[len(dirs) + 1]
