@@ -264,8 +264,9 @@ background_check(int sig)
 // Wait for at least one byte, then take what has already arrived, like a
 // pipe; a terminal in canonical mode gives at most one line per read. A
 // signal ends the wait as it ends a tty's read on Linux (ERESTARTSYS).
-__after_boot static ssize_t
-console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+// 1: bytes may be read now; 0: end of input; or the error.
+__after_boot static long
+wait_for_input(struct file *f)
 {
     struct console *c = f->priv;
     long ret;
@@ -278,9 +279,48 @@ console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
         if (wait_event(WAIT_FOREVER, input_ready_cb, NULL, true) == -EINTR)
             return -ERESTARTSYS;
     }
-    if (!stdin_relayed || backend < 0)
-        return 0;
-    return vcon_read(PORT_STDIN, buf, n, c->tty && (termios.c_lflag & ICANON) ? '\n' : -1);
+    return stdin_relayed && backend > 0;
+}
+
+// The byte a read stops after: a newline for a terminal in canonical mode.
+__after_boot static int
+read_stop(const struct console *c)
+{
+    return c->tty && (termios.c_lflag & ICANON) ? '\n' : -1;
+}
+
+__after_boot static ssize_t
+console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+    long ret = wait_for_input(f);
+
+    if (ret <= 0)
+        return ret;
+    return vcon_read(PORT_STDIN, buf, n, read_stop(f->priv));
+}
+
+// As console_read, copying from the receive buffers straight to the program.
+__after_boot static ssize_t
+console_read_user(struct file *f, char __user *buf, size_t n, uint64_t *pos)
+{
+    int stop = read_stop(f->priv);
+    const uint8_t *src;
+    size_t got = 0, k;
+    long ret = wait_for_input(f);
+
+    if (ret <= 0)
+        return ret;
+    while (got < n && (k = vcon_peek(PORT_STDIN, &src))) {
+        const uint8_t *end = stop >= 0 ? memchr(src, stop, MIN(k, n - got)) : NULL;
+        k = end ? (size_t)(end - src) + 1 : MIN(k, n - got);
+        if (copy_to_user(buf + got, src, k) < 0)
+            return got ? (ssize_t)got : -EFAULT;
+        got += k;
+        vcon_consume(PORT_STDIN, k);
+        if (end)
+            break;
+    }
+    return got;
 }
 
 __after_boot static bool
@@ -504,6 +544,7 @@ console_poll(struct file *f)
 static const struct file_ops console_ops = {
     .poll = console_poll,
     .read = console_read,
+    .read_user = console_read_user,
     .write = console_write,
     .ioctl = console_ioctl,
     .stat = console_stat,
@@ -573,6 +614,7 @@ tty_open(struct file *f)
 static const struct file_ops tty_ops = {
     .open = tty_open,
     .read = console_read,
+    .read_user = console_read_user,
     .write = console_write,
     .ioctl = console_ioctl,
     .poll = console_poll,

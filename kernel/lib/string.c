@@ -63,6 +63,17 @@ memcmp(const void *a, const void *b, size_t n)
     return 0;
 }
 
+void *
+memchr(const void *s, int c, size_t n)
+{
+    const unsigned char *p = s;
+
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == (unsigned char)c)
+            return (void *)(p + i);
+    return NULL;
+}
+
 // A byte at a time: the kernel's strings are short (paths, names, the
 // program's arguments), and under TCG the boot pays for each distinct
 // instruction and branch, not for iterations.

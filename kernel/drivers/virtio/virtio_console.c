@@ -321,27 +321,44 @@ vcon_received(unsigned int port)
 }
 
 __after_boot size_t
-vcon_read(unsigned int port, void *buf, size_t n, int stop)
+vcon_peek(unsigned int port, const uint8_t **data)
 {
     struct port *p = &ports[port];
-    uint8_t *out = buf;
-    size_t got = 0;
 
-    while (got < n && vcon_readable(port)) {
-        const uint8_t *src = p->cur + p->cur_off;
-        size_t k = MIN(n - got, p->cur_len - p->cur_off), i = 0;
+    if (!vcon_readable(port))
+        return 0;
+    *data = p->cur + p->cur_off;
+    return p->cur_len - p->cur_off;
+}
+
+__after_boot void
+vcon_consume(unsigned int port, size_t n)
+{
+    struct port *p = &ports[port];
+
+    p->cur_off += MIN(n, p->cur_len - p->cur_off);
+    next_buffer(p); // a buffer read to its end goes back to the device now
+}
+
+__after_boot size_t
+vcon_read(unsigned int port, void *buf, size_t n, int stop)
+{
+    const uint8_t *src;
+    uint8_t *out = buf;
+    size_t got = 0, k;
+
+    while (got < n && (k = vcon_peek(port, &src))) {
+        k = MIN(k, n - got);
         if (stop >= 0) {
-            while (i < k && src[i] != stop)
-                i++;
-            k = i < k ? i + 1 : k;
+            const uint8_t *end = memchr(src, stop, k);
+            k = end ? (size_t)(end - src) + 1 : k;
         }
         memcpy(out + got, src, k);
         got += k;
-        p->cur_off += k;
+        vcon_consume(port, k);
         if (stop >= 0 && out[got - 1] == stop)
             break;
     }
-    next_buffer(p); // a buffer read to its end goes back to the device now
     return got;
 }
 

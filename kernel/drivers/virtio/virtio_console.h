@@ -25,6 +25,13 @@ void vcon_rx_start(unsigned int port);
 // Up to N bytes that have arrived on PORT, without waiting; stops after
 // the byte STOP when STOP >= 0. 0 when none has.
 size_t vcon_read(unsigned int port, void *buf, size_t n, int stop);
+// The unread bytes of PORT's current receive buffer, without copying: their
+// address in *DATA and how many; 0 when none has arrived. They stay the
+// caller's to read until vcon_consume.
+size_t vcon_peek(unsigned int port, const uint8_t **data);
+// N of the bytes vcon_peek showed are read; a buffer read to its end goes
+// back to the device.
+void vcon_consume(unsigned int port, size_t n);
 // Whether a read of PORT would find bytes now.
 bool vcon_readable(unsigned int port);
 // Bytes of PORT's current receive buffer not read yet: some of what a read
