@@ -21,7 +21,8 @@
 // the control receive and transmit queues, then two per port from port 1.
 #define CTRL_RX          2
 #define CTRL_TX          3
-#define RX_BUFS          16 // pages a port may have filled and unread: 64 KiB, a pipe's worth
+#define RX_QUEUE         64 // descriptors of a receive queue: the most pages vcon_rx_start posts
+#define RX_KICK_BATCH    16 // pages given back before the device is told, while it has others
 #define CTRL_SLOT        64 // bytes per control message buffer; 64 in a page
 #define CTRL_QUEUE       32 // control buffers each way
 #define START_TIMEOUT_NS (2 * 1000000000ull) // for the device's PORT_ADD messages
@@ -30,6 +31,7 @@ struct port {
     struct virtq rx, tx; // when the host port was asked for at vcon_start
     bool has_rx, has_tx;
     bool rx_started;
+    uint16_t rx_unkicked; // pages posted since the device was last notified
     bool added, host_open; // PORT_ADD came; the host side is open (PORT_OPEN)
     // The used receive buffer being read: CUR_LEN bytes of which CUR_OFF are read.
     uint8_t *cur;
@@ -180,7 +182,7 @@ setup_port(unsigned int p, bool rx, bool tx)
 {
     struct port *pt = &ports[p];
 
-    if (rx && virtq_init(&pt->rx, dev, port_rx_queue(p), RX_BUFS) < 0)
+    if (rx && virtq_init(&pt->rx, dev, port_rx_queue(p), RX_QUEUE) < 0)
         return false;
     if (tx) {
         uint64_t page = pmm_alloc_page();
@@ -257,13 +259,13 @@ vcon_start(uint32_t rx_ports, uint32_t tx_ports)
 }
 
 __after_boot void
-vcon_rx_start(unsigned int port)
+vcon_rx_start(unsigned int port, unsigned int pages)
 {
     struct port *p = &ports[port];
 
     if (p->rx_started || !p->has_rx)
         return;
-    for (int i = 0; i < p->rx.size; i++) {
+    for (unsigned int i = 0; i < MIN(pages, p->rx.size); i++) {
         uint64_t page = pmm_alloc_page();
         if (!page)
             break;
@@ -272,6 +274,39 @@ vcon_rx_start(unsigned int port)
     p->rx_started = true;
     virtq_interrupts(&p->rx, true);
     virtq_kick(&p->rx);
+}
+
+// Give a page read to its end back to the device. The device is told only
+// every RX_KICK_BATCH pages (each notification is an exit to the host) or
+// when the reader runs dry, as it still has the others to fill meanwhile.
+__after_boot static void
+give_back(struct port *p, uint8_t *page)
+{
+    post_rx(&p->rx, page, PAGE_SIZE);
+    if (++p->rx_unkicked >= RX_KICK_BATCH) {
+        virtq_kick(&p->rx);
+        p->rx_unkicked = 0;
+    }
+}
+
+// No used buffer is left: the device learns of the pages given back, and a
+// port read only by waiting for it gets its interrupt back on (it is off
+// while bytes keep coming: one interrupt per page would be wasted). true
+// when a buffer came in meanwhile, as the interrupt would not say so.
+__after_boot static bool
+rx_dry(struct port *p)
+{
+    if (p->rx_unkicked) {
+        virtq_kick(&p->rx);
+        p->rx_unkicked = 0;
+    }
+    if (p->on_input)
+        return false; // its interrupts stay on: its handler must run unread
+    virtq_interrupts(&p->rx, true);
+    if (!virtq_has_used(&p->rx))
+        return false;
+    virtq_interrupts(&p->rx, false);
+    return true;
 }
 
 // The next used receive buffer with bytes in it, made current; false when
@@ -284,12 +319,15 @@ next_buffer(struct port *p)
     while (!p->cur || p->cur_off == p->cur_len) {
         uint8_t *b = virtq_get_used(&p->rx, &len);
         if (p->cur) {
-            post_rx(&p->rx, p->cur, PAGE_SIZE);
-            virtq_kick(&p->rx);
+            give_back(p, p->cur);
             p->cur = NULL;
         }
+        if (!b && rx_dry(p))
+            continue;
         if (!b)
             return false;
+        if (!p->on_input)
+            virtq_interrupts(&p->rx, false);
         p->cur = b;
         p->cur_len = MIN(len, PAGE_SIZE);
         p->cur_off = 0;

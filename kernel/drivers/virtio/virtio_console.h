@@ -19,9 +19,10 @@ ssize_t vcon_write(unsigned int port, const void *buf, size_t n);
 // Whether the device has taken everything queued for PORT (or the port is
 // closed). When it has not, its interrupt is on, so a wait for it ends.
 bool vcon_writable(unsigned int port);
-// Start receiving on PORT: post its buffers, so the host may send. Until
-// then the host's bytes wait on the host's side.
-void vcon_rx_start(unsigned int port);
+// Start receiving on PORT: post PAGES receive pages (at most 64), so the
+// host may send that much ahead of the reader. Until then the host's bytes
+// wait on the host's side.
+void vcon_rx_start(unsigned int port, unsigned int pages);
 // Up to N bytes that have arrived on PORT, without waiting; stops after
 // the byte STOP when STOP >= 0. 0 when none has.
 size_t vcon_read(unsigned int port, void *buf, size_t n, int stop);
