@@ -22,7 +22,7 @@
 #define CTRL_RX          2
 #define CTRL_TX          3
 #define RX_QUEUE         64 // descriptors of a receive queue: the most pages vcon_rx_start posts
-#define RX_KICK_BATCH    16 // pages given back before the device is told, while it has others
+#define RX_KICK_BATCH    16// pages given back before the device is told, while it has others
 #define CTRL_SLOT        64 // bytes per control message buffer; 64 in a page
 #define CTRL_QUEUE       32 // control buffers each way
 #define START_TIMEOUT_NS (2 * 1000000000ull) // for the device's PORT_ADD messages
@@ -225,7 +225,8 @@ start(uint32_t rx_ports, uint32_t tx_ports)
         klog("virtio-console: no device");
         return false;
     }
-    if (virtio_negotiate(dev, 1ull << VIRTIO_CONSOLE_F_MULTIPORT, 0) < 0)
+    if (virtio_negotiate(dev, 1ull << VIRTIO_CONSOLE_F_MULTIPORT, 1ull << VIRTIO_RING_F_EVENT_IDX) <
+        0)
         return false;
     dev->t->read_config(dev, offsetof(struct virtio_console_config, max_nr_ports),
                         &cfg.max_nr_ports, 4);
