@@ -334,29 +334,74 @@ writable(void *port)
     return vcon_writable((uintptr_t)port);
 }
 
-// Queue the bytes a page at a time; wait until the device has taken the
-// last (a write returns once its bytes are out, as into a pipe). A signal
-// ends the wait: what was queued by then counts as written. When the host's
-// end has no reader any more, EPIPE and SIGPIPE, as for a pipe.
+// Bytes for a write: from the kernel's buffer, or (USER) the program's memory.
+struct write_src {
+    const char *buf;
+    bool user;
+};
+
+__after_boot static long
+copy_in(void *dst, const struct write_src *src, size_t off, size_t n)
+{
+    if (src->user)
+        return copy_from_user(dst, (const char __user *)src->buf + off, n);
+    memcpy(dst, src->buf + off, n);
+    return 0;
+}
+
+// Without the device: to the UART, through a small buffer when from the program.
 __after_boot static ssize_t
-console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
+write_uart(struct console *c, const struct write_src *src, size_t n)
+{
+    char chunk[256];
+
+    for (size_t done = 0, k; done < n; done += k) {
+        k = MIN(n - done, sizeof(chunk));
+        if (copy_in(chunk, src, done, k) < 0)
+            return done ? (ssize_t)done : -EFAULT;
+        uart_write(c->uart, chunk, k);
+    }
+    return n;
+}
+
+// One page's worth of SRC from DONE into the port's transmit page: the bytes
+// queued, or -EAGAIN (the device holds the page), -EPIPE, -EIO, -EFAULT.
+__after_boot static ssize_t
+queue_page(unsigned int port, const struct write_src *src, size_t done, size_t n)
+{
+    void *page;
+    ssize_t room = vcon_tx_page(port, &page);
+
+    if (room < 0)
+        return room;
+    room = MIN((size_t)room, n - done);
+    if (copy_in(page, src, done, room) < 0)
+        return -EFAULT;
+    vcon_tx_send(port, room);
+    return room;
+}
+
+// Queue the bytes a page at a time, copied into the transmit page straight
+// from where they are; wait until the device has taken the last (a write
+// returns once its bytes are out, as into a pipe). A signal ends the wait:
+// what was queued by then counts as written. When the host's end has no
+// reader any more, EPIPE and SIGPIPE, as for a pipe.
+__after_boot static ssize_t
+write_out(struct file *f, const struct write_src *src, size_t n)
 {
     struct console *c = f->priv;
     void *port = (void *)(uintptr_t)c->port;
     size_t done = 0;
-
     long ret;
 
     if (!c->port)
         return -EBADF;
     if (c->tty && (termios.c_lflag & TOSTOP) && (ret = background_check(SIGTTOU)) < 0)
         return ret;
-    if (!console_virtio()) {
-        uart_write(c->uart, buf, n);
-        return n;
-    }
+    if (!console_virtio())
+        return write_uart(c, src, n);
     while (done < n) {
-        ssize_t w = vcon_write(c->port, (const char *)buf + done, n - done);
+        ssize_t w = queue_page(c->port, src, done, n);
         if (w == -EAGAIN && (f->flags & O_NONBLOCK))
             return done ? (ssize_t)done : -EAGAIN;
         if (w == -EAGAIN && wait_event(WAIT_FOREVER, writable, port, true) == -EINTR)
@@ -370,6 +415,23 @@ console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
     if (!(f->flags & O_NONBLOCK))
         wait_event(WAIT_FOREVER, writable, port, true);
     return n;
+}
+
+__after_boot static ssize_t
+console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
+{
+    struct write_src src = { .buf = buf, .user = false };
+
+    return write_out(f, &src, n);
+}
+
+// As console_write, copying from the program straight into the transmit page.
+__after_boot static ssize_t
+console_write_user(struct file *f, const char __user *buf, size_t n, uint64_t *pos)
+{
+    struct write_src src = { .buf = (const char *)buf, .user = true };
+
+    return write_out(f, &src, n);
 }
 
 // The host terminal's modes from the manifest: "IFLAG OFLAG CFLAG LFLAG CC,..." in hex.
@@ -551,6 +613,7 @@ static const struct file_ops console_ops = {
     .read = console_read,
     .read_user = console_read_user,
     .write = console_write,
+    .write_user = console_write_user,
     .ioctl = console_ioctl,
     .stat = console_stat,
 };
@@ -621,6 +684,7 @@ static const struct file_ops tty_ops = {
     .read = console_read,
     .read_user = console_read_user,
     .write = console_write,
+    .write_user = console_write_user,
     .ioctl = console_ioctl,
     .poll = console_poll,
 };

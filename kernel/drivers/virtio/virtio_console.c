@@ -421,10 +421,9 @@ vcon_writable(unsigned int port)
 }
 
 __after_boot ssize_t
-vcon_write(unsigned int port, const void *buf, size_t n)
+vcon_tx_page(unsigned int port, void **page)
 {
     struct port *p = &ports[port];
-    struct virtq_seg seg;
 
     if (!p->has_tx)
         return -EIO;
@@ -432,13 +431,33 @@ vcon_write(unsigned int port, const void *buf, size_t n)
         return -EPIPE;
     if (!vcon_writable(port))
         return -EAGAIN;
-    n = MIN(n, PAGE_SIZE);
-    memcpy(p->tx_page, buf, n);
-    seg = (struct virtq_seg){ .phys = virt_to_phys(p->tx_page), .len = n };
+    *page = p->tx_page;
+    return PAGE_SIZE;
+}
+
+__after_boot void
+vcon_tx_send(unsigned int port, size_t n)
+{
+    struct port *p = &ports[port];
+    struct virtq_seg seg = { .phys = virt_to_phys(p->tx_page), .len = MIN(n, PAGE_SIZE) };
+
     virtq_interrupts(&p->tx, false);
     virtq_add(&p->tx, &seg, 1, p->tx_page);
     p->tx_busy = true;
     virtq_kick(&p->tx);
+}
+
+__after_boot ssize_t
+vcon_write(unsigned int port, const void *buf, size_t n)
+{
+    void *page;
+    ssize_t room = vcon_tx_page(port, &page);
+
+    if (room < 0)
+        return room;
+    n = MIN(n, (size_t)room);
+    memcpy(page, buf, n);
+    vcon_tx_send(port, n);
     return n;
 }
 

@@ -16,6 +16,11 @@ bool vcon_start(uint32_t rx_ports, uint32_t tx_ports);
 // Queue up to a page of BUF for PORT: the bytes queued, -EAGAIN while the
 // device has not taken the previous ones, -EPIPE once the port is closed.
 ssize_t vcon_write(unsigned int port, const void *buf, size_t n);
+// The same in two steps, for a caller that fills the page itself (from the
+// program's memory): the page in *PAGE and how many bytes it takes, or the
+// errors above; then vcon_tx_send queues its first N bytes.
+ssize_t vcon_tx_page(unsigned int port, void **page);
+void vcon_tx_send(unsigned int port, size_t n);
 // Whether the device has taken everything queued for PORT (or the port is
 // closed). When it has not, its interrupt is on, so a wait for it ends.
 bool vcon_writable(unsigned int port);
