@@ -11,6 +11,7 @@ program, and stops the VM hard when the program does not end.
 
 from __future__ import annotations
 
+import errno
 import os
 import select
 import signal
@@ -91,7 +92,10 @@ class StdinRelay(threading.Thread):
 
     The guest reads the port only once the program reads stdin, and QEMU
     reads the socket only as the guest has room: what the program does not
-    read stays in the socket's buffer and in ours (docs/host.md).
+    read stays in the socket's buffer and in ours (docs/host.md). A regular
+    file goes to the socket with sendfile and a pipe with splice, in the
+    kernel, with no copy through us; anything else (a terminal, a socket,
+    a device) with read and write.
     """
 
     def __init__(self, sock: socket.socket, control: ControlChannel) -> None:
@@ -100,18 +104,72 @@ class StdinRelay(threading.Thread):
         self._control = control
 
     def run(self) -> None:
-        sent = 0
-        try:
-            while data := os.read(0, 65536):
-                self._sock.sendall(data)
-                sent += len(data)
-        except OSError:  # stdin failed (its end, for us), or QEMU is gone
-            pass
-        self._control.send(MSG_EOF, value=sent)
+        self._control.send(MSG_EOF, value=relay(0, self._sock))
 
     def close(self) -> None:
         """Close the socket (once QEMU has ended)."""
         self._sock.close()
+
+
+READ_CHUNK = 65536  # bytes per read() of a stdin that cannot be spliced
+# Bytes per sendfile/splice call. Only what the socket takes leaves our
+# stdin (the file's offset moves by it; the pipe keeps the rest), so a
+# bigger call consumes no more of an input the program does not read.
+SPLICE_CHUNK = 1 << 20
+# What sendfile or splice says when the files cannot do it: then read/write.
+_NOT_SPLICEABLE = (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ESPIPE)
+
+
+def relay(src: int, sock: socket.socket) -> int:
+    """Move what the descriptor SRC gives to SOCK until SRC ends or fails, or SOCK's reader goes.
+
+    Returns the bytes sent.
+    """
+    sent, ended = _relay_in_kernel(src, sock.fileno())
+    if not ended:
+        sent += _relay_by_copy(src, sock)
+    return sent
+
+
+def _relay_in_kernel(src: int, dst: int) -> tuple[int, bool]:
+    """Move SRC to the socket DST with sendfile or splice, copying nothing through us.
+
+    Returns the bytes moved and whether SRC has ended (or failed, or QEMU
+    is gone); False when SRC is neither a regular file nor a pipe, or the
+    kernel refuses before the first byte: read/write goes on from there.
+    """
+    try:
+        mode = os.fstat(src).st_mode
+    except OSError:  # no stdin: the read fails as its end
+        return 0, False
+    if stat.S_ISREG(mode):
+        def move() -> int:
+            return os.sendfile(dst, src, None, SPLICE_CHUNK)
+    elif stat.S_ISFIFO(mode):
+        def move() -> int:
+            return os.splice(src, dst, SPLICE_CHUNK)
+    else:
+        return 0, False
+    sent = 0
+    try:
+        while n := move():
+            sent += n
+    except OSError as e:
+        if sent == 0 and e.errno in _NOT_SPLICEABLE:
+            return 0, False
+    return sent, True
+
+
+def _relay_by_copy(src: int, sock: socket.socket) -> int:
+    """Copy SRC to SOCK through a buffer until SRC ends or fails; return the bytes sent."""
+    sent = 0
+    try:
+        while data := os.read(src, READ_CHUNK):
+            sock.sendall(data)
+            sent += len(data)
+    except OSError:  # stdin failed (its end, for us), or QEMU is gone
+        pass
+    return sent
 
 
 class OutputWatch(threading.Thread):

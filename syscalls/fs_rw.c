@@ -67,7 +67,10 @@ write_from_user(struct file *f, const char __user *buf, size_t count, uint64_t *
     ssize_t ret;
 
     file_get(f);
-    ret = write_chunks(f, buf, count, pos);
+    if (f->ops->write_user)
+        ret = f->ops->write_user(f, buf, count, pos);
+    else
+        ret = write_chunks(f, buf, count, pos);
     file_put(f);
     return ret;
 }
@@ -78,7 +81,10 @@ read_to_user(struct file *f, char __user *buf, size_t count, uint64_t *pos)
     ssize_t ret;
 
     file_get(f);
-    ret = read_chunks(f, buf, count, pos);
+    if (f->ops->read_user)
+        ret = f->ops->read_user(f, buf, count, pos);
+    else
+        ret = read_chunks(f, buf, count, pos);
     file_put(f);
     return ret;
 }

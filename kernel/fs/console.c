@@ -42,6 +42,11 @@
 #define PORT_CONTROL 4
 #define PORT_BIT(p)  (1u << (p))
 
+// Receive pages posted: stdin's 256 KiB let the host run well ahead of a
+// reader (fewer stalls, fewer interrupts); 16-byte control messages need few.
+#define STDIN_RX_PAGES   64
+#define CONTROL_RX_PAGES 16
+
 // The host's messages on the control port: 16 bytes, little-endian.
 struct host_msg {
     uint32_t type;
@@ -188,7 +193,7 @@ console_virtio(void)
                    PORT_BIT(PORT_STDOUT) | PORT_BIT(PORT_STDERR))) {
         backend = 1;
         vcon_set_input_handler(PORT_CONTROL, control_input);
-        vcon_rx_start(PORT_CONTROL);
+        vcon_rx_start(PORT_CONTROL, CONTROL_RX_PAGES);
         control_input(PORT_CONTROL); // what the host sent before the port was up
         return true;
     }
@@ -226,7 +231,7 @@ input_ready(void)
 {
     if (!stdin_relayed || !console_virtio())
         return true;
-    vcon_rx_start(PORT_STDIN);
+    vcon_rx_start(PORT_STDIN, STDIN_RX_PAGES);
     return vcon_readable(PORT_STDIN) || stdin_at_end();
 }
 
@@ -264,8 +269,9 @@ background_check(int sig)
 // Wait for at least one byte, then take what has already arrived, like a
 // pipe; a terminal in canonical mode gives at most one line per read. A
 // signal ends the wait as it ends a tty's read on Linux (ERESTARTSYS).
-__after_boot static ssize_t
-console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+// 1: bytes may be read now; 0: end of input; or the error.
+__after_boot static long
+wait_for_input(struct file *f)
 {
     struct console *c = f->priv;
     long ret;
@@ -278,9 +284,48 @@ console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
         if (wait_event(WAIT_FOREVER, input_ready_cb, NULL, true) == -EINTR)
             return -ERESTARTSYS;
     }
-    if (!stdin_relayed || backend < 0)
-        return 0;
-    return vcon_read(PORT_STDIN, buf, n, c->tty && (termios.c_lflag & ICANON) ? '\n' : -1);
+    return stdin_relayed && backend > 0;
+}
+
+// The byte a read stops after: a newline for a terminal in canonical mode.
+__after_boot static int
+read_stop(const struct console *c)
+{
+    return c->tty && (termios.c_lflag & ICANON) ? '\n' : -1;
+}
+
+__after_boot static ssize_t
+console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+    long ret = wait_for_input(f);
+
+    if (ret <= 0)
+        return ret;
+    return vcon_read(PORT_STDIN, buf, n, read_stop(f->priv));
+}
+
+// As console_read, copying from the receive buffers straight to the program.
+__after_boot static ssize_t
+console_read_user(struct file *f, char __user *buf, size_t n, uint64_t *pos)
+{
+    int stop = read_stop(f->priv);
+    const uint8_t *src;
+    size_t got = 0, k;
+    long ret = wait_for_input(f);
+
+    if (ret <= 0)
+        return ret;
+    while (got < n && (k = vcon_peek(PORT_STDIN, &src))) {
+        const uint8_t *end = stop >= 0 ? memchr(src, stop, MIN(k, n - got)) : NULL;
+        k = end ? (size_t)(end - src) + 1 : MIN(k, n - got);
+        if (copy_to_user(buf + got, src, k) < 0)
+            return got ? (ssize_t)got : -EFAULT;
+        got += k;
+        vcon_consume(PORT_STDIN, k);
+        if (end)
+            break;
+    }
+    return got;
 }
 
 __after_boot static bool
@@ -289,29 +334,74 @@ writable(void *port)
     return vcon_writable((uintptr_t)port);
 }
 
-// Queue the bytes a page at a time; wait until the device has taken the
-// last (a write returns once its bytes are out, as into a pipe). A signal
-// ends the wait: what was queued by then counts as written. When the host's
-// end has no reader any more, EPIPE and SIGPIPE, as for a pipe.
+// Bytes for a write: from the kernel's buffer, or (USER) the program's memory.
+struct write_src {
+    const char *buf;
+    bool user;
+};
+
+__after_boot static long
+copy_in(void *dst, const struct write_src *src, size_t off, size_t n)
+{
+    if (src->user)
+        return copy_from_user(dst, (const char __user *)src->buf + off, n);
+    memcpy(dst, src->buf + off, n);
+    return 0;
+}
+
+// Without the device: to the UART, through a small buffer when from the program.
 __after_boot static ssize_t
-console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
+write_uart(struct console *c, const struct write_src *src, size_t n)
+{
+    char chunk[256];
+
+    for (size_t done = 0, k; done < n; done += k) {
+        k = MIN(n - done, sizeof(chunk));
+        if (copy_in(chunk, src, done, k) < 0)
+            return done ? (ssize_t)done : -EFAULT;
+        uart_write(c->uart, chunk, k);
+    }
+    return n;
+}
+
+// One page's worth of SRC from DONE into the port's transmit page: the bytes
+// queued, or -EAGAIN (the device holds the page), -EPIPE, -EIO, -EFAULT.
+__after_boot static ssize_t
+queue_page(unsigned int port, const struct write_src *src, size_t done, size_t n)
+{
+    void *page;
+    ssize_t room = vcon_tx_page(port, &page);
+
+    if (room < 0)
+        return room;
+    room = MIN((size_t)room, n - done);
+    if (copy_in(page, src, done, room) < 0)
+        return -EFAULT;
+    vcon_tx_send(port, room);
+    return room;
+}
+
+// Queue the bytes a page at a time, copied into the transmit page straight
+// from where they are; wait until the device has taken the last (a write
+// returns once its bytes are out, as into a pipe). A signal ends the wait:
+// what was queued by then counts as written. When the host's end has no
+// reader any more, EPIPE and SIGPIPE, as for a pipe.
+__after_boot static ssize_t
+write_out(struct file *f, const struct write_src *src, size_t n)
 {
     struct console *c = f->priv;
     void *port = (void *)(uintptr_t)c->port;
     size_t done = 0;
-
     long ret;
 
     if (!c->port)
         return -EBADF;
     if (c->tty && (termios.c_lflag & TOSTOP) && (ret = background_check(SIGTTOU)) < 0)
         return ret;
-    if (!console_virtio()) {
-        uart_write(c->uart, buf, n);
-        return n;
-    }
+    if (!console_virtio())
+        return write_uart(c, src, n);
     while (done < n) {
-        ssize_t w = vcon_write(c->port, (const char *)buf + done, n - done);
+        ssize_t w = queue_page(c->port, src, done, n);
         if (w == -EAGAIN && (f->flags & O_NONBLOCK))
             return done ? (ssize_t)done : -EAGAIN;
         if (w == -EAGAIN && wait_event(WAIT_FOREVER, writable, port, true) == -EINTR)
@@ -325,6 +415,23 @@ console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
     if (!(f->flags & O_NONBLOCK))
         wait_event(WAIT_FOREVER, writable, port, true);
     return n;
+}
+
+__after_boot static ssize_t
+console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
+{
+    struct write_src src = { .buf = buf, .user = false };
+
+    return write_out(f, &src, n);
+}
+
+// As console_write, copying from the program straight into the transmit page.
+__after_boot static ssize_t
+console_write_user(struct file *f, const char __user *buf, size_t n, uint64_t *pos)
+{
+    struct write_src src = { .buf = (const char *)buf, .user = true };
+
+    return write_out(f, &src, n);
 }
 
 // The host terminal's modes from the manifest: "IFLAG OFLAG CFLAG LFLAG CC,..." in hex.
@@ -446,7 +553,7 @@ input_available(void)
 {
     if (!stdin_relayed || !console_virtio())
         return 0;
-    vcon_rx_start(PORT_STDIN);
+    vcon_rx_start(PORT_STDIN, STDIN_RX_PAGES);
     return vcon_readable(PORT_STDIN) ? vcon_buffered(PORT_STDIN) : 0;
 }
 
@@ -504,7 +611,9 @@ console_poll(struct file *f)
 static const struct file_ops console_ops = {
     .poll = console_poll,
     .read = console_read,
+    .read_user = console_read_user,
     .write = console_write,
+    .write_user = console_write_user,
     .ioctl = console_ioctl,
     .stat = console_stat,
 };
@@ -573,7 +682,9 @@ tty_open(struct file *f)
 static const struct file_ops tty_ops = {
     .open = tty_open,
     .read = console_read,
+    .read_user = console_read_user,
     .write = console_write,
+    .write_user = console_write_user,
     .ioctl = console_ioctl,
     .poll = console_poll,
 };

@@ -1,5 +1,5 @@
 // Open files and the per-process descriptor table. Operations work on kernel
-// buffers; syscalls/ copies to and from the program.
+// buffers (but read_user, write_user); syscalls/ copies to and from the program.
 #pragma once
 #include "types.h"
 #include <linux/fcntl.h>
@@ -22,6 +22,11 @@ struct file_ops {
     long (*open)(struct file *f);        // optional: may refuse the open
     ssize_t (*read)(struct file *f, void *buf, size_t n, uint64_t *pos);
     ssize_t (*write)(struct file *f, const void *buf, size_t n, uint64_t *pos);
+    // Optional, for streams: read straight into the program's memory (one
+    // copy, not two), as much as is ready up to N, not a chunk at a time.
+    ssize_t (*read_user)(struct file *f, char __user *buf, size_t n, uint64_t *pos);
+    // Optional, the same for writes: straight from the program, the whole count.
+    ssize_t (*write_user)(struct file *f, const char __user *buf, size_t n, uint64_t *pos);
     long (*ioctl)(struct file *f, unsigned int cmd, uint64_t arg);
     long (*stat)(struct file *f, struct stat *st);   // for files without a vnode (console, pipes)
     uint32_t (*poll)(struct file *f); // POLLIN/POLLOUT/POLLHUP that hold now; NULL: always ready

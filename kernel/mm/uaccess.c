@@ -49,14 +49,12 @@ user_range_prepare(uint64_t addr, size_t n, bool write)
 // The copy between stac and clac, in line rather than a call to memcpy: QEMU
 // keys its translations on EFLAGS.AC, so code run with AC set is translated
 // apart from the same code run without, and memcpy would be translated twice.
-static void
+// (Hence no loop distribution either: it would turn the loop into that call.)
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) static void
 copy_with_access(void *dst, const void *src, size_t n)
 {
-    size_t words = n / 8, tail = n % 8;
-
     user_access_begin();
-    __asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(words) : : "memory");
-    __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(tail) : : "memory");
+    copy_forward(dst, src, n);
     user_access_end();
 }
 

@@ -21,7 +21,8 @@
 // the control receive and transmit queues, then two per port from port 1.
 #define CTRL_RX          2
 #define CTRL_TX          3
-#define RX_BUFS          16 // pages a port may have filled and unread: 64 KiB, a pipe's worth
+#define RX_QUEUE         64 // descriptors of a receive queue: the most pages vcon_rx_start posts
+#define RX_KICK_BATCH    16// pages given back before the device is told, while it has others
 #define CTRL_SLOT        64 // bytes per control message buffer; 64 in a page
 #define CTRL_QUEUE       32 // control buffers each way
 #define START_TIMEOUT_NS (2 * 1000000000ull) // for the device's PORT_ADD messages
@@ -30,6 +31,7 @@ struct port {
     struct virtq rx, tx; // when the host port was asked for at vcon_start
     bool has_rx, has_tx;
     bool rx_started;
+    uint16_t rx_unkicked; // pages posted since the device was last notified
     bool added, host_open; // PORT_ADD came; the host side is open (PORT_OPEN)
     // The used receive buffer being read: CUR_LEN bytes of which CUR_OFF are read.
     uint8_t *cur;
@@ -180,7 +182,7 @@ setup_port(unsigned int p, bool rx, bool tx)
 {
     struct port *pt = &ports[p];
 
-    if (rx && virtq_init(&pt->rx, dev, port_rx_queue(p), RX_BUFS) < 0)
+    if (rx && virtq_init(&pt->rx, dev, port_rx_queue(p), RX_QUEUE) < 0)
         return false;
     if (tx) {
         uint64_t page = pmm_alloc_page();
@@ -223,7 +225,8 @@ start(uint32_t rx_ports, uint32_t tx_ports)
         klog("virtio-console: no device");
         return false;
     }
-    if (virtio_negotiate(dev, 1ull << VIRTIO_CONSOLE_F_MULTIPORT, 0) < 0)
+    if (virtio_negotiate(dev, 1ull << VIRTIO_CONSOLE_F_MULTIPORT, 1ull << VIRTIO_RING_F_EVENT_IDX) <
+        0)
         return false;
     dev->t->read_config(dev, offsetof(struct virtio_console_config, max_nr_ports),
                         &cfg.max_nr_ports, 4);
@@ -257,13 +260,13 @@ vcon_start(uint32_t rx_ports, uint32_t tx_ports)
 }
 
 __after_boot void
-vcon_rx_start(unsigned int port)
+vcon_rx_start(unsigned int port, unsigned int pages)
 {
     struct port *p = &ports[port];
 
     if (p->rx_started || !p->has_rx)
         return;
-    for (int i = 0; i < p->rx.size; i++) {
+    for (unsigned int i = 0; i < MIN(pages, p->rx.size); i++) {
         uint64_t page = pmm_alloc_page();
         if (!page)
             break;
@@ -272,6 +275,39 @@ vcon_rx_start(unsigned int port)
     p->rx_started = true;
     virtq_interrupts(&p->rx, true);
     virtq_kick(&p->rx);
+}
+
+// Give a page read to its end back to the device. The device is told only
+// every RX_KICK_BATCH pages (each notification is an exit to the host) or
+// when the reader runs dry, as it still has the others to fill meanwhile.
+__after_boot static void
+give_back(struct port *p, uint8_t *page)
+{
+    post_rx(&p->rx, page, PAGE_SIZE);
+    if (++p->rx_unkicked >= RX_KICK_BATCH) {
+        virtq_kick(&p->rx);
+        p->rx_unkicked = 0;
+    }
+}
+
+// No used buffer is left: the device learns of the pages given back, and a
+// port read only by waiting for it gets its interrupt back on (it is off
+// while bytes keep coming: one interrupt per page would be wasted). true
+// when a buffer came in meanwhile, as the interrupt would not say so.
+__after_boot static bool
+rx_dry(struct port *p)
+{
+    if (p->rx_unkicked) {
+        virtq_kick(&p->rx);
+        p->rx_unkicked = 0;
+    }
+    if (p->on_input)
+        return false; // its interrupts stay on: its handler must run unread
+    virtq_interrupts(&p->rx, true);
+    if (!virtq_has_used(&p->rx))
+        return false;
+    virtq_interrupts(&p->rx, false);
+    return true;
 }
 
 // The next used receive buffer with bytes in it, made current; false when
@@ -284,12 +320,15 @@ next_buffer(struct port *p)
     while (!p->cur || p->cur_off == p->cur_len) {
         uint8_t *b = virtq_get_used(&p->rx, &len);
         if (p->cur) {
-            post_rx(&p->rx, p->cur, PAGE_SIZE);
-            virtq_kick(&p->rx);
+            give_back(p, p->cur);
             p->cur = NULL;
         }
+        if (!b && rx_dry(p))
+            continue;
         if (!b)
             return false;
+        if (!p->on_input)
+            virtq_interrupts(&p->rx, false);
         p->cur = b;
         p->cur_len = MIN(len, PAGE_SIZE);
         p->cur_off = 0;
@@ -321,27 +360,44 @@ vcon_received(unsigned int port)
 }
 
 __after_boot size_t
-vcon_read(unsigned int port, void *buf, size_t n, int stop)
+vcon_peek(unsigned int port, const uint8_t **data)
 {
     struct port *p = &ports[port];
-    uint8_t *out = buf;
-    size_t got = 0;
 
-    while (got < n && vcon_readable(port)) {
-        const uint8_t *src = p->cur + p->cur_off;
-        size_t k = MIN(n - got, p->cur_len - p->cur_off), i = 0;
+    if (!vcon_readable(port))
+        return 0;
+    *data = p->cur + p->cur_off;
+    return p->cur_len - p->cur_off;
+}
+
+__after_boot void
+vcon_consume(unsigned int port, size_t n)
+{
+    struct port *p = &ports[port];
+
+    p->cur_off += MIN(n, p->cur_len - p->cur_off);
+    next_buffer(p); // a buffer read to its end goes back to the device now
+}
+
+__after_boot size_t
+vcon_read(unsigned int port, void *buf, size_t n, int stop)
+{
+    const uint8_t *src;
+    uint8_t *out = buf;
+    size_t got = 0, k;
+
+    while (got < n && (k = vcon_peek(port, &src))) {
+        k = MIN(k, n - got);
         if (stop >= 0) {
-            while (i < k && src[i] != stop)
-                i++;
-            k = i < k ? i + 1 : k;
+            const uint8_t *end = memchr(src, stop, k);
+            k = end ? (size_t)(end - src) + 1 : k;
         }
         memcpy(out + got, src, k);
         got += k;
-        p->cur_off += k;
+        vcon_consume(port, k);
         if (stop >= 0 && out[got - 1] == stop)
             break;
     }
-    next_buffer(p); // a buffer read to its end goes back to the device now
     return got;
 }
 
@@ -365,10 +421,9 @@ vcon_writable(unsigned int port)
 }
 
 __after_boot ssize_t
-vcon_write(unsigned int port, const void *buf, size_t n)
+vcon_tx_page(unsigned int port, void **page)
 {
     struct port *p = &ports[port];
-    struct virtq_seg seg;
 
     if (!p->has_tx)
         return -EIO;
@@ -376,13 +431,33 @@ vcon_write(unsigned int port, const void *buf, size_t n)
         return -EPIPE;
     if (!vcon_writable(port))
         return -EAGAIN;
-    n = MIN(n, PAGE_SIZE);
-    memcpy(p->tx_page, buf, n);
-    seg = (struct virtq_seg){ .phys = virt_to_phys(p->tx_page), .len = n };
+    *page = p->tx_page;
+    return PAGE_SIZE;
+}
+
+__after_boot void
+vcon_tx_send(unsigned int port, size_t n)
+{
+    struct port *p = &ports[port];
+    struct virtq_seg seg = { .phys = virt_to_phys(p->tx_page), .len = MIN(n, PAGE_SIZE) };
+
     virtq_interrupts(&p->tx, false);
     virtq_add(&p->tx, &seg, 1, p->tx_page);
     p->tx_busy = true;
     virtq_kick(&p->tx);
+}
+
+__after_boot ssize_t
+vcon_write(unsigned int port, const void *buf, size_t n)
+{
+    void *page;
+    ssize_t room = vcon_tx_page(port, &page);
+
+    if (room < 0)
+        return room;
+    n = MIN(n, (size_t)room);
+    memcpy(page, buf, n);
+    vcon_tx_send(port, n);
     return n;
 }
 

@@ -16,15 +16,28 @@ bool vcon_start(uint32_t rx_ports, uint32_t tx_ports);
 // Queue up to a page of BUF for PORT: the bytes queued, -EAGAIN while the
 // device has not taken the previous ones, -EPIPE once the port is closed.
 ssize_t vcon_write(unsigned int port, const void *buf, size_t n);
+// The same in two steps, for a caller that fills the page itself (from the
+// program's memory): the page in *PAGE and how many bytes it takes, or the
+// errors above; then vcon_tx_send queues its first N bytes.
+ssize_t vcon_tx_page(unsigned int port, void **page);
+void vcon_tx_send(unsigned int port, size_t n);
 // Whether the device has taken everything queued for PORT (or the port is
 // closed). When it has not, its interrupt is on, so a wait for it ends.
 bool vcon_writable(unsigned int port);
-// Start receiving on PORT: post its buffers, so the host may send. Until
-// then the host's bytes wait on the host's side.
-void vcon_rx_start(unsigned int port);
+// Start receiving on PORT: post PAGES receive pages (at most 64), so the
+// host may send that much ahead of the reader. Until then the host's bytes
+// wait on the host's side.
+void vcon_rx_start(unsigned int port, unsigned int pages);
 // Up to N bytes that have arrived on PORT, without waiting; stops after
 // the byte STOP when STOP >= 0. 0 when none has.
 size_t vcon_read(unsigned int port, void *buf, size_t n, int stop);
+// The unread bytes of PORT's current receive buffer, without copying: their
+// address in *DATA and how many; 0 when none has arrived. They stay the
+// caller's to read until vcon_consume.
+size_t vcon_peek(unsigned int port, const uint8_t **data);
+// N of the bytes vcon_peek showed are read; a buffer read to its end goes
+// back to the device.
+void vcon_consume(unsigned int port, size_t n);
 // Whether a read of PORT would find bytes now.
 bool vcon_readable(unsigned int port);
 // Bytes of PORT's current receive buffer not read yet: some of what a read

@@ -20,6 +20,20 @@
 #define AVAIL_BYTES(n) (6 + 2 * (size_t)(n))
 #define USED_BYTES(n)  (6 + 8 * (size_t)(n))
 
+// 2.7.10: the driver's used_event is the available ring's last entry, the
+// device's avail_event the used ring's.
+__after_boot static uint16_t *
+used_event(struct virtq *q)
+{
+    return &q->avail->ring[q->size];
+}
+
+__after_boot static uint16_t *
+avail_event(struct virtq *q)
+{
+    return (uint16_t *)&q->used->ring[q->size];
+}
+
 __after_boot static size_t
 used_offset(uint16_t size)
 {
@@ -72,7 +86,9 @@ virtq_init(struct virtq *q, struct virtio_dev *d, uint16_t index, uint16_t size)
     q->free_head = 0;
     q->num_free = size;
     q->last_used = 0;
-    q->avail->flags = VRING_AVAIL_F_NO_INTERRUPT;   // drivers turn them on where they wait
+    q->kicked_idx = 0;
+    q->event_idx = virtio_has(d, VIRTIO_RING_F_EVENT_IDX);
+    virtq_interrupts(q, false);   // drivers turn them on where they wait
     d->t->queue_enable(d, index, size, page, virt_to_phys(q->avail), virt_to_phys(q->used));
     return 0;
 }
@@ -110,10 +126,19 @@ virtq_add(struct virtq *q, const struct virtq_seg *segs, unsigned int n, void *t
     return 0;
 }
 
+// 2.7.10: with EVENT_IDX the device wants a notification once the driver
+// makes available the entry avail_event names: notify when it is among
+// those added since the last kick, [kicked_idx, idx), modulo 2^16.
 __after_boot void
 virtq_kick(struct virtq *q)
 {
+    uint16_t idx = q->avail->idx, since = idx - q->kicked_idx;
+
     __atomic_thread_fence(__ATOMIC_SEQ_CST);   // the index reaches memory before the device looks
+    q->kicked_idx = idx;
+    if (q->event_idx &&
+        (uint16_t)(idx - __atomic_load_n(avail_event(q), __ATOMIC_ACQUIRE) - 1) >= since)
+        return;
     q->dev->t->notify(q->dev, q->index);
 }
 
@@ -147,14 +172,26 @@ virtq_get_used(struct virtq *q, uint32_t *len)
         tail = q->desc[tail].next;
     q->desc[tail].next = q->free_head;
     q->free_head = head;
+    if (q->event_idx && q->interrupts_on) {
+        // The next one used interrupts too; the fence orders this store before
+        // the caller's next look at the used ring (a use in between is seen there).
+        __atomic_store_n(used_event(q), q->last_used, __ATOMIC_RELEASE);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    }
     return token;
 }
 
-// 2.7.7: VIRTQ_AVAIL_F_NO_INTERRUPT in the available ring's flags.
+// 2.7.7: VIRTQ_AVAIL_F_NO_INTERRUPT in the available ring's flags; with
+// EVENT_IDX, used_event: the next entry to interrupt, or for none the entry
+// just behind it (reached only after 2^16 more, and an interrupt is a hint).
 __after_boot void
 virtq_interrupts(struct virtq *q, bool on)
 {
-    __atomic_store_n(&q->avail->flags, on ? 0 : VRING_AVAIL_F_NO_INTERRUPT, __ATOMIC_RELEASE);
+    q->interrupts_on = on;
+    if (q->event_idx)
+        __atomic_store_n(used_event(q), (uint16_t)(q->last_used - (on ? 0 : 1)), __ATOMIC_RELEASE);
+    else
+        __atomic_store_n(&q->avail->flags, on ? 0 : VRING_AVAIL_F_NO_INTERRUPT, __ATOMIC_RELEASE);
     if (on)
         __atomic_thread_fence(
             __ATOMIC_SEQ_CST);   // the flag is out before the caller reads the used ring

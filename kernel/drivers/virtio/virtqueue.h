@@ -23,6 +23,11 @@ struct virtq {
     uint16_t num_free;
     uint16_t last_used;         // the next used ring entry to look at
     void **tokens;              // the driver's cookie per chain, by head descriptor
+    // VIRTIO_RING_F_EVENT_IDX (2.7.7, 2.7.10): the rings' event fields replace
+    // the flags, so the device is notified only when it asked to be.
+    bool event_idx;
+    bool interrupts_on;         // as virtq_interrupts last set
+    uint16_t kicked_idx;        // the available index at the last virtq_kick
 };
 
 // One part of a buffer: physically contiguous bytes the device reads, or
@@ -38,7 +43,9 @@ struct virtq_seg {
 long virtq_init(struct virtq *q, struct virtio_dev *d, uint16_t index, uint16_t size);
 // Make a buffer of N segments (those the device reads first) available;
 // TOKEN (not NULL) comes back with it from virtq_get_used. -ENOSPC when the
-// descriptors are all in use. The device learns of it at virtq_kick.
+// descriptors are all in use. The device learns of it at virtq_kick, which
+// with EVENT_IDX notifies only when the device has said it is waiting for
+// one of the buffers added since the last kick.
 long virtq_add(struct virtq *q, const struct virtq_seg *segs, unsigned int n, void *token);
 void virtq_kick(struct virtq *q);
 // The token of the next buffer the device has used and how many bytes it
