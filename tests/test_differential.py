@@ -127,6 +127,7 @@ CASES = (
     Case("abort"),
     Case("nullderef"),
     Case("mm"),
+    Case("mm_lock", needs=(*FORK, "mlock", "mlock2", "munlock", "mlockall", "munlockall")),
     Case("self_exe"),
     Case("auxv"),
     Case("ids"),

@@ -44,6 +44,7 @@ vma_copy(const struct vma *v)
         return NULL;
     *n = *v;
     n->next = NULL;
+    n->flags &= ~VMA_LOCK_MASK; // as Linux: a fork's child inherits no memory locks
     n->path = v->path ? kstrdup(v->path) : NULL;
     if (n->backing.vn)
         vnode_get(n->backing.vn);
