@@ -61,6 +61,8 @@ mm_fork(struct mm *src)
     if (!dst)
         return NULL;
     dst->brk_start = src->brk_start, dst->brk = src->brk;
+    dst->membarrier_registered =
+        src->membarrier_registered; // as Linux: exec clears it, fork keeps it
     dst->mmap_base = src->mmap_base, dst->stack_top = src->stack_top, dst->vdso = src->vdso;
     dst->arg_start = src->arg_start, dst->arg_end = src->arg_end;
     dst->env_start = src->env_start, dst->env_end = src->env_end;

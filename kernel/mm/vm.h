@@ -54,6 +54,7 @@ struct mm {
     uint64_t mmap_base;       // mmap places regions below this, top down
     uint64_t stack_top;
     uint64_t vdso;            // the vDSO's ELF header (AT_SYSINFO_EHDR), 0 if none
+    uint32_t membarrier_registered;   // membarrier(2) REGISTER_* commands done (kept by fork)
     uint32_t lock_future;     // mlockall(MCL_FUTURE): VMA_LOCK_MASK bits of new mappings
     struct vnode *exe;        // the program it runs (its exec_users counts this), NULL if none
     uint64_t arg_start, arg_end, env_start,

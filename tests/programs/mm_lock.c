@@ -142,8 +142,8 @@ test_mlockall(void)
     printf("current mapping resident: %d\n", resident(p, 4));
     show("munlockall", munlockall());
     munmap(p, 4 * PAGE);
-    p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED,
-             -1, 0);
+    p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1,
+             0);
     printf("MAP_LOCKED resident: %d\n", resident(p, 3));
     munmap(p, 3 * PAGE);
 }
