@@ -316,7 +316,7 @@ console_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
             return done ? (ssize_t)done : -EAGAIN;
         if (w == -EAGAIN && wait_event(WAIT_FOREVER, writable, port, true) == -EINTR)
             return done ? (ssize_t)done : -ERESTARTSYS;
-        if (w == -EPIPE)
+        if (w == -EPIPE && !current_thread()->rw_nosignal)
             signal_send(SIGPIPE);
         if (w < 0 && w != -EAGAIN)
             return done ? (ssize_t)done : w;

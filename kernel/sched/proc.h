@@ -133,6 +133,7 @@ struct thread {
     uint64_t set_child_tid; // CLONE_CHILD_SETTID of a fork: written when it first runs
     bool reap_proc; // the last of a process nobody reaps: free it after the switch
     bool must_die; // another thread's execve: leave at once
+    bool rw_nosignal; // a pwritev2 with RWF_NOSIGNAL runs: its EPIPE raises no SIGPIPE
     bool parked; // its process is stopped: waits for SIGCONT
     uint64_t robust_list, robust_len;
     uint64_t rseq; // struct rseq in the program, 0 if none

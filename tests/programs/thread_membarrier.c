@@ -44,7 +44,10 @@ static void
 show(const char *what, long ret)
 {
     if (ret < 0)
-        printf("%-36s -1 %s\n", what, errno == EINVAL ? "EINVAL" : errno == EPERM ? "EPERM" : "other");
+        printf("%-36s -1 %s\n", what,
+               errno == EINVAL  ? "EINVAL"
+               : errno == EPERM ? "EPERM"
+                                : "other");
     else
         printf("%-36s %ld\n", what, ret);
 }
@@ -70,7 +73,8 @@ test_commands(void)
     show("private with flags", membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 1, 0));
     show("sync core still unregistered",
          membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0));
-    show("register sync core", membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0));
+    show("register sync core",
+         membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0));
     show("sync core", membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0));
     show("register global expedited", membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0));
     show("registrations", membarrier(MEMBARRIER_CMD_GET_REGISTRATIONS, 0, 0));
