@@ -334,7 +334,9 @@ sys_sync(void)
 
 // noipa: its body is xattr.c's fd_check, and LTO would fold the two into
 // one symbol, which the table-vs-kernel check reads as a missing handler.
-__attribute__((noipa)) long
+__attribute__((noipa)) long sys_syncfs(int fd);
+
+long
 sys_syncfs(int fd)
 {
     return fd_get(fd) ? 0 : -EBADF;   // memory is the storage

@@ -133,6 +133,7 @@ CASES = (
     Case("ids"),
     Case("ids_groups"),
     Case("fuzz_regress"),
+    Case("sys_ni", needs=("set_thread_area", "_sysctl", "lookup_dcookie")),
     Case("hardening"),
     Case("stdio_fds"),
     Case("stdin_read", label="devnull"),

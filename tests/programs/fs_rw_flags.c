@@ -9,19 +9,19 @@
 
 #define DIR "/dev/shm/pkgload_fs_rw_flags"
 #ifndef RWF_HIPRI
-#define RWF_HIPRI 0x01
-#define RWF_DSYNC 0x02
-#define RWF_SYNC 0x04
+#define RWF_HIPRI  0x01
+#define RWF_DSYNC  0x02
+#define RWF_SYNC   0x04
 #define RWF_NOWAIT 0x08
 #define RWF_APPEND 0x10
 #endif
-#define RWF_NOAPPEND_ 0x20
-#define RWF_ATOMIC_ 0x40
+#define RWF_NOAPPEND_  0x20
+#define RWF_ATOMIC_    0x40
 #define RWF_DONTCACHE_ 0x80
 #ifndef SYNC_FILE_RANGE_WAIT_BEFORE
 #define SYNC_FILE_RANGE_WAIT_BEFORE 1
-#define SYNC_FILE_RANGE_WRITE 2
-#define SYNC_FILE_RANGE_WAIT_AFTER 4
+#define SYNC_FILE_RANGE_WRITE       2
+#define SYNC_FILE_RANGE_WAIT_AFTER  4
 #endif
 
 static char buf[16];
