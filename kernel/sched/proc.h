@@ -53,6 +53,7 @@ struct proc {
     struct sigpending shared_pending;                // process-directed signals
     struct rlimit_k rlimits[NUM_RLIMITS];
     uint32_t umask;
+    uint32_t personality; // personality(2): recorded, kept by fork and exec (PER_LINUX is 0)
     const char *exe_path;                            // what /proc/self/exe names
     struct vnode *cwd_vn;
     const char *cwd_pending; // the cwd to look up once the tree is built (fs/path.c vfs_cwd)

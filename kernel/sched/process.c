@@ -42,6 +42,7 @@ copy_proc(struct proc *p, const struct proc *parent, uint64_t flags)
     memcpy(p->sigactions, parent->sigactions, sizeof(p->sigactions));
     memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
     p->umask = parent->umask;
+    p->personality = parent->personality;
     p->exe_path = kstrdup(parent->exe_path);
     p->exe_owned = true;
     p->cwd_vn = parent->cwd_vn ? vnode_get(parent->cwd_vn) : NULL;
