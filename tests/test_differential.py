@@ -166,6 +166,7 @@ CASES = (
     Case("sig_handlers", args=("badhandler",), label="badhandler"),
     Case("fs_open"),
     Case("fs_rw"),
+    Case("fs_getdents_old", needs=("getdents",)),
     Case("fs_utime", needs=(*FORK, "utime", "utimes", "futimesat")),
     Case("fs_rw_flags", needs=("preadv2", "pwritev2", "sync_file_range", "syncfs", "readahead")),
     Case("fs_stat"),

@@ -86,7 +86,8 @@ test_personality(const char *self)
     show("set READ_IMPLIES_EXEC", personality(READ_IMPLIES_EXEC));
     if (fork() == 0) {
         show("child query", personality(0xffffffff));
-        show("child sets more", personality(READ_IMPLIES_EXEC | ADDR_NO_RANDOMIZE | ADDR_LIMIT_3GB));
+        show("child sets more",
+             personality(READ_IMPLIES_EXEC | ADDR_NO_RANDOMIZE | ADDR_LIMIT_3GB));
         execl(self, self, "exec", (char *)NULL);
         _exit(1);
     }
