@@ -132,6 +132,7 @@ CASES = (
     Case("auxv"),
     Case("ids"),
     Case("ids_groups"),
+    Case("ids_caps", needs=(*FORK, "capget", "capset")),
     Case("fuzz_regress"),
     Case("sys_names", needs=(*EXEC, "sethostname", "setdomainname", "personality")),
     Case("sys_ni", needs=("set_thread_area", "_sysctl", "lookup_dcookie")),

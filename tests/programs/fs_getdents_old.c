@@ -39,7 +39,8 @@ list(bool old, struct entry *e, int max)
         for (long at = 0; at < got && n < max; n++) {
             if (old) {
                 struct old_dirent *d = (struct old_dirent *)(buf + at);
-                size_t want = (offsetof(struct old_dirent, d_name) + strlen(d->d_name) + 2 + 7) & ~7ul;
+                size_t want =
+                    (offsetof(struct old_dirent, d_name) + strlen(d->d_name) + 2 + 7) & ~7ul;
                 snprintf(e[n].name, sizeof(e[n].name), "%s%s", d->d_name,
                          d->d_reclen == want ? "" : " (bad reclen)");
                 e[n].type = buf[at + d->d_reclen - 1];
