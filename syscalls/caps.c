@@ -12,7 +12,7 @@
 #include <asm-generic/errno.h>
 #include <linux/capability.h>
 
-#define ALL_CAPS ((1ull << (CAP_LAST_CAP_K + 1)) - 1)
+#define ALL_CAPS       ((1ull << (CAP_LAST_CAP_K + 1)) - 1)
 #define CAP_LAST_CAP_K 40   // CAP_CHECKPOINT_RESTORE, the last in Linux 6.18
 
 struct cap_sets {

@@ -229,6 +229,7 @@ CASES = (
     Case("thread_posix_shm", needs=THREADS),
     Case("ipc_fork", needs=("fork",)),
     Case("ipc_fork_undo", needs=("fork",)),
+    Case("proc_ioprio", needs=(*FORK, *THREADS, "ioprio_get", "ioprio_set")),
     Case("proc_fork", args=("tree",), label="tree", needs=FORK, smp=THREAD_SMP),
     Case("proc_fork", args=("cow",), label="cow", needs=FORK, smp=THREAD_SMP),
     Case("proc_fork", args=("fds",), label="fds", needs=FORK),

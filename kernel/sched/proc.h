@@ -114,6 +114,7 @@ struct thread {
     uint64_t affinity; // CPUs it may run on (bit per cpu_id)
     int nice; // setpriority(2); recorded, the scheduler is round-robin
     int policy; // SCHED_OTHER, SCHED_BATCH or SCHED_IDLE; recorded
+    uint16_t ioprio; // ioprio_set(2): class << 13 | hint << 3 | level; 0 is none set; recorded
     enum wake_reason wake_reason;
     bool interruptible; // a signal may end the current block
     struct timer *sleep_timer; // armed while a timed block waits

@@ -15,12 +15,12 @@
 #define _LINUX_CAPABILITY_VERSION_1 0x19980330
 #define _LINUX_CAPABILITY_VERSION_2 0x20071026
 #define _LINUX_CAPABILITY_VERSION_3 0x20080522
-#define CAP_CHOWN 0
-#define CAP_SETUID 7
-#define CAP_NET_BIND_SERVICE 10
-#define CAP_IPC_LOCK 14
-#define CAP_SYS_ADMIN 21
-#define CAP_LAST_CAP 40
+#define CAP_CHOWN                   0
+#define CAP_SETUID                  7
+#define CAP_NET_BIND_SERVICE        10
+#define CAP_IPC_LOCK                14
+#define CAP_SYS_ADMIN               21
+#define CAP_LAST_CAP                40
 struct __user_cap_header_struct {
     unsigned int version;
     int pid;
@@ -66,9 +66,14 @@ describe(const char *who)
 
     printf("  %s: effective %s, permitted %s, effective==permitted %d, inheritable %llx, "
            "past the last %llx\n",
-           who, (e & want) == want ? "common" : e ? "some" : "none",
-           (p & want) == want ? "common" : p ? "some" : "none", e == p, i,
-           (e | p) >> (CAP_LAST_CAP + 1));
+           who,
+           (e & want) == want ? "common"
+           : e                ? "some"
+                              : "none",
+           (p & want) == want ? "common"
+           : p                ? "some"
+                              : "none",
+           e == p, i, (e | p) >> (CAP_LAST_CAP + 1));
 }
 
 static void
