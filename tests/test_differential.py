@@ -216,6 +216,7 @@ CASES = (
     Case("thread_sched", needs=(*THREADS, "sched_setaffinity", "sched_getscheduler", "sched_getparam",
                                 "sched_get_priority_max", "sched_get_priority_min")),
     Case("thread_robust", needs=THREADS),
+    Case("thread_sched_attr", needs=(*THREADS, "sched_setattr", "sched_getattr")),
     Case("thread_membarrier", needs=(*THREADS, *FORK, "membarrier")),
     Case("thread_idle_waits", needs=(*THREADS, "rt_sigtimedwait")),
     Case("sig_alarm_read", needs=("alarm", "setitimer")),  # musl's alarm() is setitimer

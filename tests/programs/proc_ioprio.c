@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define WHO_PROCESS 1
-#define WHO_PGRP 2
+#define WHO_PROCESS     1
+#define WHO_PGRP        2
 #define PRIO(cls, data) ((cls) << 13 | (data))
 
 static void
@@ -58,7 +58,7 @@ main(void)
 
     setvbuf(stdout, NULL, _IONBF, 0);
     setpgid(0, 0);
-    setpriority(PRIO_PROCESS, 0, 0);   // the runner may be niced, and NONE's group value follows nice
+    setpriority(PRIO_PROCESS, 0, 0); // the runner may be niced, and NONE's group value follows nice
     show("at first", get(WHO_PROCESS, 0));
     show("own pid", get(WHO_PROCESS, getpid()));
     show("process group alone", get(WHO_PGRP, 0));
