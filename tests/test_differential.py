@@ -230,6 +230,7 @@ CASES = (
     Case("thread_posix_shm", needs=THREADS),
     Case("ipc_fork", needs=("fork",)),
     Case("ipc_fork_undo", needs=("fork",)),
+    Case("proc_pidfd", needs=(*FORK, "pidfd_open", "pidfd_send_signal", "waitid", "epoll_create1")),
     Case("proc_ioprio", needs=(*FORK, *THREADS, "ioprio_get", "ioprio_set")),
     Case("proc_fork", args=("tree",), label="tree", needs=FORK, smp=THREAD_SMP),
     Case("proc_fork", args=("cow",), label="cow", needs=FORK, smp=THREAD_SMP),

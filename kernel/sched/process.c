@@ -268,6 +268,7 @@ proc_end(struct proc *p)
     reparent_children(p);
     signal_flush(&p->shared_pending);
     p->zombie = true;
+    wait_poke(); // pidfd pollers look again (fs/pidfd.c)
     if (parent_declines(p)) {
         // SA_NOCLDWAIT with a handler still hears of the end (Linux's
         // do_notify_parent); SIG_IGN does not. A waiter may now find no child: ECHILD.

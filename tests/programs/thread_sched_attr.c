@@ -56,10 +56,11 @@ show_attr(int pid)
         return;
     }
     // Not sched_runtime: Linux reports its time slice there, which depends on the CPU count.
-    printf("  size %u policy %u flags %llx nice %d priority %u deadline %llu/%llu, getpriority %d\n",
-           a.size, a.policy, (unsigned long long)a.flags, a.nice, a.priority,
-           (unsigned long long)a.deadline, (unsigned long long)a.period,
-           getpriority(PRIO_PROCESS, pid));
+    printf(
+        "  size %u policy %u flags %llx nice %d priority %u deadline %llu/%llu, getpriority %d\n",
+        a.size, a.policy, (unsigned long long)a.flags, a.nice, a.priority,
+        (unsigned long long)a.deadline, (unsigned long long)a.period,
+        getpriority(PRIO_PROCESS, pid));
 }
 
 static struct attr
