@@ -1,19 +1,25 @@
 // pidfd_open, pidfd_send_signal and waitid(P_PIDFD): a pidfd is
 // close-on-exec, not readable, polls readable once its process ends (and
 // POLLHUP once reaped), sends signals as kill does (or with a siginfo),
-// and waits for its child; the errors of each call.
+// and waits for its child; CLONE_PIDFD through clone and clone3; the
+// errors of each call.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x1000
+#endif
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
@@ -54,6 +60,47 @@ show_poll(int fd, int timeout)
 
     printf("  poll: %d, revents%s%s\n", n, p.revents & POLLIN ? " IN" : "",
            p.revents & POLLHUP ? " HUP" : "");
+}
+
+// clone3's argument block (musl's headers have none).
+struct clone3_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+// CLONE_PIDFD through clone (the pidfd in parent_tid's place) and clone3
+// (its own field): the child's pidfd, close-on-exec; bad combinations.
+static void
+test_clone_pidfd(void)
+{
+    struct clone3_args a = { 0 };
+    int fd = -5, fd3 = -5;
+    siginfo_t si;
+    long pid;
+
+    show("clone PIDFD|PARENT_SETTID",
+         syscall(SYS_clone, CLONE_PIDFD | CLONE_PARENT_SETTID | SIGCHLD, 0, &fd, NULL, 0));
+    show("clone PIDFD|DETACHED",
+         syscall(SYS_clone, CLONE_PIDFD | CLONE_DETACHED | SIGCHLD, 0, &fd, NULL, 0));
+    show("clone PIDFD bad pointer",
+         syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, (int *)1, NULL, 0));
+    pid = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &fd, NULL, 0);
+    if (pid == 0)
+        _exit(3);
+    printf("  clone gave a pidfd: %d, close-on-exec %d\n", fd >= 0,
+           fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    memset(&si, 0, sizeof(si));
+    show("waitid on it", waitid(P_PIDFD, fd, &si, WEXITED));
+    printf("  the clone's pid %d, status %d\n", si.si_pid == pid, si.si_status);
+    a.flags = CLONE_PIDFD, a.pidfd = (uintptr_t)&fd3, a.exit_signal = SIGCHLD;
+    pid = syscall(SYS_clone3, &a, sizeof(a));
+    if (pid == 0)
+        _exit(4);
+    printf("  clone3 gave a pidfd: %d\n", fd3 >= 0);
+    memset(&si, 0, sizeof(si));
+    show("waitid on it", waitid(P_PIDFD, fd3, &si, WEXITED));
+    printf("  the clone3's pid %d, status %d\n", si.si_pid == pid, si.si_status);
+    close(fd);
+    close(fd3);
 }
 
 int
@@ -131,5 +178,6 @@ main(void)
     memset(&si, 0, sizeof(si));
     show("waitid P_PIDFD", waitid(P_PIDFD, fd, &si, WEXITED));
     printf("  code %d, status %d\n", si.si_code, si.si_status);
+    test_clone_pidfd();
     return 0;
 }
