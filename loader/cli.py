@@ -236,7 +236,7 @@ def main(debug: bool) -> None:
               help="Run as this user and group (numbers, or names from the host's passwd and "
                    "group)  [default: root]")
 @click.option("--stubs", "stub_sets", multiple=True, metavar="SET",
-              help="Apply a compatibility stub set: a name in stubs/ (nonroot, root, memlock) or a .toml "
+              help="Apply a compatibility stub set: a name in stubs/ (nonroot, root, numa) or a .toml "
                    "file. Repeatable.")
 @click.option("--stub", "stub_rules", multiple=True, metavar="NAME=VALUE",
               help="Make syscall NAME return VALUE: a number, -ERRNO, zero (zeroed output) or "

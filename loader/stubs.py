@@ -24,7 +24,7 @@ ZERO_OUTPUTS: dict[str, tuple[int, int]] = {
     "uname": (0, 390), "sysinfo": (0, 112), "times": (0, 32), "gettimeofday": (0, 16),
     "getrusage": (1, 144), "getrlimit": (1, 16), "getitimer": (1, 32), "statfs": (1, 120),
     "fstatfs": (1, 120), "clock_gettime": (1, 16), "clock_getres": (1, 16),
-    "sched_getparam": (1, 4), "capget": (1, 24), "getcpu": (0, 4), "stat": (1, 144),
+    "sched_getparam": (1, 4), "capget": (1, 24), "getcpu": (0, 4), "get_mempolicy": (0, 4), "stat": (1, 144),
     "fstat": (1, 144), "lstat": (1, 144), "newfstatat": (2, 144), "statx": (4, 256),
 }
 _INT = re.compile(r"^-?\d+$")

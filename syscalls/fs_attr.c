@@ -147,3 +147,70 @@ sys_utimensat(int dirfd, const char __user *upath, const struct __kernel_timespe
     vnode_put(vn);
     return ret;
 }
+
+// utime's and utimes' struct utimbuf and struct timeval, as x86-64 lays them out.
+struct utimbuf_k {
+    int64_t actime, modtime;
+};
+struct timeval_pair_k {
+    int64_t sec, usec;
+};
+
+// utime, utimes and futimesat: utimensat with whole seconds or
+// microseconds, TS NULL for now. A NULL path names DIRFD itself (futimesat)
+// or, from AT_FDCWD, nothing: EFAULT, as Linux.
+static long
+set_times(int dirfd, const char __user *upath, const struct __kernel_timespec *ts)
+{
+    static const struct __kernel_timespec now[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
+    struct vnode *vn;
+    long ret;
+
+    if (!upath && dirfd == AT_FDCWD)
+        return -EFAULT;
+    if ((ret = utimes_target(dirfd, upath, 0, &vn)) < 0 || !vn)
+        return ret;
+    ret = vfs_utimes(vn, ts ? ts : now);
+    vnode_put(vn);
+    return ret;
+}
+
+long
+sys_utime(const char __user *filename, const struct utimbuf_k __user *times)
+{
+    struct __kernel_timespec ts[2] = { { 0, 0 }, { 0, 0 } };
+    struct utimbuf_k t;
+
+    if (!times)
+        return set_times(AT_FDCWD, filename, NULL);
+    if (copy_from_user(&t, times, sizeof(t)) < 0)
+        return -EFAULT;
+    ts[0].tv_sec = t.actime, ts[1].tv_sec = t.modtime;
+    return set_times(AT_FDCWD, filename, ts);
+}
+
+// Microseconds are checked before they are multiplied, so that no value
+// out of range (nor UTIME_NOW or UTIME_OMIT) slips through, as Linux.
+long
+sys_futimesat(int dirfd, const char __user *filename, const struct timeval_pair_k __user *utimes)
+{
+    struct __kernel_timespec ts[2];
+    struct timeval_pair_k tv[2];
+
+    if (!utimes)
+        return set_times(dirfd, filename, NULL);
+    if (copy_from_user(tv, utimes, sizeof(tv)) < 0)
+        return -EFAULT;
+    for (int i = 0; i < 2; i++) {
+        if (tv[i].usec < 0 || tv[i].usec >= 1000000)
+            return -EINVAL;
+        ts[i].tv_sec = tv[i].sec, ts[i].tv_nsec = tv[i].usec * 1000;
+    }
+    return set_times(dirfd, filename, ts);
+}
+
+long
+sys_utimes(const char __user *filename, const struct timeval_pair_k __user *utimes)
+{
+    return sys_futimesat(AT_FDCWD, filename, utimes);
+}

@@ -1,4 +1,4 @@
-// Folders as a program walks them: listing one (getdents64) and the current
+// Folders as a program walks them: listing one (getdents64, getdents) and the current
 // folder (getcwd, chdir, fchdir).
 #include "types.h"
 #include "syscalls.h"          // every handler's prototype, generated from table.tsv
@@ -19,14 +19,45 @@ struct linux_dirent64 {
     char d_name[];
 };
 
-// getdents64(2): the file offset is a listing position (dir_entry); EINVAL
-// when even one entry does not fit.
-long
-sys_getdents64(int fd, void __user *dirp, unsigned int count)
+// The old getdents(2) record: d_type is the record's last byte, after the
+// name's NUL, and the record is long-aligned.
+struct linux_dirent_old {
+    uint64_t d_ino;
+    uint64_t d_off;
+    uint16_t d_reclen;
+    char d_name[];
+};
+
+// Lay one entry out in REC as getdents64 (OLD false) or getdents does; its length.
+static unsigned int
+make_record(char *rec, bool old, const char *name, uint64_t ino, uint64_t off, uint32_t type)
+{
+    size_t len = strlen(name);
+
+    if (old) {
+        struct linux_dirent_old *d = (struct linux_dirent_old *)rec;
+        d->d_reclen = ALIGN_UP(offsetof(struct linux_dirent_old, d_name) + len + 2, 8);
+        d->d_ino = ino, d->d_off = off;
+        memset(d->d_name, 0, d->d_reclen - offsetof(struct linux_dirent_old, d_name));
+        memcpy(d->d_name, name, len);
+        rec[d->d_reclen - 1] = (char)type;
+        return d->d_reclen;
+    }
+    struct linux_dirent64 *d = (struct linux_dirent64 *)rec;
+    d->d_reclen = ALIGN_UP(sizeof(*d) + len + 1, 8);
+    d->d_ino = ino, d->d_off = off, d->d_type = type;
+    memset(d->d_name, 0, d->d_reclen - sizeof(*d));
+    memcpy(d->d_name, name, len);
+    return d->d_reclen;
+}
+
+// getdents64(2) and getdents(2): the file offset is a listing position
+// (dir_entry); EINVAL when even one entry does not fit.
+static long
+list_dir(int fd, void __user *dirp, unsigned int count, bool old)
 {
     struct file *f = fd_get(fd);
-    char name[NAME_MAX_LINUX + 1], rec[sizeof(struct linux_dirent64) + NAME_MAX_LINUX + 8];
-    struct linux_dirent64 *d = (struct linux_dirent64 *)rec;
+    char name[NAME_MAX_LINUX + 1], rec[sizeof(struct linux_dirent_old) + NAME_MAX_LINUX + 16];
     unsigned int used = 0;
 
     if (!f)
@@ -36,23 +67,31 @@ sys_getdents64(int fd, void __user *dirp, unsigned int count)
     for (;;) {
         uint64_t ino, pos = f->pos;
         uint32_t type;
+        unsigned int reclen;
         if (dir_entry(f->vn, &pos, name, sizeof(name), &ino, &type) < 0)
             break;
-        d->d_reclen = ALIGN_UP(sizeof(*d) + strlen(name) + 1, 8);
-        if (used + d->d_reclen > count)
+        reclen = make_record(rec, old, name, ino, pos, type);
+        if (used + reclen > count)
             return used ? (long)used : -EINVAL;
-        d->d_ino = ino;
-        d->d_off = pos;
-        d->d_type = type;
-        memset(d->d_name, 0, d->d_reclen - sizeof(*d));
-        strlcpy(d->d_name, name, NAME_MAX_LINUX + 1);
-        if (copy_to_user((char __user *)dirp + used, d, d->d_reclen) < 0)
+        if (copy_to_user((char __user *)dirp + used, rec, reclen) < 0)
             return -EFAULT;
-        used += d->d_reclen;
+        used += reclen;
         f->pos = pos;
     }
     vnode_touch(f->vn, false);
     return used;
+}
+
+long
+sys_getdents64(int fd, void __user *dirp, unsigned int count)
+{
+    return list_dir(fd, dirp, count, false);
+}
+
+long
+sys_getdents(int fd, void __user *dirp, unsigned int count)
+{
+    return list_dir(fd, dirp, count, true);
 }
 
 long

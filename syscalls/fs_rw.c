@@ -6,6 +6,8 @@
 #include "fs/file.h"
 #include "syscalls/net.h"
 #include "fs/vfs.h"
+#include "fs/pipe.h"
+#include "sched/proc.h"
 #include "mm/uaccess.h"
 #include "mm/heap.h"
 #include "lib/string.h"
@@ -15,6 +17,12 @@
 #include <linux/fs.h>
 
 #define IO_CHUNK 4096
+// preadv2/pwritev2 flags newer than <linux/fs.h> here; RWF_KNOWN is Linux 6.18's RWF_SUPPORTED.
+#define RWF_NOAPPEND_  0x20
+#define RWF_ATOMIC_    0x40
+#define RWF_DONTCACHE_ 0x80
+#define RWF_NOSIGNAL_  0x100
+#define RWF_KNOWN      0x1ff
 
 // Write COUNT bytes from the program at *POS, in chunks; a failure after some bytes returns the count.
 static ssize_t
@@ -113,17 +121,22 @@ sys_write(int fd, const char __user *buf, size_t count)
     return count ? write_from_user(f, buf, MIN(count, MAX_RW_COUNT), &f->pos) : 0;
 }
 
+// The file of a positional call, in Linux's order: a negative offset
+// before the descriptor, a file without positions (ESPIPE) before one
+// not open for the access (EBADF).
 static long
 positional_file(int fd, int64_t off, bool write, struct file **out)
 {
-    struct file *f = fd_get(fd);
+    struct file *f;
 
-    if (!f || !(write ? file_can_write(f) : file_can_read(f)))
-        return -EBADF;
     if (off < 0)
         return -EINVAL;
+    if (!(f = fd_get(fd)))
+        return -EBADF;
     if (!f->ops->seekable)
         return -ESPIPE;
+    if (!(write ? file_can_write(f) : file_can_read(f)))
+        return -EBADF;
     *out = f;
     return 0;
 }
@@ -245,6 +258,123 @@ sys_pwritev(int fd, const struct iovec __user *iov, int iovcnt, int64_t off)
     long ret = positional_file(fd, off, true, &f);
 
     return ret < 0 ? ret : do_iov(f, iov, iovcnt, &pos, true);
+}
+
+// Whether F takes RWF_NOWAIT (Linux's FMODE_NOWAIT): pipes, sockets and the
+// memory devices do; regular files do not (tmpfs's do not on Linux either),
+// nor terminals.
+static bool
+takes_nowait(struct file *f)
+{
+    return pipe_of(f) || sock_of(f) || f->ops->seek_noop;
+}
+
+// Linux's checks of preadv2/pwritev2 flags, in its order (kiocb_set_rw_flags).
+static long
+check_rw_flags(struct file *f, int flags)
+{
+    if (flags & ~RWF_KNOWN)
+        return -EOPNOTSUPP;
+    if ((flags & RWF_APPEND) && (flags & RWF_NOAPPEND_))
+        return -EINVAL;
+    if ((flags & RWF_NOWAIT) && !takes_nowait(f))
+        return -EOPNOTSUPP;
+    if (flags & (RWF_ATOMIC_ | RWF_DONTCACHE_))
+        return -EOPNOTSUPP; // no file here does untorn writes or uncached I/O
+    return 0;
+}
+
+// The status flags one preadv2/pwritev2 runs with: RWF_NOWAIT is
+// O_NONBLOCK; RWF_APPEND and RWF_NOAPPEND set and clear O_APPEND of a
+// regular file's write. They are set on the shared open file for the call
+// only, which is safe under the kernel lock: a non-blocking call, and a
+// write to a memory-backed file, never sleep, so no other thread runs
+// while they are set. (HIPRI, DSYNC and SYNC change nothing: memory is the
+// storage.)
+static uint32_t
+call_status(struct file *f, int flags, bool write)
+{
+    uint32_t st = f->flags;
+
+    if (flags & RWF_NOWAIT)
+        st |= O_NONBLOCK;
+    if (write && f->vn && vnode_is_reg(f->vn)) {
+        if (flags & RWF_APPEND)
+            st |= O_APPEND;
+        if (flags & RWF_NOAPPEND_)
+            st &= ~O_APPEND;
+    }
+    return st;
+}
+
+// The transfer's total, or an iovec error (EINVAL, EFAULT), before the flags are looked at.
+static long
+iov_total(const struct iovec __user *uiov, unsigned long vlen)
+{
+    struct iovec *iov;
+    uint64_t total = 0;
+    long ret;
+
+    if (vlen > UIO_MAXIOV)
+        return -EINVAL;
+    if ((ret = iov_from_user(uiov, (int)vlen, &iov)) < 0)
+        return ret;
+    for (unsigned long i = 0; i < vlen; i++)
+        total += iov[i].iov_len;
+    kfree(iov);
+    return (long)total;
+}
+
+static long
+rw_with_flags(struct file *f, const struct iovec __user *iov, int n, uint64_t *pos, int flags,
+              bool write)
+{
+    uint32_t saved = f->flags;
+    long ret;
+
+    f->flags = call_status(f, flags, write);
+    current_thread()->rw_nosignal = write && (flags & RWF_NOSIGNAL_);
+    if (!pos && sock_of(f))
+        ret = net_sock_rwv(f, iov, n, write);
+    else
+        ret = do_iov(f, iov, n, pos ? pos : &f->pos, write);
+    current_thread()->rw_nosignal = false;
+    f->flags = saved;
+    return ret;
+}
+
+// preadv2 and pwritev2: offset -1 is the file's position (as readv and
+// writev: sockets and pipes too), any other the positional call's.
+static long
+rw2(int fd, const struct iovec __user *iov, unsigned long vlen, int64_t off, int flags, bool write)
+{
+    struct file *f = NULL;
+    uint64_t pos = off;
+    long ret;
+
+    if (off != -1 && (ret = positional_file(fd, off, write, &f)) < 0)
+        return ret;
+    if (off == -1 && (!(f = fd_get(fd)) || !(write ? file_can_write(f) : file_can_read(f))))
+        return -EBADF;
+    if ((ret = iov_total(iov, vlen)) <= 0)
+        return ret; // as Linux: nothing to move is 0 whatever the flags
+    if ((ret = check_rw_flags(f, flags)) < 0)
+        return ret;
+    return rw_with_flags(f, iov, (int)vlen, off == -1 ? NULL : &pos, flags, write);
+}
+
+long
+sys_preadv2(int fd, const struct iovec __user *iov, unsigned long vlen, unsigned long pos_l,
+            unsigned long pos_h, int flags)
+{
+    return rw2(fd, iov, vlen, (int64_t)pos_l, flags, false); // x86-64: pos_l holds all 64 bits
+}
+
+long
+sys_pwritev2(int fd, const struct iovec __user *iov, unsigned long vlen, unsigned long pos_l,
+             unsigned long pos_h, int flags)
+{
+    return rw2(fd, iov, vlen, (int64_t)pos_l, flags, true);
 }
 
 long

@@ -6,6 +6,7 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/oom.h"
+#include "mm/mlock.h"
 #include "fs/file.h"
 #include "fs/vfs.h"
 #include "sched/proc.h"
@@ -98,7 +99,7 @@ mapping_flags(struct file *f, uint32_t type)
 // (shmem): a forked child maps the same file, so pages either side touches
 // first are still the ones both see.
 static long
-map_shared_anon(uint64_t where, uint64_t len, uint32_t prot)
+map_shared_anon(uint64_t where, uint64_t len, uint32_t prot, uint32_t lock)
 {
     struct vnode *vn = vnode_new(S_IFREG | 0600);
     struct vma_backing backing;
@@ -108,17 +109,42 @@ map_shared_anon(uint64_t where, uint64_t len, uint32_t prot)
         return -ENOMEM;
     vn->size = len;
     backing = (struct vma_backing){ .vn = vn, .off = 0, .end = UINT64_MAX };
-    ret = vm_map_backed(mm(), where, len, prot, VMA_ANON | VMA_SHARED, &backing,
+    ret = vm_map_backed(mm(), where, len, prot, VMA_ANON | VMA_SHARED | lock, &backing,
                         "/dev/zero (deleted)");
     vnode_put(vn);      // the region holds it
-    return ret < 0 ? ret : (long)where;
+    return ret;
+}
+
+// The lock bits of a new mapping (MAP_LOCKED, mlockall's MCL_FUTURE), or
+// Linux's errno: EPERM for MAP_LOCKED with no right to lock at all, EAGAIN
+// past RLIMIT_MEMLOCK.
+static long
+new_mapping_lock(unsigned long flags, uint64_t len)
+{
+    uint32_t lock = (flags & MAP_LOCKED ? VMA_LOCKED : 0) | mm()->lock_future;
+
+    if ((flags & MAP_LOCKED) && !vm_may_lock())
+        return -EPERM;
+    if (!vm_may_lock_more(mm(), lock, len))
+        return -EAGAIN;
+    return lock;
+}
+
+// Whether a new mapping is faulted in at once: locked (not on fault), or
+// MAP_POPULATE without MAP_NONBLOCK, as Linux.
+static bool
+should_populate(unsigned long flags, uint32_t lock)
+{
+    if ((lock & VMA_LOCK_MASK) == VMA_LOCKED)
+        return true;
+    return (flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE;
 }
 
 long
 sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned long flags, int fd,
          unsigned long off)
 {
-    long where, ret;
+    long where, ret, lock;
     uint32_t type = flags & MAP_TYPE_MASK;
 
     struct file *f = NULL;
@@ -145,15 +171,23 @@ sys_mmap(unsigned long addr, unsigned long len, unsigned long prot, unsigned lon
         return -EINVAL;
     if ((where = choose_address(addr, len, flags)) < 0)
         return where;
+    if ((lock = new_mapping_lock(flags, len)) < 0)
+        return lock;
     if (backing.vn && off + len < off)
         return -EOVERFLOW;
     if (is_accountable(prot, flags, f != NULL) && !oom_may_commit(len))
         return -ENOMEM;
     if (type != MAP_PRIVATE && !backing.vn)
-        return map_shared_anon(where, len, vma_prot(prot));
-    ret = vm_map_backed(mm(), where, len, vma_prot(prot), mapping_flags(f, type),
-                        backing.vn ? &backing : NULL, backing.vn ? f->path : NULL);
-    return ret < 0 ? ret : where;
+        ret = map_shared_anon(where, len, vma_prot(prot), lock);
+    else
+        ret = vm_map_backed(mm(), where, len, vma_prot(prot), mapping_flags(f, type) | lock,
+                            backing.vn ? &backing : NULL, backing.vn ? f->path : NULL);
+    if (ret < 0)
+        return ret;
+    if (should_populate(flags, lock))
+        vm_populate(mm(), where, where + len,
+                    true);   // as Linux: a mapping's faults are not its result
+    return where;
 }
 
 long
@@ -170,6 +204,7 @@ long
 mprotect_with_key(unsigned long addr, size_t len, unsigned long prot, int pkey)
 {
     uint64_t end;
+    long ret;
 
     if ((prot & PROT_GROWSDOWN) && (prot & PROT_GROWSUP))
         return -EINVAL;
@@ -184,7 +219,10 @@ mprotect_with_key(unsigned long addr, size_t len, unsigned long prot, int pkey)
         return -EINVAL;
     if (pkey != -1)
         return -EINVAL; // the CPU has no protection keys: none is ever allocated (pkey.c)
-    return vm_protect(mm(), addr, end - addr, vma_prot(prot));
+    ret = vm_protect(mm(), addr, end - addr, vma_prot(prot));
+    if (ret == 0 && (prot & PROT_WRITE))
+        vm_populate_locked(mm(), addr, end); // as Linux: locked memory made writable is faulted in
+    return ret;
 }
 
 long
@@ -203,10 +241,14 @@ sys_brk(unsigned long brk)
     if (brk < m->brk_start || brk > TASK_SIZE)
         return m->brk;
     if (new_top > old_top) {
-        if (!vm_range_is_free(m, old_top, new_top - old_top) ||
+        if (!vm_may_lock_more(m, m->lock_future, new_top - old_top) ||
+            !vm_range_is_free(m, old_top, new_top - old_top) ||
             !oom_may_commit(new_top - old_top) ||
-            vm_map_fixed(m, old_top, new_top - old_top, PROT_READ | PROT_WRITE, VMA_HEAP) < 0)
+            vm_map_fixed(m, old_top, new_top - old_top, PROT_READ | PROT_WRITE,
+                         VMA_HEAP | m->lock_future) < 0)
             return m->brk;
+        if (m->lock_future == VMA_LOCKED)
+            vm_populate(m, old_top, new_top, true); // mlockall(MCL_FUTURE) heap, as Linux
     } else if (new_top < old_top) {
         vm_unmap(m, new_top, old_top - new_top);
     }
@@ -265,29 +307,29 @@ sys_mremap(unsigned long old, unsigned long old_len, unsigned long new_len, unsi
     if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
         return -EINVAL;
     if (flags & MREMAP_DONTUNMAP)
-        return -EINVAL;            // LINUX-DIFF: not supported yet
+        return -EINVAL; // LINUX-DIFF: not supported yet
     if (old & (PAGE_SIZE - 1))
         return -EINVAL;
     old_len = ALIGN_UP(old_len, PAGE_SIZE);
     new_len = ALIGN_UP(new_len, PAGE_SIZE);
     if (!new_len || !old_len)
-        return -EINVAL;            // old_len 0 duplicates shared mappings: none here
+        return -EINVAL; // old_len 0 duplicates shared mappings: none here
     v = vma_find(mm(), old);
     if (!v)
         return -EFAULT;
     if (!(flags & MREMAP_FIXED) && new_len <= old_len)
         return shrink(old, old_len, new_len);
-    if (old_len > v->end - old)              // no wrap: a huge old_len is EFAULT as on Linux
+    if (old_len > v->end - old) // no wrap: a huge old_len is EFAULT as on Linux
         return -EFAULT;
     if ((v->flags & VMA_SPECIAL) && new_len > old_len)
-        return -EFAULT;            // as Linux: [vdso] and [vvar] never grow
+        return -EFAULT; // as Linux: [vdso] and [vvar] never grow
     if ((flags & MREMAP_FIXED) &&
         ((new_addr & (PAGE_SIZE - 1)) || new_len > TASK_SIZE || new_addr > TASK_SIZE - new_len ||
          new_addr < USER_MIN || (new_addr < old + old_len && old < new_addr + new_len)))
-        return -EINVAL;            // the target's checks come before the accounting, as Linux's
+        return -EINVAL; // the target's checks come before the accounting, as Linux's
     if (new_len > old_len && (v->prot & PROT_WRITE) && !(v->flags & VMA_SHARED) &&
         !oom_may_commit(new_len - old_len))
-        return -ENOMEM;            // growth of private writable memory, as a new mapping's
+        return -ENOMEM; // growth of private writable memory, as a new mapping's
     if (flags & MREMAP_FIXED) {
         vm_unmap(mm(), new_addr, new_len);
         if (new_len < old_len)

@@ -259,3 +259,16 @@ sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4
     default: return -EINVAL;
     }
 }
+
+// personality(2): 0xffffffff only asks. Any other value is recorded as
+// Linux records it (x86-64 checks none); nothing here acts on it.
+long
+sys_personality(unsigned int persona)
+{
+    struct proc *p = current_proc();
+    unsigned int old = p->personality;
+
+    if (persona != 0xffffffff)
+        p->personality = persona;
+    return old;
+}

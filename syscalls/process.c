@@ -10,6 +10,9 @@
 #include "mm/heap.h"
 #include "exec/execve.h"
 #include "fs/vfs.h"
+#include "fs/file.h"
+#include "fs/anon.h"
+#include "fs/pidfd.h"
 #include <linux/fcntl.h>
 #include "lib/string.h"
 #include <asm-generic/errno.h>
@@ -154,6 +157,15 @@ waitid_info(siginfo_t __user *infop, const struct wait_result *r, long ret)
     return copy_to_user(infop, &si, sizeof(si));
 }
 
+// The pid a pidfd names: EBADF for a descriptor that is not one.
+static int
+pid_of_pidfd(int fd)
+{
+    struct file *f = fd_get(fd);
+
+    return f ? pidfd_pid(f) : -EBADF;
+}
+
 long
 sys_waitid(int which, int id, siginfo_t __user *infop, int options, struct rusage __user *ru)
 {
@@ -175,7 +187,11 @@ sys_waitid(int which, int id, siginfo_t __user *infop, int options, struct rusag
             return -EINVAL;
         pid = id ? -id : 0;
         break;
-    default: return -EINVAL;      // P_PIDFD: no pidfds here
+    case P_PIDFD:
+        if ((pid = pid_of_pidfd(id)) < 0)
+            return pid;
+        break;
+    default: return -EINVAL;
     }
     ret =
         proc_wait(pid,
@@ -187,4 +203,23 @@ sys_waitid(int which, int id, siginfo_t __user *infop, int options, struct rusag
     if (waitid_info(infop, &r, ret) < 0 || (ru && rusage_to_user(ru, &r) < 0))
         return -EFAULT;
     return 0;
+}
+
+
+// pidfd_open(2): a process (a thread group's leader: another thread's id is
+// ENOENT), zombies included. LINUX-DIFF: PIDFD_THREAD is EINVAL.
+long
+sys_pidfd_open(int pid, unsigned int flags)
+{
+    struct file *f;
+
+    if (flags & ~O_NONBLOCK)
+        return -EINVAL;
+    if (pid <= 0)
+        return -EINVAL;
+    if (!proc_find(pid))
+        return thread_find(pid) ? -ENOENT : -ESRCH;
+    if (!(f = pidfd_file_new(pid, flags)))
+        return -ENOMEM;
+    return anon_file_install(f, true);   // always close-on-exec, as Linux
 }

@@ -8,6 +8,8 @@
 #include "sched/sched.h"
 #include "mm/uaccess.h"
 #include "log.h"
+#include "lib/string.h"
+#include "layout.h"
 #include "arch/x86_64/smp.h"
 #include "exec/vdso.h"
 #include <asm-generic/errno.h>
@@ -233,4 +235,106 @@ sys_sched_rr_get_interval(int pid, struct __kernel_timespec __user *interval)
     if (!target(pid))
         return -ESRCH;
     return copy_to_user(interval, &ts, sizeof(ts));
+}
+
+#define SCHED_ATTR_SIZE_VER0 48   // before the utilisation clamps
+#define SCHED_ATTR_SIZE_VER1 56   // sizeof(struct sched_attr) here
+#define SCHED_FLAG_SUGOV     0x10000000
+
+// Copy a struct sched_attr of the size its first word gives (0: the first
+// size), as Linux: a size it does not know (below the first, past a page,
+// or with nonzero bytes past its own struct) is E2BIG with its own size
+// written back.
+static long
+attr_from_user(struct sched_attr __user *uattr, struct sched_attr *a)
+{
+    uint32_t size, ours = SCHED_ATTR_SIZE_VER1;
+    uint8_t tail[64];
+
+    if (copy_from_user(&size, &uattr->size, sizeof(size)) < 0)
+        return -EFAULT;
+    size = size ? size : SCHED_ATTR_SIZE_VER0;
+    memset(a, 0, sizeof(*a));
+    if (size < SCHED_ATTR_SIZE_VER0 || size > PAGE_SIZE)
+        goto too_big;
+    if (copy_from_user(a, uattr, MIN(size, ours)) < 0)
+        return -EFAULT;
+    for (uint32_t at = ours; at < size; at += sizeof(tail)) {
+        uint32_t n = MIN(size - at, sizeof(tail));
+        if (copy_from_user(tail, (char __user *)uattr + at, n) < 0)
+            return -EFAULT;
+        for (uint32_t i = 0; i < n; i++)
+            if (tail[i])
+                goto too_big;
+    }
+    if ((a->sched_flags & SCHED_FLAG_UTIL_CLAMP) && size < SCHED_ATTR_SIZE_VER1)
+        return -EINVAL;
+    a->sched_nice = MAX(-20, MIN(19, a->sched_nice));
+    return 0;
+too_big:
+    return copy_to_user(&uattr->size, &ours, sizeof(ours)) < 0 ? -EFAULT : -E2BIG;
+}
+
+// __sched_setscheduler's argument checks, then what this kernel can do:
+// the fair policies and SCHED_IDLE; real-time and deadline ones EPERM.
+static long
+apply_attr(struct thread *t, const struct sched_attr *a)
+{
+    int policy = a->sched_policy;
+
+    if (!policy_valid(policy) && policy != SCHED_DEADLINE)
+        return -EINVAL;
+    if (a->sched_flags & ~(SCHED_FLAG_ALL | SCHED_FLAG_SUGOV))
+        return -EINVAL;
+    if (a->sched_priority > 99 ||
+        (policy == SCHED_FIFO || policy == SCHED_RR) != (a->sched_priority != 0))
+        return -EINVAL;
+    if (policy == SCHED_FIFO || policy == SCHED_RR || policy == SCHED_DEADLINE)
+        return -EPERM; // LINUX-DIFF: no real-time scheduling, as sched_setscheduler
+    if (a->sched_nice < t->nice && current_proc()->creds.euid != 0)
+        return -EPERM; // a lower nice needs CAP_SYS_NICE (RLIMIT_NICE is 0)
+    if (policy != SCHED_IDLE)
+        t->nice = a->sched_nice;
+    t->policy = policy;
+    return 0;
+}
+
+long
+sys_sched_setattr(int pid, struct sched_attr __user *uattr, unsigned int flags)
+{
+    struct sched_attr a;
+    struct thread *t;
+    long ret;
+
+    if (!uattr || pid < 0 || flags)
+        return -EINVAL;
+    if ((ret = attr_from_user(uattr, &a)) < 0)
+        return ret;
+    if ((int)a.sched_policy < 0)
+        return -EINVAL;
+    if (!(t = target(pid)))
+        return -ESRCH;
+    if (a.sched_flags & SCHED_FLAG_KEEP_POLICY)
+        a.sched_policy = t->policy;
+    if (a.sched_flags & SCHED_FLAG_KEEP_PARAMS)
+        a.sched_nice = t->nice;
+    return apply_attr(t, &a);
+}
+
+long
+sys_sched_getattr(int pid, struct sched_attr __user *uattr, unsigned int usize, unsigned int flags)
+{
+    struct sched_attr a = { 0 };
+    struct thread *t;
+
+    if (!uattr || pid < 0 || usize > PAGE_SIZE || usize < SCHED_ATTR_SIZE_VER0 || flags)
+        return -EINVAL;
+    if (!(t = target(pid)))
+        return -ESRCH;
+    a.size = MIN(usize, SCHED_ATTR_SIZE_VER1);
+    a.sched_policy = t->policy;
+    a.sched_nice = t->nice;
+    a.sched_runtime = SCHED_SLICE_NS; // as Linux 6.12+: a fair task's time slice
+    a.sched_util_max = 1024;          // no clamp: the whole range
+    return copy_to_user(uattr, &a, a.size) < 0 ? -EFAULT : 0;
 }

@@ -14,6 +14,8 @@
 #include "syscalls/timespec.h"
 #include "drivers/clock.h"
 #include "log.h"
+#include "fs/file.h"
+#include "fs/pidfd.h"
 #include <asm-generic/siginfo.h>
 #include <asm-generic/errno.h>
 #include <linux/signal.h>
@@ -364,4 +366,60 @@ sys_rt_sigtimedwait(const uint64_t __user *uset, siginfo_t __user *uinfo,
             return -EFAULT;
     }
     return sig;
+}
+
+#define PIDFD_SIGNAL_THREAD        1
+#define PIDFD_SIGNAL_THREAD_GROUP  2
+#define PIDFD_SIGNAL_PROCESS_GROUP 4
+
+// The signal's scope: the process (the default, THREAD_GROUP), its first
+// thread (THREAD), or the process group whose id is its pid (PROCESS_GROUP:
+// ESRCH unless it leads one), as Linux 6.9+.
+static long
+send_scoped(struct proc *p, int pid, int sig, const struct sig_info *si, unsigned int scope)
+{
+    struct thread *t;
+
+    if (scope == PIDFD_SIGNAL_PROCESS_GROUP)
+        return send_many(pid, sig, si);
+    if (scope != PIDFD_SIGNAL_THREAD)
+        return send_checked(p, sig, si);
+    if (!may_signal(p))
+        return -EPERM;
+    if (!(t = proc_find_thread(p, pid)))
+        return -ESRCH;
+    return sig && !p->zombie ? signal_send_thread(t, sig, si) : 0;
+}
+
+// pidfd_send_signal(2): kill(2) to the process PIDFD names (a zombie takes
+// the signal and drops it, as kill's target; a reaped one is ESRCH), or,
+// with INFO, rt_sigqueueinfo's rules: si_signo must be SIG, and only the
+// caller itself may claim to be the kernel or tkill.
+long
+sys_pidfd_send_signal(int pidfd, int sig, siginfo_t __user *info, unsigned int flags)
+{
+    struct sig_info si = sender_info(SI_USER);
+    struct file *f = fd_get(pidfd);
+    struct proc *p;
+    int pid, signo;
+    long ret;
+
+    if ((flags & ~(PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP | PIDFD_SIGNAL_PROCESS_GROUP)) ||
+        (flags & (flags - 1)))
+        return -EINVAL;   // one scope at most
+    if (!f || (pid = pidfd_pid(f)) < 0)
+        return -EBADF;
+    if (!(p = proc_find(pid)))
+        return -ESRCH;
+    if (info) {
+        if ((ret = queued_info(info, &si)) < 0)
+            return ret;
+        if (copy_from_user(&signo, &info->si_signo, sizeof(signo)) < 0 || signo != sig)
+            return -EINVAL;
+        if (p != current_proc() && (si.code >= 0 || si.code == SI_TKILL))
+            return -EPERM;
+    }
+    if (!sig_valid(sig))
+        return -EINVAL;
+    return send_scoped(p, pid, sig, &si, flags);
 }

@@ -1,4 +1,5 @@
-// System information: uname, resource limits and usage, sysinfo, getrandom.
+// System information: uname and the names sethostname and setdomainname set,
+// resource limits and usage, sysinfo, getrandom.
 #include "types.h"
 #include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "sched/proc.h"
@@ -7,6 +8,9 @@
 #include "drivers/clock.h"
 #include "drivers/rng.h"
 #include "manifest.h"
+#include "uts.h"
+#include "sched/caps.h"
+#include <linux/capability.h>
 #include "lib/string.h"
 #include "layout.h"
 #include <asm-generic/errno.h>
@@ -25,12 +29,46 @@ sys_uname(struct new_utsname __user *buf)
 
     memset(&u, 0, sizeof(u));
     strlcpy(u.sysname, "Linux", sizeof(u.sysname));
-    strlcpy(u.nodename, manifest.hostname, sizeof(u.nodename));
+    strlcpy(u.nodename, uts_nodename(), sizeof(u.nodename));
     strlcpy(u.release, UTS_RELEASE, sizeof(u.release));
     strlcpy(u.version, UTS_VERSION, sizeof(u.version));
     strlcpy(u.machine, "x86_64", sizeof(u.machine));
-    strlcpy(u.domainname, "(none)", sizeof(u.domainname));
+    strlcpy(u.domainname, uts_domainname(), sizeof(u.domainname));
     return copy_to_user(buf, &u, sizeof(u));
+}
+
+// sethostname and setdomainname, in Linux's order: CAP_SYS_ADMIN (root's),
+// the length, then the bytes. LEN bytes are taken as they are, NULs too.
+static long
+uts_name_from_user(const char __user *name, int len, char *out)
+{
+    if (!proc_capable(current_proc(), CAP_SYS_ADMIN))
+        return -EPERM;
+    if (len < 0 || len > UTS_NAME_MAX)
+        return -EINVAL;
+    return copy_from_user(out, name, len) < 0 ? -EFAULT : 0;
+}
+
+long
+sys_sethostname(const char __user *name, int len)
+{
+    char tmp[UTS_NAME_MAX];
+    long ret = uts_name_from_user(name, len, tmp);
+
+    if (ret == 0)
+        uts_set_nodename(tmp, len);
+    return ret;
+}
+
+long
+sys_setdomainname(const char __user *name, int len)
+{
+    char tmp[UTS_NAME_MAX];
+    long ret = uts_name_from_user(name, len, tmp);
+
+    if (ret == 0)
+        uts_set_domainname(tmp, len);
+    return ret;
 }
 
 long

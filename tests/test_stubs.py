@@ -8,7 +8,7 @@ kernel lacks fails with ENOSYS and, when the program then fails, the line
 at exit names it (a program that succeeds keeps its stderr); `--stub`
 replaces its result; the recorded summary counts calls exactly; bad rules
 stop `pkgload run` with one line and status 2 before any VM starts.
-`pkgload stubs` finds the rule that makes a program needing mlock (missing)
+`pkgload stubs` finds the rule that makes a program needing set_mempolicy (missing)
 run as it does natively, and writes a set that `--stubs FILE` then applies.
 """
 
@@ -165,7 +165,7 @@ def test_a_stub_file_is_a_set(pkgload: Path, built: Path, tmp_path: Path) -> Non
     (["--stub", "getuid=zero"], "stub getuid=zero: pkgload does not know where getuid writes its "
                                 "output; give a number such as 0"),
     (["--stubs", "nosuchset"], "--stubs nosuchset: no such stub set (sets in "
-                               f"{REPO / 'stubs'}: memlock, nonroot, root)"),
+                               f"{REPO / 'stubs'}: nonroot, numa, root)"),
     (["--stub", "a=1", "--stub", "getpid=-EX"], "stub a=1: a is not a syscall of x86-64 Linux; "
                                                 "stub getpid=-EX: EX is not an errno name"),
 ])
@@ -179,21 +179,21 @@ def test_bad_rules_give_one_line_and_status_2(pkgload: Path, tmp_path: Path, arg
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_pkgload_stubs_suggests_a_set_that_makes_it_run(pkgload: Path, built: Path, tmp_path: Path,
                                                        flavour: str) -> None:
-    prog = str(built / flavour / "needs_mlock")
+    prog = str(built / flavour / "needs_mempolicy")
     want = native(prog)
-    assert (want.returncode, want.stdout, want.stderr) == (0, "locked 4096 bytes\n", "")
+    assert (want.returncode, want.stdout, want.stderr) == (0, "bound to node 0\n", "")
     before = pkgload_run(pkgload, tmp_path, prog)
     assert (before.returncode, before.stdout) == (1, "")
-    assert before.stderr == ("needs_mlock: mlock: Function not implemented\npkgload: the program called "
-                             "mlock (not implemented); --stubs memlock would stand in for it\n")
-    assert pkgload_run(pkgload, tmp_path, "--stubs", "memlock", prog).stdout == want.stdout
+    assert before.stderr == ("needs_mempolicy: set_mempolicy: Function not implemented\npkgload: the program "
+                             "called set_mempolicy (not implemented); --stubs numa would stand in for it\n")
+    assert pkgload_run(pkgload, tmp_path, "--stubs", "numa", prog).stdout == want.stdout
     set_file = tmp_path / "suggested.toml"
     got = subprocess.run([str(pkgload), "stubs", "-o", str(set_file), prog], capture_output=True,
                          text=True, timeout=4 * TIMEOUT)
     assert got.returncode == 0, got.stderr
-    assert got.stdout.splitlines() == ["--stub mlock=0: matches the native run",
+    assert got.stdout.splitlines() == ["--stub set_mempolicy=0: matches the native run",
                                        f"wrote {set_file}: pkgload run --stubs {set_file} {prog}"]
-    assert "[syscalls]\nmlock = 0\n" in set_file.read_text()
+    assert "[syscalls]\nset_mempolicy = 0\n" in set_file.read_text()
     after = pkgload_run(pkgload, tmp_path, "--stubs", str(set_file), prog)
     assert (after.returncode, after.stdout, after.stderr) == (0, want.stdout, want.stderr)
 

@@ -26,6 +26,7 @@
 #include "layout.h"
 #include "log.h"
 #include <asm-generic/errno.h>
+#include <linux/personality.h>
 #include <asm/signal.h>
 #include <linux/futex.h>
 #include <linux/fcntl.h>
@@ -316,6 +317,9 @@ release_thread_words(struct thread *t, struct mm *old)
     t->clear_child_tid = t->set_child_tid = 0;
     t->robust_list = t->robust_len = 0;
     t->rseq = 0;
+    // As Linux's 64-bit exec: the new program's stack flags decide this
+    // bit, and on x86-64 they never set it again. Other bits are kept.
+    t->proc->personality &= ~READ_IMPLIES_EXEC;
 }
 
 // Caught signals go back to their default; ignored ones stay ignored

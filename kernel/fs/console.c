@@ -406,7 +406,7 @@ write_out(struct file *f, const struct write_src *src, size_t n)
             return done ? (ssize_t)done : -EAGAIN;
         if (w == -EAGAIN && wait_event(WAIT_FOREVER, writable, port, true) == -EINTR)
             return done ? (ssize_t)done : -ERESTARTSYS;
-        if (w == -EPIPE)
+        if (w == -EPIPE && !current_thread()->rw_nosignal)
             signal_send(SIGPIPE);
         if (w < 0 && w != -EAGAIN)
             return done ? (ssize_t)done : w;

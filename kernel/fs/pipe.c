@@ -3,6 +3,7 @@
 // a full pipe waits for room (a write of up to PIPE_BUF bytes all at once);
 // opening a FIFO waits for the other end; all unless O_NONBLOCK, and a
 // signal ends the wait (-ERESTARTSYS: EINTR, or a restart with SA_RESTART).
+#include "sched/proc.h"
 #include "fs/pipe.h"
 #include "fs/file.h"
 #include "fs/vfs.h"
@@ -182,7 +183,8 @@ pipe_write(struct file *f, const void *src, size_t n, uint64_t *pos)
         if ((ret = pipe_wait(p, f->flags & O_NONBLOCK, writable)) < 0)
             return done ? (ssize_t)done : ret;
         if (p->readers == 0) {
-            signal_send(SIGPIPE);
+            if (!current_thread()->rw_nosignal)
+                signal_send(SIGPIPE);
             return done ? (ssize_t)done : -EPIPE;
         }
         done += pipe_fill(p, (const char *)src + done, n - done);

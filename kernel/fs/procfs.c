@@ -2,6 +2,7 @@
 // few sysctls) and /sys's CPU lists; the per-process folders are in
 // fs/procfs_pid.c. Contents are generated when the file is opened.
 #include "fs/vfs.h"
+#include "uts.h"
 #include "fs/procfs_text.h"
 #include "fs/file.h"
 #include "fs/console.h"
@@ -118,7 +119,7 @@ gen_hostname(struct vnode *vn, char **buf, size_t *len)
 {
     struct text t = { 0 };
 
-    text_printf(&t, "%s\n", manifest.hostname);
+    text_printf(&t, "%s\n", uts_nodename());
     return text_done(&t, buf, len);
 }
 

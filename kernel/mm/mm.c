@@ -44,6 +44,7 @@ vma_copy(const struct vma *v)
         return NULL;
     *n = *v;
     n->next = NULL;
+    n->flags &= ~VMA_LOCK_MASK; // as Linux: a fork's child inherits no memory locks
     n->path = v->path ? kstrdup(v->path) : NULL;
     if (n->backing.vn)
         vnode_get(n->backing.vn);
@@ -60,6 +61,8 @@ mm_fork(struct mm *src)
     if (!dst)
         return NULL;
     dst->brk_start = src->brk_start, dst->brk = src->brk;
+    dst->membarrier_registered =
+        src->membarrier_registered; // as Linux: exec clears it, fork keeps it
     dst->mmap_base = src->mmap_base, dst->stack_top = src->stack_top, dst->vdso = src->vdso;
     dst->arg_start = src->arg_start, dst->arg_end = src->arg_end;
     dst->env_start = src->env_start, dst->env_end = src->env_end;

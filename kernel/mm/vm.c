@@ -68,8 +68,8 @@ free_slot(struct mm *mm, uint64_t addr, uint64_t len)
 // Split V at ADDR (strictly inside it); V keeps the lower part. As on
 // Linux, [vdso] and [vvar] are never split: a partial munmap, mprotect or
 // mremap of them fails with EINVAL.
-static long
-split_vma(struct vma *v, uint64_t addr)
+long
+vm_split(struct vma *v, uint64_t addr)
 {
     struct vma *hi;
 
@@ -186,9 +186,9 @@ split_around(struct mm *mm, uint64_t start, uint64_t end)
     struct vma *v;
     long ret;
 
-    if ((v = vma_find(mm, start)) && v->start < start && (ret = split_vma(v, start)) < 0)
+    if ((v = vma_find(mm, start)) && v->start < start && (ret = vm_split(v, start)) < 0)
         return ret;
-    if ((v = vma_find(mm, end)) && v->start < end && (ret = split_vma(v, end)) < 0)
+    if ((v = vma_find(mm, end)) && v->start < end && (ret = vm_split(v, end)) < 0)
         return ret;
     return 0;
 }

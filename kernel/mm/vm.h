@@ -18,6 +18,12 @@
 // A shared mapping of a file not open for writing (or a SHM_RDONLY attach):
 // mprotect may not make it writable (Linux's missing VM_MAYWRITE).
 #define VMA_NO_WRITE 0x80
+// mlock(2): the region's pages are kept resident (this kernel never swaps,
+// so that means populated now), and counted against RLIMIT_MEMLOCK.
+// LOCKONFAULT (MLOCK_ONFAULT, MCL_ONFAULT) locks pages as they are touched.
+#define VMA_LOCKED      0x100
+#define VMA_LOCKONFAULT 0x200
+#define VMA_LOCK_MASK   (VMA_LOCKED | VMA_LOCKONFAULT)
 
 struct vnode;
 
@@ -48,6 +54,8 @@ struct mm {
     uint64_t mmap_base;       // mmap places regions below this, top down
     uint64_t stack_top;
     uint64_t vdso;            // the vDSO's ELF header (AT_SYSINFO_EHDR), 0 if none
+    uint32_t membarrier_registered;   // membarrier(2) REGISTER_* commands done (kept by fork)
+    uint32_t lock_future;     // mlockall(MCL_FUTURE): VMA_LOCK_MASK bits of new mappings
     struct vnode *exe;        // the program it runs (its exec_users counts this), NULL if none
     uint64_t arg_start, arg_end, env_start,
         env_end;   // the initial stack's strings (/proc/PID/cmdline, environ)
@@ -89,6 +97,8 @@ long vm_map_backed(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, ui
 long vm_map_pages(struct mm *mm, uint64_t va, uint64_t pa, uint64_t npages, uint32_t prot);
 // A free, page-aligned range of LEN bytes: at HINT if free, else top down. 0 if none.
 uint64_t vm_find_free(struct mm *mm, uint64_t len, uint64_t hint);
+// Split V at ADDR (strictly inside it); V keeps the lower part. -EINVAL for [vdso]/[vvar].
+long vm_split(struct vma *v, uint64_t addr);
 long vm_unmap(struct mm *mm, uint64_t addr, uint64_t len);
 long vm_protect(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot);
 // madvise(MADV_DONTNEED) on mapped [addr, addr+len): drop the pages, so that

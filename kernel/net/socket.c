@@ -141,7 +141,8 @@ sock_sendmsg(struct file *f, struct sock_msg *m)
     if (!sk->ops->sendmsg)
         return -EOPNOTSUPP;
     ret = sk->ops->sendmsg(f, m);
-    if (ret == -EPIPE && !(m->flags & MSG_NOSIGNAL) && sk->type == SOCK_STREAM)
+    if (ret == -EPIPE && !(m->flags & MSG_NOSIGNAL) && sk->type == SOCK_STREAM &&
+        !current_thread()->rw_nosignal)
         signal_send(SIGPIPE);
     return ret;
 }

@@ -54,6 +54,7 @@ struct proc {
     struct rlimit_k rlimits[NUM_RLIMITS];
     uint32_t umask;
     uint32_t coredump_filter; // /proc/PID/coredump_filter's bits (fs/procfs_coredump.c)
+    uint32_t personality; // personality(2): recorded, kept by fork and exec (PER_LINUX is 0)
     const char *exe_path;                            // what /proc/self/exe names
     struct vnode *cwd_vn;
     const char *cwd_pending; // the cwd to look up once the tree is built (fs/path.c vfs_cwd)
@@ -115,6 +116,7 @@ struct thread {
     uint64_t affinity; // CPUs it may run on (bit per cpu_id)
     int nice; // setpriority(2); recorded, the scheduler is round-robin
     int policy; // SCHED_OTHER, SCHED_BATCH or SCHED_IDLE; recorded
+    uint16_t ioprio; // ioprio_set(2): class << 13 | hint << 3 | level; 0 is none set; recorded
     enum wake_reason wake_reason;
     bool interruptible; // a signal may end the current block
     struct timer *sleep_timer; // armed while a timed block waits
@@ -135,6 +137,7 @@ struct thread {
     uint64_t set_child_tid; // CLONE_CHILD_SETTID of a fork: written when it first runs
     bool reap_proc; // the last of a process nobody reaps: free it after the switch
     bool must_die; // another thread's execve: leave at once
+    bool rw_nosignal; // a pwritev2 with RWF_NOSIGNAL runs: its EPIPE raises no SIGPIPE
     bool parked; // its process is stopped: waits for SIGCONT
     uint64_t robust_list, robust_len;
     uint64_t rseq; // struct rseq in the program, 0 if none

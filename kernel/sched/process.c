@@ -44,6 +44,7 @@ copy_proc(struct proc *p, const struct proc *parent, uint64_t flags)
     memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
     p->umask = parent->umask;
     p->coredump_filter = parent->coredump_filter;
+    p->personality = parent->personality;
     p->exe_path = kstrdup(parent->exe_path);
     p->exe_owned = true;
     p->cwd_vn = parent->cwd_vn ? vnode_get(parent->cwd_vn) : NULL;
@@ -270,6 +271,7 @@ proc_end(struct proc *p)
     reparent_children(p);
     signal_flush(&p->shared_pending);
     p->zombie = true;
+    wait_poke(); // pidfd pollers look again (fs/pidfd.c)
     if (parent_declines(p)) {
         // SA_NOCLDWAIT with a handler still hears of the end (Linux's
         // do_notify_parent); SIG_IGN does not. A waiter may now find no child: ECHILD.

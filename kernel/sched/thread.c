@@ -75,6 +75,7 @@ inherit(struct thread *t, const struct clone_req *req, struct proc *p, int tid)
     t->sig_blocked = parent->sig_blocked;
     t->affinity = parent->affinity;
     t->nice = parent->nice;
+    t->ioprio = parent->ioprio;
     memcpy(t->name, parent->name, sizeof(t->name));
     t->mark_tsc = rdtsc();
     if (req->flags & CLONE_CHILD_CLEARTID)

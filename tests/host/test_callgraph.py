@@ -29,7 +29,7 @@ int opens_socket(void) { return socket(AF_INET, SOCK_STREAM, 0); }
 static int sleeper(void) { return usleep(1); }
 static int call_it(int (*f)(void)) { return f(); }
 int calls_back(void) { return call_it(sleeper); }
-long opens_pidfd(int pid) { return syscall(434, pid, 0); }
+long sets_policy(int mode) { return syscall(238, mode, 0, 0); }
 int changes_root(void) { return chroot("/"); }
 __attribute__((constructor)) static void at_load(void) { if (getenv("NEVER_SET_X")) abort(); }
 """
@@ -60,7 +60,7 @@ def test_exports_reach_only_what_they_call(lib: Path) -> None:
     assert "socket" not in pure and "usleep" not in pure
     assert "usleep" in g.iter_reachable_imports(["calls_back"])  # a callback whose address it takes
     assert {"getenv", "abort"} <= g.iter_reachable_imports([])  # the constructor always runs
-    assert g.get_reachable(["opens_pidfd"])[1] == {434} and g.get_reachable(["pure"])[1] == set()
+    assert g.get_reachable(["sets_policy"])[1] == {238} and g.get_reachable(["pure"])[1] == set()
 
 
 def test_reachable_imports_follow_the_program(lib: Path) -> None:
@@ -69,8 +69,8 @@ def test_reachable_imports_follow_the_program(lib: Path) -> None:
     assert found is not None and "socket" not in found and found["getenv"] == {"constructor"}
     found = reachable_imports([str(prog), str(lib)], ["opens_socket"])
     assert found is not None and found["socket"] == {"opens_socket"}
-    found = reachable_imports([str(prog), str(lib)], ["opens_pidfd"])
-    assert found is not None and found["syscall:434"] == {"opens_pidfd"}
+    found = reachable_imports([str(prog), str(lib)], ["sets_policy"])
+    assert found is not None and found["syscall:238"] == {"sets_policy"}
 
 
 def test_analyze_names_the_import_that_leads_to_a_missing_call(
@@ -79,5 +79,5 @@ def test_analyze_names_the_import_that_leads_to_a_missing_call(
     assert "socket" not in pure["verdict"]
     root = json.loads(run_pkgload("analyze", "--json", str(program(lib, "uses_chroot", "changes_root"))).stdout)
     assert root["verdict"].startswith("may fail: chroot (via changes_root>chroot)")  # chroot is missing
-    pidfd = json.loads(run_pkgload("analyze", "--json", str(program(lib, "uses_pidfd", "opens_pidfd"))).stdout)
-    assert "pidfd_open (via opens_pidfd>syscall)" in pidfd["verdict"]
+    policy = json.loads(run_pkgload("analyze", "--json", str(program(lib, "uses_policy", "sets_policy"))).stdout)
+    assert "set_mempolicy (via sets_policy>syscall)" in policy["verdict"]

@@ -14,6 +14,7 @@
 #define IRQ_VEC_RESCHED   0xf0 // look at the run queue (a thread was queued here, a signal came)
 #define IRQ_VEC_TLB       0xf1 // flush the TLB (arch/x86_64/tlb.c)
 #define IRQ_VEC_WAKE      0xf2 // end a halt: the kernel lock was let go (sched/klock.c)
+#define IRQ_VEC_BARRIER   0xf3 // a full memory barrier, for membarrier(2) (arch/x86_64/cpu_barrier.c)
 #define IRQ_VEC_SPURIOUS  0xff // low four bits set, as older APICs require
 
 void irq_init(void); // once; later calls return at once

@@ -34,6 +34,7 @@ struct percpu {
     // kernel lock), where no lock can be taken; read under the kernel lock.
     volatile uint64_t irq_pending[4];   // vectors 0xc0..0xff that came, to act on
     volatile uint64_t tlb_flushed_gen;  // the TLB generation this CPU has flushed to
+    volatile uint64_t barrier_gen;      // the membarrier generation this CPU has answered
     void *tss;                  // its own TSS (rsp0, IST)
     uint64_t *gdt;
 };

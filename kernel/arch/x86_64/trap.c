@@ -13,6 +13,7 @@
 #include "sched/sched.h"
 #include "sched/irq_work.h"
 #include "arch/x86_64/tlb.h"
+#include "arch/x86_64/cpu_barrier.h"
 #include "log.h"
 #include <asm/signal.h>
 #include <asm-generic/errno.h>
@@ -139,6 +140,10 @@ kernel_interrupt(struct trap_frame *f)
         tlb_ipi();
         return;
     }
+    if (f->vector == IRQ_VEC_BARRIER) {
+        cpu_barrier_ipi();
+        return;
+    }
     lapic_eoi();
     if (f->vector >= 0xc0 && f->vector != IRQ_VEC_WAKE)
         irq_note(f->vector);
@@ -151,6 +156,10 @@ user_interrupt(struct trap_frame *f)
         return;
     if (f->vector == IRQ_VEC_TLB) {
         tlb_ipi();
+        return;
+    }
+    if (f->vector == IRQ_VEC_BARRIER) {
+        cpu_barrier_ipi();
         return;
     }
     lapic_eoi();
