@@ -339,10 +339,12 @@ inotify_read(struct file *f, void *buf, size_t n, uint64_t *pos)
     struct inotify *in = f->priv;
     size_t done = 0;
 
-    if (!in->head && (f->flags & O_NONBLOCK))
-        return -EAGAIN;
-    if (!in->head && wait_event(WAIT_FOREVER, has_event, in, true) < 0)
-        return -ERESTARTSYS;
+    while (!in->head) { // again if another reader took what woke us
+        if (f->flags & O_NONBLOCK)
+            return -EAGAIN;
+        if (wait_event(WAIT_FOREVER, has_event, in, true) < 0)
+            return -ERESTARTSYS;
+    }
     while (in->head && done + in->head->size <= n) {
         struct queued *q = in->head;
         memcpy((char *)buf + done, q->bytes, q->size);

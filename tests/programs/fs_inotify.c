@@ -5,6 +5,8 @@
 // overflow, a forked child's changes, and the argument errors.
 #include "fs_check.h"
 #include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -333,6 +335,38 @@ forked(void)
     close(in);
 }
 
+static void
+on_alarm(int sig __attribute__((unused)))
+{
+}
+
+// epoll readiness (edge-triggered too), and a signal ending a blocking read.
+static void
+waiting(void)
+{
+    int in = inotify_init1(0), ep = epoll_create1(0);
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, out;
+    struct sigaction sa = { .sa_handler = on_alarm };   // no SA_RESTART: EINTR
+    char buf[256] __attribute__((aligned(8)));
+
+    mkdir("w", 0755);
+    CHECK("watch w", inotify_add_watch(in, "w", IN_CREATE));
+    CHECK("epoll add", epoll_ctl(ep, EPOLL_CTL_ADD, in, &ev));
+    CHECK("epoll empty", epoll_wait(ep, &out, 1, 0));
+    mkdir("w/one", 0755);
+    CHECK("epoll ready", epoll_wait(ep, &out, 1, 0));
+    printf("events: 0x%x\n", out.events);
+    CHECK("epoll edge consumed", epoll_wait(ep, &out, 1, 0));
+    mkdir("w/two", 0755);
+    CHECK("epoll new edge", epoll_wait(ep, &out, 1, 0));
+    CHECK("read both", read(in, buf, sizeof(buf)));
+    sigaction(SIGALRM, &sa, NULL);
+    ualarm(100000, 0);
+    CHECK("blocking read, signal", read(in, buf, sizeof(buf)));
+    close(ep);
+    close(in);
+}
+
 int
 main(void)
 {
@@ -345,6 +379,7 @@ main(void)
     reading();
     overflow();
     forked();
+    waiting();
     leave_scratch(DIR);
     return 0;
 }
