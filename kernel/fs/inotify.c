@@ -18,11 +18,9 @@
 #include <linux/fcntl.h>
 #include <linux/inotify.h>
 
-// /proc/sys/fs/inotify defaults (max_user_watches scales with memory on
-// Linux; 8192 is its floor).
-#define MAX_QUEUED_EVENTS  16384
-#define MAX_USER_WATCHES   8192
-#define MAX_USER_INSTANCES 128
+#define MAX_QUEUED_EVENTS  INOTIFY_MAX_QUEUED_EVENTS
+#define MAX_USER_WATCHES   INOTIFY_MAX_USER_WATCHES
+#define MAX_USER_INSTANCES INOTIFY_MAX_USER_INSTANCES
 #define EVENT_SIZE         sizeof(struct inotify_event)
 // What a folder hears about its children, with their names (as Linux's
 // FS_EVENTS_POSS_ON_CHILD); the rest reach the node's own watches only.

@@ -11,6 +11,12 @@ struct vnode;
 // IN_ATTRIB of a link count that changed, as Linux's fsnotify_link_count).
 #define FSNOTIFY_SELF_ONLY 0x1000u
 
+// The limits, /proc/sys/fs/inotify's defaults (max_user_watches scales with
+// memory on Linux; 8192 is its floor). Plain numbers: procfs prints them.
+#define INOTIFY_MAX_QUEUED_EVENTS  16384
+#define INOTIFY_MAX_USER_WATCHES   8192
+#define INOTIFY_MAX_USER_INSTANCES 128
+
 extern int inotify_nwatches; // watches in the whole kernel, under the kernel lock
 
 long inotify_new(uint32_t flags, struct file **out); // flags: O_NONBLOCK; -EMFILE, -ENOMEM

@@ -380,6 +380,8 @@ main(void)
     overflow();
     forked();
     waiting();
+    show_file("max_queued_events", "/proc/sys/fs/inotify/max_queued_events");
+    show_file("max_user_instances", "/proc/sys/fs/inotify/max_user_instances");
     leave_scratch(DIR);
     return 0;
 }
