@@ -335,6 +335,34 @@ forked(void)
     close(in);
 }
 
+// rename over a watched file, RENAME_EXCHANGE, a hard link's count, and
+// two instances watching one node.
+static void
+replacing(void)
+{
+    int in = inotify_init1(IN_NONBLOCK), in2 = inotify_init1(IN_NONBLOCK);
+
+    mkdir("x", 0755);
+    mkdir("y", 0755);
+    close(open("x/a", O_CREAT | O_WRONLY, 0644));
+    close(open("x/b", O_CREAT | O_WRONLY, 0644));
+    mkdir("y/c", 0755);
+    CHECK("watch x", inotify_add_watch(in, "x", IN_ALL_EVENTS));
+    CHECK("watch y", inotify_add_watch(in, "y", IN_ALL_EVENTS));
+    CHECK("watch x/b", inotify_add_watch(in, "x/b", IN_ALL_EVENTS));
+    CHECK("watch x/a", inotify_add_watch(in, "x/a", IN_ALL_EVENTS));
+    CHECK("second instance x/a", inotify_add_watch(in2, "x/a", IN_ATTRIB | IN_MOVE_SELF));
+    CHECK("link", link("x/a", "y/a2"));
+    drain(in, "a link of a watched file");
+    CHECK("rename over", rename("x/a", "x/b"));
+    drain(in, "rename over a watched file");
+    CHECK("exchange", syscall(SYS_renameat2, AT_FDCWD, "x/b", AT_FDCWD, "y/c", 2));
+    drain(in, "exchange a file and a folder");
+    drain(in2, "the second instance");
+    close(in2);
+    close(in);
+}
+
 static void
 on_alarm(int sig __attribute__((unused)))
 {
@@ -379,6 +407,7 @@ main(void)
     reading();
     overflow();
     forked();
+    replacing();
     waiting();
     show_file("max_queued_events", "/proc/sys/fs/inotify/max_queued_events");
     show_file("max_user_instances", "/proc/sys/fs/inotify/max_user_instances");
