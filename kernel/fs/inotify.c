@@ -330,12 +330,11 @@ has_event(void *arg)
     return ((struct inotify *)arg)->head != NULL;
 }
 
-// Whole events only, as many as fit; EINVAL when the next one does not.
-__after_boot static ssize_t
-inotify_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+// Wait for an event unless the file is non-blocking: 0, -EAGAIN or -ERESTARTSYS.
+__after_boot static long
+wait_for_event(struct file *f)
 {
     struct inotify *in = f->priv;
-    size_t done = 0;
 
     while (!in->head) { // again if another reader took what woke us
         if (f->flags & O_NONBLOCK)
@@ -343,17 +342,61 @@ inotify_read(struct file *f, void *buf, size_t n, uint64_t *pos)
         if (wait_event(WAIT_FOREVER, has_event, in, true) < 0)
             return -ERESTARTSYS;
     }
+    return 0;
+}
+
+// The first event goes (read has copied it).
+__after_boot static void
+pop_event(struct inotify *in)
+{
+    struct queued *q = in->head;
+
+    if (!(in->head = q->next))
+        in->tail = NULL;
+    in->nevents--;
+    in->bytes -= q->size;
+    if (((struct inotify_event *)q->bytes)->mask & IN_Q_OVERFLOW)
+        in->overflowed = false;
+    kfree(q);
+}
+
+// Whole events only, as many as fit; EINVAL when the next one does not.
+// LINUX-DIFF: sys_read answers a count of 0 itself (0), where Linux asks
+// inotify (EINVAL with an event queued, else EAGAIN or a wait).
+__after_boot static ssize_t
+inotify_read_user(struct file *f, char __user *buf, size_t n, uint64_t *pos)
+{
+    struct inotify *in = f->priv;
+    size_t done = 0;
+    long ret;
+
+    if ((ret = wait_for_event(f)) < 0)
+        return ret;
     while (in->head && done + in->head->size <= n) {
-        struct queued *q = in->head;
-        memcpy((char *)buf + done, q->bytes, q->size);
-        done += q->size;
-        if (!(in->head = q->next))
-            in->tail = NULL;
-        in->nevents--;
-        in->bytes -= q->size;
-        if (((struct inotify_event *)q->bytes)->mask & IN_Q_OVERFLOW)
-            in->overflowed = false;
-        kfree(q);
+        ret = copy_to_user(buf + done, in->head->bytes, in->head->size);
+        if (ret == 0)
+            done += in->head->size;
+        pop_event(in); // as Linux: an event read into a bad buffer is lost
+        if (ret < 0)
+            return done ? (ssize_t)done : ret;
+    }
+    return done ? (ssize_t)done : -EINVAL;
+}
+
+// The same into a kernel buffer (readv, splice).
+__after_boot static ssize_t
+inotify_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+    struct inotify *in = f->priv;
+    size_t done = 0;
+    long ret;
+
+    if ((ret = wait_for_event(f)) < 0)
+        return ret;
+    while (in->head && done + in->head->size <= n) {
+        memcpy((char *)buf + done, in->head->bytes, in->head->size);
+        done += in->head->size;
+        pop_event(in);
     }
     return done ? (ssize_t)done : -EINVAL;
 }
@@ -396,6 +439,7 @@ inotify_release(struct file *f)
 
 static const struct file_ops inotify_ops = {
     .read = inotify_read,
+    .read_user = inotify_read_user,
     .ioctl = inotify_ioctl,
     .stat = anon_stat,
     .poll = inotify_poll,

@@ -274,6 +274,9 @@ reading(void)
     CHECK("fionread drained", ioctl(in, FIONREAD, &n));
     printf("fionread: %d\n", n);
     CHECK("read drained", read(in, buf, sizeof(buf)));
+    mkdir("r/lost", 0755);
+    CHECK("read efault", syscall(SYS_read, in, BAD_PTR, sizeof(buf)));
+    CHECK("read after efault", read(in, buf, sizeof(buf)));
     close(in);
 }
 
