@@ -34,7 +34,7 @@ struct queued {
     char bytes[]; // the event as read(2) gives it: struct inotify_event and its padded name
 };
 
-struct inotify {
+struct inotify { // protected by the kernel lock, every field
     struct inotify *next; // all instances, for the folders a changed file may be in
     struct inotify_watch *watches;
     int last_wd; // wds count up from 1, as Linux's cyclic allocation gives them
@@ -52,7 +52,7 @@ struct unlinked {
     char name[];
 };
 
-struct inotify_watch {
+struct inotify_watch { // protected by the kernel lock, every field
     struct inotify *in;
     struct vnode *vn; // no reference: the node's end (fsnotify_gone) ends the watch
     int wd;
@@ -61,7 +61,7 @@ struct inotify_watch {
     struct unlinked *unlinked; // folders: their open files that lost their name here
 };
 
-int inotify_nwatches;
+int inotify_nwatches; // these four: protected by the kernel lock
 static struct inotify *instances;
 static int ninstances;
 static uint32_t last_cookie;
