@@ -11,7 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 
-#define DIR "/tmp/pkgload-fs_inotify"
+#define SCRATCH "/tmp/pkgload-fs_inotify"
 
 static uint32_t cookies[64];
 static int ncookies;
@@ -366,6 +366,30 @@ replacing(void)
     close(in);
 }
 
+// Listing folders: the watched one and a child of it.
+static void
+listing(void)
+{
+    int in = inotify_init1(IN_NONBLOCK), n = 0;
+    struct dirent *e;
+    DIR *d;
+
+    mkdir("ls", 0755);
+    mkdir("ls/child", 0755);
+    close(open("ls/file", O_CREAT | O_WRONLY, 0644));
+    CHECK("watch ls", inotify_add_watch(in, "ls", IN_ALL_EVENTS));
+    for (const char *path = "ls"; path; path = strcmp(path, "ls") ? NULL : "ls/child") {
+        if (!(d = opendir(path)))
+            continue;
+        while ((e = readdir(d)))
+            n++;
+        closedir(d);
+    }
+    printf("entries: %d\n", n);
+    drain(in, "opendir, readdir, closedir");
+    close(in);
+}
+
 static void
 on_alarm(int sig __attribute__((unused)))
 {
@@ -402,7 +426,7 @@ int
 main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
-    enter_scratch(DIR);
+    enter_scratch(SCRATCH);
     errors();
     folder_events();
     self_events();
@@ -411,9 +435,10 @@ main(void)
     overflow();
     forked();
     replacing();
+    listing();
     waiting();
     show_file("max_queued_events", "/proc/sys/fs/inotify/max_queued_events");
     show_file("max_user_instances", "/proc/sys/fs/inotify/max_user_instances");
-    leave_scratch(DIR);
+    leave_scratch(SCRATCH);
     return 0;
 }
