@@ -371,7 +371,6 @@ static void
 listing(void)
 {
     int in = inotify_init1(IN_NONBLOCK), n = 0;
-    struct dirent *e;
     DIR *d;
 
     mkdir("ls", 0755);
@@ -381,7 +380,7 @@ listing(void)
     for (const char *path = "ls"; path; path = strcmp(path, "ls") ? NULL : "ls/child") {
         if (!(d = opendir(path)))
             continue;
-        while ((e = readdir(d)))
+        while (readdir(d))
             n++;
         closedir(d);
     }
