@@ -5,11 +5,13 @@
 #include "syscalls/fs_lookup.h"
 #include "fs/file.h"
 #include "fs/vfs.h"
+#include "fs/inotify.h"
 #include "mm/uaccess.h"
 #include "mm/heap.h"
 #include "lib/string.h"
 #include <asm-generic/errno.h>
 #include <linux/fcntl.h>
+#include <linux/inotify.h>
 
 struct linux_dirent64 {
     uint64_t d_ino;
@@ -79,6 +81,7 @@ list_dir(int fd, void __user *dirp, unsigned int count, bool old)
         f->pos = pos;
     }
     vnode_touch(f->vn, false);
+    fsnotify(f->vn, IN_ACCESS);     // Linux's iterate_dir, even at the end
     return used;
 }
 

@@ -185,6 +185,7 @@ CASES = (
     Case("fs_badargs"),
     Case("fs_bigdir"),
     Case("fs_punch_hole"),
+    Case("fs_inotify"),
     Case("poll"),
     Case("net_inet_tcp", needs=(*THREADS, *FORK, "socket", "accept4"), smp=(1, 2)),
     Case("net_inet_udp", needs=(*FORK, "socket", "recvmsg")),

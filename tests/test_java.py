@@ -5,7 +5,7 @@ temporary folder, run natively and under `pkgload run` (the folder shipped
 with --dir; the run-time files come from loader/hints/java.toml), and must
 give the same stdout, stderr and status: `java -version`, a hello class, the
 time zone's name (from the host's /etc/localtime), a
-thread pool under --smp 2, java.nio.file, ProcessBuilder children through
+thread pool under --smp 2, java.nio.file, its WatchService (inotify), ProcessBuilder children through
 /bin/sh, the garbage collector under a small -Xmx until OutOfMemoryError,
 and an HttpServer published with -p and fetched with curl from the host.
 Skipped when the JDK is not installed (tools/setup installs it).
@@ -89,6 +89,13 @@ def test_nio_files(pkgload: Path, tmp_path: Path, classes: Path) -> None:
     native = run_native("-cp", str(classes), "NioFiles", "/tmp")
     assert native[0] == 0 and b"gone true" in native[1], native
     assert run_guest(pkgload, tmp_path, ["--dir", str(classes)], "-cp", str(classes), "NioFiles", "/tmp") == native
+
+
+def test_watch_service(pkgload: Path, tmp_path: Path, classes: Path) -> None:
+    """java.nio.file.WatchService hears a file made, written and deleted (inotify)."""
+    native = run_native("-cp", str(classes), "Watch")
+    assert native == (0, b"ENTRY_CREATE a.txt\nENTRY_MODIFY a.txt\nENTRY_DELETE a.txt\ndone\n", b""), native
+    assert run_guest(pkgload, tmp_path, ["--dir", str(classes)], "-cp", str(classes), "Watch") == native
 
 
 def test_process_builder(pkgload: Path, tmp_path: Path, classes: Path) -> None:

@@ -4,7 +4,8 @@ A script of node's own modules (tests/node/features.js: fs, crypto, zlib,
 child_process's spawnSync, execSync and exec of /bin/sh, worker_threads,
 timers, promises) prints the same bytes and exits with the same status
 under `pkgload run` as natively, with one vCPU and with two; `node -e`
-and an uncaught exception give node's own output and status; an HTTP
+and an uncaught exception give node's own output and status; fs.watch
+(tests/node/watch.js) hears a write and a rename by inotify; an HTTP
 server on node's http module (tests/node/server.js) published with `-p`
 answers curl on the host. Runs pass `--quiet`: the line pkgload adds at
 exit about missing syscalls is not node's output. Skipped when nodejs is
@@ -54,6 +55,15 @@ def test_features_script(pkgload: Path, tmp_path: Path, smp: int) -> None:
     assert want.returncode == 5 and b"later: " in want.stdout, want.stderr
     got = run_guest(pkgload, tmp_path, ["--smp", str(smp), "--with", "/bin/sh", "--file", str(script)],
                     str(script))
+    assert_same(got, want, tmp_path)
+
+
+def test_fs_watch(pkgload: Path, tmp_path: Path) -> None:
+    """fs.watch hears a write and a rename in its folder, as natively (inotify)."""
+    script = HERE / "watch.js"
+    want = run_native(str(script))
+    assert want.returncode == 0 and b"rename b.txt" in want.stdout, want
+    got = run_guest(pkgload, tmp_path, ["--file", str(script)], str(script))
     assert_same(got, want, tmp_path)
 
 

@@ -6,7 +6,8 @@ busybox sh and dash run one script with pipelines, redirections, subshells,
 terminate, os.fork, and multiprocessing's Pool, Queue and Process with the
 fork start method; GNU make runs a Makefile of shell recipes, a failing one
 under -k, and a sub-make with -j2; dash runs Debian's coreutils (dynamic
-programs: exec goes through ld.so), given to the guest with `--with`.
+programs: exec goes through ld.so), given to the guest with `--with`, and
+GNU tail -f following a file dash appends to (inotify).
 
 Except for coreutils, what they execute is busybox's applets: PATH,
 natively and in the guest, is a folder of symlinks to the static busybox
@@ -177,6 +178,23 @@ rm -r "$d"
 ls "$d" 2>/dev/null || echo "removed: $?"
 """
 
+# GNU tail -f follows by inotify: it sees another process's append at once.
+# Its polling fallback would wait -s 1000 seconds, so this fails without inotify.
+TAIL_FOLLOW = ("mktemp", "tail", "grep", "sleep", "cat", "rm")
+TAIL_FOLLOW_SCRIPT = r"""
+set -e
+d=$(mktemp -d)
+echo one > "$d/log"
+tail -s 1000 -f "$d/log" > "$d/out" &
+t=$!
+i=0; until grep -q one "$d/out"; do sleep 0.1; i=$((i+1)); [ $i -lt 300 ]; done
+echo two >> "$d/log"
+i=0; until grep -q two "$d/out"; do sleep 0.1; i=$((i+1)); [ $i -lt 300 ]; done
+kill $t
+cat "$d/out"
+rm -r "$d"
+"""
+
 MAKEFILE = """\
 WORDS := $(shell echo pear apple fig | tr " " "\\n" | sort | tr "\\n" " ")
 .PHONY: all parallel fail
@@ -224,6 +242,7 @@ CASES = [
     Program("make-k", ("/usr/bin/make", "--no-print-directory", "-k", "-C", "{m}", "fail", "all"),
             ship_sh=True, ship_makefile=True),
     Program("dash-coreutils", (str(DASH), "-c", COREUTILS_SCRIPT), with_programs=COREUTILS),
+    Program("dash-tail-follow", (str(DASH), "-c", TAIL_FOLLOW_SCRIPT), with_programs=TAIL_FOLLOW),
 ]
 
 

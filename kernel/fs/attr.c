@@ -2,6 +2,8 @@
 // for who may change what (setattr_prepare) and the set-ID bits each change
 // drops.
 #include "fs/vfs.h"
+#include "fs/inotify.h"
+#include <linux/inotify.h>
 #include "sched/proc.h"
 #include "sched/groups.h"
 #include "drivers/clock.h"
@@ -22,6 +24,7 @@ vfs_chmod(struct vnode *vn, uint32_t mode)
     if (c->fsuid != 0 && !creds_in_group(c, vn->gid))
         vn->mode &= ~S_ISGID;
     vnode_changed(vn);
+    fsnotify(vn, IN_ATTRIB);
     return 0;
 }
 
@@ -50,6 +53,7 @@ vfs_chown(struct vnode *vn, uint32_t uid, uint32_t gid)
             vn->mode &= ~S_ISGID;
     }
     vnode_changed(vn);
+    fsnotify(vn, IN_ATTRIB);
     return 0;
 }
 
@@ -91,6 +95,7 @@ vfs_utimes(struct vnode *vn, const struct __kernel_timespec *ts)
         set_time(&vn->atime, &ts[0]);
         set_time(&vn->mtime, &ts[1]);
         vnode_changed(vn);
+        fsnotify(vn, IN_ATTRIB);
     }
     return ret;
 }

@@ -189,6 +189,17 @@ dir_unlink(struct vnode *dir, const char *name)
     return 0;
 }
 
+// A name of VN in DIR, or NULL: how inotify finds what a watched folder
+// calls a file that changed (files keep no parent). Linear in DIR's size.
+const char *
+dir_name_of(struct vnode *dir, struct vnode *vn)
+{
+    for (struct dirent_node *d = dir->children; d; d = d->next)
+        if (d->vn == vn)
+            return d->name;
+    return NULL;
+}
+
 bool
 dir_is_empty(struct vnode *dir)
 {

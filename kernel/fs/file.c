@@ -6,10 +6,12 @@
 #include "fs/vfs.h"
 #include "fs/lock.h"
 #include "fs/epoll.h"
+#include "fs/inotify.h"
 #include "sched/wait.h"
 #include <asm-generic/errno.h>
 #include <asm-generic/poll.h>
 #include <linux/fcntl.h>
+#include <linux/inotify.h>
 
 struct file *
 fd_get_raw(int fd)
@@ -117,6 +119,8 @@ file_put(struct file *f)
         return;
     if (f->epitems)
         epoll_forget_file(f);      // as Linux does when the last reference goes
+    if (f->vn && !(f->flags & O_PATH))
+        fsnotify(f->vn, file_can_write(f) ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
     if (f->ops->release)
         f->ops->release(f);
     if (f->vn) {

@@ -2,10 +2,12 @@
 // and rmdir once the parent is found (struct path_parent), each with
 // Linux's checks in Linux's order (filename_create, may_create, may_delete).
 #include "fs/vfs.h"
+#include "fs/inotify.h"
 #include "sched/proc.h"
 #include "mm/heap.h"
 #include "lib/string.h"
 #include <asm-generic/errno.h>
+#include <linux/inotify.h>
 #include <linux/stat.h>
 
 static bool
@@ -45,6 +47,7 @@ vfs_mkdir(struct path_parent *p, uint32_t mode)
     if (!vn)
         return -ENOMEM;
     vnode_init_owner(p->dir, vn);
+    fsnotify_name(p->dir, p->last, vn, IN_CREATE, 0);
     return 0;
 }
 
@@ -64,7 +67,8 @@ make_node(struct path_parent *p, uint32_t mode, unsigned int dev)
         vn->rdev = dev;
     if (S_ISCHR(kind))
         vn->fops = devfs_ops_for(dev);
-    ret = dir_link(p->dir, p->last, vn);
+    if ((ret = dir_link(p->dir, p->last, vn)) == 0)
+        fsnotify_name(p->dir, p->last, vn, IN_CREATE, 0);
     vnode_put(vn);
     return ret;
 }
@@ -102,7 +106,8 @@ vfs_symlink(struct path_parent *p, char *target)
         vn->link = target, target = NULL;
         vn->size = strlen(vn->link);
         vnode_init_owner(p->dir, vn);
-        ret = dir_link(p->dir, p->last, vn);
+        if ((ret = dir_link(p->dir, p->last, vn)) == 0)
+            fsnotify_name(p->dir, p->last, vn, IN_CREATE, 0);
         vnode_put(vn);
     }
     kfree(target);
@@ -121,6 +126,8 @@ link_node(struct vnode *dir, const char *last, struct vnode *vn)
     if ((ret = dir_link(dir, last, vn)) == 0) {
         vn->linkable = false;
         vnode_changed(vn);
+        fsnotify(vn, IN_ATTRIB | FSNOTIFY_SELF_ONLY); // the link count
+        fsnotify_name(dir, last, vn, IN_CREATE, 0);
     }
     return ret;
 }
@@ -161,6 +168,18 @@ remove_checks(struct vnode *dir, struct vnode *vn, bool want_dir, bool trailing)
     return 0;
 }
 
+// Linux's order: a file's link count (IN_ATTRIB), the node's end when no
+// one else holds it (IN_DELETE_SELF; else at its last close), the folder's IN_DELETE.
+static void
+notify_removed(struct vnode *dir, const char *name, struct vnode *vn)
+{
+    if (!vnode_is_dir(vn))
+        fsnotify(vn, IN_ATTRIB | FSNOTIFY_SELF_ONLY);
+    if (vn->nlink == 0 && vn->refs == 1)
+        fsnotify_gone(vn);
+    fsnotify_name(dir, name, vn, IN_DELETE, 0);
+}
+
 long
 vfs_remove(struct path_parent *p, bool want_dir)
 {
@@ -173,8 +192,9 @@ vfs_remove(struct path_parent *p, bool want_dir)
         return want_dir ? -ENOTEMPTY : -EISDIR;
     if ((ret = dir_lookup(p->dir, p->last, &vn)) < 0)
         return ret;
-    if ((ret = remove_checks(p->dir, vn, want_dir, p->trailing_slash)) == 0)
-        ret = dir_unlink(p->dir, p->last);
+    if ((ret = remove_checks(p->dir, vn, want_dir, p->trailing_slash)) == 0 &&
+        (ret = dir_unlink(p->dir, p->last)) == 0)
+        notify_removed(p->dir, p->last, vn);
     vnode_put(vn);
     return ret;
 }

@@ -4,12 +4,14 @@
 // open file keeps for /proc/self/fd. O_TMPFILE files are made here too.
 #include "fs/vfs.h"
 #include "fs/file.h"
+#include "fs/inotify.h"
 #include "sched/proc.h"
 #include "mm/heap.h"
 #include "lib/string.h"
 #include "lib/fmt.h"
 #include <asm-generic/errno.h>
 #include <linux/fcntl.h>
+#include <linux/inotify.h>
 #include <linux/stat.h>
 
 #define MAX_SYMLINKS 40
@@ -47,6 +49,8 @@ vfs_create_file(struct vnode *dir, const char *name, uint32_t mode)
         vnode_put(vn);
         return NULL;
     }
+    if (name)
+        fsnotify_name(dir, name, vn, IN_CREATE, 0);
     return vn;
 }
 
@@ -164,11 +168,14 @@ vfs_open_path(int dirfd, const char *path, int flags, uint32_t mode, unsigned lo
 
     if (ret < 0)
         return ret;
-    // O_TRUNC truncates even with O_RDONLY, as on Linux (check_open asked for write permission).
-    if ((ret = check_open(vn, flags, path)) == 0 && (flags & O_TRUNC) && vnode_is_reg(vn))
-        ret = vnode_truncate(vn, 0);
-    if (ret == 0 && (ret = vfs_open_vnode(vn, flags & ~O_CLOEXEC, out)) == 0)
+    // O_TRUNC truncates even with O_RDONLY, as on Linux (check_open asked for
+    // write permission), once open: inotify hears IN_OPEN, then IN_MODIFY.
+    if ((ret = check_open(vn, flags, path)) == 0 &&
+        (ret = vfs_open_vnode(vn, flags & ~O_CLOEXEC, out)) == 0) {
         (*out)->path = vnode_is_dir(vn) ? file_path(vn, ".") : file_path(p.dir, p.last);
+        if ((flags & O_TRUNC) && vnode_is_reg(vn) && !(flags & O_PATH))
+            vnode_truncate(vn, 0);  // cannot fail: size 0 is in range
+    }
     vnode_put(vn);
     vnode_put(p.dir);
     return ret;

@@ -7,6 +7,7 @@
 #include "fs/file.h"
 #include "fs/console.h"
 #include "fs/pipe.h"
+#include "fs/inotify.h"
 #include "sched/proc.h"
 #include "sched/sched.h"
 #include "arch/x86_64/smp.h"
@@ -23,6 +24,9 @@
 #include <asm-generic/mman-common.h>
 #include <linux/stat.h>
 #include <asm-generic/resource.h>
+
+#define STRINGIFY(x)   #x
+#define NUMBER_LINE(x) STRINGIFY(x) "\n" // a constant as /proc/sys prints it
 
 #define GEN_MAX 65536
 
@@ -169,6 +173,7 @@ procfs_init(struct vnode *proc)
 {
     struct vnode *sys = dir_mkdir(proc, "sys", 0555);
     struct vnode *kernel = dir_mkdir(sys, "kernel", 0555), *vm = dir_mkdir(sys, "vm", 0555);
+    struct vnode *inotify = dir_mkdir(dir_mkdir(sys, "fs", 0555), "inotify", 0555);
 
     proc->dyn_lookup = procfs_pid_lookup;     // the numbered folders, one per process
     proc->dyn_list = procfs_pid_list;
@@ -185,6 +190,9 @@ procfs_init(struct vnode *proc)
     add_file(kernel, "pid_max", gen_const, "4194304\n");
     add_file(kernel, "ngroups_max", gen_const, "65536\n");
     add_file(vm, "overcommit_memory", gen_const, "0\n");
+    add_file(inotify, "max_queued_events", gen_const, NUMBER_LINE(INOTIFY_MAX_QUEUED_EVENTS));
+    add_file(inotify, "max_user_instances", gen_const, NUMBER_LINE(INOTIFY_MAX_USER_INSTANCES));
+    add_file(inotify, "max_user_watches", gen_const, NUMBER_LINE(INOTIFY_MAX_USER_WATCHES));
     proc_net_init(proc);
 }
 

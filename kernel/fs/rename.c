@@ -1,9 +1,11 @@
 // rename(2) once both parents are found: the checks of do_renameat2 and
 // vfs_rename in their order, then moving or exchanging the names.
 #include "fs/vfs.h"
+#include "fs/inotify.h"
 #include "lib/string.h"
 #include <asm-generic/errno.h>
 #include <linux/fs.h>
+#include <linux/inotify.h>
 
 // One side of a rename: where its name is, and the node found there (NULL when none).
 struct rename_end {
@@ -107,6 +109,25 @@ exchange_names(struct rename_end *o, struct rename_end *n)
     return ret;
 }
 
+// What inotify hears of VN moving from ODIR/OLAST to DIR/LAST, in Linux's
+// order (fsnotify_move): the two names sharing a cookie, the link count of
+// a file it replaced, then the node itself.
+static void
+notify_move(struct vnode *odir, const char *olast, struct vnode *dir, const char *last,
+            struct vnode *vn, struct vnode *replaced)
+{
+    uint32_t cookie;
+
+    if (!inotify_nwatches)
+        return;
+    cookie = inotify_next_cookie();
+    fsnotify_name(odir, olast, vn, IN_MOVED_FROM, cookie);
+    fsnotify_name(dir, last, vn, IN_MOVED_TO, cookie);
+    if (replaced)
+        fsnotify(replaced, IN_ATTRIB | FSNOTIFY_SELF_ONLY);
+    fsnotify(vn, IN_MOVE_SELF);
+}
+
 static long
 do_rename(struct rename_end *o, struct rename_end *n, unsigned int flags)
 {
@@ -128,12 +149,16 @@ do_rename(struct rename_end *o, struct rename_end *n, unsigned int flags)
     if ((ret = rename_vfs_checks(o, n, flags)) < 0)
         goto out;
     if (flags & RENAME_EXCHANGE) {
-        ret = exchange_names(o, n);
+        if ((ret = exchange_names(o, n)) == 0) {
+            notify_move(o->dir, o->last, n->dir, n->last, o->vn, NULL);
+            notify_move(n->dir, n->last, o->dir, o->last, n->vn, NULL);
+        }
         goto out;
     }
     if (n->vn)
         dir_unlink(n->dir, n->last);
-    ret = move_name(o->dir, o->last, n->dir, n->last, o->vn);
+    if ((ret = move_name(o->dir, o->last, n->dir, n->last, o->vn)) == 0)
+        notify_move(o->dir, o->last, n->dir, n->last, o->vn, n->vn);
 out:
     vnode_put(o->vn);
     if (n->vn)

@@ -6,6 +6,7 @@
 
 struct file;
 struct file_ops;
+struct inotify_watch;
 struct stat;
 
 struct vtime {
@@ -68,6 +69,7 @@ struct vnode {
     // Symlinks computed at lookup (/proc/self/exe).
     long (*dyn_link)(struct vnode *vn, char *buf, size_t len);
     void *priv;
+    struct inotify_watch *watches; // inotify(7) watches on this node (fs/inotify.c)
 };
 
 extern struct vnode *vfs_root;
@@ -118,6 +120,7 @@ long dir_lookup(struct vnode *dir, const char *name, struct vnode **out); // ref
 long dir_link(struct vnode *dir, const char *name, struct vnode *vn); // adds a name
 long dir_unlink(struct vnode *dir, const char *name);
 bool dir_is_empty(struct vnode *dir);
+const char *dir_name_of(struct vnode *dir, struct vnode *vn); // a name of VN in DIR, or NULL
 // Entry INDEX (0 and 1 are "." and ".."); 0, or -ENOENT past the end.
 // The entry at listing position *POS or the first after it, and in *POS the
 // position after it (a getdents offset). Positions stay valid when entries

@@ -2,6 +2,7 @@
 // contents at the file's offset; directories refuse read(2) (getdents64
 // lists them); generated files (procfs) serve a buffer made at open time.
 #include "fs/vfs.h"
+#include "fs/inotify.h"
 #include "fs/file.h"
 #include "fs/pipe.h"
 #include "mm/heap.h"
@@ -10,6 +11,7 @@
 #include <asm-generic/poll.h>
 #include <asm/stat.h>
 #include <linux/fcntl.h>
+#include <linux/inotify.h>
 #include <linux/stat.h>
 
 static ssize_t
@@ -17,8 +19,10 @@ reg_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 {
     ssize_t r = vnode_read(f->vn, buf, n, *pos);
 
-    if (r > 0)
+    if (r > 0) {
         *pos += r;
+        fsnotify(f->vn, IN_ACCESS);
+    }
     return r;
 }
 
@@ -30,8 +34,10 @@ reg_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
     if (f->flags & O_APPEND)
         *pos = f->vn->size;
     w = vnode_write(f->vn, buf, n, *pos);
-    if (w > 0)
+    if (w > 0) {
         *pos += w;
+        fsnotify(f->vn, IN_MODIFY);
+    }
     return w;
 }
 
@@ -172,6 +178,8 @@ vfs_open_vnode(struct vnode *vn, uint32_t flags, struct file **out)
         kfree(f);
         return ret;
     }
+    if (!(flags & O_PATH))
+        fsnotify(vn, IN_OPEN);
     *out = f;
     return 0;
 }

@@ -3,6 +3,8 @@
 // the archive (ro_data) until a page of it is written; then that page gets
 // a frame of its own.
 #include "fs/vfs.h"
+#include "fs/inotify.h"
+#include <linux/inotify.h>
 #include "mm/heap.h"
 #include "mm/oom.h"
 #include "mm/pmm.h"
@@ -84,6 +86,7 @@ vnode_put(struct vnode *vn)
     ASSERT(vn->refs > 0);
     if (--vn->refs > 0 || vn->nlink > 0)
         return;
+    fsnotify_gone(vn);
     free_contents(vn);
     kfree(vn);
 }
@@ -278,6 +281,7 @@ vnode_truncate(struct vnode *vn, uint64_t size)
     }
     vn->size = size;
     vnode_touch(vn, true);
+    fsnotify(vn, IN_MODIFY);
     return 0;
 }
 
@@ -335,6 +339,7 @@ vnode_allocate(struct vnode *vn, uint64_t off, uint64_t len, bool keep_size)
     if (!keep_size && off + len > vn->size)
         vn->size = off + len;
     vnode_changed(vn);
+    fsnotify(vn, IN_MODIFY);
     return 0;
 }
 
@@ -393,8 +398,10 @@ vnode_punch_hole(struct vnode *vn, uint64_t off, uint64_t len)
             ret = drop_pages(
                 vn, first, MIN(last, MAX(vn->npages, ALIGN_UP(vn->ro_len, PAGE_SIZE) / PAGE_SIZE)));
     }
-    if (!ret)
+    if (!ret) {
         vnode_touch(vn, true);
+        fsnotify(vn, IN_MODIFY);
+    }
     return ret;
 }
 
