@@ -5,8 +5,9 @@ timer for a deadline, the virtio-console's interrupt for stdin) instead of
 spinning, so QEMU sleeps too. Measured as the CPU time of the `pkgload run`
 process and its QEMU (RUSAGE_CHILDREN, taken around each run): a spinning
 guest burns about as much CPU as the wait lasts; a halted one only what
-starting the VM costs (about 0.2 s here). The bound is loose for a loaded
-2-core CI machine and still far below a spinning wait.
+starting the VM costs (about 0.25 s here, 0.62 s seen once in a full
+suite run beside other work). The bound is loose for a loaded 2-core CI
+machine and still half of what one spinning vCPU burns in the wait.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pytest
 from cprograms import get_binary_path
 
 WAIT = 2.0  # seconds each case spends waiting in the guest
-MAX_CPU = 0.6  # seconds of CPU allowed for a run that waits WAIT seconds
+MAX_CPU = 1.0  # seconds of CPU allowed for a run that waits WAIT seconds (spinning costs >= WAIT per vCPU)
 RUN_TIMEOUT = 120
 
 
