@@ -1,6 +1,6 @@
 // Process syscalls: fork, vfork, and waiting for children (wait4, waitid).
 // clone with a process's flags comes here from syscalls/thread.c. The work
-// is in kernel/sched/process.c.
+// is in kernel/sched/process.c. pidfd_open and pidfd_getfd too.
 #include "types.h"
 #include "syscalls.h"          // every handler's prototype, generated from table.tsv
 #include "sched/proc.h"
@@ -13,6 +13,8 @@
 #include "fs/file.h"
 #include "fs/anon.h"
 #include "fs/pidfd.h"
+#include "sched/caps.h"
+#include <linux/capability.h>
 #include <linux/fcntl.h>
 #include "lib/string.h"
 #include <asm-generic/errno.h>
@@ -222,4 +224,44 @@ sys_pidfd_open(int pid, unsigned int flags)
     if (!(f = pidfd_file_new(pid, flags)))
         return -ENOMEM;
     return anon_file_install(f, true);   // always close-on-exec, as Linux
+}
+
+// Whether the caller may take another process's descriptors: Linux's
+// ptrace attach check on real ids (PTRACE_MODE_REALCREDS): the caller's
+// real uid and gid equal all three of the target's, or the caller holds
+// CAP_SYS_PTRACE. LINUX-DIFF: no dumpable flag and no Yama.
+static bool
+may_take_fds_of(const struct proc *p)
+{
+    const struct proc *me = current_proc();
+    const struct creds *c = &me->creds, *t = &p->creds;
+
+    if (p == me || proc_capable(me, CAP_SYS_PTRACE))
+        return true;
+    return c->ruid == t->ruid && c->ruid == t->euid && c->ruid == t->suid && c->rgid == t->rgid &&
+           c->rgid == t->egid && c->rgid == t->sgid;
+}
+
+// pidfd_getfd(2): a new descriptor (close-on-exec) for the open file
+// description TARGETFD is in the process PIDFD names.
+long
+sys_pidfd_getfd(int pidfd, int targetfd, unsigned int flags)
+{
+    struct proc *p;
+    struct file *f;
+    int pid, fd;
+
+    if (flags)
+        return -EINVAL;
+    if ((pid = pid_of_pidfd(pidfd)) < 0)
+        return pid;
+    if (!(p = proc_find(pid)) || p->zombie || p->exiting || !p->fds)
+        return -ESRCH;   // an ended process's descriptors are gone, as Linux
+    if (!may_take_fds_of(p))
+        return -EPERM;
+    if (targetfd < 0 || targetfd >= FD_MAX || !(f = p->fds->files[targetfd]))
+        return -EBADF;
+    if ((fd = fd_install(-1, file_get(f), true)) < 0)
+        file_put(f);   // EMFILE: the reference taken goes back
+    return fd;
 }

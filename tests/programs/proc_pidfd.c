@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +37,7 @@ show(const char *what, long ret)
                : errno == EBADF  ? "EBADF"
                : errno == ECHILD ? "ECHILD"
                : errno == EFAULT ? "EFAULT"
+               : errno == EMFILE ? "EMFILE"
                                  : "other");
     else
         printf("%-36s %ld\n", what, ret);
@@ -60,6 +63,105 @@ show_poll(int fd, int timeout)
 
     printf("  poll: %d, revents%s%s\n", n, p.revents & POLLIN ? " IN" : "",
            p.revents & POLLHUP ? " HUP" : "");
+}
+
+static long
+getfd(int pidfd, int target, unsigned flags)
+{
+    return syscall(SYS_pidfd_getfd, pidfd, target, flags);
+}
+
+// A child that opens a pipe of its own, writes into it, sends its read
+// end's number up STATUS, then waits for its parent to close GO's write
+// end (or, with DROP, first takes uid and gid 1000: its parent's no peer).
+static pid_t
+child_with_pipe(int status, const int go[2], int drop)
+{
+    pid_t pid = fork();
+    int q[2];
+    char c;
+
+    if (pid != 0)
+        return pid;
+    close(go[1]);
+    if (pipe(q) < 0 || write(q[1], "hello", 5) != 5)
+        _exit(1);
+    // Linux makes a process whose ids changed undumpable, which only
+    // CAP_SYS_PTRACE gets past; dumpable again, its peers may take its fds.
+    if (drop && (setresgid(1000, 1000, 1000) < 0 || setresuid(1000, 1000, 1000) < 0 ||
+                 prctl(PR_SET_DUMPABLE, 1) < 0))
+        _exit(1);
+    if (write(status, &q[0], sizeof(q[0])) != sizeof(q[0]) || read(go[0], &c, 1) < 0)
+        _exit(1);
+    _exit(0);
+}
+
+// pidfd_getfd: a copy of another process's descriptor (the same open file
+// description: what the child wrote comes out), close-on-exec; its errors,
+// EPERM for a process of another uid (the caller then not root) and ESRCH
+// once the process has ended; EMFILE with no descriptor free.
+static void
+test_getfd(void)
+{
+    int status[2], go[2], target, fd, got, self, n = 0;
+    char buf[8] = { 0 };
+    siginfo_t si;
+    struct rlimit rl = { 1024, 1024 };
+    pid_t pid;
+
+    if (pipe(status) < 0 || pipe(go) < 0)
+        return;
+    pid = child_with_pipe(status[1], go, 0);
+    fd = pidfd_open(pid, 0);
+    if (read(status[0], &target, sizeof(target)) != sizeof(target))
+        return;
+    got = getfd(fd, target, 0);
+    show("pidfd_getfd a child's pipe", got >= 0 ? 0 : -1);
+    printf("  close-on-exec %d, O_RDONLY %d, read %zd %s\n", fcntl(got, F_GETFD) & FD_CLOEXEC,
+           (fcntl(got, F_GETFL) & O_ACCMODE) == O_RDONLY, read(got, buf, 5), buf);
+    close(got);
+    show("pidfd_getfd flags 1", getfd(fd, target, 1));
+    show("pidfd_getfd no such target", getfd(fd, 900, 0));
+    show("pidfd_getfd target -1", getfd(fd, -1, 0));
+    show("pidfd_getfd bad pidfd", getfd(99, 0, 0));
+    show("pidfd_getfd a pipe as pidfd", getfd(status[0], 0, 0));
+    close(go[1]);
+    waitid(P_PID, pid, &si, WEXITED | WNOWAIT);
+    show("pidfd_getfd a zombie", getfd(fd, target, 0));
+    waitpid(pid, NULL, 0);
+    show("pidfd_getfd once reaped", getfd(fd, target, 0));
+    close(fd);
+    close(go[0]);
+    if (pipe(go) < 0)
+        return;
+    pid = child_with_pipe(status[1], go, 1);
+    fd = pidfd_open(pid, 0);
+    if (read(status[0], &target, sizeof(target)) != sizeof(target))
+        return;
+    show("pidfd_getfd uid 1000's, as root", (got = getfd(fd, target, 0)) >= 0 ? 0 : -1);
+    close(got);
+    for (int uid = 1000; uid <= 1001; uid++) {   // a uid 1000 peer may; uid 1001 may not
+        if (fork() == 0) {
+            if (setresgid(1000, 1000, 1000) < 0 || setresuid(uid, uid, uid) < 0)
+                _exit(1);
+            got = getfd(fd, target, 0);
+            show(uid == 1000 ? "pidfd_getfd uid 1000's, as 1000"
+                             : "pidfd_getfd uid 1000's, as 1001",
+                 got >= 0 ? 0 : got);
+            _exit(0);
+        }
+        wait(NULL);
+    }
+    close(go[1]);
+    waitpid(pid, NULL, 0);
+    close(go[0]);
+    close(fd);
+    self = pidfd_open(getpid(), 0);
+    setrlimit(RLIMIT_NOFILE, &rl);   // the kernel's table size, natively too
+    while (dup(0) >= 0)
+        n++;
+    show("pidfd_getfd no free descriptor", getfd(self, 0, 0));
+    printf("  filled %d\n", n > 0);
 }
 
 // clone3's argument block (musl's headers have none).
@@ -179,5 +281,6 @@ main(void)
     show("waitid P_PIDFD", waitid(P_PIDFD, fd, &si, WEXITED));
     printf("  code %d, status %d\n", si.si_code, si.si_status);
     test_clone_pidfd();
+    test_getfd();
     return 0;
 }
